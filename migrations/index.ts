@@ -1,0 +1,13 @@
+/**
+ * The ordered list of migrations. Listed explicitly (rather than discovered on
+ * disk) so that the same list loads under tsx, vitest and a bundler alike.
+ * Add a new migration here when you add its file.
+ */
+import type { Knex } from 'knex';
+import * as rolesAndExtensions from './20261125000001_roles_and_extensions.js';
+import * as clinicSchema from './20261125000002_clinic_schema.js';
+
+export const migrations: Record<string, Knex.Migration> = {
+  '20261125000001_roles_and_extensions': rolesAndExtensions,
+  '20261125000002_clinic_schema': clinicSchema,
+};

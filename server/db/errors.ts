@@ -1,0 +1,106 @@
+/**
+ * The one place PostgreSQL errors become API errors. Branch on SQLSTATE and
+ * constraint name, never on message text.
+ * SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html
+ */
+export const SqlState = {
+  checkViolation: '23514',
+  notNullViolation: '23502',
+  foreignKeyViolation: '23503',
+  uniqueViolation: '23505',
+  exclusionViolation: '23P01',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  insufficientPrivilege: '42501',
+  invalidTextRepresentation: '22P02',
+  invalidDatetimeFormat: '22007',
+  datetimeFieldOverflow: '22008',
+  numericValueOutOfRange: '22003',
+  stringDataRightTruncation: '22001',
+  invalidParameterValue: '22023',
+  raiseException: 'P0001',
+  queryCanceled: '57014',
+} as const;
+
+export interface PgError extends Error {
+  code?: string;
+  constraint?: string;
+  table?: string;
+  column?: string;
+  detail?: string;
+}
+
+export function isPgError(err: unknown): err is PgError {
+  return err instanceof Error && typeof (err as PgError).code === 'string' && /^[0-9A-Z]{5}$/.test((err as PgError).code!);
+}
+
+/** Serialization failures and deadlocks: the whole transaction may be retried. */
+export function isRetryable(err: unknown): boolean {
+  return isPgError(err) && (err.code === SqlState.serializationFailure || err.code === SqlState.deadlockDetected);
+}
+
+/** An error a client can act on: HTTP status, machine-readable code, human message. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+const constraintMessages: Record<string, [number, string, string]> = {
+  appointments_no_provider_overlap: [409, 'double_booking', 'The provider already has an appointment at that time.'],
+  appointments_no_patient_overlap: [409, 'patient_double_booking', 'The patient already has an appointment at that time.'],
+  appointments_status_transition: [409, 'invalid_transition', 'That status change is not allowed.'],
+  appointments_reschedule_only_scheduled: [409, 'invalid_transition', 'Only a scheduled appointment can be rescheduled.'],
+  appointments_patient_fixed: [409, 'invalid_transition', 'An appointment cannot be moved to another patient.'],
+  appointments_visit_requires_arrival: [409, 'invalid_transition', 'An appointment with a visit cannot be cancelled.'],
+  visits_require_arrival: [409, 'invalid_transition', 'A visit needs a checked-in appointment.'],
+  visits_appointment_id_key: [409, 'conflict', 'This appointment already has a visit.'],
+  patients_email_key: [409, 'duplicate_email', 'Another patient already uses that email address.'],
+  medications_unique_idx: [409, 'duplicate_medication', 'That medication is already in the formulary.'],
+  diagnoses_visit_code_key: [409, 'duplicate_diagnosis', 'The same diagnosis code is listed twice for this visit.'],
+};
+
+/**
+ * Map a database error to an AppError, or return undefined when it is not the
+ * client's doing (the caller then answers 500 with an error id).
+ */
+export function fromPgError(err: unknown): AppError | undefined {
+  if (!isPgError(err)) return undefined;
+  const known = err.constraint ? constraintMessages[err.constraint] : undefined;
+  if (known) return new AppError(known[0], known[1], known[2], { constraint: err.constraint });
+  switch (err.code) {
+    case SqlState.exclusionViolation:
+      return new AppError(409, 'conflict', 'That change overlaps an existing record.', { constraint: err.constraint });
+    case SqlState.uniqueViolation:
+      return new AppError(409, 'conflict', 'A record with those values already exists.', { constraint: err.constraint });
+    case SqlState.foreignKeyViolation:
+      return new AppError(err.detail?.includes('is still referenced') ? 409 : 400, 'invalid_reference',
+        'A referenced record does not exist (or is still in use).', { constraint: err.constraint });
+    case SqlState.checkViolation:
+    case SqlState.notNullViolation:
+      return new AppError(400, 'invalid_request', 'A value breaks a rule of the clinic database.', {
+        constraint: err.constraint,
+        column: err.column,
+      });
+    case SqlState.insufficientPrivilege:
+      return new AppError(403, 'forbidden', 'Your role may not do that.');
+    case SqlState.serializationFailure:
+    case SqlState.deadlockDetected:
+      return new AppError(503, 'retry', 'The database was busy; please retry.');
+    case SqlState.invalidTextRepresentation:
+    case SqlState.invalidDatetimeFormat:
+    case SqlState.datetimeFieldOverflow:
+    case SqlState.numericValueOutOfRange:
+    case SqlState.stringDataRightTruncation:
+    case SqlState.invalidParameterValue:
+      return new AppError(400, 'invalid_request', 'A value has the wrong format or is out of range.');
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Applying and undoing migrations. Every migration runs in its own transaction,
+ * so a failed one leaves nothing half-done; re-running is a no-op.
+ */
+import type { Knex } from 'knex';
+import { migrations } from '../../migrations/index.js';
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name]!,
+};
+
+const config: Knex.MigratorConfig = { migrationSource: source, tableName: 'knex_migrations' };
+
+/** Apply all pending migrations; returns the names applied. */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest(config)) as [number, string[]];
+  return applied;
+}
+
+/** Undo the last batch; returns the names undone. */
+export async function rollbackLast(knex: Knex): Promise<string[]> {
+  const [, undone] = (await knex.migrate.rollback(config)) as [number, string[]];
+  return undone;
+}
+
+export async function pendingMigrations(knex: Knex): Promise<string[]> {
+  const [, pending] = (await knex.migrate.list(config)) as [unknown[], { file?: string }[] | string[]];
+  return pending.map((p) => (typeof p === 'string' ? p : String(p.file)));
+}

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { migrateLatest, rollbackLast } from '../server/db/migrate.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => db.drop());
+
+describe('migrations', () => {
+  it('are idempotent: re-running latest applies nothing', async () => {
+    expect(await migrateLatest(db.knex)).toEqual([]);
+  });
+
+  it('roll back the last batch and re-apply cleanly', async () => {
+    const before = await db.knex.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
+    const undone = await rollbackLast(db.knex);
+    expect(undone.length).toBeGreaterThan(0);
+    const none = await db.knex.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'appointments'");
+    expect(none.rows[0].n).toBe(0);
+    await migrateLatest(db.knex);
+    const after = await db.knex.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('leave every object owned by the NOLOGIN owner role', async () => {
+    const { rows } = await db.knex.raw(`
+      SELECT c.relname, pg_get_userbyid(c.relowner) AS owner FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r','v','m','S') AND c.relname NOT LIKE 'knex_%'`);
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.filter((r: { owner: string }) => r.owner !== 'clinicpulse_owner')).toEqual([]);
+  });
+});

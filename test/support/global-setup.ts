@@ -1,0 +1,73 @@
+/**
+ * Starts one throwaway PostgreSQL 15 for the whole run (or uses TEST_DATABASE_URL),
+ * migrates a template database once, and hands its address to the test files,
+ * which each clone their own database from it (test/support/db.ts).
+ */
+import type { TestProject } from 'vitest/node';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../server/db/embedded.js';
+import { createKnex } from '../../server/db/knex.js';
+import { migrateLatest } from '../../server/db/migrate.js';
+
+export const TEMPLATE_DB = 'clinicpulse_test_template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDb: string;
+  }
+}
+
+let embedded: EmbeddedDatabase | undefined;
+let dataDir: string | undefined;
+
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+export async function setup(project: TestProject): Promise<void> {
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-test-'));
+    // The server runs as the unprivileged postgres user, which must reach its directory.
+    chmodSync(dataDir, 0o755);
+    const port = 55000 + Math.floor(Math.random() * 4000);
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'pg'),
+      port,
+      persistent: false,
+      // Throwaway data: durability buys nothing here, and fsync dominates on small disks.
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' },
+    });
+    adminUrl = embedded.adminUrl;
+  }
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  // Clean up clones a crashed earlier run left behind on a shared server.
+  const stale = await admin.query(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'clinicpulse_test_%'",
+  );
+  for (const { datname } of stale.rows) {
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
+  }
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+  await admin.end();
+  const knex = createKnex(withDatabase(adminUrl, TEMPLATE_DB), { poolMax: 1 });
+  try {
+    await migrateLatest(knex);
+  } finally {
+    await knex.destroy();
+  }
+  project.provide('adminUrl', adminUrl);
+  project.provide('templateDb', TEMPLATE_DB);
+}
+
+export async function teardown(): Promise<void> {
+  await embedded?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
