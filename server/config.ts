@@ -16,6 +16,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** A PostgreSQL server to use instead of the embedded one. */
   DATABASE_URL: z.string().url().optional(),
+  /** The service's own login (role clinicpulse_app) when DATABASE_URL's password file is not wanted. */
+  APP_DATABASE_URL: z.string().url().optional(),
   /** Where the embedded PostgreSQL keeps its data directory. */
   DATA_DIR: z.string().default('.data'),
   /** Port of the embedded PostgreSQL. */

@@ -2,7 +2,10 @@
  * Where the database comes from: DATABASE_URL when set, otherwise the embedded
  * PostgreSQL 15 under DATA_DIR with a `clinicpulse` database created on first start.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import pg from 'pg';
 import type { Config } from '../config.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
 
@@ -31,4 +34,44 @@ export async function openDatabaseServer(
   });
   await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
   return { adminUrl: embedded.urlFor(EMBEDDED_DATABASE), kind: 'embedded', stop: () => embedded.stop() };
+}
+
+/** The same server and database as `url`, logged in as another role. */
+export function withCredentials(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = encodeURIComponent(user);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
+export const APP_LOGIN_ROLE = 'clinicpulse_app';
+
+/**
+ * The URL the service uses for staff work: the `clinicpulse_app` login, which owns
+ * nothing and can only SET ROLE into the group roles. APP_DATABASE_URL wins when set;
+ * otherwise a random password is kept in DATA_DIR (mode 0600) and set on the role.
+ */
+export async function prepareAppLogin(adminUrl: string, opts: { dataDir: string; appDatabaseUrl?: string }): Promise<string> {
+  if (opts.appDatabaseUrl) return opts.appDatabaseUrl;
+  const file = path.join(opts.dataDir, 'app-db-password');
+  let password: string;
+  if (existsSync(file)) {
+    password = readFileSync(file, 'utf8').trim();
+  } else {
+    mkdirSync(opts.dataDir, { recursive: true });
+    password = randomBytes(24).toString('base64url');
+    writeFileSync(file, password + '\n', { mode: 0o600 });
+  }
+  await setLoginPassword(adminUrl, APP_LOGIN_ROLE, password);
+  return withCredentials(adminUrl, APP_LOGIN_ROLE, password);
+}
+
+export async function setLoginPassword(adminUrl: string, role: string, password: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`ALTER ROLE ${pg.escapeIdentifier(role)} PASSWORD ${pg.escapeLiteral(password)}`);
+  } finally {
+    await client.end();
+  }
 }

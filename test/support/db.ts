@@ -7,6 +7,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createKnex } from '../../server/db/knex.js';
+import { withCredentials } from '../../server/db/connect.js';
 
 export interface TestDatabase {
   name: string;
@@ -14,6 +15,10 @@ export interface TestDatabase {
   url: string;
   /** A knex on the clone as superuser. */
   knex: Knex;
+  /** URL of the clone as the service's login role (clinicpulse_app). */
+  appUrl: string;
+  /** A knex on the clone as the service's login role: what the server uses for staff work. */
+  appKnex: Knex;
   drop(): Promise<void>;
 }
 
@@ -35,11 +40,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = urlFor(adminUrl, name);
   const knex = createKnex(url, { poolMax: 20 });
+  const appUrl = withCredentials(url, 'clinicpulse_app', inject('appPassword'));
+  const appKnex = createKnex(appUrl, { poolMax: 20 });
   return {
     name,
     url,
     knex,
+    appUrl,
+    appKnex,
     async drop() {
+      await appKnex.destroy();
       await knex.destroy();
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();

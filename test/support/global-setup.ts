@@ -11,13 +11,16 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../server/db/embedded.js';
 import { createKnex } from '../../server/db/knex.js';
 import { migrateLatest } from '../../server/db/migrate.js';
+import { setLoginPassword } from '../../server/db/connect.js';
 
 export const TEMPLATE_DB = 'clinicpulse_test_template';
+const APP_PASSWORD = 'clinicpulse-test-app-login';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDb: string;
+    appPassword: string;
   }
 }
 
@@ -63,8 +66,11 @@ export async function setup(project: TestProject): Promise<void> {
   } finally {
     await knex.destroy();
   }
+  // The role exists only after the first migration; set its password now.
+  await setLoginPassword(adminUrl, 'clinicpulse_app', APP_PASSWORD);
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', TEMPLATE_DB);
+  project.provide('appPassword', APP_PASSWORD);
 }
 
 export async function teardown(): Promise<void> {

@@ -1,0 +1,43 @@
+/**
+ * The contract between `npm run bench` (bench/run.ts) and its sections
+ * (bench/sections/*.ts). The runner starts one embedded PostgreSQL, migrates,
+ * generates the 1M-appointment dataset once, then runs every section in file-name
+ * order against it. Each section returns rows that the runner prints and writes to
+ * docs/benchmarks.md (between markers, so hand-written prose around them stays).
+ */
+import type { Knex } from 'knex';
+
+export interface BenchContext {
+  /** Superuser URL of the benchmark database. */
+  adminUrl: string;
+  /** URL of the same database as the service's login role (clinicpulse_app). */
+  appUrl: string;
+  /** Superuser knex on the benchmark database. */
+  knex: Knex;
+  /** Appointments in the generated dataset. */
+  appointments: number;
+  /** Scratch directory for this run. */
+  workDir: string;
+}
+
+export interface BenchRow {
+  /** What was measured, e.g. "schedule query p95 (1M appointments)". */
+  metric: string;
+  value: number;
+  unit: string;
+  /** Context worth printing next to the number (ratio, sample size, target). */
+  note?: string;
+}
+
+export interface BenchSection {
+  title: string;
+  run(ctx: BenchContext): Promise<BenchRow[]>;
+}
+
+/** Percentile of a sample (nearest-rank). */
+export function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { createStaff, type StaffFixture } from './support/staff.js';
+import { asStaff } from '../server/db/index.js';
+
+let db: TestDatabase;
+let clinician: StaffFixture;
+let desk: StaffFixture;
+let providerId: number;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const { rows } = await db.knex.raw("INSERT INTO providers (name, specialty) VALUES ('Dr A', 'Family medicine') RETURNING provider_id");
+  providerId = rows[0].provider_id;
+  clinician = await createStaff(db.knex, 'clinician', { providerId });
+  desk = await createStaff(db.knex, 'front_desk');
+});
+afterAll(async () => db.drop());
+
+const who = (trx: { raw: (sql: string) => Promise<{ rows: { uid: number | null; pid: number | null; role: string }[] }> }) =>
+  trx.raw('SELECT current_staff_user_id() AS uid, current_staff_provider_id() AS pid, current_user AS role').then((r) => r.rows[0]!);
+
+describe('the acting identity', () => {
+  it('resolves an active user acting in their own role, with their provider', async () => {
+    const me = await asStaff(db.appKnex, { userId: clinician.userId, role: 'clinician' }, who);
+    expect(me).toEqual({ uid: clinician.userId, pid: providerId, role: 'clinician' });
+  });
+
+  it('resolves to no one when the user id is forged for another role', async () => {
+    const me = await asStaff(db.appKnex, { userId: desk.userId, role: 'clinician' }, who);
+    expect(me.uid).toBeNull();
+    expect(me.pid).toBeNull();
+  });
+
+  it('resolves to no one for a deactivated user', async () => {
+    const gone = await createStaff(db.knex, 'front_desk');
+    await db.knex.raw('UPDATE staff_users SET active = false, deactivated_at = now() WHERE user_id = ?', [gone.userId]);
+    const me = await asStaff(db.appKnex, { userId: gone.userId, role: 'front_desk' }, who);
+    expect(me.uid).toBeNull();
+  });
+
+  it('resolves to no one with a missing or garbage setting', async () => {
+    const rows = await db.appKnex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL ROLE front_desk');
+      const none = (await who(trx)).uid;
+      await trx.raw("SELECT set_config('app.user_id', 'abc; DROP TABLE x', true)");
+      const garbage = (await who(trx)).uid;
+      return [none, garbage];
+    });
+    expect(rows).toEqual([null, null]);
+  });
+
+  it('leaves the pooled connection with no identity after the transaction', async () => {
+    await asStaff(db.appKnex, { userId: desk.userId, role: 'front_desk' }, who);
+    const after = await db.appKnex.raw("SELECT current_user AS role, current_setting('app.user_id', true) AS uid");
+    expect(after.rows[0].role).toBe('clinicpulse_app');
+    expect(after.rows[0].uid ?? '').toBe('');
+  });
+});
