@@ -17,13 +17,14 @@ async function main(): Promise<void> {
   console.log(config.DATABASE_URL ? 'Using the PostgreSQL at DATABASE_URL' : `Starting the embedded PostgreSQL 15 in ${config.DATA_DIR}/pg`);
   const server = await openDatabaseServer(config);
   const knex = createKnex(server.adminUrl, { poolMax: 10 });
-  let httpServer: http.Server | undefined;
+  const httpServer = http.createServer();
+  let listening = false;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: shutting down`);
-    await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (listening ? httpServer.close(() => resolve()) : resolve()));
     await knex.destroy();
     await server.stop();
     console.log('Stopped.');
@@ -40,8 +41,9 @@ async function main(): Promise<void> {
     if (seeded) console.log(`Loaded the demo data: ${seeded.providers} providers, ${seeded.patients} patients, ${seeded.appointments} appointments.`);
   }
   const app = createApp({ knex, databaseKind: server.kind });
-  httpServer = http.createServer(app);
-  await new Promise<void>((resolve) => httpServer!.listen(config.PORT, config.HOST, resolve));
+  httpServer.on('request', app);
+  await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
+  listening = true;
   console.log(`ClinicPulse is running at http://${config.HOST}:${config.PORT}/  (health: /healthz)`);
 }
 

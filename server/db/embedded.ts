@@ -87,7 +87,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
       if (pidAlive(pid)) throw new DataDirectoryInUseError(dir, pid);
     }
-    throw new Error(`Could not start the embedded PostgreSQL in ${dir}: ${(err as Error).message ?? err}`);
+    throw new Error(`Could not start the embedded PostgreSQL in ${dir}: ${(err as Error).message ?? err}`, { cause: err });
   }
   const urlFor = (db: string) =>
     `postgres://${SUPERUSER}:${encodeURIComponent(SUPERUSER_PASSWORD)}@127.0.0.1:${opts.port}/${db}`;
