@@ -1,0 +1,182 @@
+/**
+ * Appointments: booking and every status change. The rules (no double-booking, the
+ * state machine, only a scheduled appointment moves) live in PostgreSQL; these
+ * functions issue the plain statement and let the database refuse it, so the error
+ * that reaches the API is the database's own SQLSTATE and constraint name
+ * (see server/db/errors.ts). A row the caller may not see (RLS) reads as absent.
+ */
+import type { Knex } from 'knex';
+import type { Transaction } from '../index.js';
+import { type AppointmentStatus, instant, iso } from './common.js';
+
+export interface Appointment {
+  appointmentId: number;
+  patientId: number;
+  providerId: number;
+  /** Start, ISO-8601 instant. */
+  scheduledAt: string;
+  durationMin: number;
+  status: AppointmentStatus;
+  /** The clinic-local calendar day the appointment starts on, 'YYYY-MM-DD'. */
+  clinicDate: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AppointmentRow {
+  appointment_id: number;
+  patient_id: number;
+  provider_id: number;
+  scheduled_at: Date;
+  duration_min: number;
+  status: AppointmentStatus;
+  clinic_date: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Columns of an Appointment, qualified by `alias`; clinic_date is computed in the clinic time zone. */
+export function appointmentColumns(alias = 'a'): string[] {
+  return [
+    `${alias}.appointment_id`,
+    `${alias}.patient_id`,
+    `${alias}.provider_id`,
+    `${alias}.scheduled_at`,
+    `${alias}.duration_min`,
+    `${alias}.status`,
+    `${alias}.created_at`,
+    `${alias}.updated_at`,
+  ];
+}
+
+/** What every write returns: the row plus its clinic-local day, in the same round trip. */
+function returning(trx: Transaction): (string | Knex.Raw)[] {
+  return [
+    'appointment_id',
+    'patient_id',
+    'provider_id',
+    'scheduled_at',
+    'duration_min',
+    'status',
+    'created_at',
+    'updated_at',
+    trx.raw('clinic_day(scheduled_at) AS clinic_date'),
+  ];
+}
+
+export function toAppointment(r: AppointmentRow): Appointment {
+  return {
+    appointmentId: r.appointment_id,
+    patientId: r.patient_id,
+    providerId: r.provider_id,
+    scheduledAt: iso(r.scheduled_at),
+    durationMin: r.duration_min,
+    status: r.status,
+    clinicDate: r.clinic_date,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+}
+
+function first(rows: AppointmentRow[]): Appointment | undefined {
+  return rows[0] && toAppointment(rows[0]);
+}
+
+/** One appointment, or undefined when it does not exist or the caller may not see it. */
+export async function getAppointment(trx: Transaction, appointmentId: number): Promise<Appointment | undefined> {
+  const row = await trx('appointments as a')
+    .select(appointmentColumns('a'))
+    .select(trx.raw('clinic_day(a.scheduled_at) AS clinic_date'))
+    .where('a.appointment_id', appointmentId)
+    .first<AppointmentRow | undefined>();
+  return row && toAppointment(row);
+}
+
+export interface BookingInput {
+  patientId: number;
+  providerId: number;
+  /** ISO-8601 instant with an offset, or a Date. */
+  scheduledAt: string | Date;
+  durationMin: number;
+}
+
+/**
+ * Book a new appointment (status scheduled).
+ * Refused by PostgreSQL with 23P01 `appointments_no_provider_overlap` or
+ * `appointments_no_patient_overlap` when it overlaps a non-cancelled appointment,
+ * 23514 for a duration outside 5–480 minutes, 23503 for an unknown patient or provider.
+ */
+export async function bookAppointment(trx: Transaction, input: BookingInput): Promise<Appointment> {
+  const rows = await trx('appointments')
+    .insert({
+      patient_id: input.patientId,
+      provider_id: input.providerId,
+      scheduled_at: instant(input.scheduledAt),
+      duration_min: input.durationMin,
+    })
+    .returning(returning(trx) as string[]);
+  return first(rows as AppointmentRow[])!;
+}
+
+export interface RescheduleInput {
+  scheduledAt: string | Date;
+  /** Keep the current duration when omitted. */
+  durationMin?: number;
+  /** Move to another provider; keep the current one when omitted. */
+  providerId?: number;
+}
+
+/**
+ * Move a scheduled appointment. Refused with 23514 `appointments_reschedule_only_scheduled`
+ * unless it is still scheduled, and with 23P01 when the new slot overlaps.
+ * Undefined when the appointment does not exist (or is not visible to the caller).
+ */
+export async function rescheduleAppointment(
+  trx: Transaction,
+  appointmentId: number,
+  input: RescheduleInput,
+): Promise<Appointment | undefined> {
+  const patch: Record<string, unknown> = { scheduled_at: instant(input.scheduledAt) };
+  if (input.durationMin !== undefined) patch.duration_min = input.durationMin;
+  if (input.providerId !== undefined) patch.provider_id = input.providerId;
+  const rows = await trx('appointments')
+    .update(patch)
+    .where('appointment_id', appointmentId)
+    .returning(returning(trx) as string[]);
+  return first(rows as AppointmentRow[]);
+}
+
+/**
+ * Change the status; the trigger `appointments_guard_update` refuses anything outside
+ * scheduled→checked_in→completed, scheduled|checked_in→cancelled, scheduled→no_show
+ * with 23514 `appointments_status_transition`.
+ */
+export async function setAppointmentStatus(
+  trx: Transaction,
+  appointmentId: number,
+  status: AppointmentStatus,
+): Promise<Appointment | undefined> {
+  const rows = await trx('appointments')
+    .update({ status })
+    .where('appointment_id', appointmentId)
+    .returning(returning(trx) as string[]);
+  return first(rows as AppointmentRow[]);
+}
+
+/** The patient has arrived: scheduled → checked_in. */
+export function checkInAppointment(trx: Transaction, appointmentId: number): Promise<Appointment | undefined> {
+  return setAppointmentStatus(trx, appointmentId, 'checked_in');
+}
+
+/**
+ * scheduled|checked_in → cancelled; frees the slot. Refused with 23514
+ * `appointments_visit_requires_arrival` when a visit was already recorded.
+ */
+export function cancelAppointment(trx: Transaction, appointmentId: number): Promise<Appointment | undefined> {
+  return setAppointmentStatus(trx, appointmentId, 'cancelled');
+}
+
+/** scheduled → no_show. The slot stays occupied (the provider's time was spent). */
+export function markNoShow(trx: Transaction, appointmentId: number): Promise<Appointment | undefined> {
+  return setAppointmentStatus(trx, appointmentId, 'no_show');
+}

@@ -1,0 +1,59 @@
+/**
+ * Shared pieces of the repository: the value shapes it returns (camelCase, instants as
+ * ISO-8601 strings, calendar days as 'YYYY-MM-DD') and the input checks that keep
+ * malformed values from ever reaching SQL as anything but a bound parameter.
+ */
+import type { Knex } from 'knex';
+import { AppError } from '../errors.js';
+
+/** Anything that can build a query: a transaction (the normal case) or, for plan inspection, a knex. */
+export type Queryable = Knex | Knex.Transaction;
+
+export const APPOINTMENT_STATUSES = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+/** An instant from the database as ISO-8601 with an explicit offset ('Z'). */
+export function iso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+export function isoOrNull(value: Date | string | null | undefined): string | null {
+  return value == null ? null : iso(value);
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** A 'YYYY-MM-DD' calendar day, refused with a 400 before it reaches PostgreSQL otherwise. */
+export function assertDay(value: string, field = 'date'): string {
+  if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new AppError(400, 'invalid_request', `${field} must be a date like 2026-03-08`);
+  }
+  return value;
+}
+
+/** 'YYYY-MM' to the first day of that month ('YYYY-MM-01'). */
+export function monthStart(value: string, field = 'month'): string {
+  if (!MONTH.test(value)) throw new AppError(400, 'invalid_request', `${field} must be a month like 2026-03`);
+  return `${value}-01`;
+}
+
+/** An instant given by a caller: a Date or an ISO-8601 string that carries its own offset. */
+export function instant(value: Date | string, field = 'scheduledAt'): Date {
+  const d = value instanceof Date ? value : /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? new Date(value) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) {
+    throw new AppError(400, 'invalid_request', `${field} must be an ISO-8601 instant with an offset`);
+  }
+  return d;
+}
+
+/** The SQL text and bindings a query builder will send, for EXPLAIN in tests and docs. */
+export interface NativeSql {
+  sql: string;
+  bindings: readonly unknown[];
+}
+
+export function nativeSql(qb: Knex.QueryBuilder | Knex.Raw): NativeSql {
+  const n = qb.toSQL().toNative();
+  return { sql: n.sql, bindings: n.bindings as readonly unknown[] };
+}

@@ -1,0 +1,114 @@
+/**
+ * Schedules: one provider's clinic-local day, and what is coming up.
+ *
+ * A "day" is the clinic's local calendar day, the half-open instant range
+ * [local midnight, next local midnight) from clinic_day_range(): 23 or 25 hours
+ * across DST changes. The query compares scheduled_at to the range bounds (not
+ * `<@`), so appointments(provider_id, scheduled_at) serves it as an index range scan.
+ */
+import type { Knex } from 'knex';
+import type { Transaction } from '../index.js';
+import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
+import { assertDay, iso, nativeSql, type AppointmentStatus, type NativeSql, type Queryable } from './common.js';
+
+export interface ScheduleEntry extends Appointment {
+  patientName: string;
+}
+
+export interface ScheduleOptions {
+  /** Show cancelled appointments too (default false: they no longer hold the slot). */
+  includeCancelled?: boolean;
+}
+
+/** The query behind {@link providerDaySchedule}, unexecuted (EXPLAIN in tests and docs). */
+export function providerScheduleQuery(
+  db: Queryable,
+  providerId: number,
+  day: string,
+  opts: ScheduleOptions = {},
+): Knex.QueryBuilder {
+  assertDay(day, 'day');
+  const q = db('appointments as a')
+    .join('patients as pt', 'pt.patient_id', 'a.patient_id')
+    .select(appointmentColumns('a'))
+    .select(db.raw('clinic_day(a.scheduled_at) AS clinic_date'), 'pt.name as patient_name')
+    .where('a.provider_id', providerId)
+    .whereRaw('a.scheduled_at >= lower(clinic_day_range(?::date))', [day])
+    .whereRaw('a.scheduled_at < upper(clinic_day_range(?::date))', [day])
+    .orderBy('a.scheduled_at', 'asc');
+  if (!opts.includeCancelled) q.whereNot('a.status', 'cancelled');
+  return q;
+}
+
+export function providerScheduleSql(db: Queryable, providerId: number, day: string, opts: ScheduleOptions = {}): NativeSql {
+  return nativeSql(providerScheduleQuery(db, providerId, day, opts));
+}
+
+/** A provider's appointments starting on clinic-local day `day` ('YYYY-MM-DD'), in time order. */
+export async function providerDaySchedule(
+  trx: Transaction,
+  providerId: number,
+  day: string,
+  opts: ScheduleOptions = {},
+): Promise<ScheduleEntry[]> {
+  const rows: (AppointmentRow & { patient_name: string })[] = await providerScheduleQuery(trx, providerId, day, opts);
+  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name }));
+}
+
+export interface UpcomingAppointment {
+  appointmentId: number;
+  scheduledAt: string;
+  durationMin: number;
+  status: Extract<AppointmentStatus, 'scheduled' | 'checked_in'>;
+  clinicDate: string;
+  providerId: number;
+  providerName: string;
+  patientId: number;
+  patientName: string;
+}
+
+export interface UpcomingOptions {
+  providerId?: number;
+  patientId?: number;
+  /** At most this many rows (default 50, at most 500). */
+  limit?: number;
+}
+
+/** The query behind {@link upcomingAppointments}: the view upcoming_appointments, soonest first. */
+export function upcomingQuery(db: Queryable, opts: UpcomingOptions = {}): Knex.QueryBuilder {
+  const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 500);
+  const q = db('upcoming_appointments')
+    .select('*')
+    .orderBy('scheduled_at', 'asc')
+    .orderBy('appointment_id', 'asc')
+    .limit(limit);
+  if (opts.providerId !== undefined) q.where('provider_id', opts.providerId);
+  if (opts.patientId !== undefined) q.where('patient_id', opts.patientId);
+  return q;
+}
+
+/** Scheduled or checked-in appointments from now on, soonest first. */
+export async function upcomingAppointments(trx: Transaction, opts: UpcomingOptions = {}): Promise<UpcomingAppointment[]> {
+  const rows: {
+    appointment_id: number;
+    scheduled_at: Date;
+    duration_min: number;
+    status: 'scheduled' | 'checked_in';
+    clinic_date: string;
+    provider_id: number;
+    provider_name: string;
+    patient_id: number;
+    patient_name: string;
+  }[] = await upcomingQuery(trx, opts);
+  return rows.map((r) => ({
+    appointmentId: r.appointment_id,
+    scheduledAt: iso(r.scheduled_at),
+    durationMin: r.duration_min,
+    status: r.status,
+    clinicDate: r.clinic_date,
+    providerId: r.provider_id,
+    providerName: r.provider_name,
+    patientId: r.patient_id,
+    patientName: r.patient_name,
+  }));
+}
