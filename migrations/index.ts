@@ -8,10 +8,14 @@ import * as rolesAndExtensions from './20261125000001_roles_and_extensions.js';
 import * as clinicSchema from './20261125000002_clinic_schema.js';
 import * as staffIdentity from './20261125000003_staff_identity.js';
 import * as amendClinicSchema from './20261125000004_amend_clinic_schema.js';
+import * as audit from './20261125000006_audit.js';
+import * as outbox from './20261125000030_outbox.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
   '20261125000002_clinic_schema': clinicSchema,
   '20261125000003_staff_identity': staffIdentity,
   '20261125000004_amend_clinic_schema': amendClinicSchema,
+  '20261125000006_audit': audit,
+  '20261125000030_outbox': outbox,
 };
