@@ -8,6 +8,7 @@ import * as rolesAndExtensions from './20261125000001_roles_and_extensions.js';
 import * as clinicSchema from './20261125000002_clinic_schema.js';
 import * as staffIdentity from './20261125000003_staff_identity.js';
 import * as amendClinicSchema from './20261125000004_amend_clinic_schema.js';
+import * as amendConstraints from './20261125000004_amend_constraints.js';
 import * as audit from './20261125000006_audit.js';
 import * as outbox from './20261125000030_outbox.js';
 
@@ -16,6 +17,7 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000002_clinic_schema': clinicSchema,
   '20261125000003_staff_identity': staffIdentity,
   '20261125000004_amend_clinic_schema': amendClinicSchema,
+  '20261125000004_amend_constraints': amendConstraints,
   '20261125000006_audit': audit,
   '20261125000030_outbox': outbox,
 };
