@@ -40,6 +40,9 @@ const schema = z.object({
   /** Set when a reverse proxy terminates TLS in front of the service. */
   TLS_TERMINATED_BY_PROXY: bool,
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** Failed sign-ins allowed per client address and username in LOGIN_RATE_LIMIT_WINDOW_MINUTES. */
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
+  LOGIN_RATE_LIMIT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -52,5 +55,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const config = parsed.data;
+  if (Boolean(config.TLS_CERT) !== Boolean(config.TLS_KEY)) {
+    throw new ConfigError('Invalid configuration:\n  TLS_CERT and TLS_KEY must be set together.');
+  }
+  if (config.NODE_ENV === 'production') {
+    const missing: string[] = [];
+    if (!config.MASTER_KEY) missing.push('  MASTER_KEY: required in production (64 hex characters; keep it outside the database and its backups).');
+    if (!config.TLS_CERT && !config.TLS_TERMINATED_BY_PROXY) {
+      missing.push('  TLS: set TLS_CERT and TLS_KEY, or TLS_TERMINATED_BY_PROXY=true when a reverse proxy terminates TLS.');
+    }
+    if (config.DEMO_SEED) missing.push('  DEMO_SEED: the demo data and its well-known accounts are never loaded in production.');
+    if (missing.length) throw new ConfigError(`Refusing to start with NODE_ENV=production:\n${missing.join('\n')}`);
+  }
+  return config;
+}
+
+/** Whether the browser reaches the service over TLS (its own certificate or a proxy's). */
+export function servesTls(config: Pick<Config, 'TLS_CERT' | 'TLS_TERMINATED_BY_PROXY'>): boolean {
+  return Boolean(config.TLS_CERT) || config.TLS_TERMINATED_BY_PROXY;
+}
+
+/**
+ * Origins allowed to send state-changing requests with a session cookie (and to open
+ * sockets): ALLOWED_ORIGINS, or else the service's own address and its localhost alias.
+ */
+export function allowedOrigins(config: Pick<Config, 'ALLOWED_ORIGINS' | 'HOST' | 'PORT' | 'TLS_CERT' | 'TLS_TERMINATED_BY_PROXY'>, port = config.PORT): string[] {
+  if (config.ALLOWED_ORIGINS) {
+    return config.ALLOWED_ORIGINS.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
+  }
+  const scheme = servesTls(config) ? 'https' : 'http';
+  const hosts = new Set([config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST, 'localhost', '127.0.0.1']);
+  return [...hosts].map((h) => `${scheme}://${h.includes(':') ? `[${h}]` : h}:${port}`);
 }

@@ -1,31 +1,85 @@
 /**
  * `npm start`: the database (embedded unless DATABASE_URL), migrations, the demo
- * seed on an empty database, then the HTTP server. Ctrl-C stops everything cleanly.
+ * seed and demo accounts on an empty database (never in production), then the
+ * HTTP(S) server. SIGINT/SIGTERM: stop accepting, let in-flight requests finish,
+ * close the pool, stop the embedded database.
+ *
+ * The admin URL is used only here at start-up (migrate, seed, set the service
+ * login's password); requests use the clinicpulse_app login, which owns nothing.
  */
 import 'dotenv/config';
 import http from 'node:http';
-import { loadConfig, ConfigError } from './config.js';
-import { openDatabaseServer } from './db/connect.js';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { loadConfig, ConfigError, servesTls, type Config } from './config.js';
+import { openDatabaseServer, prepareAppLogin, type DatabaseServer } from './db/connect.js';
 import { DataDirectoryInUseError } from './db/embedded.js';
 import { createKnex } from './db/knex.js';
 import { migrateLatest } from './db/migrate.js';
 import { seedDemoIfEmpty } from '../seeds/demo.js';
-import { createApp } from './app.js';
+import { activeDemoAccounts, createDemoAccounts, DEMO_PASSWORD, type DemoAccount } from '../seeds/demo-accounts.js';
+import { appOptionsFromConfig, createApp, type ClinicPulseApp } from './app.js';
+import { createLogger } from './http/observability.js';
+import { loadSecrets } from './secrets.js';
+
+const pem = (value: string) => (value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8'));
+
+function printAccounts(accounts: DemoAccount[]): void {
+  if (!accounts.length) return;
+  console.log(`Demo accounts (password "${DEMO_PASSWORD}", demo data only):`);
+  for (const a of accounts) console.log(`  ${a.username.padEnd(12)} ${a.role}${a.providerId ? ` (provider ${a.providerId})` : ''}`);
+}
+
+async function prepareDatabase(config: Config, server: DatabaseServer): Promise<{ appUrl: string; accounts: DemoAccount[] }> {
+  const admin: Knex = createKnex(server.adminUrl, { poolMax: 4, applicationName: 'clinicpulse-start' });
+  try {
+    const applied = await migrateLatest(admin);
+    if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
+    const demoAllowed = config.NODE_ENV !== 'production' && (config.DEMO_SEED || server.kind === 'embedded');
+    let accounts: DemoAccount[] = [];
+    if (demoAllowed) {
+      const seeded = await seedDemoIfEmpty(admin);
+      if (seeded) {
+        console.log(`Loaded the demo data: ${seeded.providers} providers, ${seeded.patients} patients, ${seeded.appointments} appointments.`);
+        accounts = await createDemoAccounts(admin);
+      } else {
+        accounts = await activeDemoAccounts(admin);
+      }
+    }
+    const appUrl = await prepareAppLogin(server.adminUrl, { dataDir: config.DATA_DIR, appDatabaseUrl: config.APP_DATABASE_URL });
+    return { appUrl, accounts };
+  } finally {
+    await admin.destroy();
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const secrets = loadSecrets(config, (line) => console.log(line));
   console.log(config.DATABASE_URL ? 'Using the PostgreSQL at DATABASE_URL' : `Starting the embedded PostgreSQL 15 in ${config.DATA_DIR}/pg`);
   const server = await openDatabaseServer(config);
-  const knex = createKnex(server.adminUrl, { poolMax: 10 });
-  const httpServer = http.createServer();
-  let listening = false;
+
+  // Filled in as start-up proceeds, so a signal at any point stops what exists.
+  const running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server } = {};
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: shutting down`);
-    await new Promise<void>((resolve) => (listening ? httpServer.close(() => resolve()) : resolve()));
-    await knex.destroy();
+    const { httpServer, clinic, appKnex } = running;
+    if (httpServer?.listening) {
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      // In-flight requests get 10 s to finish; then their connections are cut.
+      const force = setTimeout(() => httpServer.closeAllConnections(), 10_000);
+      await closed;
+      clearTimeout(force);
+    }
+    clinic?.close();
+    await appKnex?.destroy();
     await server.stop();
     console.log('Stopped.');
     process.exit(0);
@@ -33,18 +87,50 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  const applied = await migrateLatest(knex);
-  if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
-  const seedDemo = config.DEMO_SEED || (config.NODE_ENV !== 'production' && server.kind === 'embedded');
-  if (seedDemo) {
-    const seeded = await seedDemoIfEmpty(knex);
-    if (seeded) console.log(`Loaded the demo data: ${seeded.providers} providers, ${seeded.patients} patients, ${seeded.appointments} appointments.`);
+  try {
+    await serve(config, server, secrets, logger, running);
+  } catch (err) {
+    // Do not leave the embedded PostgreSQL running behind a failed start (e.g. port in use).
+    running.clinic?.close();
+    await running.appKnex?.destroy();
+    await server.stop();
+    throw err;
   }
-  const app = createApp({ knex, databaseKind: server.kind });
-  httpServer.on('request', app);
-  await new Promise<void>((resolve) => httpServer.listen(config.PORT, config.HOST, resolve));
-  listening = true;
-  console.log(`ClinicPulse is running at http://${config.HOST}:${config.PORT}/  (health: /healthz)`);
+}
+
+async function serve(
+  config: Config,
+  server: DatabaseServer,
+  secrets: ReturnType<typeof loadSecrets>,
+  logger: ReturnType<typeof createLogger>,
+  running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server },
+): Promise<void> {
+  const { appUrl, accounts } = await prepareDatabase(config, server);
+  const appKnex = createKnex(appUrl, { poolMax: 10, applicationName: 'clinicpulse' });
+  running.appKnex = appKnex;
+
+  const clinic = createApp({
+    appKnex,
+    databaseKind: server.kind,
+    logger,
+    sessionSecret: secrets.sessionSecret,
+    masterKey: secrets.masterKey,
+    clientDir: path.resolve('dist/client'),
+    ...appOptionsFromConfig(config),
+  });
+  running.clinic = clinic;
+  const httpServer: http.Server = config.TLS_CERT && config.TLS_KEY
+    ? https.createServer({ cert: pem(config.TLS_CERT), key: pem(config.TLS_KEY) }, clinic.app)
+    : http.createServer(clinic.app);
+  running.httpServer = httpServer;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.PORT, config.HOST, resolve);
+  });
+  const scheme = config.TLS_CERT ? 'https' : 'http';
+  console.log(`ClinicPulse is running at ${scheme}://${config.HOST}:${config.PORT}/  (API reference: /api/docs, health: /healthz)`);
+  if (servesTls(config) && !config.TLS_CERT) console.log('TLS is terminated by a proxy (TLS_TERMINATED_BY_PROXY=true): session cookies are Secure.');
+  printAccounts(accounts);
 }
 
 main().catch((err) => {

@@ -1,0 +1,75 @@
+/**
+ * Request and response schemas for appointments (also used by the schedule and
+ * history endpoints). They mirror the database's rules for friendly 400s; the
+ * database still decides (exclusion constraints, the status state machine).
+ */
+import { z } from 'zod';
+import { id, instant, localDate, text } from '../http/schemas.js';
+
+export const appointmentStatus = z.enum(['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show']);
+
+export const appointmentSchema = z
+  .object({
+    appointmentId: z.number().int(),
+    patientId: z.number().int(),
+    providerId: z.number().int(),
+    scheduledAt: z.string().meta({ format: 'date-time' }),
+    durationMin: z.number().int(),
+    status: appointmentStatus,
+    clinicDate: z.string().meta({ format: 'date', description: 'The clinic-local day it starts on.' }),
+    createdAt: z.string().meta({ format: 'date-time' }),
+    updatedAt: z.string().meta({ format: 'date-time' }),
+  })
+  .meta({ id: 'Appointment' });
+
+const durationMin = z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes');
+
+export const bookingBody = z
+  .strictObject({
+    patientId: id,
+    providerId: id,
+    scheduledAt: instant,
+    durationMin,
+  })
+  .meta({ id: 'BookingRequest' });
+
+export const rescheduleBody = z
+  .strictObject({
+    scheduledAt: instant.optional(),
+    durationMin: durationMin.optional(),
+    providerId: id.optional(),
+  })
+  .refine((b) => b.scheduledAt !== undefined || b.durationMin !== undefined || b.providerId !== undefined, {
+    message: 'give at least one of scheduledAt, durationMin, providerId',
+  })
+  .meta({ id: 'RescheduleRequest' });
+
+export const completeBody = z
+  .strictObject({
+    notes: z.string().max(20_000, 'must be at most 20000 characters').optional(),
+    diagnoses: z
+      .array(
+        z.strictObject({
+          code: z
+            .string()
+            .regex(/^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/, 'must be an ICD-10-CM code such as E11.9'),
+          description: text(500),
+        }),
+      )
+      .max(50, 'at most 50 diagnoses'),
+    prescriptions: z
+      .array(
+        z
+          .strictObject({
+            medicationId: id,
+            dosage: text(200),
+            startDate: localDate,
+            endDate: localDate.nullable().optional(),
+          })
+          .refine((p) => p.endDate == null || p.endDate >= p.startDate, { message: 'endDate must not be before startDate', path: ['endDate'] }),
+      )
+      .max(50, 'at most 50 prescriptions'),
+  })
+  .meta({ id: 'CompleteVisitRequest' });
+
+export const createdSchema = z.object({ id: z.number().int() }).meta({ id: 'Created' });

@@ -1,0 +1,97 @@
+/**
+ * An express-session store on the `http_sessions` table, reached only as the
+ * `clinicpulse_auth` role through asService (connect-pg-simple cannot SET ROLE
+ * per transaction, and the service's login has no privileges of its own).
+ *
+ * A row expires at the earlier of its idle deadline (moved forward on activity)
+ * and the session's absolute deadline; an expired row is never returned, and a
+ * timer prunes them. Deactivating an account deletes its rows in the database
+ * (trigger on staff_users), so a revoked session cannot come back from here.
+ */
+import session from 'express-session';
+import type { Knex } from 'knex';
+import { asService } from '../db/index.js';
+
+const AUTH_ROLE = 'clinicpulse_auth';
+
+export interface PgSessionStoreOptions {
+  idleMs: number;
+  absoluteMs: number;
+  /** How often to delete expired rows (default 10 minutes; 0 disables the timer). */
+  pruneIntervalMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+type Data = session.SessionData;
+
+export class PgSessionStore extends session.Store {
+  private readonly timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly opts: PgSessionStoreOptions,
+  ) {
+    super();
+    const every = opts.pruneIntervalMs ?? 10 * 60_000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.prune().catch((err) => opts.onError?.(err)), every);
+      this.timer.unref();
+    }
+  }
+
+  /** The row's expiry: idle deadline from now, capped by the absolute deadline. */
+  private expiresAt(sess: Data): Date {
+    const now = Date.now();
+    const absolute = (sess.issuedAt ?? now) + this.opts.absoluteMs;
+    return new Date(Math.min(now + this.opts.idleMs, absolute));
+  }
+
+  private run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return asService(this.knex, AUTH_ROLE, work);
+  }
+
+  override get(sid: string, cb: (err: unknown, session?: Data | null) => void): void {
+    this.run((trx) => trx.raw<{ rows: { sess: Data }[] }>('SELECT sess FROM http_sessions WHERE sid = ? AND expires_at > now()', [sid]))
+      .then(({ rows }) => cb(null, rows[0]?.sess ?? null), (err) => cb(err));
+  }
+
+  override set(sid: string, sess: Data, cb?: (err?: unknown) => void): void {
+    this.run((trx) =>
+      trx.raw(
+        `INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)
+         ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, sess = excluded.sess, expires_at = excluded.expires_at`,
+        [sid, sess.userId ?? null, JSON.stringify(sess), this.expiresAt(sess)],
+      ),
+    ).then(() => cb?.(), (err) => cb?.(err));
+  }
+
+  /**
+   * Activity moves the idle deadline. Only an UPDATE: a session deleted meanwhile
+   * (logout, deactivation) stays deleted. Skipped when the stored deadline is
+   * still within a tenth of the idle window, to spare a write per request.
+   */
+  override touch(sid: string, sess: Data, cb?: (err?: unknown) => void): void {
+    const expires = this.expiresAt(sess);
+    const slack = Math.floor(this.opts.idleMs / 10);
+    this.run((trx) =>
+      trx.raw(
+        `UPDATE http_sessions SET expires_at = ? WHERE sid = ? AND expires_at > now() AND expires_at < ?`,
+        [expires, sid, new Date(expires.getTime() - slack)],
+      ),
+    ).then(() => cb?.(), (err) => cb?.(err));
+  }
+
+  override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.run((trx) => trx.raw('DELETE FROM http_sessions WHERE sid = ?', [sid])).then(() => cb?.(), (err) => cb?.(err));
+  }
+
+  /** Delete expired rows; returns how many. */
+  async prune(): Promise<number> {
+    const res = await this.run((trx) => trx.raw<{ rowCount: number }>('DELETE FROM http_sessions WHERE expires_at <= now()'));
+    return res.rowCount ?? 0;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

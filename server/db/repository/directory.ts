@@ -1,0 +1,180 @@
+/**
+ * Queries the HTTP API needs beyond the core repository: the provider and
+ * medication lists, patient search and registration, a patient as each role may
+ * see them, and the appointment that blocks a slot (for the 409 message).
+ * Written by the API; the core queries stay in the sibling files.
+ *
+ * What a role sees is decided by PostgreSQL (grants, views, row-level security):
+ * these functions only pick the relation meant for the role, so a row the caller
+ * may not see simply is not returned.
+ */
+import type { Knex } from 'knex';
+import type { StaffRole, Transaction } from '../index.js';
+import { iso } from './common.js';
+
+export interface Provider {
+  providerId: number;
+  name: string;
+  specialty: string;
+}
+
+export async function listProviders(trx: Transaction): Promise<Provider[]> {
+  const rows: { provider_id: number; name: string; specialty: string }[] = await trx('providers')
+    .select('provider_id', 'name', 'specialty')
+    .orderBy([{ column: 'name' }, { column: 'provider_id' }]);
+  return rows.map((r) => ({ providerId: r.provider_id, name: r.name, specialty: r.specialty }));
+}
+
+export async function providerExists(trx: Transaction, providerId: number): Promise<boolean> {
+  const row = await trx('providers').select('provider_id').where('provider_id', providerId).first();
+  return row !== undefined;
+}
+
+export interface Medication {
+  medicationId: number;
+  name: string;
+  form: string;
+  strength: string;
+}
+
+export async function listMedications(trx: Transaction): Promise<Medication[]> {
+  const rows: { medication_id: number; name: string; form: string; strength: string }[] = await trx('medications')
+    .select('medication_id', 'name', 'form', 'strength')
+    .orderBy([{ column: 'name' }, { column: 'strength' }, { column: 'medication_id' }]);
+  return rows.map((r) => ({ medicationId: r.medication_id, name: r.name, form: r.form, strength: r.strength }));
+}
+
+/**
+ * A patient as scheduling staff see them (patient_summary: birth year, masked contact),
+ * or in full for a clinician (patients, limited by row-level security to their own).
+ */
+export type PatientView =
+  | { patientId: number; name: string; birthYear: number; emailMasked: string | null; phoneLast4: string | null; createdAt: string }
+  | { patientId: number; name: string; dob: string; email: string | null; phone: string | null; createdAt: string };
+
+/** The relation each role reads patients through. */
+function patientSource(trx: Transaction, role: StaffRole): Knex.QueryBuilder {
+  if (role === 'clinician') return trx('patients as p').select('p.patient_id', 'p.name', 'p.dob', 'p.email', 'p.phone', 'p.created_at');
+  return trx('patient_summary as p').select('p.patient_id', 'p.name', 'p.birth_year', 'p.email_masked', 'p.phone_last4', 'p.created_at');
+}
+
+interface PatientRow {
+  patient_id: number;
+  name: string;
+  dob?: string;
+  email?: string | null;
+  phone?: string | null;
+  birth_year?: number;
+  email_masked?: string | null;
+  phone_last4?: string | null;
+  created_at: Date;
+}
+
+function toPatient(r: PatientRow): PatientView {
+  if (r.dob !== undefined) {
+    return { patientId: r.patient_id, name: r.name, dob: r.dob, email: r.email ?? null, phone: r.phone ?? null, createdAt: iso(r.created_at) };
+  }
+  return {
+    patientId: r.patient_id,
+    name: r.name,
+    birthYear: r.birth_year!,
+    emailMasked: r.email_masked ?? null,
+    phoneLast4: r.phone_last4 ?? null,
+    createdAt: iso(r.created_at),
+  };
+}
+
+export async function getPatientAs(trx: Transaction, role: StaffRole, patientId: number): Promise<PatientView | undefined> {
+  const row: PatientRow | undefined = await patientSource(trx, role).where('p.patient_id', patientId).first();
+  return row && toPatient(row);
+}
+
+/** LIKE metacharacters in user input match themselves. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Patients whose name starts with `q`, or has a word starting with `q`
+ * (case-insensitive), by name. Returns one row more than `limit` is not done here:
+ * the caller asks for limit + 1 to know whether there is a next page.
+ */
+export async function searchPatientsAs(
+  trx: Transaction,
+  role: StaffRole,
+  q: string,
+  page: { limit: number; offset: number },
+): Promise<PatientView[]> {
+  const needle = likeEscape(q.trim().toLowerCase());
+  const rows: PatientRow[] = await patientSource(trx, role)
+    .where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]))
+    .orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }])
+    .limit(page.limit)
+    .offset(page.offset);
+  return rows.map(toPatient);
+}
+
+export interface NewPatient {
+  name: string;
+  /** 'YYYY-MM-DD' */
+  dob: string;
+  email?: string | null;
+  phone?: string | null;
+}
+
+export async function registerPatient(trx: Transaction, p: NewPatient): Promise<number> {
+  const [row] = (await trx('patients')
+    .insert({ name: p.name, dob: p.dob, email: p.email ?? null, phone: p.phone ?? null })
+    .returning('patient_id')) as { patient_id: number }[];
+  return row!.patient_id;
+}
+
+/** Does a patient exist that the caller may see? (404 vs an empty list.) */
+export async function patientVisible(trx: Transaction, role: StaffRole, patientId: number): Promise<boolean> {
+  return (await getPatientAs(trx, role, patientId)) !== undefined;
+}
+
+export interface SlotConflict {
+  appointmentId: number;
+  scheduledAt: string;
+  durationMin: number;
+  /** Start and end in the clinic's time zone, 'YYYY-MM-DD HH:MI' and 'HH:MI', for messages. */
+  localStart: string;
+  localEnd: string;
+}
+
+/**
+ * The non-cancelled appointment of `providerId` that overlaps [start, start + minutes),
+ * if the caller may see it; used to name the conflicting time after a 23P01.
+ */
+export async function providerSlotConflict(
+  trx: Transaction,
+  providerId: number,
+  start: string,
+  minutes: number,
+  excludeAppointmentId?: number,
+): Promise<SlotConflict | undefined> {
+  const q = trx('appointments')
+    .select(
+      'appointment_id',
+      'scheduled_at',
+      'duration_min',
+      trx.raw(`to_char(scheduled_at AT TIME ZONE clinic_time_zone(), 'YYYY-MM-DD HH24:MI') AS local_start`),
+      trx.raw(`to_char((scheduled_at + duration_min * interval '1 minute') AT TIME ZONE clinic_time_zone(), 'HH24:MI') AS local_end`),
+    )
+    .where('provider_id', providerId)
+    .whereNot('status', 'cancelled')
+    .whereRaw('appointment_slot(scheduled_at, duration_min) && appointment_slot(?::timestamptz, ?::integer)', [start, minutes])
+    .orderBy('scheduled_at');
+  if (excludeAppointmentId !== undefined) q.whereNot('appointment_id', excludeAppointmentId);
+  const row = (await q.first()) as
+    | { appointment_id: number; scheduled_at: Date; duration_min: number; local_start: string; local_end: string }
+    | undefined;
+  return (
+    row && {
+      appointmentId: row.appointment_id,
+      scheduledAt: iso(row.scheduled_at),
+      durationMin: row.duration_min,
+      localStart: row.local_start,
+      localEnd: row.local_end,
+    }
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * The one error middleware: every failure leaves the API as
+ * `{"error": {"code", "message", "details"?}}`. Client mistakes (validation,
+ * malformed or oversized bodies, database refusals mapped by fromPgError) get a
+ * 4xx naming what was wrong; anything else is a 500 carrying only an error id,
+ * which is logged with the cause so an operator can find it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { AppError, fromPgError } from '../db/errors.js';
+
+export { AppError };
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown; errorId?: string };
+}
+
+export function sendError(res: Response, err: AppError): void {
+  const body: ErrorBody = { error: { code: err.code, message: err.message } };
+  if (err.details !== undefined) body.error.details = err.details;
+  res.status(err.status).json(body);
+}
+
+export const notFound = (message = 'No such resource.') => new AppError(404, 'not_found', message);
+export const forbidden = (message = 'Your role may not do that.') => new AppError(403, 'forbidden', message);
+
+/** Errors raised by body-parser (express.json) carry a `type` and a `status`. */
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+function fromBodyParser(err: BodyParserError): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'invalid_request', 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError(413, 'payload_too_large', 'The request body is too large.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_media_type', 'Send the body as UTF-8 JSON.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'parameters.too.many':
+      return new AppError(400, 'invalid_request', 'The request body could not be read.');
+    default:
+      return undefined;
+  }
+}
+
+/** Express's own URI decoding failures (e.g. `/api/patients/%E0`) arrive as a 400 with no type. */
+function fromHttpError(err: BodyParserError): AppError | undefined {
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.expose !== false) {
+    return new AppError(err.status, err.status === 404 ? 'not_found' : 'invalid_request', 'The request could not be understood.');
+  }
+  return undefined;
+}
+
+export const apiNotFound: RequestHandler = (_req, _res, next) => {
+  next(new AppError(404, 'not_found', 'No such endpoint.'));
+};
+
+/**
+ * Build the error middleware. `log` receives the error id and the cause of every 500;
+ * nothing about the cause reaches the client.
+ */
+export function errorHandler(log: (fields: { errorId: string; err: unknown }) => void): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const known =
+      err instanceof AppError
+        ? err
+        : (fromPgError(err) ?? (err instanceof Error ? (fromBodyParser(err) ?? fromHttpError(err)) : undefined));
+    if (known) {
+      sendError(res, known);
+      return;
+    }
+    const errorId = randomUUID();
+    log({ errorId, err });
+    res.status(500).json({ error: { code: 'internal', message: 'Something went wrong on our side. Quote the error id when reporting it.', errorId } });
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Logs and metrics. Logs are structured (pino) and carry no PII: no bodies, no
+ * query strings (a patient search is a name), no headers (cookies), only method,
+ * path, status, timing, request id and the acting staff user id and role.
+ * Metrics (prom-client, own registry per app): request duration by route
+ * template and status, and the database pool's occupancy.
+ */
+import type { Request, RequestHandler } from 'express';
+import type { Knex } from 'knex';
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pinoHttp } from 'pino-http';
+import client from 'prom-client';
+
+export function createLogger(level: LevelWithSilent): Logger {
+  return pino({
+    level,
+    base: { service: 'clinicpulse' },
+    // Belt and braces: the serializers below never emit these, but a careless log call might.
+    redact: {
+      paths: ['password', '*.password', 'body', '*.body', 'req.headers', 'headers.cookie', '*.cookie', 'email', '*.email', 'phone', '*.phone', 'name', '*.name', 'dob', '*.dob', 'notes', '*.notes'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+const pathOnly = (url: string) => url.split('?')[0]!.slice(0, 200);
+
+export function httpLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req) => (req as unknown as { id: string }).id,
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    serializers: {
+      req: (req: { id: string; method: string; url: string; raw?: Request }) => ({
+        id: req.id,
+        method: req.method,
+        path: pathOnly(req.url),
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: (err: Error & { code?: string }) => ({ type: err.name, code: err.code, message: err.message.slice(0, 300), stack: err.stack }),
+    },
+    customProps: (req) => {
+      const user = (req as Request).staffUser;
+      return user ? { staffUserId: user.id, staffRole: user.role } : {};
+    },
+    quietReqLogger: true,
+  }) as unknown as RequestHandler;
+}
+
+export interface Metrics {
+  registry: client.Registry;
+  middleware: RequestHandler;
+}
+
+export function createMetrics(pools: Record<string, Knex>): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const duration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const poolGauge = (name: string, help: string, read: (pool: TarnPool) => number) =>
+    new client.Gauge({
+      name,
+      help,
+      labelNames: ['pool'] as const,
+      registers: [registry],
+      collect() {
+        for (const [label, knex] of Object.entries(pools)) {
+          const pool = (knex.client as { pool?: TarnPool }).pool;
+          if (pool) this.set({ pool: label }, read(pool));
+        }
+      },
+    });
+  poolGauge('db_pool_connections_used', 'Database connections checked out.', (p) => p.numUsed());
+  poolGauge('db_pool_connections_free', 'Idle database connections in the pool.', (p) => p.numFree());
+  poolGauge('db_pool_acquire_pending', 'Requests waiting for a database connection.', (p) => p.numPendingAcquires());
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      // The route template (/api/patients/:id), never the concrete path: bounded label values.
+      const routePath = (req.route as { path?: string } | undefined)?.path;
+      const route = routePath ? `${req.baseUrl}${routePath}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+  return { registry, middleware };
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}

@@ -1,0 +1,124 @@
+/**
+ * Declarative API routes: one object per endpoint naming who may call it and the
+ * zod schemas of its path, query and body. `mountRoutes` turns them into Express
+ * handlers (authenticate → role check → validate → handler) and openapi.ts turns
+ * the very same objects into the OpenAPI document.
+ *
+ * Handlers never see a knex: they get `db`, which runs work as the signed-in staff
+ * member through asStaff (one transaction, SET LOCAL ROLE + app.user_id).
+ */
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { z } from 'zod';
+import type { Knex } from 'knex';
+import { asStaff, type StaffRole, type Transaction, type TransactionOptions } from '../db/index.js';
+import { AppError } from '../db/errors.js';
+import type { SessionUser } from '../auth/session-user.js';
+import type { ResponseSpec } from './openapi.js';
+
+export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+/** Runs database work as the signed-in staff member. */
+export interface StaffDb {
+  <T>(work: (trx: Transaction) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+}
+
+export interface HandlerContext<P, Q, B> {
+  req: Request;
+  res: Response;
+  params: P;
+  query: Q;
+  body: B;
+  user: SessionUser;
+  db: StaffDb;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
+  method: HttpMethod;
+  /** Express path, e.g. `/api/patients/:id`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** Roles that may call it; anyone else gets 403 before any database work. */
+  roles: readonly StaffRole[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Status of a successful response (default 200; 204 sends no body). */
+  status?: number;
+  response?: ResponseSpec;
+  /** Error statuses this endpoint can answer besides 400/401/403/429/500. */
+  errors?: Record<number, string>;
+  handler: (ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;
+}
+
+// Variance: a spec with specific schemas is stored in a list of any-schema specs.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteSpec<any, any, any>;
+
+/** Typed identity function: infers the handler's context from the schemas. */
+export function route<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(spec: RouteSpec<P, Q, B>): AnyRoute {
+  return spec as AnyRoute;
+}
+
+const MAX_ISSUES = 20;
+
+/** A zod failure as a 400 that says which field and why (never echoing the value). */
+export function invalidRequest(where: 'params' | 'query' | 'body', error: z.ZodError): AppError {
+  const issues = error.issues.slice(0, MAX_ISSUES).map((i) => {
+    const keys = (i as { keys?: string[] }).keys;
+    const path = [where, ...i.path.map(String)].join('.').slice(0, 200);
+    return keys ? { path, message: `unknown field(s): ${keys.map((k) => k.slice(0, 64)).join(', ')}`.slice(0, 500) } : { path, message: i.message.slice(0, 300) };
+  });
+  const first = issues[0]!;
+  return new AppError(400, 'invalid_request', `${first.path}: ${first.message}`, { issues });
+}
+
+function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where: 'params' | 'query' | 'body'): unknown {
+  if (!schema) {
+    if (where === 'body' && value !== undefined && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0)) {
+      throw new AppError(400, 'invalid_request', 'body: this endpoint takes no request body');
+    }
+    if (where === 'query' && value && Object.keys(value).length > 0) {
+      throw new AppError(400, 'invalid_request', `query: unknown parameter(s): ${Object.keys(value).map((k) => k.slice(0, 64)).join(', ')}`.slice(0, 500));
+    }
+    return undefined;
+  }
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!result.success) throw invalidRequest(where, result.error);
+  return result.data;
+}
+
+export interface MountDeps {
+  appKnex: Knex;
+  /** Resolves the signed-in user (or undefined); see server/auth/sessions.ts. */
+  currentUser: (req: Request) => SessionUser | undefined;
+}
+
+export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: MountDeps): void {
+  for (const spec of routes) {
+    const allowed = new Set<string>(spec.roles);
+    const handler: RequestHandler = async (req, res) => {
+      const user = deps.currentUser(req);
+      if (!user) throw new AppError(401, 'unauthenticated', 'Sign in first.');
+      if (!allowed.has(user.role)) throw new AppError(403, 'forbidden', 'Your role may not do that.');
+      const params = parse(spec.params, req.params, 'params');
+      const query = parse(spec.query, req.query, 'query');
+      const body = parse(spec.body, req.body, 'body');
+      const identity = { userId: user.id, role: user.role };
+      const db: StaffDb = (work, opts) => asStaff(deps.appKnex, identity, work, opts);
+      const result = await spec.handler({ req, res, params, query, body, user, db });
+      if (res.headersSent) return;
+      const status = spec.status ?? 200;
+      if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();
+      else res.status(status).json(result);
+    };
+    router[spec.method](spec.path, handler);
+  }
+}

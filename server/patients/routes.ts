@@ -1,0 +1,132 @@
+/**
+ * Patients: search, registration, one patient as the caller's role may see them,
+ * their appointment history and prescriptions, and erasure. A patient the caller
+ * may not see (row-level security) answers 404 exactly like one that does not
+ * exist: the API never confirms what the database hides.
+ */
+import { z } from 'zod';
+import { route, type AnyRoute } from '../http/route.js';
+import { notFound } from '../http/errors.js';
+import { idParams, instant } from '../http/schemas.js';
+import { getPatientAs, patientVisible, registerPatient, searchPatientsAs } from '../db/repository/directory.js';
+import { patientAppointmentHistory } from '../db/repository/patients.js';
+import { activePrescriptions } from '../db/repository/prescriptions.js';
+import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
+import { patientSchema, registerBody, searchQuery } from './schemas.js';
+
+const historyQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 200')
+    .transform(Number)
+    .pipe(z.number().min(1).max(200))
+    .default(50),
+  before: instant.optional().meta({ description: 'Only appointments starting before this instant (pass the last row\'s scheduledAt for the next page).' }),
+});
+
+const prescriptionsQuery = z.strictObject({
+  active: z.literal('true', 'only active=true is supported').default('true').meta({ description: 'Prescriptions in force today (clinic-local).' }),
+});
+
+const prescriptionSchema = z
+  .object({
+    prescriptionId: z.number().int(),
+    visitId: z.number().int(),
+    appointmentId: z.number().int(),
+    medicationId: z.number().int(),
+    medicationName: z.string(),
+    form: z.string(),
+    strength: z.string(),
+    dosage: z.string(),
+    startDate: z.string(),
+    endDate: z.string().nullable(),
+  })
+  .meta({ id: 'Prescription' });
+
+export const patientRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/api/patients',
+    tag: 'Patients',
+    summary: 'Search patients by name (paged)',
+    description: 'Front desk sees every patient as a summary (birth year, masked contact); a clinician sees their own patients in full.',
+    roles: ['front_desk', 'clinician'],
+    query: searchQuery,
+    response: {
+      description: 'One page of matches, by name.',
+      schema: z.object({ items: z.array(patientSchema), limit: z.number().int(), offset: z.number().int(), nextOffset: z.number().int().nullable() }),
+    },
+    handler: async ({ query, user, db }) => {
+      const rows = await db((trx) => searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset }));
+      const more = rows.length > query.limit;
+      return { items: rows.slice(0, query.limit), limit: query.limit, offset: query.offset, nextOffset: more ? query.offset + query.limit : null };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/patients',
+    tag: 'Patients',
+    summary: 'Register a patient',
+    roles: ['front_desk'],
+    body: registerBody,
+    status: 201,
+    response: { description: 'Registered.', schema: createdSchema },
+    errors: { 409: 'duplicate_email' },
+    handler: async ({ body, db }) => ({ id: await db((trx) => registerPatient(trx, body)) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/patients/:id',
+    tag: 'Patients',
+    summary: 'One patient, as the caller\'s role may see them',
+    roles: ['front_desk', 'clinician', 'billing'],
+    params: idParams,
+    response: { description: 'The patient.', schema: patientSchema },
+    errors: { 404: 'not_found (also when the caller may not see the patient)' },
+    handler: async ({ params, user, db }) => {
+      const patient = await db((trx) => getPatientAs(trx, user.role, params.id));
+      if (!patient) throw notFound('No such patient.');
+      return patient;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/patients/:id/appointments',
+    tag: 'Patients',
+    summary: 'A patient\'s appointment history, newest first',
+    roles: ['front_desk', 'clinician'],
+    params: idParams,
+    query: historyQuery,
+    response: {
+      description: 'Appointments, newest first.',
+      schema: z.object({ items: z.array(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })) }),
+    },
+    errors: { 404: 'not_found' },
+    handler: async ({ params, query, user, db }) => {
+      const items = await db(async (trx) => {
+        if (!(await patientVisible(trx, user.role, params.id))) throw notFound('No such patient.');
+        return patientAppointmentHistory(trx, params.id, { limit: query.limit, before: query.before });
+      });
+      return { items };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/patients/:id/prescriptions',
+    tag: 'Patients',
+    summary: 'A patient\'s active prescriptions',
+    description: 'Clinicians, for their own patients. Each read is recorded in the audit log.',
+    roles: ['clinician'],
+    params: idParams,
+    query: prescriptionsQuery,
+    response: { description: 'Prescriptions in force today.', schema: z.object({ items: z.array(prescriptionSchema) }) },
+    errors: { 404: 'not_found' },
+    handler: async ({ params, user, db }) => {
+      const items = await db(async (trx) => {
+        if (!(await patientVisible(trx, user.role, params.id))) throw notFound('No such patient.');
+        return activePrescriptions(trx, params.id);
+      });
+      return { items };
+    },
+  }),
+];

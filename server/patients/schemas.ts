@@ -1,0 +1,54 @@
+/**
+ * Patient request and response schemas. Registration mirrors the database's checks
+ * (patients_* constraints) so a typo gets a 400 naming the field.
+ */
+import { z } from 'zod';
+import { localDate, paging, text } from '../http/schemas.js';
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+export const registerBody = z
+  .strictObject({
+    name: text(200),
+    dob: localDate.refine((d) => d <= today(), 'must not be in the future'),
+    email: z.email('must be an email address').max(254).transform((e) => e.toLowerCase()).nullable().optional(),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9][0-9 ().-]{5,22}[0-9]$/, 'must be a phone number: digits, spaces, ( ) . - and an optional leading +')
+      .nullable()
+      .optional(),
+  })
+  .meta({ id: 'RegisterPatientRequest' });
+
+export const scheduledPatientSchema = z
+  .object({
+    patientId: z.number().int(),
+    name: z.string(),
+    birthYear: z.number().int(),
+    emailMasked: z.string().nullable(),
+    phoneLast4: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'PatientSummary', description: 'As front desk and billing see a patient: no full date of birth or contact.' });
+
+export const clinicalPatientSchema = z
+  .object({
+    patientId: z.number().int(),
+    name: z.string(),
+    dob: z.string(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Patient', description: 'As a clinician sees their own patient.' });
+
+export const patientSchema = z.union([clinicalPatientSchema, scheduledPatientSchema]);
+
+export const searchQuery = z.strictObject({
+  q: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').meta({ description: 'Start of the name or of any word in it.' }),
+  ...paging,
+});
+
+export const eraseBody = z
+  .strictObject({ reason: text(1000) })
+  .meta({ id: 'EraseRequest' });
