@@ -30,6 +30,11 @@ const SUPERUSER = 'postgres';
 // Local-only, loopback-bound superuser; the password only guards against other local users.
 const SUPERUSER_PASSWORD = 'clinicpulse-embedded';
 
+/** Superuser URL of an embedded server already running on `port` (for CLIs run beside `npm start`). */
+export function runningEmbeddedUrl(port: number, database: string): string {
+  return `postgres://${SUPERUSER}:${encodeURIComponent(SUPERUSER_PASSWORD)}@127.0.0.1:${port}/${database}`;
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

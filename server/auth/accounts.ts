@@ -1,0 +1,96 @@
+/**
+ * Staff account management for `npm run user` (server/cli/user.ts). Runs with the
+ * administrator's connection: creating an account writes a password hash, which
+ * no service role may do. Deactivation ends the account's sessions at once
+ * (trigger staff_users_end_sessions deletes its http_sessions rows).
+ */
+import type { Knex } from 'knex';
+import { isStaffRole, type StaffRole } from '../db/index.js';
+import { hashPassword } from './passwords.js';
+
+export class AccountError extends Error {}
+
+export const USERNAME_SHAPE = /^[a-z0-9][a-z0-9._-]{2,63}$/;
+export const MIN_PASSWORD_LENGTH = 12;
+
+export interface NewAccount {
+  username: string;
+  role: string;
+  providerId?: number;
+  password: string;
+}
+
+export interface AccountRow {
+  userId: number;
+  username: string;
+  role: StaffRole;
+  providerId: number | null;
+  active: boolean;
+  createdAt: Date;
+  deactivatedAt: Date | null;
+}
+
+/** Create an account; refuses a bad username, role, provider link or a short password with a clear message. */
+export async function createAccount(admin: Knex, a: NewAccount): Promise<AccountRow> {
+  if (!USERNAME_SHAPE.test(a.username)) {
+    throw new AccountError('username: 3-64 characters, lowercase letters, digits, dot, underscore or dash, starting with a letter or digit');
+  }
+  if (!isStaffRole(a.role)) throw new AccountError('role: one of front_desk, clinician, billing, manager, compliance');
+  if ((a.role === 'clinician') !== (a.providerId !== undefined)) {
+    throw new AccountError(a.role === 'clinician' ? 'a clinician needs --provider-id' : 'only a clinician is linked to a provider');
+  }
+  if (a.password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`password: at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (a.password.length > 1024) throw new AccountError('password: at most 1024 characters');
+  if (a.providerId !== undefined) {
+    const { rows } = await admin.raw('SELECT 1 FROM providers WHERE provider_id = ?', [a.providerId]);
+    if (!rows.length) throw new AccountError(`no provider with id ${a.providerId}`);
+  }
+  const hash = await hashPassword(a.password);
+  try {
+    const { rows } = await admin.raw(
+      `INSERT INTO staff_users (username, role, provider_id, password_hash) VALUES (?, ?, ?, ?)
+       RETURNING user_id, username, role, provider_id, active, created_at, deactivated_at`,
+      [a.username, a.role, a.providerId ?? null, hash],
+    );
+    return toAccount(rows[0]);
+  } catch (err) {
+    if ((err as { constraint?: string }).constraint === 'staff_users_username_key') throw new AccountError(`username ${a.username} is taken`);
+    throw err;
+  }
+}
+
+/** Deactivate an account (its sessions end immediately). False if no active account has that name. */
+export async function deactivateAccount(admin: Knex, username: string): Promise<boolean> {
+  const { rowCount } = await admin.raw(
+    'UPDATE staff_users SET active = false, deactivated_at = now() WHERE username = ? AND active',
+    [username],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function listAccounts(admin: Knex): Promise<AccountRow[]> {
+  const { rows } = await admin.raw(
+    'SELECT user_id, username, role, provider_id, active, created_at, deactivated_at FROM staff_users ORDER BY username',
+  );
+  return rows.map(toAccount);
+}
+
+function toAccount(r: {
+  user_id: number;
+  username: string;
+  role: StaffRole;
+  provider_id: number | null;
+  active: boolean;
+  created_at: Date;
+  deactivated_at: Date | null;
+}): AccountRow {
+  return {
+    userId: r.user_id,
+    username: r.username,
+    role: r.role,
+    providerId: r.provider_id,
+    active: r.active,
+    createdAt: r.created_at,
+    deactivatedAt: r.deactivated_at,
+  };
+}
