@@ -1,0 +1,132 @@
+/**
+ * Who is on the other end of a socket, and whether they still may be.
+ *
+ * A handshake is authenticated with the same session cookie as the API. The
+ * server can take the API's own express-session middleware (run on Socket.IO's
+ * engine) plus a resolver, or use `sessionCookieAuthenticator` below, which reads
+ * the same signed cookie and the same `http_sessions` row directly (as the
+ * clinicpulse_auth role) and so works in any process that shares the database.
+ * Either way the account is re-read through `staff_session_user`, never trusted
+ * from the cookie, and `revalidateSessions` re-checks every open socket's session
+ * periodically so logout, idle expiry and deactivation close sockets promptly.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Knex } from 'knex';
+import { asService, isStaffRole, type StaffRole } from '../db/index.js';
+
+const AUTH_ROLE = 'clinicpulse_auth';
+
+export interface SocketIdentity {
+  userId: number;
+  role: StaffRole;
+  /** The provider a clinician is linked to; null for other roles. */
+  providerId: number | null;
+  /** The HTTP session this socket rides on; the socket lives only as long as it does. */
+  sessionId: string;
+}
+
+export type Authenticate = (req: IncomingMessage) => Promise<SocketIdentity | undefined> | SocketIdentity | undefined;
+
+/** Default name of the API's session cookie (server/auth/sessions.ts). */
+export const DEFAULT_SESSION_COOKIE = 'clinicpulse.sid';
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** express-session's cookie format: 's:' + sid + '.' + base64(HMAC-SHA256(secret, sid)) without padding. */
+export function unsignSessionCookie(value: string, secrets: string[]): string | undefined {
+  if (!value.startsWith('s:')) return undefined;
+  const signed = value.slice(2);
+  const dot = signed.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const sid = signed.slice(0, dot);
+  const given = Buffer.from(signed.slice(dot + 1));
+  for (const secret of secrets) {
+    const expected = Buffer.from(createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, ''));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return sid;
+  }
+  return undefined;
+}
+
+/** The signed cookie value for a session id (for tests and tools that mint sessions). */
+export function signSessionId(sid: string, secret: string): string {
+  return `s:${sid}.${createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '')}`;
+}
+
+interface SessionRow {
+  sid: string;
+  sess_role: string | null;
+  user_id: number | null;
+  role: string | null;
+  provider_id: number | null;
+  active: boolean | null;
+}
+
+// A session counts only while unexpired, bound to an active account whose role is still
+// the role it signed in with (the API ends the session on a role change too).
+const SESSIONS_SQL = `
+  SELECT h.sid, h.sess->>'role' AS sess_role, u.user_id, u.role, u.provider_id, u.active
+  FROM http_sessions h LEFT JOIN LATERAL staff_session_user(h.user_id) u ON true
+  WHERE h.sid = ANY (?::text[]) AND h.expires_at > now()`;
+
+function identityOf(r: SessionRow): SocketIdentity | undefined {
+  if (!r.active || r.user_id === null || !r.role || !isStaffRole(r.role)) return undefined;
+  if (r.sess_role !== null && r.sess_role !== r.role) return undefined;
+  return { userId: r.user_id, role: r.role, providerId: r.provider_id, sessionId: r.sid };
+}
+
+async function lookupSessions(knex: Knex, sids: string[]): Promise<Map<string, SocketIdentity>> {
+  const out = new Map<string, SocketIdentity>();
+  if (sids.length === 0) return out;
+  const { rows } = await asService(knex, AUTH_ROLE, (trx) => trx.raw<{ rows: SessionRow[] }>(SESSIONS_SQL, [sids]), {
+    readOnly: true,
+  });
+  for (const r of rows) {
+    const id = identityOf(r);
+    if (id) out.set(r.sid, id);
+  }
+  return out;
+}
+
+/**
+ * Authenticate a handshake by the API's signed session cookie, reading the session row
+ * and the account directly. `secrets` are the API's SESSION_SECRET(s).
+ */
+export function sessionCookieAuthenticator(opts: { knex: Knex; secrets: string[]; cookieName?: string }): Authenticate {
+  const name = opts.cookieName ?? DEFAULT_SESSION_COOKIE;
+  return async (req) => {
+    const raw = readCookie(req.headers.cookie, name);
+    const sid = raw ? unsignSessionCookie(raw, opts.secrets) : undefined;
+    if (!sid) return undefined;
+    return (await lookupSessions(opts.knex, [sid])).get(sid);
+  };
+}
+
+/**
+ * Which of these sockets' sessions are still good: returns the session ids whose session
+ * is gone, expired, or whose account is inactive or no longer holds the socket's role.
+ */
+export async function endedSessions(knex: Knex, sockets: { sessionId: string; role: StaffRole; userId: number }[]): Promise<Set<string>> {
+  const sids = [...new Set(sockets.map((s) => s.sessionId))];
+  const live = await lookupSessions(knex, sids);
+  const ended = new Set<string>();
+  for (const s of sockets) {
+    const now = live.get(s.sessionId);
+    if (!now || now.role !== s.role || now.userId !== s.userId) ended.add(s.sessionId);
+  }
+  return ended;
+}

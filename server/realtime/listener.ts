@@ -1,0 +1,78 @@
+/**
+ * The one PostgreSQL subscriber of a server process: LISTEN on the outbox and audit
+ * channels over its own connection (pg-listen), with a paranoid health check and
+ * reconnection that never gives up. NOTIFY is only a doorbell: every notification,
+ * and every (re)connect, just wakes the dispatcher, which reads the outbox itself.
+ * LISTEN needs no table privileges, so any login of the database will do.
+ */
+import createSubscriber, { type Subscriber } from 'pg-listen';
+
+export const OUTBOX_CHANNEL = 'appointment_events';
+/** The audit trigger's channel (migration 20261125000006_audit): payload = audit_id. */
+export const AUDIT_CHANNEL = 'audit_events';
+
+export interface ListenerOptions {
+  connectionString: string;
+  /** application_name of the LISTEN connection (operators and tests find its backend by it). */
+  applicationName?: string;
+  /** Paranoid check interval (ms); a failed check reconnects. */
+  healthCheckMs?: number;
+  /** Called after the first connect and after every reconnect, once LISTEN is in place again. */
+  onConnected: () => void;
+  onOutbox: (lastEventId: number) => void;
+  onAudit: (auditId: number) => void;
+  onError?: (err: Error) => void;
+  onReconnecting?: (attempt: number) => void;
+}
+
+export interface OutboxListener {
+  close(): Promise<void>;
+  /** How many times the connection has been (re)established. */
+  readonly connects: number;
+}
+
+export async function startListener(opts: ListenerOptions): Promise<OutboxListener> {
+  const subscriber: Subscriber = createSubscriber(
+    { connectionString: opts.connectionString, application_name: opts.applicationName ?? 'clinicpulse-realtime' },
+    {
+      paranoidChecking: opts.healthCheckMs ?? 5_000,
+      // pg-listen gives up after 3 s by default; a live feed must outlast any outage.
+      retryLimit: Infinity,
+      retryTimeout: Infinity,
+      retryInterval: (attempt) => Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)),
+      // Payloads are plain ids, not JSON.
+      parse: (s: string) => s,
+      serialize: (v: unknown) => String(v),
+    },
+  );
+  let connects = 0;
+  let ready = false;
+  subscriber.events.on('error', (err) => opts.onError?.(err));
+  subscriber.events.on('reconnect', (attempt) => opts.onReconnecting?.(attempt));
+  subscriber.events.on('connected', () => {
+    // The first 'connected' fires before our LISTENs; that one is reported after them, below.
+    if (!ready) return;
+    connects++;
+    opts.onConnected();
+  });
+  subscriber.notifications.on(OUTBOX_CHANNEL, (payload: string) => {
+    const n = Number(payload);
+    if (Number.isSafeInteger(n)) opts.onOutbox(n);
+  });
+  subscriber.notifications.on(AUDIT_CHANNEL, (payload: string) => {
+    const n = Number(payload);
+    if (Number.isSafeInteger(n)) opts.onAudit(n);
+  });
+  await subscriber.connect();
+  await subscriber.listenTo(OUTBOX_CHANNEL);
+  await subscriber.listenTo(AUDIT_CHANNEL);
+  ready = true;
+  connects++;
+  opts.onConnected();
+  return {
+    close: () => subscriber.close(),
+    get connects() {
+      return connects;
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Reading the appointment outbox (migration 20261125000030) as the NOLOGIN role
+ * clinicpulse_realtime: events after a cursor in event-id (= commit) order, the
+ * rows that live payloads are shaped from, the current head, and pruning.
+ */
+import type { Knex } from 'knex';
+import { asService } from '../db/index.js';
+import type { AppointmentEventKind, ScheduleAppointment } from '../../shared/events.js';
+
+export const REALTIME_ROLE = 'clinicpulse_realtime';
+
+export interface OutboxEvent {
+  eventId: number;
+  appointmentId: number;
+  kind: AppointmentEventKind;
+  providerId: number;
+  day: string;
+  /** Set when the change moved the appointment off another provider or day. */
+  prevProviderId: number | null;
+  prevDay: string | null;
+}
+
+interface EventRow {
+  event_id: number;
+  appointment_id: number;
+  kind: AppointmentEventKind;
+  provider_id: number;
+  day: string;
+  prev_provider_id: number | null;
+  prev_day: string | null;
+}
+
+const toEvent = (r: EventRow): OutboxEvent => ({
+  eventId: r.event_id,
+  appointmentId: r.appointment_id,
+  kind: r.kind,
+  providerId: r.provider_id,
+  day: r.day,
+  prevProviderId: r.prev_provider_id,
+  prevDay: r.prev_day,
+});
+
+// Batches hold disjoint, increasing blocks of ids, so (last_event_id, ordinal) order is event-id order
+// and the scan walks the batches index from the cursor.
+const EVENTS_SQL = `
+  SELECT b.first_event_id + e.ordinal - 1 AS event_id, e.appointment_id, e.kind, e.provider_id, e.day,
+         e.prev_provider_id, e.prev_day
+  FROM appointment_event_batches b JOIN appointment_events e ON e.txid = b.txid
+  WHERE b.last_event_id > :after AND b.first_event_id + e.ordinal - 1 > :after`;
+
+/** Where the outbox stands: the highest committed event id and how far pruning has deleted. */
+export interface OutboxHead {
+  head: number;
+  prunedThrough: number;
+}
+
+export class OutboxReader {
+  constructor(private readonly knex: Knex) {}
+
+  private run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return asService(this.knex, REALTIME_ROLE, work, { readOnly: true });
+  }
+
+  /** Up to `limit` committed events with id > after, in id order. */
+  async after(after: number, limit: number): Promise<OutboxEvent[]> {
+    const { rows } = await this.run((trx) =>
+      trx.raw<{ rows: EventRow[] }>(`${EVENTS_SQL} ORDER BY b.last_event_id, e.ordinal LIMIT :limit`, { after, limit }),
+    );
+    return rows.map(toEvent);
+  }
+
+  /** The events in (after, upTo] that touch one provider's day, in id order. */
+  async forDay(providerId: number, day: string, after: number, upTo: number): Promise<OutboxEvent[]> {
+    const { rows } = await this.run((trx) =>
+      trx.raw<{ rows: EventRow[] }>(
+        `${EVENTS_SQL} AND b.first_event_id <= :upTo AND b.first_event_id + e.ordinal - 1 <= :upTo
+           AND ((e.provider_id = :providerId AND e.day = :day::date)
+                OR (e.prev_provider_id = :providerId AND e.prev_day = :day::date))
+         ORDER BY b.last_event_id, e.ordinal`,
+        { after, upTo, providerId, day },
+      ),
+    );
+    return rows.map(toEvent);
+  }
+
+  async head(): Promise<OutboxHead> {
+    const { rows } = await this.run((trx) =>
+      trx.raw<{ rows: { head: number; pruned: number }[] }>(
+        `SELECT coalesce((SELECT max(last_event_id) FROM appointment_event_batches), 0)::bigint AS head,
+                (SELECT pruned_through FROM appointment_events_retention) AS pruned`,
+      ),
+    );
+    return { head: rows[0]!.head, prunedThrough: rows[0]!.pruned };
+  }
+
+  /** The current schedule rows of these appointments (absent when deleted). */
+  async appointments(ids: number[]): Promise<Map<number, ScheduleAppointment>> {
+    const out = new Map<number, ScheduleAppointment>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const { rows } = await this.run((trx) =>
+        trx.raw<{ rows: AppointmentRow[] }>('SELECT * FROM realtime_appointments(?::integer[])', [chunk]),
+      );
+      for (const r of rows) out.set(r.appointment_id, toScheduleAppointment(r));
+    }
+    return out;
+  }
+
+  /** Delete outbox batches older than the retention; returns how many events went. */
+  async prune(retentionDays: number): Promise<number> {
+    const { rows } = await asService(this.knex, REALTIME_ROLE, (trx) =>
+      trx.raw<{ rows: { n: number }[] }>('SELECT prune_appointment_events(make_interval(days => ?)) AS n', [retentionDays]),
+    );
+    return rows[0]!.n;
+  }
+}
+
+interface AppointmentRow {
+  appointment_id: number;
+  patient_id: number;
+  provider_id: number;
+  scheduled_at: Date;
+  duration_min: number;
+  status: ScheduleAppointment['status'];
+  clinic_date: string;
+  created_at: Date;
+  updated_at: Date;
+  patient_name: string;
+}
+
+function toScheduleAppointment(r: AppointmentRow): ScheduleAppointment {
+  return {
+    appointmentId: r.appointment_id,
+    patientId: r.patient_id,
+    providerId: r.provider_id,
+    scheduledAt: r.scheduled_at.toISOString(),
+    durationMin: r.duration_min,
+    status: r.status,
+    clinicDate: r.clinic_date,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    patientName: r.patient_name,
+  };
+}

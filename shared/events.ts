@@ -1,0 +1,130 @@
+/**
+ * THE live-push contract between the server (server/realtime/) and the dashboard
+ * (client/src/): event names, payloads and acks, typed for Socket.IO on both
+ * sides and validated with zod where the server receives them (types are not
+ * validation). Semantics, ordering and delivery guarantee: docs/realtime.md.
+ *
+ * Cursors are the outbox's commit-ordered event ids: a client keeps the highest
+ * cursor it has applied per watch and sends it back as `since` when it re-watches.
+ */
+import { z } from 'zod';
+
+export const APPOINTMENT_EVENT_KINDS = ['booked', 'rescheduled', 'checked_in', 'cancelled', 'no_show', 'completed'] as const;
+export type AppointmentEventKind = (typeof APPOINTMENT_EVENT_KINDS)[number];
+
+export const APPOINTMENT_STATUSES = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
+export type AppointmentStatusValue = (typeof APPOINTMENT_STATUSES)[number];
+
+/** Clinic-local calendar day, 'YYYY-MM-DD'. */
+export type ClinicDate = string;
+/** Commit-ordered outbox event id. */
+export type Cursor = number;
+
+/**
+ * One row of a provider's day, exactly as GET /api/providers/:id/schedule returns it
+ * to front desk and to the provider's own clinician: schedule fields and the patient's
+ * name, never contact details or clinical data.
+ */
+export interface ScheduleAppointment {
+  appointmentId: number;
+  patientId: number;
+  providerId: number;
+  /** ISO-8601 instant. */
+  scheduledAt: string;
+  durationMin: number;
+  status: AppointmentStatusValue;
+  clinicDate: ClinicDate;
+  createdAt: string;
+  updatedAt: string;
+  patientName: string;
+}
+
+/** The appointment left this watcher's view (moved to another provider or day, deleted, or no longer visible to them). */
+export interface RemovedAppointment {
+  appointmentId: number;
+  removed: true;
+}
+
+export interface WatchError {
+  code: 'invalid_request' | 'forbidden' | 'rate_limited' | 'too_many_watches' | 'unavailable';
+  message: string;
+}
+
+// ----- client → server ---------------------------------------------------------
+
+const clinicDate = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a clinic-local day YYYY-MM-DD');
+const id = z.number().int().min(1).max(2_147_483_647);
+
+export const scheduleWatchSchema = z.strictObject({
+  providerId: id,
+  date: clinicDate,
+  /** The last cursor this client applied for this watch; omitted for a fresh snapshot. */
+  since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export type ScheduleWatchRequest = z.infer<typeof scheduleWatchSchema>;
+
+export const scheduleUnwatchSchema = z.strictObject({ providerId: id, date: clinicDate });
+export type ScheduleUnwatchRequest = z.infer<typeof scheduleUnwatchSchema>;
+
+/**
+ * `snapshot: true`: `appointments` is the whole day now and replaces the client's view
+ * (no `since`, or `since` older than the outbox retention). `snapshot: false`: the
+ * changes after `since` were emitted as `schedule:changed`, in order, just before
+ * this ack, and `appointments` is empty. Either way, `cursor` is where live events resume.
+ */
+export type ScheduleWatchAck =
+  | { ok: true; appointments: ScheduleAppointment[]; cursor: Cursor; snapshot?: boolean }
+  | { ok: false; error: WatchError };
+
+export type ScheduleUnwatchAck = { ok: true } | { ok: false; error: WatchError };
+
+export interface ClientToServerEvents {
+  'schedule:watch': (req: ScheduleWatchRequest, ack: (res: ScheduleWatchAck) => void) => void;
+  'schedule:unwatch': (req: ScheduleUnwatchRequest, ack?: (res: ScheduleUnwatchAck) => void) => void;
+}
+
+// ----- server → client ---------------------------------------------------------
+
+/** To the watchers of (providerId, date): one per change per day it touches. */
+export interface ScheduleChanged {
+  providerId: number;
+  date: ClinicDate;
+  cursor: Cursor;
+  kind: AppointmentEventKind;
+  appointment: ScheduleAppointment | RemovedAppointment;
+}
+
+/** To the clinician(s) linked to the provider, when their patient checks in. */
+export interface AppointmentArrived {
+  appointmentId: number;
+  providerId: number;
+  patientName: string;
+  scheduledAt: string;
+  cursor: Cursor;
+}
+
+/** To managers, at most once a second: months ('YYYY-MM') whose aggregates changed. */
+export interface AnalyticsChanged {
+  months: string[];
+}
+
+/** To compliance: a new audit-log entry (ids and names of things, never values). */
+export interface AuditAppended {
+  auditId: number;
+  action: string;
+  table: string | null;
+  actorRole: string;
+  at: string;
+}
+
+export interface ServerToClientEvents {
+  'schedule:changed': (e: ScheduleChanged) => void;
+  'appointment:arrived': (e: AppointmentArrived) => void;
+  'analytics:changed': (e: AnalyticsChanged) => void;
+  'audit:appended': (e: AuditAppended) => void;
+}
+
+/** The largest message a client may send (bytes); the server closes a socket that sends more. */
+export const MAX_CLIENT_MESSAGE_BYTES = 8 * 1024;
+/** Watches one socket may hold at once. */
+export const MAX_WATCHES_PER_SOCKET = 64;

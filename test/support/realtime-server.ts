@@ -1,0 +1,135 @@
+/**
+ * Realtime test rig: the real Socket.IO server (server/realtime) on 127.0.0.1:0 against
+ * a test database, sessions minted straight into http_sessions (the same rows the API's
+ * session store writes), and real socket.io-client sockets that record what they receive.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { sessionCookieAuthenticator, signSessionId, startRealtime, type Realtime, type RealtimeOptions } from '../../server/realtime/index.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
+import type { StaffFixture } from './staff.js';
+
+export const TEST_ORIGIN = 'http://clinic.test';
+export const TEST_SESSION_SECRET = 'realtime-test-session-secret-0123456789abcdef';
+
+export interface RealtimeRig {
+  url: string;
+  realtime: Realtime;
+  close(): Promise<void>;
+}
+
+export async function startRealtimeRig(
+  db: { appKnex: Knex; appUrl: string },
+  overrides: Partial<RealtimeOptions> = {},
+): Promise<RealtimeRig> {
+  const httpServer = http.createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const realtime = await startRealtime({
+    httpServer,
+    appKnex: db.appKnex,
+    listenUrl: db.appUrl,
+    allowedOrigins: [TEST_ORIGIN],
+    authenticate: sessionCookieAuthenticator({ knex: db.appKnex, secrets: [TEST_SESSION_SECRET] }),
+    pruneIntervalMs: 0,
+    ...overrides,
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    realtime,
+    close: () => realtime.close(),
+  };
+}
+
+export interface MintedSession {
+  sid: string;
+  cookie: string;
+}
+
+/** A signed-in session for a staff member, as the API's store would write it. */
+export async function mintSession(admin: Knex, staff: StaffFixture, idleMs = 15 * 60_000): Promise<MintedSession> {
+  const sid = randomBytes(18).toString('base64url');
+  const sess = { cookie: { path: '/', httpOnly: true }, userId: staff.userId, role: staff.role, issuedAt: Date.now() };
+  await admin.raw('INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)', [
+    sid,
+    staff.userId,
+    JSON.stringify(sess),
+    new Date(Date.now() + idleMs),
+  ]);
+  return { sid, cookie: `clinicpulse.sid=${encodeURIComponent(signSessionId(sid, TEST_SESSION_SECRET))}` };
+}
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface Received {
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+export interface RecordingClient {
+  socket: TestSocket;
+  received: Received[];
+  /** Resolves with the first received event matching, waiting up to `ms`. */
+  next(event: string, match?: (p: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+export function openSocket(
+  url: string,
+  opts: { cookie?: string; origin?: string | null; reconnection?: boolean } = {},
+): RecordingClient {
+  const headers: Record<string, string> = {};
+  if (opts.cookie) headers.cookie = opts.cookie;
+  if (opts.origin !== null) headers.origin = opts.origin ?? TEST_ORIGIN;
+  const socket: TestSocket = connectClient(url, {
+    transports: ['websocket'],
+    extraHeaders: headers,
+    forceNew: true,
+    reconnection: opts.reconnection ?? false,
+  });
+  const received: Received[] = [];
+  const waiters: { event: string; match: (p: Record<string, unknown>) => boolean; resolve: (p: Record<string, unknown>) => void }[] = [];
+  socket.onAny((event: string, payload: Record<string, unknown>) => {
+    received.push({ event, payload });
+    for (const w of [...waiters]) {
+      if (w.event === event && w.match(payload)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(payload);
+      }
+    }
+  });
+  return {
+    socket,
+    received,
+    next(event, match = () => true, ms = 10_000) {
+      const seen = received.find((r) => r.event === event && match(r.payload));
+      if (seen) return Promise.resolve(seen.payload);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
+        waiters.push({ event, match, resolve: (p) => (clearTimeout(timer), resolve(p)) });
+      });
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** Resolves when connected; rejects with the server's reason (connect_error message). */
+export function connected(client: RecordingClient, ms = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (client.socket.connected) return resolve();
+    const timer = setTimeout(() => reject(new Error('connect timed out')), ms);
+    client.socket.once('connect', () => (clearTimeout(timer), resolve()));
+    client.socket.once('connect_error', (err) => (clearTimeout(timer), reject(err)));
+  });
+}
+
+export function disconnected(client: RecordingClient, ms = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (!client.socket.connected) return resolve('already');
+    const timer = setTimeout(() => reject(new Error(`still connected after ${ms} ms`)), ms);
+    client.socket.once('disconnect', (reason) => (clearTimeout(timer), resolve(reason)));
+  });
+}
