@@ -64,6 +64,11 @@ const constraintMessages: Record<string, [number, string, string]> = {
   patients_email_key: [409, 'duplicate_email', 'Another patient already uses that email address.'],
   medications_unique_idx: [409, 'duplicate_medication', 'That medication is already in the formulary.'],
   diagnoses_visit_code_key: [409, 'duplicate_diagnosis', 'The same diagnosis code is listed twice for this visit.'],
+  // Raised by the security functions (migrations 20261125000010, …21); a patient the caller may not reach reads as absent.
+  erasures_patient_id_fkey: [404, 'not_found', 'No such patient.'],
+  visit_notes_clinical_access: [404, 'not_found', 'No such patient.'],
+  visit_notes_own_visit: [403, 'forbidden', 'Notes are written by the clinician of the visit.'],
+  patients_erased: [409, 'patient_erased', 'This patient was erased; their record can no longer change.'],
 };
 
 /**
