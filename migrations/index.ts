@@ -9,9 +9,13 @@ import * as clinicSchema from './20261125000002_clinic_schema.js';
 import * as staffIdentity from './20261125000003_staff_identity.js';
 import * as amendClinicSchema from './20261125000004_amend_clinic_schema.js';
 import * as amendConstraints from './20261125000004_amend_constraints.js';
+import * as comments from './20261125000004_comments.js';
 import * as audit from './20261125000006_audit.js';
 import * as accessControl from './20261125000010_access_control.js';
+import * as identityEverywhere from './20261125000011_identity_everywhere.js';
+import * as encryptionErasure from './20261125000021_encryption_erasure.js';
 import * as outbox from './20261125000030_outbox.js';
+import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -19,7 +23,11 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000003_staff_identity': staffIdentity,
   '20261125000004_amend_clinic_schema': amendClinicSchema,
   '20261125000004_amend_constraints': amendConstraints,
+  '20261125000004_comments': comments,
   '20261125000006_audit': audit,
   '20261125000010_access_control': accessControl,
+  '20261125000011_identity_everywhere': identityEverywhere,
+  '20261125000021_encryption_erasure': encryptionErasure,
   '20261125000030_outbox': outbox,
+  '20261125000040_inline_appointment_slot': inlineAppointmentSlot,
 };

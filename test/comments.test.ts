@@ -1,0 +1,43 @@
+/**
+ * Every table, view and column in schema public carries a COMMENT (the data dictionary
+ * is generated from them). A migration that adds an object without one fails here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => db.drop());
+
+describe('the catalog as data dictionary', () => {
+  it('has a comment on every table and view', async () => {
+    const { rows } = await db.knex.raw(`
+      SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v','m','f') AND c.relname NOT LIKE 'knex\\_migrations%'
+        AND coalesce(btrim(obj_description(c.oid, 'pg_class')), '') = ''
+      ORDER BY 1`);
+    expect(rows.map((r: { relname: string }) => r.relname)).toEqual([]);
+  });
+
+  it('has a comment on every column of every table and view', async () => {
+    const { rows } = await db.knex.raw(`
+      SELECT c.relname || '.' || a.attname AS col
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v','m','f') AND c.relname NOT LIKE 'knex\\_migrations%'
+        AND coalesce(btrim(col_description(c.oid, a.attnum)), '') = ''
+      ORDER BY 1`);
+    expect(rows.map((r: { col: string }) => r.col)).toEqual([]);
+  });
+
+  it('really checks: an uncommented column is reported', async () => {
+    await db.knex.raw('ALTER TABLE providers ADD COLUMN scratch_note text');
+    const { rows } = await db.knex.raw(
+      "SELECT col_description('providers'::regclass, attnum) AS d FROM pg_attribute WHERE attrelid = 'providers'::regclass AND attname = 'scratch_note'",
+    );
+    expect(rows[0].d).toBeNull();
+    await db.knex.raw('ALTER TABLE providers DROP COLUMN scratch_note');
+  });
+});
