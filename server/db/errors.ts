@@ -69,6 +69,14 @@ const constraintMessages: Record<string, [number, string, string]> = {
   visit_notes_clinical_access: [404, 'not_found', 'No such patient.'],
   visit_notes_own_visit: [403, 'forbidden', 'Notes are written by the clinician of the visit.'],
   patients_erased: [409, 'patient_erased', 'This patient was erased; their record can no longer change.'],
+  // Audit and erasure (migrations 20261125000006, …21).
+  audit_log_append_only: [403, 'forbidden', 'The audit log is append-only.'],
+  audit_event_action_reserved: [403, 'forbidden', 'That audit action is recorded by the database itself.'],
+  erasure_compliance_only: [403, 'forbidden', 'Only a signed-in compliance officer may erase patients or place legal holds.'],
+  erasures_reason_length: [400, 'invalid_request', 'An erasure needs a reason of 5 to 1000 characters.'],
+  patients_legal_hold_reason_length: [400, 'invalid_request', 'A legal hold needs a reason of 5 to 500 characters.'],
+  patients_legal_hold: [409, 'legal_hold', 'This patient is under legal hold; the erasure was refused and the refusal recorded.'],
+  visit_notes_patient_key: [409, 'conflict', 'The patient has no data key yet; save the note again.'],
 };
 
 /**

@@ -10,3 +10,5 @@ export * from './schedule.js';
 export * from './analytics.js';
 export * from './prescriptions.js';
 export * from './visits.js';
+export * from './visit-notes.js';
+export * from './erasure.js';
