@@ -1,0 +1,37 @@
+/**
+ * A second, separate server process for the two-process realtime test: the real
+ * realtime server on 127.0.0.1:0 over its own pool and its own LISTEN connection.
+ * Prints {"port": N} on stdout once listening; exits when stdin closes or on SIGTERM.
+ * Run: node --import tsx test/support/realtime-process.ts (env REALTIME_APP_URL, REALTIME_SECRET, REALTIME_ORIGIN).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createKnex } from '../../server/db/knex.js';
+import { sessionCookieAuthenticator, startRealtime } from '../../server/realtime/index.js';
+
+const appUrl = process.env.REALTIME_APP_URL!;
+const knex = createKnex(appUrl, { poolMax: 5, applicationName: 'clinicpulse-process-b' });
+const httpServer = http.createServer((_req, res) => res.writeHead(404).end());
+await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+const realtime = await startRealtime({
+  httpServer,
+  appKnex: knex,
+  listenUrl: appUrl,
+  allowedOrigins: [process.env.REALTIME_ORIGIN!],
+  authenticate: sessionCookieAuthenticator({ knex, secrets: [process.env.REALTIME_SECRET!] }),
+  pruneIntervalMs: 0,
+  listenerApplicationName: 'clinicpulse-process-b-listen',
+});
+process.stdout.write(`${JSON.stringify({ port: (httpServer.address() as AddressInfo).port, pid: process.pid })}\n`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await realtime.close();
+  await knex.destroy();
+  process.exit(0);
+};
+process.stdin.on('end', () => void stop());
+process.stdin.resume();
+process.on('SIGTERM', () => void stop());
