@@ -29,6 +29,8 @@ import { appointmentRoutes } from './appointments/routes.js';
 import { medicationRoutes } from './medications/routes.js';
 import { analyticsRoutes } from './analytics/routes.js';
 import { allowedOrigins, servesTls, type Config } from './config.js';
+import { FieldCrypto } from './crypto/index.js';
+import { auditRoutes } from './audit/routes.js';
 
 export interface AppDeps {
   /** The service's pool (login role clinicpulse_app): every request's database work goes through it via asStaff. */
@@ -44,8 +46,8 @@ export interface AppDeps {
   trustProxy: boolean;
   allowedOrigins: string[];
   loginRateLimit: { max: number; windowMs: number };
-  /** 32-byte master key wrapping per-patient data keys (never stored in the database). */
-  masterKey?: Buffer;
+  /** Master key (64 hex) wrapping per-patient data keys (never stored in the database); without it notes cannot be written. */
+  masterKeyHex?: string;
   /** Built dashboard (vite build output); a placeholder page is served when missing. */
   clientDir?: string;
   /** How often expired sessions are pruned (0: never, for tests). */
@@ -67,6 +69,7 @@ export const apiRoutes: AnyRoute[] = [
   ...appointmentRoutes,
   ...medicationRoutes,
   ...analyticsRoutes,
+  ...auditRoutes,
 ];
 
 export function openApiDocument(): unknown {
@@ -125,7 +128,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   const api = express.Router();
   api.use('/api', requireJsonBody, express.json({ limit: '100kb', strict: true }), csrfOriginCheck(deps.allowedOrigins), ...sessions.middleware);
   api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit }));
-  mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, currentUser: sessions.currentUser });
+  mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, currentUser: sessions.currentUser, crypto: new FieldCrypto(deps.masterKeyHex) });
   api.use('/api', apiNotFound);
   app.use(api);
 

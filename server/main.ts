@@ -114,7 +114,7 @@ async function serve(
     databaseKind: server.kind,
     logger,
     sessionSecret: secrets.sessionSecret,
-    masterKey: secrets.masterKey,
+    masterKeyHex: secrets.masterKeyHex,
     clientDir: path.resolve('dist/client'),
     ...appOptionsFromConfig(config),
   });

@@ -20,7 +20,8 @@ function localSecret(dataDir: string, name: string, make: () => string): { value
 }
 
 export interface ServiceSecrets {
-  masterKey: Buffer;
+  /** 64 hexadecimal characters. */
+  masterKeyHex: string;
   sessionSecret: string;
 }
 
@@ -40,5 +41,5 @@ export function loadSecrets(config: Pick<Config, 'MASTER_KEY' | 'SESSION_SECRET'
     if (s.created) say(`No SESSION_SECRET set: generated one in ${s.file} (mode 0600).`);
     sessionSecret = s.value;
   }
-  return { masterKey: Buffer.from(masterKeyHex, 'hex'), sessionSecret };
+  return { masterKeyHex, sessionSecret };
 }

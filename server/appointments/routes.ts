@@ -19,7 +19,7 @@ import {
   type Appointment,
 } from '../db/repository/appointments.js';
 import { upcomingAppointments } from '../db/repository/schedule.js';
-import { completeVisit } from '../db/repository/visits.js';
+import { completeVisitAsClinician } from '../db/repository/clinical.js';
 import { providerSlotConflict } from '../db/repository/directory.js';
 import type { Transaction } from '../db/index.js';
 import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody } from './schemas.js';
@@ -176,14 +176,19 @@ export const appointmentRoutes: AnyRoute[] = [
       schema: z.object({ visitId: z.number().int(), appointment: appointmentSchema }),
     },
     errors: { 404: 'not_found', 409: 'invalid_transition, duplicate_diagnosis' },
-    handler: async ({ params, body, user, db }) => {
+    handler: async ({ params, body, user, db, crypto }) => {
       const done = await db(async (trx) => {
         const appt = found(await getAppointment(trx, params.id));
         if (appt.providerId !== user.providerId) throw forbidden('Only the appointment\'s own clinician may complete it.');
-        return completeVisit(trx, { appointmentId: params.id, diagnoses: body.diagnoses, prescriptions: body.prescriptions });
+        return completeVisitAsClinician(trx, crypto, {
+          appointmentId: params.id,
+          notes: body.notes,
+          diagnoses: body.diagnoses,
+          prescriptions: body.prescriptions,
+        });
       });
-      const result = found(done?.appointment);
-      return { visitId: done!.visit.visitId, appointment: result };
+      if (!done) throw notFound('No such appointment.');
+      return { visitId: done.visitId, appointment: done.appointment };
     },
   }),
 ];

@@ -14,6 +14,7 @@ import { asStaff, type StaffRole, type Transaction, type TransactionOptions } fr
 import { AppError } from '../db/errors.js';
 import type { SessionUser } from '../auth/session-user.js';
 import type { ResponseSpec } from './openapi.js';
+import type { FieldCrypto } from '../crypto/index.js';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -30,6 +31,8 @@ export interface HandlerContext<P, Q, B> {
   body: B;
   user: SessionUser;
   db: StaffDb;
+  /** Field encryption (visit notes) with the service's master key. */
+  crypto: FieldCrypto;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -99,6 +102,7 @@ export interface MountDeps {
   appKnex: Knex;
   /** Resolves the signed-in user (or undefined); see server/auth/sessions.ts. */
   currentUser: (req: Request) => SessionUser | undefined;
+  crypto: FieldCrypto;
 }
 
 export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: MountDeps): void {
@@ -113,7 +117,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: M
       const body = parse(spec.body, req.body, 'body');
       const identity = { userId: user.id, role: user.role };
       const db: StaffDb = (work, opts) => asStaff(deps.appKnex, identity, work, opts);
-      const result = await spec.handler({ req, res, params, query, body, user, db });
+      const result = await spec.handler({ req, res, params, query, body, user, db, crypto: deps.crypto });
       if (res.headersSent) return;
       const status = spec.status ?? 200;
       if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();

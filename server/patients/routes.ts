@@ -6,13 +6,14 @@
  */
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
-import { notFound } from '../http/errors.js';
-import { idParams, instant } from '../http/schemas.js';
+import { AppError, notFound } from '../http/errors.js';
+import { booleanString, idParams, instant } from '../http/schemas.js';
 import { getPatientAs, patientVisible, registerPatient, searchPatientsAs } from '../db/repository/directory.js';
 import { patientAppointmentHistory } from '../db/repository/patients.js';
-import { activePrescriptions } from '../db/repository/prescriptions.js';
+import { patientPrescriptions } from '../db/repository/clinical.js';
+import { erasePatient } from '../db/repository/compliance.js';
 import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
-import { patientSchema, registerBody, searchQuery } from './schemas.js';
+import { eraseBody, patientSchema, registerBody, searchQuery } from './schemas.js';
 
 const historyQuery = z.strictObject({
   limit: z
@@ -25,14 +26,13 @@ const historyQuery = z.strictObject({
 });
 
 const prescriptionsQuery = z.strictObject({
-  active: z.literal('true', 'only active=true is supported').default('true').meta({ description: 'Prescriptions in force today (clinic-local).' }),
+  active: booleanString.default(true).meta({ description: 'true (default): only prescriptions in force today (clinic-local); false: all.' }),
 });
 
 const prescriptionSchema = z
   .object({
     prescriptionId: z.number().int(),
     visitId: z.number().int(),
-    appointmentId: z.number().int(),
     medicationId: z.number().int(),
     medicationName: z.string(),
     form: z.string(),
@@ -40,6 +40,7 @@ const prescriptionSchema = z
     dosage: z.string(),
     startDate: z.string(),
     endDate: z.string().nullable(),
+    prescribedAt: z.string(),
   })
   .meta({ id: 'Prescription' });
 
@@ -114,19 +115,47 @@ export const patientRoutes: AnyRoute[] = [
     method: 'get',
     path: '/api/patients/:id/prescriptions',
     tag: 'Patients',
-    summary: 'A patient\'s active prescriptions',
+    summary: 'A patient\'s prescriptions (active ones by default)',
     description: 'Clinicians, for their own patients. Each read is recorded in the audit log.',
     roles: ['clinician'],
     params: idParams,
     query: prescriptionsQuery,
     response: { description: 'Prescriptions in force today.', schema: z.object({ items: z.array(prescriptionSchema) }) },
     errors: { 404: 'not_found' },
-    handler: async ({ params, user, db }) => {
+    handler: async ({ params, query, user, db }) => {
       const items = await db(async (trx) => {
         if (!(await patientVisible(trx, user.role, params.id))) throw notFound('No such patient.');
-        return activePrescriptions(trx, params.id);
+        return patientPrescriptions(trx, params.id, query.active);
       });
       return { items };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/patients/:id/erase',
+    tag: 'Compliance',
+    summary: 'Erase a patient (right to erasure)',
+    description:
+      'Pseudonymises the patient, destroys their data key (their encrypted notes become unreadable), keeps appointments and visits so ' +
+      'aggregates do not change, and records the act. A patient under legal hold is refused with 409 `legal_hold`; the refusal is recorded. ' +
+      'Erasing an erased patient again answers 200 with outcome `already_erased`.',
+    roles: ['compliance'],
+    params: idParams,
+    body: eraseBody,
+    response: {
+      description: 'Erased (or already erased).',
+      schema: z.object({ patientId: z.number().int(), outcome: z.enum(['erased', 'already_erased']), erasureId: z.number().int().nullable() }),
+    },
+    errors: { 404: 'not_found', 409: 'legal_hold' },
+    handler: async ({ params, body, db }) => {
+      // The refusal is a committed result (its ledger and audit rows must survive), turned into a 409 afterwards.
+      const result = await db((trx) => erasePatient(trx, params.id, body.reason));
+      if (result.outcome === 'refused_legal_hold') {
+        throw new AppError(409, 'legal_hold', 'This patient is under a legal hold; the erasure was refused and the refusal recorded.', {
+          erasureId: result.erasureId,
+        });
+      }
+      return { patientId: params.id, outcome: result.outcome, erasureId: result.erasureId };
     },
   }),
 ];

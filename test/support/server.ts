@@ -16,6 +16,7 @@ import { createStaff, type StaffFixture } from './staff.js';
 import { createProvider } from './clinic.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+export const TEST_MASTER_KEY = '07'.repeat(32);
 let hashOnce: Promise<string> | undefined;
 export const testPasswordHash = () => (hashOnce ??= hashPassword(TEST_PASSWORD));
 
@@ -121,7 +122,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     trustProxy: false,
     allowedOrigins: [origin, `http://localhost:${port}`],
     loginRateLimit: opts.loginRateLimit ?? { max: 1000, windowMs: 60_000 },
-    masterKey: Buffer.alloc(32, 7),
+    masterKeyHex: TEST_MASTER_KEY,
     sessionPruneIntervalMs: 0,
   });
   server.on('request', clinic.app);

@@ -45,16 +45,19 @@ export async function listMedications(trx: Transaction): Promise<Medication[]> {
 }
 
 /**
- * A patient as scheduling staff see them (patient_summary: birth year, masked contact),
- * or in full for a clinician (patients, limited by row-level security to their own).
+ * A patient as each role sees them: front desk through patient_summary (birth year,
+ * masked contact); a clinician in full (row-level security: their own patients);
+ * billing name and date of birth of the patients it bills (what a claim needs).
  */
 export type PatientView =
   | { patientId: number; name: string; birthYear: number; emailMasked: string | null; phoneLast4: string | null; createdAt: string }
-  | { patientId: number; name: string; dob: string; email: string | null; phone: string | null; createdAt: string };
+  | { patientId: number; name: string; dob: string; email: string | null; phone: string | null; createdAt: string }
+  | { patientId: number; name: string; dob: string };
 
-/** The relation each role reads patients through. */
+/** The relation and columns each role reads patients through (mirrors the column grants). */
 function patientSource(trx: Transaction, role: StaffRole): Knex.QueryBuilder {
   if (role === 'clinician') return trx('patients as p').select('p.patient_id', 'p.name', 'p.dob', 'p.email', 'p.phone', 'p.created_at');
+  if (role === 'billing') return trx('patients as p').select('p.patient_id', 'p.name', 'p.dob');
   return trx('patient_summary as p').select('p.patient_id', 'p.name', 'p.birth_year', 'p.email_masked', 'p.phone_last4', 'p.created_at');
 }
 
@@ -67,10 +70,11 @@ interface PatientRow {
   birth_year?: number;
   email_masked?: string | null;
   phone_last4?: string | null;
-  created_at: Date;
+  created_at?: Date;
 }
 
 function toPatient(r: PatientRow): PatientView {
+  if (r.created_at === undefined) return { patientId: r.patient_id, name: r.name, dob: r.dob! };
   if (r.dob !== undefined) {
     return { patientId: r.patient_id, name: r.name, dob: r.dob, email: r.email ?? null, phone: r.phone ?? null, createdAt: iso(r.created_at) };
   }

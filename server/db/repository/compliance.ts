@@ -1,0 +1,87 @@
+/**
+ * Compliance's reads and acts: the audit log (paged newest first, filterable) and
+ * erasure through erase_patient(), which records a refusal under legal hold as a
+ * result rather than an error so the record of it is committed.
+ */
+import type { Transaction } from '../index.js';
+import { iso } from './common.js';
+
+export interface AuditFilter {
+  patientId?: number;
+  actorUserId?: number;
+  action?: string;
+  table?: string;
+  severity?: 'info' | 'high';
+  /** Instants bounding `at`: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
+  /** Keyset paging: only entries with audit_id below this. */
+  before?: number;
+  limit: number;
+}
+
+export interface AuditEntry {
+  auditId: number;
+  at: string;
+  txid: number;
+  actorUserId: number | null;
+  actorRole: string;
+  action: string;
+  severity: string;
+  table: string | null;
+  rowKey: string | null;
+  patientId: number | null;
+  changedColumns: string[] | null;
+}
+
+export async function listAudit(trx: Transaction, f: AuditFilter): Promise<AuditEntry[]> {
+  const q = trx('audit_log')
+    .select('audit_id', 'at', 'txid', 'actor_user_id', 'actor_role', 'action', 'severity', 'table_name', 'row_key', 'patient_id', 'changed_columns')
+    .orderBy('audit_id', 'desc')
+    .limit(f.limit);
+  if (f.patientId !== undefined) q.where('patient_id', f.patientId);
+  if (f.actorUserId !== undefined) q.where('actor_user_id', f.actorUserId);
+  if (f.action !== undefined) q.where('action', f.action);
+  if (f.table !== undefined) q.where('table_name', f.table);
+  if (f.severity !== undefined) q.where('severity', f.severity);
+  if (f.from !== undefined) q.where('at', '>=', new Date(f.from));
+  if (f.to !== undefined) q.where('at', '<', new Date(f.to));
+  if (f.before !== undefined) q.where('audit_id', '<', f.before);
+  const rows: {
+    audit_id: string | number;
+    at: Date;
+    txid: string | number;
+    actor_user_id: number | null;
+    actor_role: string;
+    action: string;
+    severity: string;
+    table_name: string | null;
+    row_key: string | null;
+    patient_id: number | null;
+    changed_columns: string[] | null;
+  }[] = await q;
+  return rows.map((r) => ({
+    auditId: Number(r.audit_id),
+    at: iso(r.at),
+    txid: Number(r.txid),
+    actorUserId: r.actor_user_id,
+    actorRole: r.actor_role,
+    action: r.action,
+    severity: r.severity,
+    table: r.table_name,
+    rowKey: r.row_key,
+    patientId: r.patient_id,
+    changedColumns: r.changed_columns,
+  }));
+}
+
+export type ErasureOutcome = 'erased' | 'already_erased' | 'refused_legal_hold';
+
+export async function erasePatient(trx: Transaction, patientId: number, reason: string): Promise<{ outcome: ErasureOutcome; erasureId: number | null }> {
+  const { rows } = await trx.raw<{ rows: { outcome: ErasureOutcome; erasure_id: number | null }[] }>(
+    'SELECT outcome, erasure_id FROM erase_patient(?, ?)',
+    [patientId, reason],
+  );
+  const r = rows[0]!;
+  return { outcome: r.outcome, erasureId: r.erasure_id };
+}
