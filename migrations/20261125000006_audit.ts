@@ -67,9 +67,8 @@ CREATE TABLE audit_log (
   changed_columns text[] CONSTRAINT audit_log_changed_columns_shape
     CHECK (ltrim(array_to_string(changed_columns, ''), 'abcdefghijklmnopqrstuvwxyz0123456789_') = '')
 );
--- Ids are handed out in blocks: a bulk load does not take the sequence lock per row. Ids stay
--- increasing within a session, and gaps were always possible (rolled-back transactions).
-ALTER TABLE audit_log ALTER COLUMN audit_id SET CACHE 1000;
+-- No sequence CACHE: cached blocks would hand each session its own range, so ids would stop
+-- following the order rows were written across sessions, which readers rely on.
 CREATE INDEX audit_log_patient_idx ON audit_log (patient_id, audit_id) WHERE patient_id IS NOT NULL;
 
 COMMENT ON TABLE audit_log IS 'Append-only record of every write to patient data and staff accounts, every audited clinical read, break-glass and erasure. Ids and column names only, never a value: it holds no PII, so erasure never rewrites it. No role may update, delete or truncate it; triggers refuse that even to its owner.';
