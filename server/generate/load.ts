@@ -1,0 +1,375 @@
+/**
+ * Writing a plan into PostgreSQL with COPY, every constraint and trigger enabled.
+ *
+ * - Ids are reserved up front (tables locked briefly, identity sequences advanced
+ *   past the block), then written explicitly: COPY accepts identity values, and
+ *   knowing them lets visits, diagnoses and prescriptions be streamed without
+ *   reading anything back. Concurrent writers simply get ids after the block.
+ * - Providers, patients and the formulary commit first; then appointments and
+ *   their visits, diagnoses and prescriptions are written by `lanes` connections in
+ *   parallel, each lane a disjoint set of providers in one transaction. Each table
+ *   in a lane is a single COPY, i.e. a single statement, so statement-level
+ *   triggers on appointments (monthly stats and whatever else is added) fire once
+ *   per lane, not per row.
+ * - Rows are produced as COPY text in chunks, with backpressure, never as one
+ *   giant string.
+ * A failure inside a lane rolls that lane back; lanes already committed stay (their
+ * rows are complete and valid on their own).
+ */
+import type { Knex } from 'knex';
+import type pg from 'pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { SPECIALTIES } from '../../seeds/data/specialties.js';
+import { ClinicCalendar } from './clinic-time.js';
+import { CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW, STATUS, type Plan } from './plan.js';
+import { hashUnit } from './random.js';
+
+export interface IdBases {
+  provider: number;
+  patient: number;
+  appointment: number;
+  visit: number;
+  diagnosis: number;
+  prescription: number;
+}
+
+export interface RowCounts {
+  providers: number;
+  patients: number;
+  appointments: number;
+  visits: number;
+  diagnoses: number;
+  prescriptions: number;
+}
+
+export interface LoadResult {
+  counts: RowCounts;
+  firstIds: IdBases;
+  /** Milliseconds per phase. */
+  timings: Record<string, number>;
+}
+
+export interface LoadOptions {
+  /** Parallel connections for the appointment lanes (default 2). */
+  lanes?: number;
+  /** ANALYZE the written tables afterwards (default true). */
+  analyze?: boolean;
+  log?: (line: string) => void;
+}
+
+const TABLES: readonly [keyof IdBases, string, string][] = [
+  ['provider', 'providers', 'provider_id'],
+  ['patient', 'patients', 'patient_id'],
+  ['appointment', 'appointments', 'appointment_id'],
+  ['visit', 'visits', 'visit_id'],
+  ['diagnosis', 'diagnoses', 'diagnosis_id'],
+  ['prescription', 'prescriptions', 'prescription_id'],
+];
+
+export function countsOf(plan: Plan): RowCounts {
+  return {
+    providers: plan.providers.length,
+    patients: plan.patients.length,
+    appointments: plan.appointments.count,
+    visits: plan.visits.count,
+    diagnoses: plan.diagnoses.count,
+    prescriptions: plan.prescriptions.count,
+  };
+}
+
+/** Reserve a block of identity values per table; returns the first id of each block. */
+async function reserveIds(client: pg.ClientBase, counts: RowCounts): Promise<IdBases> {
+  const need: Record<keyof IdBases, number> = {
+    provider: counts.providers,
+    patient: counts.patients,
+    appointment: counts.appointments,
+    visit: counts.visits,
+    diagnosis: counts.diagnoses,
+    prescription: counts.prescriptions,
+  };
+  const first = {} as IdBases;
+  await client.query('BEGIN');
+  try {
+    // Waits for in-flight inserts to finish and holds new ones off until the sequences moved.
+    await client.query(`LOCK TABLE ${TABLES.map(([, t]) => t).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
+    for (const [key, table, column] of TABLES) {
+      const { rows } = await client.query<{ seq: string }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [table, column]);
+      const seq = rows[0]!.seq;
+      const last = await client.query<{ last: string }>(
+        `SELECT greatest(coalesce((SELECT max(${column}) FROM ${table}), 0),
+                         (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ${seq})) AS last`,
+      );
+      const lastId = Number(last.rows[0]!.last);
+      first[key] = lastId + 1;
+      if (need[key] > 0) await client.query('SELECT setval($1::regclass, $2::bigint, true)', [seq, lastId + need[key]]);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+  return first;
+}
+
+/** The formulary rows (added if missing) and their ids, in formulary order. */
+async function ensureFormulary(client: pg.ClientBase, plan: Plan): Promise<number[]> {
+  const names = plan.formulary.map((m) => m.name);
+  const forms = plan.formulary.map((m) => m.form);
+  const strengths = plan.formulary.map((m) => m.strength);
+  await client.query(
+    `INSERT INTO medications (name, form, strength)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1, 2, 3
+     ON CONFLICT DO NOTHING`,
+    [names, forms, strengths],
+  );
+  const { rows } = await client.query<{ medication_id: number; k: string }>(
+    `SELECT medication_id, lower(name) || '|' || lower(form) || '|' || lower(strength) AS k FROM medications
+     WHERE (lower(name), lower(form), lower(strength)) IN (SELECT lower(a), lower(b), lower(c) FROM unnest($1::text[], $2::text[], $3::text[]) AS u(a, b, c))`,
+    [names, forms, strengths],
+  );
+  const byKey = new Map(rows.map((r) => [r.k, r.medication_id]));
+  return plan.formulary.map((m) => byKey.get(`${m.name}|${m.form}|${m.strength}`.toLowerCase())!);
+}
+
+const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/** Each provider's weekly hours, where the schema records them (utilisation needs them). */
+async function writeWorkingHours(client: pg.ClientBase, plan: Plan, firstProvider: number): Promise<void> {
+  const { rows } = await client.query<{ t: string | null }>("SELECT to_regclass('provider_working_hours')::text AS t");
+  if (!rows[0]!.t) return;
+  const ids: number[] = [];
+  const days: number[] = [];
+  const starts: string[] = [];
+  const ends: string[] = [];
+  plan.providers.forEach((p, i) => {
+    for (let wd = 0; wd < 7; wd++) {
+      if (!(p.weekdays & (1 << wd))) continue;
+      ids.push(firstProvider + i);
+      days.push(wd === 0 ? 7 : wd);
+      starts.push(hhmm(p.start));
+      ends.push(hhmm(p.end));
+    }
+  });
+  await client.query(
+    `INSERT INTO provider_working_hours (provider_id, iso_weekday, starts_at, ends_at)
+     SELECT * FROM unnest($1::int[], $2::smallint[], $3::time[], $4::time[])`,
+    [ids, days, starts, ends],
+  );
+}
+
+/** COPY text escaping for free text (names never hold these, but a changed list might). */
+function text(v: string): string {
+  return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
+}
+
+const ts = (epochMinutes: number) => new Date(epochMinutes * 60000).toISOString();
+
+const CHUNK_ROWS = 4000;
+
+/** Rows [from, to) as COPY text, CHUNK_ROWS at a time. */
+function* chunks(from: number, to: number, row: (i: number) => string): Generator<string> {
+  for (let i = from; i < to; ) {
+    const end = Math.min(to, i + CHUNK_ROWS);
+    let s = '';
+    for (; i < end; i++) s += row(i);
+    yield s;
+  }
+}
+
+async function copy(client: pg.ClientBase, sql: string, source: Iterable<string>): Promise<void> {
+  await pipeline(Readable.from(source), client.query(copyFrom(sql)));
+}
+
+const AREA_CODES = ['212', '215', '267', '301', '347', '404', '410', '412', '516', '518', '585', '609', '617', '646', '703', '718', '732', '781', '856', '914', '917', '973'];
+const slug = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z]/g, '') || 'patient';
+
+/** Lowest index whose value is >= target in an ascending column. */
+function lowerBound(column: Int32Array, length: number, target: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (column[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+interface Lane {
+  appointments: [number, number];
+  visits: [number, number];
+  diagnoses: [number, number];
+  prescriptions: [number, number];
+}
+
+/** Split the plan into `n` lanes of whole providers with about equal appointment counts. */
+function splitLanes(plan: Plan, n: number): Lane[] {
+  const a = plan.appointments;
+  const cuts = [0];
+  for (let k = 1; k < n; k++) {
+    let cut = Math.max(cuts[cuts.length - 1]!, Math.round((a.count * k) / n));
+    while (cut > 0 && cut < a.count && a.provider[cut] === a.provider[cut - 1]) cut++;
+    cuts.push(Math.min(cut, a.count));
+  }
+  cuts.push(a.count);
+  const lanes: Lane[] = [];
+  for (let k = 0; k < n; k++) {
+    const [a0, a1] = [cuts[k]!, cuts[k + 1]!];
+    if (a1 <= a0) continue;
+    const v0 = lowerBound(plan.visits.appointment, plan.visits.count, a0);
+    const v1 = lowerBound(plan.visits.appointment, plan.visits.count, a1);
+    lanes.push({
+      appointments: [a0, a1],
+      visits: [v0, v1],
+      diagnoses: [lowerBound(plan.diagnoses.visit, plan.diagnoses.count, v0), lowerBound(plan.diagnoses.visit, plan.diagnoses.count, v1)],
+      prescriptions: [
+        lowerBound(plan.prescriptions.visit, plan.prescriptions.count, v0),
+        lowerBound(plan.prescriptions.visit, plan.prescriptions.count, v1),
+      ],
+    });
+  }
+  return lanes;
+}
+
+/**
+ * Write a plan. `knex` must be a superuser (or table owner) connection pool with
+ * room for `lanes` connections; constraints and triggers stay enabled throughout.
+ */
+export async function loadPlan(knex: Knex, plan: Plan, opts: LoadOptions = {}): Promise<LoadResult> {
+  const log = opts.log ?? (() => {});
+  const timings: Record<string, number> = {};
+  const lap = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round(performance.now() - t0);
+    }
+  };
+  const counts = countsOf(plan);
+  const laneCount = Math.max(1, Math.min(opts.lanes ?? 2, 8));
+  const clients: pg.ClientBase[] = [];
+  try {
+    for (let i = 0; i < laneCount; i++) clients.push((await knex.client.acquireConnection()) as pg.ClientBase);
+    const main = clients[0]!;
+    const seed = plan.seed;
+    const { calendar, nowMin } = plan;
+    // Bookings are made before today; only today's outcomes depend on the time of day.
+    const bookedBy = calendar.instant(plan.today, 0) - 1;
+
+    const first = await lap('reserve ids', () => reserveIds(main, counts));
+    const medicationIds = await lap('formulary', () => ensureFormulary(main, plan));
+
+    await lap('providers + patients', async () => {
+      await main.query('BEGIN');
+      try {
+        await main.query('SET LOCAL synchronous_commit = off');
+        await copy(
+          main,
+          'COPY providers (provider_id, name, specialty) FROM STDIN',
+          chunks(0, counts.providers, (i) => {
+            const p = plan.providers[i]!;
+            return `${first.provider + i}\t${text(p.name)}\t${text(specialtyName(p.specialty))}\n`;
+          }),
+        );
+        await copy(
+          main,
+          'COPY patients (patient_id, name, dob, email, phone, created_at) FROM STDIN',
+          chunks(0, counts.patients, (i) => {
+            const p = plan.patients[i]!;
+            const id = first.patient + i;
+            const email = hashUnit(seed, 1, id) < 0.04 ? '\\N' : `${slug(p.first)}.${slug(p.last)}${id}@example.${hashUnit(seed, 2, id) < 0.5 ? 'com' : 'org'}`;
+            const phone = hashUnit(seed, 3, id) < 0.02 ? '\\N' : `+1 ${AREA_CODES[Math.floor(hashUnit(seed, 4, id) * AREA_CODES.length)]}-555-01${String(Math.floor(hashUnit(seed, 5, id) * 100)).padStart(2, '0')}`;
+            const bornMin = Date.parse(p.dob) / 60000 + 9 * 60;
+            return `${id}\t${text(`${p.first} ${p.last}`)}\t${p.dob}\t${email}\t${phone}\t${ts(Math.max(plan.patientCreated[i]!, bornMin))}\n`;
+          }),
+        );
+        await writeWorkingHours(main, plan, first.provider);
+        await main.query('COMMIT');
+      } catch (err) {
+        await main.query('ROLLBACK');
+        throw err;
+      }
+    });
+
+    const a = plan.appointments;
+    const appointmentRow = (i: number): string => {
+      const start = a.start[i]!;
+      const end = start + a.duration[i]!;
+      const st = a.status[i]!;
+      const lead = 1 + Math.floor(hashUnit(seed, 10, i) * 45);
+      const created = Math.min(start - lead * 1440 - Math.floor(hashUnit(seed, 11, i) * 600), bookedBy - Math.floor(hashUnit(seed, 13, i) * 600));
+      let updated: number;
+      if (st === COMPLETED || st === NO_SHOW) updated = Math.min(end + 5 + Math.floor(hashUnit(seed, 12, i) * 55), nowMin);
+      else if (st === CANCELLED) updated = Math.min(created + Math.floor((start - created) * hashUnit(seed, 12, i)), nowMin);
+      else if (st === CHECKED_IN) updated = Math.max(created, start - 1 - Math.floor(hashUnit(seed, 12, i) * 15));
+      else updated = created;
+      return `${first.appointment + i}\t${first.patient + a.patient[i]!}\t${first.provider + a.provider[i]!}\t${ts(start)}\t${a.duration[i]}\t${STATUS[st]}\t${ts(created)}\t${ts(updated)}\n`;
+    };
+    const v = plan.visits;
+    const visitStart = (i: number) => a.start[v.appointment[i]!]! + Math.floor(hashUnit(seed, 20, i) * 10);
+    const visitRow = (i: number): string => {
+      const ai = v.appointment[i]!;
+      const started = visitStart(i);
+      const completed = Math.min(Math.max(started + 5, a.start[ai]! + a.duration[ai]! - Math.floor(hashUnit(seed, 21, i) * 5)), Math.max(nowMin, started));
+      return `${first.visit + i}\t${first.appointment + ai}\t${first.patient + a.patient[ai]!}\t${ts(started)}\t${ts(completed)}\n`;
+    };
+    const d = plan.diagnoses;
+    const codeText = plan.codes.map((c) => `\t${c.code}\t${text(c.description)}\n`);
+    const diagnosisRow = (i: number) => `${first.diagnosis + i}\t${first.visit + d.visit[i]!}${codeText[d.code[i]!]}`;
+    const r = plan.prescriptions;
+    const dosageText = plan.formulary.map((m) => text(m.dosage));
+    const prescriptionRow = (i: number): string => {
+      const vi = r.visit[i]!;
+      const m = r.medication[i]!;
+      const day = calendar.dayOfDaytime(a.start[v.appointment[vi]!]!);
+      const course = plan.formulary[m]!.courseDays;
+      const end = course === null ? '\\N' : ClinicCalendar.isoDate(day + course - 1);
+      return `${first.prescription + i}\t${first.visit + vi}\t${medicationIds[m]}\t${dosageText[m]}\t${ClinicCalendar.isoDate(day)}\t${end}\n`;
+    };
+
+    const lanes = splitLanes(plan, laneCount);
+    await lap('appointments + visits + diagnoses + prescriptions', () =>
+      Promise.all(
+        lanes.map(async (lane, k) => {
+          const c = clients[k]!;
+          const t0 = performance.now();
+          const step = async (name: string, sql: string, [from, to]: [number, number], row: (i: number) => string) => {
+            const s0 = performance.now();
+            await copy(c, sql, chunks(from, to, row));
+            timings[`lane ${k + 1} ${name}`] = Math.round(performance.now() - s0);
+          };
+          await c.query('BEGIN');
+          try {
+            await c.query('SET LOCAL synchronous_commit = off');
+            await step('appointments', 'COPY appointments (appointment_id, patient_id, provider_id, scheduled_at, duration_min, status, created_at, updated_at) FROM STDIN', lane.appointments, appointmentRow);
+            await step('visits', 'COPY visits (visit_id, appointment_id, patient_id, started_at, completed_at) FROM STDIN', lane.visits, visitRow);
+            await step('diagnoses', 'COPY diagnoses (diagnosis_id, visit_id, code, description) FROM STDIN', lane.diagnoses, diagnosisRow);
+            await step('prescriptions', 'COPY prescriptions (prescription_id, visit_id, medication_id, dosage, start_date, end_date) FROM STDIN', lane.prescriptions, prescriptionRow);
+            await c.query('COMMIT');
+          } catch (err) {
+            await c.query('ROLLBACK').catch(() => {});
+            throw err;
+          }
+          log(`lane ${k + 1}: ${lane.appointments[1] - lane.appointments[0]} appointments in ${Math.round(performance.now() - t0)} ms`);
+        }),
+      ),
+    );
+
+    if (opts.analyze ?? true) {
+      await lap('analyze', async () => {
+        await Promise.all([
+          clients[0]!.query('ANALYZE appointments'),
+          (clients[1] ?? clients[0]!).query('ANALYZE patients, providers, visits, diagnoses, prescriptions, medications, appointment_monthly_stats'),
+        ]);
+      });
+    }
+    return { counts, firstIds: first, timings };
+  } finally {
+    for (const c of clients) await knex.client.releaseConnection(c);
+  }
+}
+
+const specialtyName = (i: number) => SPECIALTIES[i]!.name;
