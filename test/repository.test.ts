@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
-import type { Transaction } from '../server/db/index.js';
+import { asStaff, type Transaction } from '../server/db/index.js';
+import { createStaff } from './support/staff.js';
 import {
   activePrescriptions,
   bookAppointment,
@@ -169,5 +170,42 @@ describe('reads', () => {
     expect(active[0]).toMatchObject({ medicationName: 'Metformin', strength: '500 mg', appointmentId });
     const stranger = await createPatient(db.knex);
     expect(await tx((t) => activePrescriptions(t, stranger))).toEqual([]);
+  });
+});
+
+describe('through asStaff, as the roles that use it', () => {
+  it('front desk books, checks in and lists; the clinician completes the visit; the manager reads the analytics', async () => {
+    const providerId = await createProvider(db.knex, { name: 'Dr Roles' });
+    const patientId = await createPatient(db.knex);
+    const medicationId = await createMedication(db.knex);
+    const desk = await createStaff(db.knex, 'front_desk');
+    const doctor = await createStaff(db.knex, 'clinician', { providerId });
+    const manager = await createStaff(db.knex, 'manager');
+    const as = <T>(who: { userId: number; role: typeof desk.role }, fn: (t: Transaction) => Promise<T>) =>
+      asStaff(db.appKnex, { userId: who.userId, role: who.role }, fn);
+
+    const booked = await as(desk, (t) =>
+      bookAppointment(t, { patientId, providerId, scheduledAt: '2026-07-07T14:00:00Z', durationMin: 30 }),
+    );
+    await as(desk, (t) => rescheduleAppointment(t, booked.appointmentId, { scheduledAt: '2026-07-07T15:00:00Z' }));
+    const day = await as(desk, (t) => providerDaySchedule(t, providerId, '2026-07-07'));
+    expect(day.map((a) => a.appointmentId)).toEqual([booked.appointmentId]);
+    expect((await as(desk, (t) => checkInAppointment(t, booked.appointmentId)))?.status).toBe('checked_in');
+
+    const done = await as(doctor, (t) =>
+      completeVisit(t, {
+        appointmentId: booked.appointmentId,
+        diagnoses: [{ code: 'I10', description: 'Essential (primary) hypertension' }],
+        prescriptions: [{ medicationId, dosage: '1 tablet daily', startDate: '2026-07-07' }],
+      }),
+    );
+    expect(done?.appointment.status).toBe('completed');
+    expect(done?.diagnoses[0]).toMatchObject({ code: 'I10' });
+    expect(done?.prescriptions[0]).toMatchObject({ medicationId, endDate: null });
+
+    const volume = await as(manager, (t) => providerMonthlyVolume(t, { providerId }));
+    expect(volume).toEqual([{ providerId, providerName: 'Dr Roles', month: '2026-07', appointments: 1 }]);
+    const rates = await as(manager, (t) => providerNoShowRates(t, { providerId }));
+    expect(rates).toEqual([{ providerId, providerName: 'Dr Roles', month: '2026-07', completed: 1, noShows: 0, rate: 0 }]);
   });
 });

@@ -10,7 +10,7 @@
  */
 import type { Transaction } from '../index.js';
 import { AppError } from '../errors.js';
-import { assertDay, iso, isoOrNull } from './common.js';
+import { assertDay } from './common.js';
 import { toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
 
 export interface DiagnosisInput {
@@ -38,8 +38,6 @@ export interface Visit {
   visitId: number;
   appointmentId: number;
   patientId: number;
-  startedAt: string;
-  completedAt: string | null;
 }
 
 export interface Diagnosis {
@@ -65,22 +63,6 @@ export interface CompletedVisit {
   prescriptions: Prescription[];
 }
 
-interface VisitRow {
-  visit_id: number;
-  appointment_id: number;
-  patient_id: number;
-  started_at: Date;
-  completed_at: Date | null;
-}
-
-const toVisit = (r: VisitRow): Visit => ({
-  visitId: r.visit_id,
-  appointmentId: r.appointment_id,
-  patientId: r.patient_id,
-  startedAt: iso(r.started_at),
-  completedAt: isoOrNull(r.completed_at),
-});
-
 /**
  * Record the visit of a checked-in appointment and complete it, in the caller's
  * transaction. Returns undefined when the appointment does not exist (or is not
@@ -88,6 +70,9 @@ const toVisit = (r: VisitRow): Visit => ({
  * appointment is not checked in, 23514 `diagnoses_code_icd10cm` / `prescriptions_dates_ordered`,
  * 23503 for an unknown medication, 23505 `visits_appointment_id_key` for a second visit.
  * The caller must let the error end the transaction (asStaff does), so nothing is kept.
+ *
+ * Statements return ids only (what a clinician may read back under the column grants);
+ * the returned diagnoses and prescriptions are the input with their new ids.
  */
 export async function completeVisit(trx: Transaction, input: CompleteVisitInput): Promise<CompletedVisit | undefined> {
   // FOR UPDATE: a concurrent cancel or second completion waits for us, then sees our result.
@@ -107,52 +92,40 @@ export async function completeVisit(trx: Transaction, input: CompleteVisitInput)
 
   const [visitRow] = (await trx('visits')
     .insert({ appointment_id: appt.appointment_id, patient_id: appt.patient_id })
-    .returning(['visit_id', 'appointment_id', 'patient_id', 'started_at', 'completed_at'])) as VisitRow[];
+    .returning(['visit_id'])) as { visit_id: number }[];
   const visitId = visitRow!.visit_id;
 
   const diagnoses: Diagnosis[] = [];
   if (input.diagnoses?.length) {
+    const given = input.diagnoses;
     const rows = (await trx('diagnoses')
-      .insert(input.diagnoses.map((d) => ({ visit_id: visitId, code: d.code, description: d.description })))
-      .returning(['diagnosis_id', 'visit_id', 'code', 'description'])) as {
-      diagnosis_id: number;
-      visit_id: number;
-      code: string;
-      description: string;
-    }[];
-    for (const r of rows) diagnoses.push({ diagnosisId: r.diagnosis_id, visitId: r.visit_id, code: r.code, description: r.description });
+      .insert(given.map((d) => ({ visit_id: visitId, code: d.code, description: d.description })))
+      .returning(['diagnosis_id'])) as { diagnosis_id: number }[];
+    // A multi-row INSERT ... RETURNING returns rows in VALUES order.
+    rows.forEach((r, i) => diagnoses.push({ diagnosisId: r.diagnosis_id, visitId, code: given[i]!.code, description: given[i]!.description }));
   }
 
   const prescriptions: Prescription[] = [];
   if (input.prescriptions?.length) {
-    const rows = (await trx('prescriptions')
-      .insert(
-        input.prescriptions.map((p) => ({
-          visit_id: visitId,
-          medication_id: p.medicationId,
-          dosage: p.dosage,
-          start_date: assertDay(p.startDate, 'startDate'),
-          end_date: p.endDate == null ? null : assertDay(p.endDate, 'endDate'),
-        })),
-      )
-      .returning(['prescription_id', 'visit_id', 'medication_id', 'dosage', 'start_date', 'end_date'])) as {
-      prescription_id: number;
-      visit_id: number;
-      medication_id: number;
-      dosage: string;
-      start_date: string;
-      end_date: string | null;
-    }[];
-    for (const r of rows) {
+    const values = input.prescriptions.map((p) => ({
+      visit_id: visitId,
+      medication_id: p.medicationId,
+      dosage: p.dosage,
+      start_date: assertDay(p.startDate, 'startDate'),
+      end_date: p.endDate == null ? null : assertDay(p.endDate, 'endDate'),
+    }));
+    const rows = (await trx('prescriptions').insert(values).returning(['prescription_id'])) as { prescription_id: number }[];
+    rows.forEach((r, i) => {
+      const v = values[i]!;
       prescriptions.push({
         prescriptionId: r.prescription_id,
-        visitId: r.visit_id,
-        medicationId: r.medication_id,
-        dosage: r.dosage,
-        startDate: r.start_date,
-        endDate: r.end_date,
+        visitId,
+        medicationId: v.medication_id,
+        dosage: v.dosage,
+        startDate: v.start_date,
+        endDate: v.end_date,
       });
-    }
+    });
   }
 
   const [apptRow] = (await trx('appointments')
@@ -170,10 +143,12 @@ export async function completeVisit(trx: Transaction, input: CompleteVisitInput)
       trx.raw('clinic_day(scheduled_at) AS clinic_date'),
     ] as string[])) as AppointmentRow[];
 
-  const [done] = (await trx('visits')
-    .update({ completed_at: trx.fn.now() })
-    .where('visit_id', visitId)
-    .returning(['visit_id', 'appointment_id', 'patient_id', 'started_at', 'completed_at'])) as VisitRow[];
+  await trx('visits').update({ completed_at: trx.fn.now() }).where('visit_id', visitId);
 
-  return { appointment: toAppointment(apptRow!), visit: toVisit(done!), diagnoses, prescriptions };
+  return {
+    appointment: toAppointment(apptRow!),
+    visit: { visitId, appointmentId: appt.appointment_id, patientId: appt.patient_id },
+    diagnoses,
+    prescriptions,
+  };
 }
