@@ -23,6 +23,9 @@ import { activeDemoAccounts, createDemoAccounts, DEMO_PASSWORD, type DemoAccount
 import { appOptionsFromConfig, createApp, type ClinicPulseApp } from './app.js';
 import { createLogger } from './http/observability.js';
 import { loadSecrets } from './secrets.js';
+import { answerClientErrors } from './http/errors.js';
+import { attachRealtime } from './realtime/attach.js';
+import type { Realtime } from './realtime/index.js';
 
 const pem = (value: string) => (value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8'));
 
@@ -63,13 +66,15 @@ async function main(): Promise<void> {
   const server = await openDatabaseServer(config);
 
   // Filled in as start-up proceeds, so a signal at any point stops what exists.
-  const running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server } = {};
+  const running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server; realtime?: Realtime } = {};
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: shutting down`);
     const { httpServer, clinic, appKnex } = running;
+    // Live sockets first: they would otherwise hold the HTTP server open.
+    await running.realtime?.close();
     if (httpServer?.listening) {
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
     await serve(config, server, secrets, logger, running);
   } catch (err) {
     // Do not leave the embedded PostgreSQL running behind a failed start (e.g. port in use).
+    await running.realtime?.close();
     running.clinic?.close();
     await running.appKnex?.destroy();
     await server.stop();
@@ -103,7 +109,7 @@ async function serve(
   server: DatabaseServer,
   secrets: ReturnType<typeof loadSecrets>,
   logger: ReturnType<typeof createLogger>,
-  running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server },
+  running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server; realtime?: Realtime },
 ): Promise<void> {
   const { appUrl, accounts } = await prepareDatabase(config, server);
   const appKnex = createKnex(appUrl, { poolMax: 10, applicationName: 'clinicpulse' });
@@ -122,7 +128,18 @@ async function serve(
   const httpServer: http.Server = config.TLS_CERT && config.TLS_KEY
     ? https.createServer({ cert: pem(config.TLS_CERT), key: pem(config.TLS_KEY) }, clinic.app)
     : http.createServer(clinic.app);
+  answerClientErrors(httpServer);
   running.httpServer = httpServer;
+  // Live push on the same server, cookie and origins as the API (docs/realtime.md).
+  running.realtime = await attachRealtime({
+    httpServer,
+    appKnex,
+    appUrl,
+    sessions: clinic.sessions,
+    allowedOrigins: appOptionsFromConfig(config).allowedOrigins,
+    retentionDays: config.OUTBOX_RETENTION_DAYS,
+    logger,
+  });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.PORT, config.HOST, resolve);

@@ -109,7 +109,7 @@ export interface Realtime {
   stats(): RealtimeStats;
   /** Wake the dispatcher now (it also wakes on NOTIFY, on reconnect, and every few seconds). */
   poke(): void;
-  /** Disconnect every socket, stop the listener and timers, and close Socket.IO (which closes the HTTP server). */
+  /** Disconnect every socket, stop the listener and timers. The HTTP server stays up: its owner closes it. */
   close(): Promise<void>;
 }
 
@@ -424,7 +424,8 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       io.disconnectSockets(true);
       await listener.close().catch(() => undefined);
       await queue;
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      // Not io.close(): that would also close the HTTP server, whose owner drains it gracefully.
+      io.engine.close();
     },
   };
 }

@@ -29,6 +29,8 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await realtime.close();
+  httpServer.closeAllConnections();
+  httpServer.close();
   await knex.destroy();
   process.exit(0);
 };

@@ -11,6 +11,11 @@ import { io as connectClient, type Socket } from 'socket.io-client';
 import { sessionCookieAuthenticator, signSessionId, startRealtime, type Realtime, type RealtimeOptions } from '../../server/realtime/index.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 import type { StaffFixture } from './staff.js';
+import type { TestDatabase } from './db.js';
+import { pino } from 'pino';
+import { createApp } from '../../server/app.js';
+import { attachRealtime } from '../../server/realtime/attach.js';
+import { ApiClient } from './server.js';
 
 export const TEST_ORIGIN = 'http://clinic.test';
 export const TEST_SESSION_SECRET = 'realtime-test-session-secret-0123456789abcdef';
@@ -40,7 +45,11 @@ export async function startRealtimeRig(
   return {
     url: `http://127.0.0.1:${port}`,
     realtime,
-    close: () => realtime.close(),
+    async close() {
+      await realtime.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
   };
 }
 
@@ -132,4 +141,47 @@ export function disconnected(client: RecordingClient, ms = 10_000): Promise<stri
     const timer = setTimeout(() => reject(new Error(`still connected after ${ms} ms`)), ms);
     client.socket.once('disconnect', (reason) => (clearTimeout(timer), resolve(reason)));
   });
+}
+
+/** The real API (createApp) and the live-push server on one HTTP server, as server/main.ts runs them. */
+export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig & { origin: string; client(): ApiClient }> {
+  const httpServer = http.createServer();
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  const clinic = createApp({
+    appKnex: db.appKnex,
+    databaseKind: 'test',
+    logger: pino({ level: 'silent' }),
+    sessionSecret: TEST_SESSION_SECRET,
+    sessionIdleMs: 15 * 60_000,
+    sessionAbsoluteMs: 12 * 3_600_000,
+    secureCookie: false,
+    trustProxy: false,
+    allowedOrigins: [origin],
+    loginRateLimit: { max: 1000, windowMs: 60_000 },
+    sessionPruneIntervalMs: 0,
+  });
+  httpServer.on('request', clinic.app);
+  const realtime = await attachRealtime({
+    httpServer,
+    appKnex: db.appKnex,
+    appUrl: db.appUrl,
+    sessions: clinic.sessions,
+    allowedOrigins: [origin],
+    retentionDays: 7,
+    overrides: { pruneIntervalMs: 0 },
+  });
+  return {
+    url: origin,
+    origin,
+    realtime,
+    client: () => new ApiClient(origin, origin),
+    async close() {
+      clinic.close();
+      await realtime.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
 }
