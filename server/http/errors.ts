@@ -85,3 +85,26 @@ export function errorHandler(log: (fields: { errorId: string; err: unknown }) =>
     res.status(500).json({ error: { code: 'internal', message: 'Something went wrong on our side. Quote the error id when reporting it.', errorId } });
   };
 }
+
+/**
+ * Requests Node rejects before Express sees them (headers or URL too large, malformed
+ * HTTP) still get the API's error shape instead of an empty body.
+ */
+export function answerClientErrors(server: import('node:http').Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, text, code, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request line or headers are too large.']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'request_timeout', 'The request took too long to arrive.']
+          : [400, 'Bad Request', 'invalid_request', 'The request is not valid HTTP.'];
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}

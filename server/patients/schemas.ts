@@ -7,9 +7,12 @@ import { localDate, paging, text } from '../http/schemas.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** A person's name: letters (any script), digits, spaces and . , ' ’ - only. */
+const personName = text(200).regex(/^[\p{L}\p{M}][\p{L}\p{M}\p{N} .,'’-]*$/u, "may contain only letters, digits, spaces and . , ' -");
+
 export const registerBody = z
   .strictObject({
-    name: text(200),
+    name: personName,
     dob: localDate.refine((d) => d <= today(), 'must not be in the future'),
     email: z.email('must be an email address').max(254).transform((e) => e.toLowerCase()).nullable().optional(),
     phone: z

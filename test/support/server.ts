@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createApp, type ClinicPulseApp } from '../../server/app.js';
+import { answerClientErrors } from '../../server/http/errors.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import type { StaffRole } from '../../server/db/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -108,6 +109,7 @@ export class ApiClient {
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const db = opts.db ?? (await createTestDatabase());
   const server = http.createServer();
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
