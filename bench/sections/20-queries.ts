@@ -1,0 +1,192 @@
+/**
+ * Core queries at volume (issue 2 §6), on the runner's generated dataset:
+ *  - a provider's clinic-local day (p50/p95, random provider and day),
+ *  - the analytics behind the charts (no-show rate and volume, p95),
+ *  - booking transactions/s through the repository as a front-desk user (asStaff on
+ *    the service login) under 1, 4 and 16 concurrent clients, next to a raw INSERT
+ *    into the same table measured in the same run.
+ * Reads are timed around the repository call inside the staff transaction (the query,
+ * not BEGIN/SET ROLE); bookings are timed as whole transactions.
+ */
+import pg from 'pg';
+import type { Knex } from 'knex';
+import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { createKnex } from '../../server/db/knex.js';
+import { asStaff, type StaffIdentity } from '../../server/db/index.js';
+import {
+  bookAppointment,
+  providerDaySchedule,
+  providerMonthlyVolume,
+  providerNoShowRates,
+} from '../../server/db/repository/index.js';
+
+const SCHEDULE_ITERATIONS = 1_000;
+const ANALYTICS_ITERATIONS = 300;
+const BOOKING_SECONDS = 5;
+const CONCURRENCY = [1, 4, 16] as const;
+// Far-future slots nobody else uses, so every booking measured is a successful insert.
+const BOOKING_EPOCH = Date.UTC(2090, 0, 1);
+const RAW_EPOCH = Date.UTC(2095, 0, 1);
+const SLOT_MS = 30 * 60_000;
+
+/** A deterministic PRNG so two runs sample the same providers and days. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function staffUser(knex: Knex, role: StaffIdentity['role']): Promise<StaffIdentity> {
+  const { rows } = await knex.raw(
+    `INSERT INTO staff_users (username, role, password_hash)
+     VALUES (?, ?, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')
+     ON CONFLICT (username) DO UPDATE SET active = true, deactivated_at = NULL RETURNING user_id`,
+    [`bench-${role.replace('_', '-')}`, role],
+  );
+  return { userId: rows[0].user_id, role };
+}
+
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+
+/** Run `clients` loops for `seconds`; each loop calls `op(client, i)`; returns completed ops per second. */
+async function throughput(clients: number, seconds: number, op: (client: number, i: number) => Promise<void>): Promise<number> {
+  const deadline = Date.now() + seconds * 1000;
+  let done = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        await op(c, i);
+        done++;
+      }
+    }),
+  );
+  return done / (ms(start) / 1000);
+}
+
+const section: BenchSection = {
+  title: 'Core queries and booking (issue 2)',
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const rows: BenchRow[] = [];
+    const scale = `${(ctx.appointments / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })}M appointments`;
+    const app = createKnex(ctx.appUrl, { poolMax: 17, applicationName: 'bench-queries' });
+    try {
+      const desk = await staffUser(ctx.knex, 'front_desk');
+      const manager = await staffUser(ctx.knex, 'manager');
+      const providers: number[] = (await ctx.knex.raw('SELECT provider_id FROM providers ORDER BY 1')).rows.map(
+        (r: { provider_id: number }) => r.provider_id,
+      );
+      const { rows: span } = await ctx.knex.raw(
+        `SELECT clinic_day(min(scheduled_at)) AS first, clinic_day(max(scheduled_at)) AS last FROM appointments WHERE scheduled_at < '2090-01-01'`,
+      );
+      const first = Date.parse(`${span[0].first}T00:00:00Z`);
+      const days = Math.max(1, Math.round((Date.parse(`${span[0].last}T00:00:00Z`) - first) / 86_400_000) + 1);
+      const random = rng(42);
+
+      // --- A provider's day --------------------------------------------------------
+      const schedule: number[] = [];
+      let scheduleRows = 0;
+      for (let i = 0; i < SCHEDULE_ITERATIONS; i++) {
+        const providerId = providers[Math.floor(random() * providers.length)]!;
+        const day = new Date(first + Math.floor(random() * days) * 86_400_000).toISOString().slice(0, 10);
+        await asStaff(app, desk, async (trx) => {
+          const t = process.hrtime.bigint();
+          scheduleRows += (await providerDaySchedule(trx, providerId, day)).length;
+          schedule.push(ms(t));
+        });
+      }
+      const avgRows = (scheduleRows / SCHEDULE_ITERATIONS).toFixed(1);
+      rows.push(
+        { metric: `schedule query p50 (${scale})`, value: round(percentile(schedule, 50)), unit: 'ms', note: `${SCHEDULE_ITERATIONS} random provider-days, ${avgRows} rows each on average` },
+        { metric: `schedule query p95 (${scale})`, value: round(percentile(schedule, 95)), unit: 'ms', note: 'index range scan on appointments(provider_id, scheduled_at)' },
+      );
+
+      // --- Analytics ---------------------------------------------------------------
+      const months: string[] = (
+        await ctx.knex.raw(`SELECT DISTINCT to_char(month, 'YYYY-MM') AS m FROM appointment_monthly_stats ORDER BY 1`)
+      ).rows.map((r: { m: string }) => r.m);
+      const noShow: number[] = [];
+      const volume: number[] = [];
+      for (let i = 0; i < ANALYTICS_ITERATIONS; i++) {
+        // Half the calls ask for everything, half for a random month range.
+        const a = months[Math.floor(random() * months.length)];
+        const b = months[Math.floor(random() * months.length)];
+        const filter = i % 2 === 0 || !a || !b ? {} : { from: a < b ? a : b, to: a < b ? b : a };
+        await asStaff(app, manager, async (trx) => {
+          let t = process.hrtime.bigint();
+          await providerNoShowRates(trx, filter);
+          noShow.push(ms(t));
+          t = process.hrtime.bigint();
+          await providerMonthlyVolume(trx, filter);
+          volume.push(ms(t));
+        });
+      }
+      rows.push(
+        { metric: `no-show rate per provider per month p95 (${scale})`, value: round(percentile(noShow, 95)), unit: 'ms', note: `${ANALYTICS_ITERATIONS} calls; target well under 50 ms; reads the trigger-maintained counters` },
+        { metric: `volume per provider per month p95 (${scale})`, value: round(percentile(volume, 95)), unit: 'ms', note: `${ANALYTICS_ITERATIONS} calls; target well under 50 ms` },
+      );
+
+      // --- Booking throughput --------------------------------------------------------
+      const patients: number[] = (await ctx.knex.raw('SELECT patient_id FROM patients ORDER BY 1 LIMIT 64')).rows.map(
+        (r: { patient_id: number }) => r.patient_id,
+      );
+      const raw = new pg.Pool({ connectionString: ctx.adminUrl, max: 16, application_name: 'bench-raw-insert' });
+      try {
+        let block = 0;
+        for (const clients of CONCURRENCY) {
+          // Each level gets its own block of far-future slots; within it client c books
+          // slot i*clients + c, so no two bookings overlap for any provider or patient.
+          const base = BOOKING_EPOCH + block * 400 * 86_400_000;
+          const rawBase = RAW_EPOCH + block * 400 * 86_400_000;
+          block++;
+          const slot = (epoch: number, c: number, i: number) => new Date(epoch + (i * clients + c) * SLOT_MS);
+          // Each client keeps to one provider and one patient, as a desk clerk booking for
+          // different providers would; same-provider bookings in one month share a counter row.
+          const who = (c: number) => ({ providerId: providers[c % providers.length]!, patientId: patients[c % patients.length]! });
+          const booking = await throughput(clients, BOOKING_SECONDS, async (c, i) => {
+            await asStaff(app, desk, (trx) => bookAppointment(trx, { ...who(c), scheduledAt: slot(base, c, i), durationMin: 30 }));
+          });
+          const insert = await throughput(clients, BOOKING_SECONDS, async (c, i) => {
+            const w = who(c);
+            await raw.query(
+              'INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)',
+              [w.patientId, w.providerId, slot(rawBase, c, i)],
+            );
+          });
+          rows.push(
+            {
+              metric: `booking transactions/s, ${clients} client${clients > 1 ? 's' : ''}`,
+              value: Math.round(booking),
+              unit: 'tx/s',
+              note: `repository bookAppointment via asStaff as front_desk (BEGIN, SET LOCAL ROLE, set_config, INSERT…RETURNING, COMMIT); ${round(booking / insert, 2)}× the raw INSERT rate`,
+            },
+            {
+              metric: `raw INSERT/s into appointments, ${clients} client${clients > 1 ? 's' : ''}`,
+              value: Math.round(insert),
+              unit: 'tx/s',
+              note: 'single autocommit INSERT as superuser, same constraints and triggers, same run',
+            },
+          );
+        }
+      } finally {
+        await raw.end();
+        // Leave the shared dataset as it was for later sections.
+        await ctx.knex.raw(`DELETE FROM appointments WHERE scheduled_at >= timestamptz '2090-01-01 00:00Z'`);
+      }
+    } finally {
+      await app.destroy();
+    }
+    return rows;
+  },
+};
+
+function round(v: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+export default section;
