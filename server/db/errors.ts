@@ -64,6 +64,13 @@ const constraintMessages: Record<string, [number, string, string]> = {
   patients_email_key: [409, 'duplicate_email', 'Another patient already uses that email address.'],
   medications_unique_idx: [409, 'duplicate_medication', 'That medication is already in the formulary.'],
   diagnoses_visit_code_key: [409, 'duplicate_diagnosis', 'The same diagnosis code is listed twice for this visit.'],
+  appointments_duration_min_check: [400, 'invalid_request', 'An appointment lasts 5 to 480 minutes.'],
+  diagnoses_code_icd10cm: [400, 'invalid_request', 'A diagnosis code must be an ICD-10-CM code such as E11.9 or I10.'],
+  prescriptions_dates_ordered: [400, 'invalid_request', 'A prescription cannot end before it starts.'],
+  patients_dob_not_future: [400, 'invalid_request', 'A date of birth cannot be in the future.'],
+  patients_email_lowercase: [400, 'invalid_request', 'Email addresses are stored in lowercase.'],
+  clinic_settings_time_zone_valid: [400, 'invalid_request', 'That is not an IANA time zone name (e.g. America/New_York).'],
+  clinic_settings_singleton: [409, 'conflict', 'The clinic has exactly one settings row; update it instead.'],
   // Raised by the security functions (migrations 20261125000010, …21); a patient the caller may not reach reads as absent.
   erasures_patient_id_fkey: [404, 'not_found', 'No such patient.'],
   visit_notes_clinical_access: [404, 'not_found', 'No such patient.'],
