@@ -14,6 +14,20 @@ import { asService } from '../db/index.js';
 
 const AUTH_ROLE = 'clinicpulse_auth';
 
+/** Where get() puts the freshly read account on the loaded session (never persisted). */
+export const ACCOUNT_KEY = '_account';
+/** Where get() puts the row's current expiry (epoch ms), so touch() can skip a needless write. */
+const EXPIRES_KEY = '_expiresAt';
+
+/** A row of staff_session_user(). */
+export interface AccountRow {
+  user_id: number;
+  username: string;
+  role: string;
+  provider_id: number | null;
+  active: boolean;
+}
+
 export interface PgSessionStoreOptions {
   idleMs: number;
   absoluteMs: number;
@@ -50,17 +64,36 @@ export class PgSessionStore extends session.Store {
     return asService(this.knex, AUTH_ROLE, work);
   }
 
+  /**
+   * The session, with the account as it is now (`staff_session_user`) under
+   * ACCOUNT_KEY, read in the same transaction: one round of BEGIN/SET ROLE/COMMIT per
+   * request instead of two. The account is never stored (set() strips it).
+   */
   override get(sid: string, cb: (err: unknown, session?: Data | null) => void): void {
-    this.run((trx) => trx.raw<{ rows: { sess: Data }[] }>('SELECT sess FROM http_sessions WHERE sid = ? AND expires_at > now()', [sid]))
-      .then(({ rows }) => cb(null, rows[0]?.sess ?? null), (err) => cb(err));
+    this.run((trx) =>
+      trx.raw<{ rows: ({ sess: Data; expires_at: Date } & Partial<AccountRow>)[] }>(
+        `SELECT s.sess, s.expires_at, u.user_id, u.username, u.role, u.provider_id, u.active
+         FROM http_sessions s LEFT JOIN LATERAL staff_session_user(s.user_id) u ON true
+         WHERE s.sid = ? AND s.expires_at > now()`,
+        [sid],
+      ),
+    ).then(({ rows }) => {
+      const row = rows[0];
+      if (!row) return cb(null, null);
+      const account: AccountRow | null = row.user_id == null ? null : {
+        user_id: row.user_id, username: row.username!, role: row.role!, provider_id: row.provider_id ?? null, active: row.active!,
+      };
+      cb(null, { ...row.sess, [ACCOUNT_KEY]: account, [EXPIRES_KEY]: row.expires_at.getTime() } as Data);
+    }, (err) => cb(err));
   }
 
   override set(sid: string, sess: Data, cb?: (err?: unknown) => void): void {
+    const { [ACCOUNT_KEY]: _account, [EXPIRES_KEY]: _expires, ...stored } = sess as Data & { [ACCOUNT_KEY]?: unknown; [EXPIRES_KEY]?: unknown };
     this.run((trx) =>
       trx.raw(
         `INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)
          ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, sess = excluded.sess, expires_at = excluded.expires_at`,
-        [sid, sess.userId ?? null, JSON.stringify(sess), this.expiresAt(sess)],
+        [sid, sess.userId ?? null, JSON.stringify(stored), this.expiresAt(sess)],
       ),
     ).then(() => cb?.(), (err) => cb?.(err));
   }
@@ -73,6 +106,11 @@ export class PgSessionStore extends session.Store {
   override touch(sid: string, sess: Data, cb?: (err?: unknown) => void): void {
     const expires = this.expiresAt(sess);
     const slack = Math.floor(this.opts.idleMs / 10);
+    const stored = (sess as Data & { [EXPIRES_KEY]?: number })[EXPIRES_KEY];
+    if (typeof stored === 'number' && expires.getTime() - stored < slack) {
+      cb?.();
+      return;
+    }
     this.run((trx) =>
       trx.raw(
         `UPDATE http_sessions SET expires_at = ? WHERE sid = ? AND expires_at > now() AND expires_at < ?`,

@@ -13,7 +13,7 @@ import session from 'express-session';
 import type { Request, RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { asService, isStaffRole } from '../db/index.js';
-import { PgSessionStore } from './session-store.js';
+import { ACCOUNT_KEY, PgSessionStore, type AccountRow } from './session-store.js';
 import type { SessionUser } from './session-user.js';
 
 export const SESSION_COOKIE = 'clinicpulse.sid';
@@ -41,14 +41,6 @@ export interface Sessions {
   close(): void;
 }
 
-interface SessionUserRow {
-  user_id: number;
-  username: string;
-  role: string;
-  provider_id: number | null;
-  active: boolean;
-}
-
 export function createSessions(opts: SessionOptions): Sessions {
   const store = new PgSessionStore(opts.knex, {
     idleMs: opts.idleMs,
@@ -57,13 +49,14 @@ export function createSessions(opts: SessionOptions): Sessions {
     onError: opts.onError,
   });
 
+  const toUser = (row: AccountRow | null | undefined): SessionUser | undefined =>
+    row && row.active && isStaffRole(row.role) ? { id: row.user_id, username: row.username, role: row.role, providerId: row.provider_id } : undefined;
+
   const lookupUser = async (userId: number): Promise<SessionUser | undefined> => {
     const { rows } = await asService(opts.knex, 'clinicpulse_auth', (trx) =>
-      trx.raw<{ rows: SessionUserRow[] }>('SELECT user_id, username, role, provider_id, active FROM staff_session_user(?)', [userId]),
+      trx.raw<{ rows: AccountRow[] }>('SELECT user_id, username, role, provider_id, active FROM staff_session_user(?)', [userId]),
     );
-    const row = rows[0];
-    if (!row || !row.active || !isStaffRole(row.role)) return undefined;
-    return { id: row.user_id, username: row.username, role: row.role, providerId: row.provider_id };
+    return toUser(rows[0]);
   };
 
   const expressSession = session({
@@ -93,8 +86,11 @@ export function createSessions(opts: SessionOptions): Sessions {
       await destroy(req);
       return next();
     }
-    const user = await lookupUser(s.userId);
-    if (!user || user.role !== s.role) {
+    // The store read the account with the session (same transaction); a session made
+    // during this request (none loaded) is looked up directly.
+    const loaded = (s as unknown as Record<string, AccountRow | null | undefined>)[ACCOUNT_KEY];
+    const user = loaded !== undefined ? toUser(loaded) : await lookupUser(s.userId);
+    if (!user || user.id !== s.userId || user.role !== s.role) {
       await destroy(req);
       return next();
     }
