@@ -193,9 +193,8 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
 
   const drain = async () => {
     for (;;) {
-      const events = await reader.after(position, 500);
+      const { events, rows } = await reader.afterWithRows(position, 500);
       if (events.length === 0) return;
-      const rows = await reader.appointments([...new Set(events.map((e) => e.appointmentId))]);
       for (const e of events) {
         joinPendingBefore(e.eventId);
         deliver(e, rows.get(e.appointmentId));

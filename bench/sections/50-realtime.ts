@@ -1,0 +1,220 @@
+/**
+ * Live push (issue 5): how long a committed change takes to reach sockets, and
+ * what the outbox triggers cost.
+ *  - the floor: raw LISTEN/NOTIFY latency through two plain `pg` clients;
+ *  - commit-to-socket latency p50/p95/p99 with 1, 100 and 1,000 connected sockets,
+ *    all watching the schedule being changed (every socket receives every event),
+ *    measured from COMMIT's reply to each socket's `schedule:changed` handler
+ *    (alternating a booking and its cancellation, so every change lands on that day);
+ *    every (booking, socket) pair must arrive: a lost event fails the section;
+ *  - bookings/s with and without the outbox triggers (4 concurrent writers).
+ * The sockets are socket.io-client instances in this same process, so their decoding
+ * shares the CPU with the server: the latencies are pessimistic for a real deployment.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { createKnex } from '../../server/db/knex.js';
+import { sessionCookieAuthenticator, signSessionId, startRealtime } from '../../server/realtime/index.js';
+import type { ClientToServerEvents, ScheduleChanged, ScheduleWatchAck, ServerToClientEvents } from '../../shared/events.js';
+
+const ORIGIN = 'http://bench.local';
+const SECRET = randomBytes(24).toString('hex');
+const SOCKET_COUNTS = [1, 100, 1000] as const;
+const CHANGES_PER_STEP = 200;
+const FLOOR_SAMPLES = 500;
+const WRITE_SECONDS = 5;
+const WRITERS = 4;
+const LATENCY_DAY = '2080-06-15';
+const LATENCY_EPOCH = Date.UTC(2080, 5, 15, 12);
+const WRITE_EPOCH = { with: Date.UTC(2082, 0, 1), without: Date.UTC(2084, 0, 1) };
+
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+const round = (v: number) => Math.round(v * 100) / 100;
+
+async function notifyFloor(url: string): Promise<number[]> {
+  const listener = new pg.Client({ connectionString: url });
+  const sender = new pg.Client({ connectionString: url });
+  await listener.connect();
+  await sender.connect();
+  try {
+    await listener.query('LISTEN bench_floor');
+    const samples: number[] = [];
+    for (let i = 0; i < FLOOR_SAMPLES; i++) {
+      const got = new Promise<void>((resolve) => listener.once('notification', () => resolve()));
+      const start = process.hrtime.bigint();
+      await sender.query("SELECT pg_notify('bench_floor', $1)", [String(i)]);
+      await got;
+      samples.push(ms(start));
+    }
+    return samples;
+  } finally {
+    await listener.end();
+    await sender.end();
+  }
+}
+
+async function bookingsPerSecond(url: string, providers: number[], patients: number[], epoch: number): Promise<number> {
+  const clients = await Promise.all(Array.from({ length: WRITERS }, async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    return c;
+  }));
+  try {
+    const deadline = Date.now() + WRITE_SECONDS * 1000;
+    let done = 0;
+    const start = process.hrtime.bigint();
+    await Promise.all(clients.map(async (c, w) => {
+      // One provider and patient per writer, slots 30 minutes apart: never an overlap.
+      for (let i = 0; Date.now() < deadline; i++) {
+        await c.query('INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)', [
+          patients[w]!, providers[w]!, new Date(epoch + i * 30 * 60_000),
+        ]);
+        done++;
+      }
+    }));
+    return done / (ms(start) / 1000);
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+}
+
+const section: BenchSection = {
+  title: 'Live push',
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const rows: BenchRow[] = [];
+    const floor = await notifyFloor(ctx.adminUrl);
+    rows.push(
+      { metric: 'raw LISTEN/NOTIFY p50', value: round(percentile(floor, 50)), unit: 'ms', note: `${FLOOR_SAMPLES} notifications between two plain pg clients: the floor` },
+      { metric: 'raw LISTEN/NOTIFY p99', value: round(percentile(floor, 99)), unit: 'ms' },
+    );
+
+    const providers: number[] = (await ctx.knex.raw('SELECT provider_id FROM providers ORDER BY 1 LIMIT ?', [WRITERS + 1])).rows.map((r: { provider_id: number }) => r.provider_id);
+    const patients: number[] = (await ctx.knex.raw('SELECT patient_id FROM patients ORDER BY 1 LIMIT ?', [WRITERS + 1])).rows.map((r: { patient_id: number }) => r.patient_id);
+    const { rows: staff } = await ctx.knex.raw(
+      `INSERT INTO staff_users (username, role, password_hash)
+       VALUES ('bench-realtime-desk', 'front_desk', 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')
+       ON CONFLICT (username) DO UPDATE SET active = true, deactivated_at = NULL RETURNING user_id`,
+    );
+    const sid = randomBytes(18).toString('base64url');
+    await ctx.knex.raw("INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, now() + interval '1 hour')", [
+      sid, staff[0].user_id, JSON.stringify({ userId: staff[0].user_id, role: 'front_desk', issuedAt: Date.now() }),
+    ]);
+    const cookie = `clinicpulse.sid=${encodeURIComponent(signSessionId(sid, SECRET))}`;
+
+    const appKnex = createKnex(ctx.appUrl, { poolMax: 10, applicationName: 'clinicpulse-bench-realtime' });
+    const httpServer = http.createServer();
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const realtime = await startRealtime({
+      httpServer,
+      appKnex,
+      listenUrl: ctx.appUrl,
+      allowedOrigins: [ORIGIN],
+      authenticate: sessionCookieAuthenticator({ knex: appKnex, secrets: [SECRET] }),
+      pruneIntervalMs: 0,
+      rateLimit: { perSecond: 1000, burst: 1000 },
+    });
+    const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+    const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
+    const writer = new pg.Client({ connectionString: ctx.adminUrl });
+    await writer.connect();
+    const providerId = providers[WRITERS]!;
+    const patientId = patients[WRITERS]!;
+    let open: number | undefined;
+    try {
+      for (const target of SOCKET_COUNTS) {
+        while (sockets.length < target) {
+          const batch = Array.from({ length: Math.min(50, target - sockets.length) }, async () => {
+            const s: Socket<ServerToClientEvents, ClientToServerEvents> = connectClient(url, {
+              transports: ['websocket'], extraHeaders: { cookie, origin: ORIGIN }, forceNew: true, reconnection: false,
+            });
+            await new Promise<void>((resolve, reject) => {
+              s.once('connect', () => resolve());
+              s.once('connect_error', reject);
+            });
+            const ack = (await s.timeout(30_000).emitWithAck('schedule:watch', { providerId, date: LATENCY_DAY })) as ScheduleWatchAck;
+            if (!ack.ok) throw new Error(`watch refused: ${ack.error.code}`);
+            sockets.push(s);
+          });
+          await Promise.all(batch);
+        }
+        const samples: number[] = [];
+        const commits: number[] = [];
+        let lost = 0;
+        for (let i = 0; i < CHANGES_PER_STEP; i++) {
+          let pending = sockets.length;
+          let start = 0n;
+          const all = new Promise<void>((resolve) => {
+            const timer = setTimeout(() => resolve(), 5000);
+            for (const s of sockets) {
+              const handler = (_e: ScheduleChanged) => {
+                s.off('schedule:changed', handler);
+                samples.push(ms(start));
+                if (--pending === 0) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              };
+              s.on('schedule:changed', handler);
+            }
+          });
+          // Alternately book the slot and cancel that booking: every change lands on the watched day.
+          await writer.query('BEGIN');
+          if (open === undefined) {
+            const { rows: booked } = await writer.query(
+              'INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30) RETURNING appointment_id',
+              [patientId, providerId, new Date(LATENCY_EPOCH)],
+            );
+            open = booked[0].appointment_id as number;
+          } else {
+            await writer.query("UPDATE appointments SET status = 'cancelled' WHERE appointment_id = $1", [open]);
+            open = undefined;
+          }
+          const beforeCommit = process.hrtime.bigint();
+          start = beforeCommit; // should a socket hear of it before COMMIT's reply is processed
+          await writer.query('COMMIT');
+          start = process.hrtime.bigint();
+          commits.push(ms(beforeCommit));
+          await all;
+          lost += pending;
+          for (const s of sockets) s.removeAllListeners('schedule:changed');
+        }
+        if (lost > 0) throw new Error(`${lost} event deliveries lost with ${target} sockets`);
+        const n = `${target.toLocaleString('en-US')} socket${target === 1 ? '' : 's'}`;
+        rows.push(
+          { metric: `commit-to-socket p50 (${n})`, value: round(percentile(samples, 50)), unit: 'ms', note: `${CHANGES_PER_STEP} changes (bookings and cancellations) × ${target} sockets = ${samples.length} deliveries, 0 lost` },
+          { metric: `commit-to-socket p95 (${n})`, value: round(percentile(samples, 95)), unit: 'ms' },
+          { metric: `commit-to-socket p99 (${n})`, value: round(percentile(samples, 99)), unit: 'ms', note: target === 1000 ? 'target ≤ 100 ms' : undefined },
+          { metric: `COMMIT round trip p50 (${n})`, value: round(percentile(commits, 50)), unit: 'ms', note: 'the WAL flush before the change exists; not included above' },
+        );
+      }
+    } finally {
+      for (const s of sockets) s.close();
+      await writer.end();
+      await realtime.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await appKnex.destroy();
+    }
+
+    // The cost of being live: the same single-row bookings with and without the outbox triggers.
+    const withTriggers = await bookingsPerSecond(ctx.adminUrl, providers, patients, WRITE_EPOCH.with);
+    await ctx.knex.raw('ALTER TABLE appointments DISABLE TRIGGER appointment_events_insert');
+    let without: number;
+    try {
+      without = await bookingsPerSecond(ctx.adminUrl, providers, patients, WRITE_EPOCH.without);
+    } finally {
+      await ctx.knex.raw('ALTER TABLE appointments ENABLE TRIGGER appointment_events_insert');
+    }
+    rows.push(
+      { metric: 'bookings/s with outbox triggers', value: Math.round(withTriggers), unit: 'tx/s', note: `${WRITERS} writers, single-row INSERT per transaction, ${WRITE_SECONDS} s` },
+      { metric: 'bookings/s without outbox triggers', value: Math.round(without), unit: 'tx/s', note: `with/without = ${round(withTriggers / without)}` },
+    );
+    return rows;
+  },
+};
+
+export default section;
