@@ -15,7 +15,6 @@ import * as accessControl from './20261125000010_access_control.js';
 import * as encryptionErasure from './20261125000021_encryption_erasure.js';
 import * as outbox from './20261125000030_outbox.js';
 import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot.js';
-import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -28,6 +27,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000010_access_control': accessControl,
   '20261125000021_encryption_erasure': encryptionErasure,
   '20261125000030_outbox': outbox,
-  '20261125000040_inline_appointment_slot': inlineAppointmentSlot,
   '20261125000040_inline_appointment_slot': inlineAppointmentSlot,
 };
