@@ -13,6 +13,7 @@ import * as comments from './20261125000004_comments.js';
 import * as audit from './20261125000006_audit.js';
 import * as accessControl from './20261125000010_access_control.js';
 import * as encryptionErasure from './20261125000021_encryption_erasure.js';
+import * as auditTruncate from './20261125000022_audit_truncate.js';
 import * as outbox from './20261125000030_outbox.js';
 import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot.js';
 
@@ -26,6 +27,7 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000006_audit': audit,
   '20261125000010_access_control': accessControl,
   '20261125000021_encryption_erasure': encryptionErasure,
+  '20261125000022_audit_truncate': auditTruncate,
   '20261125000030_outbox': outbox,
   '20261125000040_inline_appointment_slot': inlineAppointmentSlot,
 };

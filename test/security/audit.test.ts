@@ -183,6 +183,23 @@ describe('writes by staff', () => {
   });
 });
 
+describe('TRUNCATE (owner or superuser only)', () => {
+  it('leaves one high-severity delete row per truncated row, with its patient', async () => {
+    const care = await careFixture(db.knex);
+    await db.knex.raw(
+      "INSERT INTO diagnoses (visit_id, code, description) VALUES (?, 'J06.9', 'URTI'), (?, 'R05', 'Cough')",
+      [care.visitId, care.visitId],
+    );
+    const { rows: present } = await db.knex.raw('SELECT diagnosis_id::text AS k, (SELECT patient_id FROM visits v WHERE v.visit_id = d.visit_id) AS p FROM diagnoses d');
+    expect(present.length).toBeGreaterThanOrEqual(2);
+    const before = await lastAuditId();
+    await db.knex.raw('TRUNCATE diagnoses');
+    const rows = await auditSince(before);
+    expect(rows.map((r) => [r.row_key, r.patient_id]).sort()).toEqual(present.map((r: { k: string; p: number }) => [r.k, r.p]).sort());
+    expect(new Set(rows.map((r) => `${r.action}/${r.severity}/${r.table_name}`))).toEqual(new Set(['delete/high/diagnoses']));
+  });
+});
+
 describe('declared events', () => {
   it('N reads of a visit note leave N read rows naming the clinician', async () => {
     const care = await careFixture(db.knex);
