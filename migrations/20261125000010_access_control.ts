@@ -22,6 +22,36 @@ export const PATIENT_DATA_TABLES = [
 
 const STAFF = 'front_desk, clinician, billing, manager, compliance';
 
+/** This migration's utilisation view (20261125000011 replaces it; its down restores this). */
+export const PROVIDER_UTILISATION_OWNER_RIGHTS = `CREATE VIEW provider_utilisation WITH (security_barrier) AS
+  WITH booked AS (
+    SELECT a.provider_id, clinic_month(a.scheduled_at) AS month, sum(a.duration_min)::integer AS booked_minutes
+    FROM appointments a
+    WHERE a.status <> 'cancelled'
+    GROUP BY 1, 2)
+  SELECT b.provider_id, p.name AS provider_name, b.month, b.booked_minutes, w.working_minutes,
+         CASE WHEN w.working_minutes > 0 THEN round(b.booked_minutes::numeric / w.working_minutes, 4) END AS utilisation
+  FROM booked b
+  JOIN providers p ON p.provider_id = b.provider_id
+  CROSS JOIN LATERAL (
+    SELECT sum(extract(epoch FROM h.ends_at - h.starts_at) / 60)::integer AS working_minutes
+    FROM generate_series(b.month, (b.month + interval '1 month' - interval '1 day')::date, interval '1 day') d(day)
+    JOIN provider_working_hours h ON h.provider_id = b.provider_id AND h.iso_weekday = extract(isodow FROM d.day)
+  ) w;`;
+
+/**
+ * The clinician's care relationship as a policy condition on a table with patient_id:
+ * the same rule as staff_can_access_patient(), written as correlated EXISTS so the planner
+ * probes an index for a single patient and hashes for a scan, instead of calling a
+ * function per row. Both subqueries run under the clinician's own RLS (their appointments,
+ * their grants), which never refers back to patients or visits, so no policy recursion.
+ */
+const CARE_RELATIONSHIP = (table: string) => `
+    EXISTS (SELECT 1 FROM appointments a
+            WHERE a.patient_id = ${table}.patient_id AND a.provider_id = (SELECT current_staff_provider_id()))
+    OR EXISTS (SELECT 1 FROM break_glass_grants g
+               WHERE g.patient_id = ${table}.patient_id AND g.user_id = (SELECT current_staff_user_id()) AND g.expires_at > now())`;
+
 export async function up(knex: Knex): Promise<void> {
   await asOwner(
     knex,
@@ -166,21 +196,7 @@ COMMENT ON COLUMN provider_working_hours.ends_at IS 'Clinic-local end of the wor
 -- Booked minutes (appointments not cancelled) per provider and clinic-local month against the
 -- provider's working minutes that month. Owner's rights on purpose (reads every appointment),
 -- but every output row is a (provider, month) aggregate: no patient id, no appointment id.
-CREATE VIEW provider_utilisation WITH (security_barrier) AS
-  WITH booked AS (
-    SELECT a.provider_id, clinic_month(a.scheduled_at) AS month, sum(a.duration_min)::integer AS booked_minutes
-    FROM appointments a
-    WHERE a.status <> 'cancelled'
-    GROUP BY 1, 2)
-  SELECT b.provider_id, p.name AS provider_name, b.month, b.booked_minutes, w.working_minutes,
-         CASE WHEN w.working_minutes > 0 THEN round(b.booked_minutes::numeric / w.working_minutes, 4) END AS utilisation
-  FROM booked b
-  JOIN providers p ON p.provider_id = b.provider_id
-  CROSS JOIN LATERAL (
-    SELECT sum(extract(epoch FROM h.ends_at - h.starts_at) / 60)::integer AS working_minutes
-    FROM generate_series(b.month, (b.month + interval '1 month' - interval '1 day')::date, interval '1 day') d(day)
-    JOIN provider_working_hours h ON h.provider_id = b.provider_id AND h.iso_weekday = extract(isodow FROM d.day)
-  ) w;
+${PROVIDER_UTILISATION_OWNER_RIGHTS}
 COMMENT ON VIEW provider_utilisation IS 'Per provider and clinic-local month: booked minutes (not cancelled) vs. working minutes from provider_working_hours (holidays not subtracted). Aggregates only: no row names a patient.';
 COMMENT ON COLUMN provider_utilisation.provider_id IS 'The provider.';
 COMMENT ON COLUMN provider_utilisation.provider_name IS 'The provider''s name.';
@@ -249,9 +265,9 @@ CREATE FUNCTION staff_can_access_clinical(p_patient_id integer) RETURNS boolean
 $$;
 COMMENT ON FUNCTION staff_can_access_clinical(integer) IS 'May the acting staff member read this patient''s clinical content? A clinician with a care relationship or an unexpired break-glass grant.';
 
--- The same relationship as a set, for row-level policies on large tables: evaluated once per
--- statement as a hashed subplan (and only if a row is not the clinician's own appointment),
--- instead of one function call per row.
+-- The same relationship as a set, for the policy on appointments itself (which cannot query
+-- appointments without recursing): evaluated at most once per statement as a hashed subplan,
+-- and only when a row is not the clinician's own appointment, instead of a call per row.
 CREATE FUNCTION staff_patient_ids() RETURNS SETOF integer
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog ROWS 1000 AS $$
   SELECT a.patient_id FROM acting_staff() me JOIN appointments a ON a.provider_id = me.provider_id
@@ -369,7 +385,7 @@ CREATE POLICY "front desk registers patients" ON patients FOR INSERT TO front_de
 CREATE POLICY "front desk corrects registration details" ON patients FOR UPDATE TO front_desk
   USING ((SELECT current_staff_user_id()) IS NOT NULL) WITH CHECK ((SELECT current_staff_user_id()) IS NOT NULL);
 CREATE POLICY "clinicians see their patients" ON patients FOR SELECT TO clinician
-  USING (patient_id IN (SELECT staff_patient_ids()));
+  USING (${CARE_RELATIONSHIP('patients')});
 CREATE POLICY "billing sees patients it bills" ON patients FOR SELECT TO billing
   USING (EXISTS (SELECT 1 FROM charges c WHERE c.patient_id = patients.patient_id));
 
@@ -389,7 +405,7 @@ CREATE POLICY "clinicians complete their own appointments" ON appointments FOR U
 
 -- visits: ids are visible (RETURNING, completing); content only through the audited functions.
 CREATE POLICY "clinicians see their patients' visit ids" ON visits FOR SELECT TO clinician
-  USING (patient_id IN (SELECT staff_patient_ids()));
+  USING (${CARE_RELATIONSHIP('visits')});
 CREATE POLICY "clinicians open visits for their own appointments" ON visits FOR INSERT TO clinician
   WITH CHECK (EXISTS (SELECT 1 FROM appointments a
                       WHERE a.appointment_id = visits.appointment_id AND a.provider_id = (SELECT current_staff_provider_id())));
@@ -478,7 +494,7 @@ GRANT SELECT (diagnosis_id, visit_id) ON diagnoses TO clinician;
 GRANT INSERT (visit_id, code, description) ON diagnoses TO clinician;
 GRANT SELECT (prescription_id, visit_id) ON prescriptions TO clinician;
 GRANT INSERT (visit_id, medication_id, dosage, start_date, end_date) ON prescriptions TO clinician;
-GRANT SELECT (grant_id, patient_id, reason, granted_at, expires_at) ON break_glass_grants TO clinician;
+GRANT SELECT ON break_glass_grants TO clinician;
 GRANT SELECT ON upcoming_appointments TO clinician;
 
 -- billing: charges, and name + dob of billed patients.

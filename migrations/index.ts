@@ -12,6 +12,7 @@ import * as amendConstraints from './20261125000004_amend_constraints.js';
 import * as comments from './20261125000004_comments.js';
 import * as audit from './20261125000006_audit.js';
 import * as accessControl from './20261125000010_access_control.js';
+import * as identityEverywhere from './20261125000011_identity_everywhere.js';
 import * as encryptionErasure from './20261125000021_encryption_erasure.js';
 import * as auditTruncate from './20261125000022_audit_truncate.js';
 import * as outbox from './20261125000030_outbox.js';
@@ -26,6 +27,7 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000004_comments': comments,
   '20261125000006_audit': audit,
   '20261125000010_access_control': accessControl,
+  '20261125000011_identity_everywhere': identityEverywhere,
   '20261125000021_encryption_erasure': encryptionErasure,
   '20261125000022_audit_truncate': auditTruncate,
   '20261125000030_outbox': outbox,

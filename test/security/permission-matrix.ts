@@ -62,8 +62,13 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Outbox pruning watermark; realtime service only.',
     clinicpulse_realtime: { SELECT: 'all' },
   },
+  appointment_monthly_minutes: {
+    why: 'Booked minutes per provider-month behind provider_utilisation (no patient, no appointment): managers only.',
+    manager: { SELECT: 'all' },
+  },
   appointment_monthly_stats: {
-    why: 'Raw counters behind the analytics views; nobody reads them directly (the owner-rights views do).',
+    why: 'Per provider-month counters behind the analytics views (no patient, no appointment): managers only.',
+    manager: { SELECT: 'all' },
   },
   appointments: {
     why: 'Front desk books (status defaults to scheduled), reschedules and changes status (never to completed: policy); clinicians read their schedule and their patients\' appointments and complete their own.',
@@ -80,7 +85,7 @@ export const MATRIX: Record<string, RelationEntry> = {
   },
   break_glass_grants: {
     why: 'Written only by break_glass(); a clinician reads their own (RLS), compliance reviews all.',
-    clinician: { SELECT: ['grant_id', 'patient_id', 'reason', 'granted_at', 'expires_at'] },
+    clinician: { SELECT: 'all' },
     compliance: { SELECT: 'all' },
   },
   charges: {
@@ -99,6 +104,10 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Clinicians write at their own visits and see only ids (RETURNING); content only via the audited patient_visits().',
     clinician: { INSERT: ['visit_id', 'code', 'description'], SELECT: ['diagnosis_id', 'visit_id'] },
   },
+  erasures: {
+    why: 'The erasure ledger (who asked, outcome, legal-hold reason): compliance reads it; erase_patient() writes it.',
+    compliance: { SELECT: 'all' },
+  },
   http_sessions: {
     why: 'Session store: the sign-in role only.',
     clinicpulse_auth: { DELETE: 'all', INSERT: 'all', SELECT: 'all', UPDATE: 'all' },
@@ -112,6 +121,9 @@ export const MATRIX: Record<string, RelationEntry> = {
   medications: {
     why: 'The formulary: clinicians prescribe from it.',
     clinician: { SELECT: 'all' },
+  },
+  patient_keys: {
+    why: 'Wrapped per-patient data keys: nobody reads them directly; only the owner-rights encryption functions do.',
   },
   patient_summary: {
     why: 'Front desk\'s patient card: name, birth year, masked contact.',
@@ -165,6 +177,9 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'The schedule with patient names, RLS of the reader (security_invoker).',
     clinician: { SELECT: 'all' },
     front_desk: { SELECT: 'all' },
+  },
+  visit_notes: {
+    why: 'Encrypted clinical notes: no direct access at all; written and read (audited) through the definer note functions.',
   },
   visits: {
     why: 'Clinicians open and close visits of their own appointments and see ids only; content only via the audited patient_visits().',
