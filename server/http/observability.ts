@@ -11,8 +11,8 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { pinoHttp } from 'pino-http';
 import client from 'prom-client';
 
-export function createLogger(level: LevelWithSilent): Logger {
-  return pino({
+export function createLogger(level: LevelWithSilent, destination?: { write(line: string): void }): Logger {
+  const options = {
     level,
     base: { service: 'clinicpulse' },
     // Belt and braces: the serializers below never emit these, but a careless log call might.
@@ -20,7 +20,8 @@ export function createLogger(level: LevelWithSilent): Logger {
       paths: ['password', '*.password', 'body', '*.body', 'req.headers', 'headers.cookie', '*.cookie', 'email', '*.email', 'phone', '*.phone', 'name', '*.name', 'dob', '*.dob', 'notes', '*.notes'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const pathOnly = (url: string) => url.split('?')[0]!.slice(0, 200);

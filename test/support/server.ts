@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createApp, type ClinicPulseApp } from '../../server/app.js';
 import { answerClientErrors } from '../../server/http/errors.js';
+import { createLogger } from '../../server/http/observability.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import type { StaffRole } from '../../server/db/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -26,6 +27,8 @@ export interface TestServerOptions {
   sessionIdleMs?: number;
   sessionAbsoluteMs?: number;
   loginRateLimit?: { max: number; windowMs: number };
+  /** Receives the server's log lines (level debug) instead of discarding them. */
+  logStream?: { write(line: string): void };
 }
 
 export interface TestServer {
@@ -116,7 +119,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const clinic = createApp({
     appKnex: db.appKnex,
     databaseKind: 'test',
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: opts.logStream
+      ? createLogger('debug', opts.logStream)
+      : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     sessionSecret: 'test-session-secret-test-session-secret',
     sessionIdleMs: opts.sessionIdleMs ?? 15 * 60_000,
     sessionAbsoluteMs: opts.sessionAbsoluteMs ?? 12 * 3_600_000,
