@@ -1,0 +1,93 @@
+/**
+ * The dashboard's side of the live-push contract (shared/events.ts): one socket per
+ * page, WebSocket only (no sticky sessions needed behind a load balancer), and a
+ * schedule watch that resumes from its cursor after every reconnect, so the screen
+ * never misses or double-applies a change.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  ScheduleAppointment,
+  ScheduleChanged,
+  ScheduleWatchAck,
+  ServerToClientEvents,
+} from '../../shared/events.js';
+
+export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export function connectLive(): LiveSocket {
+  // Same origin as the page: the session cookie rides along and the server checks Origin.
+  return io({ transports: ['websocket'], withCredentials: true });
+}
+
+export type WatchState = 'loading' | 'live' | 'resumed' | 'snapshot' | 'offline' | 'refused';
+
+/** One provider's clinic-local day, kept equal to the database by snapshot + cursor + live changes. */
+export class ScheduleWatch {
+  readonly rows = new Map<number, ScheduleAppointment>();
+  cursor: number | undefined;
+  state: WatchState = 'loading';
+  private readonly onEvent = (e: ScheduleChanged) => this.apply(e);
+  private readonly onConnect = () => void this.watch();
+  private readonly onDisconnect = () => this.set('offline');
+
+  constructor(
+    private readonly socket: LiveSocket,
+    readonly providerId: number,
+    readonly date: string,
+    private readonly changed: (w: ScheduleWatch, e?: ScheduleChanged) => void,
+  ) {
+    socket.on('schedule:changed', this.onEvent);
+    socket.on('connect', this.onConnect);
+    socket.on('disconnect', this.onDisconnect);
+    if (socket.connected) void this.watch();
+  }
+
+  /** Appointments of the day in time order. */
+  list(): ScheduleAppointment[] {
+    return [...this.rows.values()].sort((a, b) => a.scheduledAt.localeCompare(b.scheduledAt));
+  }
+
+  stop(): void {
+    this.socket.off('schedule:changed', this.onEvent);
+    this.socket.off('connect', this.onConnect);
+    this.socket.off('disconnect', this.onDisconnect);
+    if (this.socket.connected) this.socket.emit('schedule:unwatch', { providerId: this.providerId, date: this.date });
+  }
+
+  private set(state: WatchState): void {
+    this.state = state;
+    this.changed(this);
+  }
+
+  private async watch(): Promise<void> {
+    const req = { providerId: this.providerId, date: this.date, ...(this.cursor !== undefined ? { since: this.cursor } : {}) };
+    let ack: ScheduleWatchAck;
+    try {
+      ack = (await this.socket.timeout(15_000).emitWithAck('schedule:watch', req)) as ScheduleWatchAck;
+    } catch {
+      return this.set('offline');
+    }
+    if (!ack.ok) return this.set('refused');
+    if (ack.snapshot) {
+      this.rows.clear();
+      for (const a of ack.appointments) this.rows.set(a.appointmentId, a);
+    }
+    this.cursor = Math.max(this.cursor ?? 0, ack.cursor);
+    // A resumed watch already received its missed changes, in order, before this ack.
+    this.set(ack.snapshot ? (req.since !== undefined ? 'snapshot' : 'live') : 'resumed');
+  }
+
+  private apply(e: ScheduleChanged): void {
+    if (e.providerId !== this.providerId || e.date !== this.date) return;
+    if (this.cursor !== undefined && e.cursor <= this.cursor) return;
+    this.cursor = e.cursor;
+    const a = e.appointment;
+    if ('removed' in a || a.status === 'cancelled' || a.providerId !== this.providerId || a.clinicDate !== this.date) {
+      this.rows.delete(a.appointmentId);
+    } else {
+      this.rows.set(a.appointmentId, a);
+    }
+    this.changed(this, e);
+  }
+}
