@@ -45,7 +45,11 @@ export const clinicalPatientSchema = z
   })
   .meta({ id: 'Patient', description: 'As a clinician sees their own patient.' });
 
-export const patientSchema = z.union([clinicalPatientSchema, scheduledPatientSchema]);
+export const billedPatientSchema = z
+  .object({ patientId: z.number().int(), name: z.string(), dob: z.string() })
+  .meta({ id: 'BilledPatient', description: 'As billing sees a patient it bills: what a claim needs.' });
+
+export const patientSchema = z.union([clinicalPatientSchema, scheduledPatientSchema, billedPatientSchema]);
 
 export const searchQuery = z.strictObject({
   q: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').meta({ description: 'Start of the name or of any word in it.' }),
