@@ -31,6 +31,13 @@ CREATE POLICY "signed-in staff read it" ON ${t} FOR SELECT TO front_desk, clinic
   USING ((SELECT current_staff_user_id()) IS NOT NULL);`,
 ).join('\n')}
 
+-- staff_users' own-account policy matched app.user_id alone, so a forged setting (another
+-- role's user) or a deactivated account still read that account's row. Only a valid identity.
+DROP POLICY "staff see their own account" ON staff_users;
+CREATE POLICY "staff see their own account" ON staff_users FOR SELECT
+  TO front_desk, clinician, billing, manager, compliance
+  USING (user_id = (SELECT current_staff_user_id()));
+
 -- The counters are per provider and month (no patient, no appointment): managers may read
 -- them, so the analytics views can run with the reader's rights and RLS.
 GRANT SELECT ON appointment_monthly_stats TO manager;
@@ -172,6 +179,10 @@ DROP TRIGGER IF EXISTS appointment_minutes_update ON appointments;
 DROP TRIGGER IF EXISTS appointment_minutes_insert ON appointments;
 DROP FUNCTION IF EXISTS appointment_minutes_update(), appointment_minutes_insert(), appointment_minutes_delete(), appointment_minutes_rebuild();
 ALTER VIEW provider_no_show_rate SET (security_invoker = false);
+DROP POLICY IF EXISTS "staff see their own account" ON staff_users;
+CREATE POLICY "staff see their own account" ON staff_users FOR SELECT
+  TO front_desk, clinician, billing, manager, compliance
+  USING (user_id = app_user_id_setting());
 ALTER VIEW provider_monthly_volume SET (security_invoker = false);
 REVOKE SELECT ON appointment_monthly_stats FROM manager;
 ${IDENTITY_ONLY_TABLES.map(
