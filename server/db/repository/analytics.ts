@@ -14,7 +14,7 @@
  */
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
-import { monthStart, nativeSql, type NativeSql, type Queryable } from './common.js';
+import { clinicMonthOf, monthStart, nativeSql, type NativeSql, type Queryable } from './common.js';
 
 export interface MonthFilter {
   /** First month included, 'YYYY-MM' (clinic-local). */
@@ -127,13 +127,15 @@ export async function providerMonthlyVolume(trx: Transaction, f: MonthFilter = {
 
 // ---- Reference implementations (tests only) ---------------------------------
 
+const MONTH = clinicMonthOf('a.scheduled_at');
+
 function referenceBase(db: Queryable, f: MonthFilter): Knex.QueryBuilder {
   const q = db('appointments as a')
     .join('providers as p', 'p.provider_id', 'a.provider_id')
-    .groupBy('a.provider_id', 'p.name', db.raw('clinic_month(a.scheduled_at)'))
+    .groupBy('a.provider_id', 'p.name', db.raw(MONTH))
     .orderBy([{ column: 'a.provider_id' }, { column: 'month_start' }]);
-  if (f.from !== undefined) q.whereRaw('clinic_month(a.scheduled_at) >= ?::date', [monthStart(f.from, 'from')]);
-  if (f.to !== undefined) q.whereRaw('clinic_month(a.scheduled_at) <= ?::date', [monthStart(f.to, 'to')]);
+  if (f.from !== undefined) q.whereRaw(`${MONTH} >= ?::date`, [monthStart(f.from, 'from')]);
+  if (f.to !== undefined) q.whereRaw(`${MONTH} <= ?::date`, [monthStart(f.to, 'to')]);
   if (f.providerId !== undefined) q.where('a.provider_id', f.providerId);
   return q;
 }
@@ -144,8 +146,8 @@ export async function referenceNoShowRates(trx: Transaction, f: MonthFilter = {}
     .select(
       'a.provider_id',
       'p.name as provider_name',
-      trx.raw('clinic_month(a.scheduled_at) AS month_start'),
-      trx.raw(`to_char(clinic_month(a.scheduled_at), 'YYYY-MM') AS month`),
+      trx.raw(`${MONTH} AS month_start`),
+      trx.raw(`to_char(${MONTH}, 'YYYY-MM') AS month`),
       trx.raw(`count(*) FILTER (WHERE a.status = 'completed') AS completed`),
       trx.raw(`count(*) FILTER (WHERE a.status = 'no_show') AS no_shows`),
       trx.raw(
@@ -163,8 +165,8 @@ export async function referenceMonthlyVolume(trx: Transaction, f: MonthFilter = 
     .select(
       'a.provider_id',
       'p.name as provider_name',
-      trx.raw('clinic_month(a.scheduled_at) AS month_start'),
-      trx.raw(`to_char(clinic_month(a.scheduled_at), 'YYYY-MM') AS month`),
+      trx.raw(`${MONTH} AS month_start`),
+      trx.raw(`to_char(${MONTH}, 'YYYY-MM') AS month`),
       trx.raw(`count(*) FILTER (WHERE a.status <> 'cancelled') AS appointments`),
     )
     .havingRaw(`count(*) FILTER (WHERE a.status <> 'cancelled') > 0`);

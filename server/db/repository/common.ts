@@ -57,3 +57,22 @@ export function nativeSql(qb: Knex.QueryBuilder | Knex.Raw): NativeSql {
   const n = qb.toSQL().toNative();
   return { sql: n.sql, bindings: n.bindings as readonly unknown[] };
 }
+
+// clinic_day()/clinic_month() each read clinic_settings through a non-inlinable function,
+// tens of microseconds a call. Per row that dominated multi-row queries (a 50-row history
+// spent more time converting dates than finding rows), so multi-row queries read the zone
+// once, as an uncorrelated scalar subquery that PostgreSQL runs as a single InitPlan.
+// `column` is always a constant from this module, never input.
+
+/** SQL for the clinic-local date of an instant column, the time zone read once per query. */
+export function clinicDateOf(column: string): string {
+  return `(${column} AT TIME ZONE (SELECT clinic_time_zone()))::date`;
+}
+
+/** SQL for the first day of the clinic-local month of an instant column. */
+export function clinicMonthOf(column: string): string {
+  return `date_trunc('month', ${column} AT TIME ZONE (SELECT clinic_time_zone()))::date`;
+}
+
+/** SQL for the clinic's today, evaluated once per query. */
+export const CLINIC_TODAY = '(SELECT clinic_day(now()))';

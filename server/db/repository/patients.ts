@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { instant, nativeSql, type NativeSql, type Queryable } from './common.js';
+import { clinicDateOf, instant, nativeSql, type NativeSql, type Queryable } from './common.js';
 
 export interface HistoryEntry extends Appointment {
   providerName: string;
@@ -31,7 +31,7 @@ export function patientHistoryQuery(db: Queryable, patientId: number, opts: Hist
   const q = db('appointments as a')
     .join('providers as p', 'p.provider_id', 'a.provider_id')
     .select(appointmentColumns('a'))
-    .select(db.raw('clinic_day(a.scheduled_at) AS clinic_date'), 'p.name as provider_name', 'p.specialty as provider_specialty')
+    .select(db.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'p.name as provider_name', 'p.specialty as provider_specialty')
     .where('a.patient_id', patientId)
     .orderBy('a.scheduled_at', 'desc')
     .orderBy('a.appointment_id', 'desc')

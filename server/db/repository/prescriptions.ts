@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
-import { nativeSql, type NativeSql, type Queryable } from './common.js';
+import { CLINIC_TODAY, nativeSql, type NativeSql, type Queryable } from './common.js';
 
 export interface ActivePrescription {
   prescriptionId: number;
@@ -39,8 +39,8 @@ export function activePrescriptionsQuery(db: Queryable, patientId: number): Knex
       'rx.end_date',
     )
     .where('v.patient_id', patientId)
-    .whereRaw('rx.start_date <= clinic_day(now())')
-    .where((w) => w.whereNull('rx.end_date').orWhereRaw('rx.end_date >= clinic_day(now())'))
+    .whereRaw(`rx.start_date <= ${CLINIC_TODAY}`)
+    .where((w) => w.whereNull('rx.end_date').orWhereRaw(`rx.end_date >= ${CLINIC_TODAY}`))
     .orderBy([{ column: 'rx.start_date', order: 'desc' }, { column: 'rx.prescription_id', order: 'desc' }]);
 }
 

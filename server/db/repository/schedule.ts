@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { assertDay, iso, nativeSql, type AppointmentStatus, type NativeSql, type Queryable } from './common.js';
+import { assertDay, clinicDateOf, iso, nativeSql, type AppointmentStatus, type NativeSql, type Queryable } from './common.js';
 
 export interface ScheduleEntry extends Appointment {
   patientName: string;
@@ -31,7 +31,7 @@ export function providerScheduleQuery(
   const q = db('appointments as a')
     .join('patients as pt', 'pt.patient_id', 'a.patient_id')
     .select(appointmentColumns('a'))
-    .select(db.raw('clinic_day(a.scheduled_at) AS clinic_date'), 'pt.name as patient_name')
+    .select(db.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name')
     .where('a.provider_id', providerId)
     .whereRaw('a.scheduled_at >= lower(clinic_day_range(?::date))', [day])
     .whereRaw('a.scheduled_at < upper(clinic_day_range(?::date))', [day])
