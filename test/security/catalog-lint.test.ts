@@ -67,6 +67,33 @@ describe('row-level security', () => {
   });
 });
 
+describe('policies keep the indexes usable', () => {
+  // Beneath RLS, PostgreSQL uses a query's condition as an index condition only if its
+  // operators are leakproof. The schedule query's (= and range on timestamptz) are; this
+  // shows the policy does not push the clinician's schedule onto a scan of every appointment.
+  it("the clinician's provider-schedule query still uses appointments_provider_id_scheduled_at_idx", async () => {
+    const { rows: p } = await db.knex.raw("INSERT INTO providers (name, specialty) VALUES ('Dr Plan', 'Family') RETURNING provider_id");
+    const { rows: u } = await db.knex.raw(
+      "INSERT INTO staff_users (username, role, provider_id, password_hash) VALUES ('plan-clinician', 'clinician', ?, 'scrypt$x') RETURNING user_id",
+      [p[0].provider_id],
+    );
+    const plan = await db.knex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL enable_seqscan = off');
+      await trx.raw('SET LOCAL enable_bitmapscan = off');
+      await trx.raw('SET LOCAL ROLE clinician');
+      await trx.raw("SELECT set_config('app.user_id', ?, true)", [String(u[0].user_id)]);
+      const { rows } = await trx.raw(
+        `EXPLAIN (FORMAT JSON) SELECT appointment_id, patient_id, scheduled_at, duration_min, status FROM appointments
+         WHERE provider_id = ? AND scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at`,
+        [p[0].provider_id, '2026-03-02T05:00:00Z', '2026-03-03T05:00:00Z'],
+      );
+      return JSON.stringify(rows[0]['QUERY PLAN']);
+    });
+    expect(plan).toContain('"Index Name":"appointments_provider_id_scheduled_at_idx"');
+    expect(plan).toMatch(/"Index Cond":"\(\(provider_id = \d+\) AND \(scheduled_at >= /);
+  });
+});
+
 describe('views', () => {
   it('run with the reader\'s rights (security_invoker) unless reviewed on the allow-list', async () => {
     const views = await rows<{ relname: string; invoker: boolean }>(`
