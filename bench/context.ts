@@ -6,6 +6,18 @@
  * docs/benchmarks.md (between markers, so hand-written prose around them stays).
  */
 import type { Knex } from 'knex';
+import type { RowCounts } from '../server/generate/index.js';
+
+/** How the dataset was generated, as timed by the runner. */
+export interface GeneratorRun {
+  /** Wall time of `generateVolume` (plan + COPY + ANALYZE), milliseconds. */
+  ms: number;
+  counts: RowCounts;
+  /** Milliseconds per phase (plan, each lane's COPY per table, analyze). */
+  timings: Record<string, number>;
+  lanes: number;
+  seed: number;
+}
 
 export interface BenchContext {
   /** Superuser URL of the benchmark database. */
@@ -18,6 +30,8 @@ export interface BenchContext {
   appointments: number;
   /** Scratch directory for this run. */
   workDir: string;
+  /** The generator run that produced the dataset (set by bench/run.ts; absent in ad-hoc drivers). */
+  generator?: GeneratorRun;
 }
 
 export interface BenchRow {

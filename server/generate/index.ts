@@ -97,8 +97,8 @@ export async function loadDemo(knex: Knex, opts: { now?: Date; log?: (line: stri
         seed: DEMO_SEED,
         now: opts.now ?? new Date(),
         timeZone,
-        // Half to three quarters of slots booked: a believable schedule with gaps.
-        providers: buildProviders(20, new Random(mix32(DEMO_SEED ^ 0x5eed)), seededFaker(mix32(DEMO_SEED ^ 0xd0c)), [0.5, 0.75]),
+        // Half the slots booked on average: 2,000 patients would not fill 20 full-time schedules.
+        providers: buildProviders(20, new Random(mix32(DEMO_SEED ^ 0x5eed)), seededFaker(mix32(DEMO_SEED ^ 0xd0c)), [0.4, 0.6]),
         patients: 2000,
         childShare: 0.22,
         schedule: { kind: 'window', pastDays: 183, futureDays: 31 },

@@ -209,7 +209,7 @@ export function buildPlan(opts: PlanOptions): Plan {
     const p = providers[providerIndex]!;
     const slots: Slot[] = [];
     if (!(p.weekdays & (1 << ClinicCalendar.weekday(day)))) return slots;
-    if (HOLIDAYS.has(ClinicCalendar.isoDate(day).slice(5))) return slots;
+    if (isHoliday(day)) return slots;
     const durations = durationChoices[p.specialty]!;
     let cursor = p.start;
     while (cursor < p.end) {
@@ -234,6 +234,12 @@ export function buildPlan(opts: PlanOptions): Plan {
   }
 
   const durationChoices = SPECIALTIES.map((s) => new Weighted(s.durations));
+  const holidays = new Map<number, boolean>();
+  const isHoliday = (day: number) => {
+    let h = holidays.get(day);
+    if (h === undefined) holidays.set(day, (h = HOLIDAYS.has(ClinicCalendar.isoDate(day).slice(5))));
+    return h;
+  };
 
   function emit(providerIndex: number, slots: Slot[]): void {
     for (const slot of slots) {

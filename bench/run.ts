@@ -1,0 +1,159 @@
+/**
+ * `npm run bench`: a throwaway embedded PostgreSQL 15, migrated, filled by the volume
+ * generator (BENCH_APPOINTMENTS, default 1,000,000; timed), then every section in
+ * bench/sections/ in file-name order. Prints one table and rewrites the part of
+ * docs/benchmarks.md between the bench markers (prose around them is kept).
+ */
+import 'dotenv/config';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { ensureDatabase, startEmbeddedPostgres } from '../server/db/embedded.js';
+import { APP_LOGIN_ROLE, setLoginPassword, withCredentials } from '../server/db/connect.js';
+import { createKnex } from '../server/db/knex.js';
+import { migrateLatest } from '../server/db/migrate.js';
+import { generateVolume } from '../server/generate/index.js';
+import type { BenchContext, BenchRow, BenchSection } from './context.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DOC = path.join(root, 'docs', 'benchmarks.md');
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
+
+const appointments = Number(process.env.BENCH_APPOINTMENTS ?? 1_000_000);
+const seed = Number(process.env.BENCH_SEED ?? 1);
+const lanes = Number(process.env.BENCH_LANES ?? 2);
+if (!Number.isInteger(appointments) || appointments < 1) throw new Error('BENCH_APPOINTMENTS must be a positive integer');
+
+// Bulk-load settings for a throwaway server: WAL may grow instead of forcing checkpoints
+// (and full-page images) in the middle of the load. Durability settings stay as shipped.
+const SERVER_SETTINGS = { max_wal_size: '8GB', checkpoint_timeout: '30min' };
+
+interface SectionResult {
+  title: string;
+  rows: BenchRow[];
+  error?: string;
+}
+
+function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(Math.round(v * 100) / 100);
+}
+
+function markdown(results: SectionResult[], machine: string[]): string {
+  const lines = [...machine, '', '| Section | Metric | Value | Unit | Note |', '|---|---|---:|---|---|'];
+  for (const s of results) {
+    if (s.error) lines.push(`| ${s.title} | (failed) | | | ${s.error.replace(/\|/g, '\\|').split('\n')[0]} |`);
+    for (const r of s.rows) {
+      lines.push(`| ${s.title} | ${r.metric} | ${formatValue(r.value)} | ${r.unit} | ${(r.note ?? '').replace(/\|/g, '\\|')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function printTable(results: SectionResult[]): void {
+  const rows = results.flatMap((s) =>
+    s.error ? [[s.title, 'FAILED', '', '', s.error.split('\n')[0]!]] : s.rows.map((r) => [s.title, r.metric, formatValue(r.value), r.unit, r.note ?? '']),
+  );
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 6));
+  console.log('');
+  for (const r of rows) {
+    console.log(`${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padStart(widths[2]!)} ${r[3]!.padEnd(widths[3]!)}  ${r[4]}`);
+  }
+}
+
+function writeDoc(block: string): void {
+  const intro = [
+    '# Benchmarks',
+    '',
+    'Measured by `npm run bench` (bench/run.ts): a throwaway embedded PostgreSQL 15 is migrated, filled by the',
+    'volume generator (`npm run generate`, 1,000,000 appointments with patients, visits, diagnoses and',
+    'prescriptions in proportion, every constraint and trigger enabled), then each section in bench/sections/',
+    'runs against that dataset. The table between the markers is rewritten by every run; edit around it.',
+    '',
+  ].join('\n');
+  const generated = `${BEGIN}\n${block}\n${END}`;
+  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : `${intro}\n${BEGIN}\n${END}\n`;
+  if (!doc.includes(BEGIN) || !doc.includes(END)) doc = `${doc.trimEnd()}\n\n${BEGIN}\n${END}\n`;
+  doc = doc.slice(0, doc.indexOf(BEGIN)) + generated + doc.slice(doc.indexOf(END) + END.length);
+  writeFileSync(DOC, doc);
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-bench-'));
+  // PostgreSQL runs as the unprivileged postgres user when we are root; it must reach its directory.
+  chmodSync(workDir, 0o755);
+  const port = 57000 + Math.floor(Math.random() * 2000);
+  const loadAtStart = os.loadavg();
+  console.log(`Starting a throwaway PostgreSQL in ${workDir} (port ${port})...`);
+  const server = await startEmbeddedPostgres({ dataDir: path.join(workDir, 'pg'), port, persistent: false, settings: SERVER_SETTINGS });
+  const db = 'clinicpulse_bench';
+  let knex: ReturnType<typeof createKnex> | undefined;
+  try {
+    await ensureDatabase(server.adminUrl, db);
+    const adminUrl = server.urlFor(db);
+    knex = createKnex(adminUrl, { poolMax: 8, applicationName: 'clinicpulse-bench' });
+    await migrateLatest(knex);
+    const password = randomBytes(18).toString('base64url');
+    await setLoginPassword(adminUrl, APP_LOGIN_ROLE, password);
+    const appUrl = withCredentials(adminUrl, APP_LOGIN_ROLE, password);
+    const { rows: versionRows } = await knex.raw('SHOW server_version');
+    const pgVersion = String(versionRows[0].server_version);
+
+    console.log(`Generating ${appointments.toLocaleString('en-US')} appointments (seed ${seed}, ${lanes} lanes)...`);
+    const result = await generateVolume(knex, { appointments, seed, lanes, log: (l) => console.log(`  ${l}`) });
+    console.log(`  done in ${(result.ms / 1000).toFixed(1)} s`);
+    for (const [phase, ms] of Object.entries(result.timings)) console.log(`    ${phase.padEnd(52)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
+    const loadAfterGenerate = os.loadavg();
+
+    const ctx: BenchContext = {
+      adminUrl,
+      appUrl,
+      knex,
+      appointments: result.counts.appointments,
+      workDir,
+      generator: { ms: result.ms, counts: result.counts, timings: result.timings, lanes, seed },
+    };
+
+    const dir = path.join(root, 'bench', 'sections');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+    const results: SectionResult[] = [];
+    for (const file of files) {
+      const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: BenchSection };
+      const section = mod.default;
+      if (!section) continue;
+      console.log(`Running ${file}: ${section.title}...`);
+      try {
+        results.push({ title: section.title, rows: await section.run(ctx) });
+      } catch (err) {
+        console.error(`  ${file} failed:`, err);
+        results.push({ title: section.title, rows: [], error: (err as Error).message ?? String(err) });
+      }
+    }
+    const loadAtEnd = os.loadavg();
+    printTable(results);
+
+    const cpus = os.cpus();
+    const busy = Math.max(loadAtStart[0]!, loadAfterGenerate[0]!, loadAtEnd[0]!) > cpus.length * 0.75;
+    const machine = [
+      `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}),`,
+      `${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, PostgreSQL ${pgVersion} (embedded, throwaway; ${Object.entries(SERVER_SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}),`,
+      `Node ${process.version}; ${appointments.toLocaleString('en-US')} appointments, seed ${seed}, ${lanes} COPY lanes.`,
+      `Load average (1 min) at start / after generating / at end: ${[loadAtStart, loadAfterGenerate, loadAtEnd].map((l) => l[0]!.toFixed(1)).join(' / ')}` +
+        (busy ? ' — other work was running on this machine, so these numbers are pessimistic.' : '.'),
+    ];
+    writeDoc(markdown(results, machine));
+    console.log(`\nWrote ${path.relative(root, DOC)}.`);
+  } finally {
+    await knex?.destroy();
+    await server.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error('Benchmark failed:', err);
+  process.exit(1);
+});
