@@ -8,10 +8,14 @@
  *    (alternating a booking and its cancellation, so every change lands on that day);
  *    every (booking, socket) pair must arrive: a lost event fails the section;
  *  - bookings/s with and without the outbox triggers (4 concurrent writers).
- * The sockets are socket.io-client instances in this same process, so their decoding
- * shares the CPU with the server: the latencies are pessimistic for a real deployment.
+ * The sockets are socket.io-client instances in a second process (this file, spawned with
+ * CLINICPULSE_BENCH_CLIENTS=1), so the server's process does only the server's work; on a
+ * 2-core machine they still share the CPU with the server and PostgreSQL.
  */
 import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -82,6 +86,97 @@ async function bookingsPerSecond(url: string, providers: number[], patients: num
   }
 }
 
+// ----- the socket clients, in a process of their own ------------------------------------------
+// The same file is the clients' entry point (env CLINICPULSE_BENCH_CLIENTS=1): spawned by the
+// section, it speaks JSON lines on stdin/stdout. Imported by the runner, this block does nothing.
+
+interface ClientRequest {
+  op: 'grow' | 'collect';
+  n?: number;
+  cursor?: number;
+  expect?: number;
+}
+
+function spawnClients(env: { url: string; cookie: string; providerId: number; day: string }) {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    env: {
+      ...process.env,
+      CLINICPULSE_BENCH_CLIENTS: '1',
+      BENCH_URL: env.url,
+      BENCH_COOKIE: env.cookie,
+      BENCH_PROVIDER: String(env.providerId),
+      BENCH_DAY: env.day,
+    },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: ((r: Record<string, unknown>) => void)[] = [];
+  lines.on('line', (line) => waiting.shift()?.(JSON.parse(line) as Record<string, unknown>));
+  return {
+    request(req: ClientRequest): Promise<Record<string, unknown>> {
+      return new Promise((resolve, reject) => {
+        waiting.push((r) => (r.error ? reject(new Error(String(r.error))) : resolve(r)));
+        child.stdin!.write(`${JSON.stringify(req)}\n`);
+      });
+    },
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.stdin!.end();
+      });
+    },
+  };
+}
+
+async function clientProcess(): Promise<void> {
+  const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
+  const arrivals = new Map<number, string[]>();
+  const providerId = Number(process.env.BENCH_PROVIDER);
+  const day = process.env.BENCH_DAY!;
+  const open = async () => {
+    const s: Socket<ServerToClientEvents, ClientToServerEvents> = connectClient(process.env.BENCH_URL!, {
+      transports: ['websocket'], extraHeaders: { cookie: process.env.BENCH_COOKIE!, origin: ORIGIN }, forceNew: true, reconnection: false,
+    });
+    s.on('schedule:changed', (e: ScheduleChanged) => {
+      const at = process.hrtime.bigint().toString();
+      const list = arrivals.get(e.cursor);
+      if (list) list.push(at);
+      else arrivals.set(e.cursor, [at]);
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('connect', () => resolve());
+      s.once('connect_error', reject);
+    });
+    const ack = (await s.timeout(30_000).emitWithAck('schedule:watch', { providerId, date: day })) as ScheduleWatchAck;
+    if (!ack.ok) throw new Error(`watch refused: ${ack.error.code}`);
+    sockets.push(s);
+  };
+  const reply = (r: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(r)}\n`);
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', async (line) => {
+    const req = JSON.parse(line) as ClientRequest;
+    try {
+      if (req.op === 'grow') {
+        while (sockets.length < req.n!) await Promise.all(Array.from({ length: Math.min(50, req.n! - sockets.length) }, open));
+        return reply({ ok: true, sockets: sockets.length });
+      }
+      const deadline = Date.now() + 5000;
+      while ((arrivals.get(req.cursor!)?.length ?? 0) < req.expect! && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      reply({ times: arrivals.get(req.cursor!) ?? [] });
+      arrivals.delete(req.cursor!);
+    } catch (err) {
+      reply({ error: (err as Error).message });
+    }
+  });
+  lines.on('close', () => {
+    for (const s of sockets) s.close();
+    process.exit(0);
+  });
+}
+
+if (process.env.CLINICPULSE_BENCH_CLIENTS === '1') void clientProcess();
+
 const section: BenchSection = {
   title: 'Live push',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
@@ -118,7 +213,7 @@ const section: BenchSection = {
       rateLimit: { perSecond: 1000, burst: 1000 },
     });
     const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
-    const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
+    const clients = spawnClients({ url, cookie, providerId: providers[WRITERS]!, day: LATENCY_DAY });
     const writer = new pg.Client({ connectionString: ctx.adminUrl });
     await writer.connect();
     const providerId = providers[WRITERS]!;
@@ -126,41 +221,11 @@ const section: BenchSection = {
     let open: number | undefined;
     try {
       for (const target of SOCKET_COUNTS) {
-        while (sockets.length < target) {
-          const batch = Array.from({ length: Math.min(50, target - sockets.length) }, async () => {
-            const s: Socket<ServerToClientEvents, ClientToServerEvents> = connectClient(url, {
-              transports: ['websocket'], extraHeaders: { cookie, origin: ORIGIN }, forceNew: true, reconnection: false,
-            });
-            await new Promise<void>((resolve, reject) => {
-              s.once('connect', () => resolve());
-              s.once('connect_error', reject);
-            });
-            const ack = (await s.timeout(30_000).emitWithAck('schedule:watch', { providerId, date: LATENCY_DAY })) as ScheduleWatchAck;
-            if (!ack.ok) throw new Error(`watch refused: ${ack.error.code}`);
-            sockets.push(s);
-          });
-          await Promise.all(batch);
-        }
+        await clients.request({ op: 'grow', n: target });
         const samples: number[] = [];
         const commits: number[] = [];
         let lost = 0;
         for (let i = 0; i < CHANGES_PER_STEP; i++) {
-          let pending = sockets.length;
-          let start = 0n;
-          const all = new Promise<void>((resolve) => {
-            const timer = setTimeout(() => resolve(), 5000);
-            for (const s of sockets) {
-              const handler = (_e: ScheduleChanged) => {
-                s.off('schedule:changed', handler);
-                samples.push(ms(start));
-                if (--pending === 0) {
-                  clearTimeout(timer);
-                  resolve();
-                }
-              };
-              s.on('schedule:changed', handler);
-            }
-          });
           // Alternately book the slot and cancel that booking: every change lands on the watched day.
           await writer.query('BEGIN');
           if (open === undefined) {
@@ -174,13 +239,14 @@ const section: BenchSection = {
             open = undefined;
           }
           const beforeCommit = process.hrtime.bigint();
-          start = beforeCommit; // should a socket hear of it before COMMIT's reply is processed
           await writer.query('COMMIT');
-          start = process.hrtime.bigint();
+          const committed = process.hrtime.bigint();
           commits.push(ms(beforeCommit));
-          await all;
-          lost += pending;
-          for (const s of sockets) s.removeAllListeners('schedule:changed');
+          const { rows: head } = await writer.query('SELECT max(last_event_id)::bigint AS id FROM appointment_event_batches');
+          const reply = await clients.request({ op: 'collect', cursor: Number(head[0].id), expect: target });
+          // CLOCK_MONOTONIC is one clock for every process on the machine.
+          for (const t of reply.times as string[]) samples.push(Number(BigInt(t) - committed) / 1e6);
+          lost += target - (reply.times as string[]).length;
         }
         if (lost > 0) throw new Error(`${lost} event deliveries lost with ${target} sockets`);
         const n = `${target.toLocaleString('en-US')} socket${target === 1 ? '' : 's'}`;
@@ -192,7 +258,7 @@ const section: BenchSection = {
         );
       }
     } finally {
-      for (const s of sockets) s.close();
+      await clients.close();
       await writer.end();
       await realtime.close();
       httpServer.closeAllConnections();
