@@ -10,6 +10,7 @@ import * as staffIdentity from './20261125000003_staff_identity.js';
 import * as amendClinicSchema from './20261125000004_amend_clinic_schema.js';
 import * as amendConstraints from './20261125000004_amend_constraints.js';
 import * as comments from './20261125000004_comments.js';
+import * as fastClinicTime from './20261125000004_fast_clinic_time.js';
 import * as audit from './20261125000006_audit.js';
 import * as accessControl from './20261125000010_access_control.js';
 import * as identityEverywhere from './20261125000011_identity_everywhere.js';
@@ -25,6 +26,7 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000004_amend_clinic_schema': amendClinicSchema,
   '20261125000004_amend_constraints': amendConstraints,
   '20261125000004_comments': comments,
+  '20261125000004_fast_clinic_time': fastClinicTime,
   '20261125000006_audit': audit,
   '20261125000010_access_control': accessControl,
   '20261125000011_identity_everywhere': identityEverywhere,
