@@ -77,7 +77,7 @@ describe('production safety', () => {
   });
 
   it('`npm start` in production without a master key exits with the reason before touching a database', async () => {
-    const err = await run('npx', ['tsx', 'server/main.ts'], {
+    const err = await run(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       env: { ...process.env, NODE_ENV: 'production', MASTER_KEY: '', DATA_DIR: '/nonexistent/clinicpulse', DATABASE_URL: '' },
       timeout: 60_000,
     }).then(() => undefined, (e: { code: number; stderr: string }) => e);
@@ -88,7 +88,8 @@ describe('production safety', () => {
 
 describe('npm run user', () => {
   const cli = (args: string[], opts: { password?: string; stdin?: string } = {}) => {
-    const child = execFile('npx', ['tsx', 'server/cli/user.ts', ...args], {
+    // node --import tsx rather than npx: one process less per call on a busy machine.
+    const child = execFile(process.execPath, ['--import', 'tsx', 'server/cli/user.ts', ...args], {
       env: { ...process.env, DATABASE_URL: ts.db.url, STAFF_PASSWORD: opts.password ?? '' },
       timeout: 60_000,
     });
@@ -124,11 +125,7 @@ describe('npm run user', () => {
     expect(off.code).toBe(0);
     expect((await c.get('/api/me')).status).toBe(401);
     expect((await ts.client().post('/api/login', { username: 'cli-desk', password: 'cli password one' })).status).toBe(401);
-
-    const bad = await cli(['create', '--username', 'cli-x', '--role', 'janitor'], { password: 'long enough password' });
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('role:');
-  });
+  }, 180_000);
 
   it('refuses weak or malformed accounts with a clear message', async () => {
     const cases: [Parameters<typeof createAccount>[1], RegExp][] = [
@@ -136,6 +133,7 @@ describe('npm run user', () => {
       [{ username: 'short-pass', role: 'billing', password: 'short' }, /at least 12/],
       [{ username: 'no-provider', role: 'clinician', password: 'long enough password' }, /provider-id/],
       [{ username: 'has-provider', role: 'billing', providerId: 1, password: 'long enough password' }, /only a clinician/],
+      [{ username: 'janitor', role: 'janitor', password: 'long enough password' }, /role:/],
     ];
     for (const [input, message] of cases) {
       await expect(createAccount(ts.db.knex, input)).rejects.toThrow(AccountError);
