@@ -164,7 +164,16 @@ function text(v: string): string {
   return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
 }
 
-const ts = (epochMinutes: number) => new Date(epochMinutes * 60000).toISOString();
+// Timestamps as 'YYYY-MM-DD HH:MM+00' from epoch minutes: a cached day string plus a
+// minute-of-day table, since Date#toISOString per value was a tenth of the generator's CPU.
+const HHMM = Array.from({ length: 1440 }, (_, m) => ` ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}+00`);
+const dayStrings = new Map<number, string>();
+function ts(epochMinutes: number): string {
+  const day = Math.floor(epochMinutes / 1440);
+  let d = dayStrings.get(day);
+  if (d === undefined) dayStrings.set(day, (d = ClinicCalendar.isoDate(day)));
+  return d + HHMM[epochMinutes - day * 1440];
+}
 
 const CHUNK_ROWS = 4000;
 

@@ -301,6 +301,7 @@ export function buildPlan(opts: PlanOptions): Plan {
   const rVisit = new Column(1 << 16);
   const rMed = new Column(1 << 16);
   const visitCodes: number[] = [];
+  const visitRng = new Random(0);
   const candidates: number[] = [];
   for (let a = 0; a < count; a++) {
     if (status[a] !== COMPLETED) continue;
@@ -308,7 +309,7 @@ export function buildPlan(opts: PlanOptions): Plan {
     vAppointment.push(a);
     const choices = diagnosisChoices[providers[appointments.provider[a]!]!.specialty]!;
     // Keyed by appointment, so today's in-progress appointments cannot shift anyone else's record.
-    const rng = new Random(mix32(opts.seed ^ Math.imul(a + 1, 0x9e3779b1)));
+    const rng = visitRng.reseed(mix32(opts.seed ^ Math.imul(a + 1, 0x9e3779b1)));
     const u = rng.next();
     const n = u < 0.08 ? 0 : u < 0.88 ? 1 : 2;
     visitCodes.length = 0;

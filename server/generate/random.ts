@@ -33,11 +33,18 @@ export class Random {
   private d: number;
 
   constructor(seed: number) {
+    this.a = this.b = this.c = this.d = 0;
+    this.reseed(seed);
+  }
+
+  /** Restart the stream from a new seed (cheaper than a new instance in hot loops). */
+  reseed(seed: number): this {
     this.a = mix32(seed);
     this.b = mix32(this.a ^ 0x6a09e667);
     this.c = mix32(this.b ^ 0xbb67ae85);
     this.d = 1;
     for (let i = 0; i < 12; i++) this.next();
+    return this;
   }
 
   /** Uniform in [0, 1). */
