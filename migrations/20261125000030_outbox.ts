@@ -254,6 +254,17 @@ COMMENT ON COLUMN appointment_events_retention.singleton IS 'Always true: the ta
 COMMENT ON COLUMN appointment_events_retention.pruned_through IS 'The highest event id deleted by prune_appointment_events (0 before any pruning).';
 COMMENT ON SEQUENCE appointment_event_id_seq IS 'Event ids, drawn only by appointment_events_seal under the outbox advisory lock.';
 COMMENT ON VIEW appointment_event_feed IS 'Committed outbox events with their event_id (the cursor clients keep), in no particular order; order by event_id.';
+COMMENT ON COLUMN appointment_event_feed.event_id IS 'Commit-ordered event id: batch.first_event_id + ordinal - 1; the cursor clients keep.';
+COMMENT ON COLUMN appointment_event_feed.appointment_id IS 'The appointment that changed.';
+COMMENT ON COLUMN appointment_event_feed.kind IS 'booked, rescheduled, checked_in, cancelled, no_show or completed.';
+COMMENT ON COLUMN appointment_event_feed.provider_id IS 'The appointment''s provider after the change.';
+COMMENT ON COLUMN appointment_event_feed.day IS 'The clinic-local day after the change.';
+COMMENT ON COLUMN appointment_event_feed.prev_provider_id IS 'The old provider after a move (NULL otherwise).';
+COMMENT ON COLUMN appointment_event_feed.prev_day IS 'The old clinic-local day after a move (NULL otherwise).';
+COMMENT ON COLUMN appointment_event_feed.days IS 'Every clinic-local day the change touches.';
+COMMENT ON COLUMN appointment_event_feed.occurred_at IS 'When the changing statement started.';
+COMMENT ON COLUMN appointment_event_feed.committed_at IS 'When the batch was sealed, just before commit.';
+COMMENT ON COLUMN appointment_event_feed.txid IS 'The writing transaction.';
 COMMENT ON FUNCTION appointment_events_record() IS 'Statement-level trigger on appointments: records the statement''s changes in appointment_events with one INSERT ... SELECT from the transition tables.';
 COMMENT ON FUNCTION appointment_events_seal() IS 'Deferred constraint trigger: at COMMIT, assigns the transaction''s block of event ids under an advisory lock and NOTIFYs appointment_events with the last id.';
 COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name, nothing else about the patient) of up to 1000 appointments, to shape live payloads.';
