@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { generateVolume, type GenerateResult } from '../server/generate/index.js';
 
 const NOW = new Date('2026-06-15T14:00:00Z');
-const N = 20_000;
+const N = 10_000;
 const TABLES = ['providers', 'patients', 'appointments', 'visits', 'diagnoses', 'prescriptions'] as const;
 
 async function fingerprint(knex: Knex): Promise<Record<string, string>> {
@@ -92,10 +92,10 @@ describe('volume generator', () => {
   it('appends on a second run (same seed) without touching existing rows', async () => {
     const before = await counts(a.knex);
     const beforeHash = await fingerprint(a.knex);
-    const second = await generateVolume(a.knex, { appointments: 5_000, seed: 42, now: NOW });
+    const second = await generateVolume(a.knex, { appointments: 2_000, seed: 42, now: NOW });
     expect(second.firstIds.appointment).toBeGreaterThan(first.firstIds.appointment + N - 1);
     const after = await counts(a.knex);
-    expect(after.appointments).toBe(before.appointments! + 5_000);
+    expect(after.appointments).toBe(before.appointments! + 2_000);
     expect(after.patients).toBe(before.patients! + second.counts.patients);
     const { rows } = await a.knex.raw(
       `SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM appointments x WHERE appointment_id < ?`,
@@ -107,7 +107,7 @@ describe('volume generator', () => {
       `INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES (?, ?, '2030-01-07 15:00Z', 30) RETURNING appointment_id`,
       [second.firstIds.patient, second.firstIds.provider],
     );
-    expect(fresh[0].appointment_id).toBe(second.firstIds.appointment + 5_000);
+    expect(fresh[0].appointment_id).toBe(second.firstIds.appointment + 2_000);
   });
 
   it('keeps appointment_slot exact and index-backed after inlining it', async () => {
