@@ -7,6 +7,7 @@ import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import { asService } from '../../server/db/index.js';
+import { startRealtimeRig } from '../support/realtime-server.js';
 
 let db: TestDatabase;
 let providerA: number;
@@ -148,5 +149,25 @@ describe('the appointment outbox', () => {
     expect(left.map((r) => r.event_id)).toEqual([through + 1]);
     const r = await db.knex.raw('SELECT pruned_through FROM appointment_events_retention');
     expect(r.rows[0].pruned_through).toBe(through);
+  });
+
+  it('is pruned by the running service itself, keeping the retention window', async () => {
+    await insertAppointment(db.knex, { patientId: patient, providerId: providerA, scheduledAt: '2026-10-01T09:00:00Z' });
+    const old = await maxId();
+    await db.knex.raw("UPDATE appointment_event_batches SET committed_at = now() - interval '3 days' WHERE last_event_id = ?", [old]);
+    await insertAppointment(db.knex, { patientId: patient, providerId: providerA, scheduledAt: '2026-10-02T09:00:00Z' });
+    const rig = await startRealtimeRig(db, { retentionDays: 2, pruneIntervalMs: 3_600_000 });
+    try {
+      const deadline = Date.now() + 10_000;
+      let through = 0;
+      while (Date.now() < deadline && through < old) {
+        await new Promise((r) => setTimeout(r, 100));
+        through = (await db.knex.raw('SELECT pruned_through FROM appointment_events_retention')).rows[0].pruned_through;
+      }
+      expect(through).toBe(old);
+      expect((await feedAfter(old - 1)).map((r) => r.event_id)).toEqual([old + 1]);
+    } finally {
+      await rig.close();
+    }
   });
 });
