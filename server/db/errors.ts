@@ -76,6 +76,16 @@ const constraintMessages: Record<string, [number, string, string]> = {
   visit_notes_clinical_access: [404, 'not_found', 'No such patient.'],
   visit_notes_own_visit: [403, 'forbidden', 'Notes are written by the clinician of the visit.'],
   patients_erased: [409, 'patient_erased', 'This patient was erased; their record can no longer change.'],
+  // Access control (migration 20261125000010): break-the-glass and charges.
+  break_glass_clinician_only: [403, 'forbidden', 'Break-the-glass is for a signed-in clinician.'],
+  break_glass_grants_reason_length: [400, 'invalid_request', 'Break-the-glass needs a reason of 10 to 1000 characters.'],
+  break_glass_grants_duration: [400, 'invalid_request', 'Break-the-glass lasts 1 to 240 minutes.'],
+  break_glass_grants_patient_id_fkey: [404, 'not_found', 'No such patient.'],
+  charges_status_transition: [409, 'invalid_transition', 'That charge status change is not allowed.'],
+  charges_settled_fixed: [409, 'invalid_transition', 'A paid or void charge can no longer change.'],
+  charges_priced_before_submission: [400, 'invalid_request', 'A charge needs an amount and a payer before it is submitted.'],
+  charges_amount_positive: [400, 'invalid_request', 'A charge amount must be positive.'],
+  charges_currency_iso4217: [400, 'invalid_request', 'A currency is a three-letter ISO 4217 code.'],
   // Audit and erasure (migrations 20261125000006, …21).
   audit_log_append_only: [403, 'forbidden', 'The audit log is append-only.'],
   audit_event_action_reserved: [403, 'forbidden', 'That audit action is recorded by the database itself.'],
