@@ -19,7 +19,7 @@ import {
   type Appointment,
 } from '../db/repository/appointments.js';
 import { upcomingAppointments } from '../db/repository/schedule.js';
-import { completeVisitAsClinician } from '../db/repository/clinical.js';
+import { completeVisitWithNote } from '../db/repository/clinical.js';
 import { providerSlotConflict } from '../db/repository/directory.js';
 import type { Transaction } from '../db/index.js';
 import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody } from './schemas.js';
@@ -180,7 +180,7 @@ export const appointmentRoutes: AnyRoute[] = [
       const done = await db(async (trx) => {
         const appt = found(await getAppointment(trx, params.id));
         if (appt.providerId !== user.providerId) throw forbidden('Only the appointment\'s own clinician may complete it.');
-        return completeVisitAsClinician(trx, crypto, {
+        return completeVisitWithNote(trx, crypto, {
           appointmentId: params.id,
           notes: body.notes,
           diagnoses: body.diagnoses,
@@ -188,7 +188,7 @@ export const appointmentRoutes: AnyRoute[] = [
         });
       });
       if (!done) throw notFound('No such appointment.');
-      return { visitId: done.visitId, appointment: done.appointment };
+      return { visitId: done.visit.visitId, appointment: done.appointment };
     },
   }),
 ];

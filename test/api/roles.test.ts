@@ -11,7 +11,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../server/db/index.js';
-import { startTestServer, type ApiClient, type ApiResponse, type TestServer } from '../support/server.js';
+import { startTestServer, TEST_MASTER_KEY, type ApiClient, type ApiResponse, type TestServer } from '../support/server.js';
+import { FieldCrypto } from '../../server/crypto/index.js';
+import { visitNoteContext } from '../../server/db/repository/clinical.js';
 import { at, buildWorld, DAY, snapshot, type World } from '../support/api-world.js';
 import { createPatient, insertAppointment } from '../support/clinic.js';
 
@@ -292,6 +294,10 @@ describe('POST /api/appointments/:id/complete and GET /api/patients/:id/prescrip
     const { rows } = await ts.db.knex.raw('SELECT ciphertext FROM visit_notes WHERE visit_id = ?', [res.body.visitId]);
     expect(rows).toHaveLength(1);
     expect(Buffer.from(rows[0].ciphertext).toString('latin1')).not.toContain('Canary');
+    // ... and opens with the patient's data key under the master key, bound to this visit.
+    const key = (await ts.db.knex.raw('SELECT wrapped_key FROM patient_keys WHERE patient_id = ?', [w.patientA])).rows[0].wrapped_key;
+    const dataKey = new FieldCrypto(TEST_MASTER_KEY).unwrapDataKey(w.patientA, key);
+    expect(dataKey.decrypt(rows[0].ciphertext, visitNoteContext(res.body.visitId))).toBe(completion().notes);
     const again = await w.as.clinician.post(`/api/appointments/${id}/complete`, completion());
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('invalid_transition');

@@ -1,97 +1,32 @@
 /**
- * Clinical work as a clinician is allowed to do it under the access-control
- * migration: clinicians may write visits, diagnoses and prescriptions for their own
- * appointments but read back only ids (content is read through the audited
- * functions), so these statements return ids only. Visit notes are sealed in the
- * service with the patient's data key (server/crypto) and stored through
+ * Clinical work beyond the core repository: completing a visit with its encrypted
+ * note, and prescriptions through the audited read function. Visit notes are sealed
+ * in the service with the patient's data key (server/crypto) and stored through
  * save_visit_note(); the master key never reaches PostgreSQL.
  */
 import type { Transaction } from '../index.js';
-import { AppError } from '../errors.js';
 import type { FieldCrypto } from '../../crypto/index.js';
-import { toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import type { DiagnosisInput, PrescriptionInput } from './visits.js';
+import { completeVisit, type CompletedVisit, type CompleteVisitInput } from './visits.js';
 
-export interface CompleteAsClinicianInput {
-  appointmentId: number;
+export interface CompleteWithNoteInput extends CompleteVisitInput {
+  /** Free-text note, sealed with the patient's data key before it reaches PostgreSQL. */
   notes?: string;
-  diagnoses: DiagnosisInput[];
-  prescriptions: PrescriptionInput[];
-}
-
-export interface CompletedVisitIds {
-  visitId: number;
-  appointment: Appointment;
-  diagnosisIds: number[];
-  prescriptionIds: number[];
 }
 
 /** The AAD context of a visit's note: the ciphertext opens only on this row. */
 export const visitNoteContext = (visitId: number) => `visit_notes:${visitId}`;
 
 /**
- * Record the visit of a checked-in appointment and complete it, in the caller's
- * transaction: lock the appointment, insert the visit, diagnoses, prescriptions and
- * the sealed note, mark the appointment completed and the visit closed. Undefined when
- * the appointment is not visible. Any refusal aborts the whole transaction.
+ * Complete a checked-in visit (completeVisit: visit, diagnoses, prescriptions, status)
+ * and store its note, all in the caller's transaction: any refusal leaves nothing.
+ * Undefined when the appointment is not visible to the caller.
  */
-export async function completeVisitAsClinician(
-  trx: Transaction,
-  crypto: FieldCrypto,
-  input: CompleteAsClinicianInput,
-): Promise<CompletedVisitIds | undefined> {
-  const appt = await trx('appointments')
-    .select('appointment_id', 'patient_id', 'status')
-    .where('appointment_id', input.appointmentId)
-    .forUpdate()
-    .first<{ appointment_id: number; patient_id: number; status: string } | undefined>();
-  if (!appt) return undefined;
-  if (appt.status !== 'checked_in') {
-    throw new AppError(409, 'invalid_transition', `Only a checked-in appointment can be completed; this one is ${appt.status.replace('_', ' ')}.`, {
-      constraint: 'appointments_status_transition',
-    });
-  }
-  // Fail before writing anything if notes cannot be sealed (no master key).
+export async function completeVisitWithNote(trx: Transaction, crypto: FieldCrypto, input: CompleteWithNoteInput): Promise<CompletedVisit | undefined> {
+  // Fail before writing anything if the note cannot be sealed (no master key).
   if (input.notes !== undefined) crypto.assertAvailable();
-
-  const [visit] = (await trx('visits')
-    .insert({ appointment_id: appt.appointment_id, patient_id: appt.patient_id })
-    .returning(['visit_id'])) as { visit_id: number }[];
-  const visitId = visit!.visit_id;
-
-  const diagnosisIds: number[] = [];
-  if (input.diagnoses.length) {
-    const rows = (await trx('diagnoses')
-      .insert(input.diagnoses.map((d) => ({ visit_id: visitId, code: d.code, description: d.description })))
-      .returning(['diagnosis_id'])) as { diagnosis_id: number }[];
-    diagnosisIds.push(...rows.map((r) => r.diagnosis_id));
-  }
-  const prescriptionIds: number[] = [];
-  if (input.prescriptions.length) {
-    const rows = (await trx('prescriptions')
-      .insert(
-        input.prescriptions.map((p) => ({
-          visit_id: visitId,
-          medication_id: p.medicationId,
-          dosage: p.dosage,
-          start_date: p.startDate,
-          end_date: p.endDate ?? null,
-        })),
-      )
-      .returning(['prescription_id'])) as { prescription_id: number }[];
-    prescriptionIds.push(...rows.map((r) => r.prescription_id));
-  }
-  if (input.notes !== undefined) await saveVisitNote(trx, crypto, appt.patient_id, visitId, input.notes);
-
-  const [apptRow] = (await trx('appointments')
-    .update({ status: 'completed' })
-    .where('appointment_id', appt.appointment_id)
-    .returning([
-      'appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at',
-      trx.raw('clinic_day(scheduled_at) AS clinic_date'),
-    ] as string[])) as AppointmentRow[];
-  await trx('visits').update({ completed_at: trx.fn.now() }).where('visit_id', visitId);
-  return { visitId, appointment: toAppointment(apptRow!), diagnosisIds, prescriptionIds };
+  const done = await completeVisit(trx, { appointmentId: input.appointmentId, diagnoses: input.diagnoses, prescriptions: input.prescriptions });
+  if (done && input.notes !== undefined) await saveVisitNote(trx, crypto, done.visit.patientId, done.visit.visitId, input.notes);
+  return done;
 }
 
 /** Seal and store a visit's note with the patient's data key, creating the key on first use. */
