@@ -34,6 +34,20 @@ describe('sign-in', () => {
     expect(JSON.stringify(rows[0]!.sess)).not.toContain(TEST_PASSWORD);
   });
 
+  it('marks the cookie Secure (and sends HSTS) behind a TLS-terminating proxy', async () => {
+    const tls = await startTestServer({ db: ts.db, behindTlsProxy: true });
+    try {
+      const user = await tls.createUser('manager');
+      const res = await tls.client().post('/api/login', { username: user.username, password: TEST_PASSWORD }, { headers: { 'x-forwarded-proto': 'https' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.getSetCookie().find((s) => s.startsWith('clinicpulse.sid='))).toMatch(/;\s*Secure/i);
+      expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
+      expect((await ts.client().get('/healthz')).headers.get('strict-transport-security')).toBeNull();
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('answers the same 401 for a wrong password, an unknown user and a deactivated account', async () => {
     const user = await ts.createUser('front_desk');
     const gone = await ts.createUser('billing');

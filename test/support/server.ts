@@ -27,6 +27,8 @@ export interface TestServerOptions {
   sessionIdleMs?: number;
   sessionAbsoluteMs?: number;
   loginRateLimit?: { max: number; windowMs: number };
+  /** Behind a TLS-terminating proxy: Secure cookies, X-Forwarded-Proto trusted. */
+  behindTlsProxy?: boolean;
   /** Receives the server's log lines (level debug) instead of discarding them. */
   logStream?: { write(line: string): void };
 }
@@ -125,8 +127,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     sessionSecret: 'test-session-secret-test-session-secret',
     sessionIdleMs: opts.sessionIdleMs ?? 15 * 60_000,
     sessionAbsoluteMs: opts.sessionAbsoluteMs ?? 12 * 3_600_000,
-    secureCookie: false,
-    trustProxy: false,
+    secureCookie: opts.behindTlsProxy ?? false,
+    trustProxy: opts.behindTlsProxy ?? false,
     allowedOrigins: [origin, `http://localhost:${port}`],
     loginRateLimit: opts.loginRateLimit ?? { max: 1000, windowMs: 60_000 },
     masterKeyHex: TEST_MASTER_KEY,
