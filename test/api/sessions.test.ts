@@ -128,14 +128,15 @@ describe('revocation', () => {
 
 describe('timeouts', () => {
   it('keeps a session alive while it is used and ends it after the idle timeout', async () => {
-    const short = await startTestServer({ db: ts.db, sessionIdleMs: 2_000 });
+    // Generous margins: the machine may be busy, and a slow request must not look like idling.
+    const short = await startTestServer({ db: ts.db, sessionIdleMs: 3_000 });
     try {
       const c = await short.login(await short.createUser('front_desk'));
       for (let i = 0; i < 4; i++) {
-        await sleep(700);
+        await sleep(900);
         expect((await c.get('/api/me')).status).toBe(200);
       }
-      await sleep(2_400);
+      await sleep(3_500);
       const res = await c.get('/api/me');
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('unauthenticated');
@@ -145,13 +146,14 @@ describe('timeouts', () => {
   });
 
   it('ends a session at its absolute lifetime even while it is in use', async () => {
-    const short = await startTestServer({ db: ts.db, sessionIdleMs: 60_000, sessionAbsoluteMs: 2_500 });
+    const short = await startTestServer({ db: ts.db, sessionIdleMs: 60_000, sessionAbsoluteMs: 4_000 });
     try {
       const c = await short.login(await short.createUser('manager'));
+      const signedIn = Date.now();
       expect((await c.get('/api/me')).status).toBe(200);
-      await sleep(1_200);
+      await sleep(1_000);
       expect((await c.get('/api/me')).status).toBe(200);
-      await sleep(1_600);
+      await sleep(Math.max(0, signedIn + 4_500 - Date.now()));
       expect((await c.get('/api/me')).status).toBe(401);
     } finally {
       await short.close();
