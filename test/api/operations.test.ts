@@ -42,6 +42,16 @@ describe('logs', () => {
     }
   });
 
+  it('gives every response a request id (a well-formed incoming one is kept) and logs it', async () => {
+    const fresh = await ts.client().get('/api/providers');
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const traced = await ts.client().get('/api/providers', { headers: { 'x-request-id': 'proxy-trace-0001' } });
+    expect(traced.headers.get('x-request-id')).toBe('proxy-trace-0001');
+    const forged = await ts.client().get('/api/providers', { headers: { 'x-request-id': 'bad id\twith "quotes"' } });
+    expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines.join('')).toContain('"id":"proxy-trace-0001"');
+  });
+
   it('a 500 answers only an error id, and the log has that id with the cause', async () => {
     const logged: { errorId: string; err: unknown }[] = [];
     const app = express();
