@@ -393,7 +393,13 @@ describe('documentation and operations', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/appointments', '/api/patients/{id}/erase', '/api/audit']));
-    expect(doc.body.paths['/api/appointments'].post.requestBody.content['application/json'].schema).toBeDefined();
+    // The document is the validator: the booking schema requires exactly what the API requires and nothing more.
+    const booking = doc.body.components.schemas.BookingRequest;
+    expect(booking.required.sort()).toEqual(['durationMin', 'patientId', 'providerId', 'scheduledAt']);
+    expect(booking.additionalProperties).toBe(false);
+    expect(booking.properties.durationMin).toMatchObject({ minimum: 5, maximum: 480 });
+    expect(doc.body.paths['/api/appointments'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/BookingRequest' });
+    expect(doc.body.paths['/api/providers/{id}/schedule'].get['x-roles']).toEqual(['front_desk', 'clinician']);
     const page = await w.as.anonymous.get('/api/docs');
     expect(page.status).toBe(200);
     expect(page.text).toContain('swagger-ui');
