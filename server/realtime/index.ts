@@ -227,9 +227,9 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     const ids = auditIds;
     auditIds = [];
     // Read as one of the compliance users connected here: the audit log's own grants decide.
-    const reader = [...io.of('/').sockets.values()].find((s) => s.data.identity?.role === 'compliance');
-    if (!reader || ids.length === 0) return;
-    const { userId } = reader.data.identity;
+    const officer = [...io.of('/').sockets.values()].find((s) => s.data.identity?.role === 'compliance');
+    if (!officer || ids.length === 0) return;
+    const { userId } = officer.data.identity;
     const { rows } = await asStaff(opts.appKnex, { userId, role: 'compliance' }, (trx) =>
       trx.raw<{ rows: { audit_id: number; action: string; table_name: string | null; actor_role: string; at: Date }[] }>(
         'SELECT audit_id, action, table_name, actor_role, at FROM audit_log WHERE audit_id = ANY (?::bigint[]) ORDER BY audit_id',

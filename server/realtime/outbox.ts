@@ -112,7 +112,9 @@ export class OutboxReader {
   async head(): Promise<OutboxHead> {
     const { rows } = await this.run((trx) =>
       trx.raw<{ rows: { head: number; pruned: number }[] }>(
-        `SELECT coalesce((SELECT max(last_event_id) FROM appointment_event_batches), 0)::bigint AS head,
+        // Never below what pruning removed: with every batch pruned, ids still continue from there.
+        `SELECT greatest(coalesce((SELECT max(last_event_id) FROM appointment_event_batches), 0),
+                         (SELECT pruned_through FROM appointment_events_retention))::bigint AS head,
                 (SELECT pruned_through FROM appointment_events_retention) AS pruned`,
       ),
     );
