@@ -101,12 +101,17 @@ class Screen {
   }
 }
 
+/** Terminate the listener's backend, waiting (briefly) for it to exist if it is still reconnecting. */
 const killListener = async (): Promise<number> => {
-  const { rows } = await db.knex.raw(
-    'SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = ? AND datname = current_database()',
-    [appName],
-  );
-  return rows.filter((r: { killed: boolean }) => r.killed).length;
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    const { rows } = await db.knex.raw(
+      'SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = ? AND datname = current_database()',
+      [appName],
+    );
+    const killed = rows.filter((r: { killed: boolean }) => r.killed).length;
+    if (killed) return killed;
+  }
+  return 0;
 };
 
 describe('chaos', () => {
