@@ -11,7 +11,7 @@ import { createStaff, type StaffFixture } from './support/staff.js';
 import { asStaff } from '../server/db/index.js';
 
 let db: TestDatabase;
-let providers: number[];
+let providers: [number, number, number];
 let patients: number[];
 let manager: StaffFixture;
 
@@ -47,11 +47,11 @@ const nextSlot = () => new Date(Date.parse('2026-03-31T20:00:00Z') + ++n * 3_600
 
 describe('booked minutes per provider and month', () => {
   it('stay exact through inserts, reschedules, duration and provider changes, cancellations, deletes and a time-zone change', async () => {
-    const values = patients.map((p, i) => [p, providers[i % 3], nextSlot(), 15 + (i % 4) * 15]);
+    const rows = patients.map((p, i) => ({ p, provider: providers[i % 3]!, at: nextSlot(), min: 15 + (i % 4) * 15 }));
     await db.knex.raw(
       `INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min)
        SELECT * FROM unnest(?::int[], ?::int[], ?::timestamptz[], ?::int[])`,
-      [values.map((v) => v[0]), values.map((v) => v[1]), values.map((v) => v[2]), values.map((v) => v[3])],
+      [rows.map((r) => r.p), rows.map((r) => r.provider), rows.map((r) => r.at), rows.map((r) => r.min)],
     );
     await expectMinutesExact();
     const ids: number[] = (await db.knex.raw('SELECT appointment_id FROM appointments ORDER BY appointment_id')).rows.map(
@@ -60,7 +60,7 @@ describe('booked minutes per provider and month', () => {
     // Move some across the month boundary, change durations, cancel, delete.
     await db.knex.raw("UPDATE appointments SET scheduled_at = scheduled_at - interval '30 days' WHERE appointment_id = ANY (?)", [ids.slice(0, 5)]);
     await expectMinutesExact();
-    await db.knex.raw('UPDATE appointments SET duration_min = 45, provider_id = ? WHERE appointment_id = ?', [providers[0], ids[6]]);
+    await db.knex.raw('UPDATE appointments SET duration_min = 45, provider_id = ? WHERE appointment_id = ?', [providers[0], ids[6]!]);
     await expectMinutesExact();
     await db.knex.raw("UPDATE appointments SET status = 'cancelled' WHERE appointment_id = ANY (?)", [ids.slice(7, 12)]);
     await expectMinutesExact();
