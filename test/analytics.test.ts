@@ -146,22 +146,22 @@ describe('trigger-maintained analytics', () => {
        SELECT ?, ?, timestamptz '2027-01-30 00:00Z' + g * interval '45 minutes', 30,
               (ARRAY['scheduled','completed','no_show','cancelled','checked_in'])[1 + g % 5]
        FROM generate_series(0, 199) g`,
-      [patients[0], providers[0]],
+      [patients[0]!, providers[0]!],
     );
     await expectCountersExact();
     // One UPDATE moving many rows across the month boundary at once (scheduled only may move).
     await db.knex.raw(
       `UPDATE appointments SET scheduled_at = scheduled_at + interval '10 days'
        WHERE provider_id = ? AND status = 'scheduled' AND scheduled_at >= '2027-01-30' AND scheduled_at < '2027-02-03'`,
-      [providers[0]],
+      [providers[0]!],
     );
     await db.knex.raw(
       `UPDATE appointments SET status = CASE status WHEN 'scheduled' THEN 'no_show' ELSE 'completed' END
        WHERE provider_id = ? AND status IN ('scheduled','checked_in') AND scheduled_at >= '2027-01-30'`,
-      [providers[0]],
+      [providers[0]!],
     );
     await expectCountersExact();
-    await db.knex.raw(`DELETE FROM appointments WHERE scheduled_at >= '2027-02-02' AND provider_id = ?`, [providers[0]]);
+    await db.knex.raw(`DELETE FROM appointments WHERE scheduled_at >= '2027-02-02' AND provider_id = ?`, [providers[0]!]);
     await expectCountersExact();
   });
 

@@ -75,7 +75,7 @@ describe('complete a visit', () => {
     const done = await db.knex.transaction((t) => completeVisit(t, good(appointmentId)));
     expect(done?.appointment).toMatchObject({ appointmentId, status: 'completed' });
     expect(done?.visit).toMatchObject({ appointmentId, patientId });
-    const { rows } = await db.knex.raw('SELECT completed_at FROM visits WHERE visit_id = ?', [done?.visit.visitId]);
+    const { rows } = await db.knex.raw('SELECT completed_at FROM visits WHERE visit_id = ?', [done!.visit.visitId]);
     expect(rows[0].completed_at).toBeInstanceOf(Date);
     expect(done?.diagnoses.map((d) => d.code)).toEqual(['J02.9', 'R50.9']);
     expect(done?.prescriptions.map((p) => p.endDate)).toEqual(['2026-03-11', null]);
