@@ -8,22 +8,22 @@
  *    (alternating a booking and its cancellation, so every change lands on that day);
  *    every (booking, socket) pair must arrive: a lost event fails the section;
  *  - bookings/s with and without the outbox triggers (4 concurrent writers).
- * The sockets are socket.io-client instances in a second process (this file, spawned with
- * CLINICPULSE_BENCH_CLIENTS=1), so the server's process does only the server's work; on a
- * 2-core machine they still share the CPU with the server and PostgreSQL.
+ * The sockets live in a second process (this file, spawned with CLINICPULSE_BENCH_CLIENTS=1)
+ * as raw WebSocket clients speaking Socket.IO's wire protocol, timestamping each frame on
+ * arrival; on a 2-core machine they still share the CPU with the server and PostgreSQL.
  */
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { io as connectClient, type Socket } from 'socket.io-client';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { sessionCookieAuthenticator, signSessionId, startRealtime } from '../../server/realtime/index.js';
-import type { ClientToServerEvents, ScheduleChanged, ScheduleWatchAck, ServerToClientEvents } from '../../shared/events.js';
+import type { ScheduleWatchAck } from '../../shared/events.js';
 
 const ORIGIN = 'http://bench.local';
 const SECRET = randomBytes(24).toString('hex');
@@ -129,29 +129,59 @@ function spawnClients(env: { url: string; cookie: string; providerId: number; da
   };
 }
 
+/** The part of `ws` (a dependency of socket.io) that the client process uses. */
+interface RawSocket {
+  on(event: 'message', cb: (data: Buffer) => void): void;
+  on(event: 'error' | 'close', cb: (arg?: unknown) => void): void;
+  send(data: string): void;
+  close(): void;
+}
+
+/**
+ * Raw WebSocket clients speaking Socket.IO's wire protocol (Engine.IO v4 over WebSocket):
+ * each frame is timestamped on arrival before any decoding, so the latency measured is the
+ * server's and the network's, not socket.io-client's parsing of 1,000 copies in one process.
+ */
 async function clientProcess(): Promise<void> {
-  const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
+  const WebSocket = createRequire(import.meta.url)('ws') as new (url: string, opts: { headers: Record<string, string> }) => RawSocket;
+  const sockets: RawSocket[] = [];
   const arrivals = new Map<number, string[]>();
   const providerId = Number(process.env.BENCH_PROVIDER);
   const day = process.env.BENCH_DAY!;
-  const open = async () => {
-    const s: Socket<ServerToClientEvents, ClientToServerEvents> = connectClient(process.env.BENCH_URL!, {
-      transports: ['websocket'], extraHeaders: { cookie: process.env.BENCH_COOKIE!, origin: ORIGIN }, forceNew: true, reconnection: false,
+  const wsUrl = `${process.env.BENCH_URL!.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
+  const open = () =>
+    new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(wsUrl, { headers: { cookie: process.env.BENCH_COOKIE!, origin: ORIGIN } });
+      let stage: 'open' | 'connect' | 'watch' | 'live' = 'open';
+      ws.on('error', reject);
+      ws.on('message', (data) => {
+        const at = process.hrtime.bigint();
+        const msg = data.toString();
+        if (msg === '2') return ws.send('3'); // Engine.IO ping → pong
+        if (stage === 'live') {
+          const m = /^42\["schedule:changed",.*"cursor":(\d+)/.exec(msg);
+          if (m) {
+            const list = arrivals.get(Number(m[1]));
+            if (list) list.push(at.toString());
+            else arrivals.set(Number(m[1]), [at.toString()]);
+          }
+        } else if (stage === 'open' && msg.startsWith('0')) {
+          stage = 'connect';
+          ws.send('40'); // Socket.IO CONNECT to the main namespace
+        } else if (stage === 'connect' && msg.startsWith('40')) {
+          stage = 'watch';
+          ws.send(`420${JSON.stringify(['schedule:watch', { providerId, date: day }])}`); // event with ack id 0
+        } else if (stage === 'connect' && msg.startsWith('44')) {
+          reject(new Error(`refused: ${msg}`));
+        } else if (stage === 'watch' && msg.startsWith('430')) {
+          const ack = (JSON.parse(msg.slice(3)) as ScheduleWatchAck[])[0]!;
+          if (!ack.ok) return reject(new Error(`watch refused: ${ack.error.code}`));
+          stage = 'live';
+          sockets.push(ws);
+          resolve();
+        }
+      });
     });
-    s.on('schedule:changed', (e: ScheduleChanged) => {
-      const at = process.hrtime.bigint().toString();
-      const list = arrivals.get(e.cursor);
-      if (list) list.push(at);
-      else arrivals.set(e.cursor, [at]);
-    });
-    await new Promise<void>((resolve, reject) => {
-      s.once('connect', () => resolve());
-      s.once('connect_error', reject);
-    });
-    const ack = (await s.timeout(30_000).emitWithAck('schedule:watch', { providerId, date: day })) as ScheduleWatchAck;
-    if (!ack.ok) throw new Error(`watch refused: ${ack.error.code}`);
-    sockets.push(s);
-  };
   const reply = (r: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(r)}\n`);
   const lines = createInterface({ input: process.stdin });
   lines.on('line', async (line) => {
