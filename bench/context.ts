@@ -15,6 +15,8 @@ export interface GeneratorRun {
   counts: RowCounts;
   /** Milliseconds per phase (plan, each lane's COPY per table, analyze). */
   timings: Record<string, number>;
+  /** CPU milliseconds: 'plan', 'generator process', and each lane's backend per table. */
+  cpu: Record<string, number>;
   lanes: number;
   seed: number;
 }

@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     const result = await generateVolume(knex, { appointments, seed, lanes, log: (l) => console.log(`  ${l}`) });
     console.log(`  done in ${(result.ms / 1000).toFixed(1)} s`);
     for (const [phase, ms] of Object.entries(result.timings)) console.log(`    ${phase.padEnd(52)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
+    for (const [phase, ms] of Object.entries(result.cpu)) console.log(`    CPU ${phase.padEnd(48)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
     const loadAfterGenerate = os.loadavg();
 
     const ctx: BenchContext = {
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
       knex,
       appointments: result.counts.appointments,
       workDir,
-      generator: { ms: result.ms, counts: result.counts, timings: result.timings, lanes, seed },
+      generator: { ms: result.ms, counts: result.counts, timings: result.timings, cpu: result.cpu, lanes, seed },
     };
 
     const dir = path.join(root, 'bench', 'sections');

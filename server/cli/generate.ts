@@ -48,6 +48,7 @@ try {
   const rows = Object.values(result.counts).reduce((a, b) => a + b, 0);
   for (const [table, n] of Object.entries(result.counts)) console.log(`  ${table.padEnd(14)} ${n.toLocaleString('en-US').padStart(12)}`);
   for (const [phase, ms] of Object.entries(result.timings)) console.log(`  ${phase.padEnd(52)} ${(ms / 1000).toFixed(1).padStart(7)} s`);
+  for (const [phase, ms] of Object.entries(result.cpu)) console.log(`  CPU ${phase.padEnd(48)} ${(ms / 1000).toFixed(1).padStart(7)} s`);
   const s = result.ms / 1000;
   console.log(
     `Done in ${s.toFixed(1)} s: ${Math.round(rows / s).toLocaleString('en-US')} rows/s, ` +

@@ -46,11 +46,14 @@ function seededFaker(seed: number): Faker {
 
 async function run(knex: Knex, plan: () => Plan, opts: Pick<GenerateOptions, 'lanes' | 'analyze' | 'log'>): Promise<GenerateResult> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const p = plan();
   const planMs = Math.round(performance.now() - t0);
+  const planCpu = process.cpuUsage(cpu0);
   opts.log?.(`planned ${p.appointments.count} appointments in ${planMs} ms`);
   const result = await loadPlan(knex, p, opts);
   result.timings = { plan: planMs, ...result.timings };
+  result.cpu = { plan: Math.round((planCpu.user + planCpu.system) / 1000), ...result.cpu };
   return { ...result, ms: Math.round(performance.now() - t0) };
 }
 
