@@ -183,6 +183,14 @@ describe('live push', () => {
     for (const c of [anonymous, forged, foreign, noOrigin, good]) c.close();
   });
 
+  it('closes a socket within 5 s of its session idling out', async () => {
+    const { cookie } = await mintSession(db.knex, desk, 1500); // the store's idle deadline, 1.5 s away
+    const client = openSocket(rig.url, { cookie });
+    await connected(client);
+    // Ended 1.5 s after it was minted; closed at most 5 s after that.
+    expect(await disconnected(client, 6500)).toBe('io server disconnect');
+  });
+
   it('closes a socket within 5 s of logout, and of the account being deactivated', async () => {
     const { cookie, sid } = await mintSession(db.knex, desk);
     const client = openSocket(rig.url, { cookie });
