@@ -49,7 +49,12 @@ async function race(inputs: BookingInput[]): Promise<Outcome[]> {
       });
       return { ok: true, id: a.appointmentId };
     } catch (err) {
-      if (isRetryable(err) && attempt < 5) return one(input, attempt + 1);
+      if (isRetryable(err) && attempt < 10) {
+        // Back off with jitter: retrying at once re-forms the same wait cycle with the
+        // transaction that survived the deadlock, and the retrier loses again.
+        await new Promise((r) => setTimeout(r, Math.random() * 25 * attempt));
+        return one(input, attempt + 1);
+      }
       const e = err as { code?: string; constraint?: string };
       return { ok: false, code: e.code, constraint: e.constraint };
     }
@@ -104,7 +109,7 @@ describe('50 connections booking at once', () => {
     // the losers were refused by the constraint (after any deadlock retry), nothing else.
     expect(won).toBeGreaterThanOrEqual(Math.ceil(n / 5));
     expect(won + lost.length).toBe(n);
-    expect(lost.every((l) => l.code === '23P01')).toBe(true);
+    expect(new Set(lost.map((l) => l.code))).toEqual(new Set(lost.length ? ['23P01'] : []));
     expect(await overlappingPairs(providerId)).toBe(0);
   });
 });

@@ -50,8 +50,13 @@ async function inTransaction<T>(
         { isolationLevel: opts.isolationLevel, readOnly: opts.readOnly },
       );
     } catch (err) {
-      // Retry only here, at the top level: never inside a savepoint.
-      if (attempt < attempts && isRetryable(err)) continue;
+      // Retry only here, at the top level: never inside a savepoint. Back off with jitter
+      // first: an immediate retry re-forms the wait cycle with the transaction that survived
+      // the deadlock (crossing exclusion-constraint checks do this) and loses again.
+      if (attempt < attempts && isRetryable(err)) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        continue;
+      }
       throw err;
     }
   }
