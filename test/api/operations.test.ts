@@ -32,12 +32,12 @@ describe('logs', () => {
     const desk = await ts.login(user);
     await ts.client().post('/api/login', { username: user.username, password: 'Wrong-Canary-Password' });
     await desk.get('/api/patients?q=Canaryname');
-    await desk.post('/api/patients', { name: 'Yusuf Canaryreg', dob: '1980-01-01', email: 'yusuf.canary@example.org', phone: '+1 555 010 4242' });
+    await desk.post('/api/patients', { name: 'Yusuf Canaryreg', dob: '1980-01-01', email: 'yusuf.canary@example.org', phone: '+1 555 867 5309' });
     await desk.post('/api/patients', { name: 'Bad <Canary>', dob: 'not a date' });
     const log = lines.join('');
     expect(log).toContain('"path":"/api/patients"');
     expect(log).toContain(`"staffUserId":${user.userId}`);
-    for (const secret of ['Canaryname', 'Canaryreg', 'canary@example.org', '4242', TEST_PASSWORD, 'Wrong-Canary-Password', 'clinicpulse.sid', desk.sessionCookie!.split('=')[1]!]) {
+    for (const secret of ['Canaryname', 'Canaryreg', 'canary@example.org', '867 5309', TEST_PASSWORD, 'Wrong-Canary-Password', 'clinicpulse.sid', desk.sessionCookie!.split('=')[1]!]) {
       expect(log, secret).not.toContain(secret);
     }
   });
