@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { createPatient, createProvider } from './support/clinic.js';
+import { createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
 import { createKnex } from '../server/db/knex.js';
 import { isRetryable } from '../server/db/errors.js';
 import { bookAppointment, type BookingInput } from '../server/db/repository/index.js';
@@ -111,5 +111,48 @@ describe('50 connections booking at once', () => {
     expect(won + lost.length).toBe(n);
     expect(new Set(lost.map((l) => l.code))).toEqual(new Set(lost.length ? ['23P01'] : []));
     expect(await overlappingPairs(providerId)).toBe(0);
+  });
+});
+
+describe('a visit and a cancellation at the same time', () => {
+  async function checkedIn() {
+    const patientId = await createPatient(db.knex);
+    const appointmentId = await insertAppointment(db.knex, {
+      patientId,
+      providerId: await createProvider(db.knex),
+      scheduledAt: '2030-07-01T14:00:00Z',
+    });
+    await db.knex.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [appointmentId]);
+    return { appointmentId, patientId };
+  }
+  const statusAndVisits = async (appointmentId: number) =>
+    (
+      await db.knex.raw(
+        'SELECT status, (SELECT count(*)::int FROM visits WHERE appointment_id = a.appointment_id) AS visits FROM appointments a WHERE appointment_id = ?',
+        [appointmentId],
+      )
+    ).rows[0];
+
+  it('refuses the cancel that waited for a visit to commit', async () => {
+    const { appointmentId, patientId } = await checkedIn();
+    const visit = await pool.transaction();
+    await visit.raw('INSERT INTO visits (appointment_id, patient_id) VALUES (?, ?)', [appointmentId, patientId]);
+    // The cancel must wait for the visit's transaction, then see the visit.
+    const cancel = pool.raw("UPDATE appointments SET status = 'cancelled' WHERE appointment_id = ?", [appointmentId]);
+    await new Promise((r) => setTimeout(r, 200));
+    await visit.commit();
+    expect(await pgError(cancel)).toMatchObject({ code: '23514', constraint: 'appointments_visit_requires_arrival' });
+    expect(await statusAndVisits(appointmentId)).toEqual({ status: 'checked_in', visits: 1 });
+  });
+
+  it('refuses the visit that waited for a cancel to commit', async () => {
+    const { appointmentId, patientId } = await checkedIn();
+    const cancel = await pool.transaction();
+    await cancel.raw("UPDATE appointments SET status = 'cancelled' WHERE appointment_id = ?", [appointmentId]);
+    const visit = pool.raw('INSERT INTO visits (appointment_id, patient_id) VALUES (?, ?)', [appointmentId, patientId]);
+    await new Promise((r) => setTimeout(r, 200));
+    await cancel.commit();
+    expect(await pgError(visit)).toMatchObject({ code: '23514', constraint: 'visits_require_arrival' });
+    expect(await statusAndVisits(appointmentId)).toEqual({ status: 'cancelled', visits: 0 });
   });
 });
