@@ -77,8 +77,9 @@ export function asStaff<T>(
   return inTransaction(
     knex,
     async (trx) => {
-      await trx.raw(`SET LOCAL ROLE ${identity.role}`);
-      await trx.raw("SELECT set_config('app.user_id', ?, true)", [String(identity.userId)]);
+      // One round trip for both settings. Interpolation is safe only because both values were
+      // checked above: the role comes from a closed list and the id is a positive integer.
+      await trx.raw(`SET LOCAL ROLE ${identity.role}; SELECT set_config('app.user_id', '${identity.userId}', true)`);
     },
     work,
     opts,
