@@ -422,7 +422,8 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       if (auditTimer) clearTimeout(auditTimer);
       io.disconnectSockets(true);
       await listener.close().catch(() => undefined);
-      await queue;
+      // Let an outbox read in flight finish, but never hold a shutdown on a database that hangs.
+      await Promise.race([queue, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       // Not io.close(): that would also close the HTTP server, whose owner drains it gracefully.
       io.engine.close();
     },
