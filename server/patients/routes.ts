@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
-import { AppError, notFound } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 import { booleanString, idParams, instant } from '../http/schemas.js';
 import { getPatientAs, patientVisible, registerPatient, searchPatientsAs } from '../db/repository/directory.js';
 import { patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions } from '../db/repository/clinical.js';
-import { erasePatient } from '../db/repository/compliance.js';
+import { erasePatientIn, LegalHoldError } from '../db/repository/erasure.js';
 import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
 import { eraseBody, patientSchema, registerBody, searchQuery } from './schemas.js';
 
@@ -149,12 +149,8 @@ export const patientRoutes: AnyRoute[] = [
     errors: { 404: 'not_found', 409: 'legal_hold' },
     handler: async ({ params, body, db }) => {
       // The refusal is a committed result (its ledger and audit rows must survive), turned into a 409 afterwards.
-      const result = await db((trx) => erasePatient(trx, params.id, body.reason));
-      if (result.outcome === 'refused_legal_hold') {
-        throw new AppError(409, 'legal_hold', 'This patient is under a legal hold; the erasure was refused and the refusal recorded.', {
-          erasureId: result.erasureId,
-        });
-      }
+      const result = await db((trx) => erasePatientIn(trx, params.id, body.reason));
+      if (result.outcome === 'refused_legal_hold') throw new LegalHoldError(params.id, result.erasureId!);
       return { patientId: params.id, outcome: result.outcome, erasureId: result.erasureId };
     },
   }),

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../server/db/index.js';
 import { startTestServer, TEST_MASTER_KEY, type ApiClient, type ApiResponse, type TestServer } from '../support/server.js';
 import { FieldCrypto } from '../../server/crypto/index.js';
-import { visitNoteContext } from '../../server/db/repository/clinical.js';
+import { noteContext } from '../../server/db/repository/visit-notes.js';
 import { at, buildWorld, DAY, snapshot, type World } from '../support/api-world.js';
 import { createPatient, insertAppointment } from '../support/clinic.js';
 
@@ -297,7 +297,7 @@ describe('POST /api/appointments/:id/complete and GET /api/patients/:id/prescrip
     // ... and opens with the patient's data key under the master key, bound to this visit.
     const key = (await ts.db.knex.raw('SELECT wrapped_key FROM patient_keys WHERE patient_id = ?', [w.patientA])).rows[0].wrapped_key;
     const dataKey = new FieldCrypto(TEST_MASTER_KEY).unwrapDataKey(w.patientA, key);
-    expect(dataKey.decrypt(rows[0].ciphertext, visitNoteContext(res.body.visitId))).toBe(completion().notes);
+    expect(dataKey.decrypt(rows[0].ciphertext, noteContext(res.body.visitId))).toBe(completion().notes);
     const again = await w.as.clinician.post(`/api/appointments/${id}/complete`, completion());
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('invalid_transition');

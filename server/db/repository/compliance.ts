@@ -1,7 +1,6 @@
 /**
- * Compliance's reads and acts: the audit log (paged newest first, filterable) and
- * erasure through erase_patient(), which records a refusal under legal hold as a
- * result rather than an error so the record of it is committed.
+ * Compliance's read of the audit log: paged newest first, filterable.
+ * Erasure and legal holds are in ./erasure.ts.
  */
 import type { Transaction } from '../index.js';
 import { iso } from './common.js';
@@ -73,15 +72,4 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     patientId: r.patient_id,
     changedColumns: r.changed_columns,
   }));
-}
-
-export type ErasureOutcome = 'erased' | 'already_erased' | 'refused_legal_hold';
-
-export async function erasePatient(trx: Transaction, patientId: number, reason: string): Promise<{ outcome: ErasureOutcome; erasureId: number | null }> {
-  const { rows } = await trx.raw<{ rows: { outcome: ErasureOutcome; erasure_id: number | null }[] }>(
-    'SELECT outcome, erasure_id FROM erase_patient(?, ?)',
-    [patientId, reason],
-  );
-  const r = rows[0]!;
-  return { outcome: r.outcome, erasureId: r.erasure_id };
 }

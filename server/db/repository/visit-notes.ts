@@ -11,7 +11,8 @@ import { PatientErasedError, type DataKey, type FieldCrypto } from '../../crypto
 
 export const VISIT_NOTE_MAX_CHARS = 20_000;
 
-function noteContext(visitId: number): string {
+/** The AAD context of a visit's note: the ciphertext opens only on this row. */
+export function noteContext(visitId: number): string {
   return `visit_notes:${visitId}`;
 }
 
