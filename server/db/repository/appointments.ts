@@ -101,12 +101,29 @@ export interface BookingInput {
 }
 
 /**
+ * Make writes that could collide on a provider's or a patient's time queue behind each
+ * other before they write. The exclusion constraints still decide what is allowed; this
+ * only prevents the deadlock that two concurrent, conflicting inserts otherwise form while
+ * each waits on the other's uncommitted index entry (PostgreSQL then aborts one with
+ * 40P01, and under contention the retries can livelock). Locks are transaction-scoped,
+ * in the two-key advisory space (1 = provider, 2 = patient) and always taken providers
+ * first, ascending, then the patient, so no two bookings can wait on each other in a cycle.
+ */
+async function queueBehindConflictingWrites(trx: Transaction, providerIds: number[], patientId: number): Promise<void> {
+  const providers = [...new Set(providerIds)].sort((a, b) => a - b);
+  const locks = [...providers.map(() => 'pg_advisory_xact_lock(1, ?::int)'), 'pg_advisory_xact_lock(2, ?::int)'];
+  // Target-list expressions are evaluated left to right, which fixes the order.
+  await trx.raw(`SELECT ${locks.join(', ')}`, [...providers, patientId]);
+}
+
+/**
  * Book a new appointment (status scheduled).
  * Refused by PostgreSQL with 23P01 `appointments_no_provider_overlap` or
  * `appointments_no_patient_overlap` when it overlaps a non-cancelled appointment,
  * 23514 for a duration outside 5–480 minutes, 23503 for an unknown patient or provider.
  */
 export async function bookAppointment(trx: Transaction, input: BookingInput): Promise<Appointment> {
+  await queueBehindConflictingWrites(trx, [input.providerId], input.patientId);
   const rows = await trx('appointments')
     .insert({
       patient_id: input.patientId,
@@ -136,6 +153,12 @@ export async function rescheduleAppointment(
   appointmentId: number,
   input: RescheduleInput,
 ): Promise<Appointment | undefined> {
+  const current: { provider_id: number; patient_id: number } | undefined = await trx('appointments')
+    .select('provider_id', 'patient_id')
+    .where('appointment_id', appointmentId)
+    .first();
+  if (!current) return undefined;
+  await queueBehindConflictingWrites(trx, [input.providerId ?? current.provider_id], current.patient_id);
   const patch: Record<string, unknown> = { scheduled_at: instant(input.scheduledAt) };
   if (input.durationMin !== undefined) patch.duration_min = input.durationMin;
   if (input.providerId !== undefined) patch.provider_id = input.providerId;
