@@ -50,7 +50,7 @@ export function appointmentColumns(alias = 'a'): string[] {
 }
 
 /** What every write returns: the row plus its clinic-local day, in the same round trip. */
-function returning(trx: Transaction): (string | Knex.Raw)[] {
+export function appointmentReturning(trx: Transaction): (string | Knex.Raw)[] {
   return [
     'appointment_id',
     'patient_id',
@@ -131,7 +131,7 @@ export async function bookAppointment(trx: Transaction, input: BookingInput): Pr
       scheduled_at: instant(input.scheduledAt),
       duration_min: input.durationMin,
     })
-    .returning(returning(trx) as string[]);
+    .returning(appointmentReturning(trx) as string[]);
   return first(rows as AppointmentRow[])!;
 }
 
@@ -165,7 +165,7 @@ export async function rescheduleAppointment(
   const rows = await trx('appointments')
     .update(patch)
     .where('appointment_id', appointmentId)
-    .returning(returning(trx) as string[]);
+    .returning(appointmentReturning(trx) as string[]);
   return first(rows as AppointmentRow[]);
 }
 
@@ -182,7 +182,7 @@ export async function setAppointmentStatus(
   const rows = await trx('appointments')
     .update({ status })
     .where('appointment_id', appointmentId)
-    .returning(returning(trx) as string[]);
+    .returning(appointmentReturning(trx) as string[]);
   return first(rows as AppointmentRow[]);
 }
 

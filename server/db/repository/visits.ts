@@ -11,7 +11,7 @@
 import type { Transaction } from '../index.js';
 import { AppError } from '../errors.js';
 import { assertDay } from './common.js';
-import { toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
+import { appointmentReturning, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
 
 export interface DiagnosisInput {
   /** ICD-10-CM code, e.g. 'E11.9' (shape checked by diagnoses_code_icd10cm). */
@@ -131,17 +131,7 @@ export async function completeVisit(trx: Transaction, input: CompleteVisitInput)
   const [apptRow] = (await trx('appointments')
     .update({ status: 'completed' })
     .where('appointment_id', appt.appointment_id)
-    .returning([
-      'appointment_id',
-      'patient_id',
-      'provider_id',
-      'scheduled_at',
-      'duration_min',
-      'status',
-      'created_at',
-      'updated_at',
-      trx.raw('clinic_day(scheduled_at) AS clinic_date'),
-    ] as string[])) as AppointmentRow[];
+    .returning(appointmentReturning(trx) as string[])) as AppointmentRow[];
 
   await trx('visits').update({ completed_at: trx.fn.now() }).where('visit_id', visitId);
 
