@@ -19,7 +19,7 @@ import { DataDirectoryInUseError } from './db/embedded.js';
 import { createKnex } from './db/knex.js';
 import { migrateLatest } from './db/migrate.js';
 import { seedDemoIfEmpty } from '../seeds/demo.js';
-import { activeDemoAccounts, createDemoAccounts, DEMO_PASSWORD, type DemoAccount } from '../seeds/demo-accounts.js';
+import { activeDemoAccounts, createDemoAccounts, type DemoAccount } from '../seeds/demo-accounts.js';
 import { appOptionsFromConfig, createApp, type ClinicPulseApp } from './app.js';
 import { createLogger } from './http/observability.js';
 import { loadSecrets } from './secrets.js';
@@ -31,7 +31,9 @@ const pem = (value: string) => (value.includes('-----BEGIN') ? value : readFileS
 
 function printAccounts(accounts: DemoAccount[]): void {
   if (!accounts.length) return;
-  console.log(`Demo accounts (password "${DEMO_PASSWORD}", demo data only):`);
+  // The shared demo password is documented in README.md (Accounts); start-up output is often
+  // collected into logs, so it names the accounts but never prints a password.
+  console.log('Demo accounts (demo data only; the password is in README.md, section "Accounts"):');
   for (const a of accounts) console.log(`  ${a.username.padEnd(12)} ${a.role}${a.providerId ? ` (provider ${a.providerId})` : ''}`);
 }
 
