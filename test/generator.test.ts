@@ -129,4 +129,33 @@ describe('volume generator', () => {
     });
     expect(plan).toMatch(/appointments_no_(provider|patient)_overlap/);
   });
+
+  it('on a failed batch, rejects and keeps only whole providers: the failed batch leaves no row behind', async () => {
+    const c = await createTestDatabase();
+    try {
+      // One diagnosis in the middle of the load is refused, as a broken row would be.
+      await c.knex.raw(`
+        CREATE FUNCTION test_refuse_one_diagnosis() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.diagnosis_id = 3000 THEN RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'check_violation'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER test_refuse_one_diagnosis BEFORE INSERT ON diagnoses FOR EACH ROW EXECUTE FUNCTION test_refuse_one_diagnosis();`);
+      await expect(generateVolume(c.knex, { appointments: N, seed: 42, now: NOW })).rejects.toThrow(/refused for the test/);
+      const { rows } = await c.knex.raw(`
+        SELECT p.provider_id, count(a.*)::int AS appointments,
+               count(a.*) FILTER (WHERE a.status = 'completed' AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.appointment_id = a.appointment_id))::int AS completed_without_visit
+        FROM providers p LEFT JOIN appointments a ON a.provider_id = p.provider_id
+        GROUP BY 1 ORDER BY 1`);
+      const written = rows.filter((r: { appointments: number }) => r.appointments > 0);
+      // Some providers were written, not all, and the ones written are complete.
+      expect(written.length).toBeGreaterThan(0);
+      expect(written.length).toBeLessThan(rows.length);
+      for (const r of written) expect(r.completed_without_visit).toBe(0);
+      const { rows: refused } = await c.knex.raw('SELECT count(*)::int AS n FROM diagnoses WHERE diagnosis_id = 3000');
+      expect(refused[0].n).toBe(0);
+    } finally {
+      await c.drop();
+    }
+  });
 });

@@ -6,15 +6,18 @@
  *   knowing them lets visits, diagnoses and prescriptions be streamed without
  *   reading anything back. Concurrent writers simply get ids after the block.
  * - Providers, patients and the formulary commit first; then appointments and
- *   their visits, diagnoses and prescriptions are written by `lanes` connections in
- *   parallel, each lane a disjoint set of providers in one transaction. Each table
- *   in a lane is a single COPY, i.e. a single statement, so statement-level
- *   triggers on appointments (monthly stats and whatever else is added) fire once
- *   per lane, not per row.
+ *   their visits, diagnoses and prescriptions are cut into batches of whole
+ *   providers (CHUNKS_PER_LANE per lane), which `lanes` connections take from a
+ *   shared queue, one transaction per batch. Equal row counts do not mean equal
+ *   work (specialties differ in visits, diagnoses and prescriptions per
+ *   appointment), and fixed halves finished a minute apart at 1M; a queue keeps
+ *   every connection busy until the end. Each table in a batch is a single COPY,
+ *   i.e. a single statement, so statement-level triggers (monthly stats, audit,
+ *   outbox, charges) fire once per batch, not per row.
  * - Rows are produced as COPY text in chunks, with backpressure, never as one
  *   giant string.
- * A failure inside a lane rolls that lane back; lanes already committed stay (their
- * rows are complete and valid on their own).
+ * A failure inside a batch rolls that batch back and stops the queue; batches
+ * already committed stay (their rows are complete and valid on their own).
  */
 import type { Knex } from 'knex';
 import type pg from 'pg';
@@ -233,15 +236,18 @@ function lowerBound(column: Int32Array, length: number, target: number): number 
   return lo;
 }
 
-interface Lane {
+/** Batches per connection: enough to even out uneven providers, few enough that per-statement costs stay small. */
+const CHUNKS_PER_LANE = 8;
+
+interface Batch {
   appointments: [number, number];
   visits: [number, number];
   diagnoses: [number, number];
   prescriptions: [number, number];
 }
 
-/** Split the plan into `n` lanes of whole providers with about equal appointment counts. */
-function splitLanes(plan: Plan, n: number): Lane[] {
+/** Split the plan into `n` batches of whole providers with about equal appointment counts. */
+function splitBatches(plan: Plan, n: number): Batch[] {
   const a = plan.appointments;
   const cuts = [0];
   for (let k = 1; k < n; k++) {
@@ -250,13 +256,13 @@ function splitLanes(plan: Plan, n: number): Lane[] {
     cuts.push(Math.min(cut, a.count));
   }
   cuts.push(a.count);
-  const lanes: Lane[] = [];
+  const batches: Batch[] = [];
   for (let k = 0; k < n; k++) {
     const [a0, a1] = [cuts[k]!, cuts[k + 1]!];
     if (a1 <= a0) continue;
     const v0 = lowerBound(plan.visits.appointment, plan.visits.count, a0);
     const v1 = lowerBound(plan.visits.appointment, plan.visits.count, a1);
-    lanes.push({
+    batches.push({
       appointments: [a0, a1],
       visits: [v0, v1],
       diagnoses: [lowerBound(plan.diagnoses.visit, plan.diagnoses.count, v0), lowerBound(plan.diagnoses.visit, plan.diagnoses.count, v1)],
@@ -266,7 +272,7 @@ function splitLanes(plan: Plan, n: number): Lane[] {
       ],
     });
   }
-  return lanes;
+  return batches;
 }
 
 /**
@@ -368,37 +374,52 @@ export async function loadPlan(knex: Knex, plan: Plan, opts: LoadOptions = {}): 
       return `${first.prescription + i}\t${first.visit + vi}\t${medicationIds[m]}\t${dosageText[m]}\t${ClinicCalendar.isoDate(day)}\t${end}\n`;
     };
 
-    const lanes = splitLanes(plan, laneCount);
-    await lap('appointments + visits + diagnoses + prescriptions', () =>
-      Promise.all(
-        lanes.map(async (lane, k) => {
-          const c = clients[k]!;
+    const batches = splitBatches(plan, laneCount * CHUNKS_PER_LANE);
+    let nextBatch = 0;
+    let failed = false;
+    // allSettled: a failed batch stops the queue, but the other connections finish (or roll back)
+    // their current batch before the connections are released.
+    const settled = await lap('appointments + visits + diagnoses + prescriptions', () =>
+      Promise.allSettled(
+        clients.map(async (c, k) => {
+          const lane = `lane ${k + 1}`;
           const t0 = performance.now();
           const backend = await backendCpu(c);
+          const add = (into: Record<string, number>, key: string, ms: number) => (into[key] = (into[key] ?? 0) + ms);
           const step = async (name: string, sql: string, [from, to]: [number, number], row: (i: number) => string) => {
             const s0 = performance.now();
             const c0 = backend();
             await copy(c, sql, chunks(from, to, row));
-            timings[`lane ${k + 1} ${name}`] = Math.round(performance.now() - s0);
+            add(timings, `${lane} ${name}`, Math.round(performance.now() - s0));
             const c1 = backend();
-            if (c0 !== undefined && c1 !== undefined) cpu[`lane ${k + 1} ${name}`] = c1 - c0;
+            if (c0 !== undefined && c1 !== undefined) add(cpu, `${lane} ${name}`, c1 - c0);
           };
-          await c.query('BEGIN');
-          try {
-            await c.query('SET LOCAL synchronous_commit = off');
-            await step('appointments', 'COPY appointments (appointment_id, patient_id, provider_id, scheduled_at, duration_min, status, created_at, updated_at) FROM STDIN', lane.appointments, appointmentRow);
-            await step('visits', 'COPY visits (visit_id, appointment_id, patient_id, started_at, completed_at) FROM STDIN', lane.visits, visitRow);
-            await step('diagnoses', 'COPY diagnoses (diagnosis_id, visit_id, code, description) FROM STDIN', lane.diagnoses, diagnosisRow);
-            await step('prescriptions', 'COPY prescriptions (prescription_id, visit_id, medication_id, dosage, start_date, end_date) FROM STDIN', lane.prescriptions, prescriptionRow);
-            await c.query('COMMIT');
-          } catch (err) {
-            await c.query('ROLLBACK').catch(() => {});
-            throw err;
+          let written = 0;
+          let taken = 0;
+          for (let b = nextBatch++; b < batches.length && !failed; b = nextBatch++) {
+            const batch = batches[b]!;
+            await c.query('BEGIN');
+            try {
+              await c.query('SET LOCAL synchronous_commit = off');
+              await step('appointments', 'COPY appointments (appointment_id, patient_id, provider_id, scheduled_at, duration_min, status, created_at, updated_at) FROM STDIN', batch.appointments, appointmentRow);
+              await step('visits', 'COPY visits (visit_id, appointment_id, patient_id, started_at, completed_at) FROM STDIN', batch.visits, visitRow);
+              await step('diagnoses', 'COPY diagnoses (diagnosis_id, visit_id, code, description) FROM STDIN', batch.diagnoses, diagnosisRow);
+              await step('prescriptions', 'COPY prescriptions (prescription_id, visit_id, medication_id, dosage, start_date, end_date) FROM STDIN', batch.prescriptions, prescriptionRow);
+              await c.query('COMMIT');
+            } catch (err) {
+              failed = true;
+              await c.query('ROLLBACK').catch(() => {});
+              throw err;
+            }
+            written += batch.appointments[1] - batch.appointments[0];
+            taken++;
           }
-          log(`lane ${k + 1}: ${lane.appointments[1] - lane.appointments[0]} appointments in ${Math.round(performance.now() - t0)} ms`);
+          log(`${lane}: ${written} appointments in ${taken} batches, ${Math.round(performance.now() - t0)} ms`);
         }),
       ),
     );
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
 
     if (opts.analyze ?? true) {
       await lap('analyze', async () => {
