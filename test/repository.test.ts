@@ -3,8 +3,8 @@ import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
 import { asStaff, type Transaction } from '../server/db/index.js';
 import { createStaff } from './support/staff.js';
+import { patientPrescriptions } from '../server/db/repository/clinical.js';
 import {
-  activePrescriptions,
   bookAppointment,
   cancelAppointment,
   checkInAppointment,
@@ -144,8 +144,10 @@ describe('reads', () => {
     expect(await pgError(tx((t) => providerMonthlyVolume(t, { from: '2026-4' })))).toMatchObject({ status: 400 });
   });
 
-  it('lists the prescriptions in force today for one patient only', async () => {
+  it('lists the prescriptions in force today for one patient only, to the clinician treating them', async () => {
     const providerId = await createProvider(db.knex);
+    const doctor = await createStaff(db.knex, 'clinician', { providerId });
+    const asDoctor = <T>(fn: (t: Transaction) => Promise<T>) => asStaff(db.appKnex, { userId: doctor.userId, role: doctor.role }, fn);
     const patientId = await createPatient(db.knex);
     const med = await createMedication(db.knex, { name: 'Metformin', strength: '500 mg' });
     const appointmentId = await insertAppointment(db.knex, { patientId, providerId, scheduledAt: '2026-01-10T15:00:00Z', status: 'scheduled' });
@@ -165,11 +167,12 @@ describe('reads', () => {
         ],
       }),
     );
-    const active = await tx((t) => activePrescriptions(t, patientId));
+    const active = await asDoctor((t) => patientPrescriptions(t, patientId, true));
     expect(active.map((a) => a.dosage).sort()).toEqual(['ends today', 'open-ended']);
-    expect(active[0]).toMatchObject({ medicationName: 'Metformin', strength: '500 mg', appointmentId });
+    expect(active[0]).toMatchObject({ medicationName: 'Metformin', strength: '500 mg' });
+    expect((await asDoctor((t) => patientPrescriptions(t, patientId, false))).length).toBe(4);
     const stranger = await createPatient(db.knex);
-    expect(await tx((t) => activePrescriptions(t, stranger))).toEqual([]);
+    expect(await asDoctor((t) => patientPrescriptions(t, stranger, true))).toEqual([]);
   });
 });
 

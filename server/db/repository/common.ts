@@ -74,5 +74,3 @@ export function clinicMonthOf(column: string): string {
   return `date_trunc('month', ${column} AT TIME ZONE (SELECT clinic_time_zone()))::date`;
 }
 
-/** SQL for the clinic's today, evaluated once per query. */
-export const CLINIC_TODAY = '(SELECT clinic_day(now()))';

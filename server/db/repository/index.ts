@@ -8,7 +8,6 @@ export * from './appointments.js';
 export * from './patients.js';
 export * from './schedule.js';
 export * from './analytics.js';
-export * from './prescriptions.js';
 export * from './visits.js';
 export * from './visit-notes.js';
 export * from './erasure.js';
