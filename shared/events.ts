@@ -9,7 +9,14 @@
  */
 import { z } from 'zod';
 
-export const APPOINTMENT_EVENT_KINDS = ['booked', 'rescheduled', 'checked_in', 'cancelled', 'no_show', 'completed'] as const;
+/**
+ * What happened to the appointment. The first six are changes to the appointment itself (a
+ * deleted row is recorded as `cancelled`); `patient_updated` means its patient's name changed
+ * (a correction, or an erasure, after which the name is the placeholder "Erased patient <id>"):
+ * one such event per non-cancelled appointment of that patient, so every screen showing one of
+ * them shows the new name. Screens treat every kind alike: upsert the row, or remove it.
+ */
+export const APPOINTMENT_EVENT_KINDS = ['booked', 'rescheduled', 'checked_in', 'cancelled', 'no_show', 'completed', 'patient_updated'] as const;
 export type AppointmentEventKind = (typeof APPOINTMENT_EVENT_KINDS)[number];
 
 export const APPOINTMENT_STATUSES = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
@@ -85,7 +92,10 @@ export interface ClientToServerEvents {
 
 // ----- server → client ---------------------------------------------------------
 
-/** To the watchers of (providerId, date): one per change per day it touches. */
+/**
+ * To the watchers of (providerId, date): one per change per day it touches. `appointment` is the
+ * row as it is when the event is dispatched (so also the patient's current name), or `removed`.
+ */
 export interface ScheduleChanged {
   providerId: number;
   date: ClinicDate;

@@ -35,8 +35,9 @@ export function touchedDays(e: OutboxEvent): { providerId: number; day: string }
   return out;
 }
 
-/** Clinic months ('YYYY-MM') whose aggregates an event may change. */
+/** Clinic months ('YYYY-MM') whose aggregates an event may change (none for a patient's new name). */
 export function touchedMonths(e: OutboxEvent): string[] {
+  if (e.kind === 'patient_updated') return [];
   return [...new Set([e.day, e.prevDay].filter((d): d is string => d !== null).map((d) => d.slice(0, 7)))];
 }
 
