@@ -167,9 +167,19 @@ async function frontDesk(main: HTMLElement, socket: LiveSocket): Promise<void> {
 
 function clinician(main: HTMLElement, socket: LiveSocket, providerId: number): void {
   const arrivals = h('ul', { class: 'feed' }, h('li', { class: 'empty' }, 'Nobody has checked in yet.'));
+  const arrivedNames = new Map<number, HTMLElement>();
   socket.on('appointment:arrived', (a: AppointmentArrived) => {
     arrivals.querySelector('.empty')?.remove();
-    arrivals.prepend(h('li', { class: 'flash' }, h('strong', {}, a.patientName), ` has arrived for ${time(a.scheduledAt)}`));
+    const name = h('strong', {}, a.patientName);
+    arrivedNames.set(a.appointmentId, name);
+    arrivals.prepend(h('li', { class: 'flash' }, name, ` has arrived for ${time(a.scheduledAt)}`));
+  });
+  // A name corrected or erased later (patient_updated, or any later row) replaces the one shown here.
+  socket.on('schedule:changed', (e: ScheduleChanged) => {
+    const a = e.appointment;
+    if ('removed' in a) return;
+    const name = arrivedNames.get(a.appointmentId);
+    if (name) name.textContent = a.patientName;
   });
   main.append(
     h('section', { class: 'card' }, h('h2', {}, 'Arrivals'), arrivals),
