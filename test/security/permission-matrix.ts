@@ -54,6 +54,9 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Outbox feed (ids, days, kinds; no PII); read by the realtime service alone.',
     clinicpulse_realtime: { SELECT: 'all' },
   },
+  appointment_event_patients: {
+    why: 'Patients renamed by a still-open transaction (ids only), written and emptied by the outbox triggers with the owner\'s rights; no role touches it.',
+  },
   appointment_events: {
     why: 'Outbox rows (ids only); read by the realtime service alone.',
     clinicpulse_realtime: { SELECT: 'all' },
