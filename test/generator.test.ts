@@ -130,10 +130,11 @@ describe('volume generator', () => {
     expect(plan).toMatch(/appointments_no_(provider|patient)_overlap/);
   });
 
-  it('on a failed batch, rejects and keeps only whole providers: the failed batch leaves no row behind', async () => {
+  it('on a refused row, rolls its batch back whole and takes no further batch', async () => {
     const c = await createTestDatabase();
     try {
-      // One diagnosis in the middle of the load is refused, as a broken row would be.
+      // One diagnosis in the middle of the load is refused, as a broken row would be. One
+      // connection, so the batches (one per provider here) are taken in provider order.
       await c.knex.raw(`
         CREATE FUNCTION test_refuse_one_diagnosis() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -141,19 +142,32 @@ describe('volume generator', () => {
           RETURN NEW;
         END $$;
         CREATE TRIGGER test_refuse_one_diagnosis BEFORE INSERT ON diagnoses FOR EACH ROW EXECUTE FUNCTION test_refuse_one_diagnosis();`);
-      await expect(generateVolume(c.knex, { appointments: N, seed: 42, now: NOW })).rejects.toThrow(/refused for the test/);
-      const { rows } = await c.knex.raw(`
-        SELECT p.provider_id, count(a.*)::int AS appointments,
-               count(a.*) FILTER (WHERE a.status = 'completed' AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.appointment_id = a.appointment_id))::int AS completed_without_visit
-        FROM providers p LEFT JOIN appointments a ON a.provider_id = p.provider_id
-        GROUP BY 1 ORDER BY 1`);
-      const written = rows.filter((r: { appointments: number }) => r.appointments > 0);
-      // Some providers were written, not all, and the ones written are complete.
-      expect(written.length).toBeGreaterThan(0);
-      expect(written.length).toBeLessThan(rows.length);
-      for (const r of written) expect(r.completed_without_visit).toBe(0);
-      const { rows: refused } = await c.knex.raw('SELECT count(*)::int AS n FROM diagnoses WHERE diagnosis_id = 3000');
-      expect(refused[0].n).toBe(0);
+      await expect(generateVolume(c.knex, { appointments: N, seed: 42, now: NOW, lanes: 1 })).rejects.toThrow(/refused for the test/);
+
+      // Database a holds the same first load (same seed, same moment, same ids): what each provider should have.
+      const perProvider = async (knex: Knex) =>
+        (
+          await knex.raw(
+            `SELECT p.provider_id,
+                    (SELECT count(*) FROM appointments a WHERE a.provider_id = p.provider_id)::int AS appointments,
+                    (SELECT count(*) FROM visits v JOIN appointments a USING (appointment_id) WHERE a.provider_id = p.provider_id)::int AS visits,
+                    (SELECT count(*) FROM diagnoses d JOIN visits v USING (visit_id) JOIN appointments a USING (appointment_id) WHERE a.provider_id = p.provider_id)::int AS diagnoses,
+                    (SELECT count(*) FROM prescriptions r JOIN visits v USING (visit_id) JOIN appointments a USING (appointment_id) WHERE a.provider_id = p.provider_id)::int AS prescriptions
+             FROM providers p WHERE p.provider_id BETWEEN ? AND ? ORDER BY 1`,
+            [first.firstIds.provider, first.firstIds.provider + first.counts.providers - 1],
+          )
+        ).rows as { provider_id: number; appointments: number }[];
+      const expected = await perProvider(a.knex);
+      const actual = await perProvider(c.knex);
+      const { rows: owner } = await a.knex.raw(
+        'SELECT a.provider_id FROM diagnoses d JOIN visits v USING (visit_id) JOIN appointments a USING (appointment_id) WHERE d.diagnosis_id = 3000',
+      );
+      const failedProvider: number = owner[0].provider_id;
+      expect(failedProvider).toBeGreaterThan(first.firstIds.provider); // the refused row is not in the first batch
+      // Batches before the refused one are whole, to the last prescription; the refused batch and every later one left nothing.
+      expect(actual).toEqual(
+        expected.map((r) => (r.provider_id < failedProvider ? r : { provider_id: r.provider_id, appointments: 0, visits: 0, diagnoses: 0, prescriptions: 0 })),
+      );
     } finally {
       await c.drop();
     }

@@ -294,9 +294,9 @@ export async function loadPlan(knex: Knex, plan: Plan, opts: LoadOptions = {}): 
   const processCpu0 = process.cpuUsage();
   const counts = countsOf(plan);
   const laneCount = Math.max(1, Math.min(opts.lanes ?? 2, 8));
-  const clients: pg.ClientBase[] = [];
+  const clients: pg.Client[] = [];
   try {
-    for (let i = 0; i < laneCount; i++) clients.push((await knex.client.acquireConnection()) as pg.ClientBase);
+    for (let i = 0; i < laneCount; i++) clients.push((await knex.client.acquireConnection()) as pg.Client);
     const main = clients[0]!;
     const seed = plan.seed;
     const { calendar, nowMin } = plan;
@@ -384,35 +384,40 @@ export async function loadPlan(knex: Knex, plan: Plan, opts: LoadOptions = {}): 
         clients.map(async (c, k) => {
           const lane = `lane ${k + 1}`;
           const t0 = performance.now();
-          const backend = await backendCpu(c);
           const add = (into: Record<string, number>, key: string, ms: number) => (into[key] = (into[key] ?? 0) + ms);
-          const step = async (name: string, sql: string, [from, to]: [number, number], row: (i: number) => string) => {
-            const s0 = performance.now();
-            const c0 = backend();
-            await copy(c, sql, chunks(from, to, row));
-            add(timings, `${lane} ${name}`, Math.round(performance.now() - s0));
-            const c1 = backend();
-            if (c0 !== undefined && c1 !== undefined) add(cpu, `${lane} ${name}`, c1 - c0);
-          };
           let written = 0;
           let taken = 0;
-          for (let b = nextBatch++; b < batches.length && !failed; b = nextBatch++) {
-            const batch = batches[b]!;
-            await c.query('BEGIN');
-            try {
-              await c.query('SET LOCAL synchronous_commit = off');
-              await step('appointments', 'COPY appointments (appointment_id, patient_id, provider_id, scheduled_at, duration_min, status, created_at, updated_at) FROM STDIN', batch.appointments, appointmentRow);
-              await step('visits', 'COPY visits (visit_id, appointment_id, patient_id, started_at, completed_at) FROM STDIN', batch.visits, visitRow);
-              await step('diagnoses', 'COPY diagnoses (diagnosis_id, visit_id, code, description) FROM STDIN', batch.diagnoses, diagnosisRow);
-              await step('prescriptions', 'COPY prescriptions (prescription_id, visit_id, medication_id, dosage, start_date, end_date) FROM STDIN', batch.prescriptions, prescriptionRow);
-              await c.query('COMMIT');
-            } catch (err) {
-              failed = true;
-              await c.query('ROLLBACK').catch(() => {});
-              throw err;
+          try {
+            const backend = await backendCpu(c);
+            const step = async (name: string, sql: string, [from, to]: [number, number], row: (i: number) => string) => {
+              const s0 = performance.now();
+              const c0 = backend();
+              await copy(c, sql, chunks(from, to, row));
+              add(timings, `${lane} ${name}`, Math.round(performance.now() - s0));
+              const c1 = backend();
+              if (c0 !== undefined && c1 !== undefined) add(cpu, `${lane} ${name}`, c1 - c0);
+            };
+            for (let b = nextBatch++; b < batches.length && !failed; b = nextBatch++) {
+              const batch = batches[b]!;
+              try {
+                await c.query('BEGIN');
+                await c.query('SET LOCAL synchronous_commit = off');
+                await step('appointments', 'COPY appointments (appointment_id, patient_id, provider_id, scheduled_at, duration_min, status, created_at, updated_at) FROM STDIN', batch.appointments, appointmentRow);
+                await step('visits', 'COPY visits (visit_id, appointment_id, patient_id, started_at, completed_at) FROM STDIN', batch.visits, visitRow);
+                await step('diagnoses', 'COPY diagnoses (diagnosis_id, visit_id, code, description) FROM STDIN', batch.diagnoses, diagnosisRow);
+                await step('prescriptions', 'COPY prescriptions (prescription_id, visit_id, medication_id, dosage, start_date, end_date) FROM STDIN', batch.prescriptions, prescriptionRow);
+                await c.query('COMMIT');
+              } catch (err) {
+                // A connection that cannot even roll back is ended, so the pool drops it.
+                await c.query('ROLLBACK').catch(() => c.end().catch(() => {}));
+                throw err;
+              }
+              written += batch.appointments[1] - batch.appointments[0];
+              taken++;
             }
-            written += batch.appointments[1] - batch.appointments[0];
-            taken++;
+          } catch (err) {
+            failed = true;
+            throw err;
           }
           log(`${lane}: ${written} appointments in ${taken} batches, ${Math.round(performance.now() - t0)} ms`);
         }),
