@@ -196,7 +196,8 @@ describe('open screens', () => {
     const patient = await createPatient(db.knex, { name: 'Eve Oldname' });
     const id = await insertAppointment(db.knex, { patientId: patient, providerId: p2, scheduledAt: `${DAY}T09:30:00-04:00` });
     const { cookie } = await mintSession(db.knex, desk);
-    const client = openSocket(rig.url, { cookie, reconnection: true });
+    // No automatic reconnection: the rename must commit while the screen is away, not race its return.
+    const client = openSocket(rig.url, { cookie, reconnection: false });
     clients.push(client);
     await connected(client);
     const events: ScheduleChanged[] = [];
@@ -210,6 +211,7 @@ describe('open screens', () => {
     client.socket.io.engine.close();
     await dropped;
     await rename(patient, 'Eve Newname');
+    client.socket.connect();
     await until(() => screen.state === 'resumed');
 
     expect(screen.rows.get(id)?.patientName).toBe('Eve Newname');
