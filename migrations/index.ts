@@ -19,6 +19,7 @@ import * as auditTruncate from './20261125000022_audit_truncate.js';
 import * as outbox from './20261125000030_outbox.js';
 import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot.js';
 import * as patientChangeEvents from './20261125000050_patient_change_events.js';
+import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -36,4 +37,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000030_outbox': outbox,
   '20261125000040_inline_appointment_slot': inlineAppointmentSlot,
   '20261125000050_patient_change_events': patientChangeEvents,
+  '20261125000060_shared_login_throttle': sharedLoginThrottle,
 };

@@ -15,6 +15,7 @@ import { invalidRequest } from '../http/route.js';
 import type { OperationDoc } from '../http/openapi.js';
 import { DUMMY_HASH, verifyPassword } from './passwords.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
+import { LoginThrottleStore } from './login-throttle.js';
 import type { SessionUser } from './session-user.js';
 
 export const loginBody = z
@@ -73,6 +74,8 @@ export function authRoutes(opts: AuthRouteOptions): Router {
     legacyHeaders: false,
     // Only failures count, so a member of staff who signs in and out all day is never locked out.
     skipSuccessfulRequests: true,
+    // In PostgreSQL, shared by every server process (not one counter per process).
+    store: new LoginThrottleStore(opts.knex),
     keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${usernameKey(req)}`,
     handler: (_req, res) => sendError(res, new AppError(429, 'rate_limited', 'Too many sign-in attempts; wait and try again.')),
   });

@@ -3,6 +3,7 @@
  * flags, logout, idle timeout, absolute lifetime, deactivation (SQL and the CLI's
  * logic), role change, CSRF refusal and the login rate limit.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/server.js';
@@ -221,6 +222,39 @@ describe('login rate limit', () => {
       expect((await limited.client().post('/api/login', { username: other.username, password: TEST_PASSWORD })).status).toBe(200);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('counts failures across server processes: two instances on one database share one limit', async () => {
+    const [a, b] = [
+      await startTestServer({ db: ts.db, loginRateLimit: { max: 3, windowMs: 60_000 } }),
+      await startTestServer({ db: ts.db, loginRateLimit: { max: 3, windowMs: 60_000 } }),
+    ];
+    try {
+      const user = await a.createUser('front_desk');
+      const attempt = (s: typeof a, password: string) => s.client().post('/api/login', { username: user.username, password });
+      expect((await attempt(a, 'wrong password')).status).toBe(401);
+      expect((await attempt(b, 'wrong password')).status).toBe(401);
+      // A successful sign-in takes its own attempt back: it does not bring the lock closer.
+      // (The limiter takes it back after the response is sent, so wait for the count to drop.)
+      const digest = createHash('sha256').update(`127.0.0.1|${user.username.toLowerCase()}`).digest('hex');
+      const failures = async () =>
+        (await ts.db.knex.raw('SELECT failures FROM login_throttle WHERE key_digest = ?', [digest])).rows[0]?.failures;
+      expect(await failures()).toBe(2);
+      expect((await attempt(b, TEST_PASSWORD)).status).toBe(200);
+      for (let i = 0; i < 50 && (await failures()) !== 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await failures()).toBe(2);
+      expect((await attempt(a, 'wrong password')).status).toBe(401);
+      // Three failures in all, on two instances: the fourth attempt is refused on either.
+      expect((await attempt(b, TEST_PASSWORD)).status).toBe(429);
+      expect((await attempt(a, TEST_PASSWORD)).status).toBe(429);
+      // The database holds counts under digests, not addresses or usernames.
+      expect(await failures()).toBe(5);
+      const { rows } = await ts.db.knex.raw('SELECT key_digest, failures FROM login_throttle');
+      expect(JSON.stringify(rows)).not.toContain(user.username);
+      expect(JSON.stringify(rows)).not.toContain('127.0.0.1');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

@@ -121,6 +121,9 @@ export const MATRIX: Record<string, RelationEntry> = {
   knex_migrations_lock: {
     why: 'Migration bookkeeping; nobody but the migrator (and backups).',
   },
+  login_throttle: {
+    why: 'Failed sign-in counts (hashed keys); only the owner-rights login_throttle_* functions, which the sign-in role may call, touch it.',
+  },
   medications: {
     why: 'The formulary: clinicians prescribe from it.',
     clinician: { SELECT: 'all' },

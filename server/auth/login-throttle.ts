@@ -1,0 +1,43 @@
+/**
+ * The sign-in rate limiter's counter, kept in PostgreSQL (login_throttle, migration
+ * 20261125000060) so every server process shares it and a restart does not reset it.
+ * An express-rate-limit Store: the limiter decides, this only counts. Keys are hashed
+ * here, so the database never holds a client address or a username.
+ */
+import { createHash } from 'node:crypto';
+import type { IncrementResponse, Options, Store } from 'express-rate-limit';
+import type { Knex } from 'knex';
+import { asService } from '../db/index.js';
+
+const digest = (key: string) => createHash('sha256').update(key).digest('hex');
+
+export class LoginThrottleStore implements Store {
+  /** Counts are shared across processes: the limiter must not assume they are local. */
+  localKeys = false;
+  private windowMs = 60_000;
+
+  constructor(private readonly knex: Knex) {}
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+
+  async increment(key: string): Promise<IncrementResponse> {
+    const row = await asService(this.knex, 'clinicpulse_auth', async (trx) => {
+      const { rows } = await trx.raw<{ rows: { failures: number; window_ends_at: Date }[] }>(
+        'SELECT failures, window_ends_at FROM login_throttle_hit(?, ?)',
+        [digest(key), this.windowMs],
+      );
+      return rows[0]!;
+    });
+    return { totalHits: row.failures, resetTime: new Date(row.window_ends_at) };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await asService(this.knex, 'clinicpulse_auth', (trx) => trx.raw('SELECT login_throttle_undo(?)', [digest(key)]));
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await asService(this.knex, 'clinicpulse_auth', (trx) => trx.raw('SELECT login_throttle_reset(?)', [digest(key)]));
+  }
+}
