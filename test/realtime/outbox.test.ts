@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import { asService } from '../../server/db/index.js';
 import { startRealtimeRig } from '../support/realtime-server.js';
+import { feedAfter as readFeed, lastEventId } from '../support/outbox-feed.js';
 
 let db: TestDatabase;
 let providerA: number;
@@ -23,20 +24,8 @@ beforeAll(async () => {
 });
 afterAll(async () => db.drop());
 
-interface FeedRow {
-  event_id: number;
-  appointment_id: number;
-  kind: string;
-  provider_id: number;
-  day: string;
-  prev_provider_id: number | null;
-  prev_day: string | null;
-  days: string[] | string;
-}
-const feedAfter = async (after: number): Promise<FeedRow[]> =>
-  (await db.knex.raw('SELECT * FROM appointment_event_feed WHERE event_id > ? ORDER BY event_id', [after])).rows;
-const maxId = async (): Promise<number> =>
-  (await db.knex.raw('SELECT coalesce(max(last_event_id), 0) AS m FROM appointment_event_batches')).rows[0].m;
+const feedAfter = (after: number) => readFeed(db.knex, after);
+const maxId = () => lastEventId(db.knex);
 
 describe('the appointment outbox', () => {
   it('records a booking, a move to another provider and day, and a check-in, each with the days it touches', async () => {

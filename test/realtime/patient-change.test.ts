@@ -14,6 +14,7 @@ import { erasePatient } from '../../server/db/repository/erasure.js';
 import { touchedMonths } from '../../server/realtime/shape.js';
 import { ScheduleWatch, type LiveSocket } from '../../client/src/live.js';
 import type { ScheduleAppointment, ScheduleChanged, ScheduleWatchAck } from '../../shared/events.js';
+import { feedAfter as readFeed, lastEventId } from '../support/outbox-feed.js';
 
 let db: TestDatabase;
 let rig: RealtimeRig;
@@ -40,17 +41,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-interface FeedRow {
-  event_id: number;
-  appointment_id: number;
-  kind: string;
-  provider_id: number;
-  day: string;
-}
-const feedAfter = async (after: number): Promise<FeedRow[]> =>
-  (await db.knex.raw('SELECT event_id, appointment_id, kind, provider_id, day FROM appointment_event_feed WHERE event_id > ? ORDER BY event_id', [after])).rows;
-const maxId = async (): Promise<number> =>
-  (await db.knex.raw('SELECT coalesce(max(last_event_id), 0)::int AS m FROM appointment_event_batches')).rows[0].m;
+const feedAfter = (after: number) => readFeed(db.knex, after);
+const maxId = () => lastEventId(db.knex);
 
 /** A name correction as the front desk makes it (its grants and row-level security apply). */
 const rename = (patientId: number, name: string) =>
