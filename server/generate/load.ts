@@ -7,7 +7,7 @@
  *   reading anything back. Concurrent writers simply get ids after the block.
  * - Providers, patients and the formulary commit first; then appointments and
  *   their visits, diagnoses and prescriptions are cut into batches of whole
- *   providers (CHUNKS_PER_LANE per lane), which `lanes` connections take from a
+ *   providers (BATCHES_PER_LANE per lane), which `lanes` connections take from a
  *   shared queue, one transaction per batch. Equal row counts do not mean equal
  *   work (specialties differ in visits, diagnoses and prescriptions per
  *   appointment), and fixed halves finished a minute apart at 1M; a queue keeps
@@ -237,7 +237,7 @@ function lowerBound(column: Int32Array, length: number, target: number): number 
 }
 
 /** Batches per connection: enough to even out uneven providers, few enough that per-statement costs stay small. */
-const CHUNKS_PER_LANE = 8;
+const BATCHES_PER_LANE = 8;
 
 interface Batch {
   appointments: [number, number];
@@ -374,7 +374,7 @@ export async function loadPlan(knex: Knex, plan: Plan, opts: LoadOptions = {}): 
       return `${first.prescription + i}\t${first.visit + vi}\t${medicationIds[m]}\t${dosageText[m]}\t${ClinicCalendar.isoDate(day)}\t${end}\n`;
     };
 
-    const batches = splitBatches(plan, laneCount * CHUNKS_PER_LANE);
+    const batches = splitBatches(plan, laneCount * BATCHES_PER_LANE);
     let nextBatch = 0;
     let failed = false;
     // allSettled: a failed batch stops the queue, but the other connections finish (or roll back)
