@@ -5,7 +5,10 @@
  *    concurrent clients, next to a raw INSERT of the same rows over a plain pg
  *    connection measured in the same run, with the ratio;
  *  - p50/p95 of GET /api/providers/:id/schedule?date= (whole HTTP round trip) for
- *    random provider-days.
+ *    random provider-days;
+ *  - p50/p95 of the front desk's patient search, GET /api/patients?q=, for the first
+ *    three letters of random patients' surnames (a sequential scan under RLS: see
+ *    docs/security.md, "Row-level security").
  * The server is the real app (createApp) on 127.0.0.1, on the service login.
  */
 import http from 'node:http';
@@ -20,6 +23,7 @@ import { hashPassword } from '../../server/auth/passwords.js';
 const CONCURRENCY = [1, 4, 16] as const;
 const SECONDS = 5;
 const SCHEDULE_ITERATIONS = 500;
+const SEARCH_ITERATIONS = 200;
 // Far-future slots no other section uses; every slot is unique, so every booking succeeds.
 const API_EPOCH = Date.UTC(2080, 0, 1);
 const RAW_EPOCH = Date.UTC(2085, 0, 1);
@@ -149,6 +153,27 @@ const section: BenchSection = {
       rows.push(
         { metric: `GET schedule p50 (${scale})`, value: round(percentile(samples, 50)), unit: 'ms', note: `${SCHEDULE_ITERATIONS} random provider-days, ${(items / SCHEDULE_ITERATIONS).toFixed(1)} appointments each; whole HTTP round trip` },
         { metric: `GET schedule p95 (${scale})`, value: round(percentile(samples, 95)), unit: 'ms', note: 'includes session load, user re-check, SET LOCAL ROLE' },
+      );
+
+      // --- Patient search, as the front desk types it ----------------------------
+      const { rows: prefixes } = await ctx.knex.raw(
+        `SELECT lower(left(split_part(name, ' ', 2), 3)) AS q FROM patients
+         WHERE length(split_part(name, ' ', 2)) >= 3 ORDER BY md5(patient_id::text) LIMIT ?`,
+        [SEARCH_ITERATIONS],
+      );
+      const { rows: patientCount } = await ctx.knex.raw('SELECT count(*)::int AS n FROM patients');
+      const searches: number[] = [];
+      let found = 0;
+      for (const { q } of prefixes as { q: string }[]) {
+        const t = process.hrtime.bigint();
+        const res = await fetch(`${origin}/api/patients?q=${encodeURIComponent(q)}&limit=25`, { headers: { cookie: cookies[0]! } });
+        const body = (await res.json()) as { items?: unknown[] };
+        searches.push(ms(t));
+        found += body.items?.length ?? 0;
+      }
+      rows.push(
+        { metric: `GET patients?q= p50 (${patientCount[0].n.toLocaleString('en-US')} patients)`, value: round(percentile(searches, 50)), unit: 'ms', note: `${searches.length} three-letter surname prefixes as front desk, ${(found / Math.max(1, searches.length)).toFixed(1)} of at most 25 matches each; whole HTTP round trip` },
+        { metric: `GET patients?q= p95 (${patientCount[0].n.toLocaleString('en-US')} patients)`, value: round(percentile(searches, 95)), unit: 'ms', note: 'sequential scan of patients beneath the front desk policy' },
       );
       return rows;
     } finally {
