@@ -5,9 +5,10 @@
  * such as a test clone, may still use them). See docs/security.md.
  */
 import type { Knex } from 'knex';
+import { runSql } from './support.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.raw(`
+  await runSql(knex, `
     CREATE EXTENSION IF NOT EXISTS btree_gist;
     CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
@@ -41,8 +42,8 @@ export async function up(knex: Knex): Promise<void> {
     REVOKE ALL ON SCHEMA public FROM PUBLIC;
     GRANT USAGE ON SCHEMA public TO front_desk, clinician, billing, manager, compliance, clinicpulse_backup;
   `);
-  await knex.raw(`GRANT CONNECT ON DATABASE ${await currentDatabase(knex)} TO clinicpulse_app, clinicpulse_backup`);
-  await knex.raw(`REVOKE ALL ON DATABASE ${await currentDatabase(knex)} FROM PUBLIC`);
+  await runSql(knex, `GRANT CONNECT ON DATABASE ${await currentDatabase(knex)} TO clinicpulse_app, clinicpulse_backup`);
+  await runSql(knex, `REVOKE ALL ON DATABASE ${await currentDatabase(knex)} FROM PUBLIC`);
 }
 
 async function currentDatabase(knex: Knex): Promise<string> {
@@ -51,7 +52,7 @@ async function currentDatabase(knex: Knex): Promise<string> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`
+  await runSql(knex, `
     REVOKE USAGE ON SCHEMA public FROM front_desk, clinician, billing, manager, compliance, clinicpulse_backup;
     REVOKE USAGE, CREATE ON SCHEMA public FROM clinicpulse_owner;
   `);

@@ -6,10 +6,10 @@
  * resolves to no one. No identity sees no rows. See docs/security.md.
  */
 import type { Knex } from 'knex';
-import { asOwner } from './support.js';
+import { asOwner, runSql } from './support.js';
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.raw(`
+  await runSql(knex, `
     DO $$ BEGIN
       -- The role the service becomes to sign staff in and keep their HTTP sessions: nothing else.
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'clinicpulse_auth') THEN

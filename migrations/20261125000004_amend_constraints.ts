@@ -3,7 +3,7 @@
  * one may already be applied somewhere. Constraint names are kept, so the error map in
  * server/db/errors.ts and the tests still apply.
  *
- * Beware when writing migration SQL: knex.raw (which asOwner uses) turns every `?` into
+ * Beware: knex.raw (which asOwner used until 20261206000800) turns every `?` into
  * a positional parameter `$n`, even inside string literals and with no bindings. That is
  * how `(...)?$` in two regexes became `(...)$2$`, which no value can match: every phone
  * number and every diagnosis was refused. These regexes use `{0,1}` instead of `?`.

@@ -6,7 +6,7 @@
  * application asks. The design, and why each grant exists: docs/security.md.
  */
 import type { Knex } from 'knex';
-import { asOwner } from './support.js';
+import { asOwner, runSql } from './support.js';
 import { auditTriggersSql, dropAuditTriggersSql } from './20261125000006_audit.js';
 
 /** Tables holding patient data created before or by this migration: RLS enabled and forced on each. */
@@ -520,7 +520,7 @@ GRANT EXECUTE ON FUNCTION break_glass(integer, text, integer), patient_prescript
   );
   // Backups read everything, including tables created later by the owner. Run as the migrating
   // superuser so knex's own bookkeeping tables (owned by it) are covered too.
-  await knex.raw(`
+  await runSql(knex, `
     GRANT SELECT ON ALL TABLES IN SCHEMA public TO clinicpulse_backup;
     GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO clinicpulse_backup;
     ALTER DEFAULT PRIVILEGES FOR ROLE clinicpulse_owner IN SCHEMA public GRANT SELECT ON TABLES TO clinicpulse_backup;
@@ -530,7 +530,7 @@ GRANT EXECUTE ON FUNCTION break_glass(integer, text, integer), patient_prescript
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`
+  await runSql(knex, `
     ALTER DEFAULT PRIVILEGES FOR ROLE clinicpulse_owner IN SCHEMA public REVOKE SELECT ON TABLES FROM clinicpulse_backup;
     ALTER DEFAULT PRIVILEGES FOR ROLE clinicpulse_owner IN SCHEMA public REVOKE SELECT ON SEQUENCES FROM clinicpulse_backup;
   `);

@@ -17,13 +17,13 @@
  * the transaction to its block of event ids. event_id = first_event_id + ordinal - 1.
  */
 import type { Knex } from 'knex';
-import { asOwner } from './support.js';
+import { asOwner, runSql } from './support.js';
 
 /** The advisory lock key that orders outbox commits (any constant unique to this purpose). */
 export const OUTBOX_COMMIT_LOCK = 7_340_030;
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.raw(`
+  await runSql(knex, `
     DO $$ BEGIN
       -- The realtime service reads the outbox as this role: nothing else.
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'clinicpulse_realtime') THEN

@@ -7,6 +7,15 @@ import { readFileSync } from 'node:fs';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { DICTIONARY_PATH, renderDataDictionary } from '../server/cli/data-dictionary.js';
 
+/**
+ * Functions whose body legitimately holds `$n` beyond its own arguments: the parameters of
+ * the dynamic SQL it runs with EXECUTE ... USING, up to this many. Reviewed by hand.
+ */
+const DYNAMIC_SQL_PARAMETERS: Record<string, number> = {
+  'audit_rows()': 4, // EXECUTE format(...) USING actor, role, txid, ignored columns
+  'audit_truncate()': 3, // EXECUTE format(...) USING actor, role, txid
+};
+
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -32,6 +41,32 @@ describe('the catalog as data dictionary', () => {
         AND coalesce(btrim(col_description(c.oid, a.attnum)), '') = ''
       ORDER BY 1`);
     expect(rows.map((r: { col: string }) => r.col)).toEqual([]);
+  });
+
+  // knex.raw rewrites every `?` into `$n`, even inside string literals; migration SQL runs on
+  // the plain client (migrations/support.ts) so this cannot happen again. A `$n` in a comment,
+  // or one past a function's arguments in its body, is such a rewrite.
+  it('has no placeholder ($1, $2, ...) left in any comment', async () => {
+    const { rows } = await db.knex.raw(`
+      SELECT coalesce(c.relname || coalesce('.' || a.attname, ''), p.proname, t.tgname, pol.polname, d.classoid::regclass::text) AS object, d.description
+      FROM pg_description d
+      LEFT JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
+      LEFT JOIN pg_attribute a ON c.oid IS NOT NULL AND a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+      LEFT JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid
+      LEFT JOIN pg_trigger t ON d.classoid = 'pg_trigger'::regclass AND t.oid = d.objoid
+      LEFT JOIN pg_policy pol ON d.classoid = 'pg_policy'::regclass AND pol.oid = d.objoid
+      WHERE d.description ~ '[$][0-9]'
+      ORDER BY 1`);
+    expect(rows).toEqual([]);
+  });
+
+  it('has no placeholder past its arguments in any function body', async () => {
+    const { rows } = await db.knex.raw(`
+      SELECT p.oid::regprocedure::text AS function, max(m[1]::int) AS n
+      FROM pg_proc p CROSS JOIN LATERAL regexp_matches(p.prosrc, '[$]([0-9]+)', 'g') AS m
+      WHERE p.pronamespace = 'public'::regnamespace AND m[1]::int > p.pronargs
+      GROUP BY 1 ORDER BY 1`);
+    expect(Object.fromEntries(rows.map((r: { function: string; n: number }) => [r.function, r.n]))).toEqual(DYNAMIC_SQL_PARAMETERS);
   });
 
   it('matches docs/data-dictionary.md (regenerate with `npm run docs:dictionary`)', async () => {

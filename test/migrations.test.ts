@@ -24,6 +24,24 @@ describe('migrations', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
+  it('repair the function comments a database migrated through knex.raw was left with', async () => {
+    // As 20261125000010 left them when knex.raw read each `?` as a placeholder.
+    await db.knex.raw(`
+      SET ROLE clinicpulse_owner;
+      COMMENT ON FUNCTION staff_can_access_patient(integer) IS 'May the acting staff member see rows about this patient$2 The single statement';
+      COMMENT ON FUNCTION staff_can_access_clinical(integer) IS 'May the acting staff member read this patient''s clinical content$3 A clinician';
+      RESET ROLE;
+      DELETE FROM knex_migrations WHERE name = '20261206000800_repair_function_comments';`);
+    expect(await migrateLatest(db.knex)).toEqual(['20261206000800_repair_function_comments']);
+    const { rows } = await db.knex.raw(`
+      SELECT obj_description(p.oid, 'pg_proc') AS comment FROM pg_proc p
+      WHERE p.proname IN ('staff_can_access_patient', 'staff_can_access_clinical') ORDER BY p.proname`);
+    expect(rows.map((r: { comment: string }) => r.comment)).toEqual([
+      expect.stringMatching(/^May the acting staff member read this patient's clinical content\? A clinician/),
+      expect.stringMatching(/^May the acting staff member see rows about this patient\? The single/),
+    ]);
+  });
+
   it('leave every object owned by the NOLOGIN owner role', async () => {
     const { rows } = await db.knex.raw(`
       SELECT c.relname, pg_get_userbyid(c.relowner) AS owner FROM pg_class c
