@@ -8,8 +8,24 @@
 import createSubscriber, { type Subscriber } from 'pg-listen';
 
 export const OUTBOX_CHANNEL = 'appointment_events';
-/** The audit trigger's channel (migration 20261125000006_audit): payload = audit_id. */
+/**
+ * The audit trigger's channel (audit_log_notify, migration 20261125000006_audit): the payload
+ * is one audit_id, or '<first>-<last>' for a statement that appended more than 1000 rows.
+ */
 export const AUDIT_CHANNEL = 'audit_events';
+
+/** At most this many ids of one range notification reach the feed (the log itself has all). */
+export const AUDIT_RANGE_MAX_IDS = 10_000;
+
+/** The ids an audit notification names, as an inclusive range; undefined if it is not one. */
+export function parseAuditPayload(payload: string): { first: number; last: number } | undefined {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(payload);
+  if (!m) return undefined;
+  const first = Number(m[1]);
+  const last = m[2] === undefined ? first : Number(m[2]);
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || last < first) return undefined;
+  return { first, last };
+}
 
 export interface ListenerOptions {
   connectionString: string;
@@ -60,8 +76,11 @@ export async function startListener(opts: ListenerOptions): Promise<OutboxListen
     if (Number.isSafeInteger(n)) opts.onOutbox(n);
   });
   subscriber.notifications.on(AUDIT_CHANNEL, (payload: string) => {
-    const n = Number(payload);
-    if (Number.isSafeInteger(n)) opts.onAudit(n);
+    const range = parseAuditPayload(payload);
+    if (!range) return opts.onError?.(new Error(`audit notification ignored: ${JSON.stringify(payload)}`));
+    const last = Math.min(range.last, range.first + AUDIT_RANGE_MAX_IDS - 1);
+    if (last < range.last) opts.onError?.(new Error(`audit range ${payload}: only ids ${range.first}-${last} go to the live feed`));
+    for (let id = range.first; id <= last; id++) opts.onAudit(id);
   });
   await subscriber.connect();
   await subscriber.listenTo(OUTBOX_CHANNEL);

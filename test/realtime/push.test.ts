@@ -168,6 +168,23 @@ describe('live push', () => {
     expect(typeof entry.auditId).toBe('number');
   });
 
+  it("sends compliance every entry of a bulk write, which the audit trigger announces as one '<first>-<last>' range", async () => {
+    const officer = await signedIn(compliance);
+    // One statement appending more than 1000 audit rows: the trigger sends a single range.
+    const { rows } = await db.knex.raw(`
+      INSERT INTO patients (name, dob) SELECT 'Bulk Patient ' || i, date '1990-01-01' FROM generate_series(1, 1200) i
+      RETURNING patient_id`);
+    const ids: string[] = rows.map((r: { patient_id: number }) => String(r.patient_id));
+    const { rows: audit } = await db.knex.raw(
+      "SELECT min(audit_id)::int AS first, max(audit_id)::int AS last FROM audit_log WHERE table_name = 'patients' AND row_key = ANY (?::text[])",
+      [ids],
+    );
+    await officer.next('audit:appended', (p) => p.auditId === audit[0].last);
+    const bulk = officer.received.filter((r) => r.event === 'audit:appended' && (r.payload.auditId as number) >= audit[0].first && (r.payload.auditId as number) <= audit[0].last);
+    expect(bulk.length).toBe(1200);
+    expect(bulk[0]!.payload).toMatchObject({ action: 'insert', table: 'patients' });
+  });
+
   it('refuses a handshake without a session, with a forged cookie, or from a foreign origin', async () => {
     const anonymous = openSocket(rig.url);
     await expect(connected(anonymous)).rejects.toThrow('unauthorized');
