@@ -7,12 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { createPatient, createProvider } from './support/clinic.js';
-import {
-  providerMonthlyVolume,
-  providerNoShowRates,
-  referenceMonthlyVolume,
-  referenceNoShowRates,
-} from '../server/db/repository/index.js';
+import { providerMonthlyVolume, providerNoShowRates } from '../server/db/repository/index.js';
+import { referenceMonthlyVolume, referenceNoShowRates } from './support/analytics-reference.js';
 
 let db: TestDatabase;
 let providers: number[];

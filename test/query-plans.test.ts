@@ -3,18 +3,22 @@
  * sends for a provider's day and a patient's history is planned as an index scan on the
  * intended index, never a sequential scan of appointments. The analytics never touch
  * appointments at all.
+ *
+ * Each plan is taken as every staff role the API lets run that query, with an identity
+ * (asStaff over the service login, as a request does), so row-level security and its
+ * policy predicates are part of the plan exactly as in production.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type { Knex } from 'knex';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { createStaff, type StaffFixture } from './support/staff.js';
+import { asStaff, type StaffRole, type Transaction } from '../server/db/index.js';
 import {
-  monthlyVolumeSql,
-  noShowRateSql,
-  patientHistorySql,
-  providerScheduleSql,
-  nativeSql,
+  monthlyVolumeQuery,
+  noShowRateQuery,
+  patientHistoryQuery,
+  providerScheduleQuery,
   upcomingQuery,
-  type NativeSql,
 } from '../server/db/repository/index.js';
 
 const PROVIDERS = 20;
@@ -22,7 +26,10 @@ const PATIENTS = 5_000;
 const SLOTS_PER_PROVIDER = 5_000; // 100,000 appointments: the floor the issue sets, since loading is most of this file's time
 
 let db: TestDatabase;
-let client: pg.Client;
+let staff: Record<StaffRole, StaffFixture>;
+/** The seventh provider, whose clinician the plans are taken as, and one of their patients. */
+let provider: number;
+let carePatient: number;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -56,11 +63,20 @@ beforeAll(async () => {
       ON pa.j = (sl.k * ${PROVIDERS} + pr.i) % ${PATIENTS}
     WHERE sl.k < ${SLOTS_PER_PROVIDER}`);
   await db.knex.raw('ANALYZE');
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  const { rows } = await db.knex.raw(
+    'SELECT provider_id, min(patient_id) AS patient FROM appointments WHERE provider_id = (SELECT min(provider_id) + 6 FROM providers) GROUP BY 1',
+  );
+  provider = rows[0].provider_id;
+  carePatient = rows[0].patient;
+  staff = {
+    front_desk: await createStaff(db.knex, 'front_desk'),
+    clinician: await createStaff(db.knex, 'clinician', { providerId: provider }),
+    billing: await createStaff(db.knex, 'billing'),
+    manager: await createStaff(db.knex, 'manager'),
+    compliance: await createStaff(db.knex, 'compliance'),
+  };
 });
 afterAll(async () => {
-  await client.end();
   await db.drop();
 });
 
@@ -71,8 +87,12 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-async function plan(q: NativeSql): Promise<PlanNode[]> {
-  const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.bindings as unknown[]);
+/** The plan of the query `build` makes, EXPLAINed as `role` with an identity, as the service runs it. */
+async function plan(role: StaffRole, build: (trx: Transaction) => Knex.QueryBuilder): Promise<PlanNode[]> {
+  const { rows } = await asStaff(db.appKnex, { userId: staff[role].userId, role }, async (trx) => {
+    const q = build(trx).toSQL();
+    return trx.raw(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.bindings);
+  });
   const nodes: PlanNode[] = [];
   const walk = (n: PlanNode) => {
     nodes.push(n);
@@ -88,33 +108,50 @@ const indexesUsed = (nodes: PlanNode[]) => nodes.map((n) => n['Index Name']).fil
 
 describe('query plans at 100,000+ appointments', () => {
   it('has the data it claims', async () => {
-    const { rows } = await client.query('SELECT count(*)::int AS n FROM appointments');
+    const { rows } = await db.knex.raw('SELECT count(*)::int AS n FROM appointments');
     expect(rows[0].n).toBeGreaterThanOrEqual(100_000);
   });
 
-  it("plans a provider's day as a range scan on appointments(provider_id, scheduled_at)", async () => {
-    const nodes = await plan(providerScheduleSql(db.knex, 7, '2026-03-10'));
-    expect(indexesUsed(nodes)).toContain('appointments_provider_id_scheduled_at_idx');
-    expect(seqScansOn(nodes, 'appointments')).toEqual([]);
-  });
+  // The roles each query's route admits (server/providers, server/patients, server/appointments, server/analytics).
+  it.each(['front_desk', 'clinician'] as const)(
+    "plans a provider's day as a range scan on appointments(provider_id, scheduled_at), as %s",
+    async (role) => {
+      const nodes = await plan(role, (trx) => providerScheduleQuery(trx, provider, '2026-03-10'));
+      expect(indexesUsed(nodes)).toContain('appointments_provider_id_scheduled_at_idx');
+      expect(seqScansOn(nodes, 'appointments')).toEqual([]);
+    },
+  );
 
-  it("plans a patient's history on appointments(patient_id, scheduled_at DESC)", async () => {
-    const nodes = await plan(patientHistorySql(db.knex, 1234));
-    expect(indexesUsed(nodes)).toContain('appointments_patient_id_idx');
-    expect(seqScansOn(nodes, 'appointments')).toEqual([]);
-  });
+  it.each(['front_desk', 'clinician'] as const)(
+    "plans a patient's history on appointments(patient_id, scheduled_at DESC), as %s",
+    async (role) => {
+      const nodes = await plan(role, (trx) => patientHistoryQuery(trx, carePatient));
+      expect(indexesUsed(nodes)).toContain('appointments_patient_id_idx');
+      expect(seqScansOn(nodes, 'appointments')).toEqual([]);
+    },
+  );
 
-  it("plans a provider's upcoming appointments on the partial index of their open appointments", async () => {
-    const nodes = await plan(nativeSql(upcomingQuery(db.knex, { providerId: 3 })));
-    expect(indexesUsed(nodes)).toContain('appointments_upcoming_provider_idx');
-    expect(seqScansOn(nodes, 'appointments')).toEqual([]);
-  });
+  it.each(['front_desk', 'clinician'] as const)(
+    "plans a provider's upcoming appointments on the partial index of their open appointments, as %s",
+    async (role) => {
+      const nodes = await plan(role, (trx) => upcomingQuery(trx, { providerId: provider }));
+      expect(indexesUsed(nodes)).toContain('appointments_upcoming_provider_idx');
+      expect(seqScansOn(nodes, 'appointments')).toEqual([]);
+    },
+  );
 
-  it('answers the analytics from the monthly counters without reading appointments', async () => {
-    for (const q of [noShowRateSql(db.knex, { from: '2026-01', to: '2026-06' }), monthlyVolumeSql(db.knex)]) {
-      const nodes = await plan(q);
+  it('answers the analytics from the monthly counters without reading appointments, as manager', async () => {
+    for (const build of [
+      (trx: Transaction) => noShowRateQuery(trx, { from: '2026-01', to: '2026-06' }),
+      (trx: Transaction) => monthlyVolumeQuery(trx),
+    ]) {
+      const nodes = await plan('manager', build);
       expect(nodes.some((n) => n['Relation Name'] === 'appointment_monthly_stats')).toBe(true);
       expect(nodes.filter((n) => n['Relation Name'] === 'appointments')).toEqual([]);
     }
+  });
+
+  it('is planned as the role: a role the route refuses cannot even EXPLAIN the query', async () => {
+    await expect(plan('manager', (trx) => providerScheduleQuery(trx, provider, '2026-03-10'))).rejects.toMatchObject({ code: '42501' });
   });
 });

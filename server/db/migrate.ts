@@ -24,8 +24,3 @@ export async function rollbackLast(knex: Knex): Promise<string[]> {
   const [, undone] = (await knex.migrate.rollback(config)) as [number, string[]];
   return undone;
 }
-
-export async function pendingMigrations(knex: Knex): Promise<string[]> {
-  const [, pending] = (await knex.migrate.list(config)) as [unknown[], { file?: string }[] | string[]];
-  return pending.map((p) => (typeof p === 'string' ? p : String(p.file)));
-}

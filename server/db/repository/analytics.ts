@@ -8,13 +8,12 @@
  *  - volume   = appointments that were not cancelled;
  *  - no-show rate = no_show / (completed + no_show), null when that is 0.
  *
- * The `reference*` functions compute the same numbers straight from the raw
- * appointments rows. They exist only so tests can prove the maintained counters
- * exact; they scan the whole table and must not be used to serve requests.
+ * test/support/analytics-reference.ts computes the same numbers straight from the raw
+ * appointments rows, so tests can prove the maintained counters exact.
  */
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
-import { clinicMonthOf, monthStart, nativeSql, type NativeSql, type Queryable } from './common.js';
+import { monthStart, type Queryable } from './common.js';
 
 export interface MonthFilter {
   /** First month included, 'YYYY-MM' (clinic-local). */
@@ -72,14 +71,6 @@ export function monthlyVolumeQuery(db: Queryable, f: MonthFilter = {}): Knex.Que
   );
 }
 
-export function noShowRateSql(db: Queryable, f: MonthFilter = {}): NativeSql {
-  return nativeSql(noShowRateQuery(db, f));
-}
-
-export function monthlyVolumeSql(db: Queryable, f: MonthFilter = {}): NativeSql {
-  return nativeSql(monthlyVolumeQuery(db, f));
-}
-
 interface RateRow {
   provider_id: number;
   provider_name: string;
@@ -124,53 +115,5 @@ export async function providerNoShowRates(trx: Transaction, f: MonthFilter = {})
 /** Appointment volume (not cancelled) per provider per clinic-local month; months with 0 have no row. */
 export async function providerMonthlyVolume(trx: Transaction, f: MonthFilter = {}): Promise<MonthlyVolume[]> {
   const rows: VolumeRow[] = await monthlyVolumeQuery(trx, f);
-  return rows.map(toVolume);
-}
-
-// ---- Reference implementations (tests only) ---------------------------------
-
-const MONTH = clinicMonthOf('a.scheduled_at');
-
-function referenceBase(db: Queryable, f: MonthFilter): Knex.QueryBuilder {
-  const q = db('appointments as a')
-    .join('providers as p', 'p.provider_id', 'a.provider_id')
-    .groupBy('a.provider_id', 'p.name', db.raw(MONTH))
-    .orderBy([{ column: 'a.provider_id' }, { column: 'month_start' }]);
-  if (f.from !== undefined) q.whereRaw(`${MONTH} >= ?::date`, [monthStart(f.from, 'from')]);
-  if (f.to !== undefined) q.whereRaw(`${MONTH} <= ?::date`, [monthStart(f.to, 'to')]);
-  if (f.providerId !== undefined) q.where('a.provider_id', f.providerId);
-  return q;
-}
-
-/** No-show rates computed directly from raw appointments rows (tests only: full scan). */
-export async function referenceNoShowRates(trx: Transaction, f: MonthFilter = {}): Promise<NoShowRate[]> {
-  const rows: RateRow[] = await referenceBase(trx, f)
-    .select(
-      'a.provider_id',
-      'p.name as provider_name',
-      trx.raw(`${MONTH} AS month_start`),
-      trx.raw(`to_char(${MONTH}, 'YYYY-MM') AS month`),
-      trx.raw(`count(*) FILTER (WHERE a.status = 'completed') AS completed`),
-      trx.raw(`count(*) FILTER (WHERE a.status = 'no_show') AS no_shows`),
-      trx.raw(
-        `round((count(*) FILTER (WHERE a.status = 'no_show'))::numeric
-           / nullif(count(*) FILTER (WHERE a.status IN ('completed','no_show')), 0), 4) AS rate`,
-      ),
-    )
-    .havingRaw(`count(*) FILTER (WHERE a.status IN ('completed','no_show')) > 0`);
-  return rows.map(toRate);
-}
-
-/** Monthly volume computed directly from raw appointments rows (tests only: full scan). */
-export async function referenceMonthlyVolume(trx: Transaction, f: MonthFilter = {}): Promise<MonthlyVolume[]> {
-  const rows: VolumeRow[] = await referenceBase(trx, f)
-    .select(
-      'a.provider_id',
-      'p.name as provider_name',
-      trx.raw(`${MONTH} AS month_start`),
-      trx.raw(`to_char(${MONTH}, 'YYYY-MM') AS month`),
-      trx.raw(`count(*) FILTER (WHERE a.status <> 'cancelled') AS appointments`),
-    )
-    .havingRaw(`count(*) FILTER (WHERE a.status <> 'cancelled') > 0`);
   return rows.map(toVolume);
 }

@@ -17,10 +17,6 @@ export function iso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
-export function isoOrNull(value: Date | string | null | undefined): string | null {
-  return value == null ? null : iso(value);
-}
-
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
@@ -45,17 +41,6 @@ export function instant(value: Date | string, field = 'scheduledAt'): Date {
     throw new AppError(400, 'invalid_request', `${field} must be an ISO-8601 instant with an offset`);
   }
   return d;
-}
-
-/** The SQL text and bindings a query builder will send, for EXPLAIN in tests and docs. */
-export interface NativeSql {
-  sql: string;
-  bindings: readonly unknown[];
-}
-
-export function nativeSql(qb: Knex.QueryBuilder | Knex.Raw): NativeSql {
-  const n = qb.toSQL().toNative();
-  return { sql: n.sql, bindings: n.bindings as readonly unknown[] };
 }
 
 // clinic_day()/clinic_month() each read clinic_settings through a non-inlinable function,

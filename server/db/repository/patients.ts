@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { clinicDateOf, instant, nativeSql, type NativeSql, type Queryable } from './common.js';
+import { clinicDateOf, instant, type Queryable } from './common.js';
 
 export interface HistoryEntry extends Appointment {
   providerName: string;
@@ -38,10 +38,6 @@ export function patientHistoryQuery(db: Queryable, patientId: number, opts: Hist
     .limit(clampLimit(opts.limit, 100));
   if (opts.before !== undefined) q.where('a.scheduled_at', '<', instant(opts.before, 'before'));
   return q;
-}
-
-export function patientHistorySql(db: Queryable, patientId: number, opts: HistoryOptions = {}): NativeSql {
-  return nativeSql(patientHistoryQuery(db, patientId, opts));
 }
 
 /** Every appointment of one patient (any status), newest first. */

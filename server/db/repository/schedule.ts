@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { assertDay, clinicDateOf, iso, nativeSql, type AppointmentStatus, type NativeSql, type Queryable } from './common.js';
+import { assertDay, clinicDateOf, iso, type AppointmentStatus, type Queryable } from './common.js';
 
 export interface ScheduleEntry extends Appointment {
   patientName: string;
@@ -38,10 +38,6 @@ export function providerScheduleQuery(
     .orderBy('a.scheduled_at', 'asc');
   if (!opts.includeCancelled) q.whereNot('a.status', 'cancelled');
   return q;
-}
-
-export function providerScheduleSql(db: Queryable, providerId: number, day: string, opts: ScheduleOptions = {}): NativeSql {
-  return nativeSql(providerScheduleQuery(db, providerId, day, opts));
 }
 
 /** A provider's appointments starting on clinic-local day `day` ('YYYY-MM-DD'), in time order. */
