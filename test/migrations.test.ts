@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { migrateLatest, rollbackLast } from '../server/db/migrate.js';
+import { renderSchema } from '../server/db/schema-dump.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -13,15 +14,23 @@ describe('migrations', () => {
     expect(await migrateLatest(db.knex)).toEqual([]);
   });
 
-  it('roll back the last batch and re-apply cleanly', async () => {
-    const before = await db.knex.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
+  it('roll back the last batch and re-apply to exactly the same schema', async () => {
+    const before = await renderSchema(db.knex);
     const undone = await rollbackLast(db.knex);
     expect(undone.length).toBeGreaterThan(0);
     const none = await db.knex.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'appointments'");
     expect(none.rows[0].n).toBe(0);
+    // Every `down` undid its `up`: nothing of the schema is left but the migration history.
+    const { rows: left } = await db.knex.raw(`
+      SELECT c.relname AS name FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relname NOT LIKE 'knex\\_migrations%'
+      UNION ALL
+      SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      ORDER BY 1`);
+    expect(left).toEqual([]);
     await migrateLatest(db.knex);
-    const after = await db.knex.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
-    expect(after.rows[0].n).toBe(before.rows[0].n);
+    // Tables, columns, constraints, indexes, functions, triggers, policies, grants and comments.
+    expect(await renderSchema(db.knex)).toBe(before);
   });
 
   it('repair the function comments a database migrated through knex.raw was left with', async () => {

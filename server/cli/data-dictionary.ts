@@ -7,14 +7,10 @@
  * named by DICTIONARY_DATABASE_URL, which must be an empty database), so the output
  * depends only on the migrations. `--check` exits 1 when the file is out of date.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import { createKnex } from '../db/knex.js';
-import { migrateLatest } from '../db/migrate.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../db/embedded.js';
+import { withMigratedScratchDatabase, writeOrCheck } from './scratch-database.js';
 
 export const DICTIONARY_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/data-dictionary.md');
 
@@ -121,45 +117,8 @@ export async function renderDataDictionary(knex: Knex): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const check = process.argv.includes('--check');
-  let stop = async () => {};
-  let url = process.env.DICTIONARY_DATABASE_URL;
-  if (!url) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-dictionary-'));
-    chmodSync(dir, 0o755);
-    const pg = await startEmbeddedPostgres({
-      dataDir: path.join(dir, 'pg'),
-      port: 56000 + Math.floor(Math.random() * 3000),
-      persistent: false,
-      settings: { fsync: 'off' },
-    });
-    await ensureDatabase(pg.adminUrl, 'dictionary');
-    url = pg.urlFor('dictionary');
-    stop = async () => {
-      await pg.stop();
-      rmSync(dir, { recursive: true, force: true });
-    };
-  }
-  const knex = createKnex(url, { poolMax: 1, applicationName: 'clinicpulse-dictionary' });
-  try {
-    await migrateLatest(knex);
-    const text = await renderDataDictionary(knex);
-    if (check) {
-      const current = existsSync(DICTIONARY_PATH) ? readFileSync(DICTIONARY_PATH, 'utf8') : '';
-      if (current !== text) {
-        console.error('docs/data-dictionary.md is out of date: run `npm run docs:dictionary`.');
-        process.exitCode = 1;
-      } else {
-        console.log('docs/data-dictionary.md is up to date.');
-      }
-    } else {
-      writeFileSync(DICTIONARY_PATH, text);
-      console.log(`Wrote ${path.relative(process.cwd(), DICTIONARY_PATH)}`);
-    }
-  } finally {
-    await knex.destroy();
-    await stop();
-  }
+  const text = await withMigratedScratchDatabase({ name: 'dictionary', urlFromEnv: process.env.DICTIONARY_DATABASE_URL }, renderDataDictionary);
+  writeOrCheck(DICTIONARY_PATH, text, 'npm run docs:dictionary');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
