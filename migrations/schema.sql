@@ -1155,6 +1155,7 @@ GRANT EXECUTE ON FUNCTION app_user_id_setting() TO clinician;
 GRANT EXECUTE ON FUNCTION app_user_id_setting() TO compliance;
 GRANT EXECUTE ON FUNCTION app_user_id_setting() TO front_desk;
 GRANT EXECUTE ON FUNCTION app_user_id_setting() TO manager;
+COMMENT ON FUNCTION app_user_id_setting() IS 'The transaction-local setting app.user_id as an integer; NULL when missing, empty or not a number (never an error).';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointment_events_batch_grow(p_added integer)
@@ -1451,6 +1452,7 @@ BEGIN
   END IF;
   RETURN NULL;
 END $function$;
+COMMENT ON FUNCTION appointment_stats_apply() IS 'Statement trigger on appointments: turns the transition tables into per-(provider, clinic month, status) deltas and merges them into appointment_monthly_stats in the same transaction.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointment_stats_merge(deltas appointment_stats_delta[])
@@ -1476,6 +1478,7 @@ AS $function$
     cancelled = s.cancelled + excluded.cancelled,
     no_show = s.no_show + excluded.no_show;
 $function$;
+COMMENT ON FUNCTION appointment_stats_merge(appointment_stats_delta[]) IS 'Adds deltas to appointment_monthly_stats, one write per key, keys locked in sorted order so concurrent bookings cannot deadlock on the counters.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointment_stats_rebuild()
@@ -1496,6 +1499,7 @@ BEGIN
          count(*) FILTER (WHERE status = 'no_show')
   FROM appointments GROUP BY 1, 2;
 END $function$;
+COMMENT ON FUNCTION appointment_stats_rebuild() IS 'Recounts appointment_monthly_stats from the appointments rows (after a clinic time zone change), holding SHARE on appointments so in-flight writers finish first and new ones wait.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointment_stats_truncated()
@@ -1508,6 +1512,7 @@ BEGIN
   DELETE FROM appointment_monthly_stats;
   RETURN NULL;
 END $function$;
+COMMENT ON FUNCTION appointment_stats_truncated() IS 'After TRUNCATE of appointments (which fires no row or statement DML triggers): empties the monthly counters.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointments_guard_update()
@@ -1541,6 +1546,7 @@ BEGIN
   NEW.updated_at := now();
   RETURN NEW;
 END $function$;
+COMMENT ON FUNCTION appointments_guard_update() IS 'The appointment state machine: scheduled to checked_in to completed, scheduled or checked_in to cancelled, scheduled to no_show; final states stay final and only a scheduled appointment can move. SQLSTATE 23514 otherwise.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION audit_actor(OUT actor_user_id integer, OUT actor_role text)
@@ -1781,6 +1787,7 @@ GRANT EXECUTE ON FUNCTION clinic_day(timestamp with time zone) TO clinician;
 GRANT EXECUTE ON FUNCTION clinic_day(timestamp with time zone) TO compliance;
 GRANT EXECUTE ON FUNCTION clinic_day(timestamp with time zone) TO front_desk;
 GRANT EXECUTE ON FUNCTION clinic_day(timestamp with time zone) TO manager;
+COMMENT ON FUNCTION clinic_day(timestamp with time zone) IS 'The clinic-local calendar day of an instant, in clinic_settings.time_zone.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION clinic_day_range(day date)
@@ -1795,6 +1802,7 @@ GRANT EXECUTE ON FUNCTION clinic_day_range(date) TO clinician;
 GRANT EXECUTE ON FUNCTION clinic_day_range(date) TO compliance;
 GRANT EXECUTE ON FUNCTION clinic_day_range(date) TO front_desk;
 GRANT EXECUTE ON FUNCTION clinic_day_range(date) TO manager;
+COMMENT ON FUNCTION clinic_day_range(date) IS 'The half-open instant range [local midnight, next local midnight) of a clinic day: 23 or 25 hours across DST.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION clinic_month(ts timestamp with time zone)
@@ -1808,6 +1816,7 @@ GRANT EXECUTE ON FUNCTION clinic_month(timestamp with time zone) TO clinician;
 GRANT EXECUTE ON FUNCTION clinic_month(timestamp with time zone) TO compliance;
 GRANT EXECUTE ON FUNCTION clinic_month(timestamp with time zone) TO front_desk;
 GRANT EXECUTE ON FUNCTION clinic_month(timestamp with time zone) TO manager;
+COMMENT ON FUNCTION clinic_month(timestamp with time zone) IS 'The first day of the clinic-local month of an instant.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION clinic_settings_changed()
@@ -1819,6 +1828,7 @@ BEGIN
   NEW.updated_at := now();
   RETURN NEW;
 END $function$;
+COMMENT ON FUNCTION clinic_settings_changed() IS 'Before UPDATE of clinic_settings: stamps updated_at.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION clinic_settings_keep_row()
@@ -1830,6 +1840,7 @@ BEGIN
   RAISE EXCEPTION 'the clinic settings row cannot be removed; update it instead'
     USING ERRCODE = 'check_violation', CONSTRAINT = 'clinic_settings_singleton';
 END $function$;
+COMMENT ON FUNCTION clinic_settings_keep_row() IS 'Refuses DELETE and TRUNCATE of the single clinic_settings row: without it every clinic day and month would be NULL.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION clinic_settings_rebuild_stats()
@@ -1842,6 +1853,7 @@ BEGIN
   PERFORM appointment_stats_rebuild();
   RETURN NULL;
 END $function$;
+COMMENT ON FUNCTION clinic_settings_rebuild_stats() IS 'After the clinic time zone changes: rebuilds the monthly counters, whose months depend on it.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION clinic_time_zone()
@@ -1855,6 +1867,7 @@ GRANT EXECUTE ON FUNCTION clinic_time_zone() TO clinician;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO compliance;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO front_desk;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO manager;
+COMMENT ON FUNCTION clinic_time_zone() IS 'The clinic''s IANA time zone (clinic_settings.time_zone); every clinic day and month is in it.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION current_staff_provider_id()
@@ -1870,6 +1883,7 @@ GRANT EXECUTE ON FUNCTION current_staff_provider_id() TO clinician;
 GRANT EXECUTE ON FUNCTION current_staff_provider_id() TO compliance;
 GRANT EXECUTE ON FUNCTION current_staff_provider_id() TO front_desk;
 GRANT EXECUTE ON FUNCTION current_staff_provider_id() TO manager;
+COMMENT ON FUNCTION current_staff_provider_id() IS 'The provider the acting clinician is linked to; NULL for other roles or without a valid identity.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION current_staff_user_id()
@@ -1885,6 +1899,7 @@ GRANT EXECUTE ON FUNCTION current_staff_user_id() TO clinician;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO compliance;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO front_desk;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO manager;
+COMMENT ON FUNCTION current_staff_user_id() IS 'The acting staff user: app.user_id when it names an active account whose role is the current role, else NULL. Security invoker on purpose: current_user must be the caller''s role.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION erase_patient(p_patient_id integer, p_reason text)
@@ -1967,6 +1982,7 @@ GRANT EXECUTE ON FUNCTION is_valid_time_zone(text) TO clinician;
 GRANT EXECUTE ON FUNCTION is_valid_time_zone(text) TO compliance;
 GRANT EXECUTE ON FUNCTION is_valid_time_zone(text) TO front_desk;
 GRANT EXECUTE ON FUNCTION is_valid_time_zone(text) TO manager;
+COMMENT ON FUNCTION is_valid_time_zone(text) IS 'Whether PostgreSQL knows the named time zone (the check on clinic_settings.time_zone).';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION login_throttle_hit(p_key_digest text, p_window_ms integer)
@@ -2288,6 +2304,7 @@ GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO clinician;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO compliance;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO front_desk;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO manager;
+COMMENT ON FUNCTION staff_identity(integer,text) IS 'Whether (user, role) is an active account holding that role, plus its provider. Security definer because staff roles cannot read staff_users; it answers only that.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION staff_login_lookup(p_username text)
@@ -2299,6 +2316,7 @@ AS $function$
   SELECT user_id, username, role, provider_id, password_hash, active FROM staff_users WHERE username = p_username
 $function$;
 GRANT EXECUTE ON FUNCTION staff_login_lookup(text) TO clinicpulse_auth;
+COMMENT ON FUNCTION staff_login_lookup(text) IS 'Sign-in: the only way to read a password hash, by exact username, for clinicpulse_auth alone.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION staff_patient_ids()
@@ -2326,6 +2344,7 @@ AS $function$
   SELECT user_id, username, role, provider_id, active FROM staff_users WHERE user_id = p_user_id
 $function$;
 GRANT EXECUTE ON FUNCTION staff_session_user(integer) TO clinicpulse_auth;
+COMMENT ON FUNCTION staff_session_user(integer) IS 'A session''s account as it is now (active, role, provider), re-read by the session store on every request and by the realtime layer.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION staff_users_end_sessions()
@@ -2340,6 +2359,7 @@ BEGIN
   END IF;
   RETURN NULL;
 END $function$;
+COMMENT ON FUNCTION staff_users_end_sessions() IS 'After an account is deactivated or its role or password changes: deletes its sessions, so it is signed out everywhere at once.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION store_patient_key(p_patient_id integer, p_wrapped_key bytea)
@@ -2384,3 +2404,4 @@ BEGIN
   END IF;
   RETURN NEW;
 END $function$;
+COMMENT ON FUNCTION visits_require_arrival() IS 'A visit only for a checked-in or completed appointment of the same patient, locking the appointment row (FOR NO KEY UPDATE) so a concurrent cancel cannot slip between.';

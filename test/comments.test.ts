@@ -1,5 +1,5 @@
 /**
- * Every table, view and column in schema public carries a COMMENT (the data dictionary
+ * Every table, view, column and function in schema public carries a COMMENT (the data dictionary
  * is generated from them). A migration that adds an object without one fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,15 @@ describe('the catalog as data dictionary', () => {
         AND coalesce(btrim(col_description(c.oid, a.attnum)), '') = ''
       ORDER BY 1`);
     expect(rows.map((r: { col: string }) => r.col)).toEqual([]);
+  });
+
+  it('has a comment on every function', async () => {
+    const { rows } = await db.knex.raw(`
+      SELECT p.oid::regprocedure::text AS function FROM pg_proc p
+      WHERE p.pronamespace = 'public'::regnamespace AND coalesce(btrim(obj_description(p.oid, 'pg_proc')), '') = ''
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      ORDER BY 1`);
+    expect(rows.map((r: { function: string }) => r.function)).toEqual([]);
   });
 
   // knex.raw rewrites every `?` into `$n`, even inside string literals; migration SQL runs on
