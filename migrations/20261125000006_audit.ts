@@ -21,7 +21,7 @@ export const AUDITED_TABLES: ReadonlyArray<{ table: string; key: string; patient
   { table: 'staff_users', key: 'user_id', patient: 'NULL::integer' },
 ];
 
-/** SQL creating the three statement-level audit triggers of one table (shared with later migrations). */
+/** SQL creating the three statement-level audit triggers of one table (later migrations keep their own copy). */
 export function auditTriggersSql(table: string, key: string, patient: string): string {
   const args = `${quoteLiteral(key)}, ${quoteLiteral(patient)}`;
   return `

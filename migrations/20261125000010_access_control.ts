@@ -7,7 +7,6 @@
  */
 import type { Knex } from 'knex';
 import { asOwner, runSql } from './support.js';
-import { auditTriggersSql, dropAuditTriggersSql } from './20261125000006_audit.js';
 
 /** Tables holding patient data created before or by this migration: RLS enabled and forced on each. */
 export const PATIENT_DATA_TABLES = [
@@ -584,4 +583,28 @@ DROP FUNCTION IF EXISTS charges_open_for_visits(), charges_guard_update(), actin
 ALTER TABLE visits DROP CONSTRAINT IF EXISTS visits_id_patient_key;
 `,
   );
+}
+
+// ---- Copied from 20261125000006_audit (each migration keeps its own copy, so editing one
+// migration never changes what another one ran).
+
+/** SQL creating the three statement-level audit triggers of one table. */
+function auditTriggersSql(table: string, key: string, patient: string): string {
+  const args = `${quoteLiteral(key)}, ${quoteLiteral(patient)}`;
+  return `
+CREATE TRIGGER ${table}_audit_insert AFTER INSERT ON ${table}
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows(${args});
+CREATE TRIGGER ${table}_audit_update AFTER UPDATE ON ${table}
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows(${args});
+CREATE TRIGGER ${table}_audit_delete AFTER DELETE ON ${table}
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows(${args});
+`;
+}
+
+function dropAuditTriggersSql(table: string): string {
+  return ['insert', 'update', 'delete'].map((op) => `DROP TRIGGER IF EXISTS ${table}_audit_${op} ON ${table};`).join('\n');
+}
+
+function quoteLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
 }

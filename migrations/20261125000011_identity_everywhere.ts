@@ -8,7 +8,23 @@
  */
 import type { Knex } from 'knex';
 import { asOwner } from './support.js';
-import { PROVIDER_UTILISATION_OWNER_RIGHTS } from './20261125000010_access_control.js';
+
+/** 20261125000010's utilisation view, copied: this migration's down restores it. */
+const PROVIDER_UTILISATION_OWNER_RIGHTS = `CREATE VIEW provider_utilisation WITH (security_barrier) AS
+  WITH booked AS (
+    SELECT a.provider_id, clinic_month(a.scheduled_at) AS month, sum(a.duration_min)::integer AS booked_minutes
+    FROM appointments a
+    WHERE a.status <> 'cancelled'
+    GROUP BY 1, 2)
+  SELECT b.provider_id, p.name AS provider_name, b.month, b.booked_minutes, w.working_minutes,
+         CASE WHEN w.working_minutes > 0 THEN round(b.booked_minutes::numeric / w.working_minutes, 4) END AS utilisation
+  FROM booked b
+  JOIN providers p ON p.provider_id = b.provider_id
+  CROSS JOIN LATERAL (
+    SELECT sum(extract(epoch FROM h.ends_at - h.starts_at) / 60)::integer AS working_minutes
+    FROM generate_series(b.month, (b.month + interval '1 month' - interval '1 day')::date, interval '1 day') d(day)
+    JOIN provider_working_hours h ON h.provider_id = b.provider_id AND h.iso_weekday = extract(isodow FROM d.day)
+  ) w;`;
 
 /** Reference tables readable by any signed-in staff member (and only by one). */
 export const IDENTITY_ONLY_TABLES = [

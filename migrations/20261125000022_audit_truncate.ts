@@ -8,11 +8,16 @@
  */
 import type { Knex } from 'knex';
 import { asOwner } from './support.js';
-import { AUDITED_TABLES } from './20261125000006_audit.js';
 
 /** Every audited table: 20261125000006's, charges (…10) and the encryption and erasure tables (…21). */
 const TABLES: ReadonlyArray<{ table: string; key: string; patient: string }> = [
-  ...AUDITED_TABLES,
+  // 20261125000006's AUDITED_TABLES, copied.
+  { table: 'patients', key: 'patient_id', patient: 'r.patient_id' },
+  { table: 'appointments', key: 'appointment_id', patient: 'r.patient_id' },
+  { table: 'visits', key: 'visit_id', patient: 'r.patient_id' },
+  { table: 'diagnoses', key: 'diagnosis_id', patient: '(SELECT v.patient_id FROM visits v WHERE v.visit_id = r.visit_id)' },
+  { table: 'prescriptions', key: 'prescription_id', patient: '(SELECT v.patient_id FROM visits v WHERE v.visit_id = r.visit_id)' },
+  { table: 'staff_users', key: 'user_id', patient: 'NULL::integer' },
   { table: 'charges', key: 'charge_id', patient: 'r.patient_id' },
   { table: 'patient_keys', key: 'patient_id', patient: 'r.patient_id' },
   { table: 'visit_notes', key: 'visit_id', patient: 'r.patient_id' },

@@ -27,7 +27,9 @@
  */
 import type { Knex } from 'knex';
 import { asOwner } from './support.js';
-import { OUTBOX_COMMIT_LOCK } from './20261125000030_outbox.js';
+
+/** The advisory lock key the outbox's commit step takes (20261125000030_outbox): the same lock, so patient events seal in the same order. */
+const OUTBOX_COMMIT_LOCK = 7_340_030;
 
 const KINDS_BEFORE = `'booked','rescheduled','checked_in','cancelled','no_show','completed'`;
 const KINDS_AFTER = `${KINDS_BEFORE},'patient_updated'`;

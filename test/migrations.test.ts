@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { migrateLatest, rollbackLast } from '../server/db/migrate.js';
 import { renderSchema } from '../server/db/schema-dump.js';
+import { migrations } from '../migrations/index.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -49,6 +53,21 @@ describe('migrations', () => {
       expect.stringMatching(/^May the acting staff member read this patient's clinical content\? A clinician/),
       expect.stringMatching(/^May the acting staff member see rows about this patient\? The single/),
     ]);
+  });
+
+  it('import nothing from one another (each keeps its own copy of a helper), only migrations/support.ts', () => {
+    const dir = fileURLToPath(new URL('../migrations/', import.meta.url));
+    const crossImports = readdirSync(dir)
+      .filter((f) => /^\d{14}_.*\.ts$/.test(f))
+      .flatMap((f) => [...readFileSync(path.join(dir, f), 'utf8').matchAll(/from '\.\/(\d{14}_[^']+)'/g)].map((m) => `${f} imports ${m[1]}`));
+    expect(crossImports).toEqual([]);
+  });
+
+  it('have unique timestamp prefixes, but for the four 20261125000004_* already applied (renaming would break their history)', () => {
+    const names = Object.keys(migrations);
+    const prefixes = names.map((n) => n.slice(0, 14));
+    const duplicated = prefixes.filter((p, i) => prefixes.indexOf(p) !== i);
+    expect([...new Set(duplicated)]).toEqual(['20261125000004']);
   });
 
   it('leave every object owned by the NOLOGIN owner role', async () => {
