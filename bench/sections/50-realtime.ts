@@ -22,7 +22,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
-import { sessionCookieAuthenticator, signSessionId, startRealtime } from '../../server/realtime/index.js';
+import { attachRealtime } from '../../server/realtime/attach.js';
+import { mintSession, testSessions } from '../../test/support/session-cookie.js';
 import type { ScheduleWatchAck } from '../../shared/events.js';
 
 const ORIGIN = 'http://bench.local';
@@ -224,23 +225,21 @@ const section: BenchSection = {
        VALUES ('bench-realtime-desk', 'front_desk', 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')
        ON CONFLICT (username) DO UPDATE SET active = true, deactivated_at = NULL RETURNING user_id`,
     );
-    const sid = randomBytes(18).toString('base64url');
-    await ctx.knex.raw("INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, now() + interval '1 hour')", [
-      sid, staff[0].user_id, JSON.stringify({ userId: staff[0].user_id, role: 'front_desk', issuedAt: Date.now() }),
-    ]);
-    const cookie = `clinicpulse.sid=${encodeURIComponent(signSessionId(sid, SECRET))}`;
+    const { cookie } = await mintSession(ctx.knex, { userId: staff[0].user_id, role: 'front_desk' }, { idleMs: 3_600_000, secret: SECRET });
 
     const appKnex = createKnex(ctx.appUrl, { poolMax: 10, applicationName: 'clinicpulse-bench-realtime' });
     const httpServer = http.createServer();
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-    const realtime = await startRealtime({
+    // Handshakes authenticated by the API's session middleware, as in production.
+    const sessions = testSessions(appKnex, SECRET);
+    const realtime = await attachRealtime({
       httpServer,
       appKnex,
-      listenUrl: ctx.appUrl,
+      appUrl: ctx.appUrl,
+      sessions,
       allowedOrigins: [ORIGIN],
-      authenticate: sessionCookieAuthenticator({ knex: appKnex, secrets: [SECRET] }),
-      pruneIntervalMs: 0,
-      rateLimit: { perSecond: 1000, burst: 1000 },
+      retentionDays: 7,
+      overrides: { pruneIntervalMs: 0, rateLimit: { perSecond: 1000, burst: 1000 } },
     });
     const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
     const clients = spawnClients({ url, cookie, providerId: providers[WRITERS]!, day: LATENCY_DAY });
@@ -291,6 +290,7 @@ const section: BenchSection = {
       await clients.close();
       await writer.end();
       await realtime.close();
+      sessions.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await appKnex.destroy();

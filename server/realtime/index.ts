@@ -440,4 +440,3 @@ function roomKey(room: string): string {
 }
 
 export type { SocketIdentity, Authenticate } from './auth.js';
-export { sessionCookieAuthenticator, signSessionId } from './auth.js';

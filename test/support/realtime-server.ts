@@ -1,14 +1,15 @@
 /**
  * Realtime test rig: the real Socket.IO server (server/realtime) on 127.0.0.1:0 against
- * a test database, sessions minted straight into http_sessions (the same rows the API's
- * session store writes), and real socket.io-client sockets that record what they receive.
+ * a test database, wired as server/main.ts wires it (attachRealtime with the API's own
+ * session middleware, so handshakes are authenticated exactly as in production), sessions
+ * minted straight into http_sessions (the rows the API's store writes at sign-in), and
+ * real socket.io-client sockets that record what they receive.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { sessionCookieAuthenticator, signSessionId, startRealtime, type Realtime, type RealtimeOptions } from '../../server/realtime/index.js';
+import type { Realtime, RealtimeOptions } from '../../server/realtime/index.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 import type { StaffFixture } from './staff.js';
 import type { TestDatabase } from './db.js';
@@ -16,9 +17,10 @@ import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
 import { ApiClient } from './server.js';
+import { mintSession as mint, TEST_SESSION_SECRET, testSessions, type MintedSession } from './session-cookie.js';
 
+export { TEST_SESSION_SECRET, type MintedSession };
 export const TEST_ORIGIN = 'http://clinic.test';
-export const TEST_SESSION_SECRET = 'realtime-test-session-secret-0123456789abcdef';
 
 export interface RealtimeRig {
   url: string;
@@ -32,14 +34,15 @@ export async function startRealtimeRig(
 ): Promise<RealtimeRig> {
   const httpServer = http.createServer((_req, res) => res.writeHead(404).end());
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const realtime = await startRealtime({
+  const sessions = testSessions(db.appKnex);
+  const realtime = await attachRealtime({
     httpServer,
     appKnex: db.appKnex,
-    listenUrl: db.appUrl,
+    appUrl: db.appUrl,
+    sessions,
     allowedOrigins: [TEST_ORIGIN],
-    authenticate: sessionCookieAuthenticator({ knex: db.appKnex, secrets: [TEST_SESSION_SECRET] }),
-    pruneIntervalMs: 0,
-    ...overrides,
+    retentionDays: overrides.retentionDays ?? 7,
+    overrides: { pruneIntervalMs: 0, ...overrides },
   });
   const { port } = httpServer.address() as AddressInfo;
   return {
@@ -47,28 +50,16 @@ export async function startRealtimeRig(
     realtime,
     async close() {
       await realtime.close();
+      sessions.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
 }
 
-export interface MintedSession {
-  sid: string;
-  cookie: string;
-}
-
-/** A signed-in session for a staff member, as the API's store would write it. */
-export async function mintSession(admin: Knex, staff: StaffFixture, idleMs = 15 * 60_000): Promise<MintedSession> {
-  const sid = randomBytes(18).toString('base64url');
-  const sess = { cookie: { path: '/', httpOnly: true }, userId: staff.userId, role: staff.role, issuedAt: Date.now() };
-  await admin.raw('INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)', [
-    sid,
-    staff.userId,
-    JSON.stringify(sess),
-    new Date(Date.now() + idleMs),
-  ]);
-  return { sid, cookie: `clinicpulse.sid=${encodeURIComponent(signSessionId(sid, TEST_SESSION_SECRET))}` };
+/** A signed-in session for a staff member, as the API's store would write it at sign-in. */
+export function mintSession(admin: Knex, staff: StaffFixture, idleMs = 15 * 60_000): Promise<MintedSession> {
+  return mint(admin, staff, { idleMs });
 }
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
