@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { advanceSessionClock } from '../support/session-clock.js';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/server.js';
 import { deactivateAccount } from '../../server/auth/accounts.js';
 
@@ -128,37 +128,34 @@ describe('revocation', () => {
 });
 
 describe('timeouts', () => {
+  // Time is moved with a controllable clock (test/support/session-clock.ts), not slept
+  // through: the margins no longer depend on how busy the machine is.
   it('keeps a session alive while it is used and ends it after the idle timeout', async () => {
-    // Generous margins: the machine may be busy, and a slow request must not look like idling.
-    const short = await startTestServer({ db: ts.db, sessionIdleMs: 3_000 });
-    try {
-      const c = await short.login(await short.createUser('front_desk'));
-      for (let i = 0; i < 4; i++) {
-        await sleep(900);
-        expect((await c.get('/api/me')).status).toBe(200);
-      }
-      await sleep(3_500);
-      const res = await c.get('/api/me');
-      expect(res.status).toBe(401);
-      expect(res.body.error.code).toBe('unauthenticated');
-    } finally {
-      await short.close();
+    const user = await ts.createUser('front_desk');
+    const c = await ts.login(user);
+    // Used every 10 minutes for 50 minutes: three times the 15-minute idle timeout.
+    for (let i = 0; i < 5; i++) {
+      await advanceSessionClock(ts.db.knex, { userId: user.userId }, 10 * 60_000);
+      expect((await c.get('/api/me')).status).toBe(200);
     }
+    await advanceSessionClock(ts.db.knex, { userId: user.userId }, 15 * 60_000 + 1_000);
+    const res = await c.get('/api/me');
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthenticated');
   });
 
   it('ends a session at its absolute lifetime even while it is in use', async () => {
-    const short = await startTestServer({ db: ts.db, sessionIdleMs: 60_000, sessionAbsoluteMs: 4_000 });
-    try {
-      const c = await short.login(await short.createUser('manager'));
-      const signedIn = Date.now();
+    const user = await ts.createUser('manager');
+    const c = await ts.login(user);
+    // In use every 14 minutes (never idle for the 15-minute timeout) for 11 h 54 min...
+    const step = 14 * 60_000;
+    for (let i = 0; i < 51; i++) {
+      await advanceSessionClock(ts.db.knex, { userId: user.userId }, step);
       expect((await c.get('/api/me')).status).toBe(200);
-      await sleep(1_000);
-      expect((await c.get('/api/me')).status).toBe(200);
-      await sleep(Math.max(0, signedIn + 4_500 - Date.now()));
-      expect((await c.get('/api/me')).status).toBe(401);
-    } finally {
-      await short.close();
     }
+    // ...and 14 minutes later it is past its 12-hour lifetime.
+    await advanceSessionClock(ts.db.knex, { userId: user.userId }, step);
+    expect((await c.get('/api/me')).status).toBe(401);
   });
 
   it('prunes expired session rows', async () => {
