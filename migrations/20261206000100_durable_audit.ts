@@ -107,7 +107,8 @@ CREATE FUNCTION audit_link_conninfo() RETURNS text
   SELECT string_agg(format('%s=''%s''', o.k, replace(replace(o.v, '\\', '\\\\'), '''', '\\''')), ' ' ORDER BY o.ord)
   FROM (
     SELECT 1 AS ord, 'host' AS k, coalesce(host(inet_server_addr()),
-                                           split_part(current_setting('unix_socket_directories'), ',', 1)) AS v
+                                           nullif(btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), ''),
+                                           'localhost') AS v
     UNION ALL SELECT 2, 'port', current_setting('port')
     UNION ALL SELECT 3, 'dbname', current_database()
     UNION ALL SELECT 4, 'application_name', 'clinicpulse-audit-writer'
