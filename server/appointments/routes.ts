@@ -99,6 +99,7 @@ export const appointmentRoutes: AnyRoute[] = [
     path: '/api/appointments/upcoming',
     tag: 'Appointments',
     summary: 'Scheduled and checked-in appointments from now on, soonest first',
+    description: 'One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
     query: upcomingQuery,
     response: { description: 'Upcoming appointments the caller may see.', schema: z.object({ items: z.array(upcomingSchema) }) },

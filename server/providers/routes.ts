@@ -38,7 +38,7 @@ export const providerRoutes: AnyRoute[] = [
     path: '/api/providers/:id/schedule',
     tag: 'Providers',
     summary: "A provider's appointments on one clinic-local day, in time order",
-    description: 'Cancelled appointments are left out (they no longer hold the slot). A clinician may read only their own schedule.',
+    description: 'Cancelled appointments are left out (they no longer hold the slot). A clinician may read only their own schedule. One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
     params: idParams,
     query: scheduleQuery,
