@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { ensureDatabase, startEmbeddedPostgres } from '../server/db/embedded.js';
-import { APP_LOGIN_ROLE, setLoginPassword, withCredentials } from '../server/db/connect.js';
+import { APP_LOGIN_ROLE, setAuditWriterPassword, setLoginPassword, withCredentials } from '../server/db/connect.js';
 import { createKnex } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { generateVolume } from '../server/generate/index.js';
@@ -99,6 +99,8 @@ async function main(): Promise<void> {
     const password = randomBytes(18).toString('base64url');
     await setLoginPassword(adminUrl, APP_LOGIN_ROLE, password);
     const appUrl = withCredentials(adminUrl, APP_LOGIN_ROLE, password);
+    // Audited reads go through the autonomous writer (migration 20261206000100): give it a login.
+    await setAuditWriterPassword(adminUrl, randomBytes(18).toString('base64url'));
     const { rows: versionRows } = await knex.raw('SHOW server_version');
     const pgVersion = String(versionRows[0].server_version);
 

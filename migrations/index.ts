@@ -20,6 +20,9 @@ import * as outbox from './20261125000030_outbox.js';
 import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot.js';
 import * as patientChangeEvents from './20261125000050_patient_change_events.js';
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
+import * as durableAudit from './20261206000100_durable_audit.js';
+import * as auditedApiReads from './20261206000110_audited_api_reads.js';
+import * as realtimeLeastRead from './20261206000120_realtime_least_read.js';
 import * as repairFunctionComments from './20261206000800_repair_function_comments.js';
 import * as functionComments from './20261206000801_function_comments.js';
 
@@ -40,6 +43,9 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000040_inline_appointment_slot': inlineAppointmentSlot,
   '20261125000050_patient_change_events': patientChangeEvents,
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
+  '20261206000100_durable_audit': durableAudit,
+  '20261206000110_audited_api_reads': auditedApiReads,
+  '20261206000120_realtime_least_read': realtimeLeastRead,
   '20261206000800_repair_function_comments': repairFunctionComments,
   '20261206000801_function_comments': functionComments,
 };

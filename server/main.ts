@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { loadConfig, ConfigError, servesTls, type Config } from './config.js';
-import { openDatabaseServer, prepareAppLogin, type DatabaseServer } from './db/connect.js';
+import { openDatabaseServer, prepareAppLogin, prepareAuditWriter, type DatabaseServer } from './db/connect.js';
 import { DataDirectoryInUseError } from './db/embedded.js';
 import { createKnex } from './db/knex.js';
 import { migrateLatest } from './db/migrate.js';
@@ -54,6 +54,7 @@ async function prepareDatabase(config: Config, server: DatabaseServer): Promise<
       }
     }
     const appUrl = await prepareAppLogin(server.adminUrl, { dataDir: config.DATA_DIR, appDatabaseUrl: config.APP_DATABASE_URL });
+    await prepareAuditWriter(server.adminUrl, { dataDir: config.DATA_DIR });
     return { appUrl, accounts };
   } finally {
     await admin.destroy();

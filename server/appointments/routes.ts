@@ -19,6 +19,7 @@ import {
   type Appointment,
 } from '../db/repository/appointments.js';
 import { upcomingAppointments } from '../db/repository/schedule.js';
+import { recordRead } from '../db/repository/access-log.js';
 import { completeVisitWithNote } from '../db/repository/clinical.js';
 import { providerSlotConflict } from '../db/repository/directory.js';
 import type { Transaction } from '../db/index.js';
@@ -98,6 +99,7 @@ export const appointmentRoutes: AnyRoute[] = [
     path: '/api/appointments/upcoming',
     tag: 'Appointments',
     summary: 'Scheduled and checked-in appointments from now on, soonest first',
+    description: 'One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
     query: upcomingQuery,
     response: { description: 'Upcoming appointments the caller may see.', schema: z.object({ items: z.array(upcomingSchema) }) },
@@ -107,7 +109,12 @@ export const appointmentRoutes: AnyRoute[] = [
       if (user.role === 'clinician' && query.providerId !== undefined && query.providerId !== user.providerId) {
         throw forbidden('A clinician may read only their own upcoming appointments.');
       }
-      return { items: await db((trx) => upcomingAppointments(trx, { providerId, limit: query.limit })) };
+      const items = await db(async (trx) => {
+        const rows = await upcomingAppointments(trx, { providerId, limit: query.limit });
+        await recordRead(trx, 'appointments', rows.map((a) => a.patientId));
+        return rows;
+      });
+      return { items };
     },
   }),
   route({

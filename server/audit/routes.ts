@@ -39,6 +39,7 @@ const auditEntrySchema = z
     table: z.string().nullable(),
     rowKey: z.string().nullable(),
     patientId: z.number().int().nullable(),
+    patientIds: z.array(z.number().int()).nullable().meta({ description: 'Every patient a read returned (a search, a schedule).' }),
     changedColumns: z.array(z.string()).nullable(),
   })
   .meta({ id: 'AuditEntry' });

@@ -53,17 +53,48 @@ export const APP_LOGIN_ROLE = 'clinicpulse_app';
  */
 export async function prepareAppLogin(adminUrl: string, opts: { dataDir: string; appDatabaseUrl?: string }): Promise<string> {
   if (opts.appDatabaseUrl) return opts.appDatabaseUrl;
-  const file = path.join(opts.dataDir, 'app-db-password');
-  let password: string;
-  if (existsSync(file)) {
-    password = readFileSync(file, 'utf8').trim();
-  } else {
-    mkdirSync(opts.dataDir, { recursive: true });
-    password = randomBytes(24).toString('base64url');
-    writeFileSync(file, password + '\n', { mode: 0o600 });
-  }
+  const password = keptPassword(opts.dataDir, 'app-db-password');
   await setLoginPassword(adminUrl, APP_LOGIN_ROLE, password);
   return withCredentials(adminUrl, APP_LOGIN_ROLE, password);
+}
+
+/** A random password kept in DATA_DIR (mode 0600), created on first use. */
+function keptPassword(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, password + '\n', { mode: 0o600 });
+  return password;
+}
+
+export const AUDIT_WRITER_ROLE = 'clinicpulse_audit_writer';
+
+/**
+ * The login that writes audited reads and break-the-glass in their own transaction
+ * (migration 20261206000100): a random password kept in DATA_DIR like the app login's,
+ * set on the role and in the owner's user mapping, where only a superuser can read it.
+ * Audited reads fail (never go unrecorded) until this has run on the database.
+ */
+export async function prepareAuditWriter(adminUrl: string, opts: { dataDir: string }): Promise<void> {
+  await setAuditWriterPassword(adminUrl, keptPassword(opts.dataDir, 'audit-writer-password'));
+}
+
+export async function setAuditWriterPassword(adminUrl: string, password: string): Promise<void> {
+  await setLoginPassword(adminUrl, AUDIT_WRITER_ROLE, password);
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    // The mapping belongs to the owner's server: act as the owner (the migrating role is a member).
+    await client.query('BEGIN');
+    await client.query('SET LOCAL ROLE clinicpulse_owner');
+    await client.query(
+      `ALTER USER MAPPING FOR clinicpulse_owner SERVER clinicpulse_audit_link OPTIONS (SET password ${pg.escapeLiteral(password)})`,
+    );
+    await client.query('COMMIT');
+  } finally {
+    await client.end();
+  }
 }
 
 export async function setLoginPassword(adminUrl: string, role: string, password: string): Promise<void> {

@@ -11,6 +11,7 @@ import { booleanString, idParams, instant } from '../http/schemas.js';
 import { getPatientAs, patientVisible, registerPatient, searchPatientsAs } from '../db/repository/directory.js';
 import { patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions } from '../db/repository/clinical.js';
+import { recordRead } from '../db/repository/access-log.js';
 import { erasePatientIn, LegalHoldError } from '../db/repository/erasure.js';
 import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
 import { eraseBody, patientSchema, registerBody, searchQuery } from './schemas.js';
@@ -50,7 +51,7 @@ export const patientRoutes: AnyRoute[] = [
     path: '/api/patients',
     tag: 'Patients',
     summary: 'Search patients by name (paged)',
-    description: 'Front desk sees every patient as a summary (birth year, masked contact); a clinician sees their own patients in full.',
+    description: 'Front desk sees every patient as a summary (birth year, masked contact); a clinician sees their own patients in full. One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
     query: searchQuery,
     response: {
@@ -58,7 +59,12 @@ export const patientRoutes: AnyRoute[] = [
       schema: z.object({ items: z.array(patientSchema), limit: z.number().int(), offset: z.number().int(), nextOffset: z.number().int().nullable() }),
     },
     handler: async ({ query, user, db }) => {
-      const rows = await db((trx) => searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset }));
+      const rows = await db(async (trx) => {
+        const found = await searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset });
+        // One audit row for the page shown, listing every patient on it.
+        await recordRead(trx, 'patients', found.slice(0, query.limit).map((p) => p.patientId));
+        return found;
+      });
       const more = rows.length > query.limit;
       return { items: rows.slice(0, query.limit), limit: query.limit, offset: query.offset, nextOffset: more ? query.offset + query.limit : null };
     },
@@ -80,12 +86,17 @@ export const patientRoutes: AnyRoute[] = [
     path: '/api/patients/:id',
     tag: 'Patients',
     summary: 'One patient, as the caller\'s role may see them',
+    description: 'Recorded in the audit log (one read row naming the caller and the patient).',
     roles: ['front_desk', 'clinician', 'billing'],
     params: idParams,
     response: { description: 'The patient.', schema: patientSchema },
     errors: { 404: 'not_found (also when the caller may not see the patient)' },
     handler: async ({ params, user, db }) => {
-      const patient = await db((trx) => getPatientAs(trx, user.role, params.id));
+      const patient = await db(async (trx) => {
+        const p = await getPatientAs(trx, user.role, params.id);
+        if (p) await recordRead(trx, 'patients', [p.patientId]);
+        return p;
+      });
       if (!patient) throw notFound('No such patient.');
       return patient;
     },
@@ -95,6 +106,7 @@ export const patientRoutes: AnyRoute[] = [
     path: '/api/patients/:id/appointments',
     tag: 'Patients',
     summary: 'A patient\'s appointment history, newest first',
+    description: 'Recorded in the audit log (one read row naming the caller and the patient).',
     roles: ['front_desk', 'clinician'],
     params: idParams,
     query: historyQuery,
@@ -106,7 +118,9 @@ export const patientRoutes: AnyRoute[] = [
     handler: async ({ params, query, user, db }) => {
       const items = await db(async (trx) => {
         if (!(await patientVisible(trx, user.role, params.id))) throw notFound('No such patient.');
-        return patientAppointmentHistory(trx, params.id, { limit: query.limit, before: query.before });
+        const history = await patientAppointmentHistory(trx, params.id, { limit: query.limit, before: query.before });
+        await recordRead(trx, 'appointments', history.map((a) => a.patientId));
+        return history;
       });
       return { items };
     },

@@ -10,6 +10,7 @@ import { idParams, localDate } from '../http/schemas.js';
 import { STAFF_ROLES } from '../db/index.js';
 import { listProviders, providerExists } from '../db/repository/directory.js';
 import { providerDaySchedule } from '../db/repository/schedule.js';
+import { recordRead } from '../db/repository/access-log.js';
 import { appointmentSchema } from '../appointments/schemas.js';
 
 export const providerSchema = z
@@ -37,7 +38,7 @@ export const providerRoutes: AnyRoute[] = [
     path: '/api/providers/:id/schedule',
     tag: 'Providers',
     summary: "A provider's appointments on one clinic-local day, in time order",
-    description: 'Cancelled appointments are left out (they no longer hold the slot). A clinician may read only their own schedule.',
+    description: 'Cancelled appointments are left out (they no longer hold the slot). A clinician may read only their own schedule. One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
     params: idParams,
     query: scheduleQuery,
@@ -50,7 +51,9 @@ export const providerRoutes: AnyRoute[] = [
       if (user.role === 'clinician' && user.providerId !== params.id) throw forbidden('A clinician may read only their own schedule.');
       const items = await db(async (trx) => {
         if (!(await providerExists(trx, params.id))) throw notFound('No such provider.');
-        return providerDaySchedule(trx, params.id, query.date);
+        const day = await providerDaySchedule(trx, params.id, query.date);
+        await recordRead(trx, 'appointments', day.map((a) => a.patientId));
+        return day;
       });
       return { providerId: params.id, date: query.date, items };
     },

@@ -15,7 +15,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Knex } from 'knex';
 import { asStaff } from '../db/index.js';
-import { providerDaySchedule } from '../db/repository/schedule.js';
 import {
   MAX_CLIENT_MESSAGE_BYTES,
   MAX_WATCHES_PER_SOCKET,
@@ -31,6 +30,7 @@ import {
 import { endedSessions, type Authenticate, type SocketIdentity } from './auth.js';
 import { startListener, type OutboxListener } from './listener.js';
 import { OutboxReader, type OutboxEvent } from './outbox.js';
+import { replayRowsFor, snapshotFor } from './staff-reads.js';
 import {
   arrivalRoom,
   arrived,
@@ -338,9 +338,7 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     let snapshot: ScheduleAppointment[] | undefined;
     if (since === undefined || since < prunedThrough || since > head) {
       after = head;
-      const rows = await asStaff(opts.appKnex, { userId: identity.userId, role }, (trx) => providerDaySchedule(trx, providerId, date), {
-        readOnly: true,
-      });
+      const rows = await snapshotFor(opts.appKnex, { userId: identity.userId, role }, providerId, date);
       snapshot = rows.map(scheduleRow);
     }
 
@@ -348,7 +346,8 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       if (!socket.connected) return;
       // Changes this process has already fanned out beyond `after` come from the outbox.
       const replay = position > after ? await reader.forDay(providerId, date, after, position) : [];
-      const rows = replay.length ? await reader.appointments([...new Set(replay.map((e) => e.appointmentId))]) : new Map();
+      // Read as the watcher (their rights, audited): a replay may reach past what clinicpulse_realtime may read.
+      const rows = await replayRowsFor(opts.appKnex, { userId: identity.userId, role }, [...new Set(replay.map((e) => e.appointmentId))]);
       const cursor = Math.max(after, position);
       socket.data.watches.set(key, room);
       if (snapshot) ack({ ok: true, appointments: snapshot, cursor: after, snapshot: true });

@@ -121,19 +121,6 @@ export class OutboxReader {
     return { head: rows[0]!.head, prunedThrough: rows[0]!.pruned };
   }
 
-  /** The current schedule rows of these appointments (absent when deleted). */
-  async appointments(ids: number[]): Promise<Map<number, ScheduleAppointment>> {
-    const out = new Map<number, ScheduleAppointment>();
-    for (let i = 0; i < ids.length; i += 1000) {
-      const chunk = ids.slice(i, i + 1000);
-      const { rows } = await this.run((trx) =>
-        trx.raw<{ rows: AppointmentRow[] }>('SELECT * FROM realtime_appointments(?::integer[])', [chunk]),
-      );
-      for (const r of rows) out.set(r.appointment_id, toScheduleAppointment(r));
-    }
-    return out;
-  }
-
   /** Delete outbox batches older than the retention; returns how many events went. */
   async prune(retentionDays: number): Promise<number> {
     const { rows } = await asService(this.knex, REALTIME_ROLE, (trx) =>

@@ -153,14 +153,14 @@ describe('functions', () => {
   it('no role the service can become may create temporary tables (they would shadow tables inside definer functions)', async () => {
     const temp = await rows<{ role: string }>(
       `SELECT r AS role FROM unnest(?::text[]) r WHERE has_database_privilege(r, ?, 'TEMP')`,
-      [[...STAFF_ROLES, ...SERVICE_ROLES, 'clinicpulse_app'], inject('templateDb')],
+      [[...STAFF_ROLES, ...SERVICE_ROLES, 'clinicpulse_app', 'clinicpulse_audit_writer'], inject('templateDb')],
     );
     expect(temp).toEqual([]);
     const connect = await rows<{ role: string }>(
       `SELECT r AS role FROM unnest(?::text[]) r WHERE has_database_privilege(r, ?, 'CONNECT') ORDER BY 1`,
-      [[...STAFF_ROLES, ...SERVICE_ROLES, 'clinicpulse_app', 'clinicpulse_backup'], inject('templateDb')],
+      [[...STAFF_ROLES, ...SERVICE_ROLES, 'clinicpulse_app', 'clinicpulse_audit_writer', 'clinicpulse_backup'], inject('templateDb')],
     );
-    expect(connect.map((r) => r.role)).toEqual(['clinicpulse_app', 'clinicpulse_backup']);
+    expect(connect.map((r) => r.role)).toEqual(['clinicpulse_app', 'clinicpulse_audit_writer', 'clinicpulse_backup']);
   });
 });
 
@@ -186,6 +186,35 @@ describe('roles and ownership', () => {
       "SELECT has_schema_privilege('clinicpulse_app', 'public', 'USAGE') AS usage, has_schema_privilege('clinicpulse_app', 'public', 'CREATE') AS create",
     );
     expect(schema).toEqual([{ usage: false, create: false }]);
+  });
+
+  it('the autonomous audit writer owns nothing, holds no table, and may execute exactly one function', async () => {
+    const [w] = await rows<{ rolinherit: boolean; rolsuper: boolean; rolbypassrls: boolean; member_of: number; members: number }>(
+      `SELECT rolinherit, rolsuper, rolbypassrls,
+              (SELECT count(*)::int FROM pg_auth_members m WHERE m.member = r.oid) AS member_of,
+              (SELECT count(*)::int FROM pg_auth_members m WHERE m.roleid = r.oid) AS members
+       FROM pg_roles r WHERE rolname = 'clinicpulse_audit_writer'`,
+    );
+    expect(w).toEqual({ rolinherit: false, rolsuper: false, rolbypassrls: false, member_of: 0, members: 0 });
+    const held = await rows<{ relname: string }>(`
+      SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname IN ('public', 'clinicpulse_link') AND c.relkind IN ('r','p','v','m','S','f')
+        AND (has_table_privilege('clinicpulse_audit_writer', c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')
+             OR has_any_column_privilege('clinicpulse_audit_writer', c.oid, 'SELECT,INSERT,UPDATE,REFERENCES'))`);
+    expect(held).toEqual([]);
+    const callable = await rows<{ proname: string }>(`
+      SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname IN ('public', 'clinicpulse_link') AND has_function_privilege('clinicpulse_audit_writer', p.oid, 'EXECUTE')
+        AND has_schema_privilege('clinicpulse_audit_writer', n.oid, 'USAGE')
+        -- pgcrypto's and btree_gist's functions are everyone's; they read no table.
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`);
+    expect(callable.map((r) => r.proname)).toEqual(['audit_append_autonomous']);
+    // dblink is reachable by the owner's functions only.
+    const link = await rows<{ role: string }>(
+      `SELECT r AS role FROM unnest(?::text[]) r WHERE has_schema_privilege(r, 'clinicpulse_link', 'USAGE') ORDER BY 1`,
+      [[...STAFF_ROLES, ...SERVICE_ROLES, 'clinicpulse_app', 'clinicpulse_audit_writer', 'clinicpulse_backup', 'public']],
+    );
+    expect(link).toEqual([]);
   });
 
   it('the service login can become exactly the group roles and nothing else', async () => {

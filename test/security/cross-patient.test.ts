@@ -143,8 +143,11 @@ describe('break-the-glass', () => {
     );
     expect(notForOthers).toBe('42501');
 
+    // The grant opens the record once committed: from the next transaction on.
+    const until = await asStaff(db.appKnex, as(world.clinicianA), async (trx) =>
+      (await trx.raw('SELECT break_glass(?, ?, 30) AS until', [b, reason])).rows[0].until as Date,
+    );
     const during = await asStaff(db.appKnex, as(world.clinicianA), async (trx) => {
-      const until = (await trx.raw('SELECT break_glass(?, ?, 30) AS until', [b, reason])).rows[0].until as Date;
       return {
         until,
         patient: (await trx.raw('SELECT name FROM patients WHERE patient_id = ?', [b])).rows,

@@ -11,16 +11,18 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../server/db/embedded.js';
 import { createKnex } from '../../server/db/knex.js';
 import { migrateLatest } from '../../server/db/migrate.js';
-import { setLoginPassword } from '../../server/db/connect.js';
+import { setAuditWriterPassword, setLoginPassword } from '../../server/db/connect.js';
 
 export const TEMPLATE_DB = 'clinicpulse_test_template';
 const APP_PASSWORD = 'clinicpulse-test-app-login';
+const AUDIT_WRITER_PASSWORD = 'clinicpulse-test-audit-writer';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDb: string;
     appPassword: string;
+    auditWriterPassword: string;
   }
 }
 
@@ -68,9 +70,12 @@ export async function setup(project: TestProject): Promise<void> {
   }
   // The role exists only after the first migration; set its password now.
   await setLoginPassword(adminUrl, 'clinicpulse_app', APP_PASSWORD);
+  // Set in the template, so every clone's user mapping carries it too.
+  await setAuditWriterPassword(withDatabase(adminUrl, TEMPLATE_DB), AUDIT_WRITER_PASSWORD);
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', TEMPLATE_DB);
   project.provide('appPassword', APP_PASSWORD);
+  project.provide('auditWriterPassword', AUDIT_WRITER_PASSWORD);
 }
 
 export async function teardown(): Promise<void> {

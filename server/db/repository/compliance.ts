@@ -30,15 +30,21 @@ export interface AuditEntry {
   table: string | null;
   rowKey: string | null;
   patientId: number | null;
+  /** Every patient a read returned (a search, a schedule); null for other events. */
+  patientIds: number[] | null;
   changedColumns: string[] | null;
 }
 
 export async function listAudit(trx: Transaction, f: AuditFilter): Promise<AuditEntry[]> {
   const q = trx('audit_log')
-    .select('audit_id', 'at', 'txid', 'actor_user_id', 'actor_role', 'action', 'severity', 'table_name', 'row_key', 'patient_id', 'changed_columns')
+    .select('audit_id', 'at', 'txid', 'actor_user_id', 'actor_role', 'action', 'severity', 'table_name', 'row_key', 'patient_id', 'patient_ids', 'changed_columns')
     .orderBy('audit_id', 'desc')
     .limit(f.limit);
-  if (f.patientId !== undefined) q.where('patient_id', f.patientId);
+  // A read that returned many people names each in patient_ids (GIN-indexed).
+  if (f.patientId !== undefined) {
+    const id = f.patientId;
+    q.where((w) => w.where('patient_id', id).orWhereRaw('patient_ids @> ARRAY[?]::integer[]', [id]));
+  }
   if (f.actorUserId !== undefined) q.where('actor_user_id', f.actorUserId);
   if (f.action !== undefined) q.where('action', f.action);
   if (f.table !== undefined) q.where('table_name', f.table);
@@ -57,6 +63,7 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     table_name: string | null;
     row_key: string | null;
     patient_id: number | null;
+    patient_ids: number[] | null;
     changed_columns: string[] | null;
   }[] = await q;
   return rows.map((r) => ({
@@ -70,6 +77,7 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     table: r.table_name,
     rowKey: r.row_key,
     patientId: r.patient_id,
+    patientIds: r.patient_ids,
     changedColumns: r.changed_columns,
   }));
 }

@@ -11,3 +11,4 @@ export * from './analytics.js';
 export * from './visits.js';
 export * from './visit-notes.js';
 export * from './erasure.js';
+export * from './access-log.js';

@@ -51,6 +51,20 @@ export async function providerDaySchedule(
   return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name }));
 }
 
+/**
+ * The current schedule rows of these appointments that the caller may see (row-level security
+ * decides; cancelled ones included, since a cancellation must reach the screen), by id.
+ */
+export async function scheduleRowsByIds(trx: Transaction, appointmentIds: readonly number[]): Promise<ScheduleEntry[]> {
+  if (appointmentIds.length === 0) return [];
+  const rows: (AppointmentRow & { patient_name: string })[] = await trx('appointments as a')
+    .join('patients as pt', 'pt.patient_id', 'a.patient_id')
+    .select(appointmentColumns('a'))
+    .select(trx.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name')
+    .whereRaw('a.appointment_id = ANY (?::integer[])', [[...appointmentIds]]);
+  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name }));
+}
+
 export interface UpcomingAppointment {
   appointmentId: number;
   scheduledAt: string;

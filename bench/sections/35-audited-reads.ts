@@ -1,0 +1,118 @@
+/**
+ * Bench section: what auditing a read costs (issue 9, items 2 and 4). In the same run, on
+ * one pooled service-login connection, alternating:
+ *  - a front-desk read of one patient by id with no audit (how GET /api/patients/:id read before),
+ *  - the same read plus recordRead() (audit_read()): one durable audit row written by the autonomous writer
+ *    over dblink (a second backend that commits on its own),
+ *  - a clinician's patient_visits() (always audited: the same durable write inside);
+ * and the first audited read after the writer connection was lost (it reconnects: a login).
+ * Whole transactions (BEGIN, SET ROLE, read, COMMIT) are timed, as a request pays them.
+ */
+import type { Knex } from 'knex';
+import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { createKnex } from '../../server/db/knex.js';
+import { asStaff, type StaffIdentity } from '../../server/db/index.js';
+import { getPatientAs } from '../../server/db/repository/directory.js';
+import { recordRead } from '../../server/db/repository/access-log.js';
+
+const ITERATIONS = 400;
+const RECONNECTS = 20;
+
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+
+async function staffUser(knex: Knex, role: StaffIdentity['role'], providerId: number | null = null): Promise<StaffIdentity> {
+  const { rows } = await knex.raw(
+    `INSERT INTO staff_users (username, role, provider_id, password_hash)
+     VALUES (?, ?, ?, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')
+     ON CONFLICT (username) DO UPDATE SET active = true, deactivated_at = NULL RETURNING user_id`,
+    [`bench-audit-${role.replace('_', '-')}`, role, providerId],
+  );
+  return { userId: rows[0].user_id, role };
+}
+
+const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p95: percentile(xs, 95) });
+const round = (x: number) => Math.round(x * 100) / 100;
+
+const section: BenchSection = {
+  title: 'Audited reads (durable, autonomous audit row)',
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const app = createKnex(ctx.appUrl, { poolMax: 1, applicationName: 'bench-audited-reads' });
+    try {
+      // A clinician with a patient who has visits: the provider and patient of some visit.
+      const { rows: seen } = await ctx.knex.raw(
+        `SELECT a.provider_id, v.patient_id FROM visits v JOIN appointments a ON a.appointment_id = v.appointment_id
+         ORDER BY v.visit_id LIMIT 1`,
+      );
+      const { provider_id: providerId, patient_id: clinicalPatient } = seen[0];
+      const desk = await staffUser(ctx.knex, 'front_desk');
+      const doctor = await staffUser(ctx.knex, 'clinician', providerId);
+      const { rows: ids } = await ctx.knex.raw('SELECT patient_id FROM patients ORDER BY random() LIMIT ?', [ITERATIONS]);
+      const patientIds: number[] = ids.map((r: { patient_id: number }) => r.patient_id);
+
+      const readPatient = (id: number, audited: boolean) =>
+        asStaff(app, desk, async (trx) => {
+          const p = await getPatientAs(trx, 'front_desk', id);
+          if (audited && p) await recordRead(trx, 'patients', [p.patientId]);
+        });
+      const visitsAudited = () => asStaff(app, doctor, (trx) => trx.raw('SELECT * FROM patient_visits(?)', [clinicalPatient]));
+      // Warm up: the pooled connection, its writer connection, caches.
+      for (let i = 0; i < 20; i++) {
+        await readPatient(patientIds[i]!, true);
+        await visitsAudited();
+      }
+      const plain: number[] = [];
+      const audited: number[] = [];
+      const visits: number[] = [];
+      for (let i = 0; i < ITERATIONS; i++) {
+        const id = patientIds[i]!;
+        let t = process.hrtime.bigint();
+        await readPatient(id, false);
+        plain.push(ms(t));
+        t = process.hrtime.bigint();
+        await readPatient(id, true);
+        audited.push(ms(t));
+        t = process.hrtime.bigint();
+        await visitsAudited();
+        visits.push(ms(t));
+      }
+
+      // The writer connection lost (backend terminated): the next audited read logs in again.
+      const reconnect: number[] = [];
+      for (let i = 0; i < RECONNECTS; i++) {
+        await ctx.knex.raw(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'clinicpulse_audit_writer' AND datname = current_database()",
+        );
+        await new Promise((r) => setTimeout(r, 20));
+        const t = process.hrtime.bigint();
+        await readPatient(patientIds[i]!, true);
+        reconnect.push(ms(t));
+      }
+
+      const p = stats(plain);
+      const a = stats(audited);
+      const v = stats(visits);
+      const r = stats(reconnect);
+      const note = (x: { p50: number; p95: number }) => `p95 ${round(x.p95)} ms; ${ITERATIONS} sequential requests`;
+      return [
+        { metric: 'one patient by id as front desk, not audited (transaction p50)', value: round(p.p50), unit: 'ms', note: note(p) },
+        {
+          metric: 'same read + audit_read() (one durable audit row), p50',
+          value: round(a.p50),
+          unit: 'ms',
+          note: `${note(a)}; audit adds ${round(a.p50 - p.p50)} ms p50 (${(a.p50 / p.p50).toFixed(2)}x)`,
+        },
+        { metric: 'patient_visits() as clinician (audited), p50', value: round(v.p50), unit: 'ms', note: note(v) },
+        {
+          metric: 'first audited read after the writer connection was lost, p50',
+          value: round(r.p50),
+          unit: 'ms',
+          note: `p95 ${round(r.p95)} ms; ${RECONNECTS} samples: a SCRAM login of the writer, once per pooled connection`,
+        },
+      ];
+    } finally {
+      await app.destroy();
+    }
+  },
+};
+
+export default section;

@@ -1,0 +1,97 @@
+/**
+ * Every API read that returns a person's identifiable data leaves exactly one audit row
+ * per request, naming the staff member and every patient returned (issue 9, item 4): a
+ * search is one row listing the ids on the page shown; a read that returned nobody leaves
+ * none. Through the real server and database.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type ApiClient, type TestServer } from '../support/server.js';
+import { buildWorld, DAY, type World } from '../support/api-world.js';
+import { createPatient, insertAppointment } from '../support/clinic.js';
+import type { StaffFixture } from '../support/staff.js';
+
+let ts: TestServer;
+let w: World;
+beforeAll(async () => {
+  ts = await startTestServer();
+  w = await buildWorld(ts);
+});
+afterAll(async () => ts.close());
+
+interface ReadRow {
+  actor_user_id: number;
+  actor_role: string;
+  table_name: string;
+  patient_id: number | null;
+  patient_ids: number[];
+}
+
+/** The read rows one request leaves, as the superuser sees them. */
+async function readsOf(client: ApiClient, path: string): Promise<{ status: number; body: unknown; reads: ReadRow[] }> {
+  const { rows } = await ts.db.knex.raw('SELECT coalesce(max(audit_id), 0) AS id FROM audit_log');
+  const res = await client.get(path);
+  const reads = (await ts.db.knex.raw(
+    `SELECT actor_user_id, actor_role, table_name, patient_id, patient_ids FROM audit_log
+     WHERE audit_id > ? AND action = 'read' ORDER BY audit_id`,
+    [rows[0].id],
+  )).rows as ReadRow[];
+  return { status: res.status, body: res.body, reads };
+}
+
+const by = (u: StaffFixture) => ({ actor_user_id: u.userId, actor_role: u.role });
+
+describe('audited API reads', () => {
+  it('GET /api/patients/:id: one row naming the reader and the patient, for each role that may read it', async () => {
+    for (const [role, id] of [['front_desk', w.patientA], ['clinician', w.patientA], ['billing', w.billedPatient]] as const) {
+      const r = await readsOf(w.as[role], `/api/patients/${id}`);
+      expect(r.status).toBe(200);
+      expect(r.reads).toEqual([{ ...by(w.users[role]), table_name: 'patients', patient_id: id, patient_ids: [id] }]);
+    }
+    // A patient the caller may not see: 404 and nothing was read.
+    const hidden = await readsOf(w.as.clinician, `/api/patients/${w.patientB}`);
+    expect(hidden.status).toBe(404);
+    expect(hidden.reads).toEqual([]);
+  });
+
+  it('GET /api/patients?q=: one row listing every patient on the page', async () => {
+    const k = ts.db.knex;
+    const ids = [await createPatient(k, { name: 'Audrey Auditsearch' }), await createPatient(k, { name: 'Aaron Auditsearch' })].sort((a, b) => a - b);
+    const r = await readsOf(w.as.front_desk, '/api/patients?q=auditsearch');
+    expect(r.status).toBe(200);
+    expect(r.reads).toEqual([{ ...by(w.users.front_desk), table_name: 'patients', patient_id: null, patient_ids: ids }]);
+    const none = await readsOf(w.as.front_desk, '/api/patients?q=nobodyisnamedlikethis');
+    expect(none.reads).toEqual([]);
+  });
+
+  it('GET /api/patients/:id/appointments: one row naming the patient', async () => {
+    const r = await readsOf(w.as.clinician, `/api/patients/${w.patientA}/appointments`);
+    expect(r.status).toBe(200);
+    expect(r.reads).toEqual([{ ...by(w.users.clinician), table_name: 'appointments', patient_id: w.patientA, patient_ids: [w.patientA] }]);
+  });
+
+  it('GET /api/appointments/upcoming and GET /api/providers/:id/schedule: one row listing every patient returned', async () => {
+    const extra = await createPatient(ts.db.knex, { name: 'Ulla Upcoming' });
+    await insertAppointment(ts.db.knex, { patientId: extra, providerId: w.providerA, scheduledAt: `${DAY}T10:00:00-05:00` });
+    const upcoming = await readsOf(w.as.clinician, '/api/appointments/upcoming?limit=500');
+    expect(upcoming.status).toBe(200);
+    const returned = [...new Set((upcoming.body as { items: { patientId: number }[] }).items.map((i) => i.patientId))].sort((a, b) => a - b);
+    expect(returned).toEqual(expect.arrayContaining([w.patientA, extra]));
+    expect(upcoming.reads).toEqual([{ ...by(w.users.clinician), table_name: 'appointments', patient_id: null, patient_ids: returned }]);
+
+    const day = await readsOf(w.as.front_desk, `/api/providers/${w.providerA}/schedule?date=${DAY}`);
+    expect(day.status).toBe(200);
+    expect(day.reads).toEqual([
+      { ...by(w.users.front_desk), table_name: 'appointments', patient_id: null, patient_ids: [w.patientA, extra].sort((a, b) => a - b) },
+    ]);
+  });
+
+  it('compliance finds a search hit when asking who read a patient', async () => {
+    const id = await createPatient(ts.db.knex, { name: 'Wanda Whoreadme' });
+    await w.as.front_desk.get('/api/patients?q=whoreadme');
+    const res = await w.as.compliance.get(`/api/audit?patientId=${id}&action=read`);
+    expect(res.status).toBe(200);
+    expect((res.body as { items: { actorUserId: number; patientIds: number[] }[] }).items).toEqual([
+      expect.objectContaining({ actorUserId: w.users.front_desk.userId, patientIds: [id] }),
+    ]);
+  });
+});
