@@ -8,6 +8,7 @@ CREATE ROLE billing NOLOGIN NOINHERIT;
 CREATE ROLE clinician NOLOGIN NOINHERIT;
 CREATE ROLE clinicpulse_app LOGIN NOINHERIT;
 GRANT billing, clinician, clinicpulse_auth, clinicpulse_realtime, compliance, front_desk, manager TO clinicpulse_app;
+CREATE ROLE clinicpulse_audit_writer LOGIN NOINHERIT;
 CREATE ROLE clinicpulse_auth NOLOGIN NOINHERIT;
 CREATE ROLE clinicpulse_backup LOGIN BYPASSRLS;
 CREATE ROLE clinicpulse_owner NOLOGIN;
@@ -19,9 +20,11 @@ CREATE ROLE manager NOLOGIN NOINHERIT;
 -- ===== Extensions and schema ===================================================
 
 CREATE EXTENSION btree_gist;
+CREATE EXTENSION dblink;
 CREATE EXTENSION pgcrypto;
 GRANT USAGE ON SCHEMA public TO billing;
 GRANT USAGE ON SCHEMA public TO clinician;
+GRANT USAGE ON SCHEMA public TO clinicpulse_audit_writer;
 GRANT USAGE ON SCHEMA public TO clinicpulse_auth;
 GRANT USAGE ON SCHEMA public TO clinicpulse_backup;
 GRANT CREATE, USAGE ON SCHEMA public TO clinicpulse_owner;
@@ -259,6 +262,7 @@ CREATE TABLE audit_log (
   row_key text,
   patient_id integer,
   changed_columns text[],
+  patient_ids integer[],
   CONSTRAINT audit_log_action_check CHECK (action = ANY (ARRAY['insert'::text, 'update'::text, 'delete'::text, 'read'::text, 'break_glass'::text, 'erase'::text, 'erase_refused'::text, 'legal_hold'::text])),
   CONSTRAINT audit_log_changed_columns_shape CHECK (ltrim(array_to_string(changed_columns, ''::text), 'abcdefghijklmnopqrstuvwxyz0123456789_'::text) = ''::text),
   CONSTRAINT audit_log_pkey PRIMARY KEY (audit_id),
@@ -266,6 +270,7 @@ CREATE TABLE audit_log (
   CONSTRAINT audit_log_severity_check CHECK (severity = ANY (ARRAY['info'::text, 'high'::text])),
   CONSTRAINT audit_log_table_name_shape CHECK (length(table_name) >= 1 AND length(table_name) <= 63 AND ltrim(table_name, 'abcdefghijklmnopqrstuvwxyz0123456789_'::text) = ''::text)
 );
+CREATE INDEX audit_log_patient_ids_idx ON audit_log USING gin (patient_ids) WHERE (patient_ids IS NOT NULL);
 CREATE INDEX audit_log_patient_idx ON audit_log USING btree (patient_id, audit_id) WHERE (patient_id IS NOT NULL);
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
@@ -293,6 +298,7 @@ COMMENT ON COLUMN audit_log.table_name IS 'The table the event concerns.';
 COMMENT ON COLUMN audit_log.row_key IS 'Primary key of the row concerned, as text (digits only).';
 COMMENT ON COLUMN audit_log.patient_id IS 'The data subject, by id only (NULL for staff accounts); lets compliance answer "who touched this patient".';
 COMMENT ON COLUMN audit_log.changed_columns IS 'For updates: names of the columns whose value changed (never the values).';
+COMMENT ON COLUMN audit_log.patient_ids IS 'For a read that returned several people (a search, a schedule): every patient id returned, so "who saw this patient" finds it. NULL otherwise.';
 
 -- owner: clinicpulse_owner
 CREATE TABLE break_glass_grants (
@@ -312,7 +318,7 @@ CREATE INDEX break_glass_grants_patient_idx ON break_glass_grants USING btree (p
 CREATE INDEX break_glass_grants_user_patient_idx ON break_glass_grants USING btree (user_id, patient_id, expires_at);
 ALTER TABLE break_glass_grants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE break_glass_grants FORCE ROW LEVEL SECURITY;
-CREATE POLICY "clinicians see their own grants" ON break_glass_grants AS PERMISSIVE FOR SELECT TO clinician USING ((user_id = ( SELECT current_staff_user_id() AS current_staff_user_id)));
+CREATE POLICY "clinicians see their own committed grants" ON break_glass_grants AS PERMISSIVE FOR SELECT TO clinician USING (((user_id = ( SELECT current_staff_user_id() AS current_staff_user_id)) AND (granted_at < now())));
 CREATE POLICY "compliance reviews every grant" ON break_glass_grants AS PERMISSIVE FOR SELECT TO compliance USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON break_glass_grants AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 GRANT SELECT ON TABLE break_glass_grants TO clinician;
@@ -1578,25 +1584,99 @@ $function$;
 COMMENT ON FUNCTION audit_append(text,text,text,integer,text,text[]) IS 'Appends one audit row for the current actor, any action. Owner-only: called by security-definer functions (erase_patient, audit_event).';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION audit_append_autonomous(p_txid bigint, p_actor_user_id integer, p_actor_role text, p_action text, p_table text, p_row_key text, p_patient_id integer, p_severity text, p_patient_ids integer[])
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE id bigint;
+BEGIN
+  -- Writes, erasures and holds are recorded transactionally by the database itself, never here.
+  IF p_action NOT IN ('read', 'break_glass') THEN
+    RAISE EXCEPTION 'audit action % is not recorded autonomously', p_action
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'audit_event_action_reserved';
+  END IF;
+  INSERT INTO audit_log (txid, actor_user_id, actor_role, action, severity, table_name, row_key, patient_id, patient_ids)
+  VALUES (p_txid, p_actor_user_id, p_actor_role, p_action, coalesce(p_severity, 'info'), p_table, p_row_key,
+          p_patient_id, p_patient_ids)
+  RETURNING audit_id INTO id;
+  RETURN id;
+END $function$;
+GRANT EXECUTE ON FUNCTION audit_append_autonomous(bigint,integer,text,text,text,text,integer,text,integer[]) TO clinicpulse_audit_writer;
+COMMENT ON FUNCTION audit_append_autonomous(bigint,integer,text,text,text,text,integer,text,integer[]) IS 'The autonomous end of audit_append_durable: run by clinicpulse_audit_writer over dblink, in its own transaction; appends one read or break_glass row with the actor and txid the caller''s side derived. Returns the audit_id.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION audit_append_durable(p_action text, p_table text, p_row_key text, p_patient_id integer, p_severity text DEFAULT 'info'::text, p_patient_ids integer[] DEFAULT NULL::integer[])
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+  conn constant text := 'clinicpulse_audit';
+  who record;
+  stmt text;
+  id bigint;
+BEGIN
+  SELECT * INTO who FROM audit_actor();
+  stmt := format('SELECT public.audit_append_autonomous(%s, %L, %L, %L, %L, %L, %L, %L, %L)',
+                 txid_current(), who.actor_user_id, who.actor_role, p_action, p_table, p_row_key, p_patient_id,
+                 p_severity, p_patient_ids);
+  IF NOT (conn = ANY (coalesce(clinicpulse_link.dblink_get_connections(), '{}'))) THEN
+    PERFORM clinicpulse_link.dblink_connect(conn, audit_link_conninfo());
+  END IF;
+  BEGIN
+    SELECT t.id INTO id FROM clinicpulse_link.dblink(conn, stmt) AS t(id bigint);
+  EXCEPTION WHEN connection_exception THEN
+    -- The kept connection died (its backend was terminated, the server restarted): once more.
+    PERFORM clinicpulse_link.dblink_disconnect(conn);
+    PERFORM clinicpulse_link.dblink_connect(conn, audit_link_conninfo());
+    SELECT t.id INTO id FROM clinicpulse_link.dblink(conn, stmt) AS t(id bigint);
+  END;
+  RETURN id;
+END $function$;
+COMMENT ON FUNCTION audit_append_durable(text,text,text,integer,text,integer[]) IS 'Appends one read or break_glass audit row for the acting staff member through a second connection (dblink, clinicpulse_audit_writer) that commits at once, so the row survives a rollback of the caller. Owner-only.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION audit_event(p_action text, p_table text, p_row_key text, p_patient_id integer, p_severity text DEFAULT 'info'::text, p_changed_columns text[] DEFAULT NULL::text[])
  RETURNS bigint
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
-  IF p_action IN ('insert','update','delete','erase','erase_refused','legal_hold') THEN
+  IF p_action IN ('insert','update','delete','erase','erase_refused','legal_hold') OR p_changed_columns IS NOT NULL THEN
     RAISE EXCEPTION 'audit action % is recorded by the database itself', p_action
       USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'audit_event_action_reserved';
   END IF;
-  RETURN audit_append(p_action, p_table, p_row_key, p_patient_id, p_severity, p_changed_columns);
+  RETURN audit_append_durable(p_action, p_table, p_row_key, p_patient_id, p_severity);
 END $function$;
-GRANT EXECUTE ON FUNCTION audit_event(text,text,text,integer,text,text[]) TO billing;
-GRANT EXECUTE ON FUNCTION audit_event(text,text,text,integer,text,text[]) TO clinician;
-GRANT EXECUTE ON FUNCTION audit_event(text,text,text,integer,text,text[]) TO compliance;
-GRANT EXECUTE ON FUNCTION audit_event(text,text,text,integer,text,text[]) TO front_desk;
-GRANT EXECUTE ON FUNCTION audit_event(text,text,text,integer,text,text[]) TO manager;
-COMMENT ON FUNCTION audit_event(text,text,text,integer,text,text[]) IS 'Records a read, break-glass or other declared event for the acting staff member (derived here, never chosen by the caller). Returns the audit_id.';
+COMMENT ON FUNCTION audit_event(text,text,text,integer,text,text[]) IS 'Records a read or break-glass for the acting staff member (derived here, never chosen by the caller), durably: the row survives a rollback of the caller. Callable only by the owner''s definer functions. Returns the audit_id.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION audit_link_conninfo()
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  SELECT string_agg(format('%s=''%s''', o.k, replace(replace(o.v, '\', '\\'), '''', '\''')), ' ' ORDER BY o.ord)
+  FROM (
+    SELECT 1 AS ord, 'host' AS k, coalesce(host(inet_server_addr()),
+                                           nullif(btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), ''),
+                                           'localhost') AS v
+    UNION ALL SELECT 2, 'port', current_setting('port')
+    UNION ALL SELECT 3, 'dbname', current_database()
+    UNION ALL SELECT 4, 'application_name', 'clinicpulse-audit-writer'
+    UNION ALL SELECT 5, split_part(opt, '=', 1), substr(opt, strpos(opt, '=') + 1)
+      FROM pg_foreign_server s, unnest(s.srvoptions) opt WHERE s.srvname = 'clinicpulse_audit_link'
+    UNION ALL SELECT 6, split_part(opt, '=', 1), substr(opt, strpos(opt, '=') + 1)
+      FROM pg_user_mappings m, unnest(m.umoptions) opt
+      WHERE m.srvname = 'clinicpulse_audit_link' AND m.usename = 'clinicpulse_owner'
+  ) o
+$function$;
+COMMENT ON FUNCTION audit_link_conninfo() IS 'libpq connection string of the autonomous audit writer (includes its password): owner-only, used by audit_append_durable.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION audit_log_notify()
@@ -1627,6 +1707,31 @@ BEGIN
     USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'audit_log_append_only';
 END $function$;
 COMMENT ON FUNCTION audit_log_refuse_change() IS 'Refuses UPDATE, DELETE and TRUNCATE on audit_log, whoever asks (the owner included).';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION audit_read(p_table text, p_patient_ids integer[])
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE ids integer[];
+BEGIN
+  IF p_table IS NULL OR p_table NOT IN ('patients', 'appointments') THEN
+    RAISE EXCEPTION 'audit_read records reads of patients or appointments'
+      USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'audit_read_table';
+  END IF;
+  ids := ARRAY(SELECT DISTINCT i FROM unnest(p_patient_ids) i WHERE i IS NOT NULL ORDER BY i);
+  IF cardinality(ids) = 0 THEN
+    -- Nothing identifiable was returned: nothing to record.
+    RETURN NULL;
+  END IF;
+  RETURN audit_append_durable('read', p_table, NULL, CASE WHEN cardinality(ids) = 1 THEN ids[1] END, 'info', ids);
+END $function$;
+GRANT EXECUTE ON FUNCTION audit_read(text,integer[]) TO billing;
+GRANT EXECUTE ON FUNCTION audit_read(text,integer[]) TO clinician;
+GRANT EXECUTE ON FUNCTION audit_read(text,integer[]) TO front_desk;
+COMMENT ON FUNCTION audit_read(text,integer[]) IS 'Records one durable read row for the acting staff member (derived, never chosen): the table read (patients or appointments) and every patient id the request returned (patient_id too when there is exactly one). No row when no patient was returned. Returns the audit_id.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION audit_rows()
@@ -2177,17 +2282,33 @@ COMMENT ON FUNCTION read_visit_note(integer) IS 'A visit''s encrypted note with 
 -- owner: clinicpulse_owner
 CREATE FUNCTION realtime_appointments(p_ids integer[])
  RETURNS TABLE(appointment_id integer, patient_id integer, provider_id integer, scheduled_at timestamp with time zone, duration_min integer, status text, clinic_date date, created_at timestamp with time zone, updated_at timestamp with time zone, patient_name text)
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  SELECT a.appointment_id, a.patient_id, a.provider_id, a.scheduled_at, a.duration_min, a.status,
-         clinic_day(a.scheduled_at), a.created_at, a.updated_at, pt.name
-  FROM appointments a JOIN patients pt ON pt.patient_id = a.patient_id
-  WHERE a.appointment_id = ANY (p_ids[1:1000])
-$function$;
+#variable_conflict use_column
+DECLARE
+  announced integer[];
+  pids integer[];
+BEGIN
+  -- Only appointments the outbox announced recently: the committed-batches index finds them.
+  announced := ARRAY(SELECT DISTINCT e.appointment_id
+                     FROM appointment_event_batches b JOIN appointment_events e ON e.txid = b.txid
+                     WHERE b.committed_at > now() - interval '15 minutes'
+                       AND e.appointment_id = ANY (p_ids[1:1000]));
+  IF cardinality(announced) = 0 THEN
+    RETURN;
+  END IF;
+  pids := ARRAY(SELECT DISTINCT a.patient_id FROM appointments a WHERE a.appointment_id = ANY (announced));
+  PERFORM audit_append_durable('read', 'appointments', NULL, NULL, 'info', pids);
+  RETURN QUERY
+    SELECT a.appointment_id, a.patient_id, a.provider_id, a.scheduled_at, a.duration_min, a.status,
+           clinic_day(a.scheduled_at), a.created_at, a.updated_at, pt.name
+    FROM appointments a JOIN patients pt ON pt.patient_id = a.patient_id
+    WHERE a.appointment_id = ANY (announced);
+END $function$;
 GRANT EXECUTE ON FUNCTION realtime_appointments(integer[]) TO clinicpulse_realtime;
-COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name, nothing else about the patient) of up to 1000 appointments, to shape live payloads.';
+COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name, nothing else about the patient) of up to 1000 appointments that have an outbox event committed in the last 15 minutes, to shape live payloads; other ids return nothing. Each call that returns rows appends one durable read audit row listing the patients.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION save_visit_note(p_visit_id integer, p_patient_id integer, p_ciphertext bytea)
@@ -2258,7 +2379,7 @@ CREATE FUNCTION staff_can_access_patient(p_patient_id integer)
  RETURNS boolean
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE me record;
 BEGIN
@@ -2275,7 +2396,7 @@ BEGIN
     WHEN 'clinician' THEN
       RETURN EXISTS (SELECT 1 FROM appointments a WHERE a.patient_id = p_patient_id AND a.provider_id = me.provider_id)
           OR EXISTS (SELECT 1 FROM break_glass_grants g
-                     WHERE g.user_id = me.user_id AND g.patient_id = p_patient_id AND g.expires_at > now());
+                     WHERE g.user_id = me.user_id AND g.patient_id = p_patient_id AND g.expires_at > now() AND g.granted_at < now());
     WHEN 'billing' THEN
       RETURN EXISTS (SELECT 1 FROM charges c WHERE c.patient_id = p_patient_id);
     ELSE
@@ -2323,13 +2444,13 @@ CREATE FUNCTION staff_patient_ids()
  RETURNS SETOF integer
  LANGUAGE sql
  STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT a.patient_id FROM acting_staff() me JOIN appointments a ON a.provider_id = me.provider_id
   WHERE me.role = 'clinician'
   UNION
   SELECT g.patient_id FROM acting_staff() me JOIN break_glass_grants g ON g.user_id = me.user_id
-  WHERE me.role = 'clinician' AND g.expires_at > now()
+  WHERE me.role = 'clinician' AND g.expires_at > now() AND g.granted_at < now()
 $function$;
 GRANT EXECUTE ON FUNCTION staff_patient_ids() TO clinician;
 COMMENT ON FUNCTION staff_patient_ids() IS 'The acting clinician''s patients (care relationship or unexpired break-glass) as a set; empty for any other role or without identity. Same rule as staff_can_access_patient.';
