@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { asService, isStaffRole } from '../db/index.js';
 import { AppError } from '../db/errors.js';
 import { sendError } from '../http/errors.js';
-import { invalidRequest } from '../http/route.js';
+import { invalidRequest, rejectNul } from '../http/route.js';
 import type { OperationDoc } from '../http/openapi.js';
 import { DUMMY_HASH, verifyPassword } from './passwords.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
@@ -81,6 +81,7 @@ export function authRoutes(opts: AuthRouteOptions): Router {
   });
 
   router.post('/api/login', limiter, async (req, res) => {
+    rejectNul('body', req.body);
     const parsed = loginBody.safeParse(req.body);
     if (!parsed.success) throw invalidRequest('body', parsed.error);
     const { username, password } = parsed.data;

@@ -24,5 +24,7 @@ export function createKnex(connectionString: string, opts: KnexOptions = {}): Kn
     connection: { connectionString, application_name: opts.applicationName ?? 'clinicpulse' },
     pool: { min: opts.poolMin ?? 0, max: opts.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
+    // On error, knex would splice the bound values into the message (patient data in logs).
+    compileSqlOnError: false,
   });
 }
