@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   // Mounted at the root with full /api paths, so route templates in metrics and docs match.
   const api = express.Router();
   api.use('/api', requireJsonBody, express.json({ limit: '100kb', strict: true }), csrfOriginCheck(deps.allowedOrigins), ...sessions.middleware);
-  api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit }));
+  api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit, secret: deps.sessionSecret }));
   mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, currentUser: sessions.currentUser, crypto: new FieldCrypto(deps.masterKeyHex) });
   api.use('/api', apiNotFound);
   app.use(api);

@@ -137,7 +137,7 @@ async function serve(
     httpServer,
     appKnex,
     appUrl,
-    sessions: clinic.sessions,
+    sessionSecret: secrets.sessionSecret,
     allowedOrigins: appOptionsFromConfig(config).allowedOrigins,
     retentionDays: config.OUTBOX_RETENTION_DAYS,
     logger,

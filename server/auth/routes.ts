@@ -57,6 +57,8 @@ export interface AuthRouteOptions {
   knex: Knex;
   sessions: Sessions;
   rateLimit: { max: number; windowMs: number };
+  /** The session secret: keys the throttle's digests (server/auth/login-throttle.ts). */
+  secret: string;
 }
 
 const usernameKey = (req: Request) => {
@@ -75,7 +77,7 @@ export function authRoutes(opts: AuthRouteOptions): Router {
     // Only failures count, so a member of staff who signs in and out all day is never locked out.
     skipSuccessfulRequests: true,
     // In PostgreSQL, shared by every server process (not one counter per process).
-    store: new LoginThrottleStore(opts.knex),
+    store: new LoginThrottleStore(opts.knex, opts.secret),
     keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${usernameKey(req)}`,
     handler: (_req, res) => sendError(res, new AppError(429, 'rate_limited', 'Too many sign-in attempts; wait and try again.')),
   });

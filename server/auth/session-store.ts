@@ -3,6 +3,10 @@
  * `clinicpulse_auth` role through asService (connect-pg-simple cannot SET ROLE
  * per transaction, and the service's login has no privileges of its own).
  *
+ * The table never holds a session id: every method turns the cookie's id into its
+ * HMAC under the session secret (storedSessionId) before it reaches SQL, so reading
+ * http_sessions gives nothing that can be presented as a cookie.
+ *
  * A row expires at the earlier of its idle deadline (moved forward on activity)
  * and the session's absolute deadline; an expired row is never returned, and a
  * timer prunes them. Deactivating an account deletes its rows in the database
@@ -11,6 +15,7 @@
 import session from 'express-session';
 import type { Knex } from 'knex';
 import { asService } from '../db/index.js';
+import { storedSessionId } from './keyed-digest.js';
 
 const AUTH_ROLE = 'clinicpulse_auth';
 
@@ -29,6 +34,8 @@ export interface AccountRow {
 }
 
 export interface PgSessionStoreOptions {
+  /** The session secret: the key of the HMAC that http_sessions.sid holds instead of the id. */
+  idSecret: string;
   idleMs: number;
   absoluteMs: number;
   /** How often to delete expired rows (default 10 minutes; 0 disables the timer). */
@@ -60,6 +67,11 @@ export class PgSessionStore extends session.Store {
     return new Date(Math.min(now + this.opts.idleMs, absolute));
   }
 
+  /** The row key of a session id. */
+  private key(sid: string): string {
+    return storedSessionId(this.opts.idSecret, sid);
+  }
+
   private run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return asService(this.knex, AUTH_ROLE, work);
   }
@@ -75,7 +87,7 @@ export class PgSessionStore extends session.Store {
         `SELECT s.sess, s.expires_at, u.user_id, u.username, u.role, u.provider_id, u.active
          FROM http_sessions s LEFT JOIN LATERAL staff_session_user(s.user_id) u ON true
          WHERE s.sid = ? AND s.expires_at > now()`,
-        [sid],
+        [this.key(sid)],
       ),
     ).then(({ rows }) => {
       const row = rows[0];
@@ -93,7 +105,7 @@ export class PgSessionStore extends session.Store {
       trx.raw(
         `INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)
          ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, sess = excluded.sess, expires_at = excluded.expires_at`,
-        [sid, sess.userId ?? null, JSON.stringify(stored), this.expiresAt(sess)],
+        [this.key(sid), sess.userId ?? null, JSON.stringify(stored), this.expiresAt(sess)],
       ),
     ).then(() => cb?.(), (err) => cb?.(err));
   }
@@ -114,13 +126,13 @@ export class PgSessionStore extends session.Store {
     this.run((trx) =>
       trx.raw(
         `UPDATE http_sessions SET expires_at = ? WHERE sid = ? AND expires_at > now() AND expires_at < ?`,
-        [expires, sid, new Date(expires.getTime() - slack)],
+        [expires, this.key(sid), new Date(expires.getTime() - slack)],
       ),
     ).then(() => cb?.(), (err) => cb?.(err));
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
-    this.run((trx) => trx.raw('DELETE FROM http_sessions WHERE sid = ?', [sid])).then(() => cb?.(), (err) => cb?.(err));
+    this.run((trx) => trx.raw('DELETE FROM http_sessions WHERE sid = ?', [this.key(sid)])).then(() => cb?.(), (err) => cb?.(err));
   }
 
   /** Delete expired rows; returns how many. */

@@ -14,6 +14,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { asService, isStaffRole } from '../db/index.js';
 import { ACCOUNT_KEY, PgSessionStore, type AccountRow } from './session-store.js';
+import { digestSecret } from './keyed-digest.js';
 import type { SessionUser } from './session-user.js';
 
 export const SESSION_COOKIE = 'clinicpulse.sid';
@@ -43,6 +44,8 @@ export interface Sessions {
 
 export function createSessions(opts: SessionOptions): Sessions {
   const store = new PgSessionStore(opts.knex, {
+    // Rotating SESSION_SECRET (a list, newest first) therefore ends every session.
+    idSecret: digestSecret(opts.secret),
     idleMs: opts.idleMs,
     absoluteMs: opts.absoluteMs,
     pruneIntervalMs: opts.pruneIntervalMs,

@@ -1,19 +1,21 @@
 /**
  * Who is on the other end of a socket, and whether they still may be.
  *
- * A handshake is authenticated with the same session cookie as the API. The
- * server can take the API's own express-session middleware (run on Socket.IO's
- * engine) plus a resolver, or use `sessionCookieAuthenticator` below, which reads
- * the same signed cookie and the same `http_sessions` row directly (as the
- * clinicpulse_auth role) and so works in any process that shares the database.
- * Either way the account is re-read through `staff_session_user`, never trusted
- * from the cookie, and `revalidateSessions` re-checks every open socket's session
- * periodically so logout, idle expiry and deactivation close sockets promptly.
+ * A handshake is authenticated with the same session cookie as the API by
+ * `sessionCookieAuthenticator` below, which reads the same signed cookie and the same
+ * `http_sessions` row directly (as the clinicpulse_auth role, read-only) and so works
+ * in any process that shares the database. It never moves the session's idle
+ * deadline: socket traffic (long-polling requests, the handshake) is not a person at
+ * the desk, so an unattended dashboard idles out like any other tab. The account is
+ * re-read through `staff_session_user`, never trusted from the cookie, and
+ * `revalidateSessions` re-checks every open socket's session periodically so logout,
+ * idle expiry and deactivation close sockets promptly.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Knex } from 'knex';
 import { asService, isStaffRole, type StaffRole } from '../db/index.js';
+import { storedSessionId } from '../auth/keyed-digest.js';
 
 const AUTH_ROLE = 'clinicpulse_auth';
 
@@ -22,7 +24,7 @@ export interface SocketIdentity {
   role: StaffRole;
   /** The provider a clinician is linked to; null for other roles. */
   providerId: number | null;
-  /** The HTTP session this socket rides on; the socket lives only as long as it does. */
+  /** The HTTP session this socket rides on, as http_sessions keys it (storedSessionId); the socket lives only as long as it does. */
   sessionId: string;
 }
 
@@ -104,7 +106,8 @@ async function lookupSessions(knex: Knex, sids: string[]): Promise<Map<string, S
 
 /**
  * Authenticate a handshake by the API's signed session cookie, reading the session row
- * and the account directly. `secrets` are the API's SESSION_SECRET(s).
+ * and the account directly, without touching the session. `secrets` are the API's
+ * SESSION_SECRET(s), newest first; the first also keys the stored session ids.
  */
 export function sessionCookieAuthenticator(opts: { knex: Knex; secrets: string[]; cookieName?: string }): Authenticate {
   const name = opts.cookieName ?? DEFAULT_SESSION_COOKIE;
@@ -112,7 +115,8 @@ export function sessionCookieAuthenticator(opts: { knex: Knex; secrets: string[]
     const raw = readCookie(req.headers.cookie, name);
     const sid = raw ? unsignSessionCookie(raw, opts.secrets) : undefined;
     if (!sid) return undefined;
-    return (await lookupSessions(opts.knex, [sid])).get(sid);
+    const key = storedSessionId(opts.secrets[0]!, sid);
+    return (await lookupSessions(opts.knex, [key])).get(key);
   };
 }
 

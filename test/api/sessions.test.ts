@@ -3,10 +3,10 @@
  * flags, logout, idle timeout, absolute lifetime, deactivation (SQL and the CLI's
  * logic), role change, CSRF refusal and the login rate limit.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/server.js';
+import { startTestServer, TEST_PASSWORD, TEST_SESSION_SECRET, type TestServer } from '../support/server.js';
+import { throttleDigest } from '../../server/auth/login-throttle.js';
 import { deactivateAccount } from '../../server/auth/accounts.js';
 
 let ts: TestServer;
@@ -237,7 +237,7 @@ describe('login rate limit', () => {
       expect((await attempt(b, 'wrong password')).status).toBe(401);
       // A successful sign-in takes its own attempt back: it does not bring the lock closer.
       // (The limiter takes it back after the response is sent, so wait for the count to drop.)
-      const digest = createHash('sha256').update(`127.0.0.1|${user.username.toLowerCase()}`).digest('hex');
+      const digest = throttleDigest(TEST_SESSION_SECRET, `127.0.0.1|${user.username.toLowerCase()}`);
       const failures = async () =>
         (await ts.db.knex.raw('SELECT failures FROM login_throttle WHERE key_digest = ?', [digest])).rows[0]?.failures;
       expect(await failures()).toBe(2);

@@ -192,11 +192,11 @@ describe('live push', () => {
   });
 
   it('closes a socket within 5 s of logout, and of the account being deactivated', async () => {
-    const { cookie, sid } = await mintSession(db.knex, desk);
+    const { cookie, storedId } = await mintSession(db.knex, desk);
     const client = openSocket(rig.url, { cookie });
     await connected(client);
     const gone = disconnected(client, 5000);
-    await db.knex.raw('DELETE FROM http_sessions WHERE sid = ?', [sid]); // what POST /api/logout does
+    await db.knex.raw('DELETE FROM http_sessions WHERE sid = ?', [storedId]); // what POST /api/logout does
     expect(await gone).toBe('io server disconnect');
 
     const leaver = await createStaff(db.knex, 'front_desk');

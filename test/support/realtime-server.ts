@@ -16,6 +16,7 @@ import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
 import { ApiClient } from './server.js';
+import { storedSessionId } from '../../server/auth/keyed-digest.js';
 
 export const TEST_ORIGIN = 'http://clinic.test';
 export const TEST_SESSION_SECRET = 'realtime-test-session-secret-0123456789abcdef';
@@ -54,7 +55,10 @@ export async function startRealtimeRig(
 }
 
 export interface MintedSession {
+  /** The id in the cookie. */
   sid: string;
+  /** What http_sessions.sid holds for it (its HMAC under the session secret). */
+  storedId: string;
   cookie: string;
 }
 
@@ -62,13 +66,14 @@ export interface MintedSession {
 export async function mintSession(admin: Knex, staff: StaffFixture, idleMs = 15 * 60_000): Promise<MintedSession> {
   const sid = randomBytes(18).toString('base64url');
   const sess = { cookie: { path: '/', httpOnly: true }, userId: staff.userId, role: staff.role, issuedAt: Date.now() };
+  const storedId = storedSessionId(TEST_SESSION_SECRET, sid);
   await admin.raw('INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)', [
-    sid,
+    storedId,
     staff.userId,
     JSON.stringify(sess),
     new Date(Date.now() + idleMs),
   ]);
-  return { sid, cookie: `clinicpulse.sid=${encodeURIComponent(signSessionId(sid, TEST_SESSION_SECRET))}` };
+  return { sid, storedId, cookie: `clinicpulse.sid=${encodeURIComponent(signSessionId(sid, TEST_SESSION_SECRET))}` };
 }
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -88,13 +93,13 @@ export interface RecordingClient {
 
 export function openSocket(
   url: string,
-  opts: { cookie?: string; origin?: string | null; reconnection?: boolean } = {},
+  opts: { cookie?: string; origin?: string | null; reconnection?: boolean; transports?: ('polling' | 'websocket')[] } = {},
 ): RecordingClient {
   const headers: Record<string, string> = {};
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.origin !== null) headers.origin = opts.origin ?? TEST_ORIGIN;
   const socket: TestSocket = connectClient(url, {
-    transports: ['websocket'],
+    transports: opts.transports ?? ['websocket'],
     extraHeaders: headers,
     forceNew: true,
     reconnection: opts.reconnection ?? false,
@@ -144,7 +149,10 @@ export function disconnected(client: RecordingClient, ms = 10_000): Promise<stri
 }
 
 /** The real API (createApp) and the live-push server on one HTTP server, as server/main.ts runs them. */
-export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig & { origin: string; client(): ApiClient }> {
+export async function startApiRealtimeRig(
+  db: TestDatabase,
+  opts: { sessionIdleMs?: number } = {},
+): Promise<RealtimeRig & { origin: string; client(): ApiClient }> {
   const httpServer = http.createServer();
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -154,7 +162,7 @@ export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig
     databaseKind: 'test',
     logger: pino({ level: 'silent' }),
     sessionSecret: TEST_SESSION_SECRET,
-    sessionIdleMs: 15 * 60_000,
+    sessionIdleMs: opts.sessionIdleMs ?? 15 * 60_000,
     sessionAbsoluteMs: 12 * 3_600_000,
     secureCookie: false,
     trustProxy: false,
@@ -167,7 +175,7 @@ export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig
     httpServer,
     appKnex: db.appKnex,
     appUrl: db.appUrl,
-    sessions: clinic.sessions,
+    sessionSecret: TEST_SESSION_SECRET,
     allowedOrigins: [origin],
     retentionDays: 7,
     overrides: { pruneIntervalMs: 0 },

@@ -19,6 +19,7 @@ import { createProvider } from './clinic.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_MASTER_KEY = '07'.repeat(32);
+export const TEST_SESSION_SECRET = 'test-session-secret-test-session-secret';
 let hashOnce: Promise<string> | undefined;
 export const testPasswordHash = () => (hashOnce ??= hashPassword(TEST_PASSWORD));
 
@@ -124,7 +125,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     logger: opts.logStream
       ? createLogger('debug', opts.logStream)
       : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    sessionSecret: 'test-session-secret-test-session-secret',
+    sessionSecret: TEST_SESSION_SECRET,
     sessionIdleMs: opts.sessionIdleMs ?? 15 * 60_000,
     sessionAbsoluteMs: opts.sessionAbsoluteMs ?? 12 * 3_600_000,
     secureCookie: opts.behindTlsProxy ?? false,
