@@ -124,6 +124,9 @@ export const MATRIX: Record<string, RelationEntry> = {
   login_throttle: {
     why: 'Failed sign-in counts (hashed keys); only the owner-rights login_throttle_* functions, which the sign-in role may call, touch it.',
   },
+  master_key_check: {
+    why: 'The id of the master key (never the key), compared at start-up on the administrator\'s connection; no service role touches it.',
+  },
   medications: {
     why: 'The formulary: clinicians prescribe from it.',
     clinician: { SELECT: 'all' },
