@@ -22,6 +22,7 @@ import * as patientChangeEvents from './20261125000050_patient_change_events.js'
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
 import * as keyedSignInDigests from './20261206000300_keyed_sign_in_digests.js';
 import * as masterKeyCheck from './20261206000301_master_key_check.js';
+import * as accountLockout from './20261206000302_account_lockout.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
   '20261206000300_keyed_sign_in_digests': keyedSignInDigests,
   '20261206000301_master_key_check': masterKeyCheck,
+  '20261206000302_account_lockout': accountLockout,
 };

@@ -44,6 +44,8 @@ const schema = z.object({
   /** Failed sign-ins allowed per client address and username in LOGIN_RATE_LIMIT_WINDOW_MINUTES. */
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_RATE_LIMIT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** Consecutive failed sign-ins against one account, from any address, that lock it until an administrator unlocks it. */
+  LOGIN_LOCKOUT_FAILURES: z.coerce.number().int().min(3).max(1000).default(20),
 });
 
 export type Config = z.infer<typeof schema>;

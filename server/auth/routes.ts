@@ -1,7 +1,12 @@
 /**
- * Sign-in, sign-out and "who am I". A wrong username, a wrong password and a
- * deactivated account all answer the same 401 after the same scrypt work, so the
- * response says nothing about which accounts exist. The session id is replaced at
+ * Sign-in, sign-out and "who am I". A wrong username, a wrong password, a
+ * deactivated account and a locked one all answer the same 401 after the same scrypt
+ * work, so the response says nothing about which accounts exist.
+ *
+ * Two limits: per client address and username (express-rate-limit on login_throttle,
+ * 429), and per account whatever the address (staff_login_failures): consecutive
+ * failures lock the account until an administrator unlocks it. The second holds even
+ * when X-Forwarded-For can be forged (a client reaching the service past its proxy). The session id is replaced at
  * sign-in (no fixation) and the row deleted at sign-out.
  */
 import { Router, type Request } from 'express';
@@ -37,7 +42,7 @@ export const userSchema = z
 export const authDocs: OperationDoc[] = [
   {
     method: 'post', path: '/api/login', tag: 'Sign-in', summary: 'Sign in',
-    description: 'Sets an HttpOnly session cookie. Wrong credentials answer 401 `invalid_credentials`; repeated failures per client and username answer 429 with Retry-After.',
+    description: 'Sets an HttpOnly session cookie. Wrong credentials answer 401 `invalid_credentials`; repeated failures per client and username answer 429 with Retry-After; consecutive failures against one account from any address lock it until an administrator unlocks it (a locked account answers the same 401).',
     roles: 'public', body: loginBody, response: { description: 'The signed-in staff member.', schema: userSchema }, errors: { 401: 'invalid_credentials' },
   },
   { method: 'post', path: '/api/logout', tag: 'Sign-in', summary: 'Sign out (ends the session)', roles: 'public', status: 204 },
@@ -57,6 +62,8 @@ export interface AuthRouteOptions {
   knex: Knex;
   sessions: Sessions;
   rateLimit: { max: number; windowMs: number };
+  /** Consecutive failed sign-ins, from any address, that lock an account. */
+  lockoutFailures: number;
   /** The session secret: keys the throttle's digests (server/auth/login-throttle.ts). */
   secret: string;
 }
@@ -65,6 +72,10 @@ const usernameKey = (req: Request) => {
   const u = (req.body as { username?: unknown } | undefined)?.username;
   return typeof u === 'string' ? u.trim().toLowerCase().slice(0, 64) : '';
 };
+
+/** One answer for every refused sign-in, so it never tells which accounts exist or are locked. */
+const invalidCredentials = () =>
+  new AppError(401, 'invalid_credentials', 'Wrong username or password (after repeated failures an account is locked until an administrator unlocks it).');
 
 export function authRoutes(opts: AuthRouteOptions): Router {
   const router = Router();
@@ -97,7 +108,17 @@ export function authRoutes(opts: AuthRouteOptions): Router {
     const usable = row && row.active && isStaffRole(row.role);
     // Same scrypt work whether or not the account exists.
     const ok = await verifyPassword(password, usable ? row.password_hash : DUMMY_HASH);
-    if (!usable || !ok) throw new AppError(401, 'invalid_credentials', 'Wrong username or password.');
+    if (!usable) throw invalidCredentials();
+    // Counted per account (audited); a locked account is refused even with the right password.
+    const allowed = await asService(opts.knex, 'clinicpulse_auth', async (trx) => {
+      if (!ok) {
+        await trx.raw('SELECT staff_login_failed(?, ?)', [row.user_id, opts.lockoutFailures]);
+        return false;
+      }
+      const { rows: r } = await trx.raw<{ rows: { allowed: boolean }[] }>('SELECT staff_login_succeeded(?) AS allowed', [row.user_id]);
+      return r[0]!.allowed;
+    });
+    if (!allowed) throw invalidCredentials();
     const user: SessionUser = { id: row.user_id, username: row.username, role: row.role as SessionUser['role'], providerId: row.provider_id };
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
     req.session.userId = user.id;

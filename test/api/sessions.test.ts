@@ -61,7 +61,7 @@ describe('sign-in', () => {
     for (const a of attempts) {
       const res = await ts.client().post('/api/login', a);
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ error: { code: 'invalid_credentials', message: 'Wrong username or password.' } });
+      expect(res.body).toEqual({ error: { code: 'invalid_credentials', message: 'Wrong username or password (after repeated failures an account is locked until an administrator unlocks it).' } });
       expect(res.headers.getSetCookie()).toEqual([]);
     }
   });

@@ -174,6 +174,9 @@ export const MATRIX: Record<string, RelationEntry> = {
     front_desk: { SELECT: 'all' },
     manager: { SELECT: 'all' },
   },
+  staff_login_failures: {
+    why: 'Consecutive failed sign-ins and lock-outs per account; only the owner-rights staff_login_failed/_succeeded functions, which the sign-in role may call, touch it (administrators unlock on their own connection).',
+  },
   staff_users: {
     why: 'Own account for everyone (RLS), all accounts and (de)activation for compliance; password_hash for nobody (sign-in uses staff_login_lookup()).',
     billing: { SELECT: ['user_id', 'username', 'role', 'provider_id', 'active', 'created_at', 'deactivated_at'] },

@@ -168,6 +168,7 @@ export async function startApiRealtimeRig(
     trustProxy: false,
     allowedOrigins: [origin],
     loginRateLimit: { max: 1000, windowMs: 60_000 },
+    loginLockoutFailures: 1000,
     sessionPruneIntervalMs: 0,
   });
   httpServer.on('request', clinic.app);

@@ -28,6 +28,8 @@ export interface TestServerOptions {
   sessionIdleMs?: number;
   sessionAbsoluteMs?: number;
   loginRateLimit?: { max: number; windowMs: number };
+  /** Consecutive failed sign-ins that lock an account (default 1000: out of the way). */
+  loginLockoutFailures?: number;
   /** Behind a TLS-terminating proxy: Secure cookies, X-Forwarded-Proto trusted. */
   behindTlsProxy?: boolean;
   /** Receives the server's log lines (level debug) instead of discarding them. */
@@ -132,6 +134,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     trustProxy: opts.behindTlsProxy ?? false,
     allowedOrigins: [origin, `http://localhost:${port}`],
     loginRateLimit: opts.loginRateLimit ?? { max: 1000, windowMs: 60_000 },
+    loginLockoutFailures: opts.loginLockoutFailures ?? 1000,
     masterKeyHex: TEST_MASTER_KEY,
     sessionPruneIntervalMs: 0,
   });
