@@ -23,6 +23,7 @@ import pg from 'pg';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { sessionCookieAuthenticator, signSessionId, startRealtime } from '../../server/realtime/index.js';
+import { storedSessionId } from '../../server/auth/keyed-digest.js';
 import type { ScheduleWatchAck } from '../../shared/events.js';
 
 const ORIGIN = 'http://bench.local';
@@ -225,8 +226,9 @@ const section: BenchSection = {
        ON CONFLICT (username) DO UPDATE SET active = true, deactivated_at = NULL RETURNING user_id`,
     );
     const sid = randomBytes(18).toString('base64url');
+    // The store keeps only the id's HMAC under the session secret (server/auth/keyed-digest.ts).
     await ctx.knex.raw("INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, now() + interval '1 hour')", [
-      sid, staff[0].user_id, JSON.stringify({ userId: staff[0].user_id, role: 'front_desk', issuedAt: Date.now() }),
+      storedSessionId(SECRET, sid), staff[0].user_id, JSON.stringify({ userId: staff[0].user_id, role: 'front_desk', issuedAt: Date.now() }),
     ]);
     const cookie = `clinicpulse.sid=${encodeURIComponent(signSessionId(sid, SECRET))}`;
 
