@@ -14,8 +14,11 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { pinoHttp } from 'pino-http';
 import client from 'prom-client';
 
-/** Fields of a node-postgres DatabaseError that name things, never values. */
-const SAFE_PG_FIELDS = ['severity', 'code', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine'] as const;
+/**
+ * Fields that name things, never row values: a node-postgres DatabaseError's, and a Node
+ * system error's (a refused or dropped database connection).
+ */
+const SAFE_FIELDS = ['severity', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine', 'syscall', 'address', 'port', 'errno'] as const;
 
 /**
  * What the log keeps of an error: its type, message (bounded), stack and, for a database
@@ -28,7 +31,7 @@ export function errorForLog(err: unknown, depth = 0): unknown {
   if (!(err instanceof Error)) return typeof err === 'string' ? err.slice(0, 300) : { type: typeof err };
   const e = err as Error & Record<string, unknown>;
   const out: Record<string, unknown> = { type: e.name, message: e.message.slice(0, 500), stack: e.stack };
-  for (const k of SAFE_PG_FIELDS) if (typeof e[k] === 'string') out[k] = e[k];
+  for (const k of SAFE_FIELDS) if (typeof e[k] === 'string' || typeof e[k] === 'number') out[k] = e[k];
   if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
   if (e.cause !== undefined && depth < 3) out.cause = errorForLog(e.cause, depth + 1);
   return out;
