@@ -23,6 +23,17 @@ const AUTH_ROLE = 'clinicpulse_auth';
 export const ACCOUNT_KEY = '_account';
 /** Where get() puts the row's current expiry (epoch ms), so touch() can skip a needless write. */
 const EXPIRES_KEY = '_expiresAt';
+/** Marks a loaded session whose request must not move its idle deadline (see markPassive). */
+const PASSIVE = Symbol('passive request');
+
+/**
+ * This request is not a person's activity (the dashboard refetching on a push): touch()
+ * leaves the idle deadline where it is. A symbol property, so it is never stored and does
+ * not make express-session think the session changed.
+ */
+export function markPassive(sess: Partial<session.SessionData>): void {
+  (sess as unknown as Record<symbol, boolean>)[PASSIVE] = true;
+}
 
 /** A row of staff_session_user(). */
 export interface AccountRow {
@@ -111,11 +122,15 @@ export class PgSessionStore extends session.Store {
   }
 
   /**
-   * Activity moves the idle deadline. Only an UPDATE: a session deleted meanwhile
+   * Activity moves the idle deadline (a request marked passive does not). Only an UPDATE: a session deleted meanwhile
    * (logout, deactivation) stays deleted. Skipped when the stored deadline is
    * still within a tenth of the idle window, to spare a write per request.
    */
   override touch(sid: string, sess: Data, cb?: (err?: unknown) => void): void {
+    if ((sess as unknown as Record<symbol, boolean | undefined>)[PASSIVE]) {
+      cb?.();
+      return;
+    }
     const expires = this.expiresAt(sess);
     const slack = Math.floor(this.opts.idleMs / 10);
     const stored = (sess as Data & { [EXPIRES_KEY]?: number })[EXPIRES_KEY];

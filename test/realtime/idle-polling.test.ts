@@ -52,3 +52,19 @@ it('a socket on HTTP long-polling that keeps talking does not keep its session a
   if (after !== undefined) expect(after).toBe(signedInUntil);
   expect((await api.get('/api/me')).status).toBe(401);
 }, 30_000);
+
+it('an API request the dashboard makes on its own (marked X-ClinicPulse-Background) does not extend the session either', async () => {
+  const api = rig.client();
+  expect((await api.post('/api/login', { username: desk.username, password: TEST_PASSWORD })).status).toBe(200);
+  const expiresAt = async () =>
+    ((await db.knex.raw('SELECT expires_at FROM http_sessions WHERE user_id = ? ORDER BY expires_at DESC LIMIT 1', [desk.userId])).rows[0]
+      ?.expires_at as Date).getTime();
+  const signedInUntil = await expiresAt();
+  await new Promise((r) => setTimeout(r, 800));
+  // A refetch triggered by a push (the manager's charts on analytics:changed).
+  expect((await api.get('/api/providers', { headers: { 'x-clinicpulse-background': '1' } })).status).toBe(200);
+  expect(await expiresAt()).toBe(signedInUntil);
+  // A person's request does move it.
+  expect((await api.get('/api/providers')).status).toBe(200);
+  expect(await expiresAt()).toBeGreaterThan(signedInUntil);
+});
