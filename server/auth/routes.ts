@@ -6,8 +6,9 @@
  * Two limits: per client address and username (express-rate-limit on login_throttle,
  * 429), and per account whatever the address (staff_login_failures): consecutive
  * failures lock the account until an administrator unlocks it. The second holds even
- * when X-Forwarded-For can be forged (a client reaching the service past its proxy). The session id is replaced at
- * sign-in (no fixation) and the row deleted at sign-out.
+ * when X-Forwarded-For can be forged (a client reaching the service past its proxy).
+ *
+ * The session id is replaced at sign-in (no fixation) and the row deleted at sign-out.
  */
 import { Router, type Request } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';

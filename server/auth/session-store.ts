@@ -122,9 +122,10 @@ export class PgSessionStore extends session.Store {
   }
 
   /**
-   * Activity moves the idle deadline (a request marked passive does not). Only an UPDATE: a session deleted meanwhile
-   * (logout, deactivation) stays deleted. Skipped when the stored deadline is
-   * still within a tenth of the idle window, to spare a write per request.
+   * Activity moves the idle deadline; a request marked passive does not. Only an
+   * UPDATE: a session deleted meanwhile (logout, deactivation) stays deleted. Skipped
+   * when the stored deadline is still within a tenth of the idle window, to spare a
+   * write per request.
    */
   override touch(sid: string, sess: Data, cb?: (err?: unknown) => void): void {
     if ((sess as unknown as Record<symbol, boolean | undefined>)[PASSIVE]) {
