@@ -2,7 +2,8 @@
  * Failed sign-ins counted in the database, not in each process's memory. With the
  * in-memory counter, N server processes behind a balancer allowed N times the
  * configured attempts per window, and a restart forgot them. Keys are SHA-256 digests
- * of "client address|username" (computed in server/auth/login-throttle.ts), so the
+ * of "client address|username" (computed in server/auth/login-throttle.ts; HMACs under
+ * SESSION_SECRET since migration 20261206000300), so the
  * table holds neither addresses nor usernames. Only the sign-in role reaches it, and
  * only through these functions; each counts atomically in one statement, so two
  * processes racing on one key both count.

@@ -23,6 +23,9 @@ import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js'
 import * as durableAudit from './20261206000100_durable_audit.js';
 import * as auditedApiReads from './20261206000110_audited_api_reads.js';
 import * as realtimeLeastRead from './20261206000120_realtime_least_read.js';
+import * as keyedSignInDigests from './20261206000300_keyed_sign_in_digests.js';
+import * as masterKeyCheck from './20261206000301_master_key_check.js';
+import * as accountLockout from './20261206000302_account_lockout.js';
 import * as repairFunctionComments from './20261206000800_repair_function_comments.js';
 import * as functionComments from './20261206000801_function_comments.js';
 
@@ -46,6 +49,9 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000100_durable_audit': durableAudit,
   '20261206000110_audited_api_reads': auditedApiReads,
   '20261206000120_realtime_least_read': realtimeLeastRead,
+  '20261206000300_keyed_sign_in_digests': keyedSignInDigests,
+  '20261206000301_master_key_check': masterKeyCheck,
+  '20261206000302_account_lockout': accountLockout,
   '20261206000800_repair_function_comments': repairFunctionComments,
   '20261206000801_function_comments': functionComments,
 };

@@ -46,6 +46,8 @@ export interface AppDeps {
   trustProxy: boolean;
   allowedOrigins: string[];
   loginRateLimit: { max: number; windowMs: number };
+  /** Consecutive failed sign-ins, from any address, that lock an account until an administrator unlocks it (default 20). */
+  loginLockoutFailures?: number;
   /** Master key (64 hex) wrapping per-patient data keys (never stored in the database); without it notes cannot be written. */
   masterKeyHex?: string;
   /** Built dashboard (vite build output); a placeholder page is served when missing. */
@@ -127,7 +129,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   // Mounted at the root with full /api paths, so route templates in metrics and docs match.
   const api = express.Router();
   api.use('/api', requireJsonBody, express.json({ limit: '100kb', strict: true }), csrfOriginCheck(deps.allowedOrigins), ...sessions.middleware);
-  api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit }));
+  api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit, lockoutFailures: deps.loginLockoutFailures ?? 20, secret: deps.sessionSecret }));
   mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, currentUser: sessions.currentUser, crypto: new FieldCrypto(deps.masterKeyHex) });
   api.use('/api', apiNotFound);
   app.use(api);
@@ -153,5 +155,6 @@ export function appOptionsFromConfig(config: Config, port = config.PORT) {
     trustProxy: config.TLS_TERMINATED_BY_PROXY,
     allowedOrigins: allowedOrigins(config, port),
     loginRateLimit: { max: config.LOGIN_RATE_LIMIT, windowMs: config.LOGIN_RATE_LIMIT_WINDOW_MINUTES * 60_000 },
+    loginLockoutFailures: config.LOGIN_LOCKOUT_FAILURES,
   };
 }

@@ -30,6 +30,7 @@ const schema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'MASTER_KEY must be 64 hexadecimal characters (32 bytes)')
     .optional(),
+  /** Signs the session cookie and keys the stored digests of session ids and throttle keys; required in production. */
   SESSION_SECRET: z.string().min(32).optional(),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
@@ -43,6 +44,8 @@ const schema = z.object({
   /** Failed sign-ins allowed per client address and username in LOGIN_RATE_LIMIT_WINDOW_MINUTES. */
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
   LOGIN_RATE_LIMIT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** Consecutive failed sign-ins against one account, from any address, that lock it until an administrator unlocks it. */
+  LOGIN_LOCKOUT_FAILURES: z.coerce.number().int().min(3).max(1000).default(20),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -63,6 +66,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === 'production') {
     const missing: string[] = [];
     if (!config.MASTER_KEY) missing.push('  MASTER_KEY: required in production (64 hex characters; keep it outside the database and its backups).');
+    if (!config.SESSION_SECRET) {
+      missing.push('  SESSION_SECRET: required in production (at least 32 characters, e.g. `openssl rand -base64 32`; the same on every process, never stored next to the data).');
+    }
     if (!config.TLS_CERT && !config.TLS_TERMINATED_BY_PROXY) {
       missing.push('  TLS: set TLS_CERT and TLS_KEY, or TLS_TERMINATED_BY_PROXY=true when a reverse proxy terminates TLS.');
     }

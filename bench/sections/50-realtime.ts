@@ -23,7 +23,7 @@ import pg from 'pg';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
-import { mintSession, testSessions } from '../../test/support/session-cookie.js';
+import { mintSession } from '../../test/support/session-cookie.js';
 import type { ScheduleWatchAck } from '../../shared/events.js';
 
 const ORIGIN = 'http://bench.local';
@@ -230,13 +230,12 @@ const section: BenchSection = {
     const appKnex = createKnex(ctx.appUrl, { poolMax: 10, applicationName: 'clinicpulse-bench-realtime' });
     const httpServer = http.createServer();
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-    // Handshakes authenticated by the API's session middleware, as in production.
-    const sessions = testSessions(appKnex, SECRET);
+    // Handshakes authenticated by the production authenticator over the API's session store.
     const realtime = await attachRealtime({
       httpServer,
       appKnex,
       appUrl: ctx.appUrl,
-      sessions,
+      sessionSecret: SECRET,
       allowedOrigins: [ORIGIN],
       retentionDays: 7,
       overrides: { pruneIntervalMs: 0, rateLimit: { perSecond: 1000, burst: 1000 } },
@@ -290,7 +289,6 @@ const section: BenchSection = {
       await clients.close();
       await writer.end();
       await realtime.close();
-      sessions.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await appKnex.destroy();

@@ -35,11 +35,17 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * `background`: the dashboard asks on its own (after a push), not the person at the desk;
+ * the server then leaves the session's idle deadline alone (server/auth/sessions.ts).
+ */
+async function call<T>(method: string, path: string, body?: unknown, background = false): Promise<T> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (background) headers['x-clinicpulse-background'] = '1';
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
@@ -49,10 +55,12 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 
 export const api = {
-  me: () => call<Me>('GET', '/api/me'),
+  me: (background = false) => call<Me>('GET', '/api/me', undefined, background),
   login: (username: string, password: string) => call<Me>('POST', '/api/login', { username, password }),
   logout: () => call<void>('POST', '/api/logout'),
   providers: () => call<{ items: Provider[] }>('GET', '/api/providers').then((r) => r.items),
-  noShowRate: (from: string, to: string) => call<{ items: NoShowRow[] }>('GET', `/api/analytics/no-show-rate?from=${from}&to=${to}`).then((r) => r.items),
-  volume: (from: string, to: string) => call<{ items: VolumeRow[] }>('GET', `/api/analytics/volume?from=${from}&to=${to}`).then((r) => r.items),
+  noShowRate: (from: string, to: string, background = false) =>
+    call<{ items: NoShowRow[] }>('GET', `/api/analytics/no-show-rate?from=${from}&to=${to}`, undefined, background).then((r) => r.items),
+  volume: (from: string, to: string, background = false) =>
+    call<{ items: VolumeRow[] }>('GET', `/api/analytics/volume?from=${from}&to=${to}`, undefined, background).then((r) => r.items),
 };

@@ -86,7 +86,7 @@ function start(me: Me): void {
     // The server closes a socket whose session ended: back to sign-in.
     if (reason === 'io server disconnect') {
       try {
-        await api.me();
+        await api.me(true);
         socket?.connect();
       } catch {
         showLogin('Your session ended. Please sign in again.');
@@ -214,8 +214,9 @@ async function manager(main: HTMLElement, socket: LiveSocket): Promise<void> {
     options: { animation: false, scales: { y: { beginAtZero: true } } },
   });
   teardown.push(() => rateChart.destroy(), () => volumeChart.destroy());
-  const load = async () => {
-    const [rates, volume] = await Promise.all([api.noShowRate(from, to), api.volume(from, to)]);
+  // A reload after a push is the dashboard's doing, not the manager's: it does not extend the session.
+  const load = async (background = false) => {
+    const [rates, volume] = await Promise.all([api.noShowRate(from, to, background), api.volume(from, to, background)]);
     // Clinic-wide per month: no-shows over appointments whose outcome is known.
     rateChart.data.datasets[0]!.data = months.map((m) => {
       const rows = rates.filter((r) => r.month === m);
@@ -228,7 +229,7 @@ async function manager(main: HTMLElement, socket: LiveSocket): Promise<void> {
     stamp.textContent = `updated ${new Date().toLocaleTimeString()}`;
   };
   socket.on('analytics:changed', (e) => {
-    if (e.months.some((m) => m >= from && m <= to)) void load();
+    if (e.months.some((m) => m >= from && m <= to)) void load(true);
   });
   await load();
 }

@@ -2,7 +2,9 @@
  * Staff account management for `npm run user` (server/cli/user.ts). Runs with the
  * administrator's connection: creating an account writes a password hash, which
  * no service role may do. Deactivation ends the account's sessions at once
- * (trigger staff_users_end_sessions deletes its http_sessions rows).
+ * (trigger staff_users_end_sessions deletes its http_sessions rows). Unlocking an
+ * account locked by repeated failed sign-ins deletes its staff_login_failures row,
+ * which the audit log records with the administrator's login as the actor.
  */
 import type { Knex } from 'knex';
 import { isStaffRole, type StaffRole } from '../db/index.js';
@@ -28,6 +30,8 @@ export interface AccountRow {
   active: boolean;
   createdAt: Date;
   deactivatedAt: Date | null;
+  /** When repeated failed sign-ins locked the account; null when it is not locked. */
+  lockedAt: Date | null;
 }
 
 /** Create an account; refuses a bad username, role, provider link or a short password with a clear message. */
@@ -49,7 +53,7 @@ export async function createAccount(admin: Knex, a: NewAccount): Promise<Account
   try {
     const { rows } = await admin.raw(
       `INSERT INTO staff_users (username, role, provider_id, password_hash) VALUES (?, ?, ?, ?)
-       RETURNING user_id, username, role, provider_id, active, created_at, deactivated_at`,
+       RETURNING user_id, username, role, provider_id, active, created_at, deactivated_at, NULL::timestamptz AS locked_at`,
       [a.username, a.role, a.providerId ?? null, hash],
     );
     return toAccount(rows[0]);
@@ -68,9 +72,20 @@ export async function deactivateAccount(admin: Knex, username: string): Promise<
   return (rowCount ?? 0) > 0;
 }
 
+/** Lift a lock-out (audited). False if no account of that name is locked. */
+export async function unlockAccount(admin: Knex, username: string): Promise<boolean> {
+  const { rowCount } = await admin.raw(
+    `DELETE FROM staff_login_failures f USING staff_users u
+     WHERE f.user_id = u.user_id AND u.username = ? AND f.locked_at IS NOT NULL`,
+    [username],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 export async function listAccounts(admin: Knex): Promise<AccountRow[]> {
   const { rows } = await admin.raw(
-    'SELECT user_id, username, role, provider_id, active, created_at, deactivated_at FROM staff_users ORDER BY username',
+    `SELECT u.user_id, u.username, u.role, u.provider_id, u.active, u.created_at, u.deactivated_at, f.locked_at
+     FROM staff_users u LEFT JOIN staff_login_failures f ON f.user_id = u.user_id ORDER BY u.username`,
   );
   return rows.map(toAccount);
 }
@@ -83,6 +98,7 @@ function toAccount(r: {
   active: boolean;
   created_at: Date;
   deactivated_at: Date | null;
+  locked_at: Date | null;
 }): AccountRow {
   return {
     userId: r.user_id,
@@ -92,5 +108,6 @@ function toAccount(r: {
     active: r.active,
     createdAt: r.created_at,
     deactivatedAt: r.deactivated_at,
+    lockedAt: r.locked_at,
   };
 }

@@ -1,22 +1,31 @@
 /**
  * The sign-in rate limiter's counter, kept in PostgreSQL (login_throttle, migration
  * 20261125000060) so every server process shares it and a restart does not reset it.
- * An express-rate-limit Store: the limiter decides, this only counts. Keys are hashed
- * here, so the database never holds a client address or a username.
+ * An express-rate-limit Store: the limiter decides, this only counts. Keys are turned
+ * into an HMAC under the session secret here, so the database holds neither a client
+ * address nor a username, and hashing guessed pairs finds nothing without the secret.
  */
-import { createHash } from 'node:crypto';
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import { asService } from '../db/index.js';
+import { keyedDigest } from './keyed-digest.js';
 
-const digest = (key: string) => createHash('sha256').update(key).digest('hex');
+/** What login_throttle.key_digest holds for a limiter key ("address|username"). */
+export const throttleDigest = (secret: string, key: string): string => keyedDigest(secret, 'login-throttle', key);
 
 export class LoginThrottleStore implements Store {
   /** Counts are shared across processes: the limiter must not assume they are local. */
   localKeys = false;
   private windowMs = 60_000;
 
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly secret: string,
+  ) {}
+
+  private digest(key: string): string {
+    return throttleDigest(this.secret, key);
+  }
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
@@ -26,7 +35,7 @@ export class LoginThrottleStore implements Store {
     const row = await asService(this.knex, 'clinicpulse_auth', async (trx) => {
       const { rows } = await trx.raw<{ rows: { failures: number; window_ends_at: Date }[] }>(
         'SELECT failures, window_ends_at FROM login_throttle_hit(?, ?)',
-        [digest(key), this.windowMs],
+        [this.digest(key), this.windowMs],
       );
       return rows[0]!;
     });
@@ -34,10 +43,10 @@ export class LoginThrottleStore implements Store {
   }
 
   async decrement(key: string): Promise<void> {
-    await asService(this.knex, 'clinicpulse_auth', (trx) => trx.raw('SELECT login_throttle_undo(?)', [digest(key)]));
+    await asService(this.knex, 'clinicpulse_auth', (trx) => trx.raw('SELECT login_throttle_undo(?)', [this.digest(key)]));
   }
 
   async resetKey(key: string): Promise<void> {
-    await asService(this.knex, 'clinicpulse_auth', (trx) => trx.raw('SELECT login_throttle_reset(?)', [digest(key)]));
+    await asService(this.knex, 'clinicpulse_auth', (trx) => trx.raw('SELECT login_throttle_reset(?)', [this.digest(key)]));
   }
 }

@@ -3,6 +3,10 @@
  * `clinicpulse_auth` role through asService (connect-pg-simple cannot SET ROLE
  * per transaction, and the service's login has no privileges of its own).
  *
+ * The table never holds a session id: every method turns the cookie's id into its
+ * HMAC under the session secret (storedSessionId) before it reaches SQL, so reading
+ * http_sessions gives nothing that can be presented as a cookie.
+ *
  * A row expires at the earlier of its idle deadline (moved forward on activity)
  * and the session's absolute deadline; an expired row is never returned, and a
  * timer prunes them. Deactivating an account deletes its rows in the database
@@ -11,6 +15,7 @@
 import session from 'express-session';
 import type { Knex } from 'knex';
 import { asService } from '../db/index.js';
+import { storedSessionId } from './keyed-digest.js';
 
 const AUTH_ROLE = 'clinicpulse_auth';
 
@@ -18,6 +23,17 @@ const AUTH_ROLE = 'clinicpulse_auth';
 export const ACCOUNT_KEY = '_account';
 /** Where get() puts the row's current expiry (epoch ms), so touch() can skip a needless write. */
 const EXPIRES_KEY = '_expiresAt';
+/** Marks a loaded session whose request must not move its idle deadline (see markPassive). */
+const PASSIVE = Symbol('passive request');
+
+/**
+ * This request is not a person's activity (the dashboard refetching on a push): touch()
+ * leaves the idle deadline where it is. A symbol property, so it is never stored and does
+ * not make express-session think the session changed.
+ */
+export function markPassive(sess: Partial<session.SessionData>): void {
+  (sess as unknown as Record<symbol, boolean>)[PASSIVE] = true;
+}
 
 /** A row of staff_session_user(). */
 export interface AccountRow {
@@ -29,6 +45,8 @@ export interface AccountRow {
 }
 
 export interface PgSessionStoreOptions {
+  /** The session secret: the key of the HMAC that http_sessions.sid holds instead of the id. */
+  idSecret: string;
   idleMs: number;
   absoluteMs: number;
   /** How often to delete expired rows (default 10 minutes; 0 disables the timer). */
@@ -60,6 +78,11 @@ export class PgSessionStore extends session.Store {
     return new Date(Math.min(now + this.opts.idleMs, absolute));
   }
 
+  /** The row key of a session id. */
+  private key(sid: string): string {
+    return storedSessionId(this.opts.idSecret, sid);
+  }
+
   private run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return asService(this.knex, AUTH_ROLE, work);
   }
@@ -75,7 +98,7 @@ export class PgSessionStore extends session.Store {
         `SELECT s.sess, s.expires_at, u.user_id, u.username, u.role, u.provider_id, u.active
          FROM http_sessions s LEFT JOIN LATERAL staff_session_user(s.user_id) u ON true
          WHERE s.sid = ? AND s.expires_at > now()`,
-        [sid],
+        [this.key(sid)],
       ),
     ).then(({ rows }) => {
       const row = rows[0];
@@ -93,17 +116,22 @@ export class PgSessionStore extends session.Store {
       trx.raw(
         `INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)
          ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, sess = excluded.sess, expires_at = excluded.expires_at`,
-        [sid, sess.userId ?? null, JSON.stringify(stored), this.expiresAt(sess)],
+        [this.key(sid), sess.userId ?? null, JSON.stringify(stored), this.expiresAt(sess)],
       ),
     ).then(() => cb?.(), (err) => cb?.(err));
   }
 
   /**
-   * Activity moves the idle deadline. Only an UPDATE: a session deleted meanwhile
-   * (logout, deactivation) stays deleted. Skipped when the stored deadline is
-   * still within a tenth of the idle window, to spare a write per request.
+   * Activity moves the idle deadline; a request marked passive does not. Only an
+   * UPDATE: a session deleted meanwhile (logout, deactivation) stays deleted. Skipped
+   * when the stored deadline is still within a tenth of the idle window, to spare a
+   * write per request.
    */
   override touch(sid: string, sess: Data, cb?: (err?: unknown) => void): void {
+    if ((sess as unknown as Record<symbol, boolean | undefined>)[PASSIVE]) {
+      cb?.();
+      return;
+    }
     const expires = this.expiresAt(sess);
     const slack = Math.floor(this.opts.idleMs / 10);
     const stored = (sess as Data & { [EXPIRES_KEY]?: number })[EXPIRES_KEY];
@@ -114,13 +142,13 @@ export class PgSessionStore extends session.Store {
     this.run((trx) =>
       trx.raw(
         `UPDATE http_sessions SET expires_at = ? WHERE sid = ? AND expires_at > now() AND expires_at < ?`,
-        [expires, sid, new Date(expires.getTime() - slack)],
+        [expires, this.key(sid), new Date(expires.getTime() - slack)],
       ),
     ).then(() => cb?.(), (err) => cb?.(err));
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
-    this.run((trx) => trx.raw('DELETE FROM http_sessions WHERE sid = ?', [sid])).then(() => cb?.(), (err) => cb?.(err));
+    this.run((trx) => trx.raw('DELETE FROM http_sessions WHERE sid = ?', [this.key(sid)])).then(() => cb?.(), (err) => cb?.(err));
   }
 
   /** Delete expired rows; returns how many. */

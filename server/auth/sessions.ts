@@ -13,10 +13,17 @@ import session from 'express-session';
 import type { Request, RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { asService, isStaffRole } from '../db/index.js';
-import { ACCOUNT_KEY, PgSessionStore, type AccountRow } from './session-store.js';
+import { ACCOUNT_KEY, markPassive, PgSessionStore, type AccountRow } from './session-store.js';
+import { digestSecret } from './keyed-digest.js';
 import type { SessionUser } from './session-user.js';
 
 export const SESSION_COOKIE = 'clinicpulse.sid';
+/**
+ * Sent by the dashboard on requests it makes on its own (a refetch after a push, the
+ * session check after a disconnect): they are served but do not extend the session,
+ * because only a person's activity may. Sockets never extend it at all.
+ */
+export const BACKGROUND_HEADER = 'x-clinicpulse-background';
 
 export interface SessionOptions {
   /** The service's pool (clinicpulse_app); the store and look-ups SET ROLE clinicpulse_auth. */
@@ -43,6 +50,8 @@ export interface Sessions {
 
 export function createSessions(opts: SessionOptions): Sessions {
   const store = new PgSessionStore(opts.knex, {
+    // Rotating SESSION_SECRET (a list, newest first) therefore ends every session.
+    idSecret: digestSecret(opts.secret),
     idleMs: opts.idleMs,
     absoluteMs: opts.absoluteMs,
     pruneIntervalMs: opts.pruneIntervalMs,
@@ -94,6 +103,7 @@ export function createSessions(opts: SessionOptions): Sessions {
       await destroy(req);
       return next();
     }
+    if (req.get(BACKGROUND_HEADER) === '1') markPassive(s);
     req.staffUser = user;
     next();
   };

@@ -1,6 +1,7 @@
 /**
  * `npm run user -- create --username U --role R [--provider-id N]` (password from
  * STAFF_PASSWORD or standard input), `npm run user -- deactivate --username U`,
+ * `npm run user -- unlock --username U` (after repeated failed sign-ins; audited),
  * `npm run user -- list`. Uses the administrator's connection (DATABASE_URL, or the
  * embedded database, even while `npm start` is running on it).
  */
@@ -11,12 +12,13 @@ import { loadConfig, ConfigError } from '../config.js';
 import { openDatabaseServer, EMBEDDED_DATABASE, type DatabaseServer } from '../db/connect.js';
 import { DataDirectoryInUseError, runningEmbeddedUrl } from '../db/embedded.js';
 import { createKnex } from '../db/knex.js';
-import { AccountError, createAccount, deactivateAccount, listAccounts } from '../auth/accounts.js';
+import { AccountError, createAccount, deactivateAccount, listAccounts, unlockAccount } from '../auth/accounts.js';
 
 const USAGE = `usage:
   npm run user -- create --username U --role front_desk|clinician|billing|manager|compliance [--provider-id N]
       (password from STAFF_PASSWORD, or typed on standard input)
   npm run user -- deactivate --username U
+  npm run user -- unlock --username U      (lift a lock-out after repeated failed sign-ins)
   npm run user -- list`;
 
 async function readPassword(): Promise<string> {
@@ -56,7 +58,7 @@ async function main(): Promise<number> {
     options: { username: { type: 'string' }, role: { type: 'string' }, 'provider-id': { type: 'string' } },
     strict: true,
   });
-  if (command !== 'create' && command !== 'deactivate' && command !== 'list') {
+  if (command !== 'create' && command !== 'deactivate' && command !== 'unlock' && command !== 'list') {
     console.error(USAGE);
     return 2;
   }
@@ -77,10 +79,14 @@ async function main(): Promise<number> {
       const done = await deactivateAccount(knex, values.username!);
       if (!done) throw new AccountError(`no active account named ${values.username}`);
       console.log(`Deactivated ${values.username}; their sessions have ended.`);
+    } else if (command === 'unlock') {
+      const done = await unlockAccount(knex, values.username!);
+      if (!done) throw new AccountError(`no locked account named ${values.username}`);
+      console.log(`Unlocked ${values.username}; they can sign in again (recorded in the audit log).`);
     } else {
       const rows = await listAccounts(knex);
       for (const a of rows) {
-        console.log(`${a.username.padEnd(24)} ${a.role.padEnd(11)} ${a.providerId ? `provider ${a.providerId}`.padEnd(14) : ''.padEnd(14)} ${a.active ? 'active' : `deactivated ${a.deactivatedAt?.toISOString()}`}`);
+        console.log(`${a.username.padEnd(24)} ${a.role.padEnd(11)} ${a.providerId ? `provider ${a.providerId}`.padEnd(14) : ''.padEnd(14)} ${a.active ? 'active' : `deactivated ${a.deactivatedAt?.toISOString()}`}${a.lockedAt ? ` locked ${a.lockedAt.toISOString()}` : ''}`);
       }
       if (!rows.length) console.log('No staff accounts.');
     }

@@ -98,6 +98,11 @@ export class FieldCrypto {
     return new FieldCrypto(config.MASTER_KEY);
   }
 
+  /** The 8-byte id of the master key (an HMAC of it, not the key), or undefined without one. */
+  get keyId(): Buffer | undefined {
+    return this.masterId ? Buffer.from(this.masterId) : undefined;
+  }
+
   get available(): boolean {
     return this.master !== undefined;
   }

@@ -18,6 +18,8 @@ export const SqlState = {
   numericValueOutOfRange: '22003',
   stringDataRightTruncation: '22001',
   invalidParameterValue: '22023',
+  /** A NUL (U+0000) in a text value: PostgreSQL cannot store it. */
+  characterNotInRepertoire: '22021',
   raiseException: 'P0001',
   queryCanceled: '57014',
 } as const;
@@ -130,6 +132,8 @@ export function fromPgError(err: unknown): AppError | undefined {
     case SqlState.stringDataRightTruncation:
     case SqlState.invalidParameterValue:
       return new AppError(400, 'invalid_request', 'A value has the wrong format or is out of range.');
+    case SqlState.characterNotInRepertoire:
+      return new AppError(400, 'invalid_request', 'A text value contains a NUL character (U+0000), which cannot be stored.');
     default:
       return undefined;
   }

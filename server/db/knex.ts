@@ -24,5 +24,9 @@ export function createKnex(connectionString: string, opts: KnexOptions = {}): Kn
     connection: { connectionString, application_name: opts.applicationName ?? 'clinicpulse' },
     pool: { min: opts.poolMin ?? 0, max: opts.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
+    // On error knex otherwise re-substitutes bound values into the SQL it puts in the message
+    // (wherever the positioned SQL still holds a '?', e.g. an escaped jsonb operator): patient
+    // data in logs. Off, the message carries the SQL with its $n placeholders only.
+    compileSqlOnError: false,
   });
 }

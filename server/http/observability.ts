@@ -2,6 +2,9 @@
  * Logs and metrics. Logs are structured (pino) and carry no PII: no bodies, no
  * query strings (a patient search is a name), no headers (cookies), only method,
  * path, status, timing, request id and the acting staff user id and role.
+ * Errors are logged through `errorForLog`: a PostgreSQL error keeps its SQLSTATE,
+ * constraint and message but loses DETAIL, WHERE, HINT and anything else that can
+ * quote a row's values (`Key (email)=(…)`, `Failing row contains (…)`).
  * Metrics (prom-client, own registry per app): request duration by route
  * template and status, and the database pool's occupancy.
  */
@@ -11,13 +14,37 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { pinoHttp } from 'pino-http';
 import client from 'prom-client';
 
+/**
+ * Fields that name things, never row values: a node-postgres DatabaseError's, and a Node
+ * system error's (a refused or dropped database connection).
+ */
+const SAFE_FIELDS = ['severity', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine', 'syscall', 'address', 'port', 'errno'] as const;
+
+/**
+ * What the log keeps of an error: its type, message (bounded), stack and, for a database
+ * error, the identifying fields above. DETAIL, WHERE, HINT, internal queries and bound
+ * parameters are dropped, because PostgreSQL puts row values in them; the pool is built
+ * with compileSqlOnError off (server/db/knex.ts), so the message carries the SQL with
+ * $n placeholders, never the bound values.
+ */
+export function errorForLog(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return typeof err === 'string' ? err.slice(0, 300) : { type: typeof err };
+  const e = err as Error & Record<string, unknown>;
+  const out: Record<string, unknown> = { type: e.name, message: e.message.slice(0, 500), stack: e.stack };
+  for (const k of SAFE_FIELDS) if (typeof e[k] === 'string' || typeof e[k] === 'number') out[k] = e[k];
+  if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
+  if (e.cause !== undefined && depth < 3) out.cause = errorForLog(e.cause, depth + 1);
+  return out;
+}
+
 export function createLogger(level: LevelWithSilent, destination?: { write(line: string): void }): Logger {
   const options = {
     level,
     base: { service: 'clinicpulse' },
+    serializers: { err: errorForLog },
     // Belt and braces: the serializers below never emit these, but a careless log call might.
     redact: {
-      paths: ['password', '*.password', 'body', '*.body', 'req.headers', 'headers.cookie', '*.cookie', 'email', '*.email', 'phone', '*.phone', 'name', '*.name', 'dob', '*.dob', 'notes', '*.notes'],
+      paths: ['password', '*.password', 'body', '*.body', 'req.headers', 'headers.cookie', '*.cookie', 'email', '*.email', 'phone', '*.phone', 'name', '*.name', 'dob', '*.dob', 'notes', '*.notes', 'detail', '*.detail', '*.where', '*.hint', '*.parameters', '*.bindings'],
       censor: '[redacted]',
     },
   };
@@ -38,7 +65,7 @@ export function httpLogger(logger: Logger): RequestHandler {
         path: pathOnly(req.url),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      err: (err: Error & { code?: string }) => ({ type: err.name, code: err.code, message: err.message.slice(0, 300), stack: err.stack }),
+      err: (err: unknown) => errorForLog(err),
     },
     customProps: (req) => {
       const user = (req as Request).staffUser;

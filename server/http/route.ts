@@ -83,7 +83,34 @@ export function invalidRequest(where: 'params' | 'query' | 'body', error: z.ZodE
   return new AppError(400, 'invalid_request', `${first.path}: ${first.message}`, { issues });
 }
 
+const NUL_MESSAGE = 'must not contain a NUL character (U+0000)';
+
+/**
+ * PostgreSQL cannot store U+0000 in text (SQLSTATE 22021), and no field of this API has a
+ * use for it: refuse it in any string (or key) before validation, naming where it was.
+ */
+export function rejectNul(where: 'params' | 'query' | 'body', value: unknown): void {
+  const issues: { path: string; message: string }[] = [];
+  const walk = (v: unknown, path: string[], depth: number): void => {
+    if (issues.length >= MAX_ISSUES || depth > 32) return;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) issues.push({ path: [where, ...path].join('.').slice(0, 200), message: NUL_MESSAGE });
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => walk(item, [...path, String(i)], depth + 1));
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        const key = k.replaceAll('\u0000', '\\0').slice(0, 64);
+        if (k.includes('\u0000')) issues.push({ path: [where, ...path, key].join('.').slice(0, 200), message: NUL_MESSAGE });
+        walk(item, [...path, key], depth + 1);
+      }
+    }
+  };
+  walk(value, [], 0);
+  if (issues.length) throw new AppError(400, 'invalid_request', `${issues[0]!.path}: ${NUL_MESSAGE}`, { issues });
+}
+
 function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where: 'params' | 'query' | 'body'): unknown {
+  rejectNul(where, value);
   if (!schema) {
     if (where === 'body' && value !== undefined && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0)) {
       throw new AppError(400, 'invalid_request', 'body: this endpoint takes no request body');

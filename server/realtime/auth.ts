@@ -1,16 +1,21 @@
 /**
  * Who is on the other end of a socket, and whether they still may be.
  *
- * A handshake is authenticated by the API's own session middleware, run on Socket.IO's
- * engine (`apiSessionAuth` in attach.ts): the same cookie, store and account checks as
- * every API request, and the only way in. The account is re-read through
- * `staff_session_user`, never trusted from the cookie, and `endedSessions` below lets
- * the server re-check every open socket's session periodically, so logout, idle expiry
- * and deactivation close sockets promptly.
+ * A handshake is authenticated with the same session cookie as the API by
+ * `sessionCookieAuthenticator` below, which reads the same signed cookie and the same
+ * `http_sessions` row directly (as the clinicpulse_auth role, read-only) and so works
+ * in any process that shares the database. It never moves the session's idle
+ * deadline: socket traffic (long-polling requests, the handshake) is not a person at
+ * the desk, so an unattended dashboard idles out like any other tab. The account is
+ * re-read through `staff_session_user`, never trusted from the cookie, and
+ * `revalidateSessions` re-checks every open socket's session periodically so logout,
+ * idle expiry and deactivation close sockets promptly.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Knex } from 'knex';
 import { asService, isStaffRole, type StaffRole } from '../db/index.js';
+import { storedSessionId } from '../auth/keyed-digest.js';
 
 const AUTH_ROLE = 'clinicpulse_auth';
 
@@ -19,11 +24,45 @@ export interface SocketIdentity {
   role: StaffRole;
   /** The provider a clinician is linked to; null for other roles. */
   providerId: number | null;
-  /** The HTTP session this socket rides on; the socket lives only as long as it does. */
+  /** The HTTP session this socket rides on, as http_sessions keys it (storedSessionId); the socket lives only as long as it does. */
   sessionId: string;
 }
 
 export type Authenticate = (req: IncomingMessage) => Promise<SocketIdentity | undefined> | SocketIdentity | undefined;
+
+/** Default name of the API's session cookie (server/auth/sessions.ts). */
+export const DEFAULT_SESSION_COOKIE = 'clinicpulse.sid';
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** express-session's cookie format: 's:' + sid + '.' + base64(HMAC-SHA256(secret, sid)) without padding. */
+export function unsignSessionCookie(value: string, secrets: string[]): string | undefined {
+  if (!value.startsWith('s:')) return undefined;
+  const signed = value.slice(2);
+  const dot = signed.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const sid = signed.slice(0, dot);
+  const given = Buffer.from(signed.slice(dot + 1));
+  for (const secret of secrets) {
+    const expected = Buffer.from(createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, ''));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return sid;
+  }
+  return undefined;
+}
 
 interface SessionRow {
   sid: string;
@@ -58,6 +97,22 @@ async function lookupSessions(knex: Knex, sids: string[]): Promise<Map<string, S
     if (id) out.set(r.sid, id);
   }
   return out;
+}
+
+/**
+ * Authenticate a handshake by the API's signed session cookie, reading the session row
+ * and the account directly, without touching the session. `secrets` are the API's
+ * SESSION_SECRET(s), newest first; the first also keys the stored session ids.
+ */
+export function sessionCookieAuthenticator(opts: { knex: Knex; secrets: string[]; cookieName?: string }): Authenticate {
+  const name = opts.cookieName ?? DEFAULT_SESSION_COOKIE;
+  return async (req) => {
+    const raw = readCookie(req.headers.cookie, name);
+    const sid = raw ? unsignSessionCookie(raw, opts.secrets) : undefined;
+    if (!sid) return undefined;
+    const key = storedSessionId(opts.secrets[0]!, sid);
+    return (await lookupSessions(opts.knex, [key])).get(key);
+  };
 }
 
 /**

@@ -65,7 +65,10 @@ export interface RealtimeOptions {
   allowedOrigins: string[];
   /** Resolves a handshake to a staff identity (see auth.ts). */
   authenticate: Authenticate;
-  /** Express-style middleware run on every engine request first (e.g. the API's express-session). */
+  /**
+   * Express-style middleware run on every engine request first. Not the API's express-session:
+   * it would move the session's idle deadline on every long-polling request.
+   */
   engineMiddleware?: EngineMiddleware[];
   /** OUTBOX_RETENTION_DAYS (default 7). */
   retentionDays?: number;

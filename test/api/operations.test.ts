@@ -81,8 +81,9 @@ describe('production safety', () => {
     const key = 'a'.repeat(64);
     expect(() => loadConfig({ NODE_ENV: 'production', TLS_TERMINATED_BY_PROXY: 'true' })).toThrow(/MASTER_KEY/);
     expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: key })).toThrow(/TLS/);
-    expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, TLS_TERMINATED_BY_PROXY: 'true', DEMO_SEED: 'true' })).toThrow(ConfigError);
-    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, TLS_TERMINATED_BY_PROXY: 'true' }).NODE_ENV).toBe('production');
+    const secret = 's'.repeat(32);
+    expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true', DEMO_SEED: 'true' })).toThrow(ConfigError);
+    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true' }).NODE_ENV).toBe('production');
     expect(() => loadConfig({ TLS_CERT: 'cert.pem' })).toThrow(/together/);
   });
 

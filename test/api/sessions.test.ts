@@ -3,10 +3,10 @@
  * flags, logout, idle timeout, absolute lifetime, deactivation (SQL and the CLI's
  * logic), role change, CSRF refusal and the login rate limit.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advanceSessionClock } from '../support/session-clock.js';
-import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/server.js';
+import { startTestServer, TEST_PASSWORD, TEST_SESSION_SECRET, type TestServer } from '../support/server.js';
+import { throttleDigest } from '../../server/auth/login-throttle.js';
 import { deactivateAccount } from '../../server/auth/accounts.js';
 
 let ts: TestServer;
@@ -61,7 +61,7 @@ describe('sign-in', () => {
     for (const a of attempts) {
       const res = await ts.client().post('/api/login', a);
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ error: { code: 'invalid_credentials', message: 'Wrong username or password.' } });
+      expect(res.body).toEqual({ error: { code: 'invalid_credentials', message: 'Wrong username or password (after repeated failures an account is locked until an administrator unlocks it).' } });
       expect(res.headers.getSetCookie()).toEqual([]);
     }
   });
@@ -234,7 +234,7 @@ describe('login rate limit', () => {
       expect((await attempt(b, 'wrong password')).status).toBe(401);
       // A successful sign-in takes its own attempt back: it does not bring the lock closer.
       // (The limiter takes it back after the response is sent, so wait for the count to drop.)
-      const digest = createHash('sha256').update(`127.0.0.1|${user.username.toLowerCase()}`).digest('hex');
+      const digest = throttleDigest(TEST_SESSION_SECRET, `127.0.0.1|${user.username.toLowerCase()}`);
       const failures = async () =>
         (await ts.db.knex.raw('SELECT failures FROM login_throttle WHERE key_digest = ?', [digest])).rows[0]?.failures;
       expect(await failures()).toBe(2);

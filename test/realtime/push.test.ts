@@ -202,21 +202,21 @@ describe('live push', () => {
   });
 
   it('closes a socket within 5 s of its session idling out', async () => {
-    const { cookie, sid } = await mintSession(db.knex, desk);
+    const { cookie, storedId } = await mintSession(db.knex, desk);
     const client = openSocket(rig.url, { cookie });
     await connected(client);
     const closed = disconnected(client, 5000);
     // 16 quiet minutes pass for the session (a controllable clock, not a sleep): past its idle timeout.
-    await advanceSessionClock(db.knex, { sid }, 16 * 60_000);
+    await advanceSessionClock(db.knex, { sid: storedId }, 16 * 60_000);
     expect(await closed).toBe('io server disconnect');
   });
 
   it('closes a socket within 5 s of logout, and of the account being deactivated', async () => {
-    const { cookie, sid } = await mintSession(db.knex, desk);
+    const { cookie, storedId } = await mintSession(db.knex, desk);
     const client = openSocket(rig.url, { cookie });
     await connected(client);
     const gone = disconnected(client, 5000);
-    await db.knex.raw('DELETE FROM http_sessions WHERE sid = ?', [sid]); // what POST /api/logout does
+    await db.knex.raw('DELETE FROM http_sessions WHERE sid = ?', [storedId]); // what POST /api/logout does
     expect(await gone).toBe('io server disconnect');
 
     const leaver = await createStaff(db.knex, 'front_desk');

@@ -124,6 +124,9 @@ export const MATRIX: Record<string, RelationEntry> = {
   login_throttle: {
     why: 'Failed sign-in counts (hashed keys); only the owner-rights login_throttle_* functions, which the sign-in role may call, touch it.',
   },
+  master_key_check: {
+    why: 'The id of the master key (never the key), compared at start-up on the administrator\'s connection; no service role touches it.',
+  },
   medications: {
     why: 'The formulary: clinicians prescribe from it.',
     clinician: { SELECT: 'all' },
@@ -170,6 +173,9 @@ export const MATRIX: Record<string, RelationEntry> = {
     compliance: { SELECT: 'all' },
     front_desk: { SELECT: 'all' },
     manager: { SELECT: 'all' },
+  },
+  staff_login_failures: {
+    why: 'Consecutive failed sign-ins and lock-outs per account; only the owner-rights staff_login_failed/_succeeded functions, which the sign-in role may call, touch it (administrators unlock on their own connection).',
   },
   staff_users: {
     why: 'Own account for everyone (RLS), all accounts and (de)activation for compliance; password_hash for nobody (sign-in uses staff_login_lookup()).',

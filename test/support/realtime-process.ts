@@ -8,19 +8,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createKnex } from '../../server/db/knex.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
-import { testSessions } from './session-cookie.js';
 
 const appUrl = process.env.REALTIME_APP_URL!;
 const knex = createKnex(appUrl, { poolMax: 5, applicationName: 'clinicpulse-process-b' });
 const httpServer = http.createServer((_req, res) => res.writeHead(404).end());
 await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-// The API's session middleware, as server/main.ts attaches it: the only way a socket signs in.
-const sessions = testSessions(knex, process.env.REALTIME_SECRET!);
 const realtime = await attachRealtime({
   httpServer,
   appKnex: knex,
   appUrl,
-  sessions,
+  // The handshake authenticator server/main.ts attaches: the only way a socket signs in.
+  sessionSecret: process.env.REALTIME_SECRET!,
   allowedOrigins: [process.env.REALTIME_ORIGIN!],
   retentionDays: 7,
   overrides: { pruneIntervalMs: 0, listenerApplicationName: 'clinicpulse-process-b-listen' },
@@ -32,7 +30,6 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await realtime.close();
-  sessions.close();
   httpServer.closeAllConnections();
   httpServer.close();
   await knex.destroy();

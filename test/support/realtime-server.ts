@@ -1,7 +1,7 @@
 /**
  * Realtime test rig: the real Socket.IO server (server/realtime) on 127.0.0.1:0 against
- * a test database, wired as server/main.ts wires it (attachRealtime with the API's own
- * session middleware, so handshakes are authenticated exactly as in production), sessions
+ * a test database, wired as server/main.ts wires it (attachRealtime with the production handshake
+ * authenticator over the API's session store, exactly as in production), sessions
  * minted straight into http_sessions (the rows the API's store writes at sign-in), and
  * real socket.io-client sockets that record what they receive.
  */
@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
 import { ApiClient } from './server.js';
-import { mintSession as mint, TEST_SESSION_SECRET, testSessions, type MintedSession } from './session-cookie.js';
+import { mintSession as mint, TEST_SESSION_SECRET, type MintedSession } from './session-cookie.js';
 
 export { TEST_SESSION_SECRET, type MintedSession };
 export const TEST_ORIGIN = 'http://clinic.test';
@@ -34,12 +34,11 @@ export async function startRealtimeRig(
 ): Promise<RealtimeRig> {
   const httpServer = http.createServer((_req, res) => res.writeHead(404).end());
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const sessions = testSessions(db.appKnex);
   const realtime = await attachRealtime({
     httpServer,
     appKnex: db.appKnex,
     appUrl: db.appUrl,
-    sessions,
+    sessionSecret: TEST_SESSION_SECRET,
     allowedOrigins: [TEST_ORIGIN],
     retentionDays: overrides.retentionDays ?? 7,
     overrides: { pruneIntervalMs: 0, ...overrides },
@@ -50,7 +49,6 @@ export async function startRealtimeRig(
     realtime,
     async close() {
       await realtime.close();
-      sessions.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
@@ -79,13 +77,13 @@ export interface RecordingClient {
 
 export function openSocket(
   url: string,
-  opts: { cookie?: string; origin?: string | null; reconnection?: boolean } = {},
+  opts: { cookie?: string; origin?: string | null; reconnection?: boolean; transports?: ('polling' | 'websocket')[] } = {},
 ): RecordingClient {
   const headers: Record<string, string> = {};
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.origin !== null) headers.origin = opts.origin ?? TEST_ORIGIN;
   const socket: TestSocket = connectClient(url, {
-    transports: ['websocket'],
+    transports: opts.transports ?? ['websocket'],
     extraHeaders: headers,
     forceNew: true,
     reconnection: opts.reconnection ?? false,
@@ -135,7 +133,10 @@ export function disconnected(client: RecordingClient, ms = 10_000): Promise<stri
 }
 
 /** The real API (createApp) and the live-push server on one HTTP server, as server/main.ts runs them. */
-export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig & { origin: string; client(): ApiClient }> {
+export async function startApiRealtimeRig(
+  db: TestDatabase,
+  opts: { sessionIdleMs?: number } = {},
+): Promise<RealtimeRig & { origin: string; client(): ApiClient }> {
   const httpServer = http.createServer();
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -145,12 +146,13 @@ export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig
     databaseKind: 'test',
     logger: pino({ level: 'silent' }),
     sessionSecret: TEST_SESSION_SECRET,
-    sessionIdleMs: 15 * 60_000,
+    sessionIdleMs: opts.sessionIdleMs ?? 15 * 60_000,
     sessionAbsoluteMs: 12 * 3_600_000,
     secureCookie: false,
     trustProxy: false,
     allowedOrigins: [origin],
     loginRateLimit: { max: 1000, windowMs: 60_000 },
+    loginLockoutFailures: 1000,
     sessionPruneIntervalMs: 0,
   });
   httpServer.on('request', clinic.app);
@@ -158,7 +160,7 @@ export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig
     httpServer,
     appKnex: db.appKnex,
     appUrl: db.appUrl,
-    sessions: clinic.sessions,
+    sessionSecret: TEST_SESSION_SECRET,
     allowedOrigins: [origin],
     retentionDays: 7,
     overrides: { pruneIntervalMs: 0 },

@@ -19,6 +19,7 @@ import { createProvider } from './clinic.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_MASTER_KEY = '07'.repeat(32);
+export const TEST_SESSION_SECRET = 'test-session-secret-test-session-secret';
 let hashOnce: Promise<string> | undefined;
 export const testPasswordHash = () => (hashOnce ??= hashPassword(TEST_PASSWORD));
 
@@ -27,6 +28,8 @@ export interface TestServerOptions {
   sessionIdleMs?: number;
   sessionAbsoluteMs?: number;
   loginRateLimit?: { max: number; windowMs: number };
+  /** Consecutive failed sign-ins that lock an account (default 1000: out of the way). */
+  loginLockoutFailures?: number;
   /** Behind a TLS-terminating proxy: Secure cookies, X-Forwarded-Proto trusted. */
   behindTlsProxy?: boolean;
   /** Receives the server's log lines (level debug) instead of discarding them. */
@@ -124,13 +127,14 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     logger: opts.logStream
       ? createLogger('debug', opts.logStream)
       : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    sessionSecret: 'test-session-secret-test-session-secret',
+    sessionSecret: TEST_SESSION_SECRET,
     sessionIdleMs: opts.sessionIdleMs ?? 15 * 60_000,
     sessionAbsoluteMs: opts.sessionAbsoluteMs ?? 12 * 3_600_000,
     secureCookie: opts.behindTlsProxy ?? false,
     trustProxy: opts.behindTlsProxy ?? false,
     allowedOrigins: [origin, `http://localhost:${port}`],
     loginRateLimit: opts.loginRateLimit ?? { max: 1000, windowMs: 60_000 },
+    loginLockoutFailures: opts.loginLockoutFailures ?? 1000,
     masterKeyHex: TEST_MASTER_KEY,
     sessionPruneIntervalMs: 0,
   });

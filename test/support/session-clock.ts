@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 
-/** Let `ms` pass for the matching sessions (by session id or by account). */
+/** Let `ms` pass for the matching sessions (by stored session id — the HMAC, `MintedSession.storedId` — or by account). */
 export async function advanceSessionClock(admin: Knex, which: { sid: string } | { userId: number }, ms: number): Promise<void> {
   const [column, value] = 'sid' in which ? ['sid', which.sid] : ['user_id', which.userId];
   const { rowCount } = await admin.raw(

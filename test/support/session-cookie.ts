@@ -9,6 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createSessions, SESSION_COOKIE, type Sessions } from '../../server/auth/sessions.js';
 import type { StaffRole } from '../../server/db/index.js';
+import { storedSessionId } from '../../server/auth/keyed-digest.js';
 
 export const TEST_SESSION_SECRET = 'realtime-test-session-secret-0123456789abcdef';
 
@@ -23,7 +24,10 @@ export function testSessions(knex: Knex, secret = TEST_SESSION_SECRET): Sessions
 }
 
 export interface MintedSession {
+  /** The id in the cookie. */
   sid: string;
+  /** What http_sessions.sid holds for it (its HMAC under the session secret). */
+  storedId: string;
   cookie: string;
 }
 
@@ -34,12 +38,13 @@ export async function mintSession(
   opts: { idleMs?: number; secret?: string } = {},
 ): Promise<MintedSession> {
   const sid = randomBytes(18).toString('base64url');
+  const storedId = storedSessionId(opts.secret ?? TEST_SESSION_SECRET, sid);
   const sess = { cookie: { path: '/', httpOnly: true }, userId: staff.userId, role: staff.role, issuedAt: Date.now() };
   await admin.raw('INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)', [
-    sid,
+    storedId,
     staff.userId,
     JSON.stringify(sess),
     new Date(Date.now() + (opts.idleMs ?? 15 * 60_000)),
   ]);
-  return { sid, cookie: `${SESSION_COOKIE}=${encodeURIComponent(signSessionId(sid, opts.secret))}` };
+  return { sid, storedId, cookie: `${SESSION_COOKIE}=${encodeURIComponent(signSessionId(sid, opts.secret))}` };
 }

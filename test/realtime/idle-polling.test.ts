@@ -1,0 +1,70 @@
+/**
+ * Only a person's own requests keep a session alive. A dashboard left open talks to the
+ * server all the time (Socket.IO's HTTP long-polling: a GET held open, a POST per
+ * message, the handshake itself); none of that may move the session's idle deadline,
+ * or an unattended screen would stay signed in for the whole absolute lifetime.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createStaff, type StaffFixture } from '../support/staff.js';
+import { createProvider } from '../support/clinic.js';
+import { TEST_PASSWORD, testPasswordHash } from '../support/server.js';
+import { connected, disconnected, openSocket, startApiRealtimeRig } from '../support/realtime-server.js';
+
+const IDLE_MS = 3000;
+let db: TestDatabase;
+let rig: Awaited<ReturnType<typeof startApiRealtimeRig>>;
+let desk: StaffFixture;
+let providerId: number;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  providerId = await createProvider(db.knex);
+  desk = await createStaff(db.knex, 'front_desk', { passwordHash: await testPasswordHash() });
+  rig = await startApiRealtimeRig(db, { sessionIdleMs: IDLE_MS });
+});
+afterAll(async () => {
+  await rig?.close();
+  await db?.drop();
+});
+
+it('a socket on HTTP long-polling that keeps talking does not keep its session alive', async () => {
+  const api = rig.client();
+  expect((await api.post('/api/login', { username: desk.username, password: TEST_PASSWORD })).status).toBe(200);
+  const expiresAt = async () =>
+    ((await db.knex.raw('SELECT expires_at FROM http_sessions WHERE user_id = ?', [desk.userId])).rows[0]?.expires_at as Date | undefined)?.getTime();
+  const signedInUntil = (await expiresAt())!;
+
+  const client = openSocket(rig.url, { cookie: api.sessionCookie, origin: rig.origin, transports: ['polling'] });
+  await connected(client);
+  expect(client.socket.io.engine.transport.name).toBe('polling');
+  // Chatter over polling: every emit is an HTTP POST, every answer ends a held GET.
+  const chatter = setInterval(() => client.socket.emit('schedule:unwatch', { providerId, date: '2030-03-04' }), 300);
+  try {
+    // The session idles out on schedule, and the server closes the socket (re-checked every 2 s).
+    expect(await disconnected(client, IDLE_MS + 6000)).toBe('io server disconnect');
+  } finally {
+    clearInterval(chatter);
+    client.close();
+  }
+  // The polling traffic never moved the deadline set at sign-in (the row may be gone already).
+  const after = await expiresAt();
+  if (after !== undefined) expect(after).toBe(signedInUntil);
+  expect((await api.get('/api/me')).status).toBe(401);
+}, 30_000);
+
+it('an API request the dashboard makes on its own (marked X-ClinicPulse-Background) does not extend the session either', async () => {
+  const api = rig.client();
+  expect((await api.post('/api/login', { username: desk.username, password: TEST_PASSWORD })).status).toBe(200);
+  const expiresAt = async () =>
+    ((await db.knex.raw('SELECT expires_at FROM http_sessions WHERE user_id = ? ORDER BY expires_at DESC LIMIT 1', [desk.userId])).rows[0]
+      ?.expires_at as Date).getTime();
+  const signedInUntil = await expiresAt();
+  await new Promise((r) => setTimeout(r, 800));
+  // A refetch triggered by a push (the manager's charts on analytics:changed).
+  expect((await api.get('/api/providers', { headers: { 'x-clinicpulse-background': '1' } })).status).toBe(200);
+  expect(await expiresAt()).toBe(signedInUntil);
+  // A person's request does move it.
+  expect((await api.get('/api/providers')).status).toBe(200);
+  expect(await expiresAt()).toBeGreaterThan(signedInUntil);
+});
