@@ -22,6 +22,7 @@ import * as patientChangeEvents from './20261125000050_patient_change_events.js'
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
 import * as pinSearchPath from './20261206000200_pin_search_path.js';
 import * as columnGrants from './20261206000201_column_grants.js';
+import * as keyStoreProof from './20261206000202_key_store_proof.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
   '20261206000200_pin_search_path': pinSearchPath,
   '20261206000201_column_grants': columnGrants,
+  '20261206000202_key_store_proof': keyStoreProof,
 };

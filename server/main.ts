@@ -23,6 +23,8 @@ import { activeDemoAccounts, createDemoAccounts, type DemoAccount } from '../see
 import { appOptionsFromConfig, createApp, type ClinicPulseApp } from './app.js';
 import { createLogger } from './http/observability.js';
 import { loadSecrets } from './secrets.js';
+import { FieldCrypto } from './crypto/index.js';
+import { registerMasterKey } from './db/repository/visit-notes.js';
 import { answerClientErrors } from './http/errors.js';
 import { attachRealtime } from './realtime/attach.js';
 import type { Realtime } from './realtime/index.js';
@@ -37,11 +39,17 @@ function printAccounts(accounts: DemoAccount[]): void {
   for (const a of accounts) console.log(`  ${a.username.padEnd(12)} ${a.role}${a.providerId ? ` (provider ${a.providerId})` : ''}`);
 }
 
-async function prepareDatabase(config: Config, server: DatabaseServer): Promise<{ appUrl: string; accounts: DemoAccount[] }> {
+async function prepareDatabase(
+  config: Config,
+  server: DatabaseServer,
+  masterKeyHex: string,
+): Promise<{ appUrl: string; accounts: DemoAccount[] }> {
   const admin: Knex = createKnex(server.adminUrl, { poolMax: 4, applicationName: 'clinicpulse-start' });
   try {
     const applied = await migrateLatest(admin);
     if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
+    // Before any request: only this key may store data keys from now on (or start is refused).
+    await registerMasterKey(admin, new FieldCrypto(masterKeyHex));
     const demoAllowed = config.NODE_ENV !== 'production' && (config.DEMO_SEED || server.kind === 'embedded');
     let accounts: DemoAccount[] = [];
     if (demoAllowed) {
@@ -113,7 +121,7 @@ async function serve(
   logger: ReturnType<typeof createLogger>,
   running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server; realtime?: Realtime },
 ): Promise<void> {
-  const { appUrl, accounts } = await prepareDatabase(config, server);
+  const { appUrl, accounts } = await prepareDatabase(config, server, secrets.masterKeyHex);
   const appKnex = createKnex(appUrl, { poolMax: 10, applicationName: 'clinicpulse' });
   running.appKnex = appKnex;
 

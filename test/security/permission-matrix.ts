@@ -134,6 +134,9 @@ export const MATRIX: Record<string, RelationEntry> = {
   login_throttle: {
     why: 'Failed sign-in counts (hashed keys); only the owner-rights login_throttle_* functions, which the sign-in role may call, touch it.',
   },
+  master_key_registration: {
+    why: 'The registered master key\'s id and proof digest: only the owner-rights key functions read it.',
+  },
   medications: {
     why: 'The formulary: clinicians prescribe from it.',
     clinician: { SELECT: ['medication_id', 'name', 'form', 'strength'] },
