@@ -23,6 +23,7 @@ import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js'
 import * as pinSearchPath from './20261206000200_pin_search_path.js';
 import * as columnGrants from './20261206000201_column_grants.js';
 import * as keyStoreProof from './20261206000202_key_store_proof.js';
+import * as auditHashChain from './20261206000203_audit_hash_chain.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -44,4 +45,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000200_pin_search_path': pinSearchPath,
   '20261206000201_column_grants': columnGrants,
   '20261206000202_key_store_proof': keyStoreProof,
+  '20261206000203_audit_hash_chain': auditHashChain,
 };

@@ -88,6 +88,12 @@ export const MATRIX: Record<string, RelationEntry> = {
     clinician: { SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at'], UPDATE: ['status'] },
     front_desk: { INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min'], SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at'], UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status'] },
   },
+  audit_chain: {
+    why: 'The audit log\'s hash chain (ids and hashes): written by the owner-rights commit trigger, checked by the administrator (npm run audit:verify).',
+  },
+  audit_chain_head: {
+    why: 'The chain\'s serialisation row, updated by the owner-rights commit trigger only.',
+  },
   audit_log: {
     why: 'Compliance reads it; only the database writes it (20261125000006_audit).',
     compliance: { SELECT: ['audit_id', 'at', 'txid', 'actor_user_id', 'actor_role', 'action', 'severity', 'table_name', 'row_key', 'patient_id', 'changed_columns'] },
