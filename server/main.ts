@@ -4,8 +4,10 @@
  * HTTP(S) server. SIGINT/SIGTERM: stop accepting, let in-flight requests finish,
  * close the pool, stop the embedded database.
  *
- * The admin URL is used only here at start-up (migrate, seed, set the service
- * login's password); requests use the clinicpulse_app login, which owns nothing.
+ * The admin URL is used at start-up (migrate, seed, set the service login's
+ * password, register the master key) and, afterwards, only for one fixed VACUUM
+ * after an erasure (server/db/maintenance.ts); requests use the clinicpulse_app
+ * login, which owns nothing.
  */
 import 'dotenv/config';
 import http from 'node:http';
@@ -25,6 +27,7 @@ import { createLogger } from './http/observability.js';
 import { loadSecrets } from './secrets.js';
 import { FieldCrypto } from './crypto/index.js';
 import { registerMasterKey } from './db/repository/visit-notes.js';
+import { adminMaintenance } from './db/maintenance.js';
 import { answerClientErrors } from './http/errors.js';
 import { attachRealtime } from './realtime/attach.js';
 import type { Realtime } from './realtime/index.js';
@@ -132,6 +135,8 @@ async function serve(
     sessionSecret: secrets.sessionSecret,
     masterKeyHex: secrets.masterKeyHex,
     clientDir: path.resolve('dist/client'),
+    // The admin URL's only use after start-up: a fixed VACUUM once an erasure has committed.
+    maintenance: adminMaintenance(server.adminUrl),
     ...appOptionsFromConfig(config),
   });
   running.clinic = clinic;

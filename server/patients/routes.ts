@@ -147,10 +147,16 @@ export const patientRoutes: AnyRoute[] = [
       schema: z.object({ patientId: z.number().int(), outcome: z.enum(['erased', 'already_erased']), erasureId: z.number().int().nullable() }),
     },
     errors: { 404: 'not_found', 409: 'legal_hold' },
-    handler: async ({ params, body, db }) => {
+    handler: async ({ params, body, db, maintenance, req }) => {
       // The refusal is a committed result (its ledger and audit rows must survive), turned into a 409 afterwards.
       const result = await db((trx) => erasePatientIn(trx, params.id, body.reason));
       if (result.outcome === 'refused_legal_hold') throw new LegalHoldError(params.id, result.erasureId!);
+      if (result.outcome === 'erased' && maintenance) {
+        // Committed: now the old row versions holding the identity and the data key can go.
+        const vacuum = await maintenance.vacuumAfterErasure();
+        if (vacuum.vacuumed) req.log.info({ patientId: params.id, ms: vacuum.ms }, 'erasure: touched tables vacuumed');
+        else req.log.warn({ patientId: params.id, error: vacuum.error }, 'erasure: VACUUM failed; autovacuum will remove the old row versions later');
+      }
       return { patientId: params.id, outcome: result.outcome, erasureId: result.erasureId };
     },
   }),
