@@ -26,12 +26,18 @@ const WITHHELD: Record<string, Record<string, string[]>> = {
 
 const list = (xs: string[]) => `ARRAY[${xs.map((x) => `'${x}'`).join(', ')}]::text[]`;
 
-export async function up(knex: Knex): Promise<void> {
-  const withheld = Object.entries(WITHHELD).flatMap(([rel, byRole]) =>
+/**
+ * SQL that turns every table-level SELECT a staff or service role holds on a table or view of
+ * the public schema into the same grant column by column, less `withheld`. Exported so that a
+ * later migration can apply it again to relations created after this one (run it as the
+ * migrating superuser).
+ */
+export function tableSelectToColumnGrantsSql(withheld: Record<string, Record<string, string[]>> = WITHHELD): string {
+  const rows = Object.entries(withheld).flatMap(([rel, byRole]) =>
     Object.entries(byRole).flatMap(([role, cols]) => cols.map((c) => `('${rel}', '${role}', '${c}')`)),
   );
-  // As the migrating superuser: it may grant and revoke on the owner's objects.
-  await knex.raw(`
+  const excluded = rows.length ? `AND (g.relname, g.role, at.attname::text) NOT IN (VALUES ${rows.join(', ')})` : '';
+  return `
 DO $do$
 DECLARE g record; cols text;
 BEGIN
@@ -44,14 +50,18 @@ BEGIN
   LOOP
     SELECT string_agg(quote_ident(at.attname), ', ' ORDER BY at.attnum) INTO cols
     FROM pg_attribute at
-    WHERE at.attrelid = g.rel AND at.attnum > 0 AND NOT at.attisdropped
-      AND (g.relname, g.role, at.attname::text) NOT IN (VALUES ${withheld.join(', ')});
+    WHERE at.attrelid = g.rel AND at.attnum > 0 AND NOT at.attisdropped ${excluded};
     EXECUTE format('REVOKE SELECT ON %s FROM %I', g.rel, g.role);
     EXECUTE format('GRANT SELECT (%s) ON %s TO %I', cols, g.rel, g.role);
   END LOOP;
 END
 $do$;
-`);
+`;
+}
+
+export async function up(knex: Knex): Promise<void> {
+  // As the migrating superuser: it may grant and revoke on the owner's objects.
+  await knex.raw(tableSelectToColumnGrantsSql());
 }
 
 export async function down(knex: Knex): Promise<void> {
