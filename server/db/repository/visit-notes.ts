@@ -125,9 +125,9 @@ export async function registerMasterKey(admin: Knex, crypto: FieldCrypto): Promi
     await admin.raw('SELECT master_key_check(?, ?)', [keyId, proof]);
   } catch (err) {
     if ((err as { constraint?: string }).constraint === 'master_key_proof') {
-      throw new MasterKeyError(
-        `MASTER_KEY is not the master key this database's data keys are wrapped with (${(err as Error).message}); refusing to start.`,
-      );
+      // knex prefixes the statement; the database's own words are after the last ' - '.
+      const reason = (err as Error).message.split(' - ').pop();
+      throw new MasterKeyError(`MASTER_KEY is not the master key this database's data keys are wrapped with (${reason}); refusing to start.`);
     }
     throw err;
   }
