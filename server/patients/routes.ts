@@ -138,7 +138,8 @@ export const patientRoutes: AnyRoute[] = [
     description:
       'Pseudonymises the patient, destroys their data key (their encrypted notes become unreadable), keeps appointments and visits so ' +
       'aggregates do not change, and records the act. A patient under legal hold is refused with 409 `legal_hold`; the refusal is recorded. ' +
-      'Erasing an erased patient again answers 200 with outcome `already_erased`.',
+      'Erasing an erased patient again answers 200 with outcome `already_erased`. Once an erasure has committed, the server vacuums the ' +
+      'touched tables (patients, patient_keys) before answering, so the old row versions are removed (docs/security.md, Right to erasure).',
     roles: ['compliance'],
     params: idParams,
     body: eraseBody,
