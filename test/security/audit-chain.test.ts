@@ -15,6 +15,7 @@ import { createStaff, type StaffFixture } from '../support/staff.js';
 import { asStaff } from '../../server/db/index.js';
 import { verifyAuditChain, type AuditChainReport } from '../../server/db/repository/audit-chain.js';
 import { careFixture } from './fixtures.js';
+import { as, buildWorld } from './world.js';
 
 let db: TestDatabase;
 let frontDesk: StaffFixture;
@@ -71,6 +72,22 @@ describe('the audit chain', () => {
     const { rows: seq } = await db.knex.raw('SELECT min(seq)::int AS lo, max(seq)::int AS hi, count(DISTINCT audit_id)::int AS n FROM audit_chain');
     expect(seq[0]).toEqual({ lo: 1, hi: rows, n: rows });
   });
+
+  // Audited reads may be written by a second connection that commits on its own (dblink,
+  // issue 9 item 2): linking at COMMIT means it never waits for the caller that holds a write.
+  it('links a write and an audited read made in one transaction, committed or rolled back, without waiting', async () => {
+    const world = await buildWorld(db.knex);
+    for (const commit of [true, false]) {
+      await asStaff(db.appKnex, as(world.clinicianA), async (trx) => {
+        await trx('diagnoses').insert({ visit_id: world.patientA.visitId, code: commit ? 'E11.9' : 'I10', description: 'Follow-up' });
+        expect((await trx.raw('SELECT * FROM patient_visits(?)', [world.patientA.patientId])).rows.length).toBeGreaterThan(0);
+        if (!commit) throw new Error('roll back');
+      }).catch((err: Error) => {
+        if (err.message !== 'roll back') throw err;
+      });
+    }
+    expect(await verifyAuditChain(db.knex)).toMatchObject({ intact: true, links: await auditCount() });
+  }, 30_000);
 
   it('reports a row a superuser changed with the triggers switched off', async () => {
     let id = 0;
