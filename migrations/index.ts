@@ -23,6 +23,10 @@ import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js'
 import * as durableAudit from './20261206000100_durable_audit.js';
 import * as auditedApiReads from './20261206000110_audited_api_reads.js';
 import * as realtimeLeastRead from './20261206000120_realtime_least_read.js';
+import * as pinSearchPath from './20261206000200_pin_search_path.js';
+import * as columnGrants from './20261206000201_column_grants.js';
+import * as keyStoreProof from './20261206000202_key_store_proof.js';
+import * as auditHashChain from './20261206000203_audit_hash_chain.js';
 import * as keyedSignInDigests from './20261206000300_keyed_sign_in_digests.js';
 import * as masterKeyCheck from './20261206000301_master_key_check.js';
 import * as accountLockout from './20261206000302_account_lockout.js';
@@ -49,6 +53,10 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000100_durable_audit': durableAudit,
   '20261206000110_audited_api_reads': auditedApiReads,
   '20261206000120_realtime_least_read': realtimeLeastRead,
+  '20261206000200_pin_search_path': pinSearchPath,
+  '20261206000201_column_grants': columnGrants,
+  '20261206000202_key_store_proof': keyStoreProof,
+  '20261206000203_audit_hash_chain': auditHashChain,
   '20261206000300_keyed_sign_in_digests': keyedSignInDigests,
   '20261206000301_master_key_check': masterKeyCheck,
   '20261206000302_account_lockout': accountLockout,

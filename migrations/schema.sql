@@ -61,7 +61,11 @@ CREATE INDEX appointment_event_batches_committed_idx ON appointment_event_batche
 CREATE INDEX appointment_event_batches_last_idx ON appointment_event_batches USING btree (last_event_id);
 CREATE CONSTRAINT TRIGGER appointment_events_seal AFTER INSERT ON appointment_event_batches DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION appointment_events_seal();
 GRANT SELECT ON TABLE appointment_event_batches TO clinicpulse_backup;
-GRANT SELECT ON TABLE appointment_event_batches TO clinicpulse_realtime;
+GRANT SELECT (txid) ON TABLE appointment_event_batches TO clinicpulse_realtime;
+GRANT SELECT (event_count) ON TABLE appointment_event_batches TO clinicpulse_realtime;
+GRANT SELECT (first_event_id) ON TABLE appointment_event_batches TO clinicpulse_realtime;
+GRANT SELECT (last_event_id) ON TABLE appointment_event_batches TO clinicpulse_realtime;
+GRANT SELECT (committed_at) ON TABLE appointment_event_batches TO clinicpulse_realtime;
 COMMENT ON TABLE appointment_event_batches IS 'One row per transaction that changed appointments or patient names: its block of commit-ordered event ids, assigned at COMMIT by the deferred trigger appointment_events_seal under an advisory lock, so event ids increase in commit order.';
 COMMENT ON COLUMN appointment_event_batches.txid IS 'The transaction (pg_current_xact_id()).';
 COMMENT ON COLUMN appointment_event_batches.event_count IS 'How many appointment_events rows the transaction wrote (0 only while open, when it has so far only renamed patients; the seal adds their events).';
@@ -104,7 +108,16 @@ CREATE TABLE appointment_events (
   CONSTRAINT appointment_events_prev_together CHECK ((prev_provider_id IS NULL) = (prev_day IS NULL))
 );
 GRANT SELECT ON TABLE appointment_events TO clinicpulse_backup;
-GRANT SELECT ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (txid) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (ordinal) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (appointment_id) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (kind) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (provider_id) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (day) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (prev_provider_id) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (prev_day) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (days) ON TABLE appointment_events TO clinicpulse_realtime;
+GRANT SELECT (occurred_at) ON TABLE appointment_events TO clinicpulse_realtime;
 COMMENT ON TABLE appointment_events IS 'Outbox of appointment changes for live push, one row per changed appointment per statement, written by statement-level triggers in the changing transaction; and, written at COMMIT by the seal, one patient_updated row per non-cancelled appointment of each patient whose name the transaction changed. Holds ids, days and kinds only (no PII). Its public number, event_id, comes from the batch (see appointment_event_feed). Pruned after OUTBOX_RETENTION_DAYS.';
 COMMENT ON COLUMN appointment_events.txid IS 'The writing transaction (pg_current_xact_id()); joins the row to its batch.';
 COMMENT ON COLUMN appointment_events.ordinal IS 'Position within the transaction, 1..n in statement order: event_id = batch.first_event_id + ordinal - 1.';
@@ -125,7 +138,8 @@ CREATE TABLE appointment_events_retention (
   CONSTRAINT appointment_events_retention_singleton CHECK (singleton)
 );
 GRANT SELECT ON TABLE appointment_events_retention TO clinicpulse_backup;
-GRANT SELECT ON TABLE appointment_events_retention TO clinicpulse_realtime;
+GRANT SELECT (singleton) ON TABLE appointment_events_retention TO clinicpulse_realtime;
+GRANT SELECT (pruned_through) ON TABLE appointment_events_retention TO clinicpulse_realtime;
 COMMENT ON TABLE appointment_events_retention IS 'Single row: how far pruning has deleted the outbox, so a resuming client with an older cursor gets a fresh snapshot.';
 COMMENT ON COLUMN appointment_events_retention.singleton IS 'Always true: the table has exactly one row.';
 COMMENT ON COLUMN appointment_events_retention.pruned_through IS 'The highest event id deleted by prune_appointment_events (0 before any pruning).';
@@ -144,7 +158,9 @@ ALTER TABLE appointment_monthly_minutes FORCE ROW LEVEL SECURITY;
 CREATE POLICY "owner: security-definer functions and administration" ON appointment_monthly_minutes AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in managers read it" ON appointment_monthly_minutes AS PERMISSIVE FOR SELECT TO manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 GRANT SELECT ON TABLE appointment_monthly_minutes TO clinicpulse_backup;
-GRANT SELECT ON TABLE appointment_monthly_minutes TO manager;
+GRANT SELECT (provider_id) ON TABLE appointment_monthly_minutes TO manager;
+GRANT SELECT (month) ON TABLE appointment_monthly_minutes TO manager;
+GRANT SELECT (booked_minutes) ON TABLE appointment_monthly_minutes TO manager;
 COMMENT ON TABLE appointment_monthly_minutes IS 'Booked minutes (appointments not cancelled) per provider and clinic-local month, maintained in the writing transaction by statement-level triggers on appointments. Aggregates only: no patient, no appointment.';
 COMMENT ON COLUMN appointment_monthly_minutes.provider_id IS 'The provider.';
 COMMENT ON COLUMN appointment_monthly_minutes.month IS 'First day of the clinic-local month.';
@@ -169,7 +185,14 @@ ALTER TABLE appointment_monthly_stats FORCE ROW LEVEL SECURITY;
 CREATE POLICY "owner: security-definer functions and administration" ON appointment_monthly_stats AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON appointment_monthly_stats AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 GRANT SELECT ON TABLE appointment_monthly_stats TO clinicpulse_backup;
-GRANT SELECT ON TABLE appointment_monthly_stats TO manager;
+GRANT SELECT (provider_id) ON TABLE appointment_monthly_stats TO manager;
+GRANT SELECT (month) ON TABLE appointment_monthly_stats TO manager;
+GRANT SELECT (total) ON TABLE appointment_monthly_stats TO manager;
+GRANT SELECT (scheduled) ON TABLE appointment_monthly_stats TO manager;
+GRANT SELECT (checked_in) ON TABLE appointment_monthly_stats TO manager;
+GRANT SELECT (completed) ON TABLE appointment_monthly_stats TO manager;
+GRANT SELECT (cancelled) ON TABLE appointment_monthly_stats TO manager;
+GRANT SELECT (no_show) ON TABLE appointment_monthly_stats TO manager;
 COMMENT ON TABLE appointment_monthly_stats IS 'Exact appointment counts per provider and clinic-local month, maintained by statement triggers on appointments in the same transaction as each write (rebuilt when the clinic time zone changes). Read through provider_monthly_volume and provider_no_show_rate; not written by the application.';
 COMMENT ON COLUMN appointment_monthly_stats.provider_id IS 'The provider counted.';
 COMMENT ON COLUMN appointment_monthly_stats.month IS 'First day of the clinic-local month counted.';
@@ -230,15 +253,23 @@ CREATE TRIGGER appointments_audit_truncate BEFORE TRUNCATE ON appointments FOR E
 CREATE TRIGGER appointments_audit_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
 CREATE TRIGGER appointments_guard_update BEFORE UPDATE ON appointments FOR EACH ROW EXECUTE FUNCTION appointments_guard_update();
 CREATE TRIGGER charges_open_on_completion AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION charges_open_for_visits();
-GRANT SELECT ON TABLE appointments TO clinician;
 GRANT SELECT ON TABLE appointments TO clinicpulse_backup;
-GRANT SELECT ON TABLE appointments TO front_desk;
-GRANT INSERT (patient_id) ON TABLE appointments TO front_desk;
-GRANT INSERT, UPDATE (provider_id) ON TABLE appointments TO front_desk;
-GRANT INSERT, UPDATE (scheduled_at) ON TABLE appointments TO front_desk;
-GRANT INSERT, UPDATE (duration_min) ON TABLE appointments TO front_desk;
-GRANT UPDATE (status) ON TABLE appointments TO clinician;
-GRANT UPDATE (status) ON TABLE appointments TO front_desk;
+GRANT SELECT (appointment_id) ON TABLE appointments TO clinician;
+GRANT SELECT (appointment_id) ON TABLE appointments TO front_desk;
+GRANT SELECT (patient_id) ON TABLE appointments TO clinician;
+GRANT INSERT, SELECT (patient_id) ON TABLE appointments TO front_desk;
+GRANT SELECT (provider_id) ON TABLE appointments TO clinician;
+GRANT INSERT, SELECT, UPDATE (provider_id) ON TABLE appointments TO front_desk;
+GRANT SELECT (scheduled_at) ON TABLE appointments TO clinician;
+GRANT INSERT, SELECT, UPDATE (scheduled_at) ON TABLE appointments TO front_desk;
+GRANT SELECT (duration_min) ON TABLE appointments TO clinician;
+GRANT INSERT, SELECT, UPDATE (duration_min) ON TABLE appointments TO front_desk;
+GRANT SELECT, UPDATE (status) ON TABLE appointments TO clinician;
+GRANT SELECT, UPDATE (status) ON TABLE appointments TO front_desk;
+GRANT SELECT (created_at) ON TABLE appointments TO clinician;
+GRANT SELECT (created_at) ON TABLE appointments TO front_desk;
+GRANT SELECT (updated_at) ON TABLE appointments TO clinician;
+GRANT SELECT (updated_at) ON TABLE appointments TO front_desk;
 COMMENT ON TABLE appointments IS 'A patient booked with a provider for a time slot [scheduled_at, scheduled_at + duration_min). Two non-cancelled appointments of one provider, or of one patient, never overlap (exclusion constraints). Status follows scheduled -> checked_in -> completed, scheduled|checked_in -> cancelled, scheduled -> no_show (trigger); completed, cancelled and no_show are final.';
 COMMENT ON COLUMN appointments.appointment_id IS 'Identifier, generated by the database.';
 COMMENT ON COLUMN appointments.patient_id IS 'The patient (patients.patient_id); cannot change after booking.';
@@ -248,6 +279,50 @@ COMMENT ON COLUMN appointments.duration_min IS 'Length in minutes, 5 to 480. The
 COMMENT ON COLUMN appointments.status IS 'scheduled, checked_in (patient arrived), completed, cancelled (frees the slot) or no_show (patient did not come; the slot stays used).';
 COMMENT ON COLUMN appointments.created_at IS 'When the appointment was booked.';
 COMMENT ON COLUMN appointments.updated_at IS 'When the appointment last changed (set by trigger).';
+
+-- owner: clinicpulse_owner
+CREATE TABLE audit_chain (
+  seq bigint NOT NULL,
+  audit_id bigint NOT NULL,
+  row_hash bytea NOT NULL,
+  chain_hash bytea NOT NULL,
+  CONSTRAINT audit_chain_audit_id_key UNIQUE (audit_id),
+  CONSTRAINT audit_chain_chain_hash_length CHECK (octet_length(chain_hash) = 32),
+  CONSTRAINT audit_chain_pkey PRIMARY KEY (seq),
+  CONSTRAINT audit_chain_row_hash_length CHECK (octet_length(row_hash) = 32),
+  CONSTRAINT audit_chain_seq_positive CHECK (seq > 0)
+);
+ALTER TABLE audit_chain ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_chain FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON audit_chain AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
+CREATE POLICY "owner: security-definer functions and administration" ON audit_chain AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
+CREATE TRIGGER audit_chain_no_delete_stmt BEFORE DELETE ON audit_chain FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+CREATE TRIGGER audit_chain_no_update_stmt BEFORE UPDATE ON audit_chain FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+GRANT SELECT ON TABLE audit_chain TO clinicpulse_backup;
+COMMENT ON TABLE audit_chain IS 'The hash chain over audit_log, one link per audit row in commit order, written at COMMIT by audit_chain_link(). An audit row edited, deleted or inserted behind the triggers'' back (e.g. by a superuser with session_replication_role = replica) breaks a link: audit_chain_verify(), npm run audit:verify. Hashes and ids only. Append-only.';
+COMMENT ON COLUMN audit_chain.seq IS 'Position in the chain: 1, 2, 3 … without gaps, in commit order (audit_id is insertion order).';
+COMMENT ON COLUMN audit_chain.audit_id IS 'The audit row this link covers (no foreign key: the chain must outlive a deleted row to show the deletion).';
+COMMENT ON COLUMN audit_chain.row_hash IS 'SHA-256 of the audit row as jsonb text (NULL fields left out, timestamps in UTC).';
+COMMENT ON COLUMN audit_chain.chain_hash IS 'SHA-256 of the previous link''s chain_hash (32 zero bytes for seq 1) followed by row_hash. The last one is the head: record it outside the database to anchor the chain.';
+
+-- owner: clinicpulse_owner
+CREATE TABLE audit_chain_head (
+  singleton boolean DEFAULT true NOT NULL,
+  last_txid xid8,
+  linked_at timestamp with time zone,
+  CONSTRAINT audit_chain_head_pkey PRIMARY KEY (singleton),
+  CONSTRAINT audit_chain_head_singleton CHECK (singleton)
+);
+ALTER TABLE audit_chain_head ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_chain_head FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON audit_chain_head AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
+CREATE POLICY "owner: security-definer functions and administration" ON audit_chain_head AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
+GRANT SELECT ON TABLE audit_chain_head TO clinicpulse_backup;
+COMMENT ON TABLE audit_chain_head IS 'One row, updated by the first link of every transaction: a REPEATABLE READ transaction whose snapshot predates a newer link fails with a serialization error instead of forking the chain.';
+COMMENT ON COLUMN audit_chain_head.singleton IS 'Always true: exactly one row.';
+COMMENT ON COLUMN audit_chain_head.last_txid IS 'The last transaction that linked audit rows.';
+COMMENT ON COLUMN audit_chain_head.linked_at IS 'When it did.';
 
 -- owner: clinicpulse_owner
 CREATE TABLE audit_log (
@@ -278,6 +353,7 @@ CREATE POLICY "backups read the log" ON audit_log AS PERMISSIVE FOR SELECT TO cl
 CREATE POLICY "compliance reads the log" ON audit_log AS PERMISSIVE FOR SELECT TO compliance USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "the database appends" ON audit_log AS PERMISSIVE FOR INSERT TO clinicpulse_owner WITH CHECK (true);
 CREATE POLICY "the database reads back what it appended" ON audit_log AS PERMISSIVE FOR SELECT TO clinicpulse_owner USING (true);
+CREATE CONSTRAINT TRIGGER audit_log_chain AFTER INSERT ON audit_log DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_chain_link();
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
 CREATE TRIGGER audit_log_no_delete_stmt BEFORE DELETE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
@@ -285,7 +361,18 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW EXECU
 CREATE TRIGGER audit_log_no_update_stmt BEFORE UPDATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
 CREATE TRIGGER audit_log_notify AFTER INSERT ON audit_log REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_notify();
 GRANT SELECT ON TABLE audit_log TO clinicpulse_backup;
-GRANT SELECT ON TABLE audit_log TO compliance;
+GRANT SELECT (audit_id) ON TABLE audit_log TO compliance;
+GRANT SELECT (at) ON TABLE audit_log TO compliance;
+GRANT SELECT (txid) ON TABLE audit_log TO compliance;
+GRANT SELECT (actor_user_id) ON TABLE audit_log TO compliance;
+GRANT SELECT (actor_role) ON TABLE audit_log TO compliance;
+GRANT SELECT (action) ON TABLE audit_log TO compliance;
+GRANT SELECT (severity) ON TABLE audit_log TO compliance;
+GRANT SELECT (table_name) ON TABLE audit_log TO compliance;
+GRANT SELECT (row_key) ON TABLE audit_log TO compliance;
+GRANT SELECT (patient_id) ON TABLE audit_log TO compliance;
+GRANT SELECT (changed_columns) ON TABLE audit_log TO compliance;
+GRANT SELECT (patient_ids) ON TABLE audit_log TO compliance;
 COMMENT ON TABLE audit_log IS 'Append-only record of every write to patient data and staff accounts, every audited clinical read, break-glass and erasure. Ids and column names only, never a value: it holds no PII, so erasure never rewrites it. No role may update, delete or truncate it; triggers refuse that even to its owner.';
 COMMENT ON COLUMN audit_log.audit_id IS 'Increasing id; also the NOTIFY payload on channel audit_events.';
 COMMENT ON COLUMN audit_log.at IS 'When the event was recorded (clock_timestamp, not the transaction start).';
@@ -321,9 +408,19 @@ ALTER TABLE break_glass_grants FORCE ROW LEVEL SECURITY;
 CREATE POLICY "clinicians see their own committed grants" ON break_glass_grants AS PERMISSIVE FOR SELECT TO clinician USING (((user_id = ( SELECT current_staff_user_id() AS current_staff_user_id)) AND (granted_at < now())));
 CREATE POLICY "compliance reviews every grant" ON break_glass_grants AS PERMISSIVE FOR SELECT TO compliance USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON break_glass_grants AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
-GRANT SELECT ON TABLE break_glass_grants TO clinician;
 GRANT SELECT ON TABLE break_glass_grants TO clinicpulse_backup;
-GRANT SELECT ON TABLE break_glass_grants TO compliance;
+GRANT SELECT (grant_id) ON TABLE break_glass_grants TO clinician;
+GRANT SELECT (grant_id) ON TABLE break_glass_grants TO compliance;
+GRANT SELECT (user_id) ON TABLE break_glass_grants TO clinician;
+GRANT SELECT (user_id) ON TABLE break_glass_grants TO compliance;
+GRANT SELECT (patient_id) ON TABLE break_glass_grants TO clinician;
+GRANT SELECT (patient_id) ON TABLE break_glass_grants TO compliance;
+GRANT SELECT (reason) ON TABLE break_glass_grants TO clinician;
+GRANT SELECT (reason) ON TABLE break_glass_grants TO compliance;
+GRANT SELECT (granted_at) ON TABLE break_glass_grants TO clinician;
+GRANT SELECT (granted_at) ON TABLE break_glass_grants TO compliance;
+GRANT SELECT (expires_at) ON TABLE break_glass_grants TO clinician;
+GRANT SELECT (expires_at) ON TABLE break_glass_grants TO compliance;
 COMMENT ON TABLE break_glass_grants IS 'Emergency access: a clinician''s time-limited access to a patient outside their care relationships, with the stated reason. Written only by break_glass(), which also writes a high-severity audit row; reviewed by compliance. The reason is free text and stays here, never in audit_log.';
 COMMENT ON COLUMN break_glass_grants.grant_id IS 'Identity; the audit row''s row_key.';
 COMMENT ON COLUMN break_glass_grants.user_id IS 'The clinician who broke the glass.';
@@ -366,12 +463,18 @@ CREATE TRIGGER charges_audit_insert AFTER INSERT ON charges REFERENCING NEW TABL
 CREATE TRIGGER charges_audit_truncate BEFORE TRUNCATE ON charges FOR EACH STATEMENT EXECUTE FUNCTION audit_truncate('charge_id', 'r.patient_id');
 CREATE TRIGGER charges_audit_update AFTER UPDATE ON charges REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('charge_id', 'r.patient_id');
 CREATE TRIGGER charges_guard_update BEFORE UPDATE ON charges FOR EACH ROW EXECUTE FUNCTION charges_guard_update();
-GRANT SELECT ON TABLE charges TO billing;
 GRANT SELECT ON TABLE charges TO clinicpulse_backup;
-GRANT UPDATE (amount_cents) ON TABLE charges TO billing;
-GRANT UPDATE (currency) ON TABLE charges TO billing;
-GRANT UPDATE (status) ON TABLE charges TO billing;
-GRANT UPDATE (payer) ON TABLE charges TO billing;
+GRANT SELECT (charge_id) ON TABLE charges TO billing;
+GRANT SELECT (visit_id) ON TABLE charges TO billing;
+GRANT SELECT (patient_id) ON TABLE charges TO billing;
+GRANT SELECT (provider_id) ON TABLE charges TO billing;
+GRANT SELECT (service_date) ON TABLE charges TO billing;
+GRANT SELECT, UPDATE (amount_cents) ON TABLE charges TO billing;
+GRANT SELECT, UPDATE (currency) ON TABLE charges TO billing;
+GRANT SELECT, UPDATE (status) ON TABLE charges TO billing;
+GRANT SELECT, UPDATE (payer) ON TABLE charges TO billing;
+GRANT SELECT (created_at) ON TABLE charges TO billing;
+GRANT SELECT (updated_at) ON TABLE charges TO billing;
 COMMENT ON TABLE charges IS 'One charge per completed visit, opened by the database (status pending) when a visit exists and its appointment is completed; billing prices, submits and settles it. Carries no clinical content.';
 COMMENT ON COLUMN charges.charge_id IS 'Identity.';
 COMMENT ON COLUMN charges.visit_id IS 'The billed visit; unique: one charge per visit.';
@@ -403,12 +506,22 @@ CREATE TRIGGER clinic_settings_keep_row BEFORE DELETE ON clinic_settings FOR EAC
 CREATE TRIGGER clinic_settings_keep_row_truncate BEFORE TRUNCATE ON clinic_settings FOR EACH STATEMENT EXECUTE FUNCTION clinic_settings_keep_row();
 CREATE TRIGGER clinic_settings_time_zone_changed AFTER UPDATE OF time_zone ON clinic_settings FOR EACH ROW WHEN (old.time_zone IS DISTINCT FROM new.time_zone) EXECUTE FUNCTION clinic_settings_rebuild_stats();
 CREATE TRIGGER clinic_settings_touch BEFORE UPDATE ON clinic_settings FOR EACH ROW EXECUTE FUNCTION clinic_settings_changed();
-GRANT SELECT ON TABLE clinic_settings TO billing;
-GRANT SELECT ON TABLE clinic_settings TO clinician;
 GRANT SELECT ON TABLE clinic_settings TO clinicpulse_backup;
-GRANT SELECT ON TABLE clinic_settings TO compliance;
-GRANT SELECT ON TABLE clinic_settings TO front_desk;
-GRANT SELECT ON TABLE clinic_settings TO manager;
+GRANT SELECT (singleton) ON TABLE clinic_settings TO billing;
+GRANT SELECT (singleton) ON TABLE clinic_settings TO clinician;
+GRANT SELECT (singleton) ON TABLE clinic_settings TO compliance;
+GRANT SELECT (singleton) ON TABLE clinic_settings TO front_desk;
+GRANT SELECT (singleton) ON TABLE clinic_settings TO manager;
+GRANT SELECT (time_zone) ON TABLE clinic_settings TO billing;
+GRANT SELECT (time_zone) ON TABLE clinic_settings TO clinician;
+GRANT SELECT (time_zone) ON TABLE clinic_settings TO compliance;
+GRANT SELECT (time_zone) ON TABLE clinic_settings TO front_desk;
+GRANT SELECT (time_zone) ON TABLE clinic_settings TO manager;
+GRANT SELECT (updated_at) ON TABLE clinic_settings TO billing;
+GRANT SELECT (updated_at) ON TABLE clinic_settings TO clinician;
+GRANT SELECT (updated_at) ON TABLE clinic_settings TO compliance;
+GRANT SELECT (updated_at) ON TABLE clinic_settings TO front_desk;
+GRANT SELECT (updated_at) ON TABLE clinic_settings TO manager;
 COMMENT ON TABLE clinic_settings IS 'Clinic-wide settings, exactly one row. Its time zone defines what "a day" and "a month" mean everywhere: schedules, analytics and prescriptions in force today.';
 COMMENT ON COLUMN clinic_settings.singleton IS 'Always true; the primary key on it allows a single row. The row cannot be deleted, only updated.';
 COMMENT ON COLUMN clinic_settings.time_zone IS 'IANA time zone of the clinic (default America/New_York), checked against pg_timezone_names. Changing it recounts appointment_monthly_stats, since appointments can move between months.';
@@ -480,7 +593,15 @@ CREATE TRIGGER erasures_audit_insert AFTER INSERT ON erasures REFERENCING NEW TA
 CREATE TRIGGER erasures_audit_truncate BEFORE TRUNCATE ON erasures FOR EACH STATEMENT EXECUTE FUNCTION audit_truncate('erasure_id', 'r.patient_id');
 CREATE TRIGGER erasures_audit_update AFTER UPDATE ON erasures REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('erasure_id', 'r.patient_id');
 GRANT SELECT ON TABLE erasures TO clinicpulse_backup;
-GRANT SELECT ON TABLE erasures TO compliance;
+GRANT SELECT (erasure_id) ON TABLE erasures TO compliance;
+GRANT SELECT (patient_id) ON TABLE erasures TO compliance;
+GRANT SELECT (outcome) ON TABLE erasures TO compliance;
+GRANT SELECT (requested_by) ON TABLE erasures TO compliance;
+GRANT SELECT (requested_role) ON TABLE erasures TO compliance;
+GRANT SELECT (requested_at) ON TABLE erasures TO compliance;
+GRANT SELECT (reason) ON TABLE erasures TO compliance;
+GRANT SELECT (legal_hold_reason) ON TABLE erasures TO compliance;
+GRANT SELECT (audit_id) ON TABLE erasures TO compliance;
 COMMENT ON TABLE erasures IS 'The erasure ledger: every erasure request, carried out or refused, with who, when and why. It is the list to re-apply after restoring a backup taken before an erasure (see docs/design-decisions.md). Holds ids and compliance''s own words, never the erased values.';
 COMMENT ON COLUMN erasures.erasure_id IS 'Identity.';
 COMMENT ON COLUMN erasures.patient_id IS 'The data subject.';
@@ -505,8 +626,13 @@ CREATE TABLE http_sessions (
 );
 CREATE INDEX http_sessions_expires_at_idx ON http_sessions USING btree (expires_at);
 CREATE INDEX http_sessions_user_id_idx ON http_sessions USING btree (user_id);
-GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE http_sessions TO clinicpulse_auth;
+GRANT DELETE, INSERT, UPDATE ON TABLE http_sessions TO clinicpulse_auth;
 GRANT SELECT ON TABLE http_sessions TO clinicpulse_backup;
+GRANT SELECT (sid) ON TABLE http_sessions TO clinicpulse_auth;
+GRANT SELECT (user_id) ON TABLE http_sessions TO clinicpulse_auth;
+GRANT SELECT (sess) ON TABLE http_sessions TO clinicpulse_auth;
+GRANT SELECT (expires_at) ON TABLE http_sessions TO clinicpulse_auth;
+GRANT SELECT (created_at) ON TABLE http_sessions TO clinicpulse_auth;
 COMMENT ON TABLE http_sessions IS 'Signed-in browser sessions (the express-session store). Deleted when the user is deactivated, changes role or changes password, which signs them out everywhere at once.';
 COMMENT ON COLUMN http_sessions.sid IS 'HMAC-SHA256 (hex) of the session id under SESSION_SECRET, never the id itself: a row read from this table cannot be presented as a cookie.';
 COMMENT ON COLUMN http_sessions.user_id IS 'The signed-in staff user; null before sign-in completes.';
@@ -551,6 +677,28 @@ COMMENT ON COLUMN master_key_check.key_id IS 'HMAC-SHA256 of the master key, fir
 COMMENT ON COLUMN master_key_check.recorded_at IS 'When the service first started with this key.';
 
 -- owner: clinicpulse_owner
+CREATE TABLE master_key_registration (
+  singleton boolean DEFAULT true NOT NULL,
+  key_id bytea NOT NULL,
+  proof_sha256 bytea NOT NULL,
+  registered_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT master_key_registration_key_id_length CHECK (octet_length(key_id) = 8),
+  CONSTRAINT master_key_registration_pkey PRIMARY KEY (singleton),
+  CONSTRAINT master_key_registration_proof_length CHECK (octet_length(proof_sha256) = 32),
+  CONSTRAINT master_key_registration_singleton CHECK (singleton)
+);
+ALTER TABLE master_key_registration ENABLE ROW LEVEL SECURITY;
+ALTER TABLE master_key_registration FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON master_key_registration AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
+CREATE POLICY "owner: security-definer functions and administration" ON master_key_registration AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
+GRANT SELECT ON TABLE master_key_registration TO clinicpulse_backup;
+COMMENT ON TABLE master_key_registration IS 'The one master key this database''s data keys are wrapped with: its id and the SHA-256 of the service''s proof of holding it. Pinned by the first registration; nobody but the owner''s functions reads it. Holds nothing that unwraps a key.';
+COMMENT ON COLUMN master_key_registration.singleton IS 'Always true: one row at most.';
+COMMENT ON COLUMN master_key_registration.key_id IS 'The master key''s 8-byte id (HMAC of the key), the same id every wrapped key carries after its version byte.';
+COMMENT ON COLUMN master_key_registration.proof_sha256 IS 'SHA-256 of HMAC-SHA-256(master key, ''clinicpulse key-store proof v1''): the service sends the HMAC with every key it stores.';
+COMMENT ON COLUMN master_key_registration.registered_at IS 'When the key was pinned.';
+
+-- owner: clinicpulse_owner
 CREATE TABLE medications (
   medication_id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
   name text NOT NULL,
@@ -566,8 +714,11 @@ ALTER TABLE medications ENABLE ROW LEVEL SECURITY;
 ALTER TABLE medications FORCE ROW LEVEL SECURITY;
 CREATE POLICY "owner: security-definer functions and administration" ON medications AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON medications AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
-GRANT SELECT ON TABLE medications TO clinician;
 GRANT SELECT ON TABLE medications TO clinicpulse_backup;
+GRANT SELECT (medication_id) ON TABLE medications TO clinician;
+GRANT SELECT (name) ON TABLE medications TO clinician;
+GRANT SELECT (form) ON TABLE medications TO clinician;
+GRANT SELECT (strength) ON TABLE medications TO clinician;
 COMMENT ON TABLE medications IS 'The formulary: medications that can be prescribed. One row per name, form and strength, compared case-insensitively.';
 COMMENT ON COLUMN medications.medication_id IS 'Identifier, generated by the database.';
 COMMENT ON COLUMN medications.name IS 'Generic name, e.g. "Metformin"; not blank.';
@@ -648,19 +799,27 @@ CREATE TRIGGER patients_audit_insert AFTER INSERT ON patients REFERENCING NEW TA
 CREATE TRIGGER patients_audit_truncate BEFORE TRUNCATE ON patients FOR EACH STATEMENT EXECUTE FUNCTION audit_truncate('patient_id', 'r.patient_id');
 CREATE TRIGGER patients_audit_update AFTER UPDATE ON patients REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('patient_id', 'r.patient_id');
 CREATE TRIGGER patients_erased_frozen BEFORE UPDATE ON patients FOR EACH ROW WHEN (old.erased_at IS NOT NULL) EXECUTE FUNCTION patients_erased_frozen();
-GRANT SELECT ON TABLE patients TO clinician;
 GRANT SELECT ON TABLE patients TO clinicpulse_backup;
 GRANT SELECT (patient_id) ON TABLE patients TO billing;
+GRANT SELECT (patient_id) ON TABLE patients TO clinician;
 GRANT SELECT (patient_id) ON TABLE patients TO front_desk;
 GRANT SELECT (name) ON TABLE patients TO billing;
+GRANT SELECT (name) ON TABLE patients TO clinician;
 GRANT INSERT, SELECT, UPDATE (name) ON TABLE patients TO front_desk;
 GRANT SELECT (dob) ON TABLE patients TO billing;
+GRANT SELECT (dob) ON TABLE patients TO clinician;
 GRANT INSERT, SELECT, UPDATE (dob) ON TABLE patients TO front_desk;
+GRANT SELECT (email) ON TABLE patients TO clinician;
 GRANT INSERT, UPDATE (email) ON TABLE patients TO front_desk;
+GRANT SELECT (phone) ON TABLE patients TO clinician;
 GRANT INSERT, UPDATE (phone) ON TABLE patients TO front_desk;
+GRANT SELECT (created_at) ON TABLE patients TO clinician;
 GRANT SELECT (created_at) ON TABLE patients TO front_desk;
+GRANT SELECT (email_masked) ON TABLE patients TO clinician;
 GRANT SELECT (email_masked) ON TABLE patients TO front_desk;
+GRANT SELECT (phone_last4) ON TABLE patients TO clinician;
 GRANT SELECT (phone_last4) ON TABLE patients TO front_desk;
+GRANT SELECT (erased_at) ON TABLE patients TO clinician;
 COMMENT ON TABLE patients IS 'People who receive care. Holds personal data (name, date of birth, contact details); staff who only schedule read patient_summary instead.';
 COMMENT ON COLUMN patients.patient_id IS 'Identifier, generated by the database.';
 COMMENT ON COLUMN patients.name IS 'Full name as the patient gives it; not blank, at most 200 characters.';
@@ -733,10 +892,19 @@ ALTER TABLE provider_working_hours ENABLE ROW LEVEL SECURITY;
 ALTER TABLE provider_working_hours FORCE ROW LEVEL SECURITY;
 CREATE POLICY "owner: security-definer functions and administration" ON provider_working_hours AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON provider_working_hours AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
-GRANT SELECT ON TABLE provider_working_hours TO clinician;
 GRANT SELECT ON TABLE provider_working_hours TO clinicpulse_backup;
-GRANT SELECT ON TABLE provider_working_hours TO front_desk;
-GRANT SELECT ON TABLE provider_working_hours TO manager;
+GRANT SELECT (provider_id) ON TABLE provider_working_hours TO clinician;
+GRANT SELECT (provider_id) ON TABLE provider_working_hours TO front_desk;
+GRANT SELECT (provider_id) ON TABLE provider_working_hours TO manager;
+GRANT SELECT (iso_weekday) ON TABLE provider_working_hours TO clinician;
+GRANT SELECT (iso_weekday) ON TABLE provider_working_hours TO front_desk;
+GRANT SELECT (iso_weekday) ON TABLE provider_working_hours TO manager;
+GRANT SELECT (starts_at) ON TABLE provider_working_hours TO clinician;
+GRANT SELECT (starts_at) ON TABLE provider_working_hours TO front_desk;
+GRANT SELECT (starts_at) ON TABLE provider_working_hours TO manager;
+GRANT SELECT (ends_at) ON TABLE provider_working_hours TO clinician;
+GRANT SELECT (ends_at) ON TABLE provider_working_hours TO front_desk;
+GRANT SELECT (ends_at) ON TABLE provider_working_hours TO manager;
 COMMENT ON TABLE provider_working_hours IS 'A provider''s regular clinic-local working hours per weekday: the denominator of utilisation. Maintained by administrators (owner).';
 COMMENT ON COLUMN provider_working_hours.provider_id IS 'The provider.';
 COMMENT ON COLUMN provider_working_hours.iso_weekday IS 'ISO weekday, 1 = Monday … 7 = Sunday.';
@@ -756,12 +924,22 @@ ALTER TABLE providers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE providers FORCE ROW LEVEL SECURITY;
 CREATE POLICY "owner: security-definer functions and administration" ON providers AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON providers AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
-GRANT SELECT ON TABLE providers TO billing;
-GRANT SELECT ON TABLE providers TO clinician;
 GRANT SELECT ON TABLE providers TO clinicpulse_backup;
-GRANT SELECT ON TABLE providers TO compliance;
-GRANT SELECT ON TABLE providers TO front_desk;
-GRANT SELECT ON TABLE providers TO manager;
+GRANT SELECT (provider_id) ON TABLE providers TO billing;
+GRANT SELECT (provider_id) ON TABLE providers TO clinician;
+GRANT SELECT (provider_id) ON TABLE providers TO compliance;
+GRANT SELECT (provider_id) ON TABLE providers TO front_desk;
+GRANT SELECT (provider_id) ON TABLE providers TO manager;
+GRANT SELECT (name) ON TABLE providers TO billing;
+GRANT SELECT (name) ON TABLE providers TO clinician;
+GRANT SELECT (name) ON TABLE providers TO compliance;
+GRANT SELECT (name) ON TABLE providers TO front_desk;
+GRANT SELECT (name) ON TABLE providers TO manager;
+GRANT SELECT (specialty) ON TABLE providers TO billing;
+GRANT SELECT (specialty) ON TABLE providers TO clinician;
+GRANT SELECT (specialty) ON TABLE providers TO compliance;
+GRANT SELECT (specialty) ON TABLE providers TO front_desk;
+GRANT SELECT (specialty) ON TABLE providers TO manager;
 COMMENT ON TABLE providers IS 'Clinicians who see patients. Each appointment belongs to one provider, who can never be double-booked.';
 COMMENT ON COLUMN providers.provider_id IS 'Identifier, generated by the database.';
 COMMENT ON COLUMN providers.name IS 'Display name, e.g. "Dr Ana Ruiz"; not blank, at most 200 characters.';
@@ -962,7 +1140,17 @@ CREATE VIEW appointment_event_feed WITH (security_invoker=true) AS
      JOIN appointment_events e ON e.txid = b.txid
   WHERE b.first_event_id IS NOT NULL;
 GRANT SELECT ON TABLE appointment_event_feed TO clinicpulse_backup;
-GRANT SELECT ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (event_id) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (appointment_id) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (kind) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (provider_id) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (day) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (prev_provider_id) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (prev_day) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (days) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (occurred_at) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (committed_at) ON TABLE appointment_event_feed TO clinicpulse_realtime;
+GRANT SELECT (txid) ON TABLE appointment_event_feed TO clinicpulse_realtime;
 COMMENT ON VIEW appointment_event_feed IS 'Committed outbox events with their event_id (the cursor clients keep), in no particular order; order by event_id.';
 COMMENT ON COLUMN appointment_event_feed.event_id IS 'Commit-ordered event id: batch.first_event_id + ordinal - 1; the cursor clients keep.';
 COMMENT ON COLUMN appointment_event_feed.appointment_id IS 'The appointment that changed.';
@@ -995,8 +1183,21 @@ CREATE VIEW billing_charges WITH (security_invoker=true) AS
    FROM charges c
      JOIN patients p ON p.patient_id = c.patient_id
      JOIN providers pr ON pr.provider_id = c.provider_id;
-GRANT SELECT ON TABLE billing_charges TO billing;
 GRANT SELECT ON TABLE billing_charges TO clinicpulse_backup;
+GRANT SELECT (charge_id) ON TABLE billing_charges TO billing;
+GRANT SELECT (visit_id) ON TABLE billing_charges TO billing;
+GRANT SELECT (patient_id) ON TABLE billing_charges TO billing;
+GRANT SELECT (patient_name) ON TABLE billing_charges TO billing;
+GRANT SELECT (patient_dob) ON TABLE billing_charges TO billing;
+GRANT SELECT (provider_id) ON TABLE billing_charges TO billing;
+GRANT SELECT (provider_name) ON TABLE billing_charges TO billing;
+GRANT SELECT (service_date) ON TABLE billing_charges TO billing;
+GRANT SELECT (amount_cents) ON TABLE billing_charges TO billing;
+GRANT SELECT (currency) ON TABLE billing_charges TO billing;
+GRANT SELECT (status) ON TABLE billing_charges TO billing;
+GRANT SELECT (payer) ON TABLE billing_charges TO billing;
+GRANT SELECT (created_at) ON TABLE billing_charges TO billing;
+GRANT SELECT (updated_at) ON TABLE billing_charges TO billing;
 COMMENT ON VIEW billing_charges IS 'A charge with exactly the identity a claim needs: patient name and date of birth, rendering provider, date of service, payer. No contact, no clinical content. security_invoker: RLS applies to the reader.';
 COMMENT ON COLUMN billing_charges.charge_id IS 'The charge.';
 COMMENT ON COLUMN billing_charges.visit_id IS 'The billed visit.';
@@ -1023,7 +1224,12 @@ CREATE VIEW patient_summary WITH (security_invoker=true) AS
     patients.created_at
    FROM patients;
 GRANT SELECT ON TABLE patient_summary TO clinicpulse_backup;
-GRANT SELECT ON TABLE patient_summary TO front_desk;
+GRANT SELECT (patient_id) ON TABLE patient_summary TO front_desk;
+GRANT SELECT (name) ON TABLE patient_summary TO front_desk;
+GRANT SELECT (birth_year) ON TABLE patient_summary TO front_desk;
+GRANT SELECT (email_masked) ON TABLE patient_summary TO front_desk;
+GRANT SELECT (phone_last4) ON TABLE patient_summary TO front_desk;
+GRANT SELECT (created_at) ON TABLE patient_summary TO front_desk;
 COMMENT ON VIEW patient_summary IS 'What scheduling staff need to recognise and reach a patient, without full contact details. security_invoker: RLS on patients applies to the reader.';
 COMMENT ON COLUMN patient_summary.patient_id IS 'The patient.';
 COMMENT ON COLUMN patient_summary.name IS 'The patient''s name.';
@@ -1042,7 +1248,10 @@ CREATE VIEW provider_monthly_volume WITH (security_barrier=true, security_invoke
      JOIN providers p USING (provider_id)
   WHERE (s.total - s.cancelled) > 0;
 GRANT SELECT ON TABLE provider_monthly_volume TO clinicpulse_backup;
-GRANT SELECT ON TABLE provider_monthly_volume TO manager;
+GRANT SELECT (provider_id) ON TABLE provider_monthly_volume TO manager;
+GRANT SELECT (provider_name) ON TABLE provider_monthly_volume TO manager;
+GRANT SELECT (month) ON TABLE provider_monthly_volume TO manager;
+GRANT SELECT (appointments) ON TABLE provider_monthly_volume TO manager;
 COMMENT ON VIEW provider_monthly_volume IS 'Appointment volume per provider per clinic-local month: appointments that were not cancelled (scheduled, checked in, completed or no-show). Months with none are absent. Reads the maintained counters, so it is fast at any size.';
 COMMENT ON COLUMN provider_monthly_volume.provider_id IS 'The provider.';
 COMMENT ON COLUMN provider_monthly_volume.provider_name IS 'The provider''s display name.';
@@ -1064,7 +1273,12 @@ CREATE VIEW provider_no_show_rate WITH (security_barrier=true, security_invoker=
      JOIN providers p USING (provider_id)
   WHERE (s.completed + s.no_show) > 0;
 GRANT SELECT ON TABLE provider_no_show_rate TO clinicpulse_backup;
-GRANT SELECT ON TABLE provider_no_show_rate TO manager;
+GRANT SELECT (provider_id) ON TABLE provider_no_show_rate TO manager;
+GRANT SELECT (provider_name) ON TABLE provider_no_show_rate TO manager;
+GRANT SELECT (month) ON TABLE provider_no_show_rate TO manager;
+GRANT SELECT (completed) ON TABLE provider_no_show_rate TO manager;
+GRANT SELECT (no_shows) ON TABLE provider_no_show_rate TO manager;
+GRANT SELECT (rate) ON TABLE provider_no_show_rate TO manager;
 COMMENT ON VIEW provider_no_show_rate IS 'No-show rate per provider per clinic-local month = no_shows / (completed + no_shows): only appointments whose outcome is known count, so future and cancelled appointments do not dilute it. Months with neither are absent. Reads the maintained counters.';
 COMMENT ON COLUMN provider_no_show_rate.provider_id IS 'The provider.';
 COMMENT ON COLUMN provider_no_show_rate.provider_name IS 'The provider''s display name.';
@@ -1091,7 +1305,12 @@ CREATE VIEW provider_utilisation WITH (security_invoker=true) AS
              JOIN provider_working_hours h ON h.provider_id = b.provider_id AND h.iso_weekday::numeric = EXTRACT(isodow FROM d.day)) w
   WHERE b.booked_minutes > 0;
 GRANT SELECT ON TABLE provider_utilisation TO clinicpulse_backup;
-GRANT SELECT ON TABLE provider_utilisation TO manager;
+GRANT SELECT (provider_id) ON TABLE provider_utilisation TO manager;
+GRANT SELECT (provider_name) ON TABLE provider_utilisation TO manager;
+GRANT SELECT (month) ON TABLE provider_utilisation TO manager;
+GRANT SELECT (booked_minutes) ON TABLE provider_utilisation TO manager;
+GRANT SELECT (working_minutes) ON TABLE provider_utilisation TO manager;
+GRANT SELECT (utilisation) ON TABLE provider_utilisation TO manager;
 COMMENT ON VIEW provider_utilisation IS 'Per provider and clinic-local month: booked minutes (not cancelled) vs. working minutes from provider_working_hours (holidays not subtracted). Aggregates only, with the reader''s rights (security_invoker).';
 COMMENT ON COLUMN provider_utilisation.provider_id IS 'The provider.';
 COMMENT ON COLUMN provider_utilisation.provider_name IS 'The provider''s name.';
@@ -1115,9 +1334,25 @@ CREATE VIEW upcoming_appointments WITH (security_invoker=true) AS
      JOIN providers pr ON pr.provider_id = a.provider_id
      JOIN patients pt ON pt.patient_id = a.patient_id
   WHERE (a.status = ANY (ARRAY['scheduled'::text, 'checked_in'::text])) AND a.scheduled_at >= now();
-GRANT SELECT ON TABLE upcoming_appointments TO clinician;
 GRANT SELECT ON TABLE upcoming_appointments TO clinicpulse_backup;
-GRANT SELECT ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (appointment_id) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (appointment_id) ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (scheduled_at) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (scheduled_at) ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (duration_min) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (duration_min) ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (status) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (status) ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (clinic_date) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (clinic_date) ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (provider_id) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (provider_id) ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (provider_name) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (provider_name) ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (patient_id) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (patient_id) ON TABLE upcoming_appointments TO front_desk;
+GRANT SELECT (patient_name) ON TABLE upcoming_appointments TO clinician;
+GRANT SELECT (patient_name) ON TABLE upcoming_appointments TO front_desk;
 COMMENT ON VIEW upcoming_appointments IS 'Scheduled or checked-in appointments starting now or later, with provider and patient names. Runs with the caller''s privileges (security_invoker), so row-level security on the underlying tables applies.';
 COMMENT ON COLUMN upcoming_appointments.appointment_id IS 'The appointment.';
 COMMENT ON COLUMN upcoming_appointments.scheduled_at IS 'Start instant.';
@@ -1178,7 +1413,7 @@ CREATE FUNCTION acting_staff(OUT user_id integer, OUT role text, OUT provider_id
  RETURNS record
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT s.user_id, x.r, s.provider_id
   FROM (SELECT current_setting('role') AS r) x
@@ -1192,7 +1427,7 @@ CREATE FUNCTION app_user_id_setting()
  RETURNS integer
  LANGUAGE sql
  STABLE PARALLEL SAFE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
   SELECT CASE WHEN s ~ '^[1-9][0-9]{0,8}$' THEN s::integer END
   FROM (SELECT current_setting('app.user_id', true) AS s) x
@@ -1209,7 +1444,7 @@ CREATE FUNCTION appointment_events_batch_grow(p_added integer)
  RETURNS void
  LANGUAGE sql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   INSERT INTO appointment_event_batches (txid, event_count) VALUES (pg_current_xact_id(), p_added)
   ON CONFLICT (txid) DO UPDATE SET event_count = appointment_event_batches.event_count + excluded.event_count
@@ -1221,7 +1456,7 @@ CREATE FUNCTION appointment_events_batch_open()
  RETURNS integer
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   base integer;
@@ -1241,7 +1476,7 @@ CREATE FUNCTION appointment_events_patients_record()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM new_rows nw JOIN old_rows o ON o.patient_id = nw.patient_id
@@ -1264,7 +1499,7 @@ CREATE FUNCTION appointment_events_record()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   tz text := clinic_time_zone();
@@ -1326,7 +1561,7 @@ CREATE FUNCTION appointment_events_seal()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   n integer;
@@ -1381,7 +1616,7 @@ CREATE FUNCTION appointment_minutes_delete()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   INSERT INTO appointment_monthly_minutes AS t (provider_id, month, booked_minutes)
@@ -1397,7 +1632,7 @@ CREATE FUNCTION appointment_minutes_insert()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   INSERT INTO appointment_monthly_minutes AS t (provider_id, month, booked_minutes)
@@ -1413,7 +1648,7 @@ CREATE FUNCTION appointment_minutes_rebuild()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   LOCK TABLE appointments IN SHARE MODE;
@@ -1432,7 +1667,7 @@ CREATE FUNCTION appointment_minutes_update()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE tz text := clinic_time_zone();
 BEGIN
@@ -1470,7 +1705,7 @@ CREATE FUNCTION appointment_stats_apply()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   tz text := clinic_time_zone();
@@ -1506,7 +1741,7 @@ CREATE FUNCTION appointment_stats_merge(deltas appointment_stats_delta[])
  RETURNS void
  LANGUAGE sql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   INSERT INTO appointment_monthly_stats AS s
     (provider_id, month, total, scheduled, checked_in, completed, cancelled, no_show)
@@ -1532,7 +1767,7 @@ CREATE FUNCTION appointment_stats_rebuild()
  RETURNS void
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE tz text;
 BEGIN
@@ -1553,7 +1788,7 @@ CREATE FUNCTION appointment_stats_truncated()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   DELETE FROM appointment_monthly_stats;
@@ -1566,7 +1801,7 @@ CREATE FUNCTION appointments_guard_update()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
@@ -1600,7 +1835,7 @@ CREATE FUNCTION audit_actor(OUT actor_user_id integer, OUT actor_role text)
  RETURNS record
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT CASE WHEN r IN ('front_desk','clinician','billing','manager','compliance')
               THEN (SELECT s.user_id FROM staff_identity(app_user_id_setting(), r) s) END,
@@ -1615,7 +1850,7 @@ CREATE FUNCTION audit_append(p_action text, p_table text, p_row_key text, p_pati
  RETURNS bigint
  LANGUAGE sql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   INSERT INTO audit_log (actor_user_id, actor_role, action, severity, table_name, row_key, patient_id, changed_columns)
   SELECT a.actor_user_id, a.actor_role, p_action, coalesce(p_severity, 'info'), p_table, p_row_key, p_patient_id, p_changed_columns
@@ -1680,6 +1915,92 @@ END $function$;
 COMMENT ON FUNCTION audit_append_durable(text,text,text,integer,text,integer[]) IS 'Appends one read or break_glass audit row for the acting staff member through a second connection (dblink, clinicpulse_audit_writer) that commits at once, so the row survives a rollback of the caller. Owner-only.';
 
 -- owner: clinicpulse_owner
+-- aggregate;
+COMMENT ON FUNCTION audit_chain_fold(bytea,bytea) IS 'Running audit-chain hash over (prev, row_hash) rows: used OVER (ORDER BY …) to link a transaction''s rows in one statement.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION audit_chain_link()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+ SET "TimeZone" TO 'UTC'
+AS $function$
+DECLARE
+  prev record;
+BEGIN
+  IF EXISTS (SELECT 1 FROM audit_chain WHERE audit_id = NEW.audit_id) THEN
+    RETURN NULL;
+  END IF;
+  -- Commit order: the outbox's commit lock, then the chain (see the header of 20261206000203).
+  PERFORM pg_advisory_xact_lock(7340030);
+  IF (SELECT xmin FROM audit_chain_head) <> pg_current_xact_id()::xid THEN
+    UPDATE audit_chain_head SET last_txid = pg_current_xact_id(), linked_at = clock_timestamp();
+  END IF;
+  SELECT c.seq, c.chain_hash INTO prev FROM audit_chain c ORDER BY c.seq DESC LIMIT 1;
+  -- This transaction's rows: from this (its first) row on, written under its txid (an
+  -- autonomous audit write carries its caller's txid; the caller's own rows are not visible
+  -- to it yet), not linked yet. Rows of other transactions in the range are linked already.
+  INSERT INTO audit_chain (seq, audit_id, row_hash, chain_hash)
+  SELECT coalesce(prev.seq, 0) + row_number() OVER w, x.audit_id, x.rh,
+         audit_chain_fold(coalesce(prev.chain_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea), x.rh) OVER w
+  FROM (SELECT a.audit_id, digest(jsonb_strip_nulls(to_jsonb(a))::text, 'sha256') AS rh
+        FROM audit_log a
+        WHERE a.audit_id >= NEW.audit_id AND (a.txid = NEW.txid OR a.audit_id = NEW.audit_id)
+          AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.audit_id)) x
+  WINDOW w AS (ORDER BY x.audit_id);
+  RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION audit_chain_link() IS 'Deferred constraint trigger on audit_log: at COMMIT, under the commit lock, appends the row''s link to audit_chain.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION audit_chain_step(state bytea, prev bytea, row_hash bytea)
+ RETURNS bytea
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ SELECT public.digest(coalesce(state, prev) || row_hash, 'sha256') $function$;
+COMMENT ON FUNCTION audit_chain_step(bytea,bytea,bytea) IS 'SHA-256(coalesce(state, prev) || row_hash): one link of the audit chain.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION audit_chain_verify(OUT intact boolean, OUT links bigint, OUT audit_rows bigint, OUT broken_seq bigint, OUT broken_audit_id bigint, OUT problem text, OUT head bytea)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+ SET "TimeZone" TO 'UTC'
+AS $function$
+BEGIN
+  SELECT count(*), (SELECT c.chain_hash FROM audit_chain c ORDER BY c.seq DESC LIMIT 1) INTO links, head FROM audit_chain;
+  SELECT count(*) INTO audit_rows FROM audit_log;
+  SELECT l.seq, l.audit_id, l.problem INTO broken_seq, broken_audit_id, problem
+  FROM (
+    SELECT c.seq, c.audit_id,
+           CASE
+             WHEN c.seq <> row_number() OVER w THEN 'a link is missing before this one (chain rows were deleted)'
+             WHEN a.audit_id IS NULL THEN 'the audit row was deleted'
+             WHEN digest(jsonb_strip_nulls(to_jsonb(a))::text, 'sha256') <> c.row_hash THEN 'the audit row was changed after it was written'
+             WHEN c.chain_hash <> digest(coalesce(lag(c.chain_hash) OVER w, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) || c.row_hash, 'sha256')
+               THEN 'the link does not follow from the previous one (the chain was rewritten)'
+           END AS problem
+    FROM audit_chain c LEFT JOIN audit_log a ON a.audit_id = c.audit_id
+    WINDOW w AS (ORDER BY c.seq)
+  ) l
+  WHERE l.problem IS NOT NULL
+  ORDER BY l.seq LIMIT 1;
+  IF broken_seq IS NULL THEN
+    -- Rows with no link were inserted with the triggers switched off.
+    SELECT a.audit_id INTO broken_audit_id FROM audit_log a
+    WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.audit_id)
+    ORDER BY a.audit_id LIMIT 1;
+    IF broken_audit_id IS NOT NULL THEN
+      problem := 'the audit row has no link (it was inserted with the triggers switched off)';
+    END IF;
+  END IF;
+  intact := problem IS NULL;
+END $function$;
+COMMENT ON FUNCTION audit_chain_verify() IS 'Checks every link of audit_chain against audit_log: reports the first missing link, deleted or changed row, or rewritten link, then any unlinked row; with the count and the head hash. Run by npm run audit:verify (administrator).';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION audit_event(p_action text, p_table text, p_row_key text, p_patient_id integer, p_severity text DEFAULT 'info'::text, p_changed_columns text[] DEFAULT NULL::text[])
  RETURNS bigint
  LANGUAGE plpgsql
@@ -1723,7 +2044,7 @@ COMMENT ON FUNCTION audit_link_conninfo() IS 'libpq connection string of the aut
 CREATE FUNCTION audit_log_notify()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE n bigint; lo bigint; hi bigint;
 BEGIN
@@ -1741,7 +2062,7 @@ COMMENT ON FUNCTION audit_log_notify() IS 'NOTIFY audit_events with the audit_id
 CREATE FUNCTION audit_log_refuse_change()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
   RAISE EXCEPTION 'the audit log is append-only: % is refused', TG_OP
@@ -1779,7 +2100,7 @@ CREATE FUNCTION audit_rows()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   key_col text := TG_ARGV[0];
@@ -1818,7 +2139,7 @@ CREATE FUNCTION audit_truncate()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   who record;
@@ -1837,7 +2158,7 @@ CREATE FUNCTION break_glass(p_patient_id integer, p_reason text, p_minutes integ
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   me record;
@@ -1874,7 +2195,7 @@ COMMENT ON FUNCTION break_glass(integer,text,integer) IS 'Emergency access for t
 CREATE FUNCTION charges_guard_update()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
@@ -1898,7 +2219,7 @@ CREATE FUNCTION charges_open_for_visits()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF TG_TABLE_NAME = 'visits' THEN
@@ -1926,7 +2247,7 @@ CREATE FUNCTION clinic_day(ts timestamp with time zone)
  RETURNS date
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$ SELECT (ts AT TIME ZONE clinic_time_zone())::date $function$;
 GRANT EXECUTE ON FUNCTION clinic_day(timestamp with time zone) TO billing;
 GRANT EXECUTE ON FUNCTION clinic_day(timestamp with time zone) TO clinician;
@@ -1940,7 +2261,7 @@ CREATE FUNCTION clinic_day_range(day date)
  RETURNS tstzrange
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$ SELECT tstzrange(day::timestamp AT TIME ZONE clinic_time_zone(),
                           (day + 1)::timestamp AT TIME ZONE clinic_time_zone(), '[)') $function$;
 GRANT EXECUTE ON FUNCTION clinic_day_range(date) TO billing;
@@ -1955,7 +2276,7 @@ CREATE FUNCTION clinic_month(ts timestamp with time zone)
  RETURNS date
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$ SELECT date_trunc('month', ts AT TIME ZONE clinic_time_zone())::date $function$;
 GRANT EXECUTE ON FUNCTION clinic_month(timestamp with time zone) TO billing;
 GRANT EXECUTE ON FUNCTION clinic_month(timestamp with time zone) TO clinician;
@@ -1968,7 +2289,7 @@ COMMENT ON FUNCTION clinic_month(timestamp with time zone) IS 'The first day of 
 CREATE FUNCTION clinic_settings_changed()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   NEW.updated_at := now();
@@ -1980,7 +2301,7 @@ COMMENT ON FUNCTION clinic_settings_changed() IS 'Before UPDATE of clinic_settin
 CREATE FUNCTION clinic_settings_keep_row()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   RAISE EXCEPTION 'the clinic settings row cannot be removed; update it instead'
@@ -1993,7 +2314,7 @@ CREATE FUNCTION clinic_settings_rebuild_stats()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   PERFORM appointment_stats_rebuild();
@@ -2006,7 +2327,7 @@ CREATE FUNCTION clinic_time_zone()
  RETURNS text
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$ SELECT time_zone FROM clinic_settings $function$;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO billing;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO clinician;
@@ -2020,7 +2341,7 @@ CREATE FUNCTION current_staff_provider_id()
  RETURNS integer
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT provider_id FROM staff_identity(app_user_id_setting(), current_user::text) WHERE current_user = 'clinician'
 $function$;
@@ -2036,7 +2357,7 @@ CREATE FUNCTION current_staff_user_id()
  RETURNS integer
  LANGUAGE sql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT user_id FROM staff_identity(app_user_id_setting(), current_user::text)
 $function$;
@@ -2052,7 +2373,7 @@ CREATE FUNCTION erase_patient(p_patient_id integer, p_reason text)
  RETURNS TABLE(outcome text, erasure_id integer)
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   me integer := erasure_require_compliance();
@@ -2103,7 +2424,7 @@ CREATE FUNCTION erasure_require_compliance()
  RETURNS integer
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE me record;
 BEGIN
@@ -2121,7 +2442,7 @@ CREATE FUNCTION is_valid_time_zone(tz text)
  RETURNS boolean
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$ SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = tz) $function$;
 GRANT EXECUTE ON FUNCTION is_valid_time_zone(text) TO billing;
 GRANT EXECUTE ON FUNCTION is_valid_time_zone(text) TO clinician;
@@ -2135,7 +2456,7 @@ CREATE FUNCTION login_throttle_hit(p_key_digest text, p_window_ms integer)
  RETURNS TABLE(failures integer, window_ends_at timestamp with time zone)
  LANGUAGE sql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   -- Windows long over are removed now and then (one call in a hundred): the table stays small.
   DELETE FROM login_throttle WHERE window_ends_at < clock_timestamp() - interval '1 day' AND (SELECT random()) < 0.01;
@@ -2154,7 +2475,7 @@ CREATE FUNCTION login_throttle_reset(p_key_digest text)
  RETURNS void
  LANGUAGE sql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   DELETE FROM login_throttle WHERE key_digest = p_key_digest
 $function$;
@@ -2166,7 +2487,7 @@ CREATE FUNCTION login_throttle_undo(p_key_digest text)
  RETURNS void
  LANGUAGE sql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   UPDATE login_throttle SET failures = greatest(failures - 1, 0)
   WHERE key_digest = p_key_digest AND window_ends_at > clock_timestamp()
@@ -2175,11 +2496,47 @@ GRANT EXECUTE ON FUNCTION login_throttle_undo(text) TO clinicpulse_auth;
 COMMENT ON FUNCTION login_throttle_undo(text) IS 'Takes back one attempt (the sign-in succeeded: only failures count).';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION master_key_check(p_key_id bytea, p_proof bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE reg record;
+BEGIN
+  IF p_key_id IS NULL OR octet_length(p_key_id) <> 8 OR p_proof IS NULL OR octet_length(p_proof) <> 32 THEN
+    RAISE EXCEPTION 'storing a data key needs the master key''s id and proof'
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'master_key_proof';
+  END IF;
+  SELECT * INTO reg FROM master_key_registration;
+  IF NOT FOUND THEN
+    -- First registration. Data keys stored before it must include one wrapped by this key,
+    -- so a wrong MASTER_KEY cannot pin itself over existing data.
+    IF EXISTS (SELECT 1 FROM patient_keys)
+       AND NOT EXISTS (SELECT 1 FROM patient_keys WHERE substring(wrapped_key FROM 2 FOR 8) = p_key_id) THEN
+      RAISE EXCEPTION 'this master key wrapped none of the stored data keys'
+        USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'master_key_proof';
+    END IF;
+    INSERT INTO master_key_registration (key_id, proof_sha256) VALUES (p_key_id, digest(p_proof, 'sha256'))
+    ON CONFLICT (singleton) DO NOTHING;
+    IF FOUND THEN
+      PERFORM audit_append('insert', 'master_key_registration', NULL, NULL, 'high');
+    END IF;
+    SELECT * INTO reg FROM master_key_registration;
+  END IF;
+  IF reg.key_id <> p_key_id OR reg.proof_sha256 <> digest(p_proof, 'sha256') THEN
+    RAISE EXCEPTION 'not the master key registered for this database'
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'master_key_proof';
+  END IF;
+END $function$;
+COMMENT ON FUNCTION master_key_check(bytea,bytea) IS 'Passes only for the registered master key''s id and proof (registering them on first use, if no stored data key contradicts them); 42501 master_key_proof otherwise. Called by the key functions, and by the administrator at start-up.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION patient_prescriptions(p_patient_id integer, p_active_only boolean DEFAULT false)
  RETURNS TABLE(prescription_id integer, visit_id integer, medication_id integer, medication_name text, form text, strength text, dosage text, start_date date, end_date date, prescribed_at timestamp with time zone)
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE today date := clinic_day(now());
 BEGIN
@@ -2206,7 +2563,7 @@ CREATE FUNCTION patient_visits(p_patient_id integer)
  RETURNS TABLE(visit_id integer, appointment_id integer, provider_id integer, started_at timestamp with time zone, completed_at timestamp with time zone, diagnoses jsonb, prescriptions jsonb)
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF NOT staff_can_access_clinical(p_patient_id) THEN
@@ -2236,7 +2593,7 @@ CREATE FUNCTION patient_wrapped_key(p_patient_id integer)
  RETURNS bytea
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF NOT staff_can_access_clinical(p_patient_id) THEN
@@ -2256,7 +2613,7 @@ COMMENT ON FUNCTION patient_wrapped_key(integer) IS 'The patient''s wrapped data
 CREATE FUNCTION patients_erased_frozen()
  RETURNS trigger
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
   IF (NEW.name, NEW.dob, NEW.email, NEW.phone, NEW.erased_at) IS DISTINCT FROM (OLD.name, OLD.dob, OLD.email, OLD.phone, OLD.erased_at) THEN
@@ -2272,7 +2629,7 @@ CREATE FUNCTION prune_appointment_events(p_keep interval)
  RETURNS integer
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
   gone xid8[];
@@ -2303,7 +2660,7 @@ CREATE FUNCTION read_visit_note(p_visit_id integer)
  RETURNS TABLE(patient_id integer, ciphertext bytea, wrapped_key bytea, erased boolean)
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE n record;
 BEGIN
@@ -2352,11 +2709,48 @@ GRANT EXECUTE ON FUNCTION realtime_appointments(integer[]) TO clinicpulse_realti
 COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name, nothing else about the patient) of up to 1000 appointments that have an outbox event committed in the last 15 minutes, to shape live payloads; other ids return nothing. Each call that returns rows appends one durable read audit row listing the patients.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION replace_patient_key(p_patient_id integer, p_unusable bytea, p_wrapped_key bytea, p_proof bytea)
+ RETURNS bytea
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE erased timestamptz;
+BEGIN
+  
+  IF NOT staff_can_access_clinical(p_patient_id) THEN
+    RAISE EXCEPTION 'no clinical access to this patient'
+      USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'visit_notes_clinical_access';
+  END IF;
+  -- The share lock waits for a concurrent erasure (which holds the row FOR UPDATE) and then
+  -- sees it: no key can appear after the shredding.
+  SELECT erased_at INTO erased FROM patients WHERE patient_id = p_patient_id FOR SHARE;
+  IF erased IS NOT NULL THEN
+    RAISE EXCEPTION 'patient % was erased', p_patient_id
+      USING ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'patients_erased';
+  END IF;
+  
+  IF p_wrapped_key IS NULL OR octet_length(p_wrapped_key) <> 69 OR get_byte(p_wrapped_key, 0) <> 1 THEN
+    RAISE EXCEPTION 'a wrapped data key is 69 bytes: version 1, master key id, iv, tag, key'
+      USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'patient_keys_wrapped_key_shape';
+  END IF;
+  PERFORM master_key_check(substring(p_wrapped_key FROM 2 FOR 8), p_proof);
+  UPDATE patient_keys SET wrapped_key = p_wrapped_key, created_at = now()
+  WHERE patient_id = p_patient_id AND wrapped_key = p_unusable;
+  IF FOUND THEN
+    PERFORM audit_append('update', 'patient_keys', p_patient_id::text, p_patient_id, 'high', ARRAY['wrapped_key']);
+  END IF;
+  RETURN (SELECT wrapped_key FROM patient_keys WHERE patient_id = p_patient_id);
+END $function$;
+GRANT EXECUTE ON FUNCTION replace_patient_key(integer,bytea,bytea,bytea) TO clinician;
+COMMENT ON FUNCTION replace_patient_key(integer,bytea,bytea,bytea) IS 'Replaces a stored data key that the service could not unwrap (p_unusable, compare-and-swap) with a fresh one; returns the stored key. Needs the registered master key''s proof, so only the service can; a high-severity audit row records it.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION save_visit_note(p_visit_id integer, p_patient_id integer, p_ciphertext bytea)
  RETURNS void
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE me record;
 BEGIN
@@ -2386,7 +2780,7 @@ CREATE FUNCTION set_legal_hold(p_patient_id integer, p_reason text)
  RETURNS void
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   PERFORM erasure_require_compliance();
@@ -2404,7 +2798,7 @@ CREATE FUNCTION staff_can_access_clinical(p_patient_id integer)
  RETURNS boolean
  LANGUAGE sql
  STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT EXISTS (SELECT 1 FROM acting_staff() me WHERE me.role = 'clinician') AND staff_can_access_patient(p_patient_id)
 $function$;
@@ -2456,7 +2850,7 @@ CREATE FUNCTION staff_identity(p_user_id integer, p_role text)
  RETURNS TABLE(user_id integer, provider_id integer)
  LANGUAGE sql
  STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT u.user_id, u.provider_id FROM staff_users u
   WHERE u.user_id = p_user_id AND u.active AND u.role = p_role
@@ -2495,7 +2889,7 @@ CREATE FUNCTION staff_login_lookup(p_username text)
  RETURNS TABLE(user_id integer, username text, role text, provider_id integer, password_hash text, active boolean)
  LANGUAGE sql
  STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT user_id, username, role, provider_id, password_hash, active FROM staff_users WHERE username = p_username
 $function$;
@@ -2536,7 +2930,7 @@ CREATE FUNCTION staff_session_user(p_user_id integer)
  RETURNS TABLE(user_id integer, username text, role text, provider_id integer, active boolean)
  LANGUAGE sql
  STABLE SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
   SELECT user_id, username, role, provider_id, active FROM staff_users WHERE user_id = p_user_id
 $function$;
@@ -2548,7 +2942,7 @@ CREATE FUNCTION staff_users_end_sessions()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 BEGIN
   IF NOT NEW.active OR NEW.role IS DISTINCT FROM OLD.role OR NEW.password_hash IS DISTINCT FROM OLD.password_hash THEN
@@ -2559,14 +2953,15 @@ END $function$;
 COMMENT ON FUNCTION staff_users_end_sessions() IS 'After an account is deactivated or its role or password changes: deletes its sessions, so it is signed out everywhere at once.';
 
 -- owner: clinicpulse_owner
-CREATE FUNCTION store_patient_key(p_patient_id integer, p_wrapped_key bytea)
+CREATE FUNCTION store_patient_key(p_patient_id integer, p_wrapped_key bytea, p_proof bytea)
  RETURNS bytea
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE erased timestamptz;
 BEGIN
+  
   IF NOT staff_can_access_clinical(p_patient_id) THEN
     RAISE EXCEPTION 'no clinical access to this patient'
       USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'visit_notes_clinical_access';
@@ -2578,19 +2973,25 @@ BEGIN
     RAISE EXCEPTION 'patient % was erased', p_patient_id
       USING ERRCODE = 'object_not_in_prerequisite_state', CONSTRAINT = 'patients_erased';
   END IF;
+  
+  IF p_wrapped_key IS NULL OR octet_length(p_wrapped_key) <> 69 OR get_byte(p_wrapped_key, 0) <> 1 THEN
+    RAISE EXCEPTION 'a wrapped data key is 69 bytes: version 1, master key id, iv, tag, key'
+      USING ERRCODE = 'invalid_parameter_value', CONSTRAINT = 'patient_keys_wrapped_key_shape';
+  END IF;
+  PERFORM master_key_check(substring(p_wrapped_key FROM 2 FOR 8), p_proof);
   INSERT INTO patient_keys (patient_id, wrapped_key) VALUES (p_patient_id, p_wrapped_key)
   ON CONFLICT (patient_id) DO NOTHING;
   RETURN (SELECT wrapped_key FROM patient_keys WHERE patient_id = p_patient_id);
 END $function$;
-GRANT EXECUTE ON FUNCTION store_patient_key(integer,bytea) TO clinician;
-COMMENT ON FUNCTION store_patient_key(integer,bytea) IS 'Stores the patient''s first wrapped data key (or keeps the existing one) and returns the stored key. Clinicians with clinical access; refuses an erased patient.';
+GRANT EXECUTE ON FUNCTION store_patient_key(integer,bytea,bytea) TO clinician;
+COMMENT ON FUNCTION store_patient_key(integer,bytea,bytea) IS 'Stores the patient''s first wrapped data key (or keeps the existing one) and returns the stored key. Only with the registered master key''s proof, and only a 69-byte key carrying the registered key id; clinicians with clinical access; refuses an erased patient.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION visits_require_arrival()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
- SET search_path TO 'public', 'pg_catalog'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE s text;
 BEGIN

@@ -30,6 +30,7 @@ import { medicationRoutes } from './medications/routes.js';
 import { analyticsRoutes } from './analytics/routes.js';
 import { allowedOrigins, servesTls, type Config } from './config.js';
 import { FieldCrypto } from './crypto/index.js';
+import type { Maintenance } from './db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
 
 export interface AppDeps {
@@ -54,6 +55,8 @@ export interface AppDeps {
   clientDir?: string;
   /** How often expired sessions are pruned (0: never, for tests). */
   sessionPruneIntervalMs?: number;
+  /** Maintenance with the administrator's connection (VACUUM after an erasure); skipped when absent. */
+  maintenance?: Maintenance;
 }
 
 export interface ClinicPulseApp {
@@ -130,7 +133,12 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   const api = express.Router();
   api.use('/api', requireJsonBody, express.json({ limit: '100kb', strict: true }), csrfOriginCheck(deps.allowedOrigins), ...sessions.middleware);
   api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit, lockoutFailures: deps.loginLockoutFailures ?? 20, secret: deps.sessionSecret }));
-  mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, currentUser: sessions.currentUser, crypto: new FieldCrypto(deps.masterKeyHex) });
+  mountRoutes(api, apiRoutes, {
+    appKnex: deps.appKnex,
+    currentUser: sessions.currentUser,
+    crypto: new FieldCrypto(deps.masterKeyHex),
+    maintenance: deps.maintenance,
+  });
   api.use('/api', apiNotFound);
   app.use(api);
 

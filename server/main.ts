@@ -4,8 +4,10 @@
  * HTTP(S) server. SIGINT/SIGTERM: stop accepting, let in-flight requests finish,
  * close the pool, stop the embedded database.
  *
- * The admin URL is used only here at start-up (migrate, seed, set the service
- * login's password); requests use the clinicpulse_app login, which owns nothing.
+ * The admin URL is used at start-up (migrate, seed, set the service login's
+ * password, register the master key) and, afterwards, only for one fixed VACUUM
+ * after an erasure (server/db/maintenance.ts); requests use the clinicpulse_app
+ * login, which owns nothing.
  */
 import 'dotenv/config';
 import http from 'node:http';
@@ -25,6 +27,8 @@ import { createLogger } from './http/observability.js';
 import { loadSecrets } from './secrets.js';
 import { FieldCrypto } from './crypto/index.js';
 import { checkMasterKey } from './crypto/master-key-check.js';
+import { registerMasterKey } from './db/repository/visit-notes.js';
+import { adminMaintenance } from './db/maintenance.js';
 import { answerClientErrors } from './http/errors.js';
 import { attachRealtime } from './realtime/attach.js';
 import type { Realtime } from './realtime/index.js';
@@ -39,13 +43,20 @@ function printAccounts(accounts: DemoAccount[]): void {
   for (const a of accounts) console.log(`  ${a.username.padEnd(12)} ${a.role}${a.providerId ? ` (provider ${a.providerId})` : ''}`);
 }
 
-async function prepareDatabase(config: Config, server: DatabaseServer, masterKeyHex: string): Promise<{ appUrl: string; accounts: DemoAccount[] }> {
+async function prepareDatabase(
+  config: Config,
+  server: DatabaseServer,
+  masterKeyHex: string,
+): Promise<{ appUrl: string; accounts: DemoAccount[] }> {
   const admin: Knex = createKnex(server.adminUrl, { poolMax: 4, applicationName: 'clinicpulse-start' });
   try {
     const applied = await migrateLatest(admin);
     if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
-    // Before anything can wrap a patient key: a wrong MASTER_KEY stops the start here.
+    // Before anything can wrap a patient key: a wrong MASTER_KEY stops the start here
+    // (compared with the recorded key id, or with the ids inside existing wrapped keys)...
     if ((await checkMasterKey(admin, new FieldCrypto(masterKeyHex))) === 'recorded') console.log('Recorded the master key id (first start with this key).');
+    // ...and only this key's holder may store data keys from now on (store_patient_key's proof).
+    await registerMasterKey(admin, new FieldCrypto(masterKeyHex));
     const demoAllowed = config.NODE_ENV !== 'production' && (config.DEMO_SEED || server.kind === 'embedded');
     let accounts: DemoAccount[] = [];
     if (demoAllowed) {
@@ -129,6 +140,8 @@ async function serve(
     sessionSecret: secrets.sessionSecret,
     masterKeyHex: secrets.masterKeyHex,
     clientDir: path.resolve('dist/client'),
+    // The admin URL's only use after start-up: a fixed VACUUM once an erasure has committed.
+    maintenance: adminMaintenance(server.adminUrl),
     ...appOptionsFromConfig(config),
   });
   running.clinic = clinic;

@@ -9,6 +9,9 @@
  *   bound to the patient id, prefixed with an 8-byte id of the master key so that a
  *   wrong key is told apart from a damaged blob.
  * - Destroying the wrapped key (erasure) makes every sealed field unreadable.
+ * - Storing a wrapped key needs a proof of holding the master key (keyStoreProof): the
+ *   database keeps only its SHA-256 and refuses a key without it, so nobody without
+ *   MASTER_KEY can plant a key that blocks a patient's notes (migration 20261206000202).
  *
  * Formats (version byte first, so a future algorithm can coexist):
  *   wrapped key: 0x01 | master key id (8) | iv (12) | tag (16) | key (32)  = 69 bytes
@@ -118,6 +121,16 @@ export class FieldCrypto {
     const key = randomBytes(KEY_BYTES);
     const { iv, tag, body } = seal(master, key, wrapAad(patientId));
     return { dataKey: new DataKey(patientId, key), wrapped: Buffer.concat([Buffer.from([VERSION]), id, iv, tag, body]) };
+  }
+
+  /**
+   * What the database asks of whoever stores a data key: the master key's id and a proof of
+   * holding it, HMAC-SHA-256(master key, fixed label). Neither reveals the key; the database
+   * keeps only the proof's SHA-256.
+   */
+  keyStoreProof(): { keyId: Buffer; proof: Buffer } {
+    const { master, id } = this.requireMaster();
+    return { keyId: id, proof: createHmac('sha256', master).update('clinicpulse key-store proof v1').digest() };
   }
 
   /** Unwraps a stored data key; a MasterKeyError if this master key did not wrap it for this patient. */

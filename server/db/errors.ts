@@ -96,6 +96,9 @@ const constraintMessages: Record<string, [number, string, string]> = {
   patients_legal_hold_reason_length: [400, 'invalid_request', 'A legal hold needs a reason of 5 to 500 characters.'],
   patients_legal_hold: [409, 'legal_hold', 'This patient is under legal hold; the erasure was refused and the refusal recorded.'],
   visit_notes_patient_key: [409, 'conflict', 'The patient has no data key yet; save the note again.'],
+  // Key store (migration 20261206000202): only the registered master key's holder stores data keys.
+  master_key_proof: [503, 'encryption_unavailable', 'The configured master key is not the one registered for this database.'],
+  patient_keys_wrapped_key_shape: [400, 'invalid_request', 'A wrapped data key is 69 bytes in the service\'s format.'],
 };
 
 /**

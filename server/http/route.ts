@@ -15,6 +15,7 @@ import { AppError } from '../db/errors.js';
 import type { SessionUser } from '../auth/session-user.js';
 import type { ResponseSpec } from './openapi.js';
 import type { FieldCrypto } from '../crypto/index.js';
+import type { Maintenance } from '../db/maintenance.js';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -33,6 +34,8 @@ export interface HandlerContext<P, Q, B> {
   db: StaffDb;
   /** Field encryption (visit notes) with the service's master key. */
   crypto: FieldCrypto;
+  /** Administrator-connection maintenance (the VACUUM after an erasure); absent when not configured. */
+  maintenance?: Maintenance;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -130,6 +133,7 @@ export interface MountDeps {
   /** Resolves the signed-in user (or undefined); see server/auth/sessions.ts. */
   currentUser: (req: Request) => SessionUser | undefined;
   crypto: FieldCrypto;
+  maintenance?: Maintenance;
 }
 
 export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: MountDeps): void {
@@ -144,7 +148,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: M
       const body = parse(spec.body, req.body, 'body');
       const identity = { userId: user.id, role: user.role };
       const db: StaffDb = (work, opts) => asStaff(deps.appKnex, identity, work, opts);
-      const result = await spec.handler({ req, res, params, query, body, user, db, crypto: deps.crypto });
+      const result = await spec.handler({ req, res, params, query, body, user, db, crypto: deps.crypto, maintenance: deps.maintenance });
       if (res.headersSent) return;
       const status = spec.status ?? 200;
       if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();

@@ -152,7 +152,8 @@ export const patientRoutes: AnyRoute[] = [
     description:
       'Pseudonymises the patient, destroys their data key (their encrypted notes become unreadable), keeps appointments and visits so ' +
       'aggregates do not change, and records the act. A patient under legal hold is refused with 409 `legal_hold`; the refusal is recorded. ' +
-      'Erasing an erased patient again answers 200 with outcome `already_erased`.',
+      'Erasing an erased patient again answers 200 with outcome `already_erased`. Once an erasure has committed, the server vacuums the ' +
+      'touched tables (patients, patient_keys) before answering, so the old row versions are removed (docs/security.md, Right to erasure).',
     roles: ['compliance'],
     params: idParams,
     body: eraseBody,
@@ -161,10 +162,16 @@ export const patientRoutes: AnyRoute[] = [
       schema: z.object({ patientId: z.number().int(), outcome: z.enum(['erased', 'already_erased']), erasureId: z.number().int().nullable() }),
     },
     errors: { 404: 'not_found', 409: 'legal_hold' },
-    handler: async ({ params, body, db }) => {
+    handler: async ({ params, body, db, maintenance, req }) => {
       // The refusal is a committed result (its ledger and audit rows must survive), turned into a 409 afterwards.
       const result = await db((trx) => erasePatientIn(trx, params.id, body.reason));
       if (result.outcome === 'refused_legal_hold') throw new LegalHoldError(params.id, result.erasureId!);
+      if (result.outcome === 'erased' && maintenance) {
+        // Committed: now the old row versions holding the identity and the data key can go.
+        const vacuum = await maintenance.vacuumAfterErasure();
+        if (vacuum.vacuumed) req.log.info({ patientId: params.id, ms: vacuum.ms }, 'erasure: touched tables vacuumed');
+        else req.log.warn({ patientId: params.id, error: vacuum.error }, 'erasure: VACUUM failed; autovacuum will remove the old row versions later');
+      }
       return { patientId: params.id, outcome: result.outcome, erasureId: result.erasureId };
     },
   }),

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { PATIENT_DATA_TABLES } from '../../migrations/20261125000010_access_control.js';
+import { DEFINER_SEARCH_PATH } from '../../migrations/20261206000200_pin_search_path.js';
 
 /**
  * Views that run with their owner's rights (no security_invoker), each reviewed: what it
@@ -127,13 +128,26 @@ describe('functions', () => {
     WHERE n.nspname = 'public'
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`;
 
-  it('security definer ones pin a search_path without $user', async () => {
+  // pg_temp not named is searched FIRST for tables: a temporary staff_users would shadow the
+  // real one inside the owner's code (issue 9, item 7; test/security/search-path.test.ts).
+  it(`security definer ones set exactly search_path = ${DEFINER_SEARCH_PATH} (pg_temp last)`, async () => {
     const bad = await rows<{ proname: string; config: string[] | null }>(`
-      SELECT p.proname, p.proconfig AS config ${ours} AND p.prosecdef
-        AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%' AND c NOT LIKE '%$user%')`);
+      SELECT p.oid::regprocedure::text AS proname, p.proconfig AS config ${ours} AND p.prosecdef
+        AND NOT coalesce(p.proconfig @> ARRAY['search_path=${DEFINER_SEARCH_PATH}'], false)
+      ORDER BY 1`);
     expect(bad).toEqual([]);
     const definers = await rows<{ n: number }>(`SELECT count(*)::int AS n ${ours} AND p.prosecdef`);
     expect(definers[0]!.n).toBeGreaterThan(10);
+  });
+
+  it('every other function that sets a search_path names pg_catalog first and pg_temp last', async () => {
+    const bad = await rows<{ proname: string; config: string }>(`
+      SELECT f.oid::regprocedure::text AS proname, c AS config
+      FROM (SELECT p.oid, p.prosecdef, p.proconfig ${ours}) f, unnest(f.proconfig) c
+      WHERE NOT f.prosecdef AND c LIKE 'search_path=%'
+        AND c NOT IN ('search_path=pg_catalog, public, pg_temp', 'search_path=pg_catalog, pg_temp')
+      ORDER BY 1`);
+    expect(bad).toEqual([]);
   });
 
   it('none of ours is executable by PUBLIC', async () => {

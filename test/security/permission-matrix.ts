@@ -1,10 +1,14 @@
 /**
  * The permission matrix: for every role the service can act as and every table and
- * view in the public schema, which of SELECT/INSERT/UPDATE/DELETE it holds, on the
- * whole relation ('all') or on the listed columns only. Anything not listed is
- * refused. test/security/permissions.test.ts checks the catalog equals this file
- * exactly, column by column, and runs real statements as each role; a new table, view
- * or column without an entry here fails that test, so every grant is reviewed.
+ * view in the public schema, which of SELECT/INSERT/UPDATE/DELETE it holds. SELECT is
+ * always a list of columns: every column a role can read is named here, one by one,
+ * and no role but the backup holds SELECT on a whole relation (which would cover every
+ * column added later: that is how clinicians came to read patients.legal_hold_reason,
+ * issue 9, item 8). INSERT and UPDATE are 'all' (the relation) or a column list; DELETE
+ * has no columns. Anything not listed is refused. test/security/permissions.test.ts checks
+ * the catalog equals this file exactly, column by column, and runs real statements as
+ * each role; a new table, view or column that someone can read without an entry here
+ * fails that test, so every grant is reviewed.
  *
  * clinicpulse_backup is not listed per relation: it reads everything (pg_dump needs
  * that) and writes nothing, and the test checks exactly that for every relation.
@@ -31,7 +35,13 @@ export type Privilege = (typeof PRIVILEGES)[number];
 /** 'all': granted on the relation; a list: granted on those columns only (DELETE has no columns). */
 export type Grant = 'all' | readonly string[];
 
-export type RoleGrants = Partial<Record<Privilege, Grant>>;
+/** SELECT is never 'all': readable columns are listed, so a new column is readable by no one until granted. */
+export interface RoleGrants {
+  SELECT?: readonly string[];
+  INSERT?: Grant;
+  UPDATE?: Grant;
+  DELETE?: 'all';
+}
 
 export interface RelationEntry {
   /** Why these roles hold these privileges (reviewed with every change). */
@@ -48,60 +58,66 @@ export interface RelationEntry {
 export const MATRIX: Record<string, RelationEntry> = {
   appointment_event_batches: {
     why: 'Outbox bookkeeping (ids only); read by the realtime service alone.',
-    clinicpulse_realtime: { SELECT: 'all' },
+    clinicpulse_realtime: { SELECT: ['txid', 'event_count', 'first_event_id', 'last_event_id', 'committed_at'] },
   },
   appointment_event_feed: {
     why: 'Outbox feed (ids, days, kinds; no PII); read by the realtime service alone.',
-    clinicpulse_realtime: { SELECT: 'all' },
+    clinicpulse_realtime: { SELECT: ['event_id', 'appointment_id', 'kind', 'provider_id', 'day', 'prev_provider_id', 'prev_day', 'days', 'occurred_at', 'committed_at', 'txid'] },
   },
   appointment_event_patients: {
     why: 'Patients renamed by a still-open transaction (ids only), written and emptied by the outbox triggers with the owner\'s rights; no role touches it.',
   },
   appointment_events: {
     why: 'Outbox rows (ids only); read by the realtime service alone.',
-    clinicpulse_realtime: { SELECT: 'all' },
+    clinicpulse_realtime: { SELECT: ['txid', 'ordinal', 'appointment_id', 'kind', 'provider_id', 'day', 'prev_provider_id', 'prev_day', 'days', 'occurred_at'] },
   },
   appointment_events_retention: {
     why: 'Outbox pruning watermark; realtime service only.',
-    clinicpulse_realtime: { SELECT: 'all' },
+    clinicpulse_realtime: { SELECT: ['singleton', 'pruned_through'] },
   },
   appointment_monthly_minutes: {
     why: 'Booked minutes per provider-month behind provider_utilisation (no patient, no appointment): managers only.',
-    manager: { SELECT: 'all' },
+    manager: { SELECT: ['provider_id', 'month', 'booked_minutes'] },
   },
   appointment_monthly_stats: {
     why: 'Per provider-month counters behind the analytics views (no patient, no appointment): managers only.',
-    manager: { SELECT: 'all' },
+    manager: { SELECT: ['provider_id', 'month', 'total', 'scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] },
   },
   appointments: {
     why: 'Front desk books (status defaults to scheduled), reschedules and changes status (never to completed: policy); clinicians read their schedule and their patients\' appointments and complete their own.',
-    clinician: { SELECT: 'all', UPDATE: ['status'] },
-    front_desk: { INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min'], SELECT: 'all', UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status'] },
+    clinician: { SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at'], UPDATE: ['status'] },
+    front_desk: { INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min'], SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at'], UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status'] },
+  },
+  audit_chain: {
+    why: 'The audit log\'s hash chain (ids and hashes): written by the owner-rights commit trigger, checked by the administrator (npm run audit:verify).',
+  },
+  audit_chain_head: {
+    why: 'The chain\'s serialisation row, updated by the owner-rights commit trigger only.',
   },
   audit_log: {
     why: 'Compliance reads it; only the database writes it (20261125000006_audit).',
-    compliance: { SELECT: 'all' },
+    compliance: { SELECT: ['audit_id', 'at', 'txid', 'actor_user_id', 'actor_role', 'action', 'severity', 'table_name', 'row_key', 'patient_id', 'changed_columns', 'patient_ids'] },
   },
   billing_charges: {
     why: 'Billing\'s working view: a charge with name, dob, provider, payer.',
-    billing: { SELECT: 'all' },
+    billing: { SELECT: ['charge_id', 'visit_id', 'patient_id', 'patient_name', 'patient_dob', 'provider_id', 'provider_name', 'service_date', 'amount_cents', 'currency', 'status', 'payer', 'created_at', 'updated_at'] },
   },
   break_glass_grants: {
     why: 'Written only by break_glass(); a clinician reads their own (RLS), compliance reviews all.',
-    clinician: { SELECT: 'all' },
-    compliance: { SELECT: 'all' },
+    clinician: { SELECT: ['grant_id', 'user_id', 'patient_id', 'reason', 'granted_at', 'expires_at'] },
+    compliance: { SELECT: ['grant_id', 'user_id', 'patient_id', 'reason', 'granted_at', 'expires_at'] },
   },
   charges: {
     why: 'Opened by the database; billing prices, submits and settles (no INSERT, no DELETE: void instead).',
-    billing: { SELECT: 'all', UPDATE: ['amount_cents', 'currency', 'status', 'payer'] },
+    billing: { SELECT: ['charge_id', 'visit_id', 'patient_id', 'provider_id', 'service_date', 'amount_cents', 'currency', 'status', 'payer', 'created_at', 'updated_at'], UPDATE: ['amount_cents', 'currency', 'status', 'payer'] },
   },
   clinic_settings: {
     why: 'The clinic time zone: every clinic-day helper reads it as the caller.',
-    billing: { SELECT: 'all' },
-    clinician: { SELECT: 'all' },
-    compliance: { SELECT: 'all' },
-    front_desk: { SELECT: 'all' },
-    manager: { SELECT: 'all' },
+    billing: { SELECT: ['singleton', 'time_zone', 'updated_at'] },
+    clinician: { SELECT: ['singleton', 'time_zone', 'updated_at'] },
+    compliance: { SELECT: ['singleton', 'time_zone', 'updated_at'] },
+    front_desk: { SELECT: ['singleton', 'time_zone', 'updated_at'] },
+    manager: { SELECT: ['singleton', 'time_zone', 'updated_at'] },
   },
   diagnoses: {
     why: 'Clinicians write at their own visits and see only ids (RETURNING); content only via the audited patient_visits().',
@@ -109,11 +125,11 @@ export const MATRIX: Record<string, RelationEntry> = {
   },
   erasures: {
     why: 'The erasure ledger (who asked, outcome, legal-hold reason): compliance reads it; erase_patient() writes it.',
-    compliance: { SELECT: 'all' },
+    compliance: { SELECT: ['erasure_id', 'patient_id', 'outcome', 'requested_by', 'requested_role', 'requested_at', 'reason', 'legal_hold_reason', 'audit_id'] },
   },
   http_sessions: {
     why: 'Session store: the sign-in role only.',
-    clinicpulse_auth: { DELETE: 'all', INSERT: 'all', SELECT: 'all', UPDATE: 'all' },
+    clinicpulse_auth: { DELETE: 'all', INSERT: 'all', SELECT: ['sid', 'user_id', 'sess', 'expires_at', 'created_at'], UPDATE: 'all' },
   },
   knex_migrations: {
     why: 'Migration bookkeeping; nobody but the migrator (and backups).',
@@ -127,21 +143,24 @@ export const MATRIX: Record<string, RelationEntry> = {
   master_key_check: {
     why: 'The id of the master key (never the key), compared at start-up on the administrator\'s connection; no service role touches it.',
   },
+  master_key_registration: {
+    why: 'The registered master key\'s id and proof digest: only the owner-rights key functions read it.',
+  },
   medications: {
     why: 'The formulary: clinicians prescribe from it.',
-    clinician: { SELECT: 'all' },
+    clinician: { SELECT: ['medication_id', 'name', 'form', 'strength'] },
   },
   patient_keys: {
     why: 'Wrapped per-patient data keys: nobody reads them directly; only the owner-rights encryption functions do.',
   },
   patient_summary: {
     why: 'Front desk\'s patient card: name, birth year, masked contact.',
-    front_desk: { SELECT: 'all' },
+    front_desk: { SELECT: ['patient_id', 'name', 'birth_year', 'email_masked', 'phone_last4', 'created_at'] },
   },
   patients: {
-    why: 'Front desk: identity + masked contact, registers and corrects; clinicians: their own patients in full (RLS); billing: name and dob of billed patients (RLS).',
+    why: 'Front desk: identity + masked contact, registers and corrects; clinicians: their own patients in full (RLS) but not legal_hold_reason (compliance\'s record of litigation); billing: name and dob of billed patients (RLS).',
     billing: { SELECT: ['patient_id', 'name', 'dob'] },
-    clinician: { SELECT: 'all' },
+    clinician: { SELECT: ['patient_id', 'name', 'dob', 'email', 'phone', 'created_at', 'email_masked', 'phone_last4', 'erased_at'] },
     front_desk: { INSERT: ['name', 'dob', 'email', 'phone'], SELECT: ['patient_id', 'name', 'dob', 'created_at', 'email_masked', 'phone_last4'], UPDATE: ['name', 'dob', 'email', 'phone'] },
   },
   prescriptions: {
@@ -150,29 +169,29 @@ export const MATRIX: Record<string, RelationEntry> = {
   },
   provider_monthly_volume: {
     why: 'Aggregate: managers only.',
-    manager: { SELECT: 'all' },
+    manager: { SELECT: ['provider_id', 'provider_name', 'month', 'appointments'] },
   },
   provider_no_show_rate: {
     why: 'Aggregate: managers only.',
-    manager: { SELECT: 'all' },
+    manager: { SELECT: ['provider_id', 'provider_name', 'month', 'completed', 'no_shows', 'rate'] },
   },
   provider_utilisation: {
     why: 'Aggregate: managers only.',
-    manager: { SELECT: 'all' },
+    manager: { SELECT: ['provider_id', 'provider_name', 'month', 'booked_minutes', 'working_minutes', 'utilisation'] },
   },
   provider_working_hours: {
     why: 'Scheduling reference: front desk, clinicians, managers.',
-    clinician: { SELECT: 'all' },
-    front_desk: { SELECT: 'all' },
-    manager: { SELECT: 'all' },
+    clinician: { SELECT: ['provider_id', 'iso_weekday', 'starts_at', 'ends_at'] },
+    front_desk: { SELECT: ['provider_id', 'iso_weekday', 'starts_at', 'ends_at'] },
+    manager: { SELECT: ['provider_id', 'iso_weekday', 'starts_at', 'ends_at'] },
   },
   providers: {
     why: 'Reference data every staff member may read.',
-    billing: { SELECT: 'all' },
-    clinician: { SELECT: 'all' },
-    compliance: { SELECT: 'all' },
-    front_desk: { SELECT: 'all' },
-    manager: { SELECT: 'all' },
+    billing: { SELECT: ['provider_id', 'name', 'specialty'] },
+    clinician: { SELECT: ['provider_id', 'name', 'specialty'] },
+    compliance: { SELECT: ['provider_id', 'name', 'specialty'] },
+    front_desk: { SELECT: ['provider_id', 'name', 'specialty'] },
+    manager: { SELECT: ['provider_id', 'name', 'specialty'] },
   },
   staff_login_failures: {
     why: 'Consecutive failed sign-ins and lock-outs per account; only the owner-rights staff_login_failed/_succeeded functions, which the sign-in role may call, touch it (administrators unlock on their own connection).',
@@ -187,8 +206,8 @@ export const MATRIX: Record<string, RelationEntry> = {
   },
   upcoming_appointments: {
     why: 'The schedule with patient names, RLS of the reader (security_invoker).',
-    clinician: { SELECT: 'all' },
-    front_desk: { SELECT: 'all' },
+    clinician: { SELECT: ['appointment_id', 'scheduled_at', 'duration_min', 'status', 'clinic_date', 'provider_id', 'provider_name', 'patient_id', 'patient_name'] },
+    front_desk: { SELECT: ['appointment_id', 'scheduled_at', 'duration_min', 'status', 'clinic_date', 'provider_id', 'provider_name', 'patient_id', 'patient_name'] },
   },
   visit_notes: {
     why: 'Encrypted clinical notes: no direct access at all; written and read (audited) through the definer note functions.',

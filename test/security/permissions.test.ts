@@ -73,28 +73,63 @@ describe('the catalog equals the checked-in matrix', () => {
   });
 
   it('matches has_table_privilege and has_column_privilege for every role, relation, column and privilege', async () => {
-    const { rows } = await db.knex.raw<{ rows: { rel: string; col: string | null; role: MatrixRole; priv: Privilege; has: boolean }[] }>(
-      `
-      WITH roles AS (SELECT unnest(?::text[]) AS role), privs AS (SELECT unnest(?::text[]) AS priv),
-      rels AS (SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-               WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v','m','f'))
-      SELECT rels.relname AS rel, NULL AS col, roles.role, privs.priv, has_table_privilege(roles.role, rels.oid, privs.priv) AS has
-      FROM rels, roles, privs
-      UNION ALL
-      SELECT rels.relname, a.attname, roles.role, privs.priv, has_column_privilege(roles.role, rels.oid, a.attnum, privs.priv)
-      FROM rels JOIN pg_attribute a ON a.attrelid = rels.oid AND a.attnum > 0 AND NOT a.attisdropped, roles, privs
-      WHERE privs.priv <> 'DELETE'`,
-      [[...MATRIX_ROLES], [...PRIVILEGES]] as unknown as Knex.RawBinding[],
-    );
-    expect(rows.length).toBeGreaterThan(1000);
-    const mismatches = rows.flatMap((r) => {
-      const g = grantOf(r.rel, r.role, r.priv);
-      const expected = r.col === null ? tableLevel(g) : columnLevel(g, r.col);
-      return expected === r.has ? [] : [`${r.role} ${r.priv} ${r.rel}${r.col ? `.${r.col}` : ''}: catalog ${r.has}, matrix ${expected}`];
-    });
+    const { checked, mismatches } = await catalogMismatches(db.knex);
+    expect(checked).toBeGreaterThan(1000);
     expect(mismatches).toEqual([]);
   });
+
+  it('no role but the backup holds SELECT on a whole relation (it would cover columns added later)', async () => {
+    const { rows } = await db.knex.raw(`
+      SELECT c.relname || ': ' || a.grantee::regrole::text AS grant
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+      WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v','m','f') AND a.privilege_type = 'SELECT'
+        AND a.grantee <> 0 AND a.grantee::regrole::text = ANY (?)
+      ORDER BY 1`, [MATRIX_ROLES.filter((r) => r !== 'clinicpulse_backup')] as unknown as Knex.RawBinding[]);
+    expect(rows).toEqual([]);
+  });
+
+  // Issue 9, item 8: table-level SELECT let clinicians read patients.legal_hold_reason, and
+  // would have let them read whatever column came next.
+  it('a column added to patients is readable by no role, and granting it without a matrix entry fails the comparison', async () => {
+    const trx = await db.knex.transaction();
+    try {
+      await trx.raw('ALTER TABLE patients ADD COLUMN probe_secret text');
+      const { rows } = await trx.raw(
+        `SELECT r FROM unnest(?::text[]) r WHERE has_column_privilege(r, 'patients', 'probe_secret', 'SELECT') ORDER BY 1`,
+        [MATRIX_ROLES.filter((r) => r !== 'clinicpulse_backup')] as unknown as Knex.RawBinding[],
+      );
+      expect(rows).toEqual([]);
+      await trx.raw('GRANT SELECT (probe_secret) ON patients TO clinician');
+      const { mismatches } = await catalogMismatches(trx);
+      expect(mismatches).toEqual(['clinician SELECT patients.probe_secret: catalog true, matrix false']);
+    } finally {
+      await trx.rollback();
+    }
+  });
 });
+
+/** Every (role, relation[, column], privilege) whose privilege in the catalog differs from the matrix. */
+async function catalogMismatches(knex: Knex): Promise<{ checked: number; mismatches: string[] }> {
+  const { rows } = await knex.raw<{ rows: { rel: string; col: string | null; role: MatrixRole; priv: Privilege; has: boolean }[] }>(
+    `
+    WITH roles AS (SELECT unnest(?::text[]) AS role), privs AS (SELECT unnest(?::text[]) AS priv),
+    rels AS (SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v','m','f'))
+    SELECT rels.relname AS rel, NULL AS col, roles.role, privs.priv, has_table_privilege(roles.role, rels.oid, privs.priv) AS has
+    FROM rels, roles, privs
+    UNION ALL
+    SELECT rels.relname, a.attname, roles.role, privs.priv, has_column_privilege(roles.role, rels.oid, a.attnum, privs.priv)
+    FROM rels JOIN pg_attribute a ON a.attrelid = rels.oid AND a.attnum > 0 AND NOT a.attisdropped, roles, privs
+    WHERE privs.priv <> 'DELETE'`,
+    [[...MATRIX_ROLES], [...PRIVILEGES]] as unknown as Knex.RawBinding[],
+  );
+  const mismatches = rows.flatMap((r) => {
+    const g = grantOf(r.rel, r.role, r.priv);
+    const expected = r.col === null ? tableLevel(g) : columnLevel(g, r.col);
+    return expected === r.has ? [] : [`${r.role} ${r.priv} ${r.rel}${r.col ? `.${r.col}` : ''}: catalog ${r.has}, matrix ${expected}`];
+  });
+  return { checked: rows.length, mismatches };
+}
 
 /** Statements that exercise exactly one privilege on one column (or the relation), touching no row. */
 function statementFor(rel: Relation, priv: Privilege, column: string | undefined): string | undefined {
@@ -253,6 +288,23 @@ describe('everyday work, end to end with real rows', () => {
     expect(billed.contact).toBe('42501');
     expect(billed.insert).toBe('42501');
     expect(billed.del).toBe('42501');
+  });
+
+  it("a clinician reads their patient's record but not the legal hold compliance placed on it", async () => {
+    await db.knex.raw('UPDATE patients SET legal_hold_reason = ? WHERE patient_id = ?', [
+      'Litigation hold: malpractice claim 2026-114',
+      world.patientA.patientId,
+    ]);
+    const out = await asStaff(db.appKnex, as(world.clinicianA), async (trx) => ({
+      record: (await trx.raw('SELECT name, email, erased_at FROM patients WHERE patient_id = ?', [world.patientA.patientId])).rows,
+      hold: await sqlState(() =>
+        trx.transaction((sp) => sp.raw('SELECT legal_hold_reason FROM patients WHERE patient_id = ?', [world.patientA.patientId])),
+      ),
+      star: await sqlState(() => trx.transaction((sp) => sp.raw('SELECT * FROM patients WHERE patient_id = ?', [world.patientA.patientId]))),
+    }));
+    expect(out.record).toEqual([{ name: 'Alpha Patient', email: expect.stringContaining('@example.org'), erased_at: null }]);
+    expect(out.hold).toBe('42501');
+    expect(out.star).toBe('42501');
   });
 
   it('a manager reads aggregates and nothing that names a patient', async () => {

@@ -13,6 +13,7 @@ import { answerClientErrors } from '../../server/http/errors.js';
 import { createLogger } from '../../server/http/observability.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import type { StaffRole } from '../../server/db/index.js';
+import type { Maintenance } from '../../server/db/maintenance.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { createStaff, type StaffFixture } from './staff.js';
 import { createProvider } from './clinic.js';
@@ -34,6 +35,8 @@ export interface TestServerOptions {
   behindTlsProxy?: boolean;
   /** Receives the server's log lines (level debug) instead of discarding them. */
   logStream?: { write(line: string): void };
+  /** Administrator-connection maintenance, as `npm start` passes it (VACUUM after an erasure). */
+  maintenance?: Maintenance;
 }
 
 export interface TestServer {
@@ -137,6 +140,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     loginLockoutFailures: opts.loginLockoutFailures ?? 1000,
     masterKeyHex: TEST_MASTER_KEY,
     sessionPruneIntervalMs: 0,
+    maintenance: opts.maintenance,
   });
   server.on('request', clinic.app);
   const sockets = new Set<import('node:net').Socket>();

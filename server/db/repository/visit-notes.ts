@@ -5,9 +5,10 @@
  * clinician's access and audit every read (migration 20261125000021).
  * Both functions run inside the caller's asStaff transaction, as a clinician.
  */
+import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { AppError } from '../errors.js';
-import { PatientErasedError, type DataKey, type FieldCrypto } from '../../crypto/index.js';
+import { CiphertextError, MasterKeyError, PatientErasedError, type DataKey, type FieldCrypto } from '../../crypto/index.js';
 
 export const VISIT_NOTE_MAX_CHARS = 20_000;
 
@@ -20,16 +21,44 @@ function assertId(value: number, field: string): void {
   if (!Number.isSafeInteger(value) || value <= 0) throw new AppError(400, 'invalid_request', `${field} must be a positive integer`);
 }
 
-/** The patient's data key, created (and stored wrapped) on first use. */
+/**
+ * The patient's data key, created (and stored wrapped) on first use. A stored key this
+ * master key cannot unwrap (planted before keys needed a proof, or damaged) can never open
+ * anything, so it is replaced; the database allows that only with the registered master
+ * key's proof, so a wrong MASTER_KEY is refused there instead of replacing good keys.
+ */
 async function dataKeyFor(trx: Transaction, crypto: FieldCrypto, patientId: number): Promise<DataKey> {
   const { rows } = await trx.raw<{ rows: { k: Buffer | null }[] }>('SELECT patient_wrapped_key(?) AS k', [patientId]);
-  const existing = rows[0]?.k;
-  if (existing) return crypto.unwrapDataKey(patientId, existing);
+  const existing = rows[0]?.k ?? null;
+  let unusable: unknown;
+  if (existing) {
+    try {
+      return crypto.unwrapDataKey(patientId, existing);
+    } catch (err) {
+      if (!(err instanceof MasterKeyError || err instanceof CiphertextError)) throw err;
+      unusable = err;
+    }
+  }
   const fresh = crypto.newDataKey(patientId);
-  const stored = await trx.raw<{ rows: { k: Buffer }[] }>('SELECT store_patient_key(?, ?) AS k', [patientId, fresh.wrapped]);
-  const k = stored.rows[0]!.k;
+  const { proof } = crypto.keyStoreProof();
+  let k: Buffer;
+  try {
+    const stored = existing
+      ? await trx.raw<{ rows: { k: Buffer }[] }>('SELECT replace_patient_key(?, ?, ?, ?) AS k', [patientId, existing, fresh.wrapped, proof])
+      : await trx.raw<{ rows: { k: Buffer }[] }>('SELECT store_patient_key(?, ?, ?) AS k', [patientId, fresh.wrapped, proof]);
+    k = stored.rows[0]!.k;
+  } catch (err) {
+    fresh.dataKey.wipe();
+    // Not the registered master key: the stored key may be fine, ours is wrong.
+    if ((err as { constraint?: string }).constraint === 'master_key_proof') {
+      throw unusable instanceof MasterKeyError
+        ? unusable
+        : new MasterKeyError('MASTER_KEY is not the master key registered for this database: no data key can be stored with it.');
+    }
+    throw err;
+  }
   if (k.equals(fresh.wrapped)) return fresh.dataKey;
-  // A concurrent first save stored its key first: use that one.
+  // A concurrent first save stored (or replaced) its key first: use that one.
   fresh.dataKey.wipe();
   return crypto.unwrapDataKey(patientId, k);
 }
@@ -80,5 +109,26 @@ export async function readVisitNotes(trx: Transaction, crypto: FieldCrypto, visi
     return key.decrypt(row.ciphertext, noteContext(visitId));
   } finally {
     key.wipe();
+  }
+}
+
+/**
+ * Pin the configured master key as the database's key (first start after migration
+ * 20261206000202), or check it is the pinned one. Run at start-up with the administrator's
+ * connection, before the service takes requests, so no one can register a key of their own
+ * first. Throws MasterKeyError when MASTER_KEY is not the registered key, or wrapped none of
+ * the data keys already stored.
+ */
+export async function registerMasterKey(admin: Knex, crypto: FieldCrypto): Promise<void> {
+  const { keyId, proof } = crypto.keyStoreProof();
+  try {
+    await admin.raw('SELECT master_key_check(?, ?)', [keyId, proof]);
+  } catch (err) {
+    if ((err as { constraint?: string }).constraint === 'master_key_proof') {
+      // knex prefixes the statement; the database's own words are after the last ' - '.
+      const reason = (err as Error).message.split(' - ').pop();
+      throw new MasterKeyError(`MASTER_KEY is not the master key this database's data keys are wrapped with (${reason}); refusing to start.`);
+    }
+    throw err;
   }
 }

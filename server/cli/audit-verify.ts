@@ -1,0 +1,38 @@
+/**
+ * `npm run audit:verify`: check the audit log's hash chain with the administrator's
+ * connection (DATABASE_URL, or the embedded database, also while `npm start` runs). Prints "intact, N rows" and the
+ * chain head (record it somewhere else: it anchors the chain), or the first broken link.
+ * Exit code 0 when intact, 1 when broken, 2 when the check could not run.
+ */
+import 'dotenv/config';
+import { loadConfig } from '../config.js';
+import { EMBEDDED_DATABASE, openDatabaseServer, type DatabaseServer } from '../db/connect.js';
+import { DataDirectoryInUseError, runningEmbeddedUrl } from '../db/embedded.js';
+import { createKnex } from '../db/knex.js';
+import { describeAuditChain, verifyAuditChain } from '../db/repository/audit-chain.js';
+
+const config = loadConfig();
+async function openAdmin(): Promise<DatabaseServer> {
+  try {
+    return await openDatabaseServer(config);
+  } catch (err) {
+    // `npm start` holds the embedded data directory: check through that running server.
+    if (err instanceof DataDirectoryInUseError) {
+      return { adminUrl: runningEmbeddedUrl(config.EMBEDDED_PG_PORT, EMBEDDED_DATABASE), kind: 'embedded', stop: async () => {} };
+    }
+    throw err;
+  }
+}
+const server = await openAdmin();
+const knex = createKnex(server.adminUrl, { poolMax: 1, applicationName: 'clinicpulse-audit-verify' });
+try {
+  const report = await verifyAuditChain(knex);
+  console.log(describeAuditChain(report));
+  process.exitCode = report.intact ? 0 : 1;
+} catch (err) {
+  console.error(`The audit chain could not be checked: ${(err as Error).message}`);
+  process.exitCode = 2;
+} finally {
+  await knex.destroy();
+  await server.stop();
+}
