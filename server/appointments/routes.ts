@@ -138,7 +138,12 @@ export const appointmentRoutes: AnyRoute[] = [
     response: { description: 'The appointment after the move.', schema: appointmentSchema },
     errors: { 404: 'not_found', 409: 'double_booking, patient_double_booking, invalid_transition' },
     handler: async ({ params, body, db }) => {
-      let target = { providerId: 0, scheduledAt: '', durationMin: 0, appointmentId: params.id };
+      let target: { providerId: number; scheduledAt: string; durationMin: number; appointmentId: number; outsideHoursReason?: string } = {
+        providerId: 0,
+        scheduledAt: '',
+        durationMin: 0,
+        appointmentId: params.id,
+      };
       return found(
         await withDoubleBookingDetails(
           db,
@@ -151,6 +156,7 @@ export const appointmentRoutes: AnyRoute[] = [
               scheduledAt: body.scheduledAt ?? current.scheduledAt,
               durationMin: body.durationMin ?? current.durationMin,
               appointmentId: params.id,
+              outsideHoursReason: body.outsideHoursReason,
             };
             return rescheduleAppointment(trx, params.id, target);
           },

@@ -76,7 +76,11 @@ export const MATRIX: Record<string, RelationEntry> = {
   appointments: {
     why: 'Front desk books (status defaults to scheduled), reschedules and changes status (never to completed: policy); clinicians read their schedule and their patients\' appointments and complete their own.',
     clinician: { SELECT: 'all', UPDATE: ['status'] },
-    front_desk: { INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min'], SELECT: 'all', UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status'] },
+    front_desk: {
+      INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'outside_hours_reason'],
+      SELECT: 'all',
+      UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status', 'outside_hours_reason'],
+    },
   },
   audit_log: {
     why: 'Compliance reads it; only the database writes it (20261125000006_audit).',
@@ -157,11 +161,17 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Aggregate: managers only.',
     manager: { SELECT: 'all' },
   },
-  provider_working_hours: {
-    why: 'Scheduling reference: front desk, clinicians, managers.',
+  provider_time_off: {
+    why: 'Availability: everyone who books or sees a schedule reads it; managers record and delete it (created_by is derived, never written).',
     clinician: { SELECT: 'all' },
     front_desk: { SELECT: 'all' },
-    manager: { SELECT: 'all' },
+    manager: { SELECT: 'all', INSERT: ['provider_id', 'period', 'category', 'note'], DELETE: 'all' },
+  },
+  provider_working_hours: {
+    why: 'Scheduling reference: front desk, clinicians, managers; managers replace a provider\'s week (delete + insert).',
+    clinician: { SELECT: 'all' },
+    front_desk: { SELECT: 'all' },
+    manager: { SELECT: 'all', INSERT: 'all', DELETE: 'all' },
   },
   providers: {
     why: 'Reference data every staff member may read.',

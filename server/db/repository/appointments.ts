@@ -98,6 +98,8 @@ export interface BookingInput {
   /** ISO-8601 instant with an offset, or a Date. */
   scheduledAt: string | Date;
   durationMin: number;
+  /** Book outside the provider's working hours or during their time off, for this stated reason (stored, audited). */
+  outsideHoursReason?: string;
 }
 
 /**
@@ -130,6 +132,7 @@ export async function bookAppointment(trx: Transaction, input: BookingInput): Pr
       provider_id: input.providerId,
       scheduled_at: instant(input.scheduledAt),
       duration_min: input.durationMin,
+      ...(input.outsideHoursReason !== undefined ? { outside_hours_reason: input.outsideHoursReason } : {}),
     })
     .returning(appointmentReturning(trx) as string[]);
   return first(rows as AppointmentRow[])!;
@@ -141,6 +144,8 @@ export interface RescheduleInput {
   durationMin?: number;
   /** Move to another provider; keep the current one when omitted. */
   providerId?: number;
+  /** Why the new time may be outside working hours; a move without one clears the old reason. */
+  outsideHoursReason?: string;
 }
 
 /**
@@ -162,6 +167,7 @@ export async function rescheduleAppointment(
   const patch: Record<string, unknown> = { scheduled_at: instant(input.scheduledAt) };
   if (input.durationMin !== undefined) patch.duration_min = input.durationMin;
   if (input.providerId !== undefined) patch.provider_id = input.providerId;
+  patch.outside_hours_reason = input.outsideHoursReason ?? null;
   const rows = await trx('appointments')
     .update(patch)
     .where('appointment_id', appointmentId)
