@@ -12,7 +12,7 @@ import { clinicToday, createMedication, createPatient, createProvider } from '..
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import { FieldCrypto } from '../../server/crypto/index.js';
 import { readVisitNotes, saveVisitNotes } from '../../server/db/repository/visit-notes.js';
-import { careFixture, MASTER_KEY, nextSlot } from './fixtures.js';
+import { careFixture, MASTER_KEY } from './fixtures.js';
 
 let db: TestDatabase;
 let desk: StaffFixture;
