@@ -178,7 +178,37 @@ CREATE TRIGGER appointments_audit_outside_hours AFTER INSERT OR UPDATE OF outsid
   ON appointments FOR EACH ROW WHEN (NEW.outside_hours_reason IS NOT NULL)
   EXECUTE FUNCTION appointments_audit_exceptions();
 
+-- What a new absence collides with, for the manager who records it: ids and times only
+-- (a manager sees no appointment rows, and no patient), so the desk can move them.
+CREATE FUNCTION time_off_affected_appointments(p_time_off_id integer)
+  RETURNS TABLE (appointment_id integer, scheduled_at timestamptz, duration_min integer, status text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+  SELECT a.appointment_id, a.scheduled_at, a.duration_min, a.status
+  FROM provider_time_off t
+  JOIN appointments a ON a.provider_id = t.provider_id
+   AND appointment_slot(a.scheduled_at, a.duration_min) && t.period
+   AND a.status IN ('scheduled','checked_in')
+  WHERE t.time_off_id = p_time_off_id
+  ORDER BY a.scheduled_at, a.appointment_id
+$$;
+COMMENT ON FUNCTION time_off_affected_appointments(integer) IS 'For managers: the scheduled or checked-in appointments (ids and times, no patient) that a time-off period overlaps.';
+
 -- ===== Grants =====================================================================
+
+-- Like every reference table (20261125000011): a missing or forged identity sees and changes nothing.
+ALTER TABLE provider_time_off ENABLE ROW LEVEL SECURITY;
+ALTER TABLE provider_time_off FORCE ROW LEVEL SECURITY;
+CREATE POLICY "owner: security-definer functions and administration" ON provider_time_off TO clinicpulse_owner USING (true) WITH CHECK (true);
+CREATE POLICY "signed-in staff who book read it" ON provider_time_off FOR SELECT TO front_desk, clinician, manager
+  USING ((SELECT current_staff_user_id()) IS NOT NULL);
+CREATE POLICY "managers record time off" ON provider_time_off FOR INSERT TO manager
+  WITH CHECK ((SELECT current_staff_user_id()) IS NOT NULL);
+CREATE POLICY "managers delete time off" ON provider_time_off FOR DELETE TO manager
+  USING ((SELECT current_staff_user_id()) IS NOT NULL);
+CREATE POLICY "managers set working hours" ON provider_working_hours FOR INSERT TO manager
+  WITH CHECK ((SELECT current_staff_user_id()) IS NOT NULL);
+CREATE POLICY "managers clear working hours" ON provider_working_hours FOR DELETE TO manager
+  USING ((SELECT current_staff_user_id()) IS NOT NULL);
 
 REVOKE ALL ON provider_time_off FROM PUBLIC;
 GRANT SELECT ON provider_time_off TO front_desk, clinician, manager;
@@ -186,7 +216,8 @@ GRANT INSERT (provider_id, period, category, note), DELETE ON provider_time_off 
 GRANT INSERT, DELETE ON provider_working_hours TO manager;
 GRANT INSERT (outside_hours_reason), UPDATE (outside_hours_reason) ON appointments TO front_desk;
 REVOKE EXECUTE ON FUNCTION clinic_local_text(timestamptz), provider_available(integer, timestamptz, integer),
-  appointments_desk_rules(), appointments_audit_exceptions() FROM PUBLIC;
+  appointments_desk_rules(), appointments_audit_exceptions(), time_off_affected_appointments(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION time_off_affected_appointments(integer) TO manager;
 GRANT EXECUTE ON FUNCTION clinic_local_text(timestamptz), provider_available(integer, timestamptz, integer)
   TO front_desk, clinician, manager;
 `,
@@ -197,9 +228,13 @@ export async function down(knex: Knex): Promise<void> {
   await asOwner(
     knex,
     `
+DROP POLICY IF EXISTS "managers set working hours" ON provider_working_hours;
+DROP POLICY IF EXISTS "managers clear working hours" ON provider_working_hours;
+REVOKE INSERT, DELETE ON provider_working_hours FROM manager;
+REVOKE INSERT (outside_hours_reason), UPDATE (outside_hours_reason) ON appointments FROM front_desk;
 DROP TRIGGER IF EXISTS appointments_audit_outside_hours ON appointments;
 DROP TRIGGER IF EXISTS appointments_http_desk_rules ON appointments;
-DROP FUNCTION IF EXISTS appointments_audit_exceptions(), appointments_desk_rules(),
+DROP FUNCTION IF EXISTS time_off_affected_appointments(integer), appointments_audit_exceptions(), appointments_desk_rules(),
   provider_available(integer, timestamptz, integer), clinic_local_text(timestamptz);
 ALTER TABLE appointments DROP COLUMN IF EXISTS outside_hours_reason;
 DROP TABLE IF EXISTS provider_time_off;
