@@ -12,7 +12,9 @@ import { providerExists } from '../db/repository/directory.js';
 import {
   addTimeOff,
   deleteTimeOff,
+  freeSlots,
   listTimeOff,
+  providersOfSpecialty,
   replaceWorkingHours,
   TIME_OFF_CATEGORIES,
   workingHours,
@@ -71,11 +73,77 @@ const affectedSchema = z
   .object({ appointmentId: z.number().int(), scheduledAt: z.string(), durationMin: z.number().int(), status: z.string() })
   .meta({ id: 'AffectedAppointment' });
 
+const MAX_SLOT_DAYS = 62;
+const dayNumber = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+
+const slotsQuery = z
+  .strictObject({
+    from: localDate.meta({ description: 'First clinic-local day (inclusive).' }),
+    to: localDate.meta({ description: `Last clinic-local day (inclusive); at most ${MAX_SLOT_DAYS} days after from.` }),
+    durationMin: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, 'must be a whole number of minutes from 5 to 480')
+      .transform(Number)
+      .pipe(z.number().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes')),
+    providerId: z
+      .union([idString, z.array(idString).min(1).max(50, 'at most 50 providers')])
+      .transform((v) => [v].flat())
+      .optional()
+      .meta({ description: 'One or more providers (repeat the parameter).' }),
+    specialty: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional(),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,4}$/, 'must be a whole number from 1 to 1000')
+      .transform(Number)
+      .pipe(z.number().min(1, 'must be at least 1').max(1000, 'must be at most 1000'))
+      .default(100)
+      .meta({ description: 'At most this many slots (default 100); 1 is "first available".' }),
+  })
+  .refine((q) => (q.providerId === undefined) !== (q.specialty === undefined), {
+    message: 'give either providerId (one or more) or specialty',
+    path: ['providerId'],
+  })
+  .refine((q) => dayNumber(q.to) >= dayNumber(q.from), { message: 'to must not be before from', path: ['to'] })
+  .refine((q) => dayNumber(q.to) - dayNumber(q.from) < MAX_SLOT_DAYS, { message: `at most ${MAX_SLOT_DAYS} days`, path: ['to'] });
+
+const slotSchema = z
+  .object({
+    providerId: z.number().int(),
+    start: z.string().meta({ format: 'date-time' }),
+    end: z.string().meta({ format: 'date-time' }),
+  })
+  .meta({ id: 'FreeSlot' });
+
 async function knownProvider(trx: Transaction, id: number): Promise<void> {
   if (!(await providerExists(trx, id))) throw notFound('No such provider.');
 }
 
 export const availabilityRoutes: AnyRoute[] = [
+  route({
+    method: 'get',
+    path: '/api/slots',
+    tag: 'Availability',
+    summary: 'Free slots of one or more providers, or of a specialty, sorted by start',
+    description:
+      'Every slot returned would be accepted by POST /api/appointments right now: inside one working interval ' +
+      '(any time for a provider without working hours), outside time off, overlapping no non-cancelled appointment, ' +
+      "at least a minute from now, starting on the clinic's slot grid (15 minutes by default). " +
+      '`limit=1` is "first available". An unknown provider answers 404.',
+    roles: READERS,
+    query: slotsQuery,
+    response: { description: 'Slots, soonest first.', schema: z.object({ items: z.array(slotSchema) }) },
+    errors: { 404: 'not_found: no such provider.' },
+    handler: async ({ query, db }) =>
+      db(async (trx) => {
+        let providerIds: number[];
+        if (query.specialty !== undefined) providerIds = await providersOfSpecialty(trx, query.specialty);
+        else {
+          providerIds = [...new Set(query.providerId!)];
+          for (const id of providerIds) await knownProvider(trx, id);
+        }
+        return { items: await freeSlots(trx, { providerIds, from: query.from, to: query.to, durationMin: query.durationMin, limit: query.limit }) };
+      }, { readOnly: true }),
+  }),
   route({
     method: 'get',
     path: '/api/providers/:id/working-hours',

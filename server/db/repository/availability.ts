@@ -117,3 +117,34 @@ export async function deleteTimeOff(trx: Transaction, providerId: number, timeOf
   const n = await trx('provider_time_off').where({ provider_id: providerId, time_off_id: timeOffId }).delete();
   return n > 0;
 }
+
+export interface FreeSlot {
+  providerId: number;
+  start: string;
+  end: string;
+}
+
+/** Providers of one specialty (case-insensitive), by id. */
+export async function providersOfSpecialty(trx: Transaction, specialty: string): Promise<number[]> {
+  const rows: { provider_id: number }[] = await trx('providers')
+    .select('provider_id')
+    .whereRaw('lower(specialty) = lower(?)', [specialty])
+    .orderBy('provider_id');
+  return rows.map((r) => r.provider_id);
+}
+
+/**
+ * Free slots of these providers over clinic-local days [from, to], sorted by start then
+ * provider: each one a POST /api/appointments would accept right now (free_slots(), 20261206000601).
+ */
+export async function freeSlots(
+  trx: Transaction,
+  q: { providerIds: number[]; from: string; to: string; durationMin: number; limit: number },
+): Promise<FreeSlot[]> {
+  if (q.providerIds.length === 0) return [];
+  const { rows } = await trx.raw<{ rows: { provider_id: number; starts: Date; ends: Date }[] }>(
+    'SELECT provider_id, starts, ends FROM free_slots(?::integer[], ?::date, ?::date, ?::integer, ?::integer)',
+    [q.providerIds, q.from, q.to, q.durationMin, q.limit],
+  );
+  return rows.map((r) => ({ providerId: r.provider_id, start: iso(r.starts), end: iso(r.ends) }));
+}
