@@ -22,6 +22,7 @@ import * as patientChangeEvents from './20261125000050_patient_change_events.js'
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
 import * as deskRules from './20261206000600_desk_rules.js';
 import * as freeSlots from './20261206000601_free_slots.js';
+import * as waitlist from './20261206000602_waitlist.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
   '20261206000600_desk_rules': deskRules,
   '20261206000601_free_slots': freeSlots,
+  '20261206000602_waitlist': waitlist,
 };

@@ -25,6 +25,7 @@ import { createSessions, type Sessions } from './auth/sessions.js';
 import { authDocs, authRoutes } from './auth/routes.js';
 import { providerRoutes } from './providers/routes.js';
 import { availabilityRoutes } from './availability/routes.js';
+import { waitlistRoutes } from './waitlist/routes.js';
 import { patientRoutes } from './patients/routes.js';
 import { appointmentRoutes } from './appointments/routes.js';
 import { medicationRoutes } from './medications/routes.js';
@@ -67,6 +68,7 @@ export interface ClinicPulseApp {
 export const apiRoutes: AnyRoute[] = [
   ...providerRoutes,
   ...availabilityRoutes,
+  ...waitlistRoutes,
   ...patientRoutes,
   ...appointmentRoutes,
   ...medicationRoutes,

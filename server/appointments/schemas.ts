@@ -38,6 +38,7 @@ export const bookingBody = z
     scheduledAt: instant,
     durationMin,
     outsideHoursReason: outsideHoursReason.optional(),
+    waitlistId: id.optional().meta({ description: "Book this patient's waitlist entry (e.g. from a waitlist:offer): it is removed in the same transaction; 409 `waitlist_entry_gone` when another desk took it first." }),
   })
   .meta({ id: 'BookingRequest' });
 

@@ -57,6 +57,10 @@ export const MATRIX: Record<string, RelationEntry> = {
   appointment_event_patients: {
     why: 'Patients renamed by a still-open transaction (ids only), written and emptied by the outbox triggers with the owner\'s rights; no role touches it.',
   },
+  appointment_freed_slots: {
+    why: 'Time freed by cancellations and moves (ids and ranges, no patient), beside the outbox; read by the realtime service alone for waitlist offers.',
+    clinicpulse_realtime: { SELECT: 'all' },
+  },
   appointment_events: {
     why: 'Outbox rows (ids only); read by the realtime service alone.',
     clinicpulse_realtime: { SELECT: 'all' },
@@ -193,6 +197,10 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'The schedule with patient names, RLS of the reader (security_invoker).',
     clinician: { SELECT: 'all' },
     front_desk: { SELECT: 'all' },
+  },
+  waitlist_entries: {
+    why: 'Patient data (RLS, audited): the front desk adds, reads and removes entries; created_by is derived, never written. Offers reach the realtime service only through waitlist_offer_candidates().',
+    front_desk: { SELECT: 'all', INSERT: ['patient_id', 'provider_id', 'specialty', 'earliest', 'latest', 'duration_min', 'note'], DELETE: 'all' },
   },
   visit_notes: {
     why: 'Encrypted clinical notes: no direct access at all; written and read (audited) through the definer note functions.',

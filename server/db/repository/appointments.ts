@@ -8,6 +8,7 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { type AppointmentStatus, instant, iso } from './common.js';
+import { takeWaitlistEntry } from './waitlist.js';
 
 export interface Appointment {
   appointmentId: number;
@@ -100,6 +101,8 @@ export interface BookingInput {
   durationMin: number;
   /** Book outside the provider's working hours or during their time off, for this stated reason (stored, audited). */
   outsideHoursReason?: string;
+  /** Book this patient's waitlist entry: it is removed in the same transaction (409 when already gone). */
+  waitlistId?: number;
 }
 
 /**
@@ -126,6 +129,7 @@ async function queueBehindConflictingWrites(trx: Transaction, providerIds: numbe
  */
 export async function bookAppointment(trx: Transaction, input: BookingInput): Promise<Appointment> {
   await queueBehindConflictingWrites(trx, [input.providerId], input.patientId);
+  if (input.waitlistId !== undefined) await takeWaitlistEntry(trx, input.waitlistId, input.patientId);
   const rows = await trx('appointments')
     .insert({
       patient_id: input.patientId,
