@@ -40,8 +40,8 @@ async function withDoubleBookingDetails<T>(
     const s = slot();
     const conflict = await db((trx) => providerSlotConflict(trx, s.providerId, s.scheduledAt, s.durationMin, s.appointmentId));
     const message = conflict
-      ? `The provider already has an appointment from ${conflict.localStart} to ${conflict.localEnd} (clinic time).`
-      : 'The provider already has an appointment at that time.';
+      ? `The provider already has an appointment from ${conflict.localStart} to ${conflict.localEnd} (clinic time); choose another time (GET /api/slots), or book it as an overbook with a reason.`
+      : 'The provider already has an appointment at that time; choose another time, or book it as an overbook with a reason.';
     throw new AppError(409, 'double_booking', message, {
       constraint: err.constraint,
       conflict: conflict ? { appointmentId: conflict.appointmentId, scheduledAt: conflict.scheduledAt, durationMin: conflict.durationMin } : undefined,

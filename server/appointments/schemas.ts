@@ -38,6 +38,12 @@ export const bookingBody = z
     scheduledAt: instant,
     durationMin,
     outsideHoursReason: outsideHoursReason.optional(),
+    overbook: z
+      .strictObject({
+        reason: z.string().trim().min(10, 'must be at least 10 characters').max(500, 'must be at most 500 characters'),
+      })
+      .optional()
+      .meta({ description: "Deliberately overlap the provider's existing appointment (never the patient's, never more overbooks than the provider's limit), for this reason: stored, audited with high severity." }),
     waitlistId: id.optional().meta({ description: "Book this patient's waitlist entry (e.g. from a waitlist:offer): it is removed in the same transaction; 409 `waitlist_entry_gone` when another desk took it first." }),
   })
   .meta({ id: 'BookingRequest' });

@@ -14,6 +14,8 @@ import {
   deleteTimeOff,
   freeSlots,
   listTimeOff,
+  monthlyOverbooks,
+  setOverbookLimit,
   providersOfSpecialty,
   replaceWorkingHours,
   TIME_OFF_CATEGORIES,
@@ -119,6 +121,36 @@ async function knownProvider(trx: Transaction, id: number): Promise<void> {
 }
 
 export const availabilityRoutes: AnyRoute[] = [
+  route({
+    method: 'put',
+    path: '/api/providers/:id/overbook-limit',
+    tag: 'Availability',
+    summary: 'Set how many overbooks may overlap at once on top of a provider\'s appointments (0-5, default 1)',
+    roles: ['manager'],
+    params: idParams,
+    body: z.strictObject({ limit: z.number().int().min(0, 'must be 0 to 5').max(5, 'must be 0 to 5') }),
+    response: { description: 'The new limit.', schema: z.object({ providerId: z.number().int(), limit: z.number().int() }) },
+    errors: { 404: 'not_found: no such provider.' },
+    handler: async ({ params, body, db }) => {
+      if (!(await db((trx) => setOverbookLimit(trx, params.id, body.limit)))) throw notFound('No such provider.');
+      return { providerId: params.id, limit: body.limit };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/analytics/overbooks',
+    tag: 'Analytics',
+    summary: 'Overbooks (not cancelled) per provider and clinic-local month',
+    roles: ['manager'],
+    query: z
+      .strictObject({ from: localDate, to: localDate })
+      .refine((q) => q.to >= q.from, { message: 'to must not be before from', path: ['to'] }),
+    response: {
+      description: 'One row per provider and month that had overbooks.',
+      schema: z.object({ items: z.array(z.object({ providerId: z.number().int(), providerName: z.string(), month: z.string(), overbooks: z.number().int() })) }),
+    },
+    handler: async ({ query, db }) => ({ items: await db((trx) => monthlyOverbooks(trx, query.from, query.to), { readOnly: true }) }),
+  }),
   route({
     method: 'get',
     path: '/api/slots',

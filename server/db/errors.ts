@@ -93,6 +93,12 @@ const constraintMessages: Record<string, [number, string, string]> = {
   erasures_reason_length: [400, 'invalid_request', 'An erasure needs a reason of 5 to 1000 characters.'],
   patients_legal_hold_reason_length: [400, 'invalid_request', 'A legal hold needs a reason of 5 to 500 characters.'],
   patients_legal_hold: [409, 'legal_hold', 'This patient is under legal hold; the erasure was refused and the refusal recorded.'],
+  // Overbooking (migration 20261206000603).
+  appointments_no_overbook_overlap: [409, 'overbook_full', "That time already has as many overbooks as the provider allows; choose another time (GET /api/slots) or ask a manager to raise the provider's overbook limit."],
+  appointments_overbook_limit: [409, 'overbook_not_allowed', "The provider's overbook limit does not allow another overbook at that time."],
+  appointments_overbook_reason_length: [400, 'invalid_request', 'An overbook needs a reason of 10 to 500 characters.'],
+  appointments_overbook_consistent: [400, 'invalid_request', 'An overbook needs both a reason and a lane.'],
+  providers_overbook_limit_range: [400, 'invalid_request', 'An overbook limit is 0 to 5.'],
   // Availability (migration 20261206000600).
   appointments_outside_hours_reason_length: [400, 'invalid_request', 'outsideHoursReason must be 5 to 500 characters.'],
   provider_time_off_no_overlap: [409, 'time_off_overlap', 'The provider already has time off overlapping that period; change or delete it first.'],

@@ -81,7 +81,7 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Front desk books (status defaults to scheduled), reschedules and changes status (never to completed: policy); clinicians read their schedule and their patients\' appointments and complete their own.',
     clinician: { SELECT: 'all', UPDATE: ['status'] },
     front_desk: {
-      INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'outside_hours_reason'],
+      INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'outside_hours_reason', 'overbook_reason', 'overbook_lane'],
       SELECT: 'all',
       UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status', 'outside_hours_reason'],
     },
@@ -178,12 +178,12 @@ export const MATRIX: Record<string, RelationEntry> = {
     manager: { SELECT: 'all', INSERT: 'all', DELETE: 'all' },
   },
   providers: {
-    why: 'Reference data every staff member may read.',
+    why: 'Reference data every staff member may read; managers set how many overbooks a provider takes.',
     billing: { SELECT: 'all' },
     clinician: { SELECT: 'all' },
     compliance: { SELECT: 'all' },
     front_desk: { SELECT: 'all' },
-    manager: { SELECT: 'all' },
+    manager: { SELECT: 'all', UPDATE: ['overbook_limit'] },
   },
   staff_users: {
     why: 'Own account for everyone (RLS), all accounts and (de)activation for compliance; password_hash for nobody (sign-in uses staff_login_lookup()).',

@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { type AppointmentStatus, instant, iso } from './common.js';
 import { takeWaitlistEntry } from './waitlist.js';
+import { AppError, isPgError, SqlState } from '../errors.js';
 
 export interface Appointment {
   appointmentId: number;
@@ -103,6 +104,8 @@ export interface BookingInput {
   outsideHoursReason?: string;
   /** Book this patient's waitlist entry: it is removed in the same transaction (409 when already gone). */
   waitlistId?: number;
+  /** Deliberately overlap the provider's existing appointment, for this reason (10-500 characters; audited, high severity). */
+  overbook?: { reason: string };
 }
 
 /**
@@ -130,16 +133,38 @@ async function queueBehindConflictingWrites(trx: Transaction, providerIds: numbe
 export async function bookAppointment(trx: Transaction, input: BookingInput): Promise<Appointment> {
   await queueBehindConflictingWrites(trx, [input.providerId], input.patientId);
   if (input.waitlistId !== undefined) await takeWaitlistEntry(trx, input.waitlistId, input.patientId);
-  const rows = await trx('appointments')
-    .insert({
-      patient_id: input.patientId,
-      provider_id: input.providerId,
-      scheduled_at: instant(input.scheduledAt),
-      duration_min: input.durationMin,
-      ...(input.outsideHoursReason !== undefined ? { outside_hours_reason: input.outsideHoursReason } : {}),
-    })
-    .returning(appointmentReturning(trx) as string[]);
-  return first(rows as AppointmentRow[])!;
+  const row = {
+    patient_id: input.patientId,
+    provider_id: input.providerId,
+    scheduled_at: instant(input.scheduledAt),
+    duration_min: input.durationMin,
+    ...(input.outsideHoursReason !== undefined ? { outside_hours_reason: input.outsideHoursReason } : {}),
+  };
+  const insert = async (db: Transaction, extra: Record<string, unknown>) =>
+    first((await db('appointments').insert({ ...row, ...extra }).returning(appointmentReturning(db) as string[])) as AppointmentRow[])!;
+  if (!input.overbook) return insert(trx, {});
+  return bookOverbook(trx, input.providerId, (db, lane) => insert(db, { overbook_reason: input.overbook!.reason, overbook_lane: lane }));
+}
+
+/**
+ * An overbook takes the lowest free lane, 1..the provider's overbook_limit: each try in a
+ * savepoint, the next lane only when this one already has an overlapping overbook
+ * (appointments_no_overbook_overlap). The database decides; the last refusal is the answer.
+ */
+async function bookOverbook(trx: Transaction, providerId: number, insert: (db: Transaction, lane: number) => Promise<Appointment>): Promise<Appointment> {
+  const p = (await trx('providers').select('overbook_limit').where('provider_id', providerId).first()) as { overbook_limit: number } | undefined;
+  if (p && p.overbook_limit === 0) {
+    throw new AppError(409, 'overbook_not_allowed', 'This provider takes no overbooks; choose a free slot (GET /api/slots) or ask a manager to allow overbooking.', { providerId, limit: 0 });
+  }
+  const lanes = p?.overbook_limit ?? 1;
+  for (let lane = 1; ; lane++) {
+    try {
+      return await trx.transaction((sp) => insert(sp as Transaction, lane));
+    } catch (err) {
+      const taken = isPgError(err) && err.code === SqlState.exclusionViolation && err.constraint === 'appointments_no_overbook_overlap';
+      if (!taken || lane >= lanes) throw err;
+    }
+  }
 }
 
 export interface RescheduleInput {

@@ -148,3 +148,25 @@ export async function freeSlots(
   );
   return rows.map((r) => ({ providerId: r.provider_id, start: iso(r.starts), end: iso(r.ends) }));
 }
+
+/** Set how many overbooks may overlap at once for a provider (0-5); false when there is no such provider. */
+export async function setOverbookLimit(trx: Transaction, providerId: number, limit: number): Promise<boolean> {
+  return (await trx('providers').update({ overbook_limit: limit }).where('provider_id', providerId)) > 0;
+}
+
+export interface MonthlyOverbooks {
+  providerId: number;
+  providerName: string;
+  /** 'YYYY-MM' */
+  month: string;
+  overbooks: number;
+}
+
+/** Overbooks (not cancelled) per provider and clinic-local month between two days: aggregates only. */
+export async function monthlyOverbooks(trx: Transaction, from: string, to: string): Promise<MonthlyOverbooks[]> {
+  const { rows } = await trx.raw<{ rows: { provider_id: number; provider_name: string; month: string; overbooks: number }[] }>(
+    `SELECT provider_id, provider_name, to_char(month, 'YYYY-MM') AS month, overbooks FROM provider_monthly_overbooks(?::date, ?::date)`,
+    [from, to],
+  );
+  return rows.map((r) => ({ providerId: r.provider_id, providerName: r.provider_name, month: r.month, overbooks: r.overbooks }));
+}
