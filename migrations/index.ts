@@ -24,6 +24,7 @@ import * as deskRules from './20261206000600_desk_rules.js';
 import * as freeSlots from './20261206000601_free_slots.js';
 import * as waitlist from './20261206000602_waitlist.js';
 import * as overbooking from './20261206000603_overbooking.js';
+import * as series from './20261206000604_series.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -46,4 +47,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000601_free_slots': freeSlots,
   '20261206000602_waitlist': waitlist,
   '20261206000603_overbooking': overbooking,
+  '20261206000604_series': series,
 };

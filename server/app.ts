@@ -26,6 +26,7 @@ import { authDocs, authRoutes } from './auth/routes.js';
 import { providerRoutes } from './providers/routes.js';
 import { availabilityRoutes } from './availability/routes.js';
 import { waitlistRoutes } from './waitlist/routes.js';
+import { seriesRoutes } from './appointments/series-routes.js';
 import { patientRoutes } from './patients/routes.js';
 import { appointmentRoutes } from './appointments/routes.js';
 import { medicationRoutes } from './medications/routes.js';
@@ -70,6 +71,7 @@ export const apiRoutes: AnyRoute[] = [
   ...availabilityRoutes,
   ...waitlistRoutes,
   ...patientRoutes,
+  ...seriesRoutes,
   ...appointmentRoutes,
   ...medicationRoutes,
   ...analyticsRoutes,

@@ -57,6 +57,10 @@ export const MATRIX: Record<string, RelationEntry> = {
   appointment_event_patients: {
     why: 'Patients renamed by a still-open transaction (ids only), written and emptied by the outbox triggers with the owner\'s rights; no role touches it.',
   },
+  appointment_series: {
+    why: 'A recurring booking (names a patient: RLS, audited): the front desk books and reads series; created_by is derived.',
+    front_desk: { SELECT: 'all', INSERT: ['patient_id', 'provider_id', 'every', 'occurrences'] },
+  },
   appointment_freed_slots: {
     why: 'Time freed by cancellations and moves (ids and ranges, no patient), beside the outbox; read by the realtime service alone for waitlist offers.',
     clinicpulse_realtime: { SELECT: 'all' },
@@ -81,7 +85,7 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Front desk books (status defaults to scheduled), reschedules and changes status (never to completed: policy); clinicians read their schedule and their patients\' appointments and complete their own.',
     clinician: { SELECT: 'all', UPDATE: ['status'] },
     front_desk: {
-      INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'outside_hours_reason', 'overbook_reason', 'overbook_lane'],
+      INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id'],
       SELECT: 'all',
       UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status', 'outside_hours_reason'],
     },

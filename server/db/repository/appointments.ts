@@ -117,7 +117,7 @@ export interface BookingInput {
  * in the two-key advisory space (1 = provider, 2 = patient) and always taken providers
  * first, ascending, then the patient, so no two bookings can wait on each other in a cycle.
  */
-async function queueBehindConflictingWrites(trx: Transaction, providerIds: number[], patientId: number): Promise<void> {
+export async function queueBehindConflictingWrites(trx: Transaction, providerIds: number[], patientId: number): Promise<void> {
   const providers = [...new Set(providerIds)].sort((a, b) => a - b);
   const locks = [...providers.map(() => 'pg_advisory_xact_lock(1, ?::int)'), 'pg_advisory_xact_lock(2, ?::int)'];
   // Target-list expressions are evaluated left to right, which fixes the order.
