@@ -28,14 +28,14 @@ COMMENT ON COLUMN clinic_settings.slot_step_min IS 'The grid free slots are offe
 CREATE FUNCTION free_slots(p_provider_ids integer[], p_from date, p_to date, p_minutes integer, p_limit integer DEFAULT 1000)
   RETURNS TABLE (provider_id integer, starts timestamptz, ends timestamptz)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-  WITH s AS (
+  WITH s AS MATERIALIZED (
     SELECT cs.time_zone AS tz, cs.slot_step_min * 60 AS step_s, make_interval(mins => cs.slot_step_min) AS step,
            make_interval(mins => p_minutes) AS len,
            greatest(lower(clinic_day_range(p_from)), now() + interval '1 minute') AS w_from,
            upper(clinic_day_range(p_to)) AS w_to
     FROM clinic_settings cs
   ),
-  prov AS (
+  prov AS MATERIALIZED (
     SELECT DISTINCT x.id AS provider_id FROM unnest(p_provider_ids[1:200]) x(id)
     WHERE EXISTS (SELECT 1 FROM providers pr WHERE pr.provider_id = x.id)
   ),
@@ -51,10 +51,14 @@ CREATE FUNCTION free_slots(p_provider_ids integer[], p_from date, p_to date, p_m
     FROM s CROSS JOIN prov p
     WHERE NOT EXISTS (SELECT 1 FROM provider_working_hours h WHERE h.provider_id = p.provider_id)
   ),
-  blocked AS (
+  -- Once per provider (MATERIALIZED: inlined, it would be re-run for every working interval).
+  -- The start bound lets appointments(provider_id, scheduled_at) serve it as a range scan:
+  -- nothing lasts more than 480 minutes.
+  blocked AS MATERIALIZED (
     SELECT p.provider_id,
            coalesce((SELECT range_agg(appointment_slot(a.scheduled_at, a.duration_min)) FROM appointments a
                      WHERE a.provider_id = p.provider_id AND a.status <> 'cancelled'
+                       AND a.scheduled_at >= s.w_from - interval '480 minutes' AND a.scheduled_at < s.w_to
                        AND appointment_slot(a.scheduled_at, a.duration_min) && tstzrange(s.w_from, s.w_to)),
                     '{}'::tstzmultirange)
            + coalesce((SELECT range_agg(t.period) FROM provider_time_off t
