@@ -96,6 +96,11 @@ describe('waitlist:offer', () => {
     const moving = await insertAppointment(db.knex, { patientId: await createPatient(db.knex), providerId: provider, scheduledAt: at('11:00') });
     await asDesk((trx) => trx('appointments').update({ scheduled_at: at('15:00') }).where('appointment_id', moving));
     await deskA.next('waitlist:offer', (p) => (p.slot as { start: string }).start === new Date(at('11:00')).toISOString());
+    // Shortening gives back the tail: 08:00-09:00 becomes 08:00-08:30, offering 08:30-09:00.
+    const long = await insertAppointment(db.knex, { patientId: await createPatient(db.knex), providerId: provider, scheduledAt: at('08:00'), durationMin: 60 });
+    await asDesk((trx) => trx('appointments').update({ duration_min: 30 }).where('appointment_id', long));
+    const tail = await deskA.next('waitlist:offer', (p) => (p.slot as { start: string }).start === new Date(at('08:30')).toISOString());
+    expect(tail.slot).toEqual({ providerId: provider, start: new Date(at('08:30')).toISOString(), end: new Date(at('09:00')).toISOString() });
     expect(clinician.received.filter((r) => r.event === 'waitlist:offer')).toEqual([]);
   });
 
