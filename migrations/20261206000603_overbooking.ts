@@ -84,6 +84,22 @@ CREATE FUNCTION provider_monthly_overbooks(p_from date, p_to date)
 $$;
 COMMENT ON FUNCTION provider_monthly_overbooks(date, date) IS 'For managers: how many overbooks (not cancelled) each provider had per clinic-local month between two days; aggregates only.';
 
+-- Live schedule rows carry the overbook too (the result type changes, so drop and create).
+DROP FUNCTION realtime_appointments(integer[]);
+CREATE FUNCTION realtime_appointments(p_ids integer[])
+  RETURNS TABLE (appointment_id integer, patient_id integer, provider_id integer, scheduled_at timestamptz,
+                 duration_min integer, status text, clinic_date date, created_at timestamptz, updated_at timestamptz,
+                 patient_name text, overbook_reason text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+  SELECT a.appointment_id, a.patient_id, a.provider_id, a.scheduled_at, a.duration_min, a.status,
+         clinic_day(a.scheduled_at), a.created_at, a.updated_at, pt.name, a.overbook_reason
+  FROM appointments a JOIN patients pt ON pt.patient_id = a.patient_id
+  WHERE a.appointment_id = ANY (p_ids[1:1000])
+$$;
+COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name and overbook reason, nothing else about the patient) of up to 1000 appointments, to shape live payloads.';
+REVOKE EXECUTE ON FUNCTION realtime_appointments(integer[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION realtime_appointments(integer[]) TO clinicpulse_realtime;
+
 CREATE POLICY "managers set the overbook limit" ON providers FOR UPDATE TO manager
   USING ((SELECT current_staff_user_id()) IS NOT NULL) WITH CHECK ((SELECT current_staff_user_id()) IS NOT NULL);
 GRANT UPDATE (overbook_limit) ON providers TO manager;
@@ -101,6 +117,20 @@ export async function down(knex: Knex): Promise<void> {
 REVOKE UPDATE (overbook_limit) ON providers FROM manager;
 DROP POLICY IF EXISTS "managers set the overbook limit" ON providers;
 DROP FUNCTION IF EXISTS provider_monthly_overbooks(date, date);
+DROP FUNCTION realtime_appointments(integer[]);
+CREATE FUNCTION realtime_appointments(p_ids integer[])
+  RETURNS TABLE (appointment_id integer, patient_id integer, provider_id integer, scheduled_at timestamptz,
+                 duration_min integer, status text, clinic_date date, created_at timestamptz, updated_at timestamptz,
+                 patient_name text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+  SELECT a.appointment_id, a.patient_id, a.provider_id, a.scheduled_at, a.duration_min, a.status,
+         clinic_day(a.scheduled_at), a.created_at, a.updated_at, pt.name
+  FROM appointments a JOIN patients pt ON pt.patient_id = a.patient_id
+  WHERE a.appointment_id = ANY (p_ids[1:1000])
+$$;
+COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name, nothing else about the patient) of up to 1000 appointments, to shape live payloads.';
+REVOKE EXECUTE ON FUNCTION realtime_appointments(integer[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION realtime_appointments(integer[]) TO clinicpulse_realtime;
 DROP TRIGGER IF EXISTS appointments_audit_overbook ON appointments;
 DROP TRIGGER IF EXISTS appointments_overbook_rules ON appointments;
 DROP FUNCTION IF EXISTS appointments_audit_overbook(), appointments_overbook_rules();

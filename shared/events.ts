@@ -44,6 +44,8 @@ export interface ScheduleAppointment {
   createdAt: string;
   updatedAt: string;
   patientName: string;
+  /** Set when the front desk booked it on top of another appointment (an overbook), with the reason given. */
+  overbookReason: string | null;
 }
 
 /** The appointment left this watcher's view (moved to another provider or day, deleted, or no longer visible to them). */

@@ -199,6 +199,7 @@ interface AppointmentRow {
   created_at: Date;
   updated_at: Date;
   patient_name: string;
+  overbook_reason?: string | null;
 }
 
 function toScheduleAppointment(r: AppointmentRow): ScheduleAppointment {
@@ -213,5 +214,6 @@ function toScheduleAppointment(r: AppointmentRow): ScheduleAppointment {
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     patientName: r.patient_name,
+    overbookReason: r.overbook_reason ?? null,
   };
 }

@@ -21,7 +21,7 @@ import { asStaff } from '../../server/db/index.js';
 import type { ScheduleWatchAck } from '../../shared/events.js';
 
 // What each role may ever receive, key by key. Anything else in any payload fails the last test.
-const SCHEDULE_ROW_KEYS = ['appointmentId', 'patientId', 'providerId', 'scheduledAt', 'durationMin', 'status', 'clinicDate', 'createdAt', 'updatedAt', 'patientName'];
+const SCHEDULE_ROW_KEYS = ['appointmentId', 'patientId', 'providerId', 'scheduledAt', 'durationMin', 'status', 'clinicDate', 'createdAt', 'updatedAt', 'patientName', 'overbookReason'];
 const CLINICAL_KEYS = ['notes', 'diagnoses', 'prescriptions', 'visitId', 'dob', 'email', 'phone', 'code', 'dosage'];
 const ALLOWED: Record<string, Record<string, string[]>> = {
   front_desk: { 'schedule:changed': ['providerId', 'date', 'cursor', 'kind', 'appointment'] },

@@ -140,4 +140,22 @@ describe('waitlist:offer', () => {
     const cursors = offersOf(back).map((o) => o.cursor);
     expect(cursors).toEqual([...cursors].sort((x, y) => x - y));
   });
+
+  it('shows an overbook as one on open schedules, live and in the snapshot', async () => {
+    const day = '2031-01-16';
+    const screenA = await screen(desk);
+    const first = (await screenA.socket.timeout(10_000).emitWithAck('schedule:watch', { providerId: provider, date: day })) as { ok: boolean };
+    expect(first.ok).toBe(true);
+    await insertAppointment(db.knex, { patientId: await createPatient(db.knex), providerId: provider, scheduledAt: at('10:00', day) });
+    const urgent = await createPatient(db.knex);
+    const [row] = await asDesk((trx) => trx('appointments')
+      .insert({ patient_id: urgent, provider_id: provider, scheduled_at: at('10:00', day), duration_min: 30, overbook_reason: 'Acute flare, seen today', overbook_lane: 1 })
+      .returning('appointment_id'));
+    const id = (row as { appointment_id: number }).appointment_id;
+    const live = await screenA.next('schedule:changed', (p) => (p.appointment as { appointmentId: number }).appointmentId === id);
+    expect(live.appointment).toMatchObject({ appointmentId: id, overbookReason: 'Acute flare, seen today' });
+    const fresh = await screen(desk);
+    const snap = (await fresh.socket.timeout(10_000).emitWithAck('schedule:watch', { providerId: provider, date: day })) as { appointments: { overbookReason: string | null }[] };
+    expect(snap.appointments.map((a) => a.overbookReason)).toEqual([null, 'Acute flare, seen today']);
+  });
 });
