@@ -129,6 +129,10 @@ describe('waitlist:offer', () => {
       const o = await stays.next('waitlist:offer', (p) => (p.slot as { start: string }).start === start, 15_000);
       expect(o.candidates).toEqual([expect.objectContaining({ waitlistId: entry, patientName: 'Kim Killtest' })]);
     }
+    // The offers may come from the dispatcher's safety poll before LISTEN is back; it does come back.
+    for (const deadline = Date.now() + 20_000; rig.realtime.stats().listenerConnects < 2 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(rig.realtime.stats().listenerConnects).toBeGreaterThanOrEqual(2);
 
     // The screen that was away resumes from its cursor: the missed offers come first, in order, once each.
