@@ -57,3 +57,23 @@ export function percentile(samples: number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+/**
+ * Providers without working hours, created once per benchmark database, for sections that
+ * book at arbitrary far-future instants: the desk rules (migration 20261206000600) refuse a
+ * staff booking outside a provider's working hours, and a provider without any is bookable
+ * at any time. The generated providers all have working hours.
+ */
+export async function anytimeProviders(knex: Knex, n: number): Promise<number[]> {
+  await knex.raw(
+    `INSERT INTO providers (name, specialty)
+     SELECT 'Bench provider ' || g, 'Bench (no working hours)' FROM generate_series(1, ?::int) g
+     WHERE NOT EXISTS (SELECT 1 FROM providers p WHERE p.name = 'Bench provider ' || g)`,
+    [n],
+  );
+  const { rows: ids } = await knex.raw(
+    `SELECT provider_id FROM providers WHERE specialty = 'Bench (no working hours)' ORDER BY provider_id LIMIT ?`,
+    [n],
+  );
+  return ids.map((r: { provider_id: number }) => r.provider_id);
+}

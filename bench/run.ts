@@ -121,7 +121,10 @@ async function main(): Promise<void> {
     };
 
     const dir = path.join(root, 'bench', 'sections');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+    // BENCH_SECTIONS=60 (comma-separated file-name prefixes) runs only those sections and leaves
+    // docs/benchmarks.md alone, since its table would lose the other sections' rows.
+    const only = process.env.BENCH_SECTIONS?.split(',').map((x) => x.trim()).filter(Boolean);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && (!only || only.some((o) => f.startsWith(o)))).sort();
     const results: SectionResult[] = [];
     for (const file of files) {
       const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: BenchSection };
@@ -149,8 +152,12 @@ async function main(): Promise<void> {
       `Load average (1 min) at start / after generating / at end: ${[loadAtStart, loadAfterGenerate, loadAtEnd].map((l) => l[0]!.toFixed(1)).join(' / ')}` +
         (busy ? ' — other work was running on this machine, so these numbers are pessimistic.' : '.'),
     ];
-    writeDoc(markdown(results, machine));
-    console.log(`\nWrote ${path.relative(root, DOC)}.`);
+    if (only) {
+      console.log(`\n${machine.join('\n')}\n(BENCH_SECTIONS set: ${path.relative(root, DOC)} left unchanged.)`);
+    } else {
+      writeDoc(markdown(results, machine));
+      console.log(`\nWrote ${path.relative(root, DOC)}.`);
+    }
   } finally {
     await knex?.destroy();
     await server.stop();

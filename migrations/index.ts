@@ -30,8 +30,14 @@ import * as auditHashChain from './20261206000203_audit_hash_chain.js';
 import * as keyedSignInDigests from './20261206000300_keyed_sign_in_digests.js';
 import * as masterKeyCheck from './20261206000301_master_key_check.js';
 import * as accountLockout from './20261206000302_account_lockout.js';
+import * as deskRules from './20261206000600_desk_rules.js';
+import * as freeSlots from './20261206000601_free_slots.js';
+import * as waitlist from './20261206000602_waitlist.js';
+import * as overbooking from './20261206000603_overbooking.js';
+import * as series from './20261206000604_series.js';
 import * as repairFunctionComments from './20261206000800_repair_function_comments.js';
 import * as functionComments from './20261206000801_function_comments.js';
+import * as columnGrantsForNewRelations from './20261206001000_column_grants_for_new_relations.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -60,6 +66,12 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000300_keyed_sign_in_digests': keyedSignInDigests,
   '20261206000301_master_key_check': masterKeyCheck,
   '20261206000302_account_lockout': accountLockout,
+  '20261206000600_desk_rules': deskRules,
+  '20261206000601_free_slots': freeSlots,
+  '20261206000602_waitlist': waitlist,
+  '20261206000603_overbooking': overbooking,
+  '20261206000604_series': series,
   '20261206000800_repair_function_comments': repairFunctionComments,
   '20261206000801_function_comments': functionComments,
+  '20261206001000_column_grants_for_new_relations': columnGrantsForNewRelations,
 };

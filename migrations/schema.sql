@@ -145,6 +145,30 @@ COMMENT ON COLUMN appointment_events_retention.singleton IS 'Always true: the ta
 COMMENT ON COLUMN appointment_events_retention.pruned_through IS 'The highest event id deleted by prune_appointment_events (0 before any pruning).';
 
 -- owner: clinicpulse_owner
+CREATE TABLE appointment_freed_slots (
+  freed_id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+  txid xid8 NOT NULL,
+  appointment_id integer NOT NULL,
+  provider_id integer NOT NULL,
+  freed tstzrange NOT NULL,
+  CONSTRAINT appointment_freed_slots_pkey PRIMARY KEY (freed_id),
+  CONSTRAINT appointment_freed_slots_txid_fkey FOREIGN KEY (txid) REFERENCES appointment_event_batches(txid) ON DELETE CASCADE
+);
+CREATE INDEX appointment_freed_slots_txid_idx ON appointment_freed_slots USING btree (txid, appointment_id);
+GRANT SELECT ON TABLE appointment_freed_slots TO clinicpulse_backup;
+GRANT SELECT (freed_id) ON TABLE appointment_freed_slots TO clinicpulse_realtime;
+GRANT SELECT (txid) ON TABLE appointment_freed_slots TO clinicpulse_realtime;
+GRANT SELECT (appointment_id) ON TABLE appointment_freed_slots TO clinicpulse_realtime;
+GRANT SELECT (provider_id) ON TABLE appointment_freed_slots TO clinicpulse_realtime;
+GRANT SELECT (freed) ON TABLE appointment_freed_slots TO clinicpulse_realtime;
+COMMENT ON TABLE appointment_freed_slots IS 'Time given back by a cancellation, a move away or a shortening of a future appointment, recorded in the changing transaction; joined to its outbox event by (txid, appointment_id) to make waitlist offers. No patient. Pruned with its outbox batch.';
+COMMENT ON COLUMN appointment_freed_slots.freed_id IS 'Identity (the latest row wins when one transaction changes an appointment twice).';
+COMMENT ON COLUMN appointment_freed_slots.txid IS 'The changing transaction; its outbox batch.';
+COMMENT ON COLUMN appointment_freed_slots.appointment_id IS 'The appointment that gave the time back.';
+COMMENT ON COLUMN appointment_freed_slots.provider_id IS 'Whose time it is (the provider before the change).';
+COMMENT ON COLUMN appointment_freed_slots.freed IS 'The freed range: the whole old slot, or the part a move or shortening left.';
+
+-- owner: clinicpulse_owner
 CREATE TABLE appointment_monthly_minutes (
   provider_id integer NOT NULL,
   month date NOT NULL,
@@ -204,6 +228,47 @@ COMMENT ON COLUMN appointment_monthly_stats.cancelled IS 'Appointments cancelled
 COMMENT ON COLUMN appointment_monthly_stats.no_show IS 'Appointments marked no-show.';
 
 -- owner: clinicpulse_owner
+CREATE TABLE appointment_series (
+  series_id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
+  patient_id integer NOT NULL,
+  provider_id integer NOT NULL,
+  every text NOT NULL,
+  occurrences integer NOT NULL,
+  created_by integer DEFAULT current_staff_user_id(),
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT appointment_series_every_check CHECK (every = ANY (ARRAY['week'::text, '2 weeks'::text, 'month'::text])),
+  CONSTRAINT appointment_series_occurrences_range CHECK (occurrences >= 2 AND occurrences <= 52),
+  CONSTRAINT appointment_series_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES patients(patient_id),
+  CONSTRAINT appointment_series_pkey PRIMARY KEY (series_id),
+  CONSTRAINT appointment_series_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES providers(provider_id)
+);
+CREATE INDEX appointment_series_patient_idx ON appointment_series USING btree (patient_id);
+ALTER TABLE appointment_series ENABLE ROW LEVEL SECURITY;
+ALTER TABLE appointment_series FORCE ROW LEVEL SECURITY;
+CREATE POLICY "front desk books series" ON appointment_series AS PERMISSIVE FOR INSERT TO front_desk WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+CREATE POLICY "front desk sees series" ON appointment_series AS PERMISSIVE FOR SELECT TO front_desk USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+CREATE POLICY "owner: security-definer functions and administration" ON appointment_series AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
+CREATE TRIGGER appointment_series_audit_delete AFTER DELETE ON appointment_series REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('series_id', 'r.patient_id');
+CREATE TRIGGER appointment_series_audit_insert AFTER INSERT ON appointment_series REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('series_id', 'r.patient_id');
+CREATE TRIGGER appointment_series_audit_update AFTER UPDATE ON appointment_series REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('series_id', 'r.patient_id');
+GRANT SELECT ON TABLE appointment_series TO clinicpulse_backup;
+GRANT SELECT (series_id) ON TABLE appointment_series TO front_desk;
+GRANT INSERT, SELECT (patient_id) ON TABLE appointment_series TO front_desk;
+GRANT INSERT, SELECT (provider_id) ON TABLE appointment_series TO front_desk;
+GRANT INSERT, SELECT (every) ON TABLE appointment_series TO front_desk;
+GRANT INSERT, SELECT (occurrences) ON TABLE appointment_series TO front_desk;
+GRANT SELECT (created_by) ON TABLE appointment_series TO front_desk;
+GRANT SELECT (created_at) ON TABLE appointment_series TO front_desk;
+COMMENT ON TABLE appointment_series IS 'A recurring booking (weekly, fortnightly or monthly at the same clinic-local time), booked all or nothing; its occurrences are ordinary appointments with series_id set.';
+COMMENT ON COLUMN appointment_series.series_id IS 'Identity.';
+COMMENT ON COLUMN appointment_series.patient_id IS 'The patient of every occurrence.';
+COMMENT ON COLUMN appointment_series.provider_id IS 'The provider the series was booked with (an occurrence may later be moved).';
+COMMENT ON COLUMN appointment_series.every IS 'week, 2 weeks or month (same clinic-local wall time; the 31st becomes the month''s last day).';
+COMMENT ON COLUMN appointment_series.occurrences IS 'How many appointments were booked (2-52).';
+COMMENT ON COLUMN appointment_series.created_by IS 'staff_users.user_id of the clerk who booked it (derived, never written).';
+COMMENT ON COLUMN appointment_series.created_at IS 'When it was booked.';
+
+-- owner: clinicpulse_owner
 CREATE TABLE appointments (
   appointment_id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
   patient_id integer NOT NULL,
@@ -213,19 +278,31 @@ CREATE TABLE appointments (
   status text DEFAULT 'scheduled'::text NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  outside_hours_reason text,
+  overbook_reason text,
+  overbook_lane smallint,
+  series_id integer,
   CONSTRAINT appointments_duration_min_check CHECK (duration_min >= 5 AND duration_min <= 480),
   CONSTRAINT appointments_id_patient_key UNIQUE (appointment_id, patient_id),
+  CONSTRAINT appointments_no_overbook_overlap EXCLUDE USING gist (provider_id WITH =, overbook_lane WITH =, appointment_slot(scheduled_at, duration_min) WITH &&) WHERE (status <> 'cancelled'::text AND overbook_lane IS NOT NULL),
   CONSTRAINT appointments_no_patient_overlap EXCLUDE USING gist (patient_id WITH =, appointment_slot(scheduled_at, duration_min) WITH &&) WHERE (status <> 'cancelled'::text),
-  CONSTRAINT appointments_no_provider_overlap EXCLUDE USING gist (provider_id WITH =, appointment_slot(scheduled_at, duration_min) WITH &&) WHERE (status <> 'cancelled'::text),
+  CONSTRAINT appointments_no_provider_overlap EXCLUDE USING gist (provider_id WITH =, appointment_slot(scheduled_at, duration_min) WITH &&) WHERE (status <> 'cancelled'::text AND overbook_lane IS NULL),
+  CONSTRAINT appointments_outside_hours_reason_length CHECK (outside_hours_reason ~ '[^[:space:]]'::text AND length(outside_hours_reason) >= 5 AND length(outside_hours_reason) <= 500),
+  CONSTRAINT appointments_overbook_consistent CHECK ((overbook_reason IS NULL) = (overbook_lane IS NULL)),
+  CONSTRAINT appointments_overbook_lane_range CHECK (overbook_lane >= 1 AND overbook_lane <= 5),
+  CONSTRAINT appointments_overbook_reason_length CHECK (length(btrim(overbook_reason)) >= 10 AND length(btrim(overbook_reason)) <= 500),
   CONSTRAINT appointments_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES patients(patient_id),
   CONSTRAINT appointments_pkey PRIMARY KEY (appointment_id),
   CONSTRAINT appointments_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES providers(provider_id),
   CONSTRAINT appointments_scheduled_at_plausible CHECK (scheduled_at >= '2000-01-01 00:00:00+00'::timestamp with time zone),
+  CONSTRAINT appointments_series_id_fkey FOREIGN KEY (series_id) REFERENCES appointment_series(series_id),
   CONSTRAINT appointments_status_check CHECK (status = ANY (ARRAY['scheduled'::text, 'checked_in'::text, 'completed'::text, 'cancelled'::text, 'no_show'::text]))
 );
+CREATE INDEX appointments_overbooks_idx ON appointments USING btree (provider_id, scheduled_at) WHERE (overbook_lane IS NOT NULL);
 CREATE INDEX appointments_patient_id_idx ON appointments USING btree (patient_id, scheduled_at DESC);
 CREATE INDEX appointments_provider_id_scheduled_at_idx ON appointments USING btree (provider_id, scheduled_at);
 CREATE INDEX appointments_provider_patient_idx ON appointments USING btree (provider_id, patient_id);
+CREATE INDEX appointments_series_idx ON appointments USING btree (series_id, scheduled_at) WHERE (series_id IS NOT NULL);
 CREATE INDEX appointments_upcoming_idx ON appointments USING btree (scheduled_at) WHERE (status = ANY (ARRAY['scheduled'::text, 'checked_in'::text]));
 CREATE INDEX appointments_upcoming_provider_idx ON appointments USING btree (provider_id, scheduled_at) WHERE (status = ANY (ARRAY['scheduled'::text, 'checked_in'::text]));
 ALTER TABLE appointments ENABLE ROW LEVEL SECURITY;
@@ -239,6 +316,8 @@ CREATE POLICY "owner: security-definer functions and administration" ON appointm
 CREATE TRIGGER appointment_events_delete AFTER DELETE ON appointments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_events_record();
 CREATE TRIGGER appointment_events_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_events_record();
 CREATE TRIGGER appointment_events_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_events_record();
+CREATE TRIGGER appointment_freed_slots_delete AFTER DELETE ON appointments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_freed_slots_record();
+CREATE TRIGGER appointment_freed_slots_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_freed_slots_record();
 CREATE TRIGGER appointment_minutes_delete AFTER DELETE ON appointments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_minutes_delete();
 CREATE TRIGGER appointment_minutes_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_minutes_insert();
 CREATE TRIGGER appointment_minutes_truncate AFTER TRUNCATE ON appointments FOR EACH STATEMENT EXECUTE FUNCTION appointment_minutes_rebuild();
@@ -249,9 +328,13 @@ CREATE TRIGGER appointment_stats_truncate AFTER TRUNCATE ON appointments FOR EAC
 CREATE TRIGGER appointment_stats_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_stats_apply();
 CREATE TRIGGER appointments_audit_delete AFTER DELETE ON appointments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
 CREATE TRIGGER appointments_audit_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
+CREATE TRIGGER appointments_audit_outside_hours AFTER INSERT OR UPDATE OF outside_hours_reason, scheduled_at, provider_id, duration_min ON appointments FOR EACH ROW WHEN (new.outside_hours_reason IS NOT NULL) EXECUTE FUNCTION appointments_audit_exceptions();
+CREATE TRIGGER appointments_audit_overbook AFTER INSERT OR UPDATE OF overbook_reason ON appointments FOR EACH ROW WHEN (new.overbook_reason IS NOT NULL) EXECUTE FUNCTION appointments_audit_overbook();
 CREATE TRIGGER appointments_audit_truncate BEFORE TRUNCATE ON appointments FOR EACH STATEMENT EXECUTE FUNCTION audit_truncate('appointment_id', 'r.patient_id');
 CREATE TRIGGER appointments_audit_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
 CREATE TRIGGER appointments_guard_update BEFORE UPDATE ON appointments FOR EACH ROW EXECUTE FUNCTION appointments_guard_update();
+CREATE TRIGGER appointments_http_desk_rules BEFORE INSERT OR UPDATE ON appointments FOR EACH ROW WHEN (current_setting('role'::text) = ANY (ARRAY['front_desk'::text, 'clinician'::text, 'billing'::text, 'manager'::text, 'compliance'::text])) EXECUTE FUNCTION appointments_desk_rules();
+CREATE TRIGGER appointments_overbook_rules BEFORE INSERT OR UPDATE OF overbook_lane, provider_id ON appointments FOR EACH ROW WHEN (new.overbook_lane IS NOT NULL) EXECUTE FUNCTION appointments_overbook_rules();
 CREATE TRIGGER charges_open_on_completion AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION charges_open_for_visits();
 GRANT SELECT ON TABLE appointments TO clinicpulse_backup;
 GRANT SELECT (appointment_id) ON TABLE appointments TO clinician;
@@ -270,6 +353,14 @@ GRANT SELECT (created_at) ON TABLE appointments TO clinician;
 GRANT SELECT (created_at) ON TABLE appointments TO front_desk;
 GRANT SELECT (updated_at) ON TABLE appointments TO clinician;
 GRANT SELECT (updated_at) ON TABLE appointments TO front_desk;
+GRANT SELECT (outside_hours_reason) ON TABLE appointments TO clinician;
+GRANT INSERT, SELECT, UPDATE (outside_hours_reason) ON TABLE appointments TO front_desk;
+GRANT SELECT (overbook_reason) ON TABLE appointments TO clinician;
+GRANT INSERT, SELECT (overbook_reason) ON TABLE appointments TO front_desk;
+GRANT SELECT (overbook_lane) ON TABLE appointments TO clinician;
+GRANT INSERT, SELECT (overbook_lane) ON TABLE appointments TO front_desk;
+GRANT SELECT (series_id) ON TABLE appointments TO clinician;
+GRANT INSERT, SELECT (series_id) ON TABLE appointments TO front_desk;
 COMMENT ON TABLE appointments IS 'A patient booked with a provider for a time slot [scheduled_at, scheduled_at + duration_min). Two non-cancelled appointments of one provider, or of one patient, never overlap (exclusion constraints). Status follows scheduled -> checked_in -> completed, scheduled|checked_in -> cancelled, scheduled -> no_show (trigger); completed, cancelled and no_show are final.';
 COMMENT ON COLUMN appointments.appointment_id IS 'Identifier, generated by the database.';
 COMMENT ON COLUMN appointments.patient_id IS 'The patient (patients.patient_id); cannot change after booking.';
@@ -279,6 +370,10 @@ COMMENT ON COLUMN appointments.duration_min IS 'Length in minutes, 5 to 480. The
 COMMENT ON COLUMN appointments.status IS 'scheduled, checked_in (patient arrived), completed, cancelled (frees the slot) or no_show (patient did not come; the slot stays used).';
 COMMENT ON COLUMN appointments.created_at IS 'When the appointment was booked.';
 COMMENT ON COLUMN appointments.updated_at IS 'When the appointment last changed (set by trigger).';
+COMMENT ON COLUMN appointments.outside_hours_reason IS 'Why a staff member booked this outside the provider''s working hours or during their time off (5-500 characters); NULL for a booking inside them. Recorded in the audit log; a move without a new reason clears it.';
+COMMENT ON COLUMN appointments.overbook_reason IS 'Why the front desk deliberately booked this on top of the provider''s existing appointment (10-500 characters); NULL for an ordinary appointment. Audited with high severity.';
+COMMENT ON COLUMN appointments.overbook_lane IS 'For an overbook: its lane, 1..providers.overbook_limit; overbooks of one lane never overlap. NULL for an ordinary appointment.';
+COMMENT ON COLUMN appointments.series_id IS 'The recurring series this appointment is an occurrence of; NULL for a single booking.';
 
 -- owner: clinicpulse_owner
 CREATE TABLE audit_chain (
@@ -493,8 +588,10 @@ CREATE TABLE clinic_settings (
   singleton boolean DEFAULT true NOT NULL,
   time_zone text DEFAULT 'America/New_York'::text NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  slot_step_min integer DEFAULT 15 NOT NULL,
   CONSTRAINT clinic_settings_pkey PRIMARY KEY (singleton),
   CONSTRAINT clinic_settings_singleton CHECK (singleton),
+  CONSTRAINT clinic_settings_slot_step_min_check CHECK (slot_step_min = ANY (ARRAY[5, 10, 15, 20, 30, 60])),
   CONSTRAINT clinic_settings_time_zone_valid CHECK (is_valid_time_zone(time_zone))
 );
 ALTER TABLE clinic_settings ENABLE ROW LEVEL SECURITY;
@@ -526,6 +623,7 @@ COMMENT ON TABLE clinic_settings IS 'Clinic-wide settings, exactly one row. Its 
 COMMENT ON COLUMN clinic_settings.singleton IS 'Always true; the primary key on it allows a single row. The row cannot be deleted, only updated.';
 COMMENT ON COLUMN clinic_settings.time_zone IS 'IANA time zone of the clinic (default America/New_York), checked against pg_timezone_names. Changing it recounts appointment_monthly_stats, since appointments can move between months.';
 COMMENT ON COLUMN clinic_settings.updated_at IS 'When the settings last changed (set by trigger).';
+COMMENT ON COLUMN clinic_settings.slot_step_min IS 'The grid free slots are offered on, in minutes (5, 10, 15, 20, 30 or 60; default 15), aligned to the clinic-local hour.';
 
 -- owner: clinicpulse_owner
 CREATE TABLE diagnoses (
@@ -878,21 +976,79 @@ COMMENT ON COLUMN prescriptions.start_date IS 'First day in force (clinic-local 
 COMMENT ON COLUMN prescriptions.end_date IS 'Last day in force, inclusive; null for open-ended; never before start_date.';
 
 -- owner: clinicpulse_owner
+CREATE TABLE provider_time_off (
+  time_off_id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
+  provider_id integer NOT NULL,
+  period tstzrange NOT NULL,
+  category text NOT NULL,
+  note text,
+  created_by integer DEFAULT current_staff_user_id(),
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT provider_time_off_category_check CHECK (category = ANY (ARRAY['leave'::text, 'training'::text, 'sick'::text])),
+  CONSTRAINT provider_time_off_no_overlap EXCLUDE USING gist (provider_id WITH =, period WITH &&),
+  CONSTRAINT provider_time_off_note_length CHECK (note ~ '[^[:space:]]'::text AND length(note) <= 500),
+  CONSTRAINT provider_time_off_period_shape CHECK (NOT isempty(period) AND NOT lower_inf(period) AND NOT upper_inf(period) AND lower_inc(period) AND NOT upper_inc(period) AND (upper(period) - lower(period)) <= '366 days'::interval),
+  CONSTRAINT provider_time_off_pkey PRIMARY KEY (time_off_id),
+  CONSTRAINT provider_time_off_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES providers(provider_id) ON DELETE CASCADE
+);
+ALTER TABLE provider_time_off ENABLE ROW LEVEL SECURITY;
+ALTER TABLE provider_time_off FORCE ROW LEVEL SECURITY;
+CREATE POLICY "managers delete time off" ON provider_time_off AS PERMISSIVE FOR DELETE TO manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+CREATE POLICY "managers record time off" ON provider_time_off AS PERMISSIVE FOR INSERT TO manager WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+CREATE POLICY "owner: security-definer functions and administration" ON provider_time_off AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
+CREATE POLICY "signed-in staff who book read it" ON provider_time_off AS PERMISSIVE FOR SELECT TO clinician, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+GRANT SELECT ON TABLE provider_time_off TO clinicpulse_backup;
+GRANT DELETE ON TABLE provider_time_off TO manager;
+GRANT SELECT (time_off_id) ON TABLE provider_time_off TO clinician;
+GRANT SELECT (time_off_id) ON TABLE provider_time_off TO front_desk;
+GRANT SELECT (time_off_id) ON TABLE provider_time_off TO manager;
+GRANT SELECT (provider_id) ON TABLE provider_time_off TO clinician;
+GRANT SELECT (provider_id) ON TABLE provider_time_off TO front_desk;
+GRANT INSERT, SELECT (provider_id) ON TABLE provider_time_off TO manager;
+GRANT SELECT (period) ON TABLE provider_time_off TO clinician;
+GRANT SELECT (period) ON TABLE provider_time_off TO front_desk;
+GRANT INSERT, SELECT (period) ON TABLE provider_time_off TO manager;
+GRANT SELECT (category) ON TABLE provider_time_off TO clinician;
+GRANT SELECT (category) ON TABLE provider_time_off TO front_desk;
+GRANT INSERT, SELECT (category) ON TABLE provider_time_off TO manager;
+GRANT SELECT (note) ON TABLE provider_time_off TO clinician;
+GRANT SELECT (note) ON TABLE provider_time_off TO front_desk;
+GRANT INSERT, SELECT (note) ON TABLE provider_time_off TO manager;
+GRANT SELECT (created_by) ON TABLE provider_time_off TO clinician;
+GRANT SELECT (created_by) ON TABLE provider_time_off TO front_desk;
+GRANT SELECT (created_by) ON TABLE provider_time_off TO manager;
+GRANT SELECT (created_at) ON TABLE provider_time_off TO clinician;
+GRANT SELECT (created_at) ON TABLE provider_time_off TO front_desk;
+GRANT SELECT (created_at) ON TABLE provider_time_off TO manager;
+COMMENT ON TABLE provider_time_off IS 'A provider''s absences (leave, training, sick) as half-open instant ranges; staff bookings inside one are refused (appointments_within_working_hours) unless a reason is given. Existing appointments are left alone: the API returns them so the desk can move them. Not patient data.';
+COMMENT ON COLUMN provider_time_off.time_off_id IS 'Identity.';
+COMMENT ON COLUMN provider_time_off.provider_id IS 'The absent provider.';
+COMMENT ON COLUMN provider_time_off.period IS 'The absence, [start, end) as instants; at most 366 days; periods of one provider never overlap.';
+COMMENT ON COLUMN provider_time_off.category IS 'leave, training or sick.';
+COMMENT ON COLUMN provider_time_off.note IS 'Optional short note for the desk (no clinical detail), at most 500 characters.';
+COMMENT ON COLUMN provider_time_off.created_by IS 'staff_users.user_id of the manager who recorded it (NULL for administrators).';
+COMMENT ON COLUMN provider_time_off.created_at IS 'When it was recorded.';
+
+-- owner: clinicpulse_owner
 CREATE TABLE provider_working_hours (
   provider_id integer NOT NULL,
   iso_weekday smallint NOT NULL,
   starts_at time without time zone NOT NULL,
   ends_at time without time zone NOT NULL,
+  CONSTRAINT provider_working_hours_no_overlap EXCLUDE USING gist (provider_id WITH =, iso_weekday WITH =, tsrange('2000-01-03'::date + starts_at, '2000-01-03'::date + ends_at, '[)'::text) WITH &&),
   CONSTRAINT provider_working_hours_ordered CHECK (ends_at > starts_at),
-  CONSTRAINT provider_working_hours_pkey PRIMARY KEY (provider_id, iso_weekday),
+  CONSTRAINT provider_working_hours_pkey PRIMARY KEY (provider_id, iso_weekday, starts_at),
   CONSTRAINT provider_working_hours_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES providers(provider_id) ON DELETE CASCADE,
   CONSTRAINT provider_working_hours_weekday CHECK (iso_weekday >= 1 AND iso_weekday <= 7)
 );
 ALTER TABLE provider_working_hours ENABLE ROW LEVEL SECURITY;
 ALTER TABLE provider_working_hours FORCE ROW LEVEL SECURITY;
+CREATE POLICY "managers clear working hours" ON provider_working_hours AS PERMISSIVE FOR DELETE TO manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+CREATE POLICY "managers set working hours" ON provider_working_hours AS PERMISSIVE FOR INSERT TO manager WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON provider_working_hours AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON provider_working_hours AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 GRANT SELECT ON TABLE provider_working_hours TO clinicpulse_backup;
+GRANT DELETE, INSERT ON TABLE provider_working_hours TO manager;
 GRANT SELECT (provider_id) ON TABLE provider_working_hours TO clinician;
 GRANT SELECT (provider_id) ON TABLE provider_working_hours TO front_desk;
 GRANT SELECT (provider_id) ON TABLE provider_working_hours TO manager;
@@ -905,23 +1061,26 @@ GRANT SELECT (starts_at) ON TABLE provider_working_hours TO manager;
 GRANT SELECT (ends_at) ON TABLE provider_working_hours TO clinician;
 GRANT SELECT (ends_at) ON TABLE provider_working_hours TO front_desk;
 GRANT SELECT (ends_at) ON TABLE provider_working_hours TO manager;
-COMMENT ON TABLE provider_working_hours IS 'A provider''s regular clinic-local working hours per weekday: the denominator of utilisation. Maintained by administrators (owner).';
+COMMENT ON TABLE provider_working_hours IS 'A provider''s regular clinic-local working hours: one or more non-overlapping intervals per ISO weekday (e.g. 08:00-12:00 and 13:00-17:00). Bookings by staff must fall inside one interval (appointments_within_working_hours) unless a reason is given; a provider with no rows is bookable at any time. Also the denominator of utilisation. Maintained by managers (PUT /api/providers/:id/working-hours).';
 COMMENT ON COLUMN provider_working_hours.provider_id IS 'The provider.';
 COMMENT ON COLUMN provider_working_hours.iso_weekday IS 'ISO weekday, 1 = Monday … 7 = Sunday.';
-COMMENT ON COLUMN provider_working_hours.starts_at IS 'Clinic-local start of the working day.';
-COMMENT ON COLUMN provider_working_hours.ends_at IS 'Clinic-local end of the working day (after starts_at).';
+COMMENT ON COLUMN provider_working_hours.starts_at IS 'Clinic-local start of the interval.';
+COMMENT ON COLUMN provider_working_hours.ends_at IS 'Clinic-local end of the interval (after starts_at; 24:00 for midnight).';
 
 -- owner: clinicpulse_owner
 CREATE TABLE providers (
   provider_id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
   name text NOT NULL,
   specialty text NOT NULL,
+  overbook_limit smallint DEFAULT 1 NOT NULL,
   CONSTRAINT providers_name_not_blank CHECK (name ~ '[^[:space:]]'::text AND length(name) <= 200),
+  CONSTRAINT providers_overbook_limit_range CHECK (overbook_limit >= 0 AND overbook_limit <= 5),
   CONSTRAINT providers_pkey PRIMARY KEY (provider_id),
   CONSTRAINT providers_specialty_not_blank CHECK (specialty ~ '[^[:space:]]'::text AND length(specialty) <= 100)
 );
 ALTER TABLE providers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE providers FORCE ROW LEVEL SECURITY;
+CREATE POLICY "managers set the overbook limit" ON providers AS PERMISSIVE FOR UPDATE TO manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL)) WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON providers AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON providers AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 GRANT SELECT ON TABLE providers TO clinicpulse_backup;
@@ -940,10 +1099,14 @@ GRANT SELECT (specialty) ON TABLE providers TO clinician;
 GRANT SELECT (specialty) ON TABLE providers TO compliance;
 GRANT SELECT (specialty) ON TABLE providers TO front_desk;
 GRANT SELECT (specialty) ON TABLE providers TO manager;
+GRANT SELECT (overbook_limit) ON TABLE providers TO clinician;
+GRANT SELECT (overbook_limit) ON TABLE providers TO front_desk;
+GRANT SELECT, UPDATE (overbook_limit) ON TABLE providers TO manager;
 COMMENT ON TABLE providers IS 'Clinicians who see patients. Each appointment belongs to one provider, who can never be double-booked.';
 COMMENT ON COLUMN providers.provider_id IS 'Identifier, generated by the database.';
 COMMENT ON COLUMN providers.name IS 'Display name, e.g. "Dr Ana Ruiz"; not blank, at most 200 characters.';
 COMMENT ON COLUMN providers.specialty IS 'Medical specialty, e.g. "Cardiology"; not blank, at most 100 characters.';
+COMMENT ON COLUMN providers.overbook_limit IS 'How many overbooks may overlap at any moment on top of this provider''s ordinary appointments (0-5, default 1); set by managers.';
 
 -- owner: clinicpulse_owner
 CREATE TABLE staff_login_failures (
@@ -1120,6 +1283,63 @@ COMMENT ON COLUMN visits.appointment_id IS 'The appointment this visit records; 
 COMMENT ON COLUMN visits.patient_id IS 'The patient seen; a composite foreign key with appointment_id proves it is the appointment''s patient.';
 COMMENT ON COLUMN visits.started_at IS 'When the visit was opened.';
 COMMENT ON COLUMN visits.completed_at IS 'When the visit was completed; null while in progress, never before started_at.';
+
+-- owner: clinicpulse_owner
+CREATE TABLE waitlist_entries (
+  waitlist_id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
+  patient_id integer NOT NULL,
+  provider_id integer,
+  specialty text,
+  earliest timestamp with time zone NOT NULL,
+  latest timestamp with time zone NOT NULL,
+  duration_min integer NOT NULL,
+  note text,
+  created_by integer DEFAULT current_staff_user_id(),
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT waitlist_entries_duration_min_check CHECK (duration_min >= 5 AND duration_min <= 480),
+  CONSTRAINT waitlist_entries_note_length CHECK (note ~ '[^[:space:]]'::text AND length(note) <= 500),
+  CONSTRAINT waitlist_entries_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES patients(patient_id),
+  CONSTRAINT waitlist_entries_pkey PRIMARY KEY (waitlist_id),
+  CONSTRAINT waitlist_entries_provider_id_fkey FOREIGN KEY (provider_id) REFERENCES providers(provider_id),
+  CONSTRAINT waitlist_entries_provider_or_specialty CHECK ((provider_id IS NULL) <> (specialty IS NULL)),
+  CONSTRAINT waitlist_entries_specialty_not_blank CHECK (specialty ~ '[^[:space:]]'::text AND length(specialty) <= 100),
+  CONSTRAINT waitlist_entries_window_fits CHECK (upper(appointment_slot(earliest, duration_min)) <= latest)
+);
+CREATE INDEX waitlist_entries_patient_idx ON waitlist_entries USING btree (patient_id);
+CREATE INDEX waitlist_entries_provider_idx ON waitlist_entries USING btree (provider_id, created_at) WHERE (provider_id IS NOT NULL);
+CREATE INDEX waitlist_entries_specialty_idx ON waitlist_entries USING btree (lower(specialty), created_at) WHERE (specialty IS NOT NULL);
+ALTER TABLE waitlist_entries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE waitlist_entries FORCE ROW LEVEL SECURITY;
+CREATE POLICY "front desk adds to the waitlist" ON waitlist_entries AS PERMISSIVE FOR INSERT TO front_desk WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+CREATE POLICY "front desk removes from the waitlist" ON waitlist_entries AS PERMISSIVE FOR DELETE TO front_desk USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+CREATE POLICY "front desk sees the waitlist" ON waitlist_entries AS PERMISSIVE FOR SELECT TO front_desk USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+CREATE POLICY "owner: security-definer functions and administration" ON waitlist_entries AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
+CREATE TRIGGER waitlist_entries_audit_delete AFTER DELETE ON waitlist_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
+CREATE TRIGGER waitlist_entries_audit_insert AFTER INSERT ON waitlist_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
+CREATE TRIGGER waitlist_entries_audit_update AFTER UPDATE ON waitlist_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
+GRANT SELECT ON TABLE waitlist_entries TO clinicpulse_backup;
+GRANT DELETE ON TABLE waitlist_entries TO front_desk;
+GRANT SELECT (waitlist_id) ON TABLE waitlist_entries TO front_desk;
+GRANT INSERT, SELECT (patient_id) ON TABLE waitlist_entries TO front_desk;
+GRANT INSERT, SELECT (provider_id) ON TABLE waitlist_entries TO front_desk;
+GRANT INSERT, SELECT (specialty) ON TABLE waitlist_entries TO front_desk;
+GRANT INSERT, SELECT (earliest) ON TABLE waitlist_entries TO front_desk;
+GRANT INSERT, SELECT (latest) ON TABLE waitlist_entries TO front_desk;
+GRANT INSERT, SELECT (duration_min) ON TABLE waitlist_entries TO front_desk;
+GRANT INSERT, SELECT (note) ON TABLE waitlist_entries TO front_desk;
+GRANT SELECT (created_by) ON TABLE waitlist_entries TO front_desk;
+GRANT SELECT (created_at) ON TABLE waitlist_entries TO front_desk;
+COMMENT ON TABLE waitlist_entries IS 'Patients waiting for a slot with a provider or in a specialty, within a window; front desk only, audited. An entry is removed when it is booked (POST /api/appointments with waitlistId, same transaction) or withdrawn.';
+COMMENT ON COLUMN waitlist_entries.waitlist_id IS 'Identity; the waitlistId of offers and bookings.';
+COMMENT ON COLUMN waitlist_entries.patient_id IS 'The waiting patient.';
+COMMENT ON COLUMN waitlist_entries.provider_id IS 'The provider wanted; NULL when any provider of the specialty will do.';
+COMMENT ON COLUMN waitlist_entries.specialty IS 'The specialty wanted (matched case-insensitively); NULL when a provider is named.';
+COMMENT ON COLUMN waitlist_entries.earliest IS 'The earliest acceptable start.';
+COMMENT ON COLUMN waitlist_entries.latest IS 'The latest acceptable end.';
+COMMENT ON COLUMN waitlist_entries.duration_min IS 'Minutes the appointment needs (5-480).';
+COMMENT ON COLUMN waitlist_entries.note IS 'Optional note for the desk (at most 500 characters; no clinical detail).';
+COMMENT ON COLUMN waitlist_entries.created_by IS 'staff_users.user_id of the desk clerk who added it (derived, never written).';
+COMMENT ON COLUMN waitlist_entries.created_at IS 'Waiting since: offers list candidates longest-waiting first.';
 
 -- ===== Views =======================================================================
 
@@ -1370,6 +1590,12 @@ CREATE SEQUENCE appointment_event_id_seq AS bigint START 1 INCREMENT 1;
 GRANT SELECT ON SEQUENCE appointment_event_id_seq TO clinicpulse_backup;
 COMMENT ON SEQUENCE appointment_event_id_seq IS 'Event ids, drawn only by appointment_events_seal under the outbox advisory lock.';
 
+CREATE SEQUENCE appointment_freed_slots_freed_id_seq AS bigint START 1 INCREMENT 1; -- owned by appointment_freed_slots.freed_id
+GRANT SELECT ON SEQUENCE appointment_freed_slots_freed_id_seq TO clinicpulse_backup;
+
+CREATE SEQUENCE appointment_series_series_id_seq AS integer START 1 INCREMENT 1; -- owned by appointment_series.series_id
+GRANT SELECT ON SEQUENCE appointment_series_series_id_seq TO clinicpulse_backup;
+
 CREATE SEQUENCE appointments_appointment_id_seq AS integer START 1 INCREMENT 1; -- owned by appointments.appointment_id
 GRANT SELECT ON SEQUENCE appointments_appointment_id_seq TO clinicpulse_backup;
 
@@ -1397,6 +1623,9 @@ GRANT SELECT ON SEQUENCE patients_patient_id_seq TO clinicpulse_backup;
 CREATE SEQUENCE prescriptions_prescription_id_seq AS integer START 1 INCREMENT 1; -- owned by prescriptions.prescription_id
 GRANT SELECT ON SEQUENCE prescriptions_prescription_id_seq TO clinicpulse_backup;
 
+CREATE SEQUENCE provider_time_off_time_off_id_seq AS integer START 1 INCREMENT 1; -- owned by provider_time_off.time_off_id
+GRANT SELECT ON SEQUENCE provider_time_off_time_off_id_seq TO clinicpulse_backup;
+
 CREATE SEQUENCE providers_provider_id_seq AS integer START 1 INCREMENT 1; -- owned by providers.provider_id
 GRANT SELECT ON SEQUENCE providers_provider_id_seq TO clinicpulse_backup;
 
@@ -1405,6 +1634,9 @@ GRANT SELECT ON SEQUENCE staff_users_user_id_seq TO clinicpulse_backup;
 
 CREATE SEQUENCE visits_visit_id_seq AS integer START 1 INCREMENT 1; -- owned by visits.visit_id
 GRANT SELECT ON SEQUENCE visits_visit_id_seq TO clinicpulse_backup;
+
+CREATE SEQUENCE waitlist_entries_waitlist_id_seq AS integer START 1 INCREMENT 1; -- owned by waitlist_entries.waitlist_id
+GRANT SELECT ON SEQUENCE waitlist_entries_waitlist_id_seq TO clinicpulse_backup;
 
 -- ===== Functions ===================================================================
 
@@ -1612,6 +1844,46 @@ END $function$;
 COMMENT ON FUNCTION appointment_events_seal() IS 'Deferred constraint trigger: at COMMIT, under an advisory lock, expands renamed patients into patient_updated events, assigns the transaction''s block of event ids and NOTIFYs appointment_events with the last id.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION appointment_freed_slots_record()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO appointment_freed_slots (txid, appointment_id, provider_id, freed)
+    SELECT pg_current_xact_id(), o.appointment_id, o.provider_id, appointment_slot(o.scheduled_at, o.duration_min)
+    FROM old_rows o
+    WHERE o.status IN ('scheduled','checked_in') AND o.scheduled_at > now()
+    ORDER BY o.appointment_id;
+    RETURN NULL;
+  END IF;
+  INSERT INTO appointment_freed_slots (txid, appointment_id, provider_id, freed)
+  SELECT pg_current_xact_id(), c.appointment_id, c.provider_id, c.freed
+  FROM (
+    SELECT o.appointment_id, o.provider_id,
+           CASE
+             WHEN n.status = 'cancelled' THEN appointment_slot(o.scheduled_at, o.duration_min)
+             WHEN n.status <> 'scheduled' THEN NULL
+             WHEN n.provider_id <> o.provider_id
+               OR NOT (appointment_slot(n.scheduled_at, n.duration_min) && appointment_slot(o.scheduled_at, o.duration_min))
+               THEN appointment_slot(o.scheduled_at, o.duration_min)
+             WHEN n.scheduled_at > o.scheduled_at THEN tstzrange(o.scheduled_at, n.scheduled_at, '[)')
+             WHEN upper(appointment_slot(n.scheduled_at, n.duration_min)) < upper(appointment_slot(o.scheduled_at, o.duration_min))
+               THEN tstzrange(upper(appointment_slot(n.scheduled_at, n.duration_min)), upper(appointment_slot(o.scheduled_at, o.duration_min)), '[)')
+           END AS freed
+    FROM old_rows o JOIN new_rows n ON n.appointment_id = o.appointment_id
+    WHERE o.status IN ('scheduled','checked_in')
+      AND (n.status, n.scheduled_at, n.duration_min, n.provider_id) IS DISTINCT FROM (o.status, o.scheduled_at, o.duration_min, o.provider_id)
+  ) c
+  WHERE c.freed IS NOT NULL AND lower(c.freed) > now()
+  ORDER BY c.appointment_id;
+  RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION appointment_freed_slots_record() IS 'Statement-level trigger on appointments: records the future time each cancellation, move or shortening gives back (appointment_freed_slots), for waitlist offers.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION appointment_minutes_delete()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1797,6 +2069,101 @@ END $function$;
 COMMENT ON FUNCTION appointment_stats_truncated() IS 'After TRUNCATE of appointments (which fires no row or statement DML triggers): empties the monthly counters.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION appointments_audit_exceptions()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM audit_append(lower(TG_OP), 'appointments', NEW.appointment_id::text, NEW.patient_id, 'info',
+                       ARRAY['outside_hours_reason']);
+  RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION appointments_audit_exceptions() IS 'Writes an audit row naming outside_hours_reason whenever an appointment is written with one.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION appointments_audit_overbook()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM audit_append(lower(TG_OP), 'appointments', NEW.appointment_id::text, NEW.patient_id, 'high', ARRAY['overbook_reason']);
+  RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION appointments_audit_overbook() IS 'Writes a high-severity audit row naming overbook_reason whenever an overbook is written.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION appointments_desk_rules()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+  tz text := clinic_time_zone();
+  slot tstzrange := appointment_slot(NEW.scheduled_at, NEW.duration_min);
+  moved boolean;
+  started boolean;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    moved := true;
+    started := true;
+  ELSE
+    moved := (NEW.scheduled_at, NEW.duration_min, NEW.provider_id) IS DISTINCT FROM (OLD.scheduled_at, OLD.duration_min, OLD.provider_id);
+    started := (NEW.scheduled_at, NEW.provider_id) IS DISTINCT FROM (OLD.scheduled_at, OLD.provider_id);
+  END IF;
+
+  IF started AND NEW.scheduled_at < now() THEN
+    RAISE EXCEPTION 'an appointment cannot be booked or moved to a start in the past'
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_not_in_the_past',
+            DETAIL = json_build_object('start', clinic_local_text(NEW.scheduled_at), 'now', clinic_local_text(now()),
+                                       'timeZone', tz)::text;
+  END IF;
+
+  IF moved AND NEW.status = 'scheduled' AND NEW.outside_hours_reason IS NULL
+     AND NOT provider_available(NEW.provider_id, NEW.scheduled_at, NEW.duration_min) THEN
+    RAISE EXCEPTION 'the appointment is outside the provider''s working hours or during their time off'
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_within_working_hours',
+            DETAIL = json_build_object(
+              'providerId', NEW.provider_id,
+              'start', clinic_local_text(lower(slot)), 'end', clinic_local_text(upper(slot)), 'timeZone', tz,
+              'workingHours', (SELECT coalesce(json_agg(json_build_object('start', to_char(h.starts_at, 'HH24:MI'),
+                                                                          'end', to_char(h.ends_at, 'HH24:MI'))
+                                                        ORDER BY h.starts_at), '[]'::json)
+                               FROM provider_working_hours h
+                               WHERE h.provider_id = NEW.provider_id
+                                 AND h.iso_weekday = extract(isodow FROM NEW.scheduled_at AT TIME ZONE tz)),
+              'hasWorkingHours', EXISTS (SELECT 1 FROM provider_working_hours h WHERE h.provider_id = NEW.provider_id),
+              'timeOff', (SELECT coalesce(json_agg(json_build_object('timeOffId', t.time_off_id, 'category', t.category,
+                                                                     'start', clinic_local_text(lower(t.period)),
+                                                                     'end', clinic_local_text(upper(t.period)))
+                                                   ORDER BY lower(t.period)), '[]'::json)
+                          FROM provider_time_off t WHERE t.provider_id = NEW.provider_id AND t.period && slot))::text;
+  END IF;
+
+  IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status THEN
+    IF NEW.status = 'no_show' AND now() < OLD.scheduled_at THEN
+      RAISE EXCEPTION 'a no-show can be recorded only after the appointment''s start'
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_no_show_after_start',
+              DETAIL = json_build_object('start', clinic_local_text(OLD.scheduled_at), 'now', clinic_local_text(now()),
+                                         'timeZone', tz)::text;
+    END IF;
+    IF NEW.status = 'checked_in' AND (now() AT TIME ZONE tz)::date <> (OLD.scheduled_at AT TIME ZONE tz)::date THEN
+      RAISE EXCEPTION 'a check-in is possible only on the appointment''s clinic-local day'
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_check_in_on_the_day',
+              DETAIL = json_build_object('appointmentDay', (OLD.scheduled_at AT TIME ZONE tz)::date,
+                                         'start', clinic_local_text(OLD.scheduled_at),
+                                         'today', (now() AT TIME ZONE tz)::date, 'timeZone', tz)::text;
+    END IF;
+  END IF;
+  RETURN NEW;
+END $function$;
+COMMENT ON FUNCTION appointments_desk_rules() IS 'Row trigger on appointments for staff writes (the trigger''s WHEN clause: the role in force is a staff role): no booking or move into the past, working hours and time off unless outside_hours_reason, no-show only after the start, check-in only on the clinic-local day. Administrators (seed, generator, fixtures) record history and are not bound.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION appointments_guard_update()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1829,6 +2196,25 @@ BEGIN
   RETURN NEW;
 END $function$;
 COMMENT ON FUNCTION appointments_guard_update() IS 'The appointment state machine: scheduled to checked_in to completed, scheduled or checked_in to cancelled, scheduled to no_show; final states stay final and only a scheduled appointment can move. SQLSTATE 23514 otherwise.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION appointments_overbook_rules()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE lim smallint;
+BEGIN
+  SELECT overbook_limit INTO lim FROM providers WHERE provider_id = NEW.provider_id;
+  IF lim IS NOT NULL AND NEW.overbook_lane > lim THEN
+    RAISE EXCEPTION 'provider % allows % overbook(s) at a time', NEW.provider_id, lim
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'appointments_overbook_limit',
+            DETAIL = json_build_object('providerId', NEW.provider_id, 'limit', lim)::text;
+  END IF;
+  RETURN NEW;
+END $function$;
+COMMENT ON FUNCTION appointments_overbook_rules() IS 'Row trigger on appointments (overbooks only): the lane may not exceed the provider''s overbook_limit.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION audit_actor(OUT actor_user_id integer, OUT actor_role text)
@@ -2272,6 +2658,18 @@ GRANT EXECUTE ON FUNCTION clinic_day_range(date) TO manager;
 COMMENT ON FUNCTION clinic_day_range(date) IS 'The half-open instant range [local midnight, next local midnight) of a clinic day: 23 or 25 hours across DST.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION clinic_local_text(ts timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$ SELECT to_char(ts AT TIME ZONE clinic_time_zone(), 'YYYY-MM-DD HH24:MI') $function$;
+GRANT EXECUTE ON FUNCTION clinic_local_text(timestamp with time zone) TO clinician;
+GRANT EXECUTE ON FUNCTION clinic_local_text(timestamp with time zone) TO front_desk;
+GRANT EXECUTE ON FUNCTION clinic_local_text(timestamp with time zone) TO manager;
+COMMENT ON FUNCTION clinic_local_text(timestamp with time zone) IS 'An instant as clinic-local ''YYYY-MM-DD HH24:MI'' text, for error details.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION clinic_month(ts timestamp with time zone)
  RETURNS date
  LANGUAGE sql
@@ -2436,6 +2834,71 @@ BEGIN
   RETURN me.user_id;
 END $function$;
 COMMENT ON FUNCTION erasure_require_compliance() IS 'The acting compliance officer''s user id, or 42501: erasure and legal holds are a named person''s act. Called by security-definer functions.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION free_slots(p_provider_ids integer[], p_from date, p_to date, p_minutes integer, p_limit integer DEFAULT 1000)
+ RETURNS TABLE(provider_id integer, starts timestamp with time zone, ends timestamp with time zone)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  WITH s AS MATERIALIZED (
+    SELECT cs.time_zone AS tz, cs.slot_step_min * 60 AS step_s, make_interval(mins => cs.slot_step_min) AS step,
+           make_interval(mins => p_minutes) AS len,
+           greatest(lower(clinic_day_range(p_from)), now() + interval '1 minute') AS w_from,
+           upper(clinic_day_range(p_to)) AS w_to
+    FROM clinic_settings cs
+  ),
+  prov AS MATERIALIZED (
+    SELECT DISTINCT x.id AS provider_id FROM unnest(p_provider_ids[1:200]) x(id)
+    WHERE EXISTS (SELECT 1 FROM providers pr WHERE pr.provider_id = x.id)
+  ),
+  windows AS (
+    SELECT h.provider_id,
+           tstzrange((d.day::date + h.starts_at) AT TIME ZONE s.tz, (d.day::date + h.ends_at) AT TIME ZONE s.tz, '[)') AS r
+    FROM s CROSS JOIN prov p
+    JOIN provider_working_hours h ON h.provider_id = p.provider_id
+    CROSS JOIN generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') d(day)
+    WHERE h.iso_weekday = extract(isodow FROM d.day)
+    UNION ALL
+    SELECT p.provider_id, tstzrange(s.w_from, s.w_to, '[)')
+    FROM s CROSS JOIN prov p
+    WHERE NOT EXISTS (SELECT 1 FROM provider_working_hours h WHERE h.provider_id = p.provider_id)
+  ),
+  -- Once per provider (MATERIALIZED: inlined, it would be re-run for every working interval).
+  -- The start bound lets appointments(provider_id, scheduled_at) serve it as a range scan:
+  -- nothing lasts more than 480 minutes.
+  blocked AS MATERIALIZED (
+    SELECT p.provider_id,
+           coalesce((SELECT range_agg(appointment_slot(a.scheduled_at, a.duration_min)) FROM appointments a
+                     WHERE a.provider_id = p.provider_id AND a.status <> 'cancelled'
+                       AND a.scheduled_at >= s.w_from - interval '480 minutes' AND a.scheduled_at < s.w_to
+                       AND appointment_slot(a.scheduled_at, a.duration_min) && tstzrange(s.w_from, s.w_to)),
+                    '{}'::tstzmultirange)
+           + coalesce((SELECT range_agg(t.period) FROM provider_time_off t
+                       WHERE t.provider_id = p.provider_id AND t.period && tstzrange(s.w_from, s.w_to)),
+                      '{}'::tstzmultirange) AS m
+    FROM s CROSS JOIN prov p
+  ),
+  free AS (
+    SELECT w.provider_id, f.r
+    FROM s CROSS JOIN windows w JOIN blocked b ON b.provider_id = w.provider_id
+    CROSS JOIN LATERAL unnest(tstzmultirange(w.r * tstzrange(s.w_from, s.w_to, '[)')) - b.m) f(r)
+    WHERE upper(f.r) - lower(f.r) >= s.len
+  )
+  SELECT f.provider_id, g.st, g.st + s.len
+  FROM s CROSS JOIN free f
+  -- The first grid point at or after the piece's start, on the clinic-local clock.
+  CROSS JOIN LATERAL generate_series(
+    (to_timestamp(ceil(extract(epoch FROM (lower(f.r) AT TIME ZONE s.tz)) / s.step_s) * s.step_s) AT TIME ZONE 'UTC') AT TIME ZONE s.tz,
+    upper(f.r) - s.len, s.step) g(st)
+  ORDER BY g.st, f.provider_id
+  LIMIT greatest(least(p_limit, 5000), 1)
+$function$;
+GRANT EXECUTE ON FUNCTION free_slots(integer[],date,date,integer,integer) TO clinician;
+GRANT EXECUTE ON FUNCTION free_slots(integer[],date,date,integer,integer) TO front_desk;
+GRANT EXECUTE ON FUNCTION free_slots(integer[],date,date,integer,integer) TO manager;
+COMMENT ON FUNCTION free_slots(integer[],date,date,integer,integer) IS 'Free slots of up to 200 providers over clinic-local days [from, to]: starts on the clinic slot grid, at least a minute from now, inside one working interval (any time without working hours), overlapping no non-cancelled appointment and no time off; sorted by start, then provider; at most 5000. Busy times only, no patient: owner''s rights.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION is_valid_time_zone(tz text)
@@ -2625,6 +3088,54 @@ END $function$;
 COMMENT ON FUNCTION patients_erased_frozen() IS 'Refuses any change to the identity of an erased patient.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION provider_available(p_provider_id integer, p_start timestamp with time zone, p_minutes integer)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+  tz text := clinic_time_zone();
+  ls timestamp := p_start AT TIME ZONE tz;
+  le timestamp;
+BEGIN
+  le := upper(appointment_slot(p_start, p_minutes)) AT TIME ZONE tz;
+  IF EXISTS (SELECT 1 FROM provider_time_off t
+             WHERE t.provider_id = p_provider_id AND t.period && appointment_slot(p_start, p_minutes)) THEN
+    RETURN false;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM provider_working_hours h WHERE h.provider_id = p_provider_id) THEN
+    RETURN true;
+  END IF;
+  RETURN EXISTS (SELECT 1 FROM provider_working_hours h
+                 WHERE h.provider_id = p_provider_id AND h.iso_weekday = extract(isodow FROM ls)
+                   AND ls::date + h.starts_at <= ls AND le <= ls::date + h.ends_at);
+END $function$;
+GRANT EXECUTE ON FUNCTION provider_available(integer,timestamp with time zone,integer) TO clinician;
+GRANT EXECUTE ON FUNCTION provider_available(integer,timestamp with time zone,integer) TO front_desk;
+GRANT EXECUTE ON FUNCTION provider_available(integer,timestamp with time zone,integer) TO manager;
+COMMENT ON FUNCTION provider_available(integer,timestamp with time zone,integer) IS 'True when [start, start + minutes) lies inside one working-hours interval of the provider (clinic-local, same day) and overlaps none of their time off; a provider without working hours is available at any time outside time off.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION provider_monthly_overbooks(p_from date, p_to date)
+ RETURNS TABLE(provider_id integer, provider_name text, month date, overbooks integer)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  SELECT a.provider_id, pr.name, date_trunc('month', a.scheduled_at AT TIME ZONE s.time_zone)::date AS m, count(*)::integer
+  FROM clinic_settings s
+  CROSS JOIN appointments a
+  JOIN providers pr ON pr.provider_id = a.provider_id
+  WHERE a.overbook_lane IS NOT NULL AND a.status <> 'cancelled'
+    AND a.scheduled_at >= lower(clinic_day_range(p_from)) AND a.scheduled_at < upper(clinic_day_range(p_to))
+  GROUP BY a.provider_id, pr.name, m
+  ORDER BY m, a.provider_id
+$function$;
+GRANT EXECUTE ON FUNCTION provider_monthly_overbooks(date,date) TO manager;
+COMMENT ON FUNCTION provider_monthly_overbooks(date,date) IS 'For managers: how many overbooks (not cancelled) each provider had per clinic-local month between two days; aggregates only.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION prune_appointment_events(p_keep interval)
  RETURNS integer
  LANGUAGE plpgsql
@@ -2679,7 +3190,7 @@ COMMENT ON FUNCTION read_visit_note(integer) IS 'A visit''s encrypted note with 
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION realtime_appointments(p_ids integer[])
- RETURNS TABLE(appointment_id integer, patient_id integer, provider_id integer, scheduled_at timestamp with time zone, duration_min integer, status text, clinic_date date, created_at timestamp with time zone, updated_at timestamp with time zone, patient_name text)
+ RETURNS TABLE(appointment_id integer, patient_id integer, provider_id integer, scheduled_at timestamp with time zone, duration_min integer, status text, clinic_date date, created_at timestamp with time zone, updated_at timestamp with time zone, patient_name text, overbook_reason text)
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
@@ -2689,7 +3200,6 @@ DECLARE
   announced integer[];
   pids integer[];
 BEGIN
-  -- Only appointments the outbox announced recently: the committed-batches index finds them.
   announced := ARRAY(SELECT DISTINCT e.appointment_id
                      FROM appointment_event_batches b JOIN appointment_events e ON e.txid = b.txid
                      WHERE b.committed_at > now() - interval '15 minutes'
@@ -2701,12 +3211,12 @@ BEGIN
   PERFORM audit_append_durable('read', 'appointments', NULL, NULL, 'info', pids);
   RETURN QUERY
     SELECT a.appointment_id, a.patient_id, a.provider_id, a.scheduled_at, a.duration_min, a.status,
-           clinic_day(a.scheduled_at), a.created_at, a.updated_at, pt.name
+           clinic_day(a.scheduled_at), a.created_at, a.updated_at, pt.name, a.overbook_reason
     FROM appointments a JOIN patients pt ON pt.patient_id = a.patient_id
     WHERE a.appointment_id = ANY (announced);
 END $function$;
 GRANT EXECUTE ON FUNCTION realtime_appointments(integer[]) TO clinicpulse_realtime;
-COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name, nothing else about the patient) of up to 1000 appointments that have an outbox event committed in the last 15 minutes, to shape live payloads; other ids return nothing. Each call that returns rows appends one durable read audit row listing the patients.';
+COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name and overbook reason, nothing else about the patient) of up to 1000 appointments that have an outbox event committed in the last 15 minutes, to shape live payloads; other ids return nothing. Each call that returns rows appends one durable read audit row listing the patients.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION replace_patient_key(p_patient_id integer, p_unusable bytea, p_wrapped_key bytea, p_proof bytea)
@@ -2987,6 +3497,24 @@ GRANT EXECUTE ON FUNCTION store_patient_key(integer,bytea,bytea) TO clinician;
 COMMENT ON FUNCTION store_patient_key(integer,bytea,bytea) IS 'Stores the patient''s first wrapped data key (or keeps the existing one) and returns the stored key. Only with the registered master key''s proof, and only a 69-byte key carrying the registered key id; clinicians with clinical access; refuses an erased patient.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION time_off_affected_appointments(p_time_off_id integer)
+ RETURNS TABLE(appointment_id integer, scheduled_at timestamp with time zone, duration_min integer, status text)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  SELECT a.appointment_id, a.scheduled_at, a.duration_min, a.status
+  FROM provider_time_off t
+  JOIN appointments a ON a.provider_id = t.provider_id
+   AND appointment_slot(a.scheduled_at, a.duration_min) && t.period
+   AND a.status IN ('scheduled','checked_in')
+  WHERE t.time_off_id = p_time_off_id
+  ORDER BY a.scheduled_at, a.appointment_id
+$function$;
+GRANT EXECUTE ON FUNCTION time_off_affected_appointments(integer) TO manager;
+COMMENT ON FUNCTION time_off_affected_appointments(integer) IS 'For managers: the scheduled or checked-in appointments (ids and times, no patient) that a time-off period overlaps.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION visits_require_arrival()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3003,3 +3531,32 @@ BEGIN
   RETURN NEW;
 END $function$;
 COMMENT ON FUNCTION visits_require_arrival() IS 'A visit only for a checked-in or completed appointment of the same patient, locking the appointment row (FOR NO KEY UPDATE) so a concurrent cancel cannot slip between.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION waitlist_offer_candidates(p_provider_id integer, p_start timestamp with time zone, p_end timestamp with time zone)
+ RETURNS TABLE(waitlist_id integer, patient_id integer, patient_name text, waiting_since timestamp with time zone, duration_min integer)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  SELECT w.waitlist_id, w.patient_id, pt.name, w.created_at, w.duration_min
+  FROM providers pr
+  JOIN waitlist_entries w
+    ON (w.provider_id = pr.provider_id OR (w.provider_id IS NULL AND lower(w.specialty) = lower(pr.specialty)))
+  JOIN patients pt ON pt.patient_id = w.patient_id
+  WHERE pr.provider_id = p_provider_id
+    AND p_start > now()
+    AND upper(appointment_slot(greatest(w.earliest, p_start), w.duration_min)) <= least(w.latest, p_end)
+    -- Still free: nobody has been booked into it since.
+    AND NOT EXISTS (SELECT 1 FROM appointments a
+                    WHERE a.provider_id = p_provider_id AND a.status <> 'cancelled'
+                      AND appointment_slot(a.scheduled_at, a.duration_min) && tstzrange(p_start, p_end, '[)'))
+    -- And not the patient's own time elsewhere.
+    AND NOT EXISTS (SELECT 1 FROM appointments a
+                    WHERE a.patient_id = w.patient_id AND a.status <> 'cancelled'
+                      AND appointment_slot(a.scheduled_at, a.duration_min) && appointment_slot(greatest(w.earliest, p_start), w.duration_min))
+  ORDER BY w.created_at, w.waitlist_id
+  LIMIT 20
+$function$;
+GRANT EXECUTE ON FUNCTION waitlist_offer_candidates(integer,timestamp with time zone,timestamp with time zone) TO clinicpulse_realtime;
+COMMENT ON FUNCTION waitlist_offer_candidates(integer,timestamp with time zone,timestamp with time zone) IS 'For clinicpulse_realtime: up to 20 waitlist entries (id, patient id and name, waiting since) that fit a freed slot of the provider (their provider or specialty, window and duration), longest-waiting first; none when the slot is no longer free or no longer in the future.';

@@ -24,6 +24,9 @@ import { docsRoutes } from './http/docs.js';
 import { createSessions, type Sessions } from './auth/sessions.js';
 import { authDocs, authRoutes } from './auth/routes.js';
 import { providerRoutes } from './providers/routes.js';
+import { availabilityRoutes } from './availability/routes.js';
+import { waitlistRoutes } from './waitlist/routes.js';
+import { seriesRoutes } from './appointments/series-routes.js';
 import { patientRoutes } from './patients/routes.js';
 import { appointmentRoutes } from './appointments/routes.js';
 import { medicationRoutes } from './medications/routes.js';
@@ -70,7 +73,10 @@ export interface ClinicPulseApp {
 /** Every documented API operation, in reference-page order. */
 export const apiRoutes: AnyRoute[] = [
   ...providerRoutes,
+  ...availabilityRoutes,
+  ...waitlistRoutes,
   ...patientRoutes,
+  ...seriesRoutes,
   ...appointmentRoutes,
   ...medicationRoutes,
   ...analyticsRoutes,

@@ -44,6 +44,8 @@ export interface ScheduleAppointment {
   createdAt: string;
   updatedAt: string;
   patientName: string;
+  /** Set when the front desk booked it on top of another appointment (an overbook), with the reason given. */
+  overbookReason: string | null;
 }
 
 /** The appointment left this watcher's view (moved to another provider or day, deleted, or no longer visible to them). */
@@ -85,9 +87,21 @@ export type ScheduleWatchAck =
 
 export type ScheduleUnwatchAck = { ok: true } | { ok: false; error: WatchError };
 
+/**
+ * Front desk only: receive `waitlist:offer` from now on. With `since` (the last offer cursor
+ * applied), the offers of slots freed after it that are still open are emitted first, in
+ * order, just before the ack; `cursor` in the ack is where live offers resume.
+ */
+export const waitlistWatchSchema = z.strictObject({
+  since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export type WaitlistWatchRequest = z.infer<typeof waitlistWatchSchema>;
+export type WaitlistWatchAck = { ok: true; cursor: Cursor } | { ok: false; error: WatchError };
+
 export interface ClientToServerEvents {
   'schedule:watch': (req: ScheduleWatchRequest, ack: (res: ScheduleWatchAck) => void) => void;
   'schedule:unwatch': (req: ScheduleUnwatchRequest, ack?: (res: ScheduleUnwatchAck) => void) => void;
+  'waitlist:watch': (req: WaitlistWatchRequest, ack: (res: WaitlistWatchAck) => void) => void;
 }
 
 // ----- server → client ---------------------------------------------------------
@@ -127,8 +141,22 @@ export interface AuditAppended {
   at: string;
 }
 
+/**
+ * To front-desk screens that sent `waitlist:watch`: a future slot was freed (a cancellation,
+ * a move away, a shortening) and is still free; `candidates` are the waitlist entries that fit
+ * it (their provider or specialty, window and duration), longest-waiting first, at most 20.
+ * `cursor` is the outbox event of the change that freed it. Booking one is
+ * POST /api/appointments with `waitlistId`; a second desk doing the same gets 409.
+ */
+export interface WaitlistOffer {
+  cursor: Cursor;
+  slot: { providerId: number; start: string; end: string };
+  candidates: { waitlistId: number; patientId: number; patientName: string; waitingSince: string; durationMin: number }[];
+}
+
 export interface ServerToClientEvents {
   'schedule:changed': (e: ScheduleChanged) => void;
+  'waitlist:offer': (e: WaitlistOffer) => void;
   'appointment:arrived': (e: AppointmentArrived) => void;
   'analytics:changed': (e: AnalyticsChanged) => void;
   'audit:appended': (e: AuditAppended) => void;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
+import { clinicToday, createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
 import { asStaff, type Transaction } from '../server/db/index.js';
 import { createStaff } from './support/staff.js';
 import { patientPrescriptions } from '../server/db/repository/clinical.js';
@@ -195,11 +195,12 @@ describe('through asStaff, as the roles that use it', () => {
     const as = <T>(who: { userId: number; role: typeof desk.role }, fn: (t: Transaction) => Promise<T>) =>
       asStaff(db.appKnex, { userId: who.userId, role: who.role }, fn);
 
-    const booked = await as(desk, (t) =>
-      bookAppointment(t, { patientId, providerId, scheduledAt: '2026-07-07T14:00:00Z', durationMin: 30 }),
-    );
-    await as(desk, (t) => rescheduleAppointment(t, booked.appointmentId, { scheduledAt: '2026-07-07T15:00:00Z' }));
-    const day = await as(desk, (t) => providerDaySchedule(t, providerId, '2026-07-07'));
+    // Today, a few minutes ahead: staff book only in the future, and check in only on the day.
+    const { today, soon } = await clinicToday(db.knex);
+    const later = new Date(Date.parse(soon) + 60_000).toISOString();
+    const booked = await as(desk, (t) => bookAppointment(t, { patientId, providerId, scheduledAt: soon, durationMin: 30 }));
+    await as(desk, (t) => rescheduleAppointment(t, booked.appointmentId, { scheduledAt: later }));
+    const day = await as(desk, (t) => providerDaySchedule(t, providerId, today));
     expect(day.map((a) => a.appointmentId)).toEqual([booked.appointmentId]);
     expect((await as(desk, (t) => checkInAppointment(t, booked.appointmentId)))?.status).toBe('checked_in');
 
@@ -207,7 +208,7 @@ describe('through asStaff, as the roles that use it', () => {
       completeVisit(t, {
         appointmentId: booked.appointmentId,
         diagnoses: [{ code: 'I10', description: 'Essential (primary) hypertension' }],
-        prescriptions: [{ medicationId, dosage: '1 tablet daily', startDate: '2026-07-07' }],
+        prescriptions: [{ medicationId, dosage: '1 tablet daily', startDate: today }],
       }),
     );
     expect(done?.appointment.status).toBe('completed');
@@ -215,8 +216,8 @@ describe('through asStaff, as the roles that use it', () => {
     expect(done?.prescriptions[0]).toMatchObject({ medicationId, endDate: null });
 
     const volume = await as(manager, (t) => providerMonthlyVolume(t, { providerId }));
-    expect(volume).toEqual([{ providerId, providerName: 'Dr Roles', month: '2026-07', appointments: 1 }]);
+    expect(volume).toEqual([{ providerId, providerName: 'Dr Roles', month: today.slice(0, 7), appointments: 1 }]);
     const rates = await as(manager, (t) => providerNoShowRates(t, { providerId }));
-    expect(rates).toEqual([{ providerId, providerName: 'Dr Roles', month: '2026-07', completed: 1, noShows: 0, rate: 0 }]);
+    expect(rates).toEqual([{ providerId, providerName: 'Dr Roles', month: today.slice(0, 7), completed: 1, noShows: 0, rate: 0 }]);
   });
 });

@@ -10,7 +10,7 @@
  */
 import pg from 'pg';
 import type { Knex } from 'knex';
-import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { anytimeProviders, percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import {
@@ -134,6 +134,8 @@ const section: BenchSection = {
       const patients: number[] = (await ctx.knex.raw('SELECT patient_id FROM patients ORDER BY 1 LIMIT 64')).rows.map(
         (r: { patient_id: number }) => r.patient_id,
       );
+      // Bookings at arbitrary far-future instants: providers without working hours (see anytimeProviders).
+      const bookable = await anytimeProviders(ctx.knex, 16);
       const raw = new pg.Pool({ connectionString: ctx.adminUrl, max: 16, application_name: 'bench-raw-insert' });
       try {
         let block = 0;
@@ -146,7 +148,7 @@ const section: BenchSection = {
           const slot = (epoch: number, c: number, i: number) => new Date(epoch + (i * clients + c) * SLOT_MS);
           // Each client keeps to one provider and one patient, as a desk clerk booking for
           // different providers would; same-provider bookings in one month share a counter row.
-          const who = (c: number) => ({ providerId: providers[c % providers.length]!, patientId: patients[c % patients.length]! });
+          const who = (c: number) => ({ providerId: bookable[c % bookable.length]!, patientId: patients[c % patients.length]! });
           const booking = await throughput(clients, BOOKING_SECONDS, async (c, i) => {
             await asStaff(app, desk, (trx) => bookAppointment(trx, { ...who(c), scheduledAt: slot(base, c, i), durationMin: 30 }));
           });

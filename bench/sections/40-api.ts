@@ -15,7 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { pino } from 'pino';
-import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { anytimeProviders, percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { createApp } from '../../server/app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
@@ -96,6 +96,8 @@ const section: BenchSection = {
       const patients: number[] = (await ctx.knex.raw('SELECT patient_id FROM patients ORDER BY patient_id LIMIT 5000')).rows.map((r: { patient_id: number }) => r.patient_id);
 
       // --- Bookings through the API vs raw INSERT -------------------------------
+      // At arbitrary far-future instants: providers without working hours (see anytimeProviders).
+      const bookable = await anytimeProviders(ctx.knex, 16);
       let apiSlot = 0;
       let rawSlot = 0;
       let failures = 0;
@@ -107,7 +109,7 @@ const section: BenchSection = {
             headers: { 'content-type': 'application/json', cookie: cookies[c]!, origin },
             body: JSON.stringify({
               patientId: patients[n % patients.length],
-              providerId: providers[n % providers.length],
+              providerId: bookable[n % bookable.length],
               scheduledAt: new Date(API_EPOCH + n * SLOT_MS).toISOString(),
               durationMin: 30,
             }),
@@ -119,7 +121,7 @@ const section: BenchSection = {
           const n = rawSlot++;
           await raw.query('INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, $4)', [
             patients[n % patients.length],
-            providers[n % providers.length],
+            bookable[n % bookable.length],
             new Date(RAW_EPOCH + n * SLOT_MS),
             30,
           ]);

@@ -41,8 +41,8 @@ async function withDoubleBookingDetails<T>(
     const s = slot();
     const conflict = await db((trx) => providerSlotConflict(trx, s.providerId, s.scheduledAt, s.durationMin, s.appointmentId));
     const message = conflict
-      ? `The provider already has an appointment from ${conflict.localStart} to ${conflict.localEnd} (clinic time).`
-      : 'The provider already has an appointment at that time.';
+      ? `The provider already has an appointment from ${conflict.localStart} to ${conflict.localEnd} (clinic time); choose another time (GET /api/slots), or book it as an overbook with a reason.`
+      : 'The provider already has an appointment at that time; choose another time, or book it as an overbook with a reason.';
     throw new AppError(409, 'double_booking', message, {
       constraint: err.constraint,
       conflict: conflict ? { appointmentId: conflict.appointmentId, scheduledAt: conflict.scheduledAt, durationMin: conflict.durationMin } : undefined,
@@ -145,7 +145,12 @@ export const appointmentRoutes: AnyRoute[] = [
     response: { description: 'The appointment after the move.', schema: appointmentSchema },
     errors: { 404: 'not_found', 409: 'double_booking, patient_double_booking, invalid_transition' },
     handler: async ({ params, body, db }) => {
-      let target = { providerId: 0, scheduledAt: '', durationMin: 0, appointmentId: params.id };
+      let target: { providerId: number; scheduledAt: string; durationMin: number; appointmentId: number; outsideHoursReason?: string } = {
+        providerId: 0,
+        scheduledAt: '',
+        durationMin: 0,
+        appointmentId: params.id,
+      };
       return found(
         await withDoubleBookingDetails(
           db,
@@ -158,6 +163,7 @@ export const appointmentRoutes: AnyRoute[] = [
               scheduledAt: body.scheduledAt ?? current.scheduledAt,
               durationMin: body.durationMin ?? current.durationMin,
               appointmentId: params.id,
+              outsideHoursReason: body.outsideHoursReason,
             };
             return rescheduleAppointment(trx, params.id, target);
           },

@@ -22,6 +22,13 @@ export const appointmentSchema = z
   })
   .meta({ id: 'Appointment' });
 
+export const outsideHoursReason = z
+  .string()
+  .trim()
+  .min(5, 'must be at least 5 characters')
+  .max(500, 'must be at most 500 characters')
+  .meta({ description: "Book outside the provider's working hours or during their time off, for this reason (stored and audited)." });
+
 const durationMin = z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes');
 
 export const bookingBody = z
@@ -30,6 +37,14 @@ export const bookingBody = z
     providerId: id,
     scheduledAt: instant,
     durationMin,
+    outsideHoursReason: outsideHoursReason.optional(),
+    overbook: z
+      .strictObject({
+        reason: z.string().trim().min(10, 'must be at least 10 characters').max(500, 'must be at most 500 characters'),
+      })
+      .optional()
+      .meta({ description: "Deliberately overlap the provider's existing appointment (never the patient's, never more overbooks than the provider's limit), for this reason: stored, audited with high severity." }),
+    waitlistId: id.optional().meta({ description: "Book this patient's waitlist entry (e.g. from a waitlist:offer): it is removed in the same transaction; 409 `waitlist_entry_gone` when another desk took it first." }),
   })
   .meta({ id: 'BookingRequest' });
 
@@ -38,6 +53,7 @@ export const rescheduleBody = z
     scheduledAt: instant.optional(),
     durationMin: durationMin.optional(),
     providerId: id.optional(),
+    outsideHoursReason: outsideHoursReason.optional(),
   })
   .refine((b) => b.scheduledAt !== undefined || b.durationMin !== undefined || b.providerId !== undefined, {
     message: 'give at least one of scheduledAt, durationMin, providerId',

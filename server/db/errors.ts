@@ -95,6 +95,19 @@ const constraintMessages: Record<string, [number, string, string]> = {
   erasures_reason_length: [400, 'invalid_request', 'An erasure needs a reason of 5 to 1000 characters.'],
   patients_legal_hold_reason_length: [400, 'invalid_request', 'A legal hold needs a reason of 5 to 500 characters.'],
   patients_legal_hold: [409, 'legal_hold', 'This patient is under legal hold; the erasure was refused and the refusal recorded.'],
+  // Overbooking (migration 20261206000603).
+  appointments_no_overbook_overlap: [409, 'overbook_full', "That time already has as many overbooks as the provider allows; choose another time (GET /api/slots) or ask a manager to raise the provider's overbook limit."],
+  appointments_overbook_limit: [409, 'overbook_not_allowed', "The provider's overbook limit does not allow another overbook at that time."],
+  appointments_overbook_reason_length: [400, 'invalid_request', 'An overbook needs a reason of 10 to 500 characters.'],
+  appointments_overbook_consistent: [400, 'invalid_request', 'An overbook needs both a reason and a lane.'],
+  providers_overbook_limit_range: [400, 'invalid_request', 'An overbook limit is 0 to 5.'],
+  // Availability (migration 20261206000600).
+  appointments_outside_hours_reason_length: [400, 'invalid_request', 'outsideHoursReason must be 5 to 500 characters.'],
+  provider_time_off_no_overlap: [409, 'time_off_overlap', 'The provider already has time off overlapping that period; change or delete it first.'],
+  provider_time_off_period_shape: [400, 'invalid_request', 'Time off must end after it starts and last at most 366 days.'],
+  provider_working_hours_no_overlap: [400, 'invalid_request', 'Working-hours intervals of one weekday must not overlap.'],
+  provider_working_hours_pkey: [400, 'invalid_request', 'Two working-hours intervals of one weekday start at the same time.'],
+  provider_working_hours_ordered: [400, 'invalid_request', 'A working-hours interval must end after it starts.'],
   visit_notes_patient_key: [409, 'conflict', 'The patient has no data key yet; save the note again.'],
   // Key store (migration 20261206000202): only the registered master key's holder stores data keys.
   master_key_proof: [503, 'encryption_unavailable', 'The configured master key is not the one registered for this database.'],
@@ -102,11 +115,54 @@ const constraintMessages: Record<string, [number, string, string]> = {
 };
 
 /**
+ * The desk rules (migration 20261206000600) put clinic-local times in the DETAIL as JSON;
+ * the message says what to do instead, the details carry the times.
+ */
+type DeskDetail = Record<string, unknown> & { start?: string; end?: string; now?: string; today?: string; appointmentDay?: string };
+const deskRules: Record<string, (d: DeskDetail) => [string, string]> = {
+  appointments_not_in_the_past: (d) => [
+    'in_the_past',
+    `${d.start ?? 'That start'} (clinic time) has already passed (it is now ${d.now ?? 'later'}); choose a later start. ` +
+      'To record what already happened, use check-in, no-show or cancel on the existing appointment.',
+  ],
+  appointments_no_show_after_start: (d) => [
+    'too_early',
+    `The appointment starts at ${d.start ?? 'a later time'} (clinic time); a no-show can be recorded only after that. ` +
+      'If the patient has called off, cancel the appointment instead.',
+  ],
+  appointments_check_in_on_the_day: (d) => [
+    'not_today',
+    `The appointment is on ${d.appointmentDay ?? 'another day'} and today is ${d.today ?? 'a different day'} (clinic time); ` +
+      'check in only on its day. If the patient came on another day, reschedule the appointment to a time today first.',
+  ],
+  appointments_within_working_hours: (d) => [
+    'outside_working_hours',
+    `${d.start ?? 'That time'} to ${d.end?.slice(11) ?? 'its end'} (clinic time) is outside the provider's working hours or during their time off; ` +
+      'choose a time inside their hours (GET /api/slots lists free ones), or give outsideHoursReason to book it anyway.',
+  ],
+};
+
+function deskRuleError(err: PgError): AppError | undefined {
+  const make = err.constraint ? deskRules[err.constraint] : undefined;
+  if (!make) return undefined;
+  let detail: DeskDetail = {};
+  try {
+    detail = JSON.parse(err.detail ?? '{}') as DeskDetail;
+  } catch {
+    // No details: the message still says what to do.
+  }
+  const [code, message] = make(detail);
+  return new AppError(409, code, message, { constraint: err.constraint, ...detail });
+}
+
+/**
  * Map a database error to an AppError, or return undefined when it is not the
  * client's doing (the caller then answers 500 with an error id).
  */
 export function fromPgError(err: unknown): AppError | undefined {
   if (!isPgError(err)) return undefined;
+  const desk = deskRuleError(err);
+  if (desk) return desk;
   const known = err.constraint ? constraintMessages[err.constraint] : undefined;
   if (known) return new AppError(known[0], known[1], known[2], { constraint: err.constraint });
   switch (err.code) {

@@ -21,7 +21,12 @@ const scheduleQuery = z.strictObject({
   date: localDate.meta({ description: 'Clinic-local day, YYYY-MM-DD.' }),
 });
 
-export const scheduleEntrySchema = appointmentSchema.extend({ patientName: z.string() }).meta({ id: 'ScheduleEntry' });
+export const scheduleEntrySchema = appointmentSchema
+  .extend({
+    patientName: z.string(),
+    overbookReason: z.string().nullable().meta({ description: 'Set when the appointment is an overbook (booked on top of another), with the reason given.' }),
+  })
+  .meta({ id: 'ScheduleEntry' });
 
 export const providerRoutes: AnyRoute[] = [
   route({

@@ -20,11 +20,13 @@ import {
   MAX_WATCHES_PER_SOCKET,
   scheduleUnwatchSchema,
   scheduleWatchSchema,
+  waitlistWatchSchema,
   type AuditAppended,
   type ClientToServerEvents,
   type ScheduleAppointment,
   type ScheduleWatchAck,
   type ServerToClientEvents,
+  type WaitlistWatchAck,
   type WatchError,
 } from '../../shared/events.js';
 import { endedSessions, type Authenticate, type SocketIdentity } from './auth.js';
@@ -198,13 +200,44 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     for (;;) {
       const { events, rows } = await reader.afterWithRows(position, 500);
       if (events.length === 0) return;
+      const from = position;
       for (const e of events) {
         joinPendingBefore(e.eventId);
         deliver(e, rows.get(e.appointmentId));
         position = e.eventId;
         eventsDispatched++;
       }
+      await offerFreedSlots(from, position);
     }
+  };
+
+  // ----- waitlist offers (front desk), from the same outbox --------------------------------
+  // Computed in the dispatcher's serial queue, after the batch's schedule events, so offers
+  // follow commit order and a waitlist:watch (also serial) sees each exactly once.
+  const offerFreedSlots = async (after: number, upTo: number) => {
+    if (!rooms().has(WAITLIST_ROOM)) return;
+    try {
+      for (const offer of await reader.waitlistOffers(after, upTo)) io.to(WAITLIST_ROOM).emit('waitlist:offer', offer);
+    } catch (err) {
+      // The schedule events are out; a screen that re-watches with its cursor gets these offers.
+      log.error({ err }, 'realtime: computing waitlist offers failed');
+    }
+  };
+
+  const watchWaitlist = async (socket: RealtimeSocket, raw: unknown, ack: (res: WaitlistWatchAck) => void) => {
+    const parsed = waitlistWatchSchema.safeParse(raw);
+    if (!parsed.success) return ack(refusal('invalid_request', parsed.error.issues[0]?.message ?? 'invalid request'));
+    if (socket.data.identity.role !== 'front_desk') return ack(refusal('forbidden', 'Waitlist offers are for the front desk.'));
+    const { since } = parsed.data;
+    const { prunedThrough } = await reader.head();
+    await serial(async () => {
+      if (!socket.connected) return;
+      if (since !== undefined && since >= prunedThrough && since < position) {
+        for (const offer of await reader.waitlistOffers(since, position)) socket.emit('waitlist:offer', offer);
+      }
+      socket.join(WAITLIST_ROOM);
+      ack({ ok: true, cursor: Math.max(position, since ?? 0) });
+    });
   };
 
   const wake = () => {
@@ -293,6 +326,14 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       void watch(socket, raw, ack).catch((err) => {
         log.error({ err }, 'realtime: schedule:watch failed');
         ack(refusal('unavailable', 'The schedule could not be loaded; retry.'));
+      });
+    });
+
+    socket.on('waitlist:watch', (raw, ack) => {
+      if (typeof ack !== 'function') return;
+      void watchWaitlist(socket, raw, ack).catch((err) => {
+        log.error({ err }, 'realtime: waitlist:watch failed');
+        ack(refusal('unavailable', 'The waitlist could not be loaded; retry.'));
       });
     });
 
@@ -431,6 +472,9 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     },
   };
 }
+
+/** Front-desk screens that asked for waitlist offers (waitlist:watch). */
+const WAITLIST_ROOM = 'waitlist:front_desk';
 
 function refusal(code: WatchError['code'], message: string): { ok: false; error: WatchError } {
   return { ok: false, error: { code, message } };

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { asService } from '../db/index.js';
-import type { AppointmentEventKind, ScheduleAppointment } from '../../shared/events.js';
+import type { AppointmentEventKind, ScheduleAppointment, WaitlistOffer } from '../../shared/events.js';
 
 export const REALTIME_ROLE = 'clinicpulse_realtime';
 
@@ -121,6 +121,44 @@ export class OutboxReader {
     return { head: rows[0]!.head, prunedThrough: rows[0]!.pruned };
   }
 
+  /**
+   * The future time given back by the events in (after, upTo] (cancellations, moves away,
+   * shortenings: migration 20261206000602), in event order, each with the waitlist entries
+   * that fit it now; slots no longer free or with no candidate are left out.
+   */
+  async waitlistOffers(after: number, upTo: number): Promise<WaitlistOffer[]> {
+    if (upTo <= after) return [];
+    const { rows } = await this.run((trx) =>
+      trx.raw<{ rows: { event_id: number; provider_id: number; starts: Date; ends: Date; candidates: { waitlist_id: number; patient_id: number; patient_name: string; waiting_since: string; duration_min: number }[] }[] }>(
+        `SELECT ev.event_id, f.provider_id, lower(f.freed) AS starts, upper(f.freed) AS ends, c.candidates
+         FROM (SELECT b.first_event_id + e.ordinal - 1 AS event_id, e.txid, e.appointment_id
+               FROM appointment_event_batches b JOIN appointment_events e ON e.txid = b.txid
+               WHERE b.last_event_id > :after AND b.first_event_id <= :upTo
+                 AND b.first_event_id + e.ordinal - 1 > :after AND b.first_event_id + e.ordinal - 1 <= :upTo
+                 AND e.kind IN ('cancelled', 'rescheduled')) ev
+         CROSS JOIN LATERAL (SELECT s.provider_id, s.freed FROM appointment_freed_slots s
+                             WHERE s.txid = ev.txid AND s.appointment_id = ev.appointment_id
+                             ORDER BY s.freed_id DESC LIMIT 1) f
+         CROSS JOIN LATERAL (SELECT json_agg(w ORDER BY w.waiting_since, w.waitlist_id) AS candidates
+                             FROM waitlist_offer_candidates(f.provider_id, lower(f.freed), upper(f.freed)) w) c
+         WHERE c.candidates IS NOT NULL
+         ORDER BY ev.event_id`,
+        { after, upTo },
+      ),
+    );
+    return rows.map((r) => ({
+      cursor: Number(r.event_id),
+      slot: { providerId: r.provider_id, start: r.starts.toISOString(), end: r.ends.toISOString() },
+      candidates: r.candidates.map((c) => ({
+        waitlistId: c.waitlist_id,
+        patientId: c.patient_id,
+        patientName: c.patient_name,
+        waitingSince: new Date(c.waiting_since).toISOString(),
+        durationMin: c.duration_min,
+      })),
+    }));
+  }
+
   /** Delete outbox batches older than the retention; returns how many events went. */
   async prune(retentionDays: number): Promise<number> {
     const { rows } = await asService(this.knex, REALTIME_ROLE, (trx) =>
@@ -148,6 +186,7 @@ interface AppointmentRow {
   created_at: Date;
   updated_at: Date;
   patient_name: string;
+  overbook_reason?: string | null;
 }
 
 function toScheduleAppointment(r: AppointmentRow): ScheduleAppointment {
@@ -162,5 +201,6 @@ function toScheduleAppointment(r: AppointmentRow): ScheduleAppointment {
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     patientName: r.patient_name,
+    overbookReason: r.overbook_reason ?? null,
   };
 }

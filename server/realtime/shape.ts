@@ -74,6 +74,7 @@ export function scheduleRow(row: ScheduleAppointment): ScheduleAppointment {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     patientName: row.patientName,
+    overbookReason: row.overbookReason,
   };
 }
 

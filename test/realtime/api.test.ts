@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
-import { createPatient, createProvider } from '../support/clinic.js';
+import { clinicToday, createPatient, createProvider } from '../support/clinic.js';
 import { TEST_PASSWORD, testPasswordHash, type ApiClient } from '../support/server.js';
 import { connected, disconnected, openSocket, startApiRealtimeRig, type RecordingClient } from '../support/realtime-server.js';
 import type { ScheduleWatchAck } from '../../shared/events.js';
@@ -45,13 +45,14 @@ describe('live push through the API', () => {
   it('shows a booking and a check-in made through the API to the front desk and the clinician', async () => {
     const front = await login(desk);
     const clinician = await login(doctor);
-    const day = '2027-03-01';
+    // Check-in is allowed only on the appointment's clinic day, and a booking only in the future: a few minutes from now.
+    const { today: day, soon } = await clinicToday(db.knex);
     for (const s of [front.socket, clinician.socket]) {
       const ack = (await s.socket.timeout(10_000).emitWithAck('schedule:watch', { providerId, date: day })) as ScheduleWatchAck;
       expect(ack.ok).toBe(true);
     }
     const patientId = await createPatient(db.knex);
-    const booked = await front.api.post('/api/appointments', { patientId, providerId, scheduledAt: `${day}T14:00:00Z`, durationMin: 30 });
+    const booked = await front.api.post('/api/appointments', { patientId, providerId, scheduledAt: soon, durationMin: 30 });
     expect(booked.status).toBe(201);
     const id = booked.body.id as number;
     const isIt = (p: Record<string, unknown>) => (p.appointment as { appointmentId: number }).appointmentId === id;
@@ -61,7 +62,7 @@ describe('live push through the API', () => {
 
     expect((await front.api.post(`/api/appointments/${id}/check-in`)).status).toBe(200);
     const arrival = await clinician.socket.next('appointment:arrived', (p) => p.appointmentId === id);
-    expect(arrival).toMatchObject({ providerId, scheduledAt: new Date(`${day}T14:00:00Z`).toISOString() });
+    expect(arrival).toMatchObject({ providerId, scheduledAt: new Date(soon).toISOString() });
     expect(front.socket.received.some((r) => r.event === 'appointment:arrived')).toBe(false);
   });
 

@@ -116,7 +116,7 @@ describe('the appointment outbox', () => {
     });
     expect(rows.n).toBeGreaterThan(0);
     expect(Object.keys(rows.shaped[0]).sort()).toEqual(
-      ['appointment_id', 'clinic_date', 'created_at', 'duration_min', 'patient_id', 'patient_name', 'provider_id', 'scheduled_at', 'status', 'updated_at'],
+      ['appointment_id', 'clinic_date', 'created_at', 'duration_min', 'overbook_reason', 'patient_id', 'patient_name', 'provider_id', 'scheduled_at', 'status', 'updated_at'],
     );
     const denied = await asService(db.appKnex, 'clinicpulse_realtime', (trx) => trx.raw('SELECT name FROM patients LIMIT 1')).catch((e) => e);
     expect(denied.code).toBe('42501');

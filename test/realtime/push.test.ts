@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
-import { createPatient, createProvider } from '../support/clinic.js';
+import { clinicToday, createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import {
   connected,
   disconnected,
@@ -22,7 +22,7 @@ import { advanceSessionClock } from '../support/session-clock.js';
 import type { ScheduleWatchAck } from '../../shared/events.js';
 
 // What each role may ever receive, key by key. Anything else in any payload fails the last test.
-const SCHEDULE_ROW_KEYS = ['appointmentId', 'patientId', 'providerId', 'scheduledAt', 'durationMin', 'status', 'clinicDate', 'createdAt', 'updatedAt', 'patientName'];
+const SCHEDULE_ROW_KEYS = ['appointmentId', 'patientId', 'providerId', 'scheduledAt', 'durationMin', 'status', 'clinicDate', 'createdAt', 'updatedAt', 'patientName', 'overbookReason'];
 const CLINICAL_KEYS = ['notes', 'diagnoses', 'prescriptions', 'visitId', 'dob', 'email', 'phone', 'code', 'dosage'];
 const ALLOWED: Record<string, Record<string, string[]>> = {
   front_desk: { 'schedule:changed': ['providerId', 'date', 'cursor', 'kind', 'appointment'] },
@@ -98,22 +98,22 @@ describe('live push', () => {
     const deskOtherProvider = await signedIn(desk);
     const doctor = await signedIn(doc1);
     const boss = await signedIn(manager);
-    const first = await watch(deskSame, { providerId: p1, date: '2026-12-01' });
+    const first = await watch(deskSame, { providerId: p1, date: '2030-12-01' });
     expect(first).toMatchObject({ ok: true, appointments: [], snapshot: true });
-    expect((await watch(deskOtherDay, { providerId: p1, date: '2026-12-02' })).ok).toBe(true);
-    expect((await watch(deskOtherProvider, { providerId: p2, date: '2026-12-01' })).ok).toBe(true);
-    expect((await watch(doctor, { providerId: p1, date: '2026-12-01' })).ok).toBe(true);
+    expect((await watch(deskOtherDay, { providerId: p1, date: '2030-12-02' })).ok).toBe(true);
+    expect((await watch(deskOtherProvider, { providerId: p2, date: '2030-12-01' })).ok).toBe(true);
+    expect((await watch(doctor, { providerId: p1, date: '2030-12-01' })).ok).toBe(true);
 
     // 20:00 in New York on Dec 1 is already Dec 2 in UTC: the clinic-local day decides.
-    const id = await book(p1, '2026-12-01T20:00:00-05:00');
+    const id = await book(p1, '2030-12-01T20:00:00-05:00');
     const got = await deskSame.next('schedule:changed', (p) => (p.appointment as { appointmentId: number }).appointmentId === id);
-    expect(got).toMatchObject({ providerId: p1, date: '2026-12-01', kind: 'booked', appointment: { appointmentId: id, status: 'scheduled', providerId: p1 } });
+    expect(got).toMatchObject({ providerId: p1, date: '2030-12-01', kind: 'booked', appointment: { appointmentId: id, status: 'scheduled', providerId: p1 } });
     expect(typeof (got.appointment as { patientName: string }).patientName).toBe('string');
     await doctor.next('schedule:changed', (p) => (p.appointment as { appointmentId: number }).appointmentId === id);
-    await boss.next('analytics:changed', (p) => (p.months as string[]).includes('2026-12'));
+    await boss.next('analytics:changed', (p) => (p.months as string[]).includes('2030-12'));
 
     // A later booking on the other watchers' schedules proves they were listening all along.
-    const other = await book(p2, '2026-12-01T09:00:00-05:00');
+    const other = await book(p2, '2030-12-01T09:00:00-05:00');
     await deskOtherProvider.next('schedule:changed', (p) => (p.appointment as { appointmentId: number }).appointmentId === other);
     const idOf = (c: RecordingClient) =>
       c.received.filter((r) => r.event === 'schedule:changed').map((r) => (r.payload.appointment as { appointmentId: number }).appointmentId);
@@ -126,12 +126,16 @@ describe('live push', () => {
   it('tells the clinician linked to the provider when their patient checks in, and no other clinician', async () => {
     const mine = await signedIn(doc1);
     const theirs = await signedIn(doc2);
-    const id = await book(p1, '2026-12-03T10:00:00-05:00');
+    // Check-in is allowed only on the appointment's clinic day: book today, as the administrator.
+    const { now } = await clinicToday(db.knex);
+    const bookToday = async (providerId: number) =>
+      insertAppointment(db.knex, { patientId: await createPatient(db.knex, { name: `Live Patient ${Math.random().toString(36).slice(2, 8)}` }), providerId, scheduledAt: now });
+    const id = await bookToday(p1);
     await setStatus(id, 'checked_in');
     const arrival = await mine.next('appointment:arrived', (p) => p.appointmentId === id);
-    expect(arrival).toMatchObject({ appointmentId: id, providerId: p1, scheduledAt: new Date('2026-12-03T15:00:00Z').toISOString() });
+    expect(arrival).toMatchObject({ appointmentId: id, providerId: p1, scheduledAt: new Date(now).toISOString() });
     expect(String(arrival.patientName)).toMatch(/^Live Patient/);
-    const later = await book(p2, '2026-12-03T10:00:00-05:00');
+    const later = await bookToday(p2);
     await setStatus(later, 'checked_in');
     await theirs.next('appointment:arrived', (p) => p.appointmentId === later);
     expect(theirs.received.filter((r) => r.event === 'appointment:arrived').map((r) => r.payload.appointmentId)).toEqual([later]);
@@ -140,30 +144,30 @@ describe('live push', () => {
 
   it('lets a clinician watch only their own schedule, and billing none', async () => {
     const doctor = await signedIn(doc1);
-    expect(await watch(doctor, { providerId: p2, date: '2026-12-01' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await watch(doctor, { providerId: p2, date: '2030-12-01' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     const biller = await signedIn(billing);
-    expect(await watch(biller, { providerId: p1, date: '2026-12-01' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await watch(biller, { providerId: p1, date: '2030-12-01' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
   it('shows a clinician an appointment moved to another provider as removed, without its details', async () => {
     const doctor = await signedIn(doc1);
     const desk1 = await signedIn(desk);
-    expect((await watch(doctor, { providerId: p1, date: '2026-12-04' })).ok).toBe(true);
-    expect((await watch(desk1, { providerId: p1, date: '2026-12-04' })).ok).toBe(true);
-    const id = await book(p1, '2026-12-04T11:00:00-05:00');
+    expect((await watch(doctor, { providerId: p1, date: '2030-12-04' })).ok).toBe(true);
+    expect((await watch(desk1, { providerId: p1, date: '2030-12-04' })).ok).toBe(true);
+    const id = await book(p1, '2030-12-04T11:00:00-05:00');
     await doctor.next('schedule:changed', (p) => p.kind === 'booked' && (p.appointment as { appointmentId: number }).appointmentId === id);
     await asStaff(db.appKnex, { userId: desk.userId, role: 'front_desk' }, (trx) =>
-      trx.raw("UPDATE appointments SET provider_id = ?, scheduled_at = '2026-12-05T11:00:00-05:00' WHERE appointment_id = ?", [p2, id]));
+      trx.raw("UPDATE appointments SET provider_id = ?, scheduled_at = '2030-12-05T11:00:00-05:00' WHERE appointment_id = ?", [p2, id]));
     const moved = await doctor.next('schedule:changed', (p) => p.kind === 'rescheduled');
-    expect(moved).toMatchObject({ providerId: p1, date: '2026-12-04', appointment: { appointmentId: id, removed: true } });
+    expect(moved).toMatchObject({ providerId: p1, date: '2030-12-04', appointment: { appointmentId: id, removed: true } });
     expect(Object.keys(moved.appointment as object).sort()).toEqual(['appointmentId', 'removed']);
     const deskView = await desk1.next('schedule:changed', (p) => p.kind === 'rescheduled');
-    expect(deskView).toMatchObject({ providerId: p1, date: '2026-12-04', appointment: { appointmentId: id, providerId: p2, clinicDate: '2026-12-05' } });
+    expect(deskView).toMatchObject({ providerId: p1, date: '2030-12-04', appointment: { appointmentId: id, providerId: p2, clinicDate: '2030-12-05' } });
   });
 
   it('sends compliance the audit entries of changes, as ids and names only', async () => {
     const officer = await signedIn(compliance);
-    await book(p2, '2026-12-06T09:00:00-05:00');
+    await book(p2, '2030-12-06T09:00:00-05:00');
     const entry = await officer.next('audit:appended', (p) => p.table === 'appointments' && p.action === 'insert');
     expect(entry).toMatchObject({ actorRole: 'front_desk' });
     expect(typeof entry.auditId).toBe('number');
@@ -228,23 +232,23 @@ describe('live push', () => {
 
   it('resumes a watch from its cursor: every missed change once, in order, then live ones', async () => {
     const a = await signedIn(desk);
-    const start = await watch(a, { providerId: p2, date: '2026-12-10' });
+    const start = await watch(a, { providerId: p2, date: '2030-12-10' });
     if (!start.ok) throw new Error('watch refused');
-    const first = await book(p2, '2026-12-10T09:00:00-05:00');
+    const first = await book(p2, '2030-12-10T09:00:00-05:00');
     const seen = await a.next('schedule:changed', (p) => (p.appointment as { appointmentId: number }).appointmentId === first);
     a.close();
-    const missed = [await book(p2, '2026-12-10T10:00:00-05:00'), await book(p2, '2026-12-10T11:00:00-05:00')];
+    const missed = [await book(p2, '2030-12-10T10:00:00-05:00'), await book(p2, '2030-12-10T11:00:00-05:00')];
     await setStatus(missed[0]!, 'cancelled');
-    await book(p2, '2026-12-11T11:00:00-05:00'); // another day: not part of this watch
+    await book(p2, '2030-12-11T11:00:00-05:00'); // another day: not part of this watch
 
     const b = await signedIn(desk);
-    const ack = await watch(b, { providerId: p2, date: '2026-12-10', since: seen.cursor as number });
+    const ack = await watch(b, { providerId: p2, date: '2030-12-10', since: seen.cursor as number });
     expect(ack).toMatchObject({ ok: true, appointments: [], snapshot: false });
     const replayed = b.received.filter((r) => r.event === 'schedule:changed').map((r) => [r.payload.kind, (r.payload.appointment as { appointmentId: number }).appointmentId]);
     expect(replayed).toEqual([['booked', missed[0]], ['booked', missed[1]], ['cancelled', missed[0]]]);
     const cursors = b.received.map((r) => r.payload.cursor as number);
     expect(cursors).toEqual([...cursors].sort((x, y) => x - y));
-    const live = await book(p2, '2026-12-10T13:00:00-05:00');
+    const live = await book(p2, '2030-12-10T13:00:00-05:00');
     await b.next('schedule:changed', (p) => (p.appointment as { appointmentId: number }).appointmentId === live);
     expect(b.received.length).toBe(4);
   });
@@ -252,11 +256,11 @@ describe('live push', () => {
   it('gives a cursor older than the retention a fresh snapshot, flagged', async () => {
     const c = await signedIn(desk);
     await db.knex.raw('UPDATE appointment_events_retention SET pruned_through = (SELECT max(last_event_id) FROM appointment_event_batches)');
-    const ack = await watch(c, { providerId: p2, date: '2026-12-10', since: 1 });
+    const ack = await watch(c, { providerId: p2, date: '2030-12-10', since: 1 });
     expect(ack).toMatchObject({ ok: true, snapshot: true });
     if (!ack.ok) return;
     const { rows } = await db.knex.raw(
-      "SELECT appointment_id FROM appointments WHERE provider_id = ? AND clinic_day(scheduled_at) = '2026-12-10' AND status <> 'cancelled' ORDER BY scheduled_at",
+      "SELECT appointment_id FROM appointments WHERE provider_id = ? AND clinic_day(scheduled_at) = '2030-12-10' AND status <> 'cancelled' ORDER BY scheduled_at",
       [p2],
     );
     expect(ack.appointments.map((x) => x.appointmentId)).toEqual(rows.map((r: { appointment_id: number }) => r.appointment_id));
@@ -266,10 +270,10 @@ describe('live push', () => {
   it('refuses malformed watches and throttles a flooding socket', async () => {
     const c = await signedIn(desk);
     expect(await watch(c, { providerId: -1, date: 'tomorrow' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(await watch(c, { providerId: p1, date: '2026-12-01', extra: 'x' } as never)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(await watch(c, { providerId: p1, date: '2030-12-01', extra: 'x' } as never)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     // Unwatch is cheap for the server, so the flood measures the limiter alone.
     const acks = await Promise.all(
-      Array.from({ length: 80 }, () => c.socket.timeout(10_000).emitWithAck('schedule:unwatch', { providerId: p1, date: '2026-12-01' })),
+      Array.from({ length: 80 }, () => c.socket.timeout(10_000).emitWithAck('schedule:unwatch', { providerId: p1, date: '2030-12-01' })),
     );
     const refused = acks.filter((a) => !a.ok && a.error.code === 'rate_limited').length;
     expect(refused).toBeGreaterThan(0);

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
-import { createMedication, createPatient, createProvider } from '../support/clinic.js';
+import { clinicToday, createMedication, createPatient, createProvider } from '../support/clinic.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import { FieldCrypto } from '../../server/crypto/index.js';
 import { readVisitNotes, saveVisitNotes } from '../../server/db/repository/visit-notes.js';
-import { careFixture, MASTER_KEY, nextSlot } from './fixtures.js';
+import { careFixture, MASTER_KEY } from './fixtures.js';
 
 let db: TestDatabase;
 let desk: StaffFixture;
@@ -103,10 +103,12 @@ describe('writes by staff', () => {
   it('a clinical visit leaves one row per written row, attributed to the clinician, with the patient resolved', async () => {
     const patientId = await createPatient(db.knex);
     const medicationId = await createMedication(db.knex);
+    // Booked by the desk a few minutes from now: a check-in is allowed only on the appointment's day.
+    const { soon } = await clinicToday(db.knex);
     const appointmentId = await asStaff(db.appKnex, as(desk), async (trx) => {
       const { rows } = await trx.raw(
         'INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES (?, ?, ?, 30) RETURNING appointment_id',
-        [patientId, providerId, nextSlot()],
+        [patientId, providerId, soon],
       );
       await trx.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [rows[0].appointment_id]);
       return rows[0].appointment_id as number;

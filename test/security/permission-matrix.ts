@@ -67,6 +67,14 @@ export const MATRIX: Record<string, RelationEntry> = {
   appointment_event_patients: {
     why: 'Patients renamed by a still-open transaction (ids only), written and emptied by the outbox triggers with the owner\'s rights; no role touches it.',
   },
+  appointment_series: {
+    why: 'A recurring booking (names a patient: RLS, audited): the front desk books and reads series; created_by is derived.',
+    front_desk: { SELECT: ['series_id', 'patient_id', 'provider_id', 'every', 'occurrences', 'created_by', 'created_at'], INSERT: ['patient_id', 'provider_id', 'every', 'occurrences'] },
+  },
+  appointment_freed_slots: {
+    why: 'Time freed by cancellations and moves (ids and ranges, no patient), beside the outbox; read by the realtime service alone for waitlist offers.',
+    clinicpulse_realtime: { SELECT: ['freed_id', 'txid', 'appointment_id', 'provider_id', 'freed'] },
+  },
   appointment_events: {
     why: 'Outbox rows (ids only); read by the realtime service alone.',
     clinicpulse_realtime: { SELECT: ['txid', 'ordinal', 'appointment_id', 'kind', 'provider_id', 'day', 'prev_provider_id', 'prev_day', 'days', 'occurred_at'] },
@@ -85,8 +93,12 @@ export const MATRIX: Record<string, RelationEntry> = {
   },
   appointments: {
     why: 'Front desk books (status defaults to scheduled), reschedules and changes status (never to completed: policy); clinicians read their schedule and their patients\' appointments and complete their own.',
-    clinician: { SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at'], UPDATE: ['status'] },
-    front_desk: { INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min'], SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at'], UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status'] },
+    clinician: { SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id'], UPDATE: ['status'] },
+    front_desk: {
+      INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id'],
+      SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id'],
+      UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status', 'outside_hours_reason'],
+    },
   },
   audit_chain: {
     why: 'The audit log\'s hash chain (ids and hashes): written by the owner-rights commit trigger, checked by the administrator (npm run audit:verify).',
@@ -179,19 +191,25 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Aggregate: managers only.',
     manager: { SELECT: ['provider_id', 'provider_name', 'month', 'booked_minutes', 'working_minutes', 'utilisation'] },
   },
+  provider_time_off: {
+    why: 'Availability: everyone who books or sees a schedule reads it; managers record and delete it (created_by is derived, never written).',
+    clinician: { SELECT: ['time_off_id', 'provider_id', 'period', 'category', 'note', 'created_by', 'created_at'] },
+    front_desk: { SELECT: ['time_off_id', 'provider_id', 'period', 'category', 'note', 'created_by', 'created_at'] },
+    manager: { SELECT: ['time_off_id', 'provider_id', 'period', 'category', 'note', 'created_by', 'created_at'], INSERT: ['provider_id', 'period', 'category', 'note'], DELETE: 'all' },
+  },
   provider_working_hours: {
-    why: 'Scheduling reference: front desk, clinicians, managers.',
+    why: 'Scheduling reference: front desk, clinicians, managers; managers replace a provider\'s week (delete + insert).',
     clinician: { SELECT: ['provider_id', 'iso_weekday', 'starts_at', 'ends_at'] },
     front_desk: { SELECT: ['provider_id', 'iso_weekday', 'starts_at', 'ends_at'] },
-    manager: { SELECT: ['provider_id', 'iso_weekday', 'starts_at', 'ends_at'] },
+    manager: { SELECT: ['provider_id', 'iso_weekday', 'starts_at', 'ends_at'], INSERT: 'all', DELETE: 'all' },
   },
   providers: {
-    why: 'Reference data every staff member may read.',
+    why: 'Reference data every staff member may read; managers set how many overbooks a provider takes.',
     billing: { SELECT: ['provider_id', 'name', 'specialty'] },
-    clinician: { SELECT: ['provider_id', 'name', 'specialty'] },
+    clinician: { SELECT: ['provider_id', 'name', 'specialty', 'overbook_limit'] },
     compliance: { SELECT: ['provider_id', 'name', 'specialty'] },
-    front_desk: { SELECT: ['provider_id', 'name', 'specialty'] },
-    manager: { SELECT: ['provider_id', 'name', 'specialty'] },
+    front_desk: { SELECT: ['provider_id', 'name', 'specialty', 'overbook_limit'] },
+    manager: { SELECT: ['provider_id', 'name', 'specialty', 'overbook_limit'], UPDATE: ['overbook_limit'] },
   },
   staff_login_failures: {
     why: 'Consecutive failed sign-ins and lock-outs per account; only the owner-rights staff_login_failed/_succeeded functions, which the sign-in role may call, touch it (administrators unlock on their own connection).',
@@ -208,6 +226,10 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'The schedule with patient names, RLS of the reader (security_invoker).',
     clinician: { SELECT: ['appointment_id', 'scheduled_at', 'duration_min', 'status', 'clinic_date', 'provider_id', 'provider_name', 'patient_id', 'patient_name'] },
     front_desk: { SELECT: ['appointment_id', 'scheduled_at', 'duration_min', 'status', 'clinic_date', 'provider_id', 'provider_name', 'patient_id', 'patient_name'] },
+  },
+  waitlist_entries: {
+    why: 'Patient data (RLS, audited): the front desk adds, reads and removes entries; created_by is derived, never written. Offers reach the realtime service only through waitlist_offer_candidates().',
+    front_desk: { SELECT: ['waitlist_id', 'patient_id', 'provider_id', 'specialty', 'earliest', 'latest', 'duration_min', 'note', 'created_by', 'created_at'], INSERT: ['patient_id', 'provider_id', 'specialty', 'earliest', 'latest', 'duration_min', 'note'], DELETE: 'all' },
   },
   visit_notes: {
     why: 'Encrypted clinical notes: no direct access at all; written and read (audited) through the definer note functions.',

@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { asService, asStaff, type Transaction } from '../../server/db/index.js';
 import { MATRIX, MATRIX_ROLES, PRIVILEGES, type Grant, type MatrixRole, type Privilege, type RoleGrants } from './permission-matrix.js';
 import { createStaff } from '../support/staff.js';
+import { clinicToday } from '../support/clinic.js';
 import { as, buildWorld, sqlState, type World } from './world.js';
 
 let db: TestDatabase;
@@ -220,6 +221,8 @@ describe('everyday work, end to end with real rows', () => {
     Number((await trx.raw(sql, bindings)).rows[0].n);
 
   it('front desk registers a patient, sees masked contact only, books, checks in, but cannot complete', async () => {
+    // A few minutes from now: a check-in is allowed only on the appointment's clinic day.
+    const { soon } = await clinicToday(db.knex);
     const out = await asStaff(db.appKnex, as(world.frontDesk), async (trx) => {
       const [p] = await trx('patients')
         .insert({ name: 'Frida Front', dob: '1990-05-06', email: 'frida@example.org', phone: '+1 555 777 1234' })
@@ -227,7 +230,7 @@ describe('everyday work, end to end with real rows', () => {
       const card = (await trx.raw('SELECT name, birth_year, email_masked, phone_last4 FROM patient_summary WHERE patient_id = ?', [p.patient_id])).rows[0];
       const email = await sqlState(() => trx.transaction((sp) => sp.raw('SELECT email FROM patients WHERE patient_id = ?', [p.patient_id])));
       const [a] = await trx('appointments')
-        .insert({ patient_id: p.patient_id, provider_id: world.providerA, scheduled_at: new Date(Date.now() + 30 * 86_400_000), duration_min: 20 })
+        .insert({ patient_id: p.patient_id, provider_id: world.providerA, scheduled_at: soon, duration_min: 20, outside_hours_reason: 'the test runs at any hour of the week' })
         .returning(['appointment_id', 'status']);
       const setStatus = await sqlState(() =>
         trx.transaction((sp) => sp.raw(`INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min, status)

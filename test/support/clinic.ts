@@ -58,3 +58,24 @@ export async function pgError(p: Promise<unknown>): Promise<{ code?: string; con
   }
   throw new Error('expected the database to refuse this, but it was accepted');
 }
+
+/**
+ * Today's clinic-local day and the current minute as an instant on it, for tests that must
+ * check in (allowed only on the appointment's own clinic day). Within 5 minutes of the clinic's
+ * midnight (5 minutes) it first waits for the new day, so the day cannot change between booking
+ * and check-in. Book on it through the admin connection (staff may not book in the past).
+ */
+export async function clinicToday(admin: Knex): Promise<{ today: string; now: string; soon: string }> {
+  for (;;) {
+    const { rows } = await admin.raw(
+      `SELECT clinic_day(clock_timestamp())::text AS today,
+              to_char(date_trunc('minute', clock_timestamp()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS now,
+              to_char((date_trunc('minute', clock_timestamp()) + interval '3 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS soon,
+              extract(epoch FROM upper(clinic_day_range(clinic_day(clock_timestamp()))) - clock_timestamp())::float8 AS left_s`,
+    );
+    const r = rows[0] as { today: string; now: string; soon: string; left_s: number };
+    // Room for `soon` (a staff booking later today) to stay on the same clinic day.
+    if (r.left_s > 300) return { today: r.today, now: r.now, soon: r.soon };
+    await new Promise((resolve) => setTimeout(resolve, (r.left_s + 1) * 1000));
+  }
+}

@@ -115,6 +115,12 @@ export class ApiClient {
   patch<T = any>(path: string, body?: unknown, opts?: RequestOptions) {
     return this.request<T>('PATCH', path, body, opts);
   }
+  put<T = any>(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request<T>('PUT', path, body, opts);
+  }
+  delete<T = any>(path: string, opts?: RequestOptions) {
+    return this.request<T>('DELETE', path, undefined, opts);
+  }
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {

@@ -8,6 +8,8 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { type AppointmentStatus, instant, iso } from './common.js';
+import { takeWaitlistEntry } from './waitlist.js';
+import { AppError, isPgError, SqlState } from '../errors.js';
 
 export interface Appointment {
   appointmentId: number;
@@ -98,6 +100,12 @@ export interface BookingInput {
   /** ISO-8601 instant with an offset, or a Date. */
   scheduledAt: string | Date;
   durationMin: number;
+  /** Book outside the provider's working hours or during their time off, for this stated reason (stored, audited). */
+  outsideHoursReason?: string;
+  /** Book this patient's waitlist entry: it is removed in the same transaction (409 when already gone). */
+  waitlistId?: number;
+  /** Deliberately overlap the provider's existing appointment, for this reason (10-500 characters; audited, high severity). */
+  overbook?: { reason: string };
 }
 
 /**
@@ -109,7 +117,7 @@ export interface BookingInput {
  * in the two-key advisory space (1 = provider, 2 = patient) and always taken providers
  * first, ascending, then the patient, so no two bookings can wait on each other in a cycle.
  */
-async function queueBehindConflictingWrites(trx: Transaction, providerIds: number[], patientId: number): Promise<void> {
+export async function queueBehindConflictingWrites(trx: Transaction, providerIds: number[], patientId: number): Promise<void> {
   const providers = [...new Set(providerIds)].sort((a, b) => a - b);
   const locks = [...providers.map(() => 'pg_advisory_xact_lock(1, ?::int)'), 'pg_advisory_xact_lock(2, ?::int)'];
   // Target-list expressions are evaluated left to right, which fixes the order.
@@ -124,15 +132,39 @@ async function queueBehindConflictingWrites(trx: Transaction, providerIds: numbe
  */
 export async function bookAppointment(trx: Transaction, input: BookingInput): Promise<Appointment> {
   await queueBehindConflictingWrites(trx, [input.providerId], input.patientId);
-  const rows = await trx('appointments')
-    .insert({
-      patient_id: input.patientId,
-      provider_id: input.providerId,
-      scheduled_at: instant(input.scheduledAt),
-      duration_min: input.durationMin,
-    })
-    .returning(appointmentReturning(trx) as string[]);
-  return first(rows as AppointmentRow[])!;
+  if (input.waitlistId !== undefined) await takeWaitlistEntry(trx, input.waitlistId, input.patientId);
+  const row = {
+    patient_id: input.patientId,
+    provider_id: input.providerId,
+    scheduled_at: instant(input.scheduledAt),
+    duration_min: input.durationMin,
+    ...(input.outsideHoursReason !== undefined ? { outside_hours_reason: input.outsideHoursReason } : {}),
+  };
+  const insert = async (db: Transaction, extra: Record<string, unknown>) =>
+    first((await db('appointments').insert({ ...row, ...extra }).returning(appointmentReturning(db) as string[])) as AppointmentRow[])!;
+  if (!input.overbook) return insert(trx, {});
+  return bookOverbook(trx, input.providerId, (db, lane) => insert(db, { overbook_reason: input.overbook!.reason, overbook_lane: lane }));
+}
+
+/**
+ * An overbook takes the lowest free lane, 1..the provider's overbook_limit: each try in a
+ * savepoint, the next lane only when this one already has an overlapping overbook
+ * (appointments_no_overbook_overlap). The database decides; the last refusal is the answer.
+ */
+async function bookOverbook(trx: Transaction, providerId: number, insert: (db: Transaction, lane: number) => Promise<Appointment>): Promise<Appointment> {
+  const p = (await trx('providers').select('overbook_limit').where('provider_id', providerId).first()) as { overbook_limit: number } | undefined;
+  if (p && p.overbook_limit === 0) {
+    throw new AppError(409, 'overbook_not_allowed', 'This provider takes no overbooks; choose a free slot (GET /api/slots) or ask a manager to allow overbooking.', { providerId, limit: 0 });
+  }
+  const lanes = p?.overbook_limit ?? 1;
+  for (let lane = 1; ; lane++) {
+    try {
+      return await trx.transaction((sp) => insert(sp as Transaction, lane));
+    } catch (err) {
+      const taken = isPgError(err) && err.code === SqlState.exclusionViolation && err.constraint === 'appointments_no_overbook_overlap';
+      if (!taken || lane >= lanes) throw err;
+    }
+  }
 }
 
 export interface RescheduleInput {
@@ -141,6 +173,8 @@ export interface RescheduleInput {
   durationMin?: number;
   /** Move to another provider; keep the current one when omitted. */
   providerId?: number;
+  /** Why the new time may be outside working hours; a move without one clears the old reason. */
+  outsideHoursReason?: string;
 }
 
 /**
@@ -162,6 +196,7 @@ export async function rescheduleAppointment(
   const patch: Record<string, unknown> = { scheduled_at: instant(input.scheduledAt) };
   if (input.durationMin !== undefined) patch.duration_min = input.durationMin;
   if (input.providerId !== undefined) patch.provider_id = input.providerId;
+  patch.outside_hours_reason = input.outsideHoursReason ?? null;
   const rows = await trx('appointments')
     .update(patch)
     .where('appointment_id', appointmentId)

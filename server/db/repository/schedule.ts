@@ -13,6 +13,8 @@ import { assertDay, clinicDateOf, iso, type AppointmentStatus, type Queryable } 
 
 export interface ScheduleEntry extends Appointment {
   patientName: string;
+  /** Set when the front desk booked it on top of another appointment (an overbook), with this reason. */
+  overbookReason: string | null;
 }
 
 export interface ScheduleOptions {
@@ -31,7 +33,7 @@ export function providerScheduleQuery(
   const q = db('appointments as a')
     .join('patients as pt', 'pt.patient_id', 'a.patient_id')
     .select(appointmentColumns('a'))
-    .select(db.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name')
+    .select(db.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', 'a.overbook_reason')
     .where('a.provider_id', providerId)
     .whereRaw('a.scheduled_at >= lower(clinic_day_range(?::date))', [day])
     .whereRaw('a.scheduled_at < upper(clinic_day_range(?::date))', [day])
@@ -47,8 +49,8 @@ export async function providerDaySchedule(
   day: string,
   opts: ScheduleOptions = {},
 ): Promise<ScheduleEntry[]> {
-  const rows: (AppointmentRow & { patient_name: string })[] = await providerScheduleQuery(trx, providerId, day, opts);
-  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name }));
+  const rows: (AppointmentRow & { patient_name: string; overbook_reason: string | null })[] = await providerScheduleQuery(trx, providerId, day, opts);
+  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name, overbookReason: r.overbook_reason }));
 }
 
 /**
@@ -57,12 +59,12 @@ export async function providerDaySchedule(
  */
 export async function scheduleRowsByIds(trx: Transaction, appointmentIds: readonly number[]): Promise<ScheduleEntry[]> {
   if (appointmentIds.length === 0) return [];
-  const rows: (AppointmentRow & { patient_name: string })[] = await trx('appointments as a')
+  const rows: (AppointmentRow & { patient_name: string; overbook_reason: string | null })[] = await trx('appointments as a')
     .join('patients as pt', 'pt.patient_id', 'a.patient_id')
     .select(appointmentColumns('a'))
-    .select(trx.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name')
+    .select(trx.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', 'a.overbook_reason')
     .whereRaw('a.appointment_id = ANY (?::integer[])', [[...appointmentIds]]);
-  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name }));
+  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name, overbookReason: r.overbook_reason }));
 }
 
 export interface UpcomingAppointment {

@@ -1,0 +1,95 @@
+/**
+ * The waitlist over HTTP, front desk only (the table's row-level security says the same).
+ * Offers of freed slots reach front-desk screens live as `waitlist:offer` (server/realtime);
+ * booking one is POST /api/appointments with its waitlistId.
+ */
+import { z } from 'zod';
+import { route, type AnyRoute } from '../http/route.js';
+import { notFound } from '../http/errors.js';
+import { id, idParams, idString, instant } from '../http/schemas.js';
+import { patientVisible, providerExists } from '../db/repository/directory.js';
+import { addToWaitlist, listWaitlist, removeFromWaitlist } from '../db/repository/waitlist.js';
+
+const entrySchema = z
+  .object({
+    waitlistId: z.number().int(),
+    patientId: z.number().int(),
+    patientName: z.string(),
+    providerId: z.number().int().nullable(),
+    specialty: z.string().nullable(),
+    earliest: z.string().meta({ format: 'date-time' }),
+    latest: z.string().meta({ format: 'date-time' }),
+    durationMin: z.number().int(),
+    note: z.string().nullable(),
+    waitingSince: z.string().meta({ format: 'date-time' }),
+  })
+  .meta({ id: 'WaitlistEntry' });
+
+const body = z
+  .strictObject({
+    patientId: id,
+    providerId: id.optional(),
+    specialty: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional(),
+    earliest: instant,
+    latest: instant,
+    durationMin: z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes'),
+    note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional(),
+  })
+  .refine((b) => (b.providerId === undefined) !== (b.specialty === undefined), { message: 'give either providerId or specialty', path: ['providerId'] })
+  .refine((b) => Date.parse(b.latest) >= Date.parse(b.earliest) + b.durationMin * 60_000, {
+    message: 'must leave at least durationMin minutes after earliest',
+    path: ['latest'],
+  })
+  .refine((b) => Date.parse(b.latest) > Date.now(), { message: 'must be in the future', path: ['latest'] })
+  .meta({ id: 'WaitlistRequest' });
+
+const query = z.strictObject({
+  providerId: idString.optional().meta({ description: 'Entries for this provider, named or through its specialty.' }),
+  specialty: z.string().trim().min(1).max(100).optional(),
+  patientId: idString.optional(),
+});
+
+export const waitlistRoutes: AnyRoute[] = [
+  route({
+    method: 'post',
+    path: '/api/waitlist',
+    tag: 'Waitlist',
+    summary: 'Put a patient on the waitlist for a provider or a specialty',
+    roles: ['front_desk'],
+    body,
+    status: 201,
+    response: { description: 'Added.', schema: z.object({ id: z.number().int(), entry: entrySchema }) },
+    errors: { 404: 'not_found: no such patient or provider.' },
+    handler: async ({ body: b, user, db }) =>
+      db(async (trx) => {
+        if (!(await patientVisible(trx, user.role, b.patientId))) throw notFound('No such patient.');
+        if (b.providerId !== undefined && !(await providerExists(trx, b.providerId))) throw notFound('No such provider.');
+        const entry = await addToWaitlist(trx, b);
+        return { id: entry.waitlistId, entry };
+      }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/waitlist',
+    tag: 'Waitlist',
+    summary: 'The waitlist, longest-waiting first',
+    roles: ['front_desk'],
+    query,
+    response: { description: 'Entries (at most 500).', schema: z.object({ items: z.array(entrySchema) }) },
+    handler: async ({ query: q, db }) => ({ items: await db((trx) => listWaitlist(trx, q), { readOnly: true }) }),
+  }),
+  route({
+    method: 'delete',
+    path: '/api/waitlist/:id',
+    tag: 'Waitlist',
+    summary: 'Take a patient off the waitlist',
+    roles: ['front_desk'],
+    params: idParams,
+    status: 204,
+    errors: { 404: 'not_found' },
+    handler: async ({ params, db }) => {
+      if (!(await db((trx) => removeFromWaitlist(trx, params.id)))) throw notFound('No such waitlist entry.');
+      return undefined;
+    },
+  }),
+];
