@@ -31,6 +31,8 @@ import { analyticsRoutes } from './analytics/routes.js';
 import { allowedOrigins, servesTls, type Config } from './config.js';
 import { FieldCrypto } from './crypto/index.js';
 import { auditRoutes } from './audit/routes.js';
+import { billingRoutes } from './billing/routes.js';
+import { clinicalRoutes } from './clinical/routes.js';
 
 export interface AppDeps {
   /** The service's pool (login role clinicpulse_app): every request's database work goes through it via asStaff. */
@@ -70,6 +72,8 @@ export const apiRoutes: AnyRoute[] = [
   ...medicationRoutes,
   ...analyticsRoutes,
   ...auditRoutes,
+  ...clinicalRoutes,
+  ...billingRoutes,
 ];
 
 export function openApiDocument(): unknown {

@@ -12,6 +12,7 @@ import { getPatientAs, patientVisible, registerPatient, searchPatientsAs } from 
 import { patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions } from '../db/repository/clinical.js';
 import { erasePatientIn, LegalHoldError } from '../db/repository/erasure.js';
+import { erasureHoldReason } from '../db/repository/compliance.js';
 import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
 import { eraseBody, patientSchema, registerBody, searchQuery } from './schemas.js';
 
@@ -150,7 +151,10 @@ export const patientRoutes: AnyRoute[] = [
     handler: async ({ params, body, db }) => {
       // The refusal is a committed result (its ledger and audit rows must survive), turned into a 409 afterwards.
       const result = await db((trx) => erasePatientIn(trx, params.id, body.reason));
-      if (result.outcome === 'refused_legal_hold') throw new LegalHoldError(params.id, result.erasureId!);
+      if (result.outcome === 'refused_legal_hold') {
+        const hold = await db((trx) => erasureHoldReason(trx, result.erasureId!), { readOnly: true });
+        throw new LegalHoldError(params.id, result.erasureId!, hold);
+      }
       return { patientId: params.id, outcome: result.outcome, erasureId: result.erasureId };
     },
   }),

@@ -20,7 +20,12 @@ const scheduleQuery = z.strictObject({
   date: localDate.meta({ description: 'Clinic-local day, YYYY-MM-DD.' }),
 });
 
-export const scheduleEntrySchema = appointmentSchema.extend({ patientName: z.string() }).meta({ id: 'ScheduleEntry' });
+export const scheduleEntrySchema = appointmentSchema
+  .extend({
+    patientName: z.string(),
+    checkedInAt: z.string().meta({ format: 'date-time', description: 'When the patient was checked in; null if not.' }).nullable(),
+  })
+  .meta({ id: 'ScheduleEntry' });
 
 export const providerRoutes: AnyRoute[] = [
   route({

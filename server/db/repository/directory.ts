@@ -1,6 +1,6 @@
 /**
- * Queries the HTTP API needs beyond the core repository: the provider and
- * medication lists, patient search and registration, a patient as each role may
+ * Queries the HTTP API needs beyond the core repository: the provider list,
+ * patient search and registration, a patient as each role may
  * see them, and the appointment that blocks a slot (for the 409 message).
  * Written by the API; the core queries stay in the sibling files.
  *
@@ -28,20 +28,6 @@ export async function listProviders(trx: Transaction): Promise<Provider[]> {
 export async function providerExists(trx: Transaction, providerId: number): Promise<boolean> {
   const row = await trx('providers').select('provider_id').where('provider_id', providerId).first();
   return row !== undefined;
-}
-
-export interface Medication {
-  medicationId: number;
-  name: string;
-  form: string;
-  strength: string;
-}
-
-export async function listMedications(trx: Transaction): Promise<Medication[]> {
-  const rows: { medication_id: number; name: string; form: string; strength: string }[] = await trx('medications')
-    .select('medication_id', 'name', 'form', 'strength')
-    .orderBy([{ column: 'name' }, { column: 'strength' }, { column: 'medication_id' }]);
-  return rows.map((r) => ({ medicationId: r.medication_id, name: r.name, form: r.form, strength: r.strength }));
 }
 
 /**

@@ -9,10 +9,12 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { assertDay, clinicDateOf, iso, nativeSql, type AppointmentStatus, type NativeSql, type Queryable } from './common.js';
+import { assertDay, clinicDateOf, iso, isoOrNull, nativeSql, type AppointmentStatus, type NativeSql, type Queryable } from './common.js';
 
 export interface ScheduleEntry extends Appointment {
   patientName: string;
+  /** When the patient was checked in (appointments.checked_in_at); null if not (or not recorded). */
+  checkedInAt: string | null;
 }
 
 export interface ScheduleOptions {
@@ -31,7 +33,7 @@ export function providerScheduleQuery(
   const q = db('appointments as a')
     .join('patients as pt', 'pt.patient_id', 'a.patient_id')
     .select(appointmentColumns('a'))
-    .select(db.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name')
+    .select(db.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', 'a.checked_in_at')
     .where('a.provider_id', providerId)
     .whereRaw('a.scheduled_at >= lower(clinic_day_range(?::date))', [day])
     .whereRaw('a.scheduled_at < upper(clinic_day_range(?::date))', [day])
@@ -51,8 +53,8 @@ export async function providerDaySchedule(
   day: string,
   opts: ScheduleOptions = {},
 ): Promise<ScheduleEntry[]> {
-  const rows: (AppointmentRow & { patient_name: string })[] = await providerScheduleQuery(trx, providerId, day, opts);
-  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name }));
+  const rows: (AppointmentRow & { patient_name: string; checked_in_at: Date | null })[] = await providerScheduleQuery(trx, providerId, day, opts);
+  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name, checkedInAt: isoOrNull(r.checked_in_at) }));
 }
 
 export interface UpcomingAppointment {
