@@ -4,6 +4,7 @@
  *    the complete-visit form searches the same codes the server accepts, by code or words;
  *  - appointments.checked_in_at: when the patient arrived, set by the database at check-in,
  *    so the clinician's day shows arrival time and wait without guessing from updated_at;
+ *  - an index for billing's charge list, newest date of service first;
  *  - compliance reads the identity of patients (name, dob, erasure and legal-hold state) to
  *    find the person to erase and to name the patient of an audit entry.
  */
@@ -52,6 +53,10 @@ CREATE TRIGGER appointments_stamp_arrival BEFORE UPDATE OF status ON appointment
   FOR EACH ROW WHEN (NEW.status = 'checked_in' AND OLD.status IS DISTINCT FROM 'checked_in')
   EXECUTE FUNCTION appointments_stamp_arrival();
 
+-- ===== Billing's work list, newest date of service first, keyset-paged ==========
+CREATE INDEX charges_service_date_idx ON charges (service_date DESC, charge_id DESC);
+COMMENT ON INDEX charges_service_date_idx IS 'Serves billing''s charge list (GET /api/billing/charges): newest date of service first, keyset paging on (service_date, charge_id).';
+
 -- ===== Compliance finds patients ==============================================
 CREATE POLICY "compliance: every patient's identity, to erase and to name audit entries" ON patients FOR SELECT TO compliance
   USING ((SELECT current_staff_user_id()) IS NOT NULL);
@@ -66,6 +71,7 @@ export async function down(knex: Knex): Promise<void> {
     `
 REVOKE SELECT (patient_id, name, dob, created_at, legal_hold_reason, erased_at) ON patients FROM compliance;
 DROP POLICY IF EXISTS "compliance: every patient's identity, to erase and to name audit entries" ON patients;
+DROP INDEX IF EXISTS charges_service_date_idx;
 DROP TRIGGER IF EXISTS appointments_stamp_arrival ON appointments;
 DROP FUNCTION IF EXISTS appointments_stamp_arrival();
 ALTER TABLE appointments DROP COLUMN IF EXISTS checked_in_at;
