@@ -31,6 +31,7 @@ import { analyticsRoutes } from './analytics/routes.js';
 import { allowedOrigins, servesTls, type Config } from './config.js';
 import { FieldCrypto } from './crypto/index.js';
 import { auditRoutes } from './audit/routes.js';
+import { clinicRoutes } from './clinic/routes.js';
 
 export interface AppDeps {
   /** The service's pool (login role clinicpulse_app): every request's database work goes through it via asStaff. */
@@ -70,6 +71,7 @@ export const apiRoutes: AnyRoute[] = [
   ...medicationRoutes,
   ...analyticsRoutes,
   ...auditRoutes,
+  ...clinicRoutes,
 ];
 
 export function openApiDocument(): unknown {
