@@ -20,6 +20,7 @@ import * as outbox from './20261125000030_outbox.js';
 import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot.js';
 import * as patientChangeEvents from './20261125000050_patient_change_events.js';
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
+import * as patientDobSearch from './20261206000400_patient_dob_search.js';
 import * as screens from './20261206000500_screens.js';
 
 export const migrations: Record<string, Knex.Migration> = {
@@ -39,5 +40,6 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000040_inline_appointment_slot': inlineAppointmentSlot,
   '20261125000050_patient_change_events': patientChangeEvents,
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
+  '20261206000400_patient_dob_search': patientDobSearch,
   '20261206000500_screens': screens,
 };

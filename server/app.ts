@@ -31,6 +31,7 @@ import { analyticsRoutes } from './analytics/routes.js';
 import { allowedOrigins, servesTls, type Config } from './config.js';
 import { FieldCrypto } from './crypto/index.js';
 import { auditRoutes } from './audit/routes.js';
+import { clinicRoutes } from './clinic/routes.js';
 import { billingRoutes } from './billing/routes.js';
 import { clinicalRoutes } from './clinical/routes.js';
 
@@ -72,6 +73,7 @@ export const apiRoutes: AnyRoute[] = [
   ...medicationRoutes,
   ...analyticsRoutes,
   ...auditRoutes,
+  ...clinicRoutes,
   ...clinicalRoutes,
   ...billingRoutes,
 ];

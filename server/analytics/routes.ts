@@ -24,7 +24,7 @@ const range = z
   })
   .refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'from must not be after to', path: ['from'] });
 
-const rateSchema = z
+export const rateSchema = z
   .object({
     providerId: z.number().int(),
     providerName: z.string(),
@@ -35,7 +35,7 @@ const rateSchema = z
   })
   .meta({ id: 'NoShowRate' });
 
-const volumeSchema = z
+export const volumeSchema = z
   .object({ providerId: z.number().int(), providerName: z.string(), month: z.string(), appointments: z.number().int() })
   .meta({ id: 'MonthlyVolume' });
 

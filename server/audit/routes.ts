@@ -31,7 +31,7 @@ const auditQuery = z
   })
   .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
 
-const auditEntrySchema = z
+export const auditEntrySchema = z
   .object({
     auditId: z.number().int(),
     at: z.string(),

@@ -50,7 +50,7 @@ export const patientRoutes: AnyRoute[] = [
     method: 'get',
     path: '/api/patients',
     tag: 'Patients',
-    summary: 'Search patients by name (paged)',
+    summary: 'Search patients by name and/or date of birth (paged)',
     description: 'Front desk sees every patient as a summary (birth year, masked contact); a clinician sees their own patients in full.',
     roles: ['front_desk', 'clinician'],
     query: searchQuery,
@@ -59,7 +59,7 @@ export const patientRoutes: AnyRoute[] = [
       schema: z.object({ items: z.array(patientSchema), limit: z.number().int(), offset: z.number().int(), nextOffset: z.number().int().nullable() }),
     },
     handler: async ({ query, user, db }) => {
-      const rows = await db((trx) => searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset }));
+      const rows = await db((trx) => searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset }, query.dob));
       const more = rows.length > query.limit;
       return { items: rows.slice(0, query.limit), limit: query.limit, offset: query.offset, nextOffset: more ? query.offset + query.limit : null };
     },

@@ -36,7 +36,7 @@ export async function providerExists(trx: Transaction, providerId: number): Prom
  * billing name and date of birth of the patients it bills (what a claim needs).
  */
 export type PatientView =
-  | { patientId: number; name: string; birthYear: number; emailMasked: string | null; phoneLast4: string | null; createdAt: string }
+  | { patientId: number; name: string; birthYear: number; emailMasked: string | null; phoneLast4: string | null; createdAt: string; dob?: string }
   | { patientId: number; name: string; dob: string; email: string | null; phone: string | null; createdAt: string }
   | { patientId: number; name: string; dob: string };
 
@@ -44,7 +44,10 @@ export type PatientView =
 function patientSource(trx: Transaction, role: StaffRole): Knex.QueryBuilder {
   if (role === 'clinician') return trx('patients as p').select('p.patient_id', 'p.name', 'p.dob', 'p.email', 'p.phone', 'p.created_at');
   if (role === 'billing') return trx('patients as p').select('p.patient_id', 'p.name', 'p.dob');
-  return trx('patient_summary as p').select('p.patient_id', 'p.name', 'p.birth_year', 'p.email_masked', 'p.phone_last4', 'p.created_at');
+  // Front desk may read patients.dob (column grant): the full date tells two namesakes apart.
+  return trx('patient_summary as p')
+    .join('patients as d', 'd.patient_id', 'p.patient_id')
+    .select('p.patient_id', 'p.name', 'p.birth_year', 'p.email_masked', 'p.phone_last4', 'p.created_at', trx.raw(`to_char(d.dob, 'YYYY-MM-DD') AS summary_dob`));
 }
 
 interface PatientRow {
@@ -57,6 +60,7 @@ interface PatientRow {
   email_masked?: string | null;
   phone_last4?: string | null;
   created_at?: Date;
+  summary_dob?: string;
 }
 
 function toPatient(r: PatientRow): PatientView {
@@ -71,6 +75,7 @@ function toPatient(r: PatientRow): PatientView {
     emailMasked: r.email_masked ?? null,
     phoneLast4: r.phone_last4 ?? null,
     createdAt: iso(r.created_at),
+    ...(r.summary_dob !== undefined ? { dob: r.summary_dob } : {}),
   };
 }
 
@@ -90,12 +95,18 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export async function searchPatientsAs(
   trx: Transaction,
   role: StaffRole,
-  q: string,
+  q: string | undefined,
   page: { limit: number; offset: number },
+  dob?: string,
 ): Promise<PatientView[]> {
-  const needle = likeEscape(q.trim().toLowerCase());
-  const rows: PatientRow[] = await patientSource(trx, role)
-    .where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]))
+  const query = patientSource(trx, role);
+  if (q !== undefined) {
+    const needle = likeEscape(q.trim().toLowerCase());
+    query.where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]));
+  }
+  // patients.dob through the base table: patient_summary shows only the year.
+  if (dob !== undefined) query.whereIn('p.patient_id', trx('patients').select('patient_id').where('dob', dob));
+  const rows: PatientRow[] = await query
     .orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }])
     .limit(page.limit)
     .offset(page.offset);
