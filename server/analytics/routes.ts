@@ -39,7 +39,7 @@ export const volumeSchema = z
   .object({ providerId: z.number().int(), providerName: z.string(), month: z.string(), appointments: z.number().int() })
   .meta({ id: 'MonthlyVolume' });
 
-const outcomeSchema = z
+export const outcomeSchema = z
   .object({
     providerId: z.number().int(),
     providerName: z.string(),

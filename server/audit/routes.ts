@@ -68,7 +68,7 @@ export const auditRoutes: AnyRoute[] = [
   }),
 ];
 
-const staffSchema = z
+export const staffSchema = z
   .object({
     userId: z.number().int(),
     username: z.string(),
@@ -81,7 +81,7 @@ const staffSchema = z
   })
   .meta({ id: 'StaffAccount' });
 
-const compliancePatientSchema = z
+export const compliancePatientSchema = z
   .object({
     patientId: z.number().int(),
     name: z.string(),

@@ -23,7 +23,7 @@ const chargesQuery = z
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
-const chargeSchema = z
+export const chargeSchema = z
   .object({
     chargeId: z.number().int(),
     visitId: z.number().int(),

@@ -39,7 +39,7 @@ const visitSchema = z
   })
   .meta({ id: 'PatientVisit' });
 
-const panelSchema = z
+export const panelSchema = z
   .object({
     patient: clinicalPatientSchema,
     appointments: z.array(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })),

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { searchIcd10, searchMedications } from '../db/repository/reference.js';
 
-const medicationSchema = z
+export const medicationSchema = z
   .object({ medicationId: z.number().int(), name: z.string(), form: z.string(), strength: z.string() })
   .meta({ id: 'Medication' });
 
-const icd10Schema = z.object({ code: z.string(), description: z.string() }).meta({ id: 'Icd10Code' });
+export const icd10Schema = z.object({ code: z.string(), description: z.string() }).meta({ id: 'Icd10Code' });
 
 const searchText = z.string().trim().max(100, 'must be at most 100 characters');
 

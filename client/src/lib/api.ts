@@ -145,6 +145,9 @@ export function createApi(hooks: ApiHooks) {
     volume: (from: string, to: string, o?: CallOptions) =>
       call<{ items: VolumeRow[] }>('GET', `/api/analytics/volume?${q({ from, to })}`, undefined, o).then((r) => r.items),
     audit: (o?: CallOptions) => call<{ items: AuditEntry[] }>('GET', '/api/audit', undefined, o).then((r) => r.items),
+    /** The same failure policy for typed wrappers kept beside their screens (lib/screens-api.ts). */
+    request: call,
+    query: q,
   };
 }
 
