@@ -1,35 +1,21 @@
 /**
- * PLACEHOLDER compliance screen (a port of the previous dashboard; the compliance screen
- * replaces it): audit entries as they are appended.
+ * The compliance console: the audit log's history (filters, paging back, actor and patient by
+ * name, new entries arriving live at the top under the same filters), erasure (find the person,
+ * a typed reason, a confirmation that names them and what cannot be undone, the outcome or the
+ * legal-hold refusal shown plainly), and staff accounts (deactivate; creation stays on the
+ * command line).
  */
-import { useEffect, useState } from 'preact/hooks';
-import { useApp } from '../../components/context.js';
-import { Empty } from '../../components/states.js';
-import type { AuditAppended } from '../../../../shared/events.js';
+import { AuditLog } from './audit.js';
+import { Erasure } from './erasure.js';
+import { StaffAccounts } from './staff.js';
+import '../screens.css';
 
 export default function ComplianceScreen() {
-  const { live, clock } = useApp();
-  const [feed, setFeed] = useState<AuditAppended[]>([]);
-  useEffect(() => {
-    const on = (a: AuditAppended) => setFeed((f) => [a, ...f].slice(0, 200));
-    live.socket.on('audit:appended', on);
-    return () => void live.socket.off('audit:appended', on);
-  }, [live]);
   return (
-    <section class="card">
-      <h2>Audit log, live</h2>
-      {feed.length === 0 ? (
-        <Empty>Waiting for audit entries…</Empty>
-      ) : (
-        <ul class="feed">
-          {feed.map((a) => (
-            <li key={a.auditId}>
-              <code>#{a.auditId}</code> {clock.time(a.at)} · {a.actorRole} · {a.action} {a.table ?? ''}
-            </li>
-          ))}
-        </ul>
-      )}
-      <p class="hint">The full, filterable log is at GET /api/audit.</p>
-    </section>
+    <div class="wide-stack">
+      <AuditLog />
+      <Erasure />
+      <StaffAccounts />
+    </div>
   );
 }
