@@ -119,7 +119,9 @@ async function main(): Promise<void> {
     };
 
     const dir = path.join(root, 'bench', 'sections');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+    // BENCH_ONLY=60 runs only the sections whose file name starts with it (and leaves the doc alone).
+    const only = process.env.BENCH_ONLY;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && (!only || f.startsWith(only))).sort();
     const results: SectionResult[] = [];
     for (const file of files) {
       const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: BenchSection };
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
       `Load average (1 min) at start / after generating / at end: ${[loadAtStart, loadAfterGenerate, loadAtEnd].map((l) => l[0]!.toFixed(1)).join(' / ')}` +
         (busy ? ' — other work was running on this machine, so these numbers are pessimistic.' : '.'),
     ];
-    writeDoc(markdown(results, machine));
+    if (!process.env.BENCH_ONLY) writeDoc(markdown(results, machine));
     console.log(`\nWrote ${path.relative(root, DOC)}.`);
   } finally {
     await knex?.destroy();

@@ -184,6 +184,7 @@ export class ClinicDayWatch {
   private apply(e: ScheduleChanged): void {
     if (e.date !== this.date || this.stopped) return;
     if (this.cursor !== undefined && e.cursor <= this.cursor) return;
+    performance.mark('clinicpulse:live-event');
     if (this.cursor !== undefined) this.cursor = e.cursor;
     const a = e.appointment;
     const before = this.rows.value.get(a.appointmentId);

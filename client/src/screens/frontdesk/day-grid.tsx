@@ -14,7 +14,8 @@ import type { DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
 import { STATUS } from './status.js';
 
-export const COL_W = 176;
+/** The narrowest provider column; columns widen to fill the screen when there are few. */
+export const MIN_COL_W = 176;
 export const TIME_W = 64;
 export const ROW_H = 24;
 export const HEAD_H = 48;
@@ -92,7 +93,14 @@ export function DayGrid(p: DayGridProps) {
     return { starts, busy };
   }, [p.rows, p.clock, slotMin, slots]);
 
+  // For `npm run bench`: when a new day or a live change has been painted.
+  useLayoutEffect(() => {
+    const id = requestAnimationFrame(() => performance.mark('clinicpulse:grid-painted'));
+    return () => cancelAnimationFrame(id);
+  }, [p.rows, p.providers]);
+
   const n = p.providers.length;
+  const COL_W = Math.max(MIN_COL_W, Math.floor((view.width - TIME_W - 2) / Math.max(1, n)));
   const first = Math.max(0, Math.floor(view.left / COL_W) - 1);
   const last = Math.min(n - 1, Math.ceil((view.left + view.width - TIME_W) / COL_W) + 1);
   const cols: number[] = [];

@@ -96,7 +96,11 @@ export default function FrontDeskScreen() {
       providers={allProviders}
       rows={liveRows}
       shownDate={date}
-      onMark={setMark}
+      onMark={(m) => {
+        setMark(m);
+        // Bring the slot in conflict into view, an hour of context above it.
+        if (m) setScrollTo({ minutes: Math.max(0, m.minutes - 60), nonce: Date.now() });
+      }}
       onClose={() => (setDraft(undefined), setMark(undefined))}
       onBooked={(id) => {
         setDraft(undefined);

@@ -102,10 +102,21 @@ export function PatientFinder({ value, onChange }: { value?: ChosenPatient; onCh
           value={text}
           onInput={(e) => setText(e.currentTarget.value)}
           onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') (e.preventDefault(), setOpen(true), setActive((a) => Math.min(results.length - 1, a + 1)));
-            else if (e.key === 'ArrowUp') (e.preventDefault(), setActive((a) => Math.max(0, a - 1)));
-            else if (e.key === 'Enter' && open && results[active]) (e.preventDefault(), choose(results[active]!));
-            else if (e.key === 'Escape' && open) (e.preventDefault(), e.stopPropagation(), setOpen(false));
+            if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              setOpen(true);
+              setActive((a) => Math.min(results.length - 1, a + 1));
+            } else if (e.key === 'ArrowUp') {
+              e.preventDefault();
+              setActive((a) => Math.max(0, a - 1));
+            } else if (e.key === 'Enter' && open && results[active]) {
+              e.preventDefault();
+              choose(results[active]!);
+            } else if (e.key === 'Escape' && open) {
+              e.preventDefault();
+              e.stopPropagation();
+              setOpen(false);
+            }
           }}
         />
       </label>
