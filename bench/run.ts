@@ -3,8 +3,6 @@
  * generator (BENCH_APPOINTMENTS, default 1,000,000; timed), then every section in
  * bench/sections/ in file-name order. Prints one table and rewrites the part of
  * docs/benchmarks.md between the bench markers (prose around them is kept).
- * BENCH_SECTIONS=60,40 runs only the sections whose file names start with those
- * prefixes and leaves docs/benchmarks.md alone (a quick look, not a full run).
  */
 import 'dotenv/config';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +25,6 @@ const END = '<!-- bench:end -->';
 const appointments = Number(process.env.BENCH_APPOINTMENTS ?? 1_000_000);
 const seed = Number(process.env.BENCH_SEED ?? 1);
 const lanes = Number(process.env.BENCH_LANES ?? 2);
-const only = process.env.BENCH_SECTIONS?.split(',').map((p) => p.trim()).filter(Boolean);
 if (!Number.isInteger(appointments) || appointments < 1) throw new Error('BENCH_APPOINTMENTS must be a positive integer');
 
 // Bulk-load settings for a throwaway server: WAL may grow instead of forcing checkpoints
@@ -122,7 +119,9 @@ async function main(): Promise<void> {
     };
 
     const dir = path.join(root, 'bench', 'sections');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && (!only || only.some((p) => f.startsWith(p)))).sort();
+    // BENCH_ONLY=60 runs only the sections whose file name starts with it (and leaves the doc alone).
+    const only = process.env.BENCH_ONLY;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && (!only || f.startsWith(only))).sort();
     const results: SectionResult[] = [];
     for (const file of files) {
       const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: BenchSection };
@@ -150,12 +149,8 @@ async function main(): Promise<void> {
       `Load average (1 min) at start / after generating / at end: ${[loadAtStart, loadAfterGenerate, loadAtEnd].map((l) => l[0]!.toFixed(1)).join(' / ')}` +
         (busy ? ' — other work was running on this machine, so these numbers are pessimistic.' : '.'),
     ];
-    if (only) {
-      console.log(`\n${machine.join('\n')}\n(BENCH_SECTIONS set: ${path.relative(root, DOC)} left as it was.)`);
-    } else {
-      writeDoc(markdown(results, machine));
-      console.log(`\nWrote ${path.relative(root, DOC)}.`);
-    }
+    if (!process.env.BENCH_ONLY) writeDoc(markdown(results, machine));
+    console.log(`\nWrote ${path.relative(root, DOC)}.`);
   } finally {
     await knex?.destroy();
     await server.stop();

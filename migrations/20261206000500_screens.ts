@@ -35,6 +35,12 @@ COMMENT ON COLUMN icd10_codes.description IS 'Official short description.';
 COMMENT ON COLUMN icd10_codes.search_text IS 'Generated: the undotted code and the description lower-cased, words separated by single spaces and padded with a space at each end, so a word-prefix search is a LIKE.';
 INSERT INTO icd10_codes (code, description) VALUES
   ${values};
+-- Like every reference table (20261125000011): only a valid acting identity reads it.
+ALTER TABLE icd10_codes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE icd10_codes FORCE ROW LEVEL SECURITY;
+CREATE POLICY "owner: security-definer functions and administration" ON icd10_codes TO clinicpulse_owner USING (true) WITH CHECK (true);
+CREATE POLICY "signed-in clinicians read it" ON icd10_codes FOR SELECT TO clinician
+  USING ((SELECT current_staff_user_id()) IS NOT NULL);
 REVOKE ALL ON icd10_codes FROM PUBLIC;
 GRANT SELECT ON icd10_codes TO clinician;
 

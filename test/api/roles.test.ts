@@ -117,7 +117,8 @@ describe('GET /api/patients/:id', () => {
     expect(fd.status).toBe(200);
     expect(fd.body).toMatchObject({ patientId: w.patientA, name: 'Alice Anders', birthYear: 1980, emailMasked: 'a***@example.org', phoneLast4: '***-1234' });
     expect(fd.body).not.toHaveProperty('email');
-    expect(fd.body).not.toHaveProperty('dob');
+    // The full date of birth tells namesakes apart at the desk (frontdesk branch, 51d5293); contact stays masked.
+    expect(fd.body.dob).toBe('1980-05-17');
 
     const cl = await w.as.clinician.get(`/api/patients/${w.patientA}`);
     expect(cl.body).toMatchObject({ patientId: w.patientA, email: 'alice@example.org', phone: '+1 555 010 1234', dob: '1980-05-17' });

@@ -28,6 +28,7 @@ export class LiveConnection {
   readonly state: Signal<ConnectionState> = signal('connecting');
   /** When the screen last knew it was up to date (ms since epoch). */
   readonly syncedAt: Signal<number> = signal(Date.now());
+  private readonly days = new Map<string, { watch: ClinicDayWatch; refs: number }>();
   private offlineTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private attempts = 0;
@@ -54,6 +55,38 @@ export class LiveConnection {
       this.lost();
       if (!this.socket.active) this.resume();
     });
+  }
+
+  /**
+   * The shared watch of one clinic day: every part of the page showing that day (the grid,
+   * the waiting room) uses the same one, since the server keeps one watch per day per socket.
+   * Call the returned release() when done.
+   */
+  acquireDay(date: string, dobOf: (patientId: number) => Promise<string | undefined>): { watch: ClinicDayWatch; release(): void } {
+    let entry = this.days.get(date);
+    if (!entry) {
+      entry = { watch: new ClinicDayWatch(this, date, dobOf), refs: 0 };
+      this.days.set(date, entry);
+    }
+    entry.refs++;
+    const e = entry;
+    let released = false;
+    return {
+      watch: e.watch,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--e.refs === 0) {
+          // Later in the same tick a new screen may acquire it again: stop only if still unused.
+          queueMicrotask(() => {
+            if (e.refs === 0 && this.days.get(date) === e) {
+              this.days.delete(date);
+              e.watch.stop();
+            }
+          });
+        }
+      },
+    };
   }
 
   /** Note that the screen is up to date now. */
@@ -102,11 +135,12 @@ export class ClinicDayWatch {
   private readonly onEvent = (e: ScheduleChanged) => this.apply(e);
   private readonly onConnect = () => void this.watch();
 
+  /** Called for each live change (not for snapshots), after it is applied. */
+  readonly listeners = new Set<(e: ScheduleChanged, before: DayRow | undefined, after: DayRow | undefined) => void>();
+
   constructor(
     private readonly live: LiveConnection,
     readonly date: string,
-    /** Called for each live change (not for snapshots), after it is applied. */
-    private readonly changed: (e: ScheduleChanged, before: DayRow | undefined, after: DayRow | undefined) => void,
     /** The date of birth of a patient the snapshot did not include. */
     private readonly dobOf: (patientId: number) => Promise<string | undefined>,
   ) {
@@ -150,6 +184,7 @@ export class ClinicDayWatch {
   private apply(e: ScheduleChanged): void {
     if (e.date !== this.date || this.stopped) return;
     if (this.cursor !== undefined && e.cursor <= this.cursor) return;
+    performance.mark('clinicpulse:live-event');
     if (this.cursor !== undefined) this.cursor = e.cursor;
     const a = e.appointment;
     const before = this.rows.value.get(a.appointmentId);
@@ -165,7 +200,7 @@ export class ClinicDayWatch {
     }
     this.rows.value = next;
     this.live.touch();
-    this.changed(e, before, after);
+    for (const l of this.listeners) l(e, before, after);
   }
 
   private async fillDob(appointmentId: number, patientId: number): Promise<void> {
