@@ -21,6 +21,7 @@ import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot
 import * as patientChangeEvents from './20261125000050_patient_change_events.js';
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
 import * as patientDobSearch from './20261206000400_patient_dob_search.js';
+import * as appointmentStatusHistory from './20261206000401_appointment_status_history.js';
 import * as screens from './20261206000500_screens.js';
 
 export const migrations: Record<string, Knex.Migration> = {
@@ -41,5 +42,6 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000050_patient_change_events': patientChangeEvents,
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
   '20261206000400_patient_dob_search': patientDobSearch,
+  '20261206000401_appointment_status_history': appointmentStatusHistory,
   '20261206000500_screens': screens,
 };

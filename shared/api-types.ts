@@ -12,7 +12,7 @@ import type { registerBody, scheduledPatientSchema } from '../server/patients/sc
 import type { rateSchema, volumeSchema } from '../server/analytics/routes.js';
 import type { auditEntrySchema } from '../server/audit/routes.js';
 
-export type { Clinic, ClinicDay, DayAppointment, DayProvider } from './clinic.js';
+export type { Clinic, ClinicDay, DayAppointment, DayProvider, StatusHistory } from './clinic.js';
 
 export type Me = z.infer<typeof userSchema>;
 export type StaffRoleName = Me['role'];

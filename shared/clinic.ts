@@ -53,5 +53,19 @@ export const clinicDaySchema = z
   .meta({ id: 'ClinicDay' });
 export type ClinicDay = z.infer<typeof clinicDaySchema>;
 
+export const statusHistorySchema = z
+  .object({
+    items: z.array(
+      z.object({
+        kind: z.string().meta({ description: 'booked, rescheduled, checked_in, cancelled, no_show or completed.' }),
+        at: z.string().meta({ format: 'date-time' }),
+        by: z.string().nullable().meta({ description: "The staff member's username; null when no signed-in person made it." }),
+        byRole: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'StatusHistory' });
+export type StatusHistory = z.infer<typeof statusHistorySchema>;
+
 /** Grid resolution. */
 export const SLOT_MINUTES = 15;

@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import type { Request } from 'express';
 import { route, type AnyRoute } from '../http/route.js';
-import { localDate } from '../http/schemas.js';
+import { idParams, localDate } from '../http/schemas.js';
+import { notFound } from '../http/errors.js';
+import { getAppointment } from '../db/repository/appointments.js';
 import { STAFF_ROLES } from '../db/index.js';
-import { clinicDay, clinicSettings } from '../db/repository/clinic-day.js';
-import { clinicDaySchema, clinicSchema, SLOT_MINUTES } from '../../shared/clinic.js';
+import { appointmentStatusHistory, clinicDay, clinicSettings } from '../db/repository/clinic-day.js';
+import { clinicDaySchema, clinicSchema, SLOT_MINUTES, statusHistorySchema } from '../../shared/clinic.js';
 
 const dayQuery = z.strictObject({ date: localDate.meta({ description: 'Clinic-local day, YYYY-MM-DD.' }) });
 
@@ -48,5 +50,24 @@ export const clinicRoutes: AnyRoute[] = [
     query: dayQuery,
     response: { description: 'The day.', schema: clinicDaySchema },
     handler: async ({ query, db }) => db((trx) => clinicDay(trx, query.date), { readOnly: true }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/appointments/:id/history',
+    tag: 'Appointments',
+    summary: "An appointment's status history: what changed, when, and by whom",
+    description: 'From the outbox and the audit log, as far back as the outbox retention (OUTBOX_RETENTION_DAYS).',
+    roles: ['front_desk'],
+    params: idParams,
+    response: { description: 'Changes, oldest first.', schema: statusHistorySchema },
+    errors: { 404: 'not_found' },
+    handler: async ({ params, db }) =>
+      db(
+        async (trx) => {
+          if (!(await getAppointment(trx, params.id))) throw notFound('No such appointment.');
+          return { items: await appointmentStatusHistory(trx, params.id) };
+        },
+        { readOnly: true },
+      ),
   }),
 ];

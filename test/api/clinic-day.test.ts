@@ -100,6 +100,27 @@ describe('GET /api/patients by date of birth', () => {
   });
 });
 
+describe('GET /api/appointments/:id/history', () => {
+  it('lists what happened to an appointment, when, and which member of staff did it', async () => {
+    const api = await login(desk);
+    const patientId = await createPatient(db.knex);
+    const booked = await api.post('/api/appointments', { patientId, providerId: p1, scheduledAt: '2027-06-01T14:00:00Z', durationMin: 30 });
+    expect(booked.status).toBe(201);
+    const id = booked.body.id as number;
+    expect((await api.patch(`/api/appointments/${id}`, { scheduledAt: '2027-06-01T15:00:00Z' })).status).toBe(200);
+    expect((await api.post(`/api/appointments/${id}/cancel`)).status).toBe(200);
+    const res = await api.get(`/api/appointments/${id}/history`);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((i: { kind: string; by: string | null }) => [i.kind, i.by])).toEqual([
+      ['booked', desk.username],
+      ['rescheduled', desk.username],
+      ['cancelled', desk.username],
+    ]);
+    expect((await api.get('/api/appointments/2147483000/history')).status).toBe(404);
+    expect((await (await login(doctor)).get(`/api/appointments/${id}/history`)).status).toBe(403);
+  });
+});
+
 describe('clinic:watch', () => {
   it('follows every provider of a day on one watch, and replays what was missed from the cursor', async () => {
     const api = await login(desk);

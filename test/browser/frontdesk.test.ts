@@ -204,6 +204,14 @@ describe('live between desks', () => {
     expect((await checked).status()).toBe(200);
     await within1s(b, new RegExp(`^${hhmm(to)}–.* Maria Garcia, born 1991-09-30, 30 min, Checked in`));
     await b.getByRole('region', { name: /Waiting room \(1\)/ }).getByText(/waiting \d+ min/).waitFor({ timeout: 1000 });
+    // The panel's history names who did what.
+    const history = a.getByRole('region', { name: 'History' });
+    await history.getByText(new RegExp(`Checked in · .* · ${desk.username}`)).waitFor();
+    expect(await history.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`^Booked · .* · ${desk.username}$`)),
+      expect.stringMatching(new RegExp(`^Rescheduled · .* · ${desk.username}$`)),
+      expect.stringMatching(new RegExp(`^Checked in · .* · ${desk.username}$`)),
+    ]);
     await screenshot(b, 'frontdesk-waiting-room');
     await scan(a, 'appointment panel');
 

@@ -24,6 +24,7 @@ import type {
   RescheduleRequest,
   VolumeRow,
   AuditEntry,
+  StatusHistory,
 } from '../../../shared/api-types.js';
 
 export class ApiError extends Error {
@@ -137,6 +138,7 @@ export function createApi(hooks: ApiHooks) {
     registerPatient: (body: RegisterPatientRequest) => call<{ id: number }>('POST', '/api/patients', body),
     book: (body: BookingRequest) => call<{ id: number; appointment: Appointment }>('POST', '/api/appointments', body),
     reschedule: (id: number, body: RescheduleRequest) => call<Appointment>('PATCH', `/api/appointments/${id}`, body),
+    history: (id: number, o?: CallOptions) => call<StatusHistory>('GET', `/api/appointments/${id}/history`, undefined, o).then((r) => r.items),
     checkIn: (id: number) => call<Appointment>('POST', `/api/appointments/${id}/check-in`),
     cancel: (id: number) => call<Appointment>('POST', `/api/appointments/${id}/cancel`),
     noShow: (id: number) => call<Appointment>('POST', `/api/appointments/${id}/no-show`),

@@ -74,3 +74,20 @@ export async function clinicDay(trx: Transaction, day: string): Promise<ClinicDa
     appointments: rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name, patientDob: r.patient_dob })),
   };
 }
+
+export interface StatusChange {
+  kind: string;
+  at: string;
+  /** The staff member's username, or null when the change was not made by a signed-in person (seed, import). */
+  by: string | null;
+  byRole: string | null;
+}
+
+/** An appointment's changes, oldest first (appointment_status_history: outbox + audit log). */
+export async function appointmentStatusHistory(trx: Transaction, appointmentId: number): Promise<StatusChange[]> {
+  const { rows } = await trx.raw<{ rows: { kind: string; occurred_at: Date; actor_username: string | null; actor_role: string | null }[] }>(
+    'SELECT kind, occurred_at, actor_username, actor_role FROM appointment_status_history(?)',
+    [appointmentId],
+  );
+  return rows.map((r) => ({ kind: r.kind, at: r.occurred_at.toISOString(), by: r.actor_username, byRole: r.actor_role }));
+}

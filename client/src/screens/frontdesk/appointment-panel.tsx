@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Confirm } from '../../components/dialog.js';
+import { ErrorView, Loading, useResource } from '../../components/states.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { hhmm, toMinutes } from '../../lib/clock.js';
 import type { DayRow } from '../../lib/live.js';
@@ -106,6 +107,7 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
           {error}
         </p>
       )}
+      <History row={row} />
       {editing && can.reschedule(row.status) && (
         <RescheduleForm row={row} providers={props.providers} onDone={(m) => (setEditing(false), m && props.onMoved(m))} />
       )}
@@ -203,5 +205,40 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
         </button>
       </div>
     </form>
+  );
+}
+
+const KIND_LABEL: Record<string, string> = {
+  booked: 'Booked',
+  rescheduled: 'Rescheduled',
+  checked_in: 'Checked in',
+  cancelled: 'Cancelled',
+  no_show: 'Marked no-show',
+  completed: 'Completed',
+};
+
+/** Who changed what, when (clinic time); reloaded whenever the appointment changes. */
+function History({ row }: { row: DayRow }) {
+  const { api, clock } = useApp();
+  const history = useResource((signal) => api.history(row.appointmentId, { signal }), [row.appointmentId, row.updatedAt]);
+  return (
+    <section class="history" aria-labelledby="history-title">
+      <h3 id="history-title">History</h3>
+      {history.status === 'error' ? (
+        <ErrorView error={history.error} retry={history.reload} what="The history could not be loaded." />
+      ) : !history.data ? (
+        <Loading label="Loading history…" />
+      ) : history.data.length === 0 ? (
+        <p class="hint">No changes recorded in the last days (history is kept as long as the live-update log).</p>
+      ) : (
+        <ol class="feed">
+          {history.data.map((h, i) => (
+            <li key={i}>
+              <strong>{KIND_LABEL[h.kind] ?? h.kind}</strong> · {clock.wall(h.at).date} {clock.timeLabelled(h.at)} · {h.by ?? 'system'}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }

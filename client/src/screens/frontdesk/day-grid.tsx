@@ -28,6 +28,8 @@ export interface SlotMark {
 
 export interface DayGridProps {
   date: string;
+  /** The grid's accessible name (default: the day, clinic time). */
+  label?: string;
   providers: DayProvider[];
   rows: DayRow[];
   clock: ClinicClock;
@@ -39,6 +41,16 @@ export interface DayGridProps {
   scrollTo?: { minutes: number; nonce: number };
   onFreeCell(providerId: number, minutes: number): void;
   onOpen(row: DayRow): void;
+  /** Move (and/or resize) a block: by keyboard (M, arrows, Shift+arrows, Enter) or by dragging it to a cell. */
+  onMove?(row: DayRow, to: { providerId: number; minutes: number; durationMin: number }): void;
+  announce?(message: string): void;
+}
+
+interface Moving {
+  row: DayRow;
+  c: number;
+  minutes: number;
+  durationMin: number;
 }
 
 interface Placed {
@@ -60,6 +72,8 @@ export function DayGrid(p: DayGridProps) {
     setActiveState(activeRef.current);
   };
   const focusPending = useRef(false);
+  const [moving, setMoving] = useState<Moving>();
+  const dragged = useRef<DayRow>(undefined);
 
   useLayoutEffect(() => {
     const el = scroller.current!;
@@ -135,7 +149,48 @@ export function DayGrid(p: DayGridProps) {
     setActive(next);
   };
 
+  const say = (m: Moving) => {
+    const pr = p.providers[m.c];
+    p.announce?.(`${m.row.patientName}: ${hhmm(m.minutes)}–${hhmm(m.minutes + m.durationMin)}, ${pr?.name ?? ''}.`);
+  };
+  const moveKeys = (e: KeyboardEvent, m: Moving) => {
+    const step = slotMin;
+    let next: Moving | undefined;
+    if (e.key === 'Escape') {
+      setMoving(undefined);
+      p.announce?.('Move cancelled.');
+    } else if (e.key === 'Enter') {
+      setMoving(undefined);
+      const pr = p.providers[m.c];
+      if (pr) p.onMove?.(m.row, { providerId: pr.providerId, minutes: m.minutes, durationMin: m.durationMin });
+    } else if (e.key === 'ArrowUp' && e.shiftKey) next = { ...m, durationMin: Math.max(step, m.durationMin - step) };
+    else if (e.key === 'ArrowDown' && e.shiftKey) next = { ...m, durationMin: Math.min(480, m.durationMin + step) };
+    else if (e.key === 'ArrowUp') next = { ...m, minutes: Math.max(0, m.minutes - step) };
+    else if (e.key === 'ArrowDown') next = { ...m, minutes: Math.min(24 * 60 - step, m.minutes + step) };
+    else if (e.key === 'ArrowLeft') next = { ...m, c: Math.max(0, m.c - 1) };
+    else if (e.key === 'ArrowRight') next = { ...m, c: Math.min(n - 1, m.c + 1) };
+    else if (e.key !== 'Tab') return;
+    e.preventDefault();
+    if (next) {
+      setMoving(next);
+      ensureVisible(next.c);
+      say(next);
+    }
+  };
+
   const onKeyDown = (e: KeyboardEvent) => {
+    if (moving) return moveKeys(e, moving);
+    const target = e.target as HTMLElement;
+    if ((e.key === 'm' || e.key === 'M') && target.classList.contains('block') && p.onMove) {
+      const row = p.rows.find((x) => String(x.appointmentId) === target.dataset.id);
+      if (row && row.status === 'scheduled') {
+        e.preventDefault();
+        const m = { row, c: activeRef.current.c, minutes: p.clock.wall(row.scheduledAt).minutes, durationMin: row.durationMin };
+        setMoving(m);
+        p.announce?.(`Moving ${row.patientName}. Arrow keys move it, Shift with up or down changes its length, Enter saves, Escape cancels.`);
+      }
+      return;
+    }
     const { r, c } = activeRef.current;
     const step = Math.round(60 / slotMin);
     const keys: Record<string, () => void> = {
@@ -169,7 +224,7 @@ export function DayGrid(p: DayGridProps) {
     <div class="grid-scroll" ref={scroller} onScroll={(e) => setView({ left: e.currentTarget.scrollLeft, width: e.currentTarget.clientWidth })}>
       <div
         role="grid"
-        aria-label={`Appointments, ${p.clock.longDate(p.date)}, clinic time`}
+        aria-label={p.label ?? `Appointments, ${p.clock.longDate(p.date)}, clinic time`}
         aria-rowcount={slots + 1}
         aria-colcount={n + 1}
         class="day-grid"
@@ -227,7 +282,15 @@ export function DayGrid(p: DayGridProps) {
                       setActive({ r, c });
                       if (!taken) p.onFreeCell(pr.providerId, minutes);
                     }}
+                    onDragOver={(e) => dragged.current && e.preventDefault()}
+                    onDrop={(e) => {
+                      e.preventDefault();
+                      const row = dragged.current;
+                      dragged.current = undefined;
+                      if (row) p.onMove?.(row, { providerId: pr.providerId, minutes, durationMin: row.durationMin });
+                    }}
                     onKeyDown={(e) => {
+                      if (moving) return;
                       if ((e.key === 'Enter' || e.key === ' ') && e.target === e.currentTarget && !taken) {
                         e.preventDefault();
                         p.onFreeCell(pr.providerId, minutes);
@@ -235,8 +298,13 @@ export function DayGrid(p: DayGridProps) {
                     }}
                   >
                     {here.map((pl, i) => (
-                      <Block key={pl.row.appointmentId} placed={pl} index={i} of={here.length} {...p} tabbable={isActive && i === 0} />
+                      <Block key={pl.row.appointmentId} placed={pl} index={i} of={here.length} {...p} tabbable={isActive && i === 0} dragRef={dragged} />
                     ))}
+                    {moving && moving.c === c && Math.floor(moving.minutes / slotMin) === r && (
+                      <div class="ghost" style={{ top: `${((moving.minutes % slotMin) / slotMin) * ROW_H}px`, height: `${(moving.durationMin / slotMin) * ROW_H - 2}px` }} aria-hidden="true">
+                        {hhmm(moving.minutes)}–{hhmm(moving.minutes + moving.durationMin)} {moving.row.patientName}
+                      </div>
+                    )}
                     {marked && (
                       <span class="mark" role="note">
                         {marked.text}
@@ -254,7 +322,7 @@ export function DayGrid(p: DayGridProps) {
   );
 }
 
-function Block(props: DayGridProps & { placed: Placed; index: number; of: number; tabbable: boolean }) {
+function Block(props: DayGridProps & { placed: Placed; index: number; of: number; tabbable: boolean; dragRef: { current: DayRow | undefined } }) {
   const { row, minutes } = props.placed;
   const slotMin = props.clock.slotMinutes;
   const start = hhmm(minutes);
@@ -266,6 +334,13 @@ function Block(props: DayGridProps & { placed: Placed; index: number; of: number
   return (
     <button
       type="button"
+      data-id={row.appointmentId}
+      draggable={row.status === 'scheduled' && !!props.onMove}
+      onDragStart={(e) => {
+        props.dragRef.current = row;
+        e.dataTransfer?.setData('text/plain', String(row.appointmentId));
+      }}
+      aria-keyshortcuts={row.status === 'scheduled' && props.onMove ? 'M' : undefined}
       class={`block ${row.status}${props.flash.has(row.appointmentId) ? ' flash' : ''}${props.selectedId === row.appointmentId ? ' selected' : ''}`}
       style={{ top: `${top}px`, height: `${height}px`, left: `${props.index * width}%`, width: `calc(${width}% - 4px)` }}
       tabIndex={props.tabbable ? 0 : -1}

@@ -8,18 +8,21 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { ErrorView, Loading, Empty } from '../../components/states.js';
-import { addDays } from '../../lib/clock.js';
+import { addDays, hhmm } from '../../lib/clock.js';
+import { ApiError, describeError } from '../../lib/api.js';
 import type { DayRow } from '../../lib/live.js';
 import { DayGrid, type SlotMark } from './day-grid.js';
 import { BookingForm, type BookingDraft } from './booking-form.js';
 import { AppointmentPanel, type MoveDone } from './appointment-panel.js';
 import { WaitingRoom } from './waiting-room.js';
+import { WeekView } from './week-view.js';
 import { dayRows, useClinicDay } from './use-clinic-day.js';
 
 const PREFS_KEY = 'clinicpulse.frontdesk.prefs';
 interface Prefs {
   specialty: string;
   showCancelled: boolean;
+  view?: 'day' | 'week';
 }
 function loadPrefs(): Prefs {
   try {
@@ -35,7 +38,7 @@ function urlDate(): string | undefined {
 }
 
 export default function FrontDeskScreen() {
-  const { clock, announce } = useApp();
+  const { api, clock, announce } = useApp();
   const today = clock.today();
   const [date, setDate] = useState(() => urlDate() ?? today);
   const [prefs, setPrefs] = useState(loadPrefs);
@@ -43,6 +46,7 @@ export default function FrontDeskScreen() {
   const [openId, setOpenId] = useState<number>();
   const [mark, setMark] = useState<SlotMark>();
   const [undo, setUndo] = useState<MoveDone>();
+  const [moveError, setMoveError] = useState<string>();
   const [scrollTo, setScrollTo] = useState<{ minutes: number; nonce: number }>();
 
   useEffect(() => {
@@ -84,6 +88,23 @@ export default function FrontDeskScreen() {
   const jumpToNow = () => {
     if (date !== today) go(today);
     setScrollTo({ minutes: clock.wall(clock.now()).minutes, nonce: Date.now() });
+  };
+  /** A block moved on the grid (keyboard or drag): same conflict handling as booking, then Undo. */
+  const moveAppointment = async (row: DayRow, to: { providerId: number; minutes: number; durationMin: number }) => {
+    const before = { scheduledAt: row.scheduledAt, durationMin: row.durationMin, providerId: row.providerId };
+    setMoveError(undefined);
+    setMark(undefined);
+    try {
+      await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, to.minutes), durationMin: to.durationMin, providerId: to.providerId });
+      const text = `Moved ${row.patientName} to ${hhmm(to.minutes)}–${hhmm(to.minutes + to.durationMin)}.`;
+      announce(text);
+      setUndo({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined) });
+    } catch (err) {
+      const message = describeError(err);
+      setMoveError(`${row.patientName} was not moved: ${message}`);
+      announce(`${row.patientName} was not moved: ${message}`, 'assertive');
+      if (err instanceof ApiError && err.status === 409) setMark({ providerId: to.providerId, minutes: to.minutes, text: 'Conflict' });
+    }
   };
   const openAppointment = (r: DayRow) => {
     setDraft(undefined);
@@ -164,6 +185,14 @@ export default function FrontDeskScreen() {
         >
           New appointment
         </button>
+        <div class="seg" role="group" aria-label="View">
+          <button type="button" class={prefs.view !== 'week' ? '' : 'secondary'} aria-pressed={prefs.view !== 'week'} onClick={() => setPrefs({ ...prefs, view: 'day' })}>
+            Day
+          </button>
+          <button type="button" class={prefs.view === 'week' ? '' : 'secondary'} aria-pressed={prefs.view === 'week'} onClick={() => setPrefs({ ...prefs, view: 'week' })}>
+            Week of one provider
+          </button>
+        </div>
         {clock.browserDiffers && <span class="zone-note">Times are clinic time ({clock.zoneLabel})</span>}
       </div>
       {undo && (
@@ -184,6 +213,14 @@ export default function FrontDeskScreen() {
           </button>
         </div>
       )}
+      {moveError && (
+        <p class="field-error" role="alert">
+          {moveError}{' '}
+          <button type="button" class="secondary" onClick={() => (setMoveError(undefined), setMark(undefined))}>
+            Dismiss
+          </button>
+        </p>
+      )}
       <div class={side ? 'desk with-side' : 'desk'}>
         <div class="grid-area">
           {day.load.status === 'error' && !day.load.data ? (
@@ -192,6 +229,18 @@ export default function FrontDeskScreen() {
             <Loading label="Loading the day…" />
           ) : providers.length === 0 ? (
             <Empty>No providers{prefs.specialty ? ` in ${prefs.specialty}` : ''}.</Empty>
+          ) : prefs.view === 'week' ? (
+            <WeekView
+              date={date}
+              providers={providers}
+              showCancelled={prefs.showCancelled}
+              onPick={(d, providerId, minutes, appointmentId) => {
+                setPrefs({ ...prefs, view: 'day' });
+                go(d);
+                if (appointmentId !== undefined) setOpenId(appointmentId);
+                else if (minutes !== undefined) setDraft({ providerId, date: d, minutes, durationMin: 30 });
+              }}
+            />
           ) : (
             <>
               {day.watch.error.value && <ErrorView error={new Error(day.watch.error.value)} what="Live updates are paused." />}
@@ -210,7 +259,13 @@ export default function FrontDeskScreen() {
                   setDraft((d) => ({ providerId, date, minutes, durationMin: d?.durationMin ?? 30 }));
                 }}
                 onOpen={openAppointment}
+                onMove={(row, to) => void moveAppointment(row, to)}
+                announce={announce}
               />
+              <p class="hint">
+                Keyboard: arrow keys move between times and providers; Enter books a free time or opens an appointment; on an appointment, M moves it (arrows, Shift+Up/Down for
+                its length, Enter saves, Escape cancels). Appointments can also be dragged to another time or provider.
+              </p>
             </>
           )}
         </div>
