@@ -120,3 +120,22 @@ describe('many providers', () => {
     await screenshot(page, 'frontdesk-300-providers');
   });
 });
+
+describe('layouts', () => {
+  it('clips nothing at tablet width (768 px) and on a 1920×1080 wall display', async () => {
+    for (const [width, height] of [[768, 1024], [1920, 1080]] as const) {
+      const ctx = await newDesk(browser, { width, height });
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      await signIn(page, app.url, desk, `/?date=${DAY}`);
+      await page.getByRole('grid').waitFor();
+      // The page itself never scrolls sideways (the grid scrolls inside its own box).
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      for (const name of ['Previous day', 'Next day', 'Jump to now', 'New appointment', 'Sign out']) {
+        const box = (await page.getByRole('button', { name }).boundingBox())!;
+        expect(box.x >= 0 && box.x + box.width <= width).toBe(true);
+      }
+      await screenshot(page, `frontdesk-${width}`);
+    }
+  });
+});
