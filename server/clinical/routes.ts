@@ -12,6 +12,7 @@ import { getPatientAs } from '../db/repository/directory.js';
 import { patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions, patientVisits } from '../db/repository/clinical.js';
 import { readVisitNotes } from '../db/repository/visit-notes.js';
+import { activeGrants, breakGlass } from '../db/repository/break-glass.js';
 import { appointmentSchema } from '../appointments/schemas.js';
 import { clinicalPatientSchema } from '../patients/schemas.js';
 
@@ -48,7 +49,47 @@ export const panelSchema = z
   })
   .meta({ id: 'PatientPanel' });
 
+const breakGlassBody = z
+  .strictObject({
+    reason: z.string().trim().min(10, 'must be at least 10 characters').max(1000, 'must be at most 1000 characters'),
+    minutes: z.number().int('must be a whole number').min(1, 'must be 1 to 240').max(240, 'must be 1 to 240').default(60),
+  })
+  .meta({ id: 'BreakGlassRequest' });
+
+export const grantSchema = z
+  .object({
+    grantId: z.number().int(),
+    patientId: z.number().int(),
+    patientName: z.string().nullable(),
+    grantedAt: z.string().meta({ format: 'date-time' }),
+    expiresAt: z.string().meta({ format: 'date-time' }),
+  })
+  .meta({ id: 'BreakGlassGrant' });
+
 export const clinicalRoutes: AnyRoute[] = [
+  route({
+    method: 'post',
+    path: '/api/patients/:id/break-glass',
+    tag: 'Patients',
+    summary: 'Break the glass: time-limited access to a patient outside your care',
+    description: 'For an emergency: the reason (10-1000 characters) is kept for compliance, the access ends after `minutes` (1-240, default 60), and the act is a high-severity audit entry.',
+    roles: ['clinician'],
+    params: idParams,
+    body: breakGlassBody,
+    status: 201,
+    response: { description: 'Access granted until expiresAt.', schema: z.object({ patientId: z.number().int(), expiresAt: z.string().meta({ format: 'date-time' }) }) },
+    errors: { 404: 'not_found' },
+    handler: async ({ params, body, db }) => ({ patientId: params.id, expiresAt: await db((trx) => breakGlass(trx, params.id, body.reason, body.minutes)) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/break-glass',
+    tag: 'Patients',
+    summary: 'Your break-the-glass grants still in force',
+    roles: ['clinician'],
+    response: { description: 'Soonest to end first.', schema: z.object({ items: z.array(grantSchema) }) },
+    handler: async ({ db }) => ({ items: await db((trx) => activeGrants(trx), { readOnly: true }) }),
+  }),
   route({
     method: 'get',
     path: '/api/patients/:id/panel',

@@ -261,3 +261,28 @@ describe('GET /api/analytics/outcomes', () => {
     expect400(await w.as.manager.get('/api/analytics/no-show-rate?specialty='), 'query.specialty');
   });
 });
+
+describe('POST /api/patients/:id/break-glass and GET /api/break-glass', () => {
+  it('opens a patient outside the clinician\'s care for a stated time, audited high; refuses a short reason', async () => {
+    const stranger = await createPatient(ts.db.knex, { name: 'Gina Glass' });
+    await insertAppointment(ts.db.knex, { patientId: stranger, providerId: w.providerB, scheduledAt: at('12:00') });
+    expect((await w.as.clinician.get(`/api/patients/${stranger}/panel`)).status).toBe(404);
+    expect400(await w.as.clinician.post(`/api/patients/${stranger}/break-glass`, { reason: 'short' }), 'body.reason');
+    expect400(await w.as.clinician.post(`/api/patients/${stranger}/break-glass`, { reason: 'Unconscious in the waiting room', minutes: 241 }), 'body.minutes');
+    await refusedForOthers(['clinician'], (c) => c.post(`/api/patients/${stranger}/break-glass`, { reason: 'Unconscious in the waiting room' }));
+    expect((await w.as.clinician.post('/api/patients/2000000000/break-glass', { reason: 'Unconscious in the waiting room' })).status).toBe(404);
+
+    const res = await w.as.clinician.post(`/api/patients/${stranger}/break-glass`, { reason: 'Unconscious in the waiting room', minutes: 30 });
+    expect(res.status).toBe(201);
+    const minutesLeft = (Date.parse(res.body.expiresAt) - Date.now()) / 60_000;
+    expect(minutesLeft).toBeGreaterThan(28);
+    expect(minutesLeft).toBeLessThanOrEqual(30);
+    expect((await w.as.clinician.get(`/api/patients/${stranger}/panel`)).body.patient.name).toBe('Gina Glass');
+    const grants = await w.as.clinician.get('/api/break-glass');
+    expect(grants.body.items).toContainEqual(expect.objectContaining({ patientId: stranger, patientName: 'Gina Glass', expiresAt: res.body.expiresAt }));
+    expect((await w.as.clinicianB.get('/api/break-glass')).body.items).toEqual([]);
+    const audit = await w.as.compliance.get(`/api/audit?patientId=${stranger}&action=break_glass`);
+    expect(audit.body.items).toEqual([expect.objectContaining({ severity: 'high', actorUsername: w.users.clinician.username })]);
+    await refusedForOthers(['clinician'], (c) => c.get('/api/break-glass'));
+  });
+});
