@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { chargeSchema } from '../server/billing/routes.js';
-import type { panelSchema } from '../server/clinical/routes.js';
+import type { grantSchema, panelSchema } from '../server/clinical/routes.js';
 import type { icd10Schema, medicationSchema } from '../server/medications/routes.js';
 import type { compliancePatientSchema, staffSchema } from '../server/audit/routes.js';
 import type { outcomeSchema } from '../server/analytics/routes.js';
@@ -22,3 +22,4 @@ export type CompliancePatient = z.infer<typeof compliancePatientSchema>;
 export type OutcomeRow = z.infer<typeof outcomeSchema>;
 export type ScheduleEntry = z.infer<typeof scheduleEntrySchema>;
 export type CompleteVisitRequest = z.input<typeof completeBody>;
+export type BreakGlassGrant = z.infer<typeof grantSchema>;

@@ -3,7 +3,8 @@
  * on the front desk's day grid (its own page) is announced within a second in an aria-live region; the visit is
  * completed through the form (ICD-10 search, a prescription, a note) and the patient panel
  * then shows it; a prescription that ends before it starts is refused with the field named
- * and nothing saved; the day moves by previous/next; axe finds nothing serious.
+ * and nothing saved; the day moves by previous/next; break-the-glass opens a patient outside
+ * her care with a reason and a time limit shown in a banner; axe finds nothing serious.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -128,5 +129,26 @@ it('announces an arrival, completes the visit through the form, and shows it in 
   await page.getByText('No appointments on this day.').waitFor();
   await page.getByRole('button', { name: 'Previous day' }).click();
   await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
+
+  // Break the glass for a patient outside her care: reason, time limit, a banner while in force.
+  const otherProvider = await createProvider(k, { name: 'Dr Otto Other' });
+  const gina = await createPatient(k, { name: 'Gina Glass' });
+  await insertAppointment(k, { patientId: gina, providerId: otherProvider, scheduledAt: laterToday(90) });
+  await page.getByText('Emergency access (break the glass)').click();
+  await page.getByLabel('Patient number').fill(String(gina));
+  await page.getByLabel('Reason for emergency access').fill('short');
+  await page.getByRole('button', { name: 'Break the glass' }).click();
+  await page.getByText('Give the reason in at least 10 characters.').waitFor();
+  await page.getByLabel('Reason for emergency access').fill('Collapsed in the waiting room, own doctor away');
+  await page.getByLabel('For how long').selectOption('30');
+  await page.getByRole('button', { name: 'Break the glass' }).click();
+  const banner = page.getByRole('region', { name: 'Emergency access in force' });
+  await banner.filter({ hasText: 'Emergency access to Gina Glass until' }).waitFor();
+  expect(await banner.textContent()).toMatch(/\((29|30) min left\)/);
+  await expectNoSeriousAxe(page, 'break the glass');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, 'clinician-break-glass');
+  await banner.getByRole('button', { name: 'Open chart of Gina Glass' }).click();
+  await page.getByRole('dialog', { name: 'Patient chart: Gina Glass' }).getByText('Date of birth').waitFor();
   await cctx.close();
 });

@@ -5,6 +5,7 @@
 import type { Api, CallOptions } from './api.js';
 import type { AuditEntry, NoShowRow, VolumeRow } from '../../../shared/api-types.js';
 import type {
+  BreakGlassGrant,
   Charge,
   CompleteVisitRequest,
   CompliancePatient,
@@ -54,6 +55,9 @@ export function screensApi(api: Api) {
     icd10: (text: string, o?: CallOptions) => request<{ items: Icd10Code[] }>('GET', `/api/icd10?${q({ q: text, limit: 10 })}`, undefined, o).then((r) => r.items),
     medications: (text: string, o?: CallOptions) =>
       request<{ items: Medication[] }>('GET', `/api/medications?${q({ q: text, limit: 10 })}`, undefined, o).then((r) => r.items),
+    breakGlass: (patientId: number, reason: string, minutes: number) =>
+      request<{ patientId: number; expiresAt: string }>('POST', `/api/patients/${patientId}/break-glass`, { reason, minutes }),
+    grants: (o?: CallOptions) => request<{ items: BreakGlassGrant[] }>('GET', '/api/break-glass', undefined, o).then((r) => r.items),
     complete: (appointmentId: number, body: CompleteVisitRequest) =>
       request<{ visitId: number }>('POST', `/api/appointments/${appointmentId}/complete`, body),
     outcomes: (f: AnalyticsFilter, o?: CallOptions) => request<{ items: OutcomeRow[] }>('GET', `/api/analytics/outcomes?${analytics(f)}`, undefined, o).then((r) => r.items),

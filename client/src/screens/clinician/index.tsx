@@ -3,7 +3,8 @@
  * time), each appointment with status, arrival time and wait; arrivals announced the moment
  * the front desk checks a patient in (an aria-live region, optionally a browser notification
  * and a short sound) and the waiting list, longest wait first; the patient panel and the
- * complete-visit form. The day is the REST schedule (it carries checkedInAt), reloaded on
+ * complete-visit form; break-the-glass with a reason, a time limit and a banner while in force.
+ * The day is the REST schedule (it carries checkedInAt), reloaded on
  * every live change of that day (schedule:watch), so it stays equal to the database.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
@@ -16,6 +17,7 @@ import type { AppointmentArrived } from '../../../../shared/events.js';
 import type { ScheduleEntry } from '../../../../shared/screens-types.js';
 import { PatientPanel } from './panel.js';
 import { CompleteVisit } from './complete-visit.js';
+import { BreakGlassBanners, BreakGlassForm } from './break-glass.js';
 import '../screens.css';
 
 const STATUS_LABEL: Record<string, string> = { scheduled: 'Scheduled', checked_in: 'Checked in', completed: 'Completed', no_show: 'No-show', cancelled: 'Cancelled' };
@@ -63,6 +65,8 @@ export default function ClinicianScreen() {
     return () => clearInterval(t);
   }, [clock]);
 
+  const [grantsVersion, setGrantsVersion] = useState(0);
+  const grants = useResource((signal) => sapi.grants({ signal }), [grantsVersion]);
   const day = useResource((signal) => (providerId === null ? Promise.resolve([]) : sapi.schedule(providerId, date, { signal })), [providerId, date, version]);
 
   // Live: any change to the shown day reloads it (one small GET).
@@ -99,6 +103,7 @@ export default function ClinicianScreen() {
 
   return (
     <div class="wide-stack">
+      <BreakGlassBanners grants={grants.data ?? []} now={now} onOpen={(g) => setPanelFor({ patientId: g.patientId, name: g.patientName ?? `patient #${g.patientId}` })} />
       <section class="card" aria-labelledby="arrivals-h">
         <h2 id="arrivals-h">Arrivals</h2>
         <div class="notice-live" role="status" aria-live="polite" aria-label="Arrival notifications">
@@ -211,6 +216,7 @@ export default function ClinicianScreen() {
           </div>
         )}
       </section>
+      <BreakGlassForm onGranted={() => (setGrantsVersion((v) => v + 1), setNow(clock.now()))} />
       {panelFor && <PatientPanel patientId={panelFor.patientId} name={panelFor.name} onClose={() => setPanelFor(undefined)} />}
       {completing && (
         <CompleteVisit
