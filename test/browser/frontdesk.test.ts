@@ -121,12 +121,12 @@ describe('the day grid', () => {
   it('finds, registers and books a patient by keyboard alone', async () => {
     const page = await openDesk();
     // Into the grid: its one tab stop, then arrows to Ada's 10:00.
-    await page.getByRole('button', { name: 'New appointment' }).focus();
+    await page.getByRole('button', { name: 'Week of one provider' }).focus();
     await page.keyboard.press('Tab');
     const focusedName = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
     expect(await focusedName()).toMatch(/^Dr Ada Lovelace, 08:00, free/);
     for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowDown');
-    expect(await focusedName()).toMatch(/^Dr Ada Lovelace, 10:00, free/);
+    await expect.poll(focusedName).toMatch(/^Dr Ada Lovelace, 10:00, free/);
     await page.keyboard.press('Enter');
     const find = page.getByLabel('Find patient (name or date of birth)');
     await find.focus();

@@ -7,6 +7,7 @@
  * Only the provider columns on screen (plus one either side) are drawn: the time column
  * stays put while columns scroll sideways, so 300 providers cost what 8 do.
  */
+import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ClinicClock } from '../../lib/clock.js';
 import { hhmm, toMinutes } from '../../lib/clock.js';
@@ -72,7 +73,15 @@ export function DayGrid(p: DayGridProps) {
     setActiveState(activeRef.current);
   };
   const focusPending = useRef(false);
+  const programmatic = useRef(false);
   const [moving, setMoving] = useState<Moving>();
+  // Rows re-render only when what they show changes (see RowMemo), so their handlers read these.
+  const latest = useRef(p);
+  latest.current = p;
+  const movingRef = useRef(moving);
+  movingRef.current = moving;
+  const providersVersion = useRef({ providers: p.providers, n: 0 });
+  if (providersVersion.current.providers !== p.providers) providersVersion.current = { providers: p.providers, n: providersVersion.current.n + 1 };
   const dragged = useRef<DayRow>(undefined);
 
   useLayoutEffect(() => {
@@ -133,12 +142,16 @@ export function DayGrid(p: DayGridProps) {
     else if (x + COL_W > el.scrollLeft + el.clientWidth - TIME_W) el.scrollLeft = x + COL_W - (el.clientWidth - TIME_W);
     setView({ left: el.scrollLeft, width: el.clientWidth });
   };
-  useEffect(() => {
+  // Layout effect: focus follows the keys in the same frame, before the next key arrives.
+  useLayoutEffect(() => {
     if (!focusPending.current) return;
     focusPending.current = false;
     const cell = scroller.current?.querySelector<HTMLElement>(`[data-cell="${active.r}:${active.c}"]`);
     const target = cell?.querySelector<HTMLElement>('.block') ?? cell;
+    // Our own focus call must not move the active cell back (keys may already be ahead of it).
+    programmatic.current = true;
     target?.focus();
+    programmatic.current = false;
     target?.scrollIntoView({ block: 'nearest' });
   });
 
@@ -248,7 +261,31 @@ export function DayGrid(p: DayGridProps) {
             );
           })}
         </div>
-        {Array.from({ length: slots }, (_, r) => {
+        {Array.from({ length: slots }, (_, r) => (
+          <RowMemo key={r} sig={rowSig(r)} render={() => renderRow(r)} />
+        ))}
+        {isToday && <div class="now-line" aria-hidden="true" style={{ top: `${HEAD_H + (nowMin / slotMin) * ROW_H}px`, width: `${totalW}px` }} />}
+      </div>
+    </div>
+  );
+
+  /** Everything a row's rendering depends on, as a string: unchanged rows are not re-rendered. */
+  function rowSig(r: number): string {
+    let sig = `${first}|${last}|${COL_W}|${providersVersion.current.n}|${active.r === r ? active.c : -1}|`;
+    if (moving && Math.floor(moving.minutes / slotMin) === r) sig += `m${moving.c}:${moving.minutes}:${moving.durationMin}|`;
+    if (p.mark && Math.floor(p.mark.minutes / slotMin) === r) sig += `k${p.mark.providerId}:${p.mark.text}|`;
+    for (const c of cols) {
+      const key = `${p.providers[c]!.providerId}:${r}`;
+      if (busy.has(key)) sig += `b${c}`;
+      for (const pl of starts.get(key) ?? []) {
+        const a = pl.row;
+        sig += `a${a.appointmentId}:${a.updatedAt}:${a.status}:${a.patientName}:${a.patientDob}:${pl.minutes}:${a.durationMin}:${p.flash.has(a.appointmentId) ? 1 : 0}:${p.selectedId === a.appointmentId ? 1 : 0}`;
+      }
+    }
+    return sig;
+  }
+
+  function renderRow(r: number) {
           const minutes = r * slotMin;
           const label = hhmm(minutes);
           return (
@@ -276,29 +313,29 @@ export function DayGrid(p: DayGridProps) {
                     class={`cell${working ? '' : ' off'}${taken ? ' taken' : ''}${marked ? ' marked' : ''}`}
                     style={{ left: `${colLeft(c)}px`, width: `${COL_W}px` }}
                     tabIndex={isActive && here.length === 0 ? 0 : -1}
-                    onFocus={() => (active.r !== r || active.c !== c) && setActive({ r, c })}
+                    onFocus={() => !programmatic.current && (activeRef.current.r !== r || activeRef.current.c !== c) && setActive({ r, c })}
                     onClick={(e) => {
                       if (e.target !== e.currentTarget) return;
                       setActive({ r, c });
-                      if (!taken) p.onFreeCell(pr.providerId, minutes);
+                      if (!taken) latest.current.onFreeCell(pr.providerId, minutes);
                     }}
                     onDragOver={(e) => dragged.current && e.preventDefault()}
                     onDrop={(e) => {
                       e.preventDefault();
                       const row = dragged.current;
                       dragged.current = undefined;
-                      if (row) p.onMove?.(row, { providerId: pr.providerId, minutes, durationMin: row.durationMin });
+                      if (row) latest.current.onMove?.(row, { providerId: pr.providerId, minutes, durationMin: row.durationMin });
                     }}
                     onKeyDown={(e) => {
-                      if (moving) return;
+                      if (movingRef.current) return;
                       if ((e.key === 'Enter' || e.key === ' ') && e.target === e.currentTarget && !taken) {
                         e.preventDefault();
-                        p.onFreeCell(pr.providerId, minutes);
+                        latest.current.onFreeCell(pr.providerId, minutes);
                       }
                     }}
                   >
                     {here.map((pl, i) => (
-                      <Block key={pl.row.appointmentId} placed={pl} index={i} of={here.length} {...p} tabbable={isActive && i === 0} dragRef={dragged} />
+                      <Block key={pl.row.appointmentId} placed={pl} index={i} of={here.length} {...p} onOpen={(x) => latest.current.onOpen(x)} tabbable={isActive && i === 0} dragRef={dragged} />
                     ))}
                     {moving && moving.c === c && Math.floor(moving.minutes / slotMin) === r && (
                       <div class="ghost" style={{ top: `${((moving.minutes % slotMin) / slotMin) * ROW_H}px`, height: `${(moving.durationMin / slotMin) * ROW_H - 2}px` }} aria-hidden="true">
@@ -315,11 +352,17 @@ export function DayGrid(p: DayGridProps) {
               })}
             </div>
           );
-        })}
-        {isToday && <div class="now-line" aria-hidden="true" style={{ top: `${HEAD_H + (nowMin / slotMin) * ROW_H}px`, width: `${totalW}px` }} />}
-      </div>
-    </div>
-  );
+  }
+}
+
+/** A grid row that re-renders only when its signature changes. */
+class RowMemo extends Component<{ sig: string; render: () => ComponentChildren }> {
+  override shouldComponentUpdate(next: { sig: string }): boolean {
+    return next.sig !== this.props.sig;
+  }
+  override render() {
+    return this.props.render();
+  }
 }
 
 function Block(props: DayGridProps & { placed: Placed; index: number; of: number; tabbable: boolean; dragRef: { current: DayRow | undefined } }) {
