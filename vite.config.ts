@@ -1,5 +1,5 @@
 /**
- * The dashboard build: client/ → dist/client, which the service serves at `/`.
+ * The dashboard build (preact + signals, TSX): client/ → dist/client, which the service serves at `/`.
  * `npx vite` serves the dashboard with hot reload and proxies the API and live push
  * to a running `npm start` (same origin, so the session cookie and CSRF check work).
  */
@@ -9,6 +9,8 @@ const api = `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 
 export default defineConfig({
   root: 'client',
+  // Preact's automatic JSX runtime: TSX compiles to preact/jsx-runtime calls (no React, no plugin).
+  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   build: { outDir: '../dist/client', emptyOutDir: true },
   server: {
     host: '127.0.0.1',

@@ -5,7 +5,7 @@
  * relations (time off, waitlist, freed slots, series) and the screens' reference tables were
  * created later with table-level SELECT, and appointments and providers gained columns that
  * no role could read yet. This migration applies the same conversion again, and grants the
- * new appointment and provider columns to the roles that already read those relations.
+ * new appointment and provider columns (including the arrival time, checked_in_at) to the roles that already read those relations.
  * The permission matrix (test/security/permission-matrix.ts) lists the result column by column.
  */
 import type { Knex } from 'knex';
@@ -41,14 +41,14 @@ export async function up(knex: Knex): Promise<void> {
   // As the migrating superuser: it may grant and revoke on the owner's objects.
   await knex.raw(tableSelectToColumnGrantsSql);
   await knex.raw(`
-GRANT SELECT (outside_hours_reason, overbook_reason, overbook_lane, series_id) ON appointments TO front_desk, clinician;
+GRANT SELECT (outside_hours_reason, overbook_reason, overbook_lane, series_id, checked_in_at) ON appointments TO front_desk, clinician;
 GRANT SELECT (overbook_limit) ON providers TO front_desk, clinician, manager;
 `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
-REVOKE SELECT (outside_hours_reason, overbook_reason, overbook_lane, series_id) ON appointments FROM front_desk, clinician;
+REVOKE SELECT (outside_hours_reason, overbook_reason, overbook_lane, series_id, checked_in_at) ON appointments FROM front_desk, clinician;
 REVOKE SELECT (overbook_limit) ON providers FROM front_desk, clinician, manager;
 `);
   // The column grants made from table-level ones stay: they give exactly what the table-level grant gave.

@@ -30,6 +30,9 @@ import * as auditHashChain from './20261206000203_audit_hash_chain.js';
 import * as keyedSignInDigests from './20261206000300_keyed_sign_in_digests.js';
 import * as masterKeyCheck from './20261206000301_master_key_check.js';
 import * as accountLockout from './20261206000302_account_lockout.js';
+import * as patientDobSearch from './20261206000400_patient_dob_search.js';
+import * as appointmentStatusHistory from './20261206000401_appointment_status_history.js';
+import * as screens from './20261206000500_screens.js';
 import * as deskRules from './20261206000600_desk_rules.js';
 import * as freeSlots from './20261206000601_free_slots.js';
 import * as waitlist from './20261206000602_waitlist.js';
@@ -66,6 +69,9 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000300_keyed_sign_in_digests': keyedSignInDigests,
   '20261206000301_master_key_check': masterKeyCheck,
   '20261206000302_account_lockout': accountLockout,
+  '20261206000400_patient_dob_search': patientDobSearch,
+  '20261206000401_appointment_status_history': appointmentStatusHistory,
+  '20261206000500_screens': screens,
   '20261206000600_desk_rules': deskRules,
   '20261206000601_free_slots': freeSlots,
   '20261206000602_waitlist': waitlist,

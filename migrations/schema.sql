@@ -278,6 +278,7 @@ CREATE TABLE appointments (
   status text DEFAULT 'scheduled'::text NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  checked_in_at timestamp with time zone,
   outside_hours_reason text,
   overbook_reason text,
   overbook_lane smallint,
@@ -335,6 +336,7 @@ CREATE TRIGGER appointments_audit_update AFTER UPDATE ON appointments REFERENCIN
 CREATE TRIGGER appointments_guard_update BEFORE UPDATE ON appointments FOR EACH ROW EXECUTE FUNCTION appointments_guard_update();
 CREATE TRIGGER appointments_http_desk_rules BEFORE INSERT OR UPDATE ON appointments FOR EACH ROW WHEN (current_setting('role'::text) = ANY (ARRAY['front_desk'::text, 'clinician'::text, 'billing'::text, 'manager'::text, 'compliance'::text])) EXECUTE FUNCTION appointments_desk_rules();
 CREATE TRIGGER appointments_overbook_rules BEFORE INSERT OR UPDATE OF overbook_lane, provider_id ON appointments FOR EACH ROW WHEN (new.overbook_lane IS NOT NULL) EXECUTE FUNCTION appointments_overbook_rules();
+CREATE TRIGGER appointments_stamp_arrival BEFORE UPDATE OF status ON appointments FOR EACH ROW WHEN (new.status = 'checked_in'::text AND old.status IS DISTINCT FROM 'checked_in'::text) EXECUTE FUNCTION appointments_stamp_arrival();
 CREATE TRIGGER charges_open_on_completion AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION charges_open_for_visits();
 GRANT SELECT ON TABLE appointments TO clinicpulse_backup;
 GRANT SELECT (appointment_id) ON TABLE appointments TO clinician;
@@ -353,6 +355,8 @@ GRANT SELECT (created_at) ON TABLE appointments TO clinician;
 GRANT SELECT (created_at) ON TABLE appointments TO front_desk;
 GRANT SELECT (updated_at) ON TABLE appointments TO clinician;
 GRANT SELECT (updated_at) ON TABLE appointments TO front_desk;
+GRANT SELECT (checked_in_at) ON TABLE appointments TO clinician;
+GRANT SELECT (checked_in_at) ON TABLE appointments TO front_desk;
 GRANT SELECT (outside_hours_reason) ON TABLE appointments TO clinician;
 GRANT INSERT, SELECT, UPDATE (outside_hours_reason) ON TABLE appointments TO front_desk;
 GRANT SELECT (overbook_reason) ON TABLE appointments TO clinician;
@@ -370,6 +374,7 @@ COMMENT ON COLUMN appointments.duration_min IS 'Length in minutes, 5 to 480. The
 COMMENT ON COLUMN appointments.status IS 'scheduled, checked_in (patient arrived), completed, cancelled (frees the slot) or no_show (patient did not come; the slot stays used).';
 COMMENT ON COLUMN appointments.created_at IS 'When the appointment was booked.';
 COMMENT ON COLUMN appointments.updated_at IS 'When the appointment last changed (set by trigger).';
+COMMENT ON COLUMN appointments.checked_in_at IS 'When the patient was checked in (transaction time of the change to checked_in), set by the database; NULL if never checked in or loaded with that status.';
 COMMENT ON COLUMN appointments.outside_hours_reason IS 'Why a staff member booked this outside the provider''s working hours or during their time off (5-500 characters); NULL for a booking inside them. Recorded in the audit log; a move without a new reason clears it.';
 COMMENT ON COLUMN appointments.overbook_reason IS 'Why the front desk deliberately booked this on top of the provider''s existing appointment (10-500 characters); NULL for an ordinary appointment. Audited with high severity.';
 COMMENT ON COLUMN appointments.overbook_lane IS 'For an overbook: its lane, 1..providers.overbook_limit; overbooks of one lane never overlap. NULL for an ordinary appointment.';
@@ -548,6 +553,8 @@ CREATE TABLE charges (
   CONSTRAINT charges_visit_id_key UNIQUE (visit_id)
 );
 CREATE INDEX charges_patient_id_idx ON charges USING btree (patient_id);
+CREATE INDEX charges_service_date_idx ON charges USING btree (service_date DESC, charge_id DESC);
+COMMENT ON INDEX charges_service_date_idx IS 'Serves billing''s charge list (GET /api/billing/charges): newest date of service first, keyset paging on (service_date, charge_id).';
 ALTER TABLE charges ENABLE ROW LEVEL SECURITY;
 ALTER TABLE charges FORCE ROW LEVEL SECURITY;
 CREATE POLICY "billing prices, submits and settles charges" ON charges AS PERMISSIVE FOR UPDATE TO billing USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL)) WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
@@ -739,6 +746,28 @@ COMMENT ON COLUMN http_sessions.expires_at IS 'When the session expires; expired
 COMMENT ON COLUMN http_sessions.created_at IS 'When the session was created.';
 
 -- owner: clinicpulse_owner
+CREATE TABLE icd10_codes (
+  code text NOT NULL,
+  description text NOT NULL,
+  search_text text GENERATED ALWAYS AS (((' '::text || lower(regexp_replace(((replace(code, '.'::text, ''::text) || ' '::text) || description), '[^A-Za-z0-9]+'::text, ' '::text, 'g'::text))) || ' '::text)) STORED,
+  CONSTRAINT icd10_codes_code_shape CHECK (code ~ '^[A-Z][0-9][0-9A-Z]([.][0-9A-Z]{1,4}){0,1}$'::text),
+  CONSTRAINT icd10_codes_description_not_blank CHECK (description ~ '[^[:space:]]'::text AND length(description) <= 500),
+  CONSTRAINT icd10_codes_pkey PRIMARY KEY (code)
+);
+ALTER TABLE icd10_codes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE icd10_codes FORCE ROW LEVEL SECURITY;
+CREATE POLICY "owner: security-definer functions and administration" ON icd10_codes AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
+CREATE POLICY "signed-in clinicians read it" ON icd10_codes AS PERMISSIVE FOR SELECT TO clinician USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
+GRANT SELECT ON TABLE icd10_codes TO clinicpulse_backup;
+GRANT SELECT (code) ON TABLE icd10_codes TO clinician;
+GRANT SELECT (description) ON TABLE icd10_codes TO clinician;
+GRANT SELECT (search_text) ON TABLE icd10_codes TO clinician;
+COMMENT ON TABLE icd10_codes IS 'The ICD-10-CM codes the product offers when a clinician records a diagnosis (FY2024 code set, official short descriptions). Reference data, no patient content; loaded from seeds/data/icd10.ts.';
+COMMENT ON COLUMN icd10_codes.code IS 'ICD-10-CM code in dotted form (E11.9), the same shape diagnoses.code accepts.';
+COMMENT ON COLUMN icd10_codes.description IS 'Official short description.';
+COMMENT ON COLUMN icd10_codes.search_text IS 'Generated: the undotted code and the description lower-cased, words separated by single spaces and padded with a space at each end, so a word-prefix search is a LIKE.';
+
+-- owner: clinicpulse_owner
 CREATE TABLE login_throttle (
   key_digest text NOT NULL,
   failures integer NOT NULL,
@@ -876,6 +905,7 @@ END) STORED,
   CONSTRAINT patients_phone_shape CHECK (phone ~ '^[+]{0,1}[0-9][0-9 ().-]{5,22}[0-9]$'::text),
   CONSTRAINT patients_pkey PRIMARY KEY (patient_id)
 );
+CREATE INDEX patients_dob_idx ON patients USING btree (dob);
 CREATE INDEX patients_name_idx ON patients USING btree (lower(name) text_pattern_ops);
 ALTER TABLE patients ENABLE ROW LEVEL SECURITY;
 ALTER TABLE patients FORCE ROW LEVEL SECURITY;
@@ -887,6 +917,7 @@ CREATE POLICY "clinicians see their patients" ON patients AS PERMISSIVE FOR SELE
   WHERE ((a.patient_id = patients.patient_id) AND (a.provider_id = ( SELECT current_staff_provider_id() AS current_staff_provider_id))))) OR (EXISTS ( SELECT 1
    FROM break_glass_grants g
   WHERE ((g.patient_id = patients.patient_id) AND (g.user_id = ( SELECT current_staff_user_id() AS current_staff_user_id)) AND (g.expires_at > now()))))));
+CREATE POLICY "compliance: every patient's identity, to erase and to name audi" ON patients AS PERMISSIVE FOR SELECT TO compliance USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "front desk corrects registration details" ON patients AS PERMISSIVE FOR UPDATE TO front_desk USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL)) WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "front desk registers patients" ON patients AS PERMISSIVE FOR INSERT TO front_desk WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "front desk: every patient's scheduling identity" ON patients AS PERMISSIVE FOR SELECT TO front_desk USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
@@ -900,24 +931,30 @@ CREATE TRIGGER patients_erased_frozen BEFORE UPDATE ON patients FOR EACH ROW WHE
 GRANT SELECT ON TABLE patients TO clinicpulse_backup;
 GRANT SELECT (patient_id) ON TABLE patients TO billing;
 GRANT SELECT (patient_id) ON TABLE patients TO clinician;
+GRANT SELECT (patient_id) ON TABLE patients TO compliance;
 GRANT SELECT (patient_id) ON TABLE patients TO front_desk;
 GRANT SELECT (name) ON TABLE patients TO billing;
 GRANT SELECT (name) ON TABLE patients TO clinician;
+GRANT SELECT (name) ON TABLE patients TO compliance;
 GRANT INSERT, SELECT, UPDATE (name) ON TABLE patients TO front_desk;
 GRANT SELECT (dob) ON TABLE patients TO billing;
 GRANT SELECT (dob) ON TABLE patients TO clinician;
+GRANT SELECT (dob) ON TABLE patients TO compliance;
 GRANT INSERT, SELECT, UPDATE (dob) ON TABLE patients TO front_desk;
 GRANT SELECT (email) ON TABLE patients TO clinician;
 GRANT INSERT, UPDATE (email) ON TABLE patients TO front_desk;
 GRANT SELECT (phone) ON TABLE patients TO clinician;
 GRANT INSERT, UPDATE (phone) ON TABLE patients TO front_desk;
 GRANT SELECT (created_at) ON TABLE patients TO clinician;
+GRANT SELECT (created_at) ON TABLE patients TO compliance;
 GRANT SELECT (created_at) ON TABLE patients TO front_desk;
 GRANT SELECT (email_masked) ON TABLE patients TO clinician;
 GRANT SELECT (email_masked) ON TABLE patients TO front_desk;
 GRANT SELECT (phone_last4) ON TABLE patients TO clinician;
 GRANT SELECT (phone_last4) ON TABLE patients TO front_desk;
+GRANT SELECT (legal_hold_reason) ON TABLE patients TO compliance;
 GRANT SELECT (erased_at) ON TABLE patients TO clinician;
+GRANT SELECT (erased_at) ON TABLE patients TO compliance;
 COMMENT ON TABLE patients IS 'People who receive care. Holds personal data (name, date of birth, contact details); staff who only schedule read patient_summary instead.';
 COMMENT ON COLUMN patients.patient_id IS 'Identifier, generated by the database.';
 COMMENT ON COLUMN patients.name IS 'Full name as the patient gives it; not blank, at most 200 characters.';
@@ -2069,6 +2106,29 @@ END $function$;
 COMMENT ON FUNCTION appointment_stats_truncated() IS 'After TRUNCATE of appointments (which fires no row or statement DML triggers): empties the monthly counters.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION appointment_status_history(p_appointment_id integer)
+ RETURNS TABLE(event_id bigint, kind text, occurred_at timestamp with time zone, actor_username text, actor_role text)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+    SELECT f.event_id, f.kind, f.occurred_at, s.username, w.actor_role
+    FROM appointment_event_feed f
+    JOIN appointments ap ON ap.appointment_id = f.appointment_id
+    LEFT JOIN LATERAL (
+      -- The audit row of the same write: found through its patient (indexed), then the transaction.
+      SELECT al.actor_user_id, al.actor_role FROM audit_log al
+      WHERE al.patient_id = ap.patient_id AND al.table_name = 'appointments'
+        AND al.row_key = f.appointment_id::text AND al.txid = (f.txid::text)::bigint
+      ORDER BY al.audit_id LIMIT 1) w ON true
+    LEFT JOIN staff_users s ON s.user_id = w.actor_user_id
+    WHERE f.appointment_id = p_appointment_id AND f.kind <> 'patient_updated'
+    ORDER BY f.event_id
+  $function$;
+GRANT EXECUTE ON FUNCTION appointment_status_history(integer) TO front_desk;
+COMMENT ON FUNCTION appointment_status_history(integer) IS 'An appointment''s changes (booked, rescheduled, checked_in, cancelled, no_show, completed) with when and which staff member, from the outbox and the audit log; for the front desk''s appointment panel. Only as far back as the outbox retention.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION appointments_audit_exceptions()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2215,6 +2275,18 @@ BEGIN
   RETURN NEW;
 END $function$;
 COMMENT ON FUNCTION appointments_overbook_rules() IS 'Row trigger on appointments (overbooks only): the lane may not exceed the provider''s overbook_limit.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION appointments_stamp_arrival()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+BEGIN
+  NEW.checked_in_at := now();
+  RETURN NEW;
+END $function$;
+COMMENT ON FUNCTION appointments_stamp_arrival() IS 'Trigger: stamps appointments.checked_in_at when the status becomes checked_in.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION audit_actor(OUT actor_user_id integer, OUT actor_role text)

@@ -35,6 +35,9 @@ import { allowedOrigins, servesTls, type Config } from './config.js';
 import { FieldCrypto } from './crypto/index.js';
 import type { Maintenance } from './db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
+import { clinicRoutes } from './clinic/routes.js';
+import { billingRoutes } from './billing/routes.js';
+import { clinicalRoutes } from './clinical/routes.js';
 
 export interface AppDeps {
   /** The service's pool (login role clinicpulse_app): every request's database work goes through it via asStaff. */
@@ -81,6 +84,9 @@ export const apiRoutes: AnyRoute[] = [
   ...medicationRoutes,
   ...analyticsRoutes,
   ...auditRoutes,
+  ...clinicRoutes,
+  ...clinicalRoutes,
+  ...billingRoutes,
 ];
 
 export function openApiDocument(): unknown {

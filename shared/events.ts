@@ -98,10 +98,31 @@ export const waitlistWatchSchema = z.strictObject({
 export type WaitlistWatchRequest = z.infer<typeof waitlistWatchSchema>;
 export type WaitlistWatchAck = { ok: true; cursor: Cursor } | { ok: false; error: WatchError };
 
+/**
+ * Front desk only: every provider's appointments of one clinic-local day, in one watch (the day
+ * grid), with the same cursor catch-up as `schedule:watch`. Changes arrive as `schedule:changed`
+ * with `date` = the watched day (once per change, whichever provider it touches); cancelled rows
+ * are included (the grid shows them behind a toggle). A snapshot's rows carry `patientDob`.
+ */
+export const clinicWatchSchema = z.strictObject({
+  date: clinicDate,
+  since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export type ClinicWatchRequest = z.infer<typeof clinicWatchSchema>;
+export const clinicUnwatchSchema = z.strictObject({ date: clinicDate });
+export type ClinicUnwatchRequest = z.infer<typeof clinicUnwatchSchema>;
+
+export type ClinicDayAppointment = ScheduleAppointment & { patientDob: string };
+export type ClinicWatchAck =
+  | { ok: true; appointments: ClinicDayAppointment[]; cursor: Cursor; snapshot: boolean }
+  | { ok: false; error: WatchError };
+
 export interface ClientToServerEvents {
   'schedule:watch': (req: ScheduleWatchRequest, ack: (res: ScheduleWatchAck) => void) => void;
   'schedule:unwatch': (req: ScheduleUnwatchRequest, ack?: (res: ScheduleUnwatchAck) => void) => void;
   'waitlist:watch': (req: WaitlistWatchRequest, ack: (res: WaitlistWatchAck) => void) => void;
+  'clinic:watch': (req: ClinicWatchRequest, ack: (res: ClinicWatchAck) => void) => void;
+  'clinic:unwatch': (req: ClinicUnwatchRequest, ack?: (res: ScheduleUnwatchAck) => void) => void;
 }
 
 // ----- server → client ---------------------------------------------------------

@@ -1,12 +1,16 @@
 /**
  * The audit log for compliance: newest first, keyset-paged (`before` = the last
  * auditId seen), filterable by patient, actor, action, table, severity and time.
- * Entries hold ids and column names only, never values.
+ * Entries hold ids and column names only, never values; each is returned with the
+ * actor's username and the patient's name. Also the staff accounts (list, deactivate)
+ * and the patient finder compliance uses before an erasure.
  */
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
-import { idString, instant } from '../http/schemas.js';
-import { listAudit } from '../db/repository/compliance.js';
+import { idParams, idString, instant } from '../http/schemas.js';
+import { notFound } from '../http/errors.js';
+import { AppError } from '../db/errors.js';
+import { deactivateStaffAccount, findPatientsForCompliance, listAudit, listStaffAccounts } from '../db/repository/compliance.js';
 
 const auditQuery = z
   .strictObject({
@@ -27,7 +31,7 @@ const auditQuery = z
   })
   .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
 
-const auditEntrySchema = z
+export const auditEntrySchema = z
   .object({
     auditId: z.number().int(),
     at: z.string(),
@@ -41,6 +45,8 @@ const auditEntrySchema = z
     patientId: z.number().int().nullable(),
     patientIds: z.array(z.number().int()).nullable().meta({ description: 'Every patient a read returned (a search, a schedule).' }),
     changedColumns: z.array(z.string()).nullable(),
+    actorUsername: z.string().nullable().meta({ description: 'The actor\'s username; null for the database itself.' }),
+    patientName: z.string().nullable().meta({ description: 'The patient\'s current name (pseudonymised once erased).' }),
   })
   .meta({ id: 'AuditEntry' });
 
@@ -62,3 +68,68 @@ export const auditRoutes: AnyRoute[] = [
     },
   }),
 ];
+
+export const staffSchema = z
+  .object({
+    userId: z.number().int(),
+    username: z.string(),
+    role: z.string(),
+    providerId: z.number().int().nullable(),
+    providerName: z.string().nullable(),
+    active: z.boolean(),
+    createdAt: z.string().meta({ format: 'date-time' }),
+    deactivatedAt: z.string().meta({ format: 'date-time' }).nullable(),
+  })
+  .meta({ id: 'StaffAccount' });
+
+export const compliancePatientSchema = z
+  .object({
+    patientId: z.number().int(),
+    name: z.string(),
+    dob: z.string().meta({ format: 'date' }),
+    legalHoldReason: z.string().nullable(),
+    erasedAt: z.string().meta({ format: 'date-time' }).nullable(),
+  })
+  .meta({ id: 'CompliancePatient' });
+
+auditRoutes.push(
+  route({
+    method: 'get',
+    path: '/api/staff',
+    tag: 'Compliance',
+    summary: 'Staff accounts, with role, provider link and status',
+    description: 'Creating accounts stays a command-line task (npm run user -- create), since it sets a password.',
+    roles: ['compliance'],
+    response: { description: 'Every account, by username.', schema: z.object({ items: z.array(staffSchema) }) },
+    handler: async ({ db }) => ({ items: await db((trx) => listStaffAccounts(trx), { readOnly: true }) }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/staff/:id/deactivate',
+    tag: 'Compliance',
+    summary: 'Deactivate a staff account (its sessions end at once)',
+    description: 'The account can no longer sign in and every session it holds is deleted in the same transaction. Compliance cannot deactivate its own account.',
+    roles: ['compliance'],
+    params: idParams,
+    response: { description: 'Deactivated (or already inactive).', schema: z.object({ userId: z.number().int(), outcome: z.enum(['deactivated', 'already_inactive']) }) },
+    errors: { 404: 'not_found', 409: 'own_account' },
+    handler: async ({ params, user, db }) => {
+      if (params.id === user.id) throw new AppError(409, 'own_account', 'You cannot deactivate your own account; ask another compliance officer or use npm run user.');
+      const outcome = await db((trx) => deactivateStaffAccount(trx, params.id));
+      if (outcome === 'not_found') throw notFound('No such account.');
+      return { userId: params.id, outcome: outcome === 'already' ? 'already_inactive' : 'deactivated' };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/compliance/patients',
+    tag: 'Compliance',
+    summary: 'Find a patient to erase (by id or name)',
+    roles: ['compliance'],
+    query: z.strictObject({
+      q: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').meta({ description: 'A patient id, or the start of the name or of a word in it.' }),
+    }),
+    response: { description: 'Up to 20 matches, by name.', schema: z.object({ items: z.array(compliancePatientSchema) }) },
+    handler: async ({ query, db }) => ({ items: await db((trx) => findPatientsForCompliance(trx, query.q, 20), { readOnly: true }) }),
+  }),
+);

@@ -1,20 +1,54 @@
-/** The formulary, for clinicians writing prescriptions. */
+/** The reference lists a clinician searches while charting: the formulary and the ICD-10-CM codes. */
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
-import { listMedications } from '../db/repository/directory.js';
+import { searchIcd10, searchMedications } from '../db/repository/reference.js';
 
-const medicationSchema = z
+export const medicationSchema = z
   .object({ medicationId: z.number().int(), name: z.string(), form: z.string(), strength: z.string() })
   .meta({ id: 'Medication' });
+
+export const icd10Schema = z.object({ code: z.string(), description: z.string() }).meta({ id: 'Icd10Code' });
+
+const searchText = z.string().trim().max(100, 'must be at most 100 characters');
+
+const limitParam = (max: number, dflt: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,4}$/, `must be a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(1, `must be a whole number from 1 to ${max}`).max(max, `must be a whole number from 1 to ${max}`))
+    .default(dflt);
+
+const medicationsQuery = z.strictObject({
+  q: searchText.optional().meta({ description: 'Words that must each start a word of the name, form or strength (e.g. "metf 500").' }),
+  limit: limitParam(1000, 1000).meta({ description: 'At most this many (1-1000, default 1000: the whole formulary).' }),
+});
+
+const icd10Query = z.strictObject({
+  q: searchText.min(1, 'type a code or a word').meta({ description: 'A code prefix (E11, e119, E11.9) or words of the description (type 2 diab).' }),
+  limit: limitParam(50, 20).meta({ description: 'At most this many (1-50, default 20).' }),
+});
 
 export const medicationRoutes: AnyRoute[] = [
   route({
     method: 'get',
     path: '/api/medications',
     tag: 'Medications',
-    summary: 'The formulary',
+    summary: 'The formulary, optionally searched',
     roles: ['clinician'],
-    response: { description: 'Every medication, by name.', schema: z.object({ items: z.array(medicationSchema) }) },
-    handler: async ({ db }) => ({ items: await db((trx) => listMedications(trx)) }),
+    query: medicationsQuery,
+    response: { description: 'Medications by name, form and strength.', schema: z.object({ items: z.array(medicationSchema) }) },
+    handler: async ({ query, db }) => ({ items: await db((trx) => searchMedications(trx, query.q, query.limit), { readOnly: true }) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/icd10',
+    tag: 'Medications',
+    summary: 'Search the ICD-10-CM codes offered for diagnoses',
+    description: 'Codes starting with q come first (the dot is optional), then codes whose description has a word starting with every word of q.',
+    roles: ['clinician'],
+    query: icd10Query,
+    response: { description: 'Matching codes.', schema: z.object({ items: z.array(icd10Schema) }) },
+    handler: async ({ query, db }) => ({ items: await db((trx) => searchIcd10(trx, query.q, query.limit), { readOnly: true }) }),
   }),
 ];

@@ -13,6 +13,7 @@ import { patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions } from '../db/repository/clinical.js';
 import { recordRead } from '../db/repository/access-log.js';
 import { erasePatientIn, LegalHoldError } from '../db/repository/erasure.js';
+import { erasureHoldReason } from '../db/repository/compliance.js';
 import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
 import { eraseBody, patientSchema, registerBody, searchQuery } from './schemas.js';
 
@@ -50,7 +51,7 @@ export const patientRoutes: AnyRoute[] = [
     method: 'get',
     path: '/api/patients',
     tag: 'Patients',
-    summary: 'Search patients by name (paged)',
+    summary: 'Search patients by name and/or date of birth (paged)',
     description: 'Front desk sees every patient as a summary (birth year, masked contact); a clinician sees their own patients in full. One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
     query: searchQuery,
@@ -60,7 +61,7 @@ export const patientRoutes: AnyRoute[] = [
     },
     handler: async ({ query, user, db }) => {
       const rows = await db(async (trx) => {
-        const found = await searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset });
+        const found = await searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset }, query.dob);
         // One audit row for the page shown, listing every patient on it.
         await recordRead(trx, 'patients', found.slice(0, query.limit).map((p) => p.patientId));
         return found;
@@ -165,7 +166,10 @@ export const patientRoutes: AnyRoute[] = [
     handler: async ({ params, body, db, maintenance, req }) => {
       // The refusal is a committed result (its ledger and audit rows must survive), turned into a 409 afterwards.
       const result = await db((trx) => erasePatientIn(trx, params.id, body.reason));
-      if (result.outcome === 'refused_legal_hold') throw new LegalHoldError(params.id, result.erasureId!);
+      if (result.outcome === 'refused_legal_hold') {
+        const hold = await db((trx) => erasureHoldReason(trx, result.erasureId!), { readOnly: true });
+        throw new LegalHoldError(params.id, result.erasureId!, hold);
+      }
       if (result.outcome === 'erased' && maintenance) {
         // Committed: now the old row versions holding the identity and the data key can go.
         const vacuum = await maintenance.vacuumAfterErasure();

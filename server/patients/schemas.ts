@@ -31,8 +31,9 @@ export const scheduledPatientSchema = z
     emailMasked: z.string().nullable(),
     phoneLast4: z.string().nullable(),
     createdAt: z.string(),
+    dob: z.string().optional().meta({ format: 'date', description: 'Front desk only: the date of birth, to tell two patients of the same name apart.' }),
   })
-  .meta({ id: 'PatientSummary', description: 'As front desk and billing see a patient: no full date of birth or contact.' });
+  .meta({ id: 'PatientSummary', description: 'As front desk sees a patient: date of birth but masked contact.' });
 
 export const clinicalPatientSchema = z
   .object({
@@ -51,10 +52,13 @@ export const billedPatientSchema = z
 
 export const patientSchema = z.union([clinicalPatientSchema, scheduledPatientSchema, billedPatientSchema]);
 
-export const searchQuery = z.strictObject({
-  q: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').meta({ description: 'Start of the name or of any word in it.' }),
-  ...paging,
-});
+export const searchQuery = z
+  .strictObject({
+    q: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional().meta({ description: 'Start of the name or of any word in it.' }),
+    dob: localDate.optional().meta({ description: 'Exact date of birth, YYYY-MM-DD (with or without q).' }),
+    ...paging,
+  })
+  .refine((v) => v.q !== undefined || v.dob !== undefined, { message: 'give q (a name), dob (a date of birth), or both', path: ['q'] });
 
 export const eraseBody = z
   .strictObject({ reason: text(1000) })

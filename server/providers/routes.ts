@@ -25,6 +25,7 @@ export const scheduleEntrySchema = appointmentSchema
   .extend({
     patientName: z.string(),
     overbookReason: z.string().nullable().meta({ description: 'Set when the appointment is an overbook (booked on top of another), with the reason given.' }),
+    checkedInAt: z.string().meta({ format: 'date-time', description: 'When the patient was checked in; null if not.' }).nullable(),
   })
   .meta({ id: 'ScheduleEntry' });
 

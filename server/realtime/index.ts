@@ -18,9 +18,12 @@ import { asStaff } from '../db/index.js';
 import {
   MAX_CLIENT_MESSAGE_BYTES,
   MAX_WATCHES_PER_SOCKET,
+  clinicUnwatchSchema,
+  clinicWatchSchema,
   scheduleUnwatchSchema,
   scheduleWatchSchema,
   waitlistWatchSchema,
+  type ClinicWatchAck,
   type AuditAppended,
   type ClientToServerEvents,
   type ScheduleAppointment,
@@ -32,10 +35,11 @@ import {
 import { endedSessions, type Authenticate, type SocketIdentity } from './auth.js';
 import { startListener, type OutboxListener } from './listener.js';
 import { OutboxReader, type OutboxEvent } from './outbox.js';
-import { replayRowsFor, snapshotFor } from './staff-reads.js';
+import { clinicDayFor, replayRowsFor, snapshotFor } from './staff-reads.js';
 import {
   arrivalRoom,
   arrived,
+  clinicDayRoom,
   isWatchRole,
   ROLE_ROOMS,
   scheduleChanged,
@@ -188,6 +192,11 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
         const room = scheduleRoom(role, target.providerId, target.day);
         if (rooms().has(room)) io.to(room).emit('schedule:changed', scheduleChanged(role, e, target, row));
       }
+    }
+    // The front desk's whole-day watchers: once per day the event touches.
+    for (const day of new Set(touchedDays(e).map((t) => t.day))) {
+      const room = clinicDayRoom(day);
+      if (rooms().has(room)) io.to(room).emit('schedule:changed', scheduleChanged('front_desk', e, { providerId: e.providerId, day }, row));
     }
     const arrival = arrived(e, row);
     if (arrival && rooms().has(arrivalRoom(arrival.providerId))) {
@@ -347,6 +356,24 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       if (typeof ack === 'function') ack({ ok: true });
     });
 
+    socket.on('clinic:watch', (raw, ack) => {
+      if (typeof ack !== 'function') return;
+      void watchClinicDay(socket, raw, ack).catch((err) => {
+        log.error({ err }, 'realtime: clinic:watch failed');
+        ack(refusal('unavailable', 'The day could not be loaded; retry.'));
+      });
+    });
+
+    socket.on('clinic:unwatch', (raw, ack) => {
+      const parsed = clinicUnwatchSchema.safeParse(raw);
+      if (!parsed.success) {
+        if (typeof ack === 'function') ack(refusal('invalid_request', parsed.error.issues[0]?.message ?? 'invalid request'));
+        return;
+      }
+      unwatch(socket, parsed.data.date);
+      if (typeof ack === 'function') ack({ ok: true });
+    });
+
     socket.on('disconnect', () => {
       pending = pending.filter((p) => p.socket !== socket);
     });
@@ -397,6 +424,38 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       if (snapshot) ack({ ok: true, appointments: snapshot, cursor: after, snapshot: true });
       for (const e of replay) socket.emit('schedule:changed', scheduleChanged(role, e, { providerId, day: date }, rows.get(e.appointmentId)));
       if (!snapshot) ack({ ok: true, appointments: [], cursor, snapshot: false });
+      if (position >= after) socket.join(room);
+      else pending.push({ socket, room, after });
+    });
+  };
+
+  /** clinic:watch — like `watch`, for every provider of one day (front desk only); the watch key is the date. */
+  const watchClinicDay = async (socket: RealtimeSocket, raw: unknown, ack: (res: ClinicWatchAck) => void) => {
+    const parsed = clinicWatchSchema.safeParse(raw);
+    if (!parsed.success) return ack(refusal('invalid_request', parsed.error.issues[0]?.message ?? 'invalid request'));
+    const { date, since } = parsed.data;
+    const { identity } = socket.data;
+    if (identity.role !== 'front_desk') return ack(refusal('forbidden', 'Only the front desk watches the whole clinic day.'));
+    unwatch(socket, date);
+    if (socket.data.watches.size >= MAX_WATCHES_PER_SOCKET) return ack(refusal('too_many_watches', 'Too many schedules watched at once.'));
+    const room = clinicDayRoom(date);
+    const { head, prunedThrough } = await reader.head();
+    let after = since ?? head;
+    let snapshot: ClinicWatchAck & { ok: true } | undefined;
+    if (since === undefined || since < prunedThrough || since > head) {
+      after = head;
+      const day = await clinicDayFor(opts.appKnex, { userId: identity.userId, role: 'front_desk' }, date);
+      snapshot = { ok: true, appointments: day.appointments, cursor: after, snapshot: true };
+    }
+    await serial(async () => {
+      if (!socket.connected) return;
+      const replay = position > after ? await reader.forClinicDay(date, after, position) : [];
+      // Read as the watcher (their rights, audited), like a schedule watch's replay.
+      const rows = await replayRowsFor(opts.appKnex, { userId: identity.userId, role: 'front_desk' }, [...new Set(replay.map((e) => e.appointmentId))]);
+      socket.data.watches.set(date, room);
+      if (snapshot) ack(snapshot);
+      for (const e of replay) socket.emit('schedule:changed', scheduleChanged('front_desk', e, { providerId: e.providerId, day: date }, rows.get(e.appointmentId)));
+      if (!snapshot) ack({ ok: true, appointments: [], cursor: Math.max(after, position), snapshot: false });
       if (position >= after) socket.join(room);
       else pending.push({ socket, room, after });
     });

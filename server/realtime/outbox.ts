@@ -109,6 +109,19 @@ export class OutboxReader {
     return rows.map(toEvent);
   }
 
+  /** The events in (after, upTo] that touch clinic-local `day` for any provider, in id order. */
+  async forClinicDay(day: string, after: number, upTo: number): Promise<OutboxEvent[]> {
+    const { rows } = await this.run((trx) =>
+      trx.raw<{ rows: EventRow[] }>(
+        `${EVENTS_SQL} AND b.first_event_id <= :upTo AND b.first_event_id + e.ordinal - 1 <= :upTo
+           AND (e.day = :day::date OR e.prev_day = :day::date)
+         ORDER BY b.last_event_id, e.ordinal`,
+        { after, upTo, day },
+      ),
+    );
+    return rows.map(toEvent);
+  }
+
   async head(): Promise<OutboxHead> {
     const { rows } = await this.run((trx) =>
       trx.raw<{ rows: { head: number; pruned: number }[] }>(

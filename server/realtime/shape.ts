@@ -23,6 +23,8 @@ export function isWatchRole(role: StaffRole): role is WatchRole {
 export function scheduleRoom(role: WatchRole, providerId: number, day: string): string {
   return `s:${WATCH_ROLES[role]}:${providerId}:${day}`;
 }
+/** The front desk's whole-clinic day (every provider): one room per day. */
+export const clinicDayRoom = (day: string) => `c:fd:${day}`;
 export const arrivalRoom = (providerId: number) => `arrivals:${providerId}`;
 export const ROLE_ROOMS = { manager: 'role:manager', compliance: 'role:compliance' } as const;
 

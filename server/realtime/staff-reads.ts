@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { asStaff, type StaffIdentity } from '../db/index.js';
 import { recordRead } from '../db/repository/access-log.js';
 import { providerDaySchedule, scheduleRowsByIds, type ScheduleEntry } from '../db/repository/schedule.js';
+import { clinicDay, type ClinicDay } from '../db/repository/clinic-day.js';
 
 /** One provider's clinic-local day as the watcher may see it (audited). */
 export function snapshotFor(appKnex: Knex, who: StaffIdentity, providerId: number, day: string): Promise<ScheduleEntry[]> {
@@ -18,6 +19,20 @@ export function snapshotFor(appKnex: Knex, who: StaffIdentity, providerId: numbe
       const rows = await providerDaySchedule(trx, providerId, day);
       await recordRead(trx, 'appointments', rows.map((r) => r.patientId));
       return rows;
+    },
+    { readOnly: true },
+  );
+}
+
+/** Every provider's clinic-local day as the front desk may see it (audited): the clinic:watch snapshot. */
+export function clinicDayFor(appKnex: Knex, who: StaffIdentity, day: string): Promise<ClinicDay> {
+  return asStaff(
+    appKnex,
+    who,
+    async (trx) => {
+      const found = await clinicDay(trx, day);
+      await recordRead(trx, 'appointments', found.appointments.map((a) => a.patientId));
+      return found;
     },
     { readOnly: true },
   );

@@ -115,9 +115,10 @@ describe('GET /api/patients/:id', () => {
   it('shows each role what it may see, and 404 for a patient it may not', async () => {
     const fd = await w.as.front_desk.get(`/api/patients/${w.patientA}`);
     expect(fd.status).toBe(200);
-    expect(fd.body).toMatchObject({ patientId: w.patientA, name: 'Alice Anders', birthYear: 1980, emailMasked: 'a***@example.org', phoneLast4: '***-1234' });
+    // The full date of birth (issue 10: it tells two patients of the same name apart), never the contact details.
+    expect(fd.body).toMatchObject({ patientId: w.patientA, name: 'Alice Anders', birthYear: 1980, dob: '1980-05-17', emailMasked: 'a***@example.org', phoneLast4: '***-1234' });
     expect(fd.body).not.toHaveProperty('email');
-    expect(fd.body).not.toHaveProperty('dob');
+    expect(fd.body).not.toHaveProperty('phone');
 
     const cl = await w.as.clinician.get(`/api/patients/${w.patientA}`);
     expect(cl.body).toMatchObject({ patientId: w.patientA, email: 'alice@example.org', phone: '+1 555 010 1234', dob: '1980-05-17' });

@@ -1,5 +1,5 @@
 /**
- * The dashboard's schedule watch (client/src/live.ts) against the real server: it
+ * The dashboard's schedule watch (client/src/lib/schedule-watch.ts) against the real server: it
  * shows the day, follows changes, and after its connection drops it resumes from
  * its cursor (no snapshot) and ends equal to the database.
  */
@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import { connected, mintSession, openSocket, startRealtimeRig, type RealtimeRig } from '../support/realtime-server.js';
-import { ScheduleWatch, type LiveSocket } from '../../client/src/live.js';
+import { ScheduleWatch, type LiveSocket } from '../../client/src/lib/schedule-watch.js';
 import type { ScheduleChanged } from '../../shared/events.js';
 
 let db: TestDatabase;

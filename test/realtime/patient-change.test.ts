@@ -12,7 +12,7 @@ import { connected, mintSession, openSocket, startRealtimeRig, type RealtimeRig,
 import { asStaff } from '../../server/db/index.js';
 import { erasePatient } from '../../server/db/repository/erasure.js';
 import { touchedMonths } from '../../server/realtime/shape.js';
-import { ScheduleWatch, type LiveSocket } from '../../client/src/live.js';
+import { ScheduleWatch, type LiveSocket } from '../../client/src/lib/schedule-watch.js';
 import type { ScheduleAppointment, ScheduleChanged, ScheduleWatchAck } from '../../shared/events.js';
 import { feedAfter as readFeed, lastEventId } from '../support/outbox-feed.js';
 

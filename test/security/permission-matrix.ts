@@ -143,6 +143,10 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Session store: the sign-in role only.',
     clinicpulse_auth: { DELETE: 'all', INSERT: 'all', SELECT: ['sid', 'user_id', 'sess', 'expires_at', 'created_at'], UPDATE: 'all' },
   },
+  icd10_codes: {
+    why: 'The ICD-10-CM codes offered when recording a diagnosis (reference data, no patient content): clinicians search it.',
+    clinician: { SELECT: ['code', 'description', 'search_text'] },
+  },
   knex_migrations: {
     why: 'Migration bookkeeping; nobody but the migrator (and backups).',
   },
@@ -170,9 +174,10 @@ export const MATRIX: Record<string, RelationEntry> = {
     front_desk: { SELECT: ['patient_id', 'name', 'birth_year', 'email_masked', 'phone_last4', 'created_at'] },
   },
   patients: {
-    why: 'Front desk: identity + masked contact, registers and corrects; clinicians: their own patients in full (RLS) but not legal_hold_reason (compliance\'s record of litigation); billing: name and dob of billed patients (RLS).',
+    why: 'Front desk: identity + masked contact, registers and corrects; clinicians: their own patients in full (RLS) but not legal_hold_reason (compliance\'s record of litigation); billing: name and dob of billed patients (RLS); compliance: identity and erasure/hold state, to find the person to erase and name audit entries (no contact).',
     billing: { SELECT: ['patient_id', 'name', 'dob'] },
     clinician: { SELECT: ['patient_id', 'name', 'dob', 'email', 'phone', 'created_at', 'email_masked', 'phone_last4', 'erased_at'] },
+    compliance: { SELECT: ['patient_id', 'name', 'dob', 'created_at', 'legal_hold_reason', 'erased_at'] },
     front_desk: { INSERT: ['name', 'dob', 'email', 'phone'], SELECT: ['patient_id', 'name', 'dob', 'created_at', 'email_masked', 'phone_last4'], UPDATE: ['name', 'dob', 'email', 'phone'] },
   },
   prescriptions: {

@@ -326,14 +326,16 @@ describe('everyday work, end to end with real rows', () => {
     expect(out.appointments).toBe('42501');
   });
 
-  it('compliance manages accounts and reads the audit log, but no patient or clinical row', async () => {
+  it('compliance manages accounts, reads the audit log and patient identity (to erase), but no contact or clinical row', async () => {
     const leaver = await createStaff(db.knex, 'billing');
     const out = await asStaff(db.appKnex, as(world.compliance), async (trx) => ({
       accounts: await count(trx, 'SELECT count(*) AS n FROM staff_users'),
       deactivated: await trx('staff_users').update({ active: false, deactivated_at: trx.fn.now() }).where('user_id', leaver.userId),
       hash: await sqlState(() => trx.transaction((sp) => sp.raw('SELECT password_hash FROM staff_users LIMIT 1'))),
       audit: await count(trx, 'SELECT count(*) AS n FROM audit_log'),
-      patients: await sqlState(() => trx.transaction((sp) => sp.raw('SELECT 1 FROM patients'))),
+      patients: await sqlState(() => trx.transaction((sp) => sp.raw('SELECT email FROM patients'))),
+      phones: await sqlState(() => trx.transaction((sp) => sp.raw('SELECT phone FROM patients'))),
+      names: await count(trx, 'SELECT count(name) AS n FROM patients'),
       visits: await sqlState(() => trx.transaction((sp) => sp.raw('SELECT 1 FROM visits'))),
       read: await sqlState(() => trx.transaction((sp) => sp.raw('SELECT * FROM patient_visits(?)', [world.patientA.patientId]))),
     }), { attempts: 1 });
@@ -342,6 +344,8 @@ describe('everyday work, end to end with real rows', () => {
     expect(out.hash).toBe('42501');
     expect(out.audit).toBeGreaterThan(0);
     expect(out.patients).toBe('42501');
+    expect(out.phones).toBe('42501');
+    expect(out.names).toBeGreaterThan(0);
     expect(out.visits).toBe('42501');
     expect(out.read).toBe('42501');
   });

@@ -21,6 +21,10 @@ export interface MonthFilter {
   /** Last month included, 'YYYY-MM' (clinic-local). */
   to?: string;
   providerId?: number;
+  /** Only these providers (any of them). */
+  providerIds?: readonly number[];
+  /** Only providers of this specialty. */
+  specialty?: string;
 }
 
 export interface NoShowRate {
@@ -46,6 +50,8 @@ function filtered(q: Knex.QueryBuilder, f: MonthFilter, monthColumn: string): Kn
   if (f.from !== undefined) q.where(monthColumn, '>=', monthStart(f.from, 'from'));
   if (f.to !== undefined) q.where(monthColumn, '<=', monthStart(f.to, 'to'));
   if (f.providerId !== undefined) q.where('provider_id', f.providerId);
+  if (f.providerIds !== undefined && f.providerIds.length > 0) q.whereIn('provider_id', [...f.providerIds]);
+  if (f.specialty !== undefined) q.whereIn('provider_id', (sub) => sub.select('provider_id').from('providers').where('specialty', f.specialty!));
   return q;
 }
 
@@ -116,4 +122,68 @@ export async function providerNoShowRates(trx: Transaction, f: MonthFilter = {})
 export async function providerMonthlyVolume(trx: Transaction, f: MonthFilter = {}): Promise<MonthlyVolume[]> {
   const rows: VolumeRow[] = await monthlyVolumeQuery(trx, f);
   return rows.map(toVolume);
+}
+
+export interface MonthlyOutcomes {
+  providerId: number;
+  providerName: string;
+  specialty: string;
+  month: string;
+  /** Completed visits. */
+  completed: number;
+  noShows: number;
+  cancelled: number;
+  /**
+   * Booked and still open: scheduled or checked in, outcome not yet recorded. In a month
+   * that has passed these are appointments nobody closed; in the current and later months
+   * they are mostly the future bookings.
+   */
+  scheduled: number;
+  /** no_shows / (completed + no_shows), 4 places; null when both are 0. */
+  noShowRate: number | null;
+}
+
+/**
+ * Per provider and clinic-local month, every outcome counted separately from the maintained
+ * counters (appointment_monthly_stats), so past outcomes and open bookings are never summed
+ * into one number. Months with no appointment at all have no row.
+ */
+export async function providerMonthlyOutcomes(trx: Transaction, f: MonthFilter = {}): Promise<MonthlyOutcomes[]> {
+  const q = filtered(
+    trx('appointment_monthly_stats as s')
+      .join('providers as p', 'p.provider_id', 's.provider_id')
+      .select('s.provider_id', 'p.name as provider_name', 'p.specialty', 's.month', 's.completed', 's.no_show', 's.cancelled', 's.scheduled', 's.checked_in')
+      .where('s.total', '>', 0)
+      .orderBy([{ column: 's.provider_id' }, { column: 's.month' }]),
+    { ...f, providerId: undefined, providerIds: undefined, specialty: undefined },
+    's.month',
+  );
+  if (f.providerId !== undefined) q.where('s.provider_id', f.providerId);
+  if (f.providerIds !== undefined && f.providerIds.length > 0) q.whereIn('s.provider_id', [...f.providerIds]);
+  if (f.specialty !== undefined) q.where('p.specialty', f.specialty);
+  const rows: {
+    provider_id: number;
+    provider_name: string;
+    specialty: string;
+    month: string;
+    completed: number;
+    no_show: number;
+    cancelled: number;
+    scheduled: number;
+    checked_in: number;
+  }[] = await q;
+  return rows.map((r) => {
+    const known = Number(r.completed) + Number(r.no_show);
+    return {
+      providerId: r.provider_id,
+      providerName: r.provider_name,
+      specialty: r.specialty,
+      month: r.month.slice(0, 7),
+      completed: Number(r.completed),
+      noShows: Number(r.no_show),
+      cancelled: Number(r.cancelled),
+      scheduled: Number(r.scheduled) + Number(r.checked_in),
+      noShowRate: known === 0 ? null : Math.round((Number(r.no_show) / known) * 10_000) / 10_000,
+    };
+  });
 }

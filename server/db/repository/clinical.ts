@@ -67,3 +67,65 @@ export async function patientPrescriptions(trx: Transaction, patientId: number, 
     prescribedAt: new Date(r.prescribed_at).toISOString(),
   }));
 }
+
+export interface VisitDiagnosis {
+  diagnosisId: number;
+  code: string;
+  description: string;
+}
+
+export interface VisitPrescription {
+  prescriptionId: number;
+  medicationId: number;
+  medicationName: string;
+  form: string;
+  strength: string;
+  dosage: string;
+  startDate: string;
+  endDate: string | null;
+}
+
+export interface PatientVisit {
+  visitId: number;
+  appointmentId: number;
+  providerId: number;
+  providerName: string;
+  startedAt: string;
+  completedAt: string | null;
+  diagnoses: VisitDiagnosis[];
+  prescriptions: VisitPrescription[];
+}
+
+/**
+ * A patient's visits, newest first, each with its diagnoses and prescriptions, through the
+ * audited function patient_visits(): one audit row per call; empty when not allowed.
+ */
+export async function patientVisits(trx: Transaction, patientId: number): Promise<PatientVisit[]> {
+  const { rows } = await trx.raw<{
+    rows: {
+      visit_id: number;
+      appointment_id: number;
+      provider_id: number;
+      provider_name: string;
+      started_at: Date;
+      completed_at: Date | null;
+      diagnoses: VisitDiagnosis[];
+      prescriptions: VisitPrescription[];
+    }[];
+  }>(
+    `SELECT v.visit_id, v.appointment_id, v.provider_id, p.name AS provider_name, v.started_at, v.completed_at, v.diagnoses, v.prescriptions
+     FROM patient_visits(?) v JOIN providers p ON p.provider_id = v.provider_id
+     ORDER BY v.started_at DESC, v.visit_id DESC`,
+    [patientId],
+  );
+  return rows.map((r) => ({
+    visitId: r.visit_id,
+    appointmentId: r.appointment_id,
+    providerId: r.provider_id,
+    providerName: r.provider_name,
+    startedAt: new Date(r.started_at).toISOString(),
+    completedAt: r.completed_at === null ? null : new Date(r.completed_at).toISOString(),
+    diagnoses: r.diagnoses,
+    prescriptions: r.prescriptions,
+  }));
+}

@@ -33,25 +33,37 @@ export interface AuditEntry {
   /** Every patient a read returned (a search, a schedule); null for other events. */
   patientIds: number[] | null;
   changedColumns: string[] | null;
+  /** The actor's username (staff_users), null for the database itself or a deleted account. */
+  actorUsername: string | null;
+  /** The patient's current name (pseudonymised once erased), null without a patient. */
+  patientName: string | null;
 }
 
 export async function listAudit(trx: Transaction, f: AuditFilter): Promise<AuditEntry[]> {
-  const q = trx('audit_log')
+  // The page is cut first (audit_log's own index), then each of its rows is named: the joins
+  // touch at most `limit` rows of staff_users and patients by primary key.
+  const page = trx('audit_log')
     .select('audit_id', 'at', 'txid', 'actor_user_id', 'actor_role', 'action', 'severity', 'table_name', 'row_key', 'patient_id', 'patient_ids', 'changed_columns')
     .orderBy('audit_id', 'desc')
     .limit(f.limit);
   // A read that returned many people names each in patient_ids (GIN-indexed).
   if (f.patientId !== undefined) {
     const id = f.patientId;
-    q.where((w) => w.where('patient_id', id).orWhereRaw('patient_ids @> ARRAY[?]::integer[]', [id]));
+    page.where((w) => w.where('patient_id', id).orWhereRaw('patient_ids @> ARRAY[?]::integer[]', [id]));
   }
-  if (f.actorUserId !== undefined) q.where('actor_user_id', f.actorUserId);
-  if (f.action !== undefined) q.where('action', f.action);
-  if (f.table !== undefined) q.where('table_name', f.table);
-  if (f.severity !== undefined) q.where('severity', f.severity);
-  if (f.from !== undefined) q.where('at', '>=', new Date(f.from));
-  if (f.to !== undefined) q.where('at', '<', new Date(f.to));
-  if (f.before !== undefined) q.where('audit_id', '<', f.before);
+  if (f.actorUserId !== undefined) page.where('actor_user_id', f.actorUserId);
+  if (f.action !== undefined) page.where('action', f.action);
+  if (f.table !== undefined) page.where('table_name', f.table);
+  if (f.severity !== undefined) page.where('severity', f.severity);
+  if (f.from !== undefined) page.where('at', '>=', new Date(f.from));
+  if (f.to !== undefined) page.where('at', '<', new Date(f.to));
+  if (f.before !== undefined) page.where('audit_id', '<', f.before);
+  const q = trx
+    .from(page.as('l'))
+    .leftJoin('staff_users as s', 's.user_id', 'l.actor_user_id')
+    .leftJoin('patients as p', 'p.patient_id', 'l.patient_id')
+    .select('l.*', 's.username as actor_username', 'p.name as patient_name')
+    .orderBy('l.audit_id', 'desc');
   const rows: {
     audit_id: string | number;
     at: Date;
@@ -65,6 +77,8 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     patient_id: number | null;
     patient_ids: number[] | null;
     changed_columns: string[] | null;
+    actor_username: string | null;
+    patient_name: string | null;
   }[] = await q;
   return rows.map((r) => ({
     auditId: Number(r.audit_id),
@@ -79,5 +93,96 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     patientId: r.patient_id,
     patientIds: r.patient_ids,
     changedColumns: r.changed_columns,
+    actorUsername: r.actor_username,
+    patientName: r.patient_name,
   }));
+}
+
+export interface StaffAccount {
+  userId: number;
+  username: string;
+  role: string;
+  providerId: number | null;
+  providerName: string | null;
+  active: boolean;
+  createdAt: string;
+  deactivatedAt: string | null;
+}
+
+/** Every staff account (compliance sees all of them: policy "compliance sees all accounts"). */
+export async function listStaffAccounts(trx: Transaction): Promise<StaffAccount[]> {
+  const rows: {
+    user_id: number;
+    username: string;
+    role: string;
+    provider_id: number | null;
+    provider_name: string | null;
+    active: boolean;
+    created_at: Date;
+    deactivated_at: Date | null;
+  }[] = await trx('staff_users as s')
+    .leftJoin('providers as p', 'p.provider_id', 's.provider_id')
+    .select('s.user_id', 's.username', 's.role', 's.provider_id', 'p.name as provider_name', 's.active', 's.created_at', 's.deactivated_at')
+    .orderBy([{ column: 's.username' }]);
+  return rows.map((r) => ({
+    userId: r.user_id,
+    username: r.username,
+    role: r.role,
+    providerId: r.provider_id,
+    providerName: r.provider_name,
+    active: r.active,
+    createdAt: iso(r.created_at),
+    deactivatedAt: r.deactivated_at === null ? null : iso(r.deactivated_at),
+  }));
+}
+
+/**
+ * Deactivate an account: the same UPDATE `npm run user -- deactivate` runs, here as the
+ * compliance officer (column grant + policy). The trigger staff_users_end_sessions deletes
+ * the account's sessions in the same transaction, so they end at once.
+ * 'not_found' when no such account, 'already' when it was inactive.
+ */
+export async function deactivateStaffAccount(trx: Transaction, userId: number): Promise<'deactivated' | 'already' | 'not_found'> {
+  const updated = await trx('staff_users').update({ active: false, deactivated_at: trx.fn.now() }).where({ user_id: userId, active: true });
+  if (updated > 0) return 'deactivated';
+  const exists = await trx('staff_users').select('user_id').where('user_id', userId).first();
+  return exists ? 'already' : 'not_found';
+}
+
+export interface CompliancePatient {
+  patientId: number;
+  name: string;
+  dob: string;
+  legalHoldReason: string | null;
+  erasedAt: string | null;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Patients by id (digits) or by the start of their name or of a word in it, for erasure. */
+export async function findPatientsForCompliance(trx: Transaction, q: string, limit: number): Promise<CompliancePatient[]> {
+  const query = trx('patients')
+    .select('patient_id', 'name', 'dob', 'legal_hold_reason', 'erased_at')
+    .orderBy([{ column: 'name' }, { column: 'patient_id' }])
+    .limit(limit);
+  const needle = q.trim();
+  if (/^[1-9][0-9]{0,9}$/.test(needle) && Number(needle) <= 2_147_483_647) query.where('patient_id', Number(needle));
+  else {
+    const n = likeEscape(needle.toLowerCase());
+    query.where((w) => w.whereRaw('lower(name) LIKE ?', [`${n}%`]).orWhereRaw('lower(name) LIKE ?', [`% ${n}%`]));
+  }
+  const rows: { patient_id: number; name: string; dob: string; legal_hold_reason: string | null; erased_at: Date | null }[] = await query;
+  return rows.map((r) => ({
+    patientId: r.patient_id,
+    name: r.name,
+    dob: r.dob,
+    legalHoldReason: r.legal_hold_reason,
+    erasedAt: r.erased_at === null ? null : iso(r.erased_at),
+  }));
+}
+
+/** The legal hold recorded with a refused erasure (for the 409 message). */
+export async function erasureHoldReason(trx: Transaction, erasureId: number): Promise<string | null> {
+  const row: { legal_hold_reason: string | null } | undefined = await trx('erasures').select('legal_hold_reason').where('erasure_id', erasureId).first();
+  return row?.legal_hold_reason ?? null;
 }

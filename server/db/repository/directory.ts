@@ -1,6 +1,6 @@
 /**
- * Queries the HTTP API needs beyond the core repository: the provider and
- * medication lists, patient search and registration, a patient as each role may
+ * Queries the HTTP API needs beyond the core repository: the provider list,
+ * patient search and registration, a patient as each role may
  * see them, and the appointment that blocks a slot (for the 409 message).
  * Written by the API; the core queries stay in the sibling files.
  *
@@ -30,27 +30,13 @@ export async function providerExists(trx: Transaction, providerId: number): Prom
   return row !== undefined;
 }
 
-export interface Medication {
-  medicationId: number;
-  name: string;
-  form: string;
-  strength: string;
-}
-
-export async function listMedications(trx: Transaction): Promise<Medication[]> {
-  const rows: { medication_id: number; name: string; form: string; strength: string }[] = await trx('medications')
-    .select('medication_id', 'name', 'form', 'strength')
-    .orderBy([{ column: 'name' }, { column: 'strength' }, { column: 'medication_id' }]);
-  return rows.map((r) => ({ medicationId: r.medication_id, name: r.name, form: r.form, strength: r.strength }));
-}
-
 /**
  * A patient as each role sees them: front desk through patient_summary (birth year,
  * masked contact); a clinician in full (row-level security: their own patients);
  * billing name and date of birth of the patients it bills (what a claim needs).
  */
 export type PatientView =
-  | { patientId: number; name: string; birthYear: number; emailMasked: string | null; phoneLast4: string | null; createdAt: string }
+  | { patientId: number; name: string; birthYear: number; emailMasked: string | null; phoneLast4: string | null; createdAt: string; dob?: string }
   | { patientId: number; name: string; dob: string; email: string | null; phone: string | null; createdAt: string }
   | { patientId: number; name: string; dob: string };
 
@@ -58,7 +44,10 @@ export type PatientView =
 function patientSource(trx: Transaction, role: StaffRole): Knex.QueryBuilder {
   if (role === 'clinician') return trx('patients as p').select('p.patient_id', 'p.name', 'p.dob', 'p.email', 'p.phone', 'p.created_at');
   if (role === 'billing') return trx('patients as p').select('p.patient_id', 'p.name', 'p.dob');
-  return trx('patient_summary as p').select('p.patient_id', 'p.name', 'p.birth_year', 'p.email_masked', 'p.phone_last4', 'p.created_at');
+  // Front desk may read patients.dob (column grant): the full date tells two namesakes apart.
+  return trx('patient_summary as p')
+    .join('patients as d', 'd.patient_id', 'p.patient_id')
+    .select('p.patient_id', 'p.name', 'p.birth_year', 'p.email_masked', 'p.phone_last4', 'p.created_at', trx.raw(`to_char(d.dob, 'YYYY-MM-DD') AS summary_dob`));
 }
 
 interface PatientRow {
@@ -71,6 +60,7 @@ interface PatientRow {
   email_masked?: string | null;
   phone_last4?: string | null;
   created_at?: Date;
+  summary_dob?: string;
 }
 
 function toPatient(r: PatientRow): PatientView {
@@ -85,6 +75,7 @@ function toPatient(r: PatientRow): PatientView {
     emailMasked: r.email_masked ?? null,
     phoneLast4: r.phone_last4 ?? null,
     createdAt: iso(r.created_at),
+    ...(r.summary_dob !== undefined ? { dob: r.summary_dob } : {}),
   };
 }
 
@@ -104,12 +95,18 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export async function searchPatientsAs(
   trx: Transaction,
   role: StaffRole,
-  q: string,
+  q: string | undefined,
   page: { limit: number; offset: number },
+  dob?: string,
 ): Promise<PatientView[]> {
-  const needle = likeEscape(q.trim().toLowerCase());
-  const rows: PatientRow[] = await patientSource(trx, role)
-    .where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]))
+  const query = patientSource(trx, role);
+  if (q !== undefined) {
+    const needle = likeEscape(q.trim().toLowerCase());
+    query.where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]));
+  }
+  // patients.dob through the base table: patient_summary shows only the year.
+  if (dob !== undefined) query.whereIn('p.patient_id', trx('patients').select('patient_id').where('dob', dob));
+  const rows: PatientRow[] = await query
     .orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }])
     .limit(page.limit)
     .offset(page.offset);

@@ -20,10 +20,13 @@ export class LegalHoldError extends AppError {
   constructor(
     readonly patientId: number,
     readonly erasureId: number,
+    /** The hold in force, as compliance recorded it (shown to compliance, who set it). */
+    readonly legalHoldReason?: string | null,
   ) {
-    super(409, 'legal_hold', 'This patient is under legal hold; the erasure was refused and the refusal recorded.', {
+    super(409, 'legal_hold', `This patient is under legal hold${legalHoldReason ? ` (${legalHoldReason})` : ''}; the erasure was refused and the refusal recorded.`, {
       constraint: 'patients_legal_hold',
       erasureId,
+      ...(legalHoldReason ? { legalHoldReason } : {}),
     });
     this.name = 'LegalHoldError';
   }

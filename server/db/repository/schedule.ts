@@ -15,6 +15,8 @@ export interface ScheduleEntry extends Appointment {
   patientName: string;
   /** Set when the front desk booked it on top of another appointment (an overbook), with this reason. */
   overbookReason: string | null;
+  /** When the patient was checked in (appointments.checked_in_at); null if not (or not recorded). */
+  checkedInAt: string | null;
 }
 
 export interface ScheduleOptions {
@@ -33,7 +35,7 @@ export function providerScheduleQuery(
   const q = db('appointments as a')
     .join('patients as pt', 'pt.patient_id', 'a.patient_id')
     .select(appointmentColumns('a'))
-    .select(db.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', 'a.overbook_reason')
+    .select(db.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', 'a.overbook_reason', 'a.checked_in_at')
     .where('a.provider_id', providerId)
     .whereRaw('a.scheduled_at >= lower(clinic_day_range(?::date))', [day])
     .whereRaw('a.scheduled_at < upper(clinic_day_range(?::date))', [day])
@@ -49,8 +51,19 @@ export async function providerDaySchedule(
   day: string,
   opts: ScheduleOptions = {},
 ): Promise<ScheduleEntry[]> {
-  const rows: (AppointmentRow & { patient_name: string; overbook_reason: string | null })[] = await providerScheduleQuery(trx, providerId, day, opts);
-  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name, overbookReason: r.overbook_reason }));
+  const rows: ScheduleRow[] = await providerScheduleQuery(trx, providerId, day, opts);
+  return rows.map(toScheduleEntry);
+}
+
+type ScheduleRow = AppointmentRow & { patient_name: string; overbook_reason: string | null; checked_in_at: Date | null };
+
+function toScheduleEntry(r: ScheduleRow): ScheduleEntry {
+  return {
+    ...toAppointment(r),
+    patientName: r.patient_name,
+    overbookReason: r.overbook_reason,
+    checkedInAt: r.checked_in_at ? r.checked_in_at.toISOString() : null,
+  };
 }
 
 /**
@@ -59,12 +72,12 @@ export async function providerDaySchedule(
  */
 export async function scheduleRowsByIds(trx: Transaction, appointmentIds: readonly number[]): Promise<ScheduleEntry[]> {
   if (appointmentIds.length === 0) return [];
-  const rows: (AppointmentRow & { patient_name: string; overbook_reason: string | null })[] = await trx('appointments as a')
+  const rows: ScheduleRow[] = await trx('appointments as a')
     .join('patients as pt', 'pt.patient_id', 'a.patient_id')
     .select(appointmentColumns('a'))
-    .select(trx.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', 'a.overbook_reason')
+    .select(trx.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', 'a.overbook_reason', 'a.checked_in_at')
     .whereRaw('a.appointment_id = ANY (?::integer[])', [[...appointmentIds]]);
-  return rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name, overbookReason: r.overbook_reason }));
+  return rows.map(toScheduleEntry);
 }
 
 export interface UpcomingAppointment {

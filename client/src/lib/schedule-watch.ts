@@ -1,24 +1,16 @@
 /**
- * The dashboard's side of the live-push contract (shared/events.ts): one socket per
- * page, WebSocket only (no sticky sessions needed behind a load balancer), and a
- * schedule watch that resumes from its cursor after every reconnect, so the screen
- * never misses or double-applies a change.
+ * One provider's day (schedule:watch), kept equal to the database: a snapshot, then live
+ * changes, and after every reconnect only what was missed, from its cursor. Used by the
+ * clinician's screen; the front desk's grid watches the whole clinic day (live.ts).
  */
-import { io, type Socket } from 'socket.io-client';
 import type {
-  ClientToServerEvents,
   ScheduleAppointment,
   ScheduleChanged,
   ScheduleWatchAck,
-  ServerToClientEvents,
-} from '../../shared/events.js';
+} from '../../../shared/events.js';
+import type { LiveSocket } from './live.js';
 
-export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-export function connectLive(): LiveSocket {
-  // Same origin as the page: the session cookie rides along and the server checks Origin.
-  return io({ transports: ['websocket'], withCredentials: true });
-}
+export type { LiveSocket };
 
 export type WatchState = 'loading' | 'live' | 'resumed' | 'snapshot' | 'offline' | 'refused';
 

@@ -1,0 +1,257 @@
+/**
+ * The front desk's workstation (issue 10 §3 and §4):
+ *  - server: p50/p95 of GET /api/clinic/day (every provider's appointments of a clinic day
+ *    with working hours, one request) over random days of the runner's dataset;
+ *  - client, in Debian's Chromium driven by playwright-core against the real service with
+ *    the built dashboard: JS the front desk downloads (gzip -9 of each script it loads),
+ *    navigation to a usable grid, time from a day's data arriving to the grid painted for
+ *    30 providers × 40 appointments and for 300 providers, and socket event to repaint.
+ *    The client numbers use a separate small database in the same server (30 + 270
+ *    providers on far-future days), so they do not depend on the generated volume.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { build } from 'vite';
+import { chromium } from 'playwright-core';
+import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { createKnex } from '../../server/db/knex.js';
+import { createApp } from '../../server/app.js';
+import { attachRealtime } from '../../server/realtime/attach.js';
+import { hashPassword } from '../../server/auth/passwords.js';
+import { migrateLatest } from '../../server/db/migrate.js';
+import { APP_LOGIN_ROLE } from '../../server/db/connect.js';
+
+const DAY_ITERATIONS = 200;
+const PASSWORD = 'bench-password-for-the-front-desk';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DAY30 = '2090-01-03';
+const DAY300 = '2090-01-04';
+const round = (v: number) => Math.round(v * 100) / 100;
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+
+async function serve(appUrl: string, clientDir: string) {
+  const appKnex = createKnex(appUrl, { poolMax: 8, applicationName: 'bench-frontdesk' });
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clinic = createApp({
+    appKnex,
+    databaseKind: 'bench',
+    logger: pino({ level: 'silent' }),
+    sessionSecret: 'bench-session-secret-front-desk-0123456789',
+    sessionIdleMs: 15 * 60_000,
+    sessionAbsoluteMs: 12 * 3_600_000,
+    secureCookie: false,
+    trustProxy: false,
+    allowedOrigins: [origin],
+    loginRateLimit: { max: 10_000, windowMs: 60_000 },
+    sessionPruneIntervalMs: 0,
+    clientDir,
+  });
+  server.on('request', clinic.app);
+  const realtime = await attachRealtime({ httpServer: server, appKnex, appUrl, sessionSecret: 'bench-session-secret-front-desk-0123456789', allowedOrigins: [origin], retentionDays: 7, overrides: { pruneIntervalMs: 0 } });
+  return {
+    origin,
+    async close() {
+      await realtime.close();
+      clinic.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await appKnex.destroy();
+    },
+  };
+}
+
+async function login(origin: string, username: string): Promise<string> {
+  const res = await fetch(`${origin}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
+  if (res.status !== 200) throw new Error(`bench login failed: ${res.status}`);
+  return res.headers.getSetCookie()[0]!.split(';')[0]!;
+}
+
+const section: BenchSection = {
+  title: 'Front desk (issue 10)',
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const rows: BenchRow[] = [];
+    const scale = `${(ctx.appointments / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })}M appointments`;
+    const clientDir = mkdtempSync(path.join(ctx.workDir, 'client-'));
+    await build({ configFile: path.resolve('vite.config.ts'), logLevel: 'warn', build: { outDir: clientDir, emptyOutDir: true } });
+    const hash = await hashPassword(PASSWORD);
+    const account = (knex: typeof ctx.knex) =>
+      knex.raw(
+        `INSERT INTO staff_users (username, role, provider_id, password_hash) VALUES ('bench-fd', 'front_desk', NULL, ?)
+         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, active = true, deactivated_at = NULL`,
+        [hash],
+      );
+
+    // --- GET /api/clinic/day on the generated dataset ------------------------------------
+    await account(ctx.knex);
+    {
+      const app = await serve(ctx.appUrl, clientDir);
+      try {
+        const cookie = await login(app.origin, 'bench-fd');
+        const { rows: span } = await ctx.knex.raw(
+          `SELECT clinic_day(min(scheduled_at)) AS first, clinic_day(max(scheduled_at)) AS last, (SELECT count(*)::int FROM providers) AS providers
+           FROM appointments WHERE scheduled_at < '2070-01-01'`,
+        );
+        const first = Date.parse(`${span[0].first}T00:00:00Z`);
+        const days = Math.max(1, Math.round((Date.parse(`${span[0].last}T00:00:00Z`) - first) / 86_400_000) + 1);
+        let seed = 11;
+        const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+        const samples: number[] = [];
+        let appts = 0;
+        for (let i = 0; i < DAY_ITERATIONS; i++) {
+          const day = new Date(first + Math.floor(random() * days) * 86_400_000).toISOString().slice(0, 10);
+          const t = process.hrtime.bigint();
+          const res = await fetch(`${app.origin}/api/clinic/day?date=${day}`, { headers: { cookie } });
+          const body = (await res.json()) as { appointments?: unknown[] };
+          samples.push(ms(t));
+          appts += body.appointments?.length ?? 0;
+        }
+        rows.push(
+          { metric: `GET /api/clinic/day p50 (${scale}, ${span[0].providers} providers)`, value: round(percentile(samples, 50)), unit: 'ms', note: `${DAY_ITERATIONS} random days, ${(appts / DAY_ITERATIONS).toFixed(0)} appointments each; whole HTTP round trip` },
+          { metric: `GET /api/clinic/day p95 (${scale}, ${span[0].providers} providers)`, value: round(percentile(samples, 95)), unit: 'ms', note: 'target ≤ 20 ms' },
+        );
+      } finally {
+        await app.close();
+      }
+    }
+
+    // --- The dashboard in Chromium, on a small database of its own --------------------------
+    const dbName = 'bench_frontdesk';
+    await ctx.knex.raw(`DROP DATABASE IF EXISTS ${dbName}`);
+    await ctx.knex.raw(`CREATE DATABASE ${dbName}`);
+    const adminUrl = new URL(ctx.adminUrl);
+    adminUrl.pathname = `/${dbName}`;
+    const appUrl = new URL(ctx.appUrl);
+    appUrl.pathname = `/${dbName}`;
+    const admin = createKnex(adminUrl.toString(), { poolMax: 2, applicationName: 'bench-frontdesk-setup' });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage'] });
+    let app: Awaited<ReturnType<typeof serve>> | undefined;
+    try {
+      await migrateLatest(admin);
+      await admin.raw(`GRANT CONNECT ON DATABASE ${dbName} TO ${APP_LOGIN_ROLE}`).catch(() => undefined);
+      await account(admin);
+      await admin.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Thirty ' || i, 'Bench 30' FROM generate_series(1, 30) i`);
+      await admin.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Many ' || i, 'Bench 270' FROM generate_series(1, 270) i`);
+      await admin.raw(`INSERT INTO provider_working_hours SELECT provider_id, d, '08:00', '18:00' FROM providers, generate_series(1, 7) d`);
+      await admin.raw(`INSERT INTO patients (name, dob) SELECT 'Bench Patient ' || i, date '1950-01-01' + i FROM generate_series(1, 4000) i`);
+      // 30 providers × 40 appointments (15 min from 08:00) on DAY30; all 300 × 12 (30 min) on DAY300.
+      await admin.raw(
+        `INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min)
+         SELECT (SELECT min(patient_id) FROM patients) + (p.rn - 1) * 40 + s, p.provider_id,
+                (?::date + time '08:00' + s * interval '15 minutes') AT TIME ZONE clinic_time_zone(), 15
+         FROM (SELECT provider_id, row_number() OVER (ORDER BY provider_id) AS rn FROM providers WHERE specialty = 'Bench 30') p, generate_series(0, 39) s`,
+        [DAY30],
+      );
+      await admin.raw(
+        `INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min)
+         SELECT (SELECT min(patient_id) FROM patients) + (p.rn - 1) * 12 + s, p.provider_id,
+                (?::date + time '08:00' + s * interval '30 minutes') AT TIME ZONE clinic_time_zone(), 30
+         FROM (SELECT provider_id, row_number() OVER (ORDER BY provider_id) AS rn FROM providers) p, generate_series(0, 11) s`,
+        [DAY300],
+      );
+      app = await serve(appUrl.toString(), clientDir);
+      const origin = app.origin;
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York' });
+      const page = await context.newPage();
+      const jsBytes = new Map<string, number>();
+      page.on('response', async (res) => {
+        if (!res.url().endsWith('.js')) return;
+        const body = await res.body().catch(() => undefined);
+        if (body) jsBytes.set(res.url(), gzipSync(body, { level: 9 }).length);
+      });
+      await page.goto(origin);
+      await page.getByLabel('Username').fill('bench-fd');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('grid').waitFor({ timeout: 30_000 });
+      await page.evaluate(() => localStorage.setItem('clinicpulse.frontdesk.prefs', JSON.stringify({ specialty: 'Bench 30', showCancelled: false })));
+
+      // Navigation → usable grid (signed in, cold page load, 30 providers × 40 appointments).
+      await page.addInitScript(() => {
+        const w = window as unknown as { __usable?: number };
+        new MutationObserver((_m, obs) => {
+          if (document.querySelector('[role=grid] .block')) {
+            w.__usable = performance.now();
+            obs.disconnect();
+          }
+        }).observe(document, { childList: true, subtree: true });
+      });
+      const navSamples: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await page.goto(`${origin}/?date=${DAY30}`);
+        await page.waitForFunction(() => (window as unknown as { __usable?: number }).__usable !== undefined, undefined, { timeout: 30_000 });
+        navSamples.push(await page.evaluate(() => (window as unknown as { __usable: number }).__usable));
+      }
+      const shipped = [...jsBytes.values()].reduce((a, b) => a + b, 0);
+      rows.push(
+        { metric: 'JS shipped to the front desk (gzip -9)', value: round(shipped / 1024), unit: 'kB', note: `${jsBytes.size} scripts; target ≤ 150 kB` },
+        { metric: 'navigation to a usable grid (median of 5)', value: round(percentile(navSamples, 50)), unit: 'ms', note: 'localhost, signed in, 30 providers × 40 appointments; target ≤ 1000 ms' },
+      );
+
+      // Data in hand → grid painted, switching days (each switch loads and paints a whole day).
+      const paint = async (date: string, specialty: string) => {
+        await page.evaluate((s) => localStorage.setItem('clinicpulse.frontdesk.prefs', JSON.stringify({ specialty: s, showCancelled: false })), specialty);
+        await page.goto(`${origin}/?date=${date}`);
+        await page.getByRole('grid').waitFor();
+        const out: number[] = [];
+        for (let i = 0; i < 6; i++) {
+          const other = i % 2 === 0 ? '2090-01-05' : date;
+          await page.evaluate(() => performance.clearMarks());
+          await page.getByLabel('Date', { exact: true }).fill(other);
+          await page.waitForFunction(() => performance.getEntriesByName('clinicpulse:grid-painted').some((g) => performance.getEntriesByName('clinicpulse:day-data').some((d) => g.startTime > d.startTime)), undefined, { timeout: 30_000 });
+          if (other === date) {
+            out.push(await page.evaluate(() => {
+              const d = performance.getEntriesByName('clinicpulse:day-data').at(-1)!.startTime;
+              const g = performance.getEntriesByName('clinicpulse:grid-painted').filter((e) => e.startTime > d).at(-1)!.startTime;
+              return g - d;
+            }));
+          }
+        }
+        return percentile(out, 50);
+      };
+      rows.push(
+        { metric: 'day data → grid painted, 30 providers × 40 appointments', value: round(await paint(DAY30, 'Bench 30')), unit: 'ms', note: 'median of 3; target ≤ 50 ms' },
+        { metric: 'day data → grid painted, 300 providers × 12 appointments', value: round(await paint(DAY300, '')), unit: 'ms', note: 'median of 3; only on-screen columns are drawn; target ≤ 150 ms' },
+      );
+
+      // Socket event → repaint: bookings made through the API by another desk.
+      await page.goto(`${origin}/?date=${DAY300}`);
+      await page.getByRole('status', { name: 'Connection: Live' }).waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(500);
+      const cookie = await login(origin, 'bench-fd');
+      const provider = (await admin.raw(`SELECT min(provider_id) AS id FROM providers`)).rows[0].id as number;
+      const patient = (await admin.raw(`SELECT min(patient_id) AS id FROM patients`)).rows[0].id as number;
+      const repaint: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        await page.evaluate(() => performance.clearMarks());
+        const at = new Date(Date.parse(`${DAY300}T23:00:00Z`) + i * 15 * 60_000).toISOString();
+        const res = await fetch(`${origin}/api/appointments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie, origin },
+          body: JSON.stringify({ patientId: patient + 2000 + i, providerId: provider, scheduledAt: at, durationMin: 15 }),
+        });
+        if (res.status !== 201) throw new Error(`bench booking failed: ${res.status} ${await res.text()}`);
+        await page.waitForFunction(() => performance.getEntriesByName('clinicpulse:grid-painted').some((g) => performance.getEntriesByName('clinicpulse:live-event').some((e) => g.startTime > e.startTime)), undefined, { timeout: 10_000 });
+        repaint.push(await page.evaluate(() => {
+          const e = performance.getEntriesByName('clinicpulse:live-event').at(-1)!.startTime;
+          return performance.getEntriesByName('clinicpulse:grid-painted').find((g) => g.startTime > e)!.startTime - e;
+        }));
+      }
+      rows.push({ metric: 'socket event → grid repainted (p95 of 10)', value: round(percentile(repaint, 95)), unit: 'ms', note: '300 providers on screen; target ≤ 50 ms' });
+      await context.close();
+    } finally {
+      await browser.close();
+      await app?.close();
+      await admin.destroy();
+      await ctx.knex.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    }
+    return rows;
+  },
+};
+
+export default section;

@@ -1,0 +1,47 @@
+/** The sign-in page. After signing in the page shows the same URL it had (where the person was). */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Session } from '../lib/session.js';
+import { describeError } from '../lib/api.js';
+
+export function SignIn({ session }: { session: Session }) {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const user = useRef<HTMLInputElement>(null);
+  useEffect(() => user.current?.focus(), []);
+  return (
+    <main class="signin">
+      <form
+        class="card login"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          setBusy(true);
+          setError(undefined);
+          try {
+            await session.signIn(String(f.get('username') ?? ''), String(f.get('password') ?? ''));
+          } catch (err) {
+            setError(describeError(err));
+            setBusy(false);
+          }
+        }}
+      >
+        <h1>ClinicPulse</h1>
+        {session.notice.value && <p class="notice">{session.notice.value}</p>}
+        <label>
+          Username
+          <input ref={user} name="username" autocomplete="username" required />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autocomplete="current-password" required />
+        </label>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        <p class="error" role="alert">
+          {error ?? ''}
+        </p>
+      </form>
+    </main>
+  );
+}

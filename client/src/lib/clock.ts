@@ -1,0 +1,101 @@
+/**
+ * Clinic time. Every time and every "today" on every screen is in the clinic's zone (from
+ * GET /api/clinic), never the browser's; a screen labels times with the zone when the
+ * browser's differs. The server's clock also corrects a browser clock that is off.
+ */
+import type { Clinic } from '../../../shared/api-types.js';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+export class ClinicClock {
+  readonly timeZone: string;
+  readonly slotMinutes: number;
+  /** Server clock minus browser clock, ms. */
+  private readonly skew: number;
+  private readonly parts: Intl.DateTimeFormat;
+  private readonly dayLabel: Intl.DateTimeFormat;
+  readonly zoneLabel: string;
+  /** True when the browser's zone is not the clinic's (then times are labelled with the zone). */
+  readonly browserDiffers: boolean;
+
+  constructor(clinic: Pick<Clinic, 'timeZone' | 'slotMinutes' | 'now'>) {
+    this.timeZone = clinic.timeZone;
+    this.slotMinutes = clinic.slotMinutes;
+    this.skew = Date.parse(clinic.now) - Date.now();
+    this.parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: this.timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    this.dayLabel = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+    const short = new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, timeZoneName: 'short' }).formatToParts(new Date());
+    this.zoneLabel = short.find((p) => p.type === 'timeZoneName')?.value ?? this.timeZone;
+    this.browserDiffers = Intl.DateTimeFormat().resolvedOptions().timeZone !== this.timeZone;
+  }
+
+  now(): number {
+    return Date.now() + this.skew;
+  }
+
+  /** Wall-clock fields of an instant in the clinic's zone. */
+  wall(t: number | string): { date: string; minutes: number; hh: string; mm: string } {
+    const ms = typeof t === 'string' ? Date.parse(t) : t;
+    const p: Record<string, string> = {};
+    for (const x of this.parts.formatToParts(new Date(ms))) p[x.type] = x.value;
+    const hour = Number(p.hour) % 24;
+    return { date: `${p.year}-${p.month}-${p.day}`, minutes: hour * 60 + Number(p.minute), hh: pad(hour), mm: p.minute! };
+  }
+
+  today(): string {
+    return this.wall(this.now()).date;
+  }
+
+  /** 'HH:MM' clinic time of an instant. */
+  time(t: number | string): string {
+    const w = this.wall(t);
+    return `${w.hh}:${w.mm}`;
+  }
+
+  /** 'HH:MM' plus the zone when the browser's differs (for prose and announcements). */
+  timeLabelled(t: number | string): string {
+    return this.browserDiffers ? `${this.time(t)} ${this.zoneLabel}` : this.time(t);
+  }
+
+  /** 'Tuesday, April 6, 2027' for a clinic date. */
+  longDate(date: string): string {
+    return this.dayLabel.format(new Date(`${date}T12:00:00Z`));
+  }
+
+  /** The instant of clinic-local `date` at `minutes` after midnight (wall clock), as ISO UTC. */
+  instant(date: string, minutes: number): string {
+    const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+    const wallAsUtc = Date.UTC(y, m - 1, d, 0, minutes);
+    // Offset of the zone at a guess, then once more at the corrected instant (DST edges).
+    let t = wallAsUtc - this.offset(wallAsUtc);
+    t = wallAsUtc - this.offset(t);
+    return new Date(t).toISOString();
+  }
+
+  private offset(t: number): number {
+    const w = this.wall(t);
+    const [y, m, d] = w.date.split('-').map(Number) as [number, number, number];
+    return Date.UTC(y, m - 1, d, 0, w.minutes) - Math.floor(t / 60_000) * 60_000;
+  }
+}
+
+/** 'YYYY-MM-DD' ± days (calendar arithmetic, no zone involved). */
+export function addDays(date: string, days: number): string {
+  const t = new Date(`${date}T00:00:00Z`);
+  t.setUTCDate(t.getUTCDate() + days);
+  return t.toISOString().slice(0, 10);
+}
+
+/** ISO weekday of a calendar date, 1 = Monday … 7 = Sunday. */
+export function isoWeekday(date: string): number {
+  const d = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return d === 0 ? 7 : d;
+}
+
+export const hhmm = (minutes: number) => `${pad(Math.floor(minutes / 60) % 24)}:${pad(minutes % 60)}`;
+export const toMinutes = (hm: string) => {
+  const [h, m] = hm.split(':').map(Number) as [number, number];
+  return h * 60 + m;
+};

@@ -1,0 +1,112 @@
+/**
+ * Break-the-glass: emergency access to a patient outside the clinician's care. A reason
+ * (kept for compliance), a time limit shown before and after, and a banner for each grant
+ * while it is in force (with the minutes left and a way to open the chart).
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { ApiError, describeError } from '../../lib/api.js';
+import { screensApi } from '../../lib/screens-api.js';
+import type { BreakGlassGrant } from '../../../../shared/screens-types.js';
+
+export function BreakGlassBanners({ grants, now, onOpen }: { grants: BreakGlassGrant[]; now: number; onOpen: (g: BreakGlassGrant) => void }) {
+  const { clock } = useApp();
+  const live = grants.filter((g) => Date.parse(g.expiresAt) > now);
+  if (live.length === 0) return null;
+  return (
+    <section class="banner" aria-label="Emergency access in force">
+      {live.map((g) => (
+        <p key={g.grantId}>
+          <strong>Emergency access</strong> to {g.patientName ?? `patient #${g.patientId}`} until {clock.timeLabelled(g.expiresAt)} (
+          {Math.max(0, Math.ceil((Date.parse(g.expiresAt) - now) / 60_000))} min left). Every open is recorded for compliance.{' '}
+          <button type="button" class="secondary" onClick={() => onOpen(g)}>
+            Open chart of {g.patientName ?? `patient #${g.patientId}`}
+          </button>
+        </p>
+      ))}
+    </section>
+  );
+}
+
+export function BreakGlassForm({ onGranted }: { onGranted: () => void }) {
+  const { api, clock, announce } = useApp();
+  const sapi = useMemo(() => screensApi(api), [api]);
+  const [patient, setPatient] = useState('');
+  const [reason, setReason] = useState('');
+  const [minutes, setMinutes] = useState(60);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const fe: Record<string, string> = {};
+    if (!/^[1-9][0-9]{0,9}$/.test(patient.trim())) fe.patient = 'Give the patient number.';
+    if (reason.trim().length < 10) fe.reason = 'Give the reason in at least 10 characters.';
+    setErrors(fe);
+    if (Object.keys(fe).length) return;
+    try {
+      const r = await sapi.breakGlass(Number(patient.trim()), reason.trim(), minutes);
+      const text = `Emergency access granted until ${clock.timeLabelled(r.expiresAt)}.`;
+      setMessage({ ok: true, text });
+      announce(text);
+      setReason('');
+      onGranted();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400) {
+        const f: Record<string, string> = {};
+        for (const i of err.details?.issues ?? []) f[i.path.replace(/^body\./, '')] = i.message;
+        setErrors(f);
+      }
+      const text = `Not granted: ${describeError(err)}`;
+      setMessage({ ok: false, text });
+      announce(text, 'assertive');
+    }
+  };
+  return (
+    <details class="card">
+      <summary>
+        <strong>Emergency access (break the glass)</strong>
+      </summary>
+      <p class="hint">For a patient outside your care, in an emergency only. The reason is kept for compliance and the access ends on its own.</p>
+      {message && (
+        <p class={message.ok ? 'ok' : 'banner'} role={message.ok ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <div class="row">
+          <label>
+            Patient number
+            <input inputMode="numeric" value={patient} aria-invalid={errors.patient ? 'true' : undefined} aria-describedby="bg-patient-err" onInput={(e) => setPatient(e.currentTarget.value)} />
+            <span id="bg-patient-err" class="field-error">{errors.patient ?? ''}</span>
+          </label>
+          <label>
+            For how long
+            <select value={String(minutes)} onChange={(e) => setMinutes(Number(e.currentTarget.value))} aria-describedby="bg-until">
+              {[15, 30, 60, 120, 240].map((m) => (
+                <option key={m} value={String(m)}>
+                  {m < 60 ? `${m} minutes` : `${m / 60} hour${m > 60 ? 's' : ''}`}
+                </option>
+              ))}
+            </select>
+            <span id="bg-until" class="hint">Ends at {clock.time(clock.now() + minutes * 60_000)} if granted now.</span>
+          </label>
+        </div>
+        <label>
+          Reason for emergency access
+          <textarea value={reason} maxLength={1000} aria-invalid={errors.reason ? 'true' : undefined} aria-describedby="bg-reason-err" onInput={(e) => setReason(e.currentTarget.value)} />
+        </label>
+        <span id="bg-reason-err" class="field-error">{errors.reason ?? ''}</span>
+        <div class="actions">
+          <button type="submit" class="danger">
+            Break the glass
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}

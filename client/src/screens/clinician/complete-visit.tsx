@@ -1,0 +1,227 @@
+/**
+ * Complete a visit: ICD-10-CM diagnoses and formulary prescriptions picked from server-side
+ * searches, dosage and start/end dates, and a note. Hints are shown as the clinician types
+ * (an end before the start), but the server decides: a refusal names the field it is about
+ * and says that nothing was saved (the completion is one transaction).
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { Dialog } from '../../components/dialog.js';
+import { ApiError, describeError } from '../../lib/api.js';
+import { screensApi } from '../../lib/screens-api.js';
+import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/screens-types.js';
+
+/** A search box whose results are buttons; searching waits for a pause in typing. */
+function Picker<T>({ label, search, describe, onPick }: { label: string; search: (q: string, signal: AbortSignal) => Promise<T[]>; describe: (t: T) => string; onPick: (t: T) => void }) {
+  const [q, setQ] = useState('');
+  const [results, setResults] = useState<T[]>();
+  const [error, setError] = useState<string>();
+  const searchRef = useRef(search);
+  searchRef.current = search;
+  useEffect(() => {
+    if (q.trim() === '') return setResults(undefined);
+    const ctl = new AbortController();
+    const t = setTimeout(() => {
+      searchRef.current(q, ctl.signal).then(
+        (r) => (setResults(r), setError(undefined)),
+        (err) => !ctl.signal.aborted && setError(describeError(err)),
+      );
+    }, 150);
+    return () => (clearTimeout(t), ctl.abort());
+  }, [q]);
+  const id = `pick-${label.replace(/\W+/g, '-').toLowerCase()}`;
+  return (
+    <div>
+      <label>
+        {label}
+        <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} aria-describedby={`${id}-count`} autocomplete="off" />
+      </label>
+      <p id={`${id}-count`} class="hint" aria-live="polite">
+        {results === undefined ? '' : results.length === 0 ? 'No match.' : `${results.length} match${results.length === 1 ? '' : 'es'}.`}
+      </p>
+      {error && <p class="error">{error}</p>}
+      {results && results.length > 0 && (
+        <ul class="results" aria-label={`${label}: results`}>
+          {results.map((r) => (
+            <li key={describe(r)}>
+              <button
+                type="button"
+                onClick={() => {
+                  onPick(r);
+                  setQ('');
+                }}
+              >
+                Add {describe(r)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+interface RxDraft {
+  key: number;
+  medication: Medication;
+  dosage: string;
+  startDate: string;
+  endDate: string;
+}
+
+const medLabel = (m: Medication) => `${m.name} ${m.form} ${m.strength}`;
+
+/** Field errors from a 400: "prescriptions.0.endDate" → message, "notes" → message. */
+function fieldErrors(err: ApiError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of err.details?.issues ?? []) {
+    const key = i.path.replace(/^body\./, '');
+    if (!(key in out)) out[key] = i.message;
+  }
+  return out;
+}
+
+export function CompleteVisit({ appointment, onClose, onDone }: { appointment: ScheduleEntry; onClose: () => void; onDone: () => void }) {
+  const { api, clock, announce } = useApp();
+  const sapi = useMemo(() => screensApi(api), [api]);
+  const [diagnoses, setDiagnoses] = useState<Icd10Code[]>([]);
+  const [rx, setRx] = useState<RxDraft[]>([]);
+  const [notes, setNotes] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<string>();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const nextKey = useRef(1);
+  const today = clock.today();
+
+  const update = (key: number, patch: Partial<RxDraft>) => setRx((list) => list.map((r) => (r.key === key ? { ...r, ...patch } : r)));
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setRefusal(undefined);
+    setErrors({});
+    try {
+      await sapi.complete(appointment.appointmentId, {
+        diagnoses: diagnoses.map((d) => ({ code: d.code, description: d.description })),
+        prescriptions: rx.map((r) => ({ medicationId: r.medication.medicationId, dosage: r.dosage, startDate: r.startDate, endDate: r.endDate === '' ? null : r.endDate })),
+        ...(notes.trim() !== '' ? { notes } : {}),
+      });
+      onDone();
+    } catch (err) {
+      const fe = err instanceof ApiError ? fieldErrors(err) : {};
+      setErrors(fe);
+      const first = Object.entries(fe)[0];
+      const where = first ? describeField(first[0], rx) : undefined;
+      const text = `Nothing was saved. ${where ? `${where}: ${first![1]}` : describeError(err)}`;
+      setRefusal(text);
+      announce(text, 'assertive');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={`Complete visit: ${appointment.patientName}`} onClose={onClose} wide>
+      <form onSubmit={submit} noValidate>
+        <p class="hint">
+          Booked {clock.longDate(appointment.clinicDate)} at {clock.time(appointment.scheduledAt)}. Everything below is saved together, or nothing is.
+        </p>
+        {refusal && (
+          <p class="banner" role="alert">
+            {refusal}
+          </p>
+        )}
+        <fieldset>
+          <legend>Diagnoses (ICD-10-CM)</legend>
+          <Picker<Icd10Code>
+            label="Search ICD-10-CM (code or words)"
+            search={(q, signal) => sapi.icd10(q, { signal, retry: false })}
+            describe={(c) => `${c.code} ${c.description}`}
+            onPick={(c) => setDiagnoses((list) => (list.some((d) => d.code === c.code) ? list : [...list, c]))}
+          />
+          {diagnoses.length === 0 ? (
+            <p class="hint">No diagnosis added.</p>
+          ) : (
+            <ul class="chips" aria-label="Diagnoses added">
+              {diagnoses.map((d) => (
+                <li key={d.code}>
+                  {d.code} {d.description}
+                  <button type="button" class="secondary" aria-label={`Remove ${d.code}`} onClick={() => setDiagnoses((list) => list.filter((x) => x.code !== d.code))}>
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          {errors.diagnoses && <p class="field-error">{errors.diagnoses}</p>}
+        </fieldset>
+        <fieldset>
+          <legend>Prescriptions</legend>
+          <Picker<Medication>
+            label="Search the formulary"
+            search={(q, signal) => sapi.medications(q, { signal, retry: false })}
+            describe={medLabel}
+            onPick={(m) => setRx((list) => [...list, { key: nextKey.current++, medication: m, dosage: '', startDate: today, endDate: '' }])}
+          />
+          {rx.map((r, i) => {
+            const err = (f: string) => errors[`prescriptions.${i}.${f}`];
+            const endBeforeStart = r.endDate !== '' && r.startDate !== '' && r.endDate < r.startDate;
+            const id = `rx-${r.key}`;
+            return (
+              <fieldset key={r.key}>
+                <legend>{medLabel(r.medication)}</legend>
+                <div class="row">
+                  <label>
+                    Dosage
+                    <input value={r.dosage} maxLength={200} aria-invalid={err('dosage') ? 'true' : undefined} aria-describedby={`${id}-dosage-err`} onInput={(e) => update(r.key, { dosage: e.currentTarget.value })} />
+                    <span id={`${id}-dosage-err`} class="field-error">{err('dosage') ?? ''}</span>
+                  </label>
+                  <label>
+                    Start date
+                    <input type="date" value={r.startDate} aria-invalid={err('startDate') ? 'true' : undefined} aria-describedby={`${id}-start-err`} onInput={(e) => update(r.key, { startDate: e.currentTarget.value })} />
+                    <span id={`${id}-start-err`} class="field-error">{err('startDate') ?? ''}</span>
+                  </label>
+                  <label>
+                    End date
+                    <input type="date" value={r.endDate} aria-invalid={err('endDate') ? 'true' : undefined} aria-describedby={`${id}-end-err ${id}-end-hint`} onInput={(e) => update(r.key, { endDate: e.currentTarget.value })} />
+                    <span id={`${id}-end-hint`} class="hint">{endBeforeStart && !err('endDate') ? 'Hint: this ends before it starts; the server will refuse it.' : 'Leave empty for open-ended.'}</span>
+                    <span id={`${id}-end-err`} class="field-error">{err('endDate') ? `End date: ${err('endDate')}` : ''}</span>
+                  </label>
+                </div>
+                {err('medicationId') && <p class="field-error">{err('medicationId')}</p>}
+                <button type="button" class="secondary" onClick={() => setRx((list) => list.filter((x) => x.key !== r.key))}>
+                  Remove {medLabel(r.medication)}
+                </button>
+              </fieldset>
+            );
+          })}
+        </fieldset>
+        <label>
+          Visit note (stored encrypted)
+          <textarea value={notes} maxLength={20000} onInput={(e) => setNotes(e.currentTarget.value)} aria-describedby="note-err" />
+        </label>
+        <span id="note-err" class="field-error">{errors.notes ?? ''}</span>
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            {busy ? 'Saving…' : 'Complete visit'}
+          </button>
+          <button type="button" class="secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function describeField(path: string, rx: RxDraft[]): string {
+  const m = /^prescriptions\.(\d+)\.(\w+)$/.exec(path);
+  if (m) {
+    const label: Record<string, string> = { endDate: 'End date', startDate: 'Start date', dosage: 'Dosage', medicationId: 'Medication' };
+    const r = rx[Number(m[1])];
+    return `${label[m[2]!] ?? m[2]} of ${r ? medLabel(r.medication) : 'a prescription'}`;
+  }
+  if (path.startsWith('diagnoses')) return 'Diagnoses';
+  if (path === 'notes') return 'Visit note';
+  return path;
+}

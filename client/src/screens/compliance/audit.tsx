@@ -1,0 +1,220 @@
+/**
+ * The audit log: newest first, filtered on the server, paged backwards with the keyset
+ * cursor, and kept live: each audit:appended fetches what is newer than the top row under
+ * the same filters, so a new entry appears at the top only if it matches them.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
+import { describeError } from '../../lib/api.js';
+import { screensApi, type AuditFilter } from '../../lib/screens-api.js';
+import type { AuditEntry } from '../../../../shared/api-types.js';
+import type { CompliancePatient } from '../../../../shared/screens-types.js';
+import { PatientFinder, describePatient } from './patient-finder.js';
+
+const ACTIONS = ['insert', 'update', 'delete', 'read', 'break_glass', 'erase', 'erase_refused', 'legal_hold'];
+const PAGE = 50;
+
+export function AuditLog() {
+  const { api, live, clock } = useApp();
+  const sapi = useMemo(() => screensApi(api), [api]);
+  const staff = useResource((signal) => sapi.staff({ signal }), []);
+  const [actor, setActor] = useState('');
+  const [patient, setPatient] = useState<CompliancePatient>();
+  const [action, setAction] = useState('');
+  const [table, setTable] = useState('');
+  const [severity, setSeverity] = useState('');
+  const [fromLocal, setFromLocal] = useState('');
+  const [toLocal, setToLocal] = useState('');
+  const [entries, setEntries] = useState<AuditEntry[]>();
+  const [nextBefore, setNextBefore] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>();
+  const [olderError, setOlderError] = useState<string>();
+  const [fresh, setFresh] = useState<Set<number>>(new Set());
+  const [nonce, setNonce] = useState(0);
+
+  const toInstant = (v: string) => {
+    if (!v) return undefined;
+    const [d, t] = v.split('T') as [string, string];
+    const [h, m] = t.split(':').map(Number) as [number, number];
+    return clock.instant(d, h * 60 + m);
+  };
+  const filter: AuditFilter = {
+    actorUserId: actor ? Number(actor) : undefined,
+    patientId: patient?.patientId,
+    action: action || undefined,
+    table: table.trim() || undefined,
+    severity: severity || undefined,
+    from: toInstant(fromLocal),
+    to: toInstant(toLocal),
+  };
+  const key = JSON.stringify(filter);
+  const filterRef = useRef(filter);
+  filterRef.current = filter;
+  const entriesRef = useRef(entries);
+  entriesRef.current = entries;
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    setEntries(undefined);
+    setError(undefined);
+    sapi.audit({ ...filter, limit: PAGE }, { signal: ctl.signal }).then(
+      (r) => {
+        setEntries(r.items);
+        setNextBefore(r.nextBefore);
+      },
+      (err) => !ctl.signal.aborted && setError(err),
+    );
+    return () => ctl.abort();
+  }, [key, nonce]);
+
+  // Live: fetch what is newer than the top row, under the current filters.
+  useEffect(() => {
+    let busy = false;
+    let again = false;
+    const pull = async () => {
+      if (busy) return void (again = true);
+      busy = true;
+      try {
+        do {
+          again = false;
+          const current = entriesRef.current;
+          if (!current) break;
+          const top = current[0]?.auditId ?? 0;
+          const r = await sapi.audit({ ...filterRef.current, limit: PAGE });
+          const newer = r.items.filter((e) => e.auditId > top);
+          if (newer.length > 0) {
+            setEntries((list) => [...newer, ...(list ?? [])]);
+            setFresh(new Set(newer.map((e) => e.auditId)));
+          }
+        } while (again);
+        live.touch();
+      } catch {
+        // The next append (or a reload) tries again; the table keeps what it has.
+      } finally {
+        busy = false;
+      }
+    };
+    const on = () => void pull();
+    live.socket.on('audit:appended', on);
+    return () => void live.socket.off('audit:appended', on);
+  }, [live, sapi]);
+
+  const older = async () => {
+    if (nextBefore === null) return;
+    setOlderError(undefined);
+    try {
+      const r = await sapi.audit({ ...filter, before: nextBefore, limit: PAGE });
+      setEntries((list) => [...(list ?? []), ...r.items]);
+      setNextBefore(r.nextBefore);
+    } catch (err) {
+      setOlderError(describeError(err));
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="audit-h">
+      <h2 id="audit-h">Audit log</h2>
+      <div class="toolbar">
+        <label>
+          Actor
+          <select value={actor} onChange={(e) => setActor(e.currentTarget.value)}>
+            <option value="">Anyone</option>
+            {(staff.data ?? []).map((s) => (
+              <option key={s.userId} value={String(s.userId)}>
+                {s.username} ({s.role})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Action
+          <select value={action} onChange={(e) => setAction(e.currentTarget.value)}>
+            <option value="">Any action</option>
+            {ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Table
+          <input value={table} placeholder="e.g. visits" onChange={(e) => setTable(e.currentTarget.value)} />
+        </label>
+        <label>
+          Severity
+          <select value={severity} onChange={(e) => setSeverity(e.currentTarget.value)}>
+            <option value="">Any severity</option>
+            <option value="info">info</option>
+            <option value="high">high</option>
+          </select>
+        </label>
+        <label>
+          From (clinic time)
+          <input type="datetime-local" value={fromLocal} onChange={(e) => setFromLocal(e.currentTarget.value)} />
+        </label>
+        <label>
+          To (clinic time)
+          <input type="datetime-local" value={toLocal} onChange={(e) => setToLocal(e.currentTarget.value)} />
+        </label>
+      </div>
+      {patient ? (
+        <p>
+          Showing entries for patient <strong>{describePatient(patient)}</strong>{' '}
+          <button type="button" class="secondary" onClick={() => setPatient(undefined)}>
+            Clear patient filter
+          </button>
+        </p>
+      ) : (
+        <PatientFinder label="Filter by patient (name or id)" action={(p) => `Show entries for ${describePatient(p)}`} onPick={setPatient} />
+      )}
+      {error !== undefined && <ErrorView error={error} retry={() => setNonce((n) => n + 1)} what="The audit log could not be loaded." />}
+      {entries === undefined && error === undefined && <Loading />}
+      {entries && entries.length === 0 && <Empty>No audit entries match these filters.</Empty>}
+      {entries && entries.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <caption>Audit entries, newest first (new ones appear at the top)</caption>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">When (clinic time)</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Severity</th>
+                <th scope="col">Record</th>
+                <th scope="col">Patient</th>
+                <th scope="col">Columns</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.auditId} class={fresh.has(e.auditId) ? 'flash' : undefined}>
+                  <td>{e.auditId}</td>
+                  <td>
+                    {clock.wall(e.at).date} {clock.time(e.at)}
+                  </td>
+                  <td>{e.actorUsername ? `${e.actorUsername} · ${e.actorRole}` : e.actorRole === 'system' || e.actorUserId === null ? `database (${e.actorRole})` : `#${e.actorUserId} · ${e.actorRole}`}</td>
+                  <td>{e.action}</td>
+                  <td>{e.severity}</td>
+                  <td>{e.table ? `${e.table}${e.rowKey ? ` ${e.rowKey}` : ''}` : '—'}</td>
+                  <td>{e.patientId === null ? '—' : `${e.patientName ?? 'unknown'} (#${e.patientId})`}</td>
+                  <td>{e.changedColumns?.join(', ') ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div class="actions">
+        {nextBefore !== null && entries && (
+          <button type="button" class="secondary" onClick={() => void older()}>
+            Load older entries
+          </button>
+        )}
+      </div>
+      {olderError && <p class="error">{olderError}</p>}
+    </section>
+  );
+}

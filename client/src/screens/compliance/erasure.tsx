@@ -1,0 +1,101 @@
+/**
+ * Erasure: find the person, give a reason, confirm in a dialog that names them and says what
+ * cannot be undone, and see the outcome — erased, or refused because of a legal hold (the
+ * hold's reason shown; the refusal is recorded either way).
+ */
+import { useMemo, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { Confirm } from '../../components/dialog.js';
+import { ApiError, describeError } from '../../lib/api.js';
+import { screensApi } from '../../lib/screens-api.js';
+import type { CompliancePatient } from '../../../../shared/screens-types.js';
+import { PatientFinder, describePatient } from './patient-finder.js';
+
+export function Erasure() {
+  const { api, announce } = useApp();
+  const sapi = useMemo(() => screensApi(api), [api]);
+  const [patient, setPatient] = useState<CompliancePatient>();
+  const [reason, setReason] = useState('');
+  const [reasonError, setReasonError] = useState<string>();
+  const [confirming, setConfirming] = useState(false);
+  const [outcome, setOutcome] = useState<{ ok: boolean; text: string }>();
+  const [busy, setBusy] = useState(false);
+
+  const erase = async () => {
+    if (!patient) return;
+    setConfirming(false);
+    setBusy(true);
+    try {
+      const r = await sapi.erase(patient.patientId, reason.trim());
+      const text =
+        r.outcome === 'erased'
+          ? `${patient.name} (#${patient.patientId}) was erased${r.erasureId ? ` (erasure #${r.erasureId})` : ''}. Their identity is now a pseudonym and their notes are unreadable.`
+          : `${patient.name} (#${patient.patientId}) had already been erased; nothing changed.`;
+      setOutcome({ ok: true, text });
+      announce(text);
+      setPatient(undefined);
+      setReason('');
+    } catch (err) {
+      const hold = err instanceof ApiError && err.code === 'legal_hold';
+      const holdReason = hold ? (err.details as { legalHoldReason?: string } | undefined)?.legalHoldReason : undefined;
+      const text = hold
+        ? `Refused: ${patient.name} is under legal hold${holdReason ? ` (${holdReason})` : ''}. Nothing was erased; the refusal was recorded.`
+        : `Not erased: ${describeError(err)}`;
+      setOutcome({ ok: false, text });
+      announce(text, 'assertive');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="erasure-h">
+      <h2 id="erasure-h">Erasure (right to be forgotten)</h2>
+      {outcome && (
+        <p class={outcome.ok ? 'ok' : 'banner'} role={outcome.ok ? 'status' : 'alert'}>
+          {outcome.text}
+        </p>
+      )}
+      {!patient ? (
+        <PatientFinder label="Find the patient to erase (name or id)" action={(p) => `Select ${describePatient(p)}`} onPick={(p) => (setPatient(p), setOutcome(undefined))} />
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (reason.trim().length < 5) return setReasonError('Give the basis for the erasure (at least 5 characters), e.g. the request and its ticket.');
+            setReasonError(undefined);
+            setConfirming(true);
+          }}
+          noValidate
+        >
+          <p>
+            Selected: <strong>{describePatient(patient)}</strong>{' '}
+            <button type="button" class="secondary" onClick={() => setPatient(undefined)}>
+              Choose another patient
+            </button>
+          </p>
+          <label>
+            Reason for erasure
+            <textarea value={reason} maxLength={1000} aria-invalid={reasonError ? 'true' : undefined} aria-describedby="reason-err" onInput={(e) => setReason(e.currentTarget.value)} />
+          </label>
+          <span id="reason-err" class="field-error">{reasonError ?? ''}</span>
+          <p class="hint">Do not repeat the patient's identity in the reason; it is kept in the erasure ledger.</p>
+          <div class="actions">
+            <button type="submit" class="danger" disabled={busy}>
+              Erase this patient…
+            </button>
+          </div>
+        </form>
+      )}
+      {confirming && patient && (
+        <Confirm
+          title={`Erase ${patient.name}?`}
+          message={`${patient.name}, born ${patient.dob} (patient #${patient.patientId}): their name, date of birth and contact details are replaced by a pseudonym and their data key is destroyed, so their encrypted visit notes can never be read again. This cannot be undone. Appointments and visits stay (without identity) so the clinic's statistics do not change.`}
+          confirmLabel={`Erase ${patient.name} permanently`}
+          onConfirm={() => void erase()}
+          onClose={() => setConfirming(false)}
+        />
+      )}
+    </section>
+  );
+}

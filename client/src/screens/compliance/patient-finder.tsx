@@ -1,0 +1,61 @@
+/** Find a patient by name or id (compliance's own finder, GET /api/compliance/patients). */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { describeError } from '../../lib/api.js';
+import { screensApi } from '../../lib/screens-api.js';
+import type { CompliancePatient } from '../../../../shared/screens-types.js';
+
+export function PatientFinder({ label, action, onPick }: { label: string; action: (p: CompliancePatient) => string; onPick: (p: CompliancePatient) => void }) {
+  const { api } = useApp();
+  const sapi = useMemo(() => screensApi(api), [api]);
+  const [q, setQ] = useState('');
+  const [results, setResults] = useState<CompliancePatient[]>();
+  const [error, setError] = useState<string>();
+  const sref = useRef(sapi);
+  sref.current = sapi;
+  useEffect(() => {
+    if (q.trim() === '') return setResults(undefined);
+    const ctl = new AbortController();
+    const t = setTimeout(() => {
+      sref.current.findPatients(q, { signal: ctl.signal, retry: false }).then(
+        (r) => (setResults(r), setError(undefined)),
+        (err) => !ctl.signal.aborted && setError(describeError(err)),
+      );
+    }, 150);
+    return () => (clearTimeout(t), ctl.abort());
+  }, [q]);
+  return (
+    <div>
+      <label>
+        {label}
+        <input type="search" value={q} autocomplete="off" onInput={(e) => setQ(e.currentTarget.value)} />
+      </label>
+      {error && <p class="error">{error}</p>}
+      {results && (
+        <p class="hint" aria-live="polite">
+          {results.length === 0 ? 'No patient matches.' : `${results.length} match${results.length === 1 ? '' : 'es'}.`}
+        </p>
+      )}
+      {results && results.length > 0 && (
+        <ul class="results" aria-label={`${label}: results`}>
+          {results.map((p) => (
+            <li key={p.patientId}>
+              <button
+                type="button"
+                onClick={() => {
+                  onPick(p);
+                  setQ('');
+                }}
+              >
+                {action(p)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export const describePatient = (p: CompliancePatient) =>
+  `${p.name} (#${p.patientId}, born ${p.dob})${p.erasedAt ? ', already erased' : ''}${p.legalHoldReason ? `, legal hold: ${p.legalHoldReason}` : ''}`;

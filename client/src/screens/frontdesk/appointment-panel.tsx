@@ -1,0 +1,244 @@
+/**
+ * One appointment: who, when, status; the actions its status allows (Check in, Cancel
+ * appointment, No-show — the last two confirmed, since they cannot be undone); and
+ * Reschedule by editing provider, date, start and duration, with the same conflict
+ * handling as booking and an Undo offered afterwards.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { Confirm } from '../../components/dialog.js';
+import { ErrorView, Loading, useResource } from '../../components/states.js';
+import { ApiError, describeError } from '../../lib/api.js';
+import { hhmm, toMinutes } from '../../lib/clock.js';
+import type { DayRow } from '../../lib/live.js';
+import type { DayProvider } from '../../../../shared/api-types.js';
+import { can, STATUS } from './status.js';
+import { DURATIONS } from './booking-form.js';
+
+export interface MoveDone {
+  text: string;
+  undo: () => Promise<void>;
+}
+
+export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[]; onClose(): void; onMoved(m: MoveDone): void }) {
+  const { api, clock, announce } = useApp();
+  const { row } = props;
+  const [confirm, setConfirm] = useState<'cancel' | 'no_show'>();
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [row.appointmentId]);
+  useEffect(() => setError(undefined), [row.status]);
+
+  const provider = props.providers.find((p) => p.providerId === row.providerId);
+  const start = clock.wall(row.scheduledAt);
+  const st = STATUS[row.status];
+
+  const act = async (what: 'checkIn' | 'cancel' | 'noShow', done: string) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api[what](row.appointmentId);
+      announce(`${row.patientName}: ${done}.`);
+    } catch (err) {
+      setError(describeError(err));
+      announce(describeError(err), 'assertive');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="side-form" aria-labelledby="appt-title">
+      <div class="panel-head">
+        <h2 id="appt-title" tabIndex={-1} ref={heading}>
+          {row.patientName}
+        </h2>
+        <button type="button" class="icon" aria-label="Close appointment" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      <dl class="facts">
+        <dt>Born</dt>
+        <dd>{row.patientDob || '…'}</dd>
+        <dt>When</dt>
+        <dd>
+          {clock.longDate(start.date)}, {hhmm(start.minutes)}–{hhmm(start.minutes + row.durationMin)} ({row.durationMin} min)
+          {clock.browserDiffers ? ` ${clock.zoneLabel}` : ''}
+        </dd>
+        <dt>Provider</dt>
+        <dd>{provider ? `${provider.name} — ${provider.specialty}` : `#${row.providerId}`}</dd>
+        <dt>Status</dt>
+        <dd>
+          <span class={`status ${row.status}`}>
+            {st.icon} {st.label}
+          </span>
+        </dd>
+        <dt>Last change</dt>
+        <dd>
+          {clock.longDate(clock.wall(row.updatedAt).date)} {clock.timeLabelled(row.updatedAt)}
+        </dd>
+      </dl>
+      <div class="actions">
+        {can.checkIn(row.status) && (
+          <button type="button" disabled={busy} onClick={() => void act('checkIn', 'checked in')}>
+            Check in
+          </button>
+        )}
+        {can.reschedule(row.status) && !editing && (
+          <button type="button" class="secondary" disabled={busy} onClick={() => setEditing(true)}>
+            Reschedule
+          </button>
+        )}
+        {can.noShow(row.status) && (
+          <button type="button" class="secondary" disabled={busy} onClick={() => setConfirm('no_show')}>
+            No-show
+          </button>
+        )}
+        {can.cancel(row.status) && (
+          <button type="button" class="danger" disabled={busy} onClick={() => setConfirm('cancel')}>
+            Cancel appointment
+          </button>
+        )}
+      </div>
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <History row={row} />
+      {editing && can.reschedule(row.status) && (
+        <RescheduleForm row={row} providers={props.providers} onDone={(m) => (setEditing(false), m && props.onMoved(m))} />
+      )}
+      {confirm === 'cancel' && (
+        <Confirm
+          title="Cancel this appointment?"
+          message={`${row.patientName}, ${hhmm(start.minutes)} with ${provider?.name ?? 'the provider'}. A cancelled appointment cannot be restored; the slot becomes free.`}
+          confirmLabel="Yes, cancel appointment"
+          onClose={() => setConfirm(undefined)}
+          onConfirm={() => (setConfirm(undefined), void act('cancel', 'appointment cancelled'))}
+        />
+      )}
+      {confirm === 'no_show' && (
+        <Confirm
+          title="Mark as a no-show?"
+          message={`${row.patientName} did not come to the ${hhmm(start.minutes)} appointment. This cannot be undone.`}
+          confirmLabel="Yes, mark no-show"
+          onClose={() => setConfirm(undefined)}
+          onConfirm={() => (setConfirm(undefined), void act('noShow', 'marked as no-show'))}
+        />
+      )}
+    </section>
+  );
+}
+
+function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: DayProvider[]; onDone(m?: MoveDone): void }) {
+  const { api, clock, announce } = useApp();
+  const w = clock.wall(row.scheduledAt);
+  const [providerId, setProviderId] = useState(row.providerId);
+  const [date, setDate] = useState(w.date);
+  const [start, setStart] = useState(hhmm(w.minutes));
+  const [duration, setDuration] = useState(row.durationMin);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(undefined);
+    if (!/^\d{2}:\d{2}$/.test(start)) return setError('Give the start time as HH:MM.');
+    const before = { scheduledAt: row.scheduledAt, durationMin: row.durationMin, providerId: row.providerId };
+    setBusy(true);
+    try {
+      await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, toMinutes(start)), durationMin: duration, providerId });
+      const text = `Moved ${row.patientName} to ${start}${date !== w.date ? ` on ${date}` : ''}.`;
+      announce(text);
+      onDone({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined) });
+    } catch (err) {
+      setBusy(false);
+      setError(err instanceof ApiError ? err.message : describeError(err));
+    }
+  };
+  return (
+    <form class="reschedule" onSubmit={submit} aria-label="Reschedule">
+      <h3>Reschedule</h3>
+      <label>
+        New provider
+        <select value={String(providerId)} onChange={(e) => setProviderId(Number(e.currentTarget.value))}>
+          {providers.map((p) => (
+            <option key={p.providerId} value={String(p.providerId)}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div class="row2">
+        <label>
+          New date
+          <input type="date" value={date} onInput={(e) => setDate(e.currentTarget.value)} />
+        </label>
+        <label>
+          New start time
+          <input type="time" step={clock.slotMinutes * 60} value={start} onInput={(e) => setStart(e.currentTarget.value)} />
+        </label>
+      </div>
+      <label>
+        New duration
+        <select value={String(duration)} onChange={(e) => setDuration(Number(e.currentTarget.value))}>
+          {[...new Set([...DURATIONS, row.durationMin])].sort((a, b) => a - b).map((d) => (
+            <option key={d} value={String(d)}>
+              {d} min
+            </option>
+          ))}
+        </select>
+      </label>
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          Save new time
+        </button>
+        <button type="button" class="secondary" onClick={() => onDone()}>
+          Keep current time
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const KIND_LABEL: Record<string, string> = {
+  booked: 'Booked',
+  rescheduled: 'Rescheduled',
+  checked_in: 'Checked in',
+  cancelled: 'Cancelled',
+  no_show: 'Marked no-show',
+  completed: 'Completed',
+};
+
+/** Who changed what, when (clinic time); reloaded whenever the appointment changes. */
+function History({ row }: { row: DayRow }) {
+  const { api, clock } = useApp();
+  const history = useResource((signal) => api.history(row.appointmentId, { signal }), [row.appointmentId, row.updatedAt]);
+  return (
+    <section class="history" aria-labelledby="history-title">
+      <h3 id="history-title">History</h3>
+      {history.status === 'error' ? (
+        <ErrorView error={history.error} retry={history.reload} what="The history could not be loaded." />
+      ) : !history.data ? (
+        <Loading label="Loading history…" />
+      ) : history.data.length === 0 ? (
+        <p class="hint">No changes recorded in the last days (history is kept as long as the live-update log).</p>
+      ) : (
+        <ol class="feed">
+          {history.data.map((h, i) => (
+            <li key={i}>
+              <strong>{KIND_LABEL[h.kind] ?? h.kind}</strong> · {clock.wall(h.at).date} {clock.timeLabelled(h.at)} · {h.by ?? 'system'}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

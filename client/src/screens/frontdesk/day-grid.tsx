@@ -1,0 +1,404 @@
+/**
+ * The day grid: providers as columns, clinic-time rows at the clinic's slot size (15 min),
+ * exposed as an ARIA grid (column headers name providers, row headers are times) and
+ * navigable as the WAI-ARIA grid pattern describes: one tab stop, arrow keys between cells,
+ * Home/End, Page Up/Down by the hour, Enter to book a free cell or open an appointment.
+ *
+ * Only the provider columns on screen (plus one either side) are drawn: the time column
+ * stays put while columns scroll sideways, so 300 providers cost what 8 do.
+ */
+import { Component, type ComponentChildren } from 'preact';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { ClinicClock } from '../../lib/clock.js';
+import { hhmm, toMinutes } from '../../lib/clock.js';
+import type { DayRow } from '../../lib/live.js';
+import type { DayProvider } from '../../../../shared/api-types.js';
+import { STATUS } from './status.js';
+
+/** The narrowest provider column; columns widen to fill the screen when there are few. */
+export const MIN_COL_W = 176;
+export const TIME_W = 64;
+export const ROW_H = 24;
+export const HEAD_H = 48;
+
+export interface SlotMark {
+  providerId: number;
+  minutes: number;
+  text: string;
+}
+
+export interface DayGridProps {
+  date: string;
+  /** The grid's accessible name (default: the day, clinic time). */
+  label?: string;
+  providers: DayProvider[];
+  rows: DayRow[];
+  clock: ClinicClock;
+  flash: ReadonlySet<number>;
+  selectedId?: number;
+  /** A conflict (or other note) to show at a slot. */
+  mark?: SlotMark;
+  /** Scroll to this clinic minute when it changes (jump to now, first load). */
+  scrollTo?: { minutes: number; nonce: number };
+  onFreeCell(providerId: number, minutes: number): void;
+  onOpen(row: DayRow): void;
+  /** Move (and/or resize) a block: by keyboard (M, arrows, Shift+arrows, Enter) or by dragging it to a cell. */
+  onMove?(row: DayRow, to: { providerId: number; minutes: number; durationMin: number }): void;
+  announce?(message: string): void;
+}
+
+interface Moving {
+  row: DayRow;
+  c: number;
+  minutes: number;
+  durationMin: number;
+}
+
+interface Placed {
+  row: DayRow;
+  minutes: number;
+  slot: number;
+}
+
+export function DayGrid(p: DayGridProps) {
+  const slotMin = p.clock.slotMinutes;
+  const slots = Math.floor((24 * 60) / slotMin);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ left: 0, width: 1200 });
+  const [active, setActiveState] = useState({ r: Math.floor((8 * 60) / slotMin), c: 0 });
+  // Keys can arrive faster than renders: the latest active cell, not the rendered one.
+  const activeRef = useRef(active);
+  const setActive = (next: { r: number; c: number } | ((a: { r: number; c: number }) => { r: number; c: number })) => {
+    activeRef.current = typeof next === 'function' ? next(activeRef.current) : next;
+    setActiveState(activeRef.current);
+  };
+  const focusPending = useRef(false);
+  const programmatic = useRef(false);
+  const [moving, setMoving] = useState<Moving>();
+  // Rows re-render only when what they show changes (see RowMemo), so their handlers read these.
+  const latest = useRef(p);
+  latest.current = p;
+  const movingRef = useRef(moving);
+  movingRef.current = moving;
+  const providersVersion = useRef({ providers: p.providers, n: 0 });
+  if (providersVersion.current.providers !== p.providers) providersVersion.current = { providers: p.providers, n: providersVersion.current.n + 1 };
+  const dragged = useRef<DayRow>(undefined);
+
+  useLayoutEffect(() => {
+    const el = scroller.current!;
+    const measure = () => setView({ left: el.scrollLeft, width: el.clientWidth });
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  useEffect(() => {
+    if (!p.scrollTo) return;
+    const el = scroller.current!;
+    el.scrollTop = Math.max(0, (p.scrollTo.minutes / slotMin) * ROW_H - ROW_H * 2);
+    setActive((a) => ({ ...a, r: Math.min(slots - 1, Math.floor(p.scrollTo!.minutes / slotMin)) }));
+  }, [p.scrollTo?.nonce]);
+
+  // Appointments by provider and starting slot, and the slots each provider has taken.
+  const { starts, busy } = useMemo(() => {
+    const starts = new Map<string, Placed[]>();
+    const busy = new Set<string>();
+    for (const row of p.rows) {
+      const minutes = p.clock.wall(row.scheduledAt).minutes;
+      const slot = Math.floor(minutes / slotMin);
+      const key = `${row.providerId}:${slot}`;
+      (starts.get(key) ?? starts.set(key, []).get(key)!).push({ row, minutes, slot });
+      if (row.status !== 'cancelled') {
+        for (let s = slot; s < Math.min(slots, Math.ceil((minutes + row.durationMin) / slotMin)); s++) busy.add(`${row.providerId}:${s}`);
+      }
+    }
+    return { starts, busy };
+  }, [p.rows, p.clock, slotMin, slots]);
+
+  // For `npm run bench`: when a new day or a live change has been painted.
+  useLayoutEffect(() => {
+    const id = requestAnimationFrame(() => performance.mark('clinicpulse:grid-painted'));
+    return () => cancelAnimationFrame(id);
+  }, [p.rows, p.providers]);
+
+  const n = p.providers.length;
+  const COL_W = Math.max(MIN_COL_W, Math.floor((view.width - TIME_W - 2) / Math.max(1, n)));
+  const first = Math.max(0, Math.floor(view.left / COL_W) - 1);
+  const last = Math.min(n - 1, Math.ceil((view.left + view.width - TIME_W) / COL_W) + 1);
+  const cols: number[] = [];
+  for (let c = first; c <= last; c++) cols.push(c);
+
+  const hours = useMemo(
+    () => p.providers.map((pr) => (pr.workingHours ? [toMinutes(pr.workingHours.start), toMinutes(pr.workingHours.end)] as const : undefined)),
+    [p.providers],
+  );
+
+  // Keyboard: keep the active cell on screen and focused.
+  const ensureVisible = (c: number) => {
+    const el = scroller.current!;
+    const x = c * COL_W;
+    if (x < el.scrollLeft) el.scrollLeft = x;
+    else if (x + COL_W > el.scrollLeft + el.clientWidth - TIME_W) el.scrollLeft = x + COL_W - (el.clientWidth - TIME_W);
+    setView({ left: el.scrollLeft, width: el.clientWidth });
+  };
+  // Layout effect: focus follows the keys in the same frame, before the next key arrives.
+  useLayoutEffect(() => {
+    if (!focusPending.current) return;
+    focusPending.current = false;
+    const cell = scroller.current?.querySelector<HTMLElement>(`[data-cell="${active.r}:${active.c}"]`);
+    const target = cell?.querySelector<HTMLElement>('.block') ?? cell;
+    // Our own focus call must not move the active cell back (keys may already be ahead of it).
+    programmatic.current = true;
+    target?.focus();
+    programmatic.current = false;
+    target?.scrollIntoView({ block: 'nearest' });
+  });
+
+  const move = (r: number, c: number) => {
+    const next = { r: Math.max(0, Math.min(slots - 1, r)), c: Math.max(0, Math.min(n - 1, c)) };
+    focusPending.current = true;
+    ensureVisible(next.c);
+    setActive(next);
+  };
+
+  const say = (m: Moving) => {
+    const pr = p.providers[m.c];
+    p.announce?.(`${m.row.patientName}: ${hhmm(m.minutes)}–${hhmm(m.minutes + m.durationMin)}, ${pr?.name ?? ''}.`);
+  };
+  const moveKeys = (e: KeyboardEvent, m: Moving) => {
+    const step = slotMin;
+    let next: Moving | undefined;
+    if (e.key === 'Escape') {
+      setMoving(undefined);
+      p.announce?.('Move cancelled.');
+    } else if (e.key === 'Enter') {
+      setMoving(undefined);
+      const pr = p.providers[m.c];
+      if (pr) p.onMove?.(m.row, { providerId: pr.providerId, minutes: m.minutes, durationMin: m.durationMin });
+    } else if (e.key === 'ArrowUp' && e.shiftKey) next = { ...m, durationMin: Math.max(step, m.durationMin - step) };
+    else if (e.key === 'ArrowDown' && e.shiftKey) next = { ...m, durationMin: Math.min(480, m.durationMin + step) };
+    else if (e.key === 'ArrowUp') next = { ...m, minutes: Math.max(0, m.minutes - step) };
+    else if (e.key === 'ArrowDown') next = { ...m, minutes: Math.min(24 * 60 - step, m.minutes + step) };
+    else if (e.key === 'ArrowLeft') next = { ...m, c: Math.max(0, m.c - 1) };
+    else if (e.key === 'ArrowRight') next = { ...m, c: Math.min(n - 1, m.c + 1) };
+    else if (e.key !== 'Tab') return;
+    e.preventDefault();
+    if (next) {
+      setMoving(next);
+      ensureVisible(next.c);
+      say(next);
+    }
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (moving) return moveKeys(e, moving);
+    const target = e.target as HTMLElement;
+    if ((e.key === 'm' || e.key === 'M') && target.classList.contains('block') && p.onMove) {
+      const row = p.rows.find((x) => String(x.appointmentId) === target.dataset.id);
+      if (row && row.status === 'scheduled') {
+        e.preventDefault();
+        const m = { row, c: activeRef.current.c, minutes: p.clock.wall(row.scheduledAt).minutes, durationMin: row.durationMin };
+        setMoving(m);
+        p.announce?.(`Moving ${row.patientName}. Arrow keys move it, Shift with up or down changes its length, Enter saves, Escape cancels.`);
+      }
+      return;
+    }
+    const { r, c } = activeRef.current;
+    const step = Math.round(60 / slotMin);
+    const keys: Record<string, () => void> = {
+      ArrowDown: () => move(r + 1, c),
+      ArrowUp: () => move(r - 1, c),
+      ArrowRight: () => move(r, c + 1),
+      ArrowLeft: () => move(r, c - 1),
+      PageDown: () => move(r + step, c),
+      PageUp: () => move(r - step, c),
+      Home: () => move(e.ctrlKey ? 0 : r, 0),
+      End: () => move(e.ctrlKey ? slots - 1 : r, n - 1),
+    };
+    const k = keys[e.key];
+    if (k) {
+      e.preventDefault();
+      k();
+    }
+  };
+
+  const isToday = p.date === p.clock.today();
+  const [nowMin, setNowMin] = useState(() => p.clock.wall(p.clock.now()).minutes);
+  useEffect(() => {
+    const t = setInterval(() => setNowMin(p.clock.wall(p.clock.now()).minutes), 30_000);
+    return () => clearInterval(t);
+  }, [p.clock]);
+
+  const totalW = TIME_W + n * COL_W;
+  const colLeft = (c: number) => TIME_W + c * COL_W;
+
+  return (
+    <div class="grid-scroll" ref={scroller} onScroll={(e) => setView({ left: e.currentTarget.scrollLeft, width: e.currentTarget.clientWidth })}>
+      <div
+        role="grid"
+        aria-label={p.label ?? `Appointments, ${p.clock.longDate(p.date)}, clinic time`}
+        aria-rowcount={slots + 1}
+        aria-colcount={n + 1}
+        class="day-grid"
+        style={{ width: `${totalW}px`, height: `${HEAD_H + slots * ROW_H}px` }}
+        onKeyDown={onKeyDown}
+      >
+        <div role="row" aria-rowindex={1} class="grid-head" style={{ width: `${totalW}px`, height: `${HEAD_H}px` }}>
+          <div role="columnheader" aria-colindex={1} class="corner">
+            Time
+          </div>
+          {cols.map((c) => {
+            const pr = p.providers[c]!;
+            return (
+              <div key={pr.providerId} role="columnheader" aria-colindex={c + 2} class="provider-head" style={{ left: `${colLeft(c)}px`, width: `${COL_W}px` }}>
+                <span class="pname">{pr.name}</span>
+                <span class="pspec">
+                  {pr.specialty}
+                  {pr.workingHours ? ` · ${pr.workingHours.start}–${pr.workingHours.end}` : ' · not working'}
+                </span>
+              </div>
+            );
+          })}
+        </div>
+        {Array.from({ length: slots }, (_, r) => (
+          <RowMemo key={r} sig={rowSig(r)} render={() => renderRow(r)} />
+        ))}
+        {isToday && <div class="now-line" aria-hidden="true" style={{ top: `${HEAD_H + (nowMin / slotMin) * ROW_H}px`, width: `${totalW}px` }} />}
+      </div>
+    </div>
+  );
+
+  /** Everything a row's rendering depends on, as a string: unchanged rows are not re-rendered. */
+  function rowSig(r: number): string {
+    let sig = `${first}|${last}|${COL_W}|${providersVersion.current.n}|${active.r === r ? active.c : -1}|`;
+    if (moving && Math.floor(moving.minutes / slotMin) === r) sig += `m${moving.c}:${moving.minutes}:${moving.durationMin}|`;
+    if (p.mark && Math.floor(p.mark.minutes / slotMin) === r) sig += `k${p.mark.providerId}:${p.mark.text}|`;
+    for (const c of cols) {
+      const key = `${p.providers[c]!.providerId}:${r}`;
+      if (busy.has(key)) sig += `b${c}`;
+      for (const pl of starts.get(key) ?? []) {
+        const a = pl.row;
+        sig += `a${a.appointmentId}:${a.updatedAt}:${a.status}:${a.patientName}:${a.patientDob}:${pl.minutes}:${a.durationMin}:${p.flash.has(a.appointmentId) ? 1 : 0}:${p.selectedId === a.appointmentId ? 1 : 0}`;
+      }
+    }
+    return sig;
+  }
+
+  function renderRow(r: number) {
+          const minutes = r * slotMin;
+          const label = hhmm(minutes);
+          return (
+            <div key={r} role="row" aria-rowindex={r + 2} class={minutes % 60 === 0 ? 'grid-row hour' : 'grid-row'} style={{ top: `${HEAD_H + r * ROW_H}px`, width: `${totalW}px` }}>
+              <div role="rowheader" aria-colindex={1} class="time">
+                {minutes % 30 === 0 ? label : <span class="visually-hidden">{label}</span>}
+              </div>
+              {cols.map((c) => {
+                const pr = p.providers[c]!;
+                const h = hours[c];
+                const working = h !== undefined && minutes >= h[0] && minutes < h[1];
+                const key = `${pr.providerId}:${r}`;
+                const here = starts.get(key) ?? [];
+                const taken = busy.has(key);
+                const isActive = active.r === r && active.c === c;
+                const marked = p.mark && p.mark.providerId === pr.providerId && Math.floor(p.mark.minutes / slotMin) === r ? p.mark : undefined;
+                const cellLabel = `${pr.name}, ${label}, ${taken ? 'booked' : 'free'}${working ? '' : ', outside working hours'}`;
+                return (
+                  <div
+                    key={pr.providerId}
+                    role="gridcell"
+                    aria-colindex={c + 2}
+                    aria-label={here.length ? undefined : cellLabel}
+                    data-cell={`${r}:${c}`}
+                    class={`cell${working ? '' : ' off'}${taken ? ' taken' : ''}${marked ? ' marked' : ''}`}
+                    style={{ left: `${colLeft(c)}px`, width: `${COL_W}px` }}
+                    tabIndex={isActive && here.length === 0 ? 0 : -1}
+                    onFocus={() => !programmatic.current && (activeRef.current.r !== r || activeRef.current.c !== c) && setActive({ r, c })}
+                    onClick={(e) => {
+                      if (e.target !== e.currentTarget) return;
+                      setActive({ r, c });
+                      if (!taken) latest.current.onFreeCell(pr.providerId, minutes);
+                    }}
+                    onDragOver={(e) => dragged.current && e.preventDefault()}
+                    onDrop={(e) => {
+                      e.preventDefault();
+                      const row = dragged.current;
+                      dragged.current = undefined;
+                      if (row) latest.current.onMove?.(row, { providerId: pr.providerId, minutes, durationMin: row.durationMin });
+                    }}
+                    onKeyDown={(e) => {
+                      if (movingRef.current) return;
+                      if ((e.key === 'Enter' || e.key === ' ') && e.target === e.currentTarget && !taken) {
+                        e.preventDefault();
+                        latest.current.onFreeCell(pr.providerId, minutes);
+                      }
+                    }}
+                  >
+                    {here.map((pl, i) => (
+                      <Block key={pl.row.appointmentId} placed={pl} index={i} of={here.length} {...p} onOpen={(x) => latest.current.onOpen(x)} tabbable={isActive && i === 0} dragRef={dragged} />
+                    ))}
+                    {moving && moving.c === c && Math.floor(moving.minutes / slotMin) === r && (
+                      <div class="ghost" style={{ top: `${((moving.minutes % slotMin) / slotMin) * ROW_H}px`, height: `${(moving.durationMin / slotMin) * ROW_H - 2}px` }} aria-hidden="true">
+                        {hhmm(moving.minutes)}–{hhmm(moving.minutes + moving.durationMin)} {moving.row.patientName}
+                      </div>
+                    )}
+                    {marked && (
+                      <span class="mark" role="note">
+                        {marked.text}
+                      </span>
+                    )}
+                  </div>
+                );
+              })}
+            </div>
+          );
+  }
+}
+
+/** A grid row that re-renders only when its signature changes. */
+class RowMemo extends Component<{ sig: string; render: () => ComponentChildren }> {
+  override shouldComponentUpdate(next: { sig: string }): boolean {
+    return next.sig !== this.props.sig;
+  }
+  override render() {
+    return this.props.render();
+  }
+}
+
+function Block(props: DayGridProps & { placed: Placed; index: number; of: number; tabbable: boolean; dragRef: { current: DayRow | undefined } }) {
+  const { row, minutes } = props.placed;
+  const slotMin = props.clock.slotMinutes;
+  const start = hhmm(minutes);
+  const end = hhmm(minutes + row.durationMin);
+  const st = STATUS[row.status];
+  const top = ((minutes % slotMin) / slotMin) * ROW_H;
+  const height = Math.max(ROW_H - 2, (row.durationMin / slotMin) * ROW_H - 2);
+  const width = 100 / props.of;
+  return (
+    <button
+      type="button"
+      data-id={row.appointmentId}
+      draggable={row.status === 'scheduled' && !!props.onMove}
+      onDragStart={(e) => {
+        props.dragRef.current = row;
+        e.dataTransfer?.setData('text/plain', String(row.appointmentId));
+      }}
+      aria-keyshortcuts={row.status === 'scheduled' && props.onMove ? 'M' : undefined}
+      class={`block ${row.status}${props.flash.has(row.appointmentId) ? ' flash' : ''}${props.selectedId === row.appointmentId ? ' selected' : ''}`}
+      style={{ top: `${top}px`, height: `${height}px`, left: `${props.index * width}%`, width: `calc(${width}% - 4px)` }}
+      tabIndex={props.tabbable ? 0 : -1}
+      onClick={() => props.onOpen(row)}
+    >
+      <span class="b-line">
+        <span class="b-time">
+          {start}–{end}
+        </span>{' '}
+        <span class="b-name">{row.patientName},</span>
+      </span>
+      <span class="b-line">
+        {row.patientDob ? `born ${row.patientDob}, ` : ''}
+        {row.durationMin} min, <span aria-hidden="true">{st.icon}</span> {st.label}
+      </span>
+    </button>
+  );
+}

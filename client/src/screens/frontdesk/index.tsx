@@ -1,0 +1,284 @@
+/**
+ * The front desk's workstation: the live day grid of every provider, find/register and
+ * book, the appointment panel (check in, cancel, no-show, reschedule with Undo), the
+ * waiting room, and a week view of one provider. The shown day lives in the URL (?date=),
+ * so a reload or a sign-in after a 401 returns to it; filters are remembered per browser
+ * (no patient data is stored).
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { ErrorView, Loading, Empty } from '../../components/states.js';
+import { addDays, hhmm } from '../../lib/clock.js';
+import { ApiError, describeError } from '../../lib/api.js';
+import type { DayRow } from '../../lib/live.js';
+import { DayGrid, type SlotMark } from './day-grid.js';
+import { BookingForm, type BookingDraft } from './booking-form.js';
+import { AppointmentPanel, type MoveDone } from './appointment-panel.js';
+import { WaitingRoom } from './waiting-room.js';
+import { WeekView } from './week-view.js';
+import { dayRows, useClinicDay } from './use-clinic-day.js';
+
+const PREFS_KEY = 'clinicpulse.frontdesk.prefs';
+interface Prefs {
+  specialty: string;
+  showCancelled: boolean;
+  view?: 'day' | 'week';
+}
+function loadPrefs(): Prefs {
+  try {
+    return { specialty: '', showCancelled: false, ...(JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as Partial<Prefs>) };
+  } catch {
+    return { specialty: '', showCancelled: false };
+  }
+}
+
+function urlDate(): string | undefined {
+  const d = new URLSearchParams(location.search).get('date');
+  return d && /^\d{4}-\d{2}-\d{2}$/.test(d) ? d : undefined;
+}
+
+export default function FrontDeskScreen() {
+  const { api, clock, announce } = useApp();
+  const today = clock.today();
+  const [date, setDate] = useState(() => urlDate() ?? today);
+  const [prefs, setPrefs] = useState(loadPrefs);
+  const [draft, setDraft] = useState<BookingDraft>();
+  const [openId, setOpenId] = useState<number>();
+  const [mark, setMark] = useState<SlotMark>();
+  const [undo, setUndo] = useState<MoveDone>();
+  const [moveError, setMoveError] = useState<string>();
+  const [scrollTo, setScrollTo] = useState<{ minutes: number; nonce: number }>();
+
+  useEffect(() => {
+    const u = new URL(location.href);
+    u.searchParams.set('date', date);
+    history.replaceState(null, '', u);
+  }, [date]);
+  useEffect(() => localStorage.setItem(PREFS_KEY, JSON.stringify(prefs)), [prefs]);
+  useEffect(() => {
+    if (!undo) return;
+    const t = setTimeout(() => setUndo(undefined), 8000);
+    return () => clearTimeout(t);
+  }, [undo]);
+
+  const day = useClinicDay(date);
+  const allProviders = day.load.data?.providers ?? [];
+  const specialties = useMemo(() => [...new Set(allProviders.map((p) => p.specialty))].sort(), [allProviders]);
+  const providers = useMemo(() => (prefs.specialty ? allProviders.filter((p) => p.specialty === prefs.specialty) : allProviders), [allProviders, prefs.specialty]);
+  const rowsMap = day.watch.rows.value;
+  const rows = useMemo(() => dayRows(rowsMap, prefs.showCancelled), [rowsMap, prefs.showCancelled]);
+  const liveRows = useMemo(() => dayRows(rowsMap, false), [rowsMap]);
+  const openRow = openId !== undefined ? rowsMap.get(openId) : undefined;
+
+  // First paint of a day: scroll to now (today) or to the earliest working hour.
+  useEffect(() => {
+    if (day.load.status !== 'ready') return;
+    const starts = allProviders.flatMap((p) => (p.workingHours ? [Number(p.workingHours.start.slice(0, 2)) * 60] : []));
+    const minutes = date === today ? clock.wall(clock.now()).minutes : Math.min(8 * 60, ...starts);
+    setScrollTo({ minutes, nonce: Date.now() });
+  }, [day.load.status, date]);
+
+  const go = (d: string) => {
+    setDate(d);
+    setDraft(undefined);
+    setOpenId(undefined);
+    setMark(undefined);
+    announce(`Showing ${clock.longDate(d)}.`);
+  };
+  const jumpToNow = () => {
+    if (date !== today) go(today);
+    setScrollTo({ minutes: clock.wall(clock.now()).minutes, nonce: Date.now() });
+  };
+  /** A block moved on the grid (keyboard or drag): same conflict handling as booking, then Undo. */
+  const moveAppointment = async (row: DayRow, to: { providerId: number; minutes: number; durationMin: number }) => {
+    const before = { scheduledAt: row.scheduledAt, durationMin: row.durationMin, providerId: row.providerId };
+    setMoveError(undefined);
+    setMark(undefined);
+    try {
+      await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, to.minutes), durationMin: to.durationMin, providerId: to.providerId });
+      const text = `Moved ${row.patientName} to ${hhmm(to.minutes)}–${hhmm(to.minutes + to.durationMin)}.`;
+      announce(text);
+      setUndo({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined) });
+    } catch (err) {
+      const message = describeError(err);
+      setMoveError(`${row.patientName} was not moved: ${message}`);
+      announce(`${row.patientName} was not moved: ${message}`, 'assertive');
+      if (err instanceof ApiError && err.status === 409) setMark({ providerId: to.providerId, minutes: to.minutes, text: 'Conflict' });
+    }
+  };
+  const openAppointment = (r: DayRow) => {
+    setDraft(undefined);
+    setOpenId(r.appointmentId);
+  };
+
+  const side = draft ? (
+    <BookingForm
+      draft={draft}
+      providers={allProviders}
+      rows={liveRows}
+      shownDate={date}
+      onMark={(m) => {
+        setMark(m);
+        // Bring the slot in conflict into view, an hour of context above it.
+        if (m) setScrollTo({ minutes: Math.max(0, m.minutes - 60), nonce: Date.now() });
+      }}
+      onClose={() => (setDraft(undefined), setMark(undefined))}
+      onBooked={(id) => {
+        setDraft(undefined);
+        setMark(undefined);
+        setOpenId(id);
+      }}
+    />
+  ) : openRow ? (
+    <AppointmentPanel row={openRow} providers={allProviders} onClose={() => setOpenId(undefined)} onMoved={setUndo} />
+  ) : openId !== undefined ? (
+    <section class="side-form">
+      <p>This appointment is no longer on {clock.longDate(date)}.</p>
+      <button type="button" class="secondary" onClick={() => setOpenId(undefined)}>
+        Close
+      </button>
+    </section>
+  ) : null;
+
+  return (
+    <div class="frontdesk">
+      <div class="toolbar" role="toolbar" aria-label="Day">
+        <h1 class="day-title">{clock.longDate(date)}</h1>
+        <button type="button" class="secondary" onClick={() => go(addDays(date, -1))}>
+          Previous day
+        </button>
+        <label class="inline">
+          Date
+          <input type="date" value={date} onChange={(e) => e.currentTarget.value && go(e.currentTarget.value)} />
+        </label>
+        <button type="button" class="secondary" onClick={() => go(addDays(date, 1))}>
+          Next day
+        </button>
+        <button type="button" class="secondary" onClick={jumpToNow}>
+          Jump to now
+        </button>
+        <label class="inline">
+          Specialty
+          <select value={prefs.specialty} onChange={(e) => setPrefs({ ...prefs, specialty: e.currentTarget.value })}>
+            <option value="">All providers</option>
+            {specialties.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="inline check">
+          <input type="checkbox" checked={prefs.showCancelled} onChange={(e) => setPrefs({ ...prefs, showCancelled: e.currentTarget.checked })} />
+          Show cancelled
+        </label>
+        <button
+          type="button"
+          onClick={() => {
+            const first = providers[0];
+            if (!first) return;
+            const slot = clock.slotMinutes;
+            const now = clock.wall(clock.now()).minutes;
+            setOpenId(undefined);
+            setDraft({ providerId: first.providerId, date, minutes: date === today ? Math.ceil(now / slot) * slot : 9 * 60, durationMin: 30 });
+          }}
+        >
+          New appointment
+        </button>
+        <div class="seg" role="group" aria-label="View">
+          <button type="button" class={prefs.view !== 'week' ? '' : 'secondary'} aria-pressed={prefs.view !== 'week'} onClick={() => setPrefs({ ...prefs, view: 'day' })}>
+            Day
+          </button>
+          <button type="button" class={prefs.view === 'week' ? '' : 'secondary'} aria-pressed={prefs.view === 'week'} onClick={() => setPrefs({ ...prefs, view: 'week' })}>
+            Week of one provider
+          </button>
+        </div>
+        {clock.browserDiffers && <span class="zone-note">Times are clinic time ({clock.zoneLabel})</span>}
+      </div>
+      {undo && (
+        <div class="undo" role="status">
+          {undo.text}{' '}
+          <button
+            type="button"
+            onClick={() => {
+              const u = undo;
+              setUndo(undefined);
+              u.undo().then(
+                () => announce('Move undone.'),
+                (err: unknown) => announce(`Could not undo: ${err instanceof Error ? err.message : 'error'}`, 'assertive'),
+              );
+            }}
+          >
+            Undo
+          </button>
+        </div>
+      )}
+      {moveError && (
+        <p class="field-error" role="alert">
+          {moveError}{' '}
+          <button type="button" class="secondary" onClick={() => (setMoveError(undefined), setMark(undefined))}>
+            Dismiss
+          </button>
+        </p>
+      )}
+      <div class={side ? 'desk with-side' : 'desk'}>
+        <div class="grid-area">
+          {day.load.status === 'error' && !day.load.data ? (
+            <ErrorView error={day.load.error} retry={day.load.reload} what={`The schedule for ${clock.longDate(date)} could not be loaded.`} />
+          ) : !day.load.data ? (
+            <Loading label="Loading the day…" />
+          ) : providers.length === 0 ? (
+            <Empty>No providers{prefs.specialty ? ` in ${prefs.specialty}` : ''}.</Empty>
+          ) : prefs.view === 'week' ? (
+            <WeekView
+              date={date}
+              providers={providers}
+              showCancelled={prefs.showCancelled}
+              onPick={(d, providerId, minutes, appointmentId) => {
+                setPrefs({ ...prefs, view: 'day' });
+                go(d);
+                if (appointmentId !== undefined) setOpenId(appointmentId);
+                else if (minutes !== undefined) setDraft({ providerId, date: d, minutes, durationMin: 30 });
+              }}
+            />
+          ) : (
+            <>
+              {day.watch.error.value && <ErrorView error={new Error(day.watch.error.value)} what="Live updates are paused." />}
+              {rows.length === 0 && <p class="hint no-appts">No appointments on this day yet. Choose a free time to book.</p>}
+              <DayGrid
+                date={date}
+                providers={providers}
+                rows={rows}
+                clock={clock}
+                flash={day.flash.value}
+                selectedId={openId}
+                mark={mark}
+                scrollTo={scrollTo}
+                onFreeCell={(providerId, minutes) => {
+                  setOpenId(undefined);
+                  setDraft((d) => ({ providerId, date, minutes, durationMin: d?.durationMin ?? 30 }));
+                }}
+                onOpen={openAppointment}
+                onMove={(row, to) => void moveAppointment(row, to)}
+                announce={announce}
+              />
+              <p class="hint">
+                Keyboard: arrow keys move between times and providers; Enter books a free time or opens an appointment; on an appointment, M moves it (arrows, Shift+Up/Down for
+                its length, Enter saves, Escape cancels). Appointments can also be dragged to another time or provider.
+              </p>
+            </>
+          )}
+        </div>
+        <aside class="side" aria-label="Details">
+          {side}
+          {date === today ? <WaitingRoom day={day} onOpen={openAppointment} /> : <TodayWaitingRoom today={today} onOpen={(r) => (go(today), setOpenId(r.appointmentId))} />}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function TodayWaitingRoom({ today, onOpen }: { today: string; onOpen(r: DayRow): void }) {
+  const day = useClinicDay(today, { announce: false });
+  return <WaitingRoom day={day} onOpen={onOpen} />;
+}

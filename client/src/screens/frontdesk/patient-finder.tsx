@@ -1,0 +1,224 @@
+/**
+ * Find a patient by name and/or date of birth as one types (a combobox with a listbox of
+ * matches, each with its DOB), or register one inline with the API's field-level messages.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { ApiError, describeError } from '../../lib/api.js';
+import type { PatientSummary } from '../../../../shared/api-types.js';
+
+export interface ChosenPatient {
+  patientId: number;
+  name: string;
+  dob: string;
+}
+
+/** "garcia 1970-01-02", "1/2/1970 maria" → name part and ISO date part. */
+export function parseQuery(text: string): { q?: string; dob?: string } {
+  let dob: string | undefined;
+  let rest = text.replace(/\b(\d{4})-(\d{2})-(\d{2})\b/, (_m, y: string, mo: string, d: string) => ((dob = `${y}-${mo}-${d}`), ''));
+  rest = rest.replace(/\b(\d{1,2})\/(\d{1,2})\/(\d{4})\b/, (_m, mo: string, d: string, y: string) => ((dob = `${y}-${mo.padStart(2, '0')}-${d.padStart(2, '0')}`), ''));
+  const q = rest.trim().replace(/\s+/g, ' ');
+  return { ...(q ? { q } : {}), ...(dob ? { dob } : {}) };
+}
+
+export function PatientFinder({ value, onChange }: { value?: ChosenPatient; onChange(p: ChosenPatient | undefined): void }) {
+  const { api, announce } = useApp();
+  const [text, setText] = useState('');
+  const [results, setResults] = useState<PatientSummary[]>([]);
+  const [state, setState] = useState<'idle' | 'loading' | 'done' | 'error'>('idle');
+  const [error, setError] = useState<unknown>();
+  const [active, setActive] = useState(0);
+  const [open, setOpen] = useState(false);
+  const [registering, setRegistering] = useState(false);
+  const [nonce, setNonce] = useState(0);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const query = parseQuery(text);
+    if (!query.q && !query.dob) {
+      setResults([]);
+      setState('idle');
+      return;
+    }
+    const ctl = new AbortController();
+    setState('loading');
+    const t = setTimeout(() => {
+      api.searchPatients({ ...query, limit: 8 }, { signal: ctl.signal, retry: false }).then(
+        (items) => {
+          setResults(items);
+          setActive(0);
+          setState('done');
+          setOpen(true);
+          announce(items.length ? `${items.length} patient${items.length === 1 ? '' : 's'} found.` : 'No patient found.');
+        },
+        (err) => {
+          if (ctl.signal.aborted) return;
+          setError(err);
+          setState('error');
+        },
+      );
+    }, 200);
+    return () => {
+      clearTimeout(t);
+      ctl.abort();
+    };
+  }, [text, api, announce, nonce]);
+
+  const choose = (p: PatientSummary) => {
+    onChange({ patientId: p.patientId, name: p.name, dob: p.dob ?? String(p.birthYear) });
+    setOpen(false);
+    setText('');
+  };
+
+  if (value) {
+    return (
+      <div class="chosen">
+        <span>
+          Patient: <strong>{value.name}</strong>, born {value.dob}
+        </span>
+        <button type="button" class="secondary" onClick={() => (onChange(undefined), setTimeout(() => input.current?.focus()))}>
+          Change patient
+        </button>
+      </div>
+    );
+  }
+  if (registering) {
+    return <RegisterPatient initialName={parseQuery(text).q ?? ''} initialDob={parseQuery(text).dob ?? ''} onDone={(p) => (setRegistering(false), p && onChange(p))} />;
+  }
+  const listId = 'patient-results';
+  return (
+    <div class="finder">
+      <label>
+        Find patient (name or date of birth)
+        <input
+          ref={input}
+          role="combobox"
+          aria-expanded={open && results.length > 0}
+          aria-controls={listId}
+          aria-autocomplete="list"
+          aria-activedescendant={open && results[active] ? `patient-${results[active]!.patientId}` : undefined}
+          autocomplete="off"
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              setOpen(true);
+              setActive((a) => Math.min(results.length - 1, a + 1));
+            } else if (e.key === 'ArrowUp') {
+              e.preventDefault();
+              setActive((a) => Math.max(0, a - 1));
+            } else if (e.key === 'Enter' && open && results[active]) {
+              e.preventDefault();
+              choose(results[active]!);
+            } else if (e.key === 'Escape' && open) {
+              e.preventDefault();
+              e.stopPropagation();
+              setOpen(false);
+            }
+          }}
+        />
+      </label>
+      {state === 'loading' && <p class="hint" role="status">Searching…</p>}
+      {state === 'error' && (
+        <p class="field-error" role="alert">
+          {describeError(error)}{' '}
+          <button type="button" class="secondary" onClick={() => setNonce((x) => x + 1)}>
+            Retry
+          </button>
+        </p>
+      )}
+      <ul id={listId} role="listbox" aria-label="Matching patients" class="results" hidden={!open || results.length === 0}>
+        {results.map((p, i) => (
+          <li key={p.patientId} id={`patient-${p.patientId}`} role="option" aria-selected={i === active} class={i === active ? 'active' : ''} onMouseDown={(e) => (e.preventDefault(), choose(p))}>
+            {p.name} — born {p.dob ?? p.birthYear}
+          </li>
+        ))}
+      </ul>
+      {state === 'done' && results.length === 0 && <p class="hint">No patient matches “{text}”.</p>}
+      <button type="button" class="secondary" onClick={() => setRegistering(true)}>
+        Register new patient
+      </button>
+    </div>
+  );
+}
+
+function RegisterPatient({ initialName, initialDob, onDone }: { initialName: string; initialDob: string; onDone(p?: ChosenPatient): void }) {
+  const { api, announce } = useApp();
+  const [values, setValues] = useState({ name: initialName, dob: initialDob, email: '', phone: '' });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const box = useRef<HTMLFieldSetElement>(null);
+  useEffect(() => box.current?.querySelector<HTMLInputElement>('input')?.focus(), []);
+  const submit = async () => {
+    const body = { name: values.name.trim(), dob: values.dob, email: values.email.trim() || null, phone: values.phone.trim() || null };
+    setBusy(true);
+    setErrors({});
+    setFormError(undefined);
+    try {
+      const { id } = await api.registerPatient(body);
+      announce(`${body.name} registered.`);
+      onDone({ patientId: id, name: body.name, dob: body.dob });
+    } catch (err) {
+      setBusy(false);
+      const fe = err instanceof ApiError ? (err.code === 'duplicate_email' ? { email: err.message } : err.fieldErrors()) : {};
+      setErrors(fe);
+      const firstBad = Object.keys(fe)[0];
+      if (firstBad) setTimeout(() => box.current?.querySelector<HTMLInputElement>(`[name="${firstBad}"]`)?.focus());
+      else setFormError(describeError(err));
+    }
+  };
+  const field = (name: keyof typeof values, label: string, type: 'text' | 'date' | 'email' | 'tel' = 'text') => (
+    <label>
+      {label}
+      <input
+        name={name}
+        type={type as 'text'}
+        autocomplete="off"
+        value={values[name]}
+        onInput={(e) => setValues((v) => ({ ...v, [name]: e.currentTarget.value }))}
+        aria-invalid={errors[name] ? true : undefined}
+        aria-describedby={errors[name] ? `reg-${name}-error` : undefined}
+      />
+      {errors[name] && (
+        <span id={`reg-${name}-error`} class="field-error">
+          {errors[name]}
+        </span>
+      )}
+    </label>
+  );
+  // Inside the booking form, so a fieldset (forms do not nest): Enter in a field registers.
+  return (
+    <fieldset
+      ref={box}
+      class="register"
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && (e.target as HTMLElement).tagName === 'INPUT') {
+          e.preventDefault();
+          void submit();
+        }
+      }}
+    >
+      <legend>Register patient</legend>
+      {field('name', 'Full name')}
+      {field('dob', 'Date of birth', 'date')}
+      {field('email', 'Email (optional)', 'email')}
+      {field('phone', 'Phone (optional)', 'tel')}
+      {formError && (
+        <p class="field-error" role="alert">
+          {formError}
+        </p>
+      )}
+      <div class="actions">
+        <button type="button" disabled={busy} onClick={() => void submit()}>
+          Register patient
+        </button>
+        <button type="button" class="secondary" onClick={() => onDone()}>
+          Back to search
+        </button>
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * A week of one provider, for finding a day: the seven days of the week as columns (the
+ * same grid, live: one shared clinic-day watch per day). Choosing a free time opens that
+ * day with the booking form prefilled; choosing an appointment opens it there.
+ */
+import { useMemo, useState } from 'preact/hooks';
+import { useApp } from '../../components/context.js';
+import { ErrorView, Loading } from '../../components/states.js';
+import { addDays, isoWeekday } from '../../lib/clock.js';
+import type { DayRow } from '../../lib/live.js';
+import type { DayProvider } from '../../../../shared/api-types.js';
+import { DayGrid } from './day-grid.js';
+import { dayRows, useClinicDay } from './use-clinic-day.js';
+
+const DAY_NAME = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric' });
+
+export function WeekView(props: { date: string; providers: DayProvider[]; showCancelled: boolean; onPick(date: string, providerId: number, minutes?: number, appointmentId?: number): void }) {
+  const { clock } = useApp();
+  const [providerId, setProviderId] = useState(() => props.providers[0]?.providerId);
+  const monday = addDays(props.date, 1 - isoWeekday(props.date));
+  const dates = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
+  // Seven days, always seven hooks.
+  const days = dates.map((d) => useClinicDay(d, { announce: false }));
+  const failed = days.map((d) => d.load).find((l) => l.status === 'error');
+  const loading = days.some((d) => !d.load.data);
+
+  // Each day is a column: a pseudo-provider whose id is the day's index.
+  const columns: DayProvider[] = dates.map((d, i) => {
+    const pr = days[i]!.load.data?.providers.find((p) => p.providerId === providerId);
+    return { providerId: i + 1, name: DAY_NAME.format(new Date(`${d}T12:00:00Z`)), specialty: pr?.name ?? '', workingHours: pr?.workingHours ?? null };
+  });
+  const rowsByDay = days.map((d) => d.watch.rows.value);
+  const rows = useMemo(
+    () => rowsByDay.flatMap((m, i) => dayRows(m, props.showCancelled).filter((r) => r.providerId === providerId).map((r) => ({ ...r, providerId: i + 1 }))),
+    [...rowsByDay, providerId, props.showCancelled],
+  );
+  const flash = new Set(days.flatMap((d) => [...d.flash.value]));
+  const provider = props.providers.find((p) => p.providerId === providerId);
+
+  return (
+    <div class="week">
+      <label class="inline">
+        Provider for the week
+        <select value={String(providerId ?? '')} onChange={(e) => setProviderId(Number(e.currentTarget.value))}>
+          {props.providers.map((p) => (
+            <option key={p.providerId} value={String(p.providerId)}>
+              {p.name} — {p.specialty}
+            </option>
+          ))}
+        </select>
+      </label>
+      {failed ? (
+        <ErrorView error={failed.status === 'error' ? failed.error : undefined} retry={failed.reload} what="The week could not be loaded." />
+      ) : loading || providerId === undefined ? (
+        <Loading label="Loading the week…" />
+      ) : (
+        <DayGrid
+          date={dates.includes(clock.today()) ? clock.today() : monday}
+          label={`Week of ${clock.longDate(monday)}, ${provider?.name ?? ''}, clinic time`}
+          providers={columns}
+          rows={rows}
+          clock={clock}
+          flash={flash}
+          onFreeCell={(col, minutes) => props.onPick(dates[col - 1]!, providerId, minutes)}
+          onOpen={(r: DayRow) => props.onPick(dates[r.providerId - 1]!, providerId, undefined, r.appointmentId)}
+        />
+      )}
+    </div>
+  );
+}

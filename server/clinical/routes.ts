@@ -1,0 +1,131 @@
+/**
+ * The clinician's patient panel and visit notes. Everything clinical is read through the
+ * audited definer functions (patient_visits, patient_prescriptions, read_visit_note), so
+ * opening a panel or a note leaves an audit row each time. A patient or visit the clinician
+ * may not see answers 404, exactly like one that does not exist.
+ */
+import { z } from 'zod';
+import { route, type AnyRoute } from '../http/route.js';
+import { notFound } from '../http/errors.js';
+import { idParams } from '../http/schemas.js';
+import { getPatientAs } from '../db/repository/directory.js';
+import { patientAppointmentHistory } from '../db/repository/patients.js';
+import { patientPrescriptions, patientVisits } from '../db/repository/clinical.js';
+import { readVisitNotes } from '../db/repository/visit-notes.js';
+import { activeGrants, breakGlass } from '../db/repository/break-glass.js';
+import { appointmentSchema } from '../appointments/schemas.js';
+import { clinicalPatientSchema } from '../patients/schemas.js';
+
+const prescriptionSchema = z.object({
+  prescriptionId: z.number().int(),
+  medicationId: z.number().int(),
+  medicationName: z.string(),
+  form: z.string(),
+  strength: z.string(),
+  dosage: z.string(),
+  startDate: z.string().meta({ format: 'date' }),
+  endDate: z.string().meta({ format: 'date' }).nullable(),
+});
+
+const visitSchema = z
+  .object({
+    visitId: z.number().int(),
+    appointmentId: z.number().int(),
+    providerId: z.number().int(),
+    providerName: z.string(),
+    startedAt: z.string().meta({ format: 'date-time' }),
+    completedAt: z.string().meta({ format: 'date-time' }).nullable(),
+    diagnoses: z.array(z.object({ diagnosisId: z.number().int(), code: z.string(), description: z.string() })),
+    prescriptions: z.array(prescriptionSchema),
+  })
+  .meta({ id: 'PatientVisit' });
+
+export const panelSchema = z
+  .object({
+    patient: clinicalPatientSchema,
+    appointments: z.array(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })),
+    visits: z.array(visitSchema),
+    activePrescriptions: z.array(prescriptionSchema.extend({ visitId: z.number().int(), prescribedAt: z.string() })),
+  })
+  .meta({ id: 'PatientPanel' });
+
+const breakGlassBody = z
+  .strictObject({
+    reason: z.string().trim().min(10, 'must be at least 10 characters').max(1000, 'must be at most 1000 characters'),
+    minutes: z.number().int('must be a whole number').min(1, 'must be 1 to 240').max(240, 'must be 1 to 240').default(60),
+  })
+  .meta({ id: 'BreakGlassRequest' });
+
+export const grantSchema = z
+  .object({
+    grantId: z.number().int(),
+    patientId: z.number().int(),
+    patientName: z.string().nullable(),
+    grantedAt: z.string().meta({ format: 'date-time' }),
+    expiresAt: z.string().meta({ format: 'date-time' }),
+  })
+  .meta({ id: 'BreakGlassGrant' });
+
+export const clinicalRoutes: AnyRoute[] = [
+  route({
+    method: 'post',
+    path: '/api/patients/:id/break-glass',
+    tag: 'Patients',
+    summary: 'Break the glass: time-limited access to a patient outside your care',
+    description: 'For an emergency: the reason (10-1000 characters) is kept for compliance, the access ends after `minutes` (1-240, default 60), and the act is a high-severity audit entry.',
+    roles: ['clinician'],
+    params: idParams,
+    body: breakGlassBody,
+    status: 201,
+    response: { description: 'Access granted until expiresAt.', schema: z.object({ patientId: z.number().int(), expiresAt: z.string().meta({ format: 'date-time' }) }) },
+    errors: { 404: 'not_found' },
+    handler: async ({ params, body, db }) => ({ patientId: params.id, expiresAt: await db((trx) => breakGlass(trx, params.id, body.reason, body.minutes)) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/break-glass',
+    tag: 'Patients',
+    summary: 'Your break-the-glass grants still in force',
+    roles: ['clinician'],
+    response: { description: 'Soonest to end first.', schema: z.object({ items: z.array(grantSchema) }) },
+    handler: async ({ db }) => ({ items: await db((trx) => activeGrants(trx), { readOnly: true }) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/patients/:id/panel',
+    tag: 'Patients',
+    summary: 'A clinician\'s view of one of their patients',
+    description:
+      'Demographics, the last 50 appointments, every visit with its diagnoses and prescriptions, and the prescriptions in force today. ' +
+      'Visits and prescriptions are read through the audited functions: each open leaves audit rows. Visit notes are opened one at a time (GET /api/visits/:id/note).',
+    roles: ['clinician'],
+    params: idParams,
+    response: { description: 'The panel.', schema: panelSchema },
+    errors: { 404: 'not_found (also when the patient is not in the clinician\'s care)' },
+    handler: async ({ params, user, db }) =>
+      db(async (trx) => {
+        const patient = await getPatientAs(trx, user.role, params.id);
+        if (!patient) throw notFound('No such patient.');
+        const appointments = await patientAppointmentHistory(trx, params.id, { limit: 50 });
+        const visits = await patientVisits(trx, params.id);
+        const activePrescriptions = await patientPrescriptions(trx, params.id, true);
+        return { patient, appointments, visits, activePrescriptions };
+      }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/visits/:id/note',
+    tag: 'Patients',
+    summary: 'Open the note of a visit (decrypted; an audited read)',
+    description: 'Each successful open leaves one read audit row. 404 when the visit has no note or the clinician may not see it; 410 once the patient was erased.',
+    roles: ['clinician'],
+    params: idParams,
+    response: { description: 'The note.', schema: z.object({ visitId: z.number().int(), note: z.string() }) },
+    errors: { 404: 'not_found', 410: 'patient_erased' },
+    handler: async ({ params, db, crypto }) => {
+      const note = await db((trx) => readVisitNotes(trx, crypto, params.id));
+      if (note === null) throw notFound('No note for this visit.');
+      return { visitId: params.id, note };
+    },
+  }),
+];

@@ -1,0 +1,31 @@
+/**
+ * Break-the-glass for clinicians: time-limited access to a patient outside their care,
+ * granted (and audited with high severity) by the database's break_glass(); the clinician's
+ * own grants still in force, read through RLS (a clinician sees only their own).
+ */
+import type { Transaction } from '../index.js';
+import { iso } from './common.js';
+
+export async function breakGlass(trx: Transaction, patientId: number, reason: string, minutes: number): Promise<string> {
+  const { rows } = await trx.raw<{ rows: { expires_at: Date }[] }>('SELECT break_glass(?, ?, ?) AS expires_at', [patientId, reason, minutes]);
+  return iso(rows[0]!.expires_at);
+}
+
+export interface ActiveGrant {
+  grantId: number;
+  patientId: number;
+  patientName: string | null;
+  grantedAt: string;
+  expiresAt: string;
+}
+
+/** The caller's grants still in force, soonest to end first. */
+export async function activeGrants(trx: Transaction): Promise<ActiveGrant[]> {
+  const rows: { grant_id: number; patient_id: number; name: string | null; granted_at: Date; expires_at: Date }[] = await trx('break_glass_grants as g')
+    .leftJoin('patients as p', 'p.patient_id', 'g.patient_id')
+    .select('g.grant_id', 'g.patient_id', 'p.name', 'g.granted_at', 'g.expires_at')
+    .where('g.user_id', trx.raw('(SELECT current_staff_user_id())'))
+    .where('g.expires_at', '>', trx.raw('now()'))
+    .orderBy('g.expires_at');
+  return rows.map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, patientName: r.name, grantedAt: iso(r.granted_at), expiresAt: iso(r.expires_at) }));
+}

@@ -1,0 +1,154 @@
+/**
+ * The clinician's screen in a real browser against the real server: an arrival checked in
+ * on the front desk's day grid (its own page) is announced within a second in an aria-live region; the visit is
+ * completed through the form (ICD-10 search, a prescription, a note) and the patient panel
+ * then shows it; a prescription that ends before it starts is refused with the field named
+ * and nothing saved; the day moves by previous/next; break-the-glass opens a patient outside
+ * her care with a reason and a time limit shown in a banner; axe finds nothing serious.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { createMedication, createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+import type { StaffFixture } from '../support/staff.js';
+
+let app: BrowserApp;
+let browser: Browser;
+beforeAll(async () => {
+  [app, browser] = await Promise.all([startBrowserApp(), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const ZONE = 'America/New_York';
+const clinicDay = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(t));
+const longDay = (day: string) => new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(`${day}T12:00:00Z`));
+
+/** An instant later today in clinic time (or earlier today just before midnight), on the minute. */
+function laterToday(minutes: number): string {
+  const now = Date.now();
+  const later = Math.ceil(now / 60_000) * 60_000 + minutes * 60_000;
+  return new Date(clinicDay(later) === clinicDay(now) ? later : Math.floor(now / 60_000) * 60_000 - minutes * 60_000).toISOString();
+}
+
+async function expectNoSeriousAxe(page: Page, where: string) {
+  const v = await axeSerious(page);
+  expect(v, `${where}: ${JSON.stringify(v.map((x) => [x.id, x.help, x.nodes.slice(0, 2)]))}`).toEqual([]);
+}
+
+it('announces an arrival, completes the visit through the form, and shows it in the patient panel', async () => {
+  const k = app.db.knex;
+  const providerId = await createProvider(k, { name: 'Dr Clara Chen' });
+  const patientId = await createPatient(k, { name: 'Alice Arrival', email: 'alice.arrival@example.org' });
+  const other = await createPatient(k, { name: 'Bruno Later' });
+  await createMedication(k, { name: 'Metformin', form: 'tablet', strength: '500 mg' });
+  await createMedication(k, { name: 'Metoprolol', form: 'tablet', strength: '25 mg' });
+  const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: laterToday(20) });
+  await insertAppointment(k, { patientId: other, providerId, scheduledAt: laterToday(60) });
+  const clinician: StaffFixture = await app.createUser('clinician', { providerId });
+  const desk = await app.createUser('front_desk');
+
+  const cctx = await newDesk(browser);
+  const page = await cctx.newPage();
+  await signIn(page, app.url, clinician);
+  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
+  const today = clinicDay(Date.now());
+  await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
+  const row = page.getByRole('row').filter({ hasText: 'Alice Arrival' });
+  await expect.poll(() => row.textContent()).toContain('Scheduled');
+  await expectNoSeriousAxe(page, 'clinician day');
+
+  // The front desk checks her in from its own signed-in page.
+  const dctx = await newDesk(browser);
+  const deskPage = await dctx.newPage();
+  await signIn(deskPage, app.url, desk);
+  const notice = page.getByRole('status', { name: 'Arrival notifications' });
+  expect(await notice.getAttribute('aria-live')).toBe('polite');
+  // On the front desk's day grid: open her appointment and check her in.
+  await deskPage.getByRole('button', { name: /Alice Arrival, born 1980-05-17, 30 min, Scheduled/ }).click();
+  const checkedIn = deskPage.waitForResponse((r) => r.url().endsWith(`/api/appointments/${apptId}/check-in`));
+  await deskPage.getByRole('button', { name: 'Check in' }).click();
+  expect((await checkedIn).status()).toBe(200);
+  const t0 = Date.now();
+  await notice.filter({ hasText: 'Alice Arrival has checked in' }).waitFor({ timeout: 1000 });
+  expect(Date.now() - t0).toBeLessThan(1000);
+  await dctx.close();
+
+  // Waiting list (longest first) and the day row with arrival time.
+  await page.getByRole('list', { name: 'Waiting now, longest first' }).filter({ hasText: 'Alice Arrival' }).waitFor();
+  await expect.poll(() => row.textContent()).toContain('Checked in');
+  await screenshot(page, 'clinician-day');
+
+  // Complete the visit: a prescription ending before it starts is refused, nothing saved.
+  await page.getByRole('button', { name: 'Complete visit: Alice Arrival' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Complete visit: Alice Arrival' });
+  await dialog.getByLabel('Search ICD-10-CM (code or words)').fill('type 2 diab');
+  await dialog.getByRole('button', { name: 'Add E11.9 Type 2 diabetes mellitus without complications' }).click();
+  await dialog.getByRole('list', { name: 'Diagnoses added' }).filter({ hasText: 'E11.9' }).waitFor();
+  await dialog.getByLabel('Search the formulary').fill('metf');
+  await dialog.getByRole('button', { name: 'Add Metformin tablet 500 mg' }).click();
+  await dialog.getByLabel('Dosage').fill('500 mg twice daily with food');
+  const yesterday = new Date(Date.parse(`${today}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  await dialog.getByLabel('Start date').fill(today);
+  await dialog.getByLabel('End date').fill(yesterday);
+  await dialog.getByText('Hint: this ends before it starts').waitFor();
+  await dialog.getByLabel('Visit note (stored encrypted)').fill('Feels better; continue metformin.');
+  await expectNoSeriousAxe(page, 'complete-visit form');
+  await screenshot(page, 'clinician-complete-visit');
+  await dialog.getByRole('button', { name: 'Complete visit', exact: true }).click();
+  const alert = dialog.getByRole('alert');
+  await alert.waitFor();
+  expect(await alert.textContent()).toMatch(/^Nothing was saved\. End date of Metformin tablet 500 mg: .*endDate/);
+  expect(await dialog.getByLabel('End date').getAttribute('aria-invalid')).toBe('true');
+  const saved = async () => (await k.raw('SELECT count(*)::int AS n FROM visits WHERE appointment_id = ?', [apptId])).rows[0].n;
+  expect(await saved()).toBe(0);
+  expect((await k.raw('SELECT status FROM appointments WHERE appointment_id = ?', [apptId])).rows[0].status).toBe('checked_in');
+
+  // Open-ended instead: saved, and the panel shows it.
+  await dialog.getByLabel('End date').fill('');
+  await dialog.getByRole('button', { name: 'Complete visit', exact: true }).click();
+  const panel = page.getByRole('dialog', { name: 'Patient chart: Alice Arrival' });
+  await panel.waitFor();
+  expect(await saved()).toBe(1);
+  await panel.getByText('E11.9 Type 2 diabetes mellitus without complications').waitFor();
+  await panel.getByRole('cell', { name: 'Metformin tablet 500 mg' }).waitFor();
+  await panel.getByRole('cell', { name: '500 mg twice daily with food' }).waitFor();
+  await panel.getByRole('button', { name: `Show note of the visit on ${longDay(today)}` }).click();
+  await panel.getByText('Feels better; continue metformin.').waitFor();
+  await expectNoSeriousAxe(page, 'patient panel');
+  await screenshot(page, 'clinician-panel');
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await expect.poll(() => row.textContent()).toContain('Completed');
+
+  // Any day: next and previous, in clinic time.
+  await page.getByRole('button', { name: 'Next day' }).click();
+  const tomorrow = new Date(Date.parse(`${today}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  await page.getByRole('heading', { name: `My day · ${longDay(tomorrow)}` }).waitFor();
+  await page.getByText('No appointments on this day.').waitFor();
+  await page.getByRole('button', { name: 'Previous day' }).click();
+  await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
+
+  // Break the glass for a patient outside her care: reason, time limit, a banner while in force.
+  const otherProvider = await createProvider(k, { name: 'Dr Otto Other' });
+  const gina = await createPatient(k, { name: 'Gina Glass' });
+  await insertAppointment(k, { patientId: gina, providerId: otherProvider, scheduledAt: laterToday(90) });
+  await page.getByText('Emergency access (break the glass)').click();
+  await page.getByLabel('Patient number').fill(String(gina));
+  await page.getByLabel('Reason for emergency access').fill('short');
+  await page.getByRole('button', { name: 'Break the glass' }).click();
+  await page.getByText('Give the reason in at least 10 characters.').waitFor();
+  await page.getByLabel('Reason for emergency access').fill('Collapsed in the waiting room, own doctor away');
+  await page.getByLabel('For how long').selectOption('30');
+  await page.getByRole('button', { name: 'Break the glass' }).click();
+  const banner = page.getByRole('region', { name: 'Emergency access in force' });
+  await banner.filter({ hasText: 'Emergency access to Gina Glass until' }).waitFor();
+  expect(await banner.textContent()).toMatch(/\((29|30) min left\)/);
+  await expectNoSeriousAxe(page, 'break the glass');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, 'clinician-break-glass');
+  await banner.getByRole('button', { name: 'Open chart of Gina Glass' }).click();
+  await page.getByRole('dialog', { name: 'Patient chart: Gina Glass' }).getByText('Date of birth').waitFor();
+  await cctx.close();
+});

@@ -1,0 +1,117 @@
+/**
+ * The compliance console in a real browser against the real server: the audit history is
+ * there on arrival with actor and patient named, a new entry appears live at the top,
+ * the history filters by patient, a patient is erased with a typed reason after a
+ * confirmation naming them, a patient under legal hold is refused with the hold shown,
+ * an account is deactivated (its session ends), and axe finds nothing serious.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+
+let app: BrowserApp;
+let browser: Browser;
+beforeAll(async () => {
+  [app, browser] = await Promise.all([startBrowserApp(), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function axeOk(page: Page, where: string) {
+  const v = await axeSerious(page);
+  expect(v, `${where}: ${JSON.stringify(v.map((x) => [x.id, x.help, x.nodes.slice(0, 2)]))}`).toEqual([]);
+}
+
+const auditTable = (page: Page) => page.getByRole('table', { name: 'Audit entries, newest first (new ones appear at the top)' });
+const firstRow = (page: Page) => auditTable(page).locator('tbody tr').first();
+
+it('shows the audit history, receives entries live, filters by patient, erases, refuses a legal hold and deactivates an account', async () => {
+  const k = app.db.knex;
+  const providerId = await createProvider(k, { name: 'Dr Ida Ink' });
+  const alice = await createPatient(k, { name: 'Alice Audit' });
+  const bob = await createPatient(k, { name: 'Bob Bystander' });
+  const erin = await createPatient(k, { name: 'Erin Erase', dob: '1975-02-03' });
+  const hank = await createPatient(k, { name: 'Hank Held' });
+  await k.raw("UPDATE patients SET legal_hold_reason = 'Litigation 2026-77' WHERE patient_id = ?", [hank]);
+  await insertAppointment(k, { patientId: alice, providerId, scheduledAt: '2030-05-06T10:00:00-04:00' });
+  await insertAppointment(k, { patientId: bob, providerId, scheduledAt: '2030-05-06T11:00:00-04:00' });
+  const clinician = await app.createUser('clinician', { providerId });
+  const officer = await app.createUser('compliance');
+
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, officer);
+  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
+  // History on arrival: the inserts above are already in the log.
+  await auditTable(page).waitFor();
+  expect(await auditTable(page).locator('tbody tr').count()).toBeGreaterThan(3);
+  await auditTable(page).getByRole('cell', { name: `Bob Bystander (#${bob})` }).first().waitFor();
+
+  // A clinician opens Alice's chart elsewhere: the audited read arrives live at the top, named.
+  const cctx = await newDesk(browser);
+  const cpage = await cctx.newPage();
+  await signIn(cpage, app.url, clinician);
+  expect(await cpage.evaluate(async (id) => (await fetch(`/api/patients/${id}/panel`)).status, alice)).toBe(200);
+  await expect.poll(() => firstRow(page).textContent(), { timeout: 5000 }).toContain(`${clinician.username} · clinician`);
+  expect(await firstRow(page).textContent()).toContain(`Alice Audit (#${alice})`);
+
+  // Filter the history by patient.
+  await page.getByLabel('Filter by patient (name or id)').fill('alice');
+  await page.getByRole('button', { name: `Show entries for Alice Audit (#${alice}, born 1980-05-17)` }).click();
+  await page.getByText('Showing entries for patient').waitFor();
+  await expect.poll(async () => {
+    const patients = await auditTable(page).locator('tbody tr td:nth-child(7)').allTextContents();
+    return patients.length > 0 && patients.every((p) => p === `Alice Audit (#${alice})`);
+  }).toBe(true);
+  await axeOk(page, 'audit log');
+  await screenshot(page, 'compliance-audit');
+  // Live under the filter: another read of Alice arrives, a read of Bob does not.
+  const before = await auditTable(page).locator('tbody tr').count();
+  expect(await cpage.evaluate(async (id) => (await fetch(`/api/patients/${id}/panel`)).status, bob)).toBe(200);
+  expect(await cpage.evaluate(async (id) => (await fetch(`/api/patients/${id}/panel`)).status, alice)).toBe(200);
+  await expect.poll(() => auditTable(page).locator('tbody tr').count(), { timeout: 5000 }).toBeGreaterThan(before);
+  expect(await auditTable(page).textContent()).not.toContain('Bob Bystander');
+
+  // Erase Erin with a reason, after a confirmation that names her and says what cannot be undone.
+  await page.getByLabel('Find the patient to erase (name or id)').fill('erin');
+  await page.getByRole('button', { name: `Select Erin Erase (#${erin}, born 1975-02-03)` }).click();
+  await page.getByRole('button', { name: 'Erase this patient…' }).click();
+  await page.getByText('Give the basis for the erasure').waitFor();
+  await page.getByLabel('Reason for erasure').fill('GDPR Art. 17 request, ticket 4711');
+  await page.getByRole('button', { name: 'Erase this patient…' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Erase Erin Erase?' });
+  expect(await confirm.textContent()).toContain('This cannot be undone');
+  expect(await confirm.textContent()).toContain('born 1975-02-03');
+  await axeOk(page, 'erasure confirmation');
+  await screenshot(page, 'compliance-erasure-confirm');
+  await confirm.getByRole('button', { name: 'Erase Erin Erase permanently' }).click();
+  await page.getByRole('status').filter({ hasText: `Erin Erase (#${erin}) was erased` }).waitFor();
+  expect((await k.raw('SELECT erased_at FROM patients WHERE patient_id = ?', [erin])).rows[0].erased_at).not.toBeNull();
+
+  // Hank is under legal hold: refused, with the hold shown, and nothing erased.
+  await page.getByLabel('Find the patient to erase (name or id)').fill(String(hank));
+  await page.getByRole('button', { name: `Select Hank Held (#${hank}, born 1980-05-17), legal hold: Litigation 2026-77` }).click();
+  await page.getByLabel('Reason for erasure').fill('GDPR Art. 17 request, ticket 4712');
+  await page.getByRole('button', { name: 'Erase this patient…' }).click();
+  await page.getByRole('dialog', { name: 'Erase Hank Held?' }).getByRole('button', { name: 'Erase Hank Held permanently' }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: 'Refused: Hank Held is under legal hold (Litigation 2026-77)' });
+  await refusal.waitFor();
+  expect((await k.raw('SELECT erased_at FROM patients WHERE patient_id = ?', [hank])).rows[0].erased_at).toBeNull();
+  await screenshot(page, 'compliance-legal-hold');
+
+  // Staff accounts: deactivate the clinician; their open session ends at once.
+  await page.getByRole('button', { name: `Deactivate ${clinician.username}` }).click();
+  await page.getByRole('dialog', { name: `Deactivate ${clinician.username}?` }).getByRole('button', { name: `Deactivate ${clinician.username}` }).click();
+  await page.getByRole('status').filter({ hasText: `${clinician.username} was deactivated` }).waitFor();
+  await page.getByRole('row').filter({ hasText: clinician.username }).filter({ hasText: 'Deactivated' }).waitFor();
+  expect(await cpage.evaluate(async () => (await fetch('/api/me')).status)).toBe(401);
+  await page.getByText('New accounts are created on the command line').waitFor();
+  await axeOk(page, 'staff accounts');
+  await page.getByRole('heading', { name: 'Staff accounts' }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'compliance-staff');
+  await cctx.close();
+  await ctx.close();
+});

@@ -1,0 +1,141 @@
+/**
+ * The front desk's grid beyond booking: moving an appointment by keyboard and by dragging,
+ * with Undo; the week view of one provider; 300 providers (only on-screen columns drawn,
+ * the time column staying put while columns scroll).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+import type { StaffFixture } from '../support/staff.js';
+
+let app: BrowserApp;
+let browser: Browser;
+let desk: StaffFixture;
+const contexts: BrowserContext[] = [];
+const DAY = '2027-04-06';
+let ada: number;
+let ben: number;
+let kim: number;
+
+beforeAll(async () => {
+  [app, browser] = await Promise.all([startBrowserApp(), launchChromium()]);
+  const k = app.db.knex;
+  ada = await createProvider(k, { name: 'Dr Ada Lovelace' });
+  ben = await createProvider(k, { name: 'Dr Ben Carson' });
+  for (const id of [ada, ben]) for (let d = 1; d <= 7; d++) await k.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [id, d]);
+  kim = await createPatient(k, { name: 'Kim Move', dob: '1985-05-05' });
+  await insertAppointment(k, { patientId: kim, providerId: ada, scheduledAt: `${DAY}T14:00:00-04:00`, durationMin: 30 });
+  desk = await app.createUser('front_desk');
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await app?.close();
+});
+
+async function openDesk(path = `/?date=${DAY}`): Promise<Page> {
+  const ctx = await newDesk(browser);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, desk, path);
+  await page.getByRole('grid').waitFor();
+  await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+  return page;
+}
+const kimAt = async () =>
+  (await app.db.knex.raw(`SELECT provider_id, to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at, duration_min FROM appointments WHERE patient_id = ?`, [kim])).rows[0];
+
+describe('moving an appointment', () => {
+  it('moves and resizes by keyboard (M, arrows, Shift+arrows, Enter), Escape cancels, and Undo puts it back', async () => {
+    const page = await openDesk();
+    const block = page.getByRole('button', { name: /^14:00–14:30 Kim Move, born 1985-05-05/ });
+    await block.focus();
+    await page.keyboard.press('m');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Escape');
+    expect(await kimAt()).toEqual({ provider_id: ada, at: '14:00', duration_min: 30 });
+
+    await page.keyboard.press('m');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowDown');
+    await page.getByTestId('announcer').filter({ hasText: 'Kim Move: 14:30–15:15, Dr Ben Carson.' }).waitFor();
+    await screenshot(page, 'frontdesk-keyboard-move');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /^14:30–15:15 Kim Move, born 1985-05-05, 45 min/ }).waitFor();
+    expect(await kimAt()).toEqual({ provider_id: ben, at: '14:30', duration_min: 45 });
+
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).waitFor();
+    expect(await kimAt()).toEqual({ provider_id: ada, at: '14:00', duration_min: 30 });
+  });
+
+  it('moves by dragging a block onto another provider\'s free time', async () => {
+    const page = await openDesk();
+    await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).dragTo(page.getByRole('gridcell', { name: /^Dr Ben Carson, 16:00, free/ }));
+    await page.getByRole('button', { name: /^16:00–16:30 Kim Move/ }).waitFor();
+    expect(await kimAt()).toEqual({ provider_id: ben, at: '16:00', duration_min: 30 });
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).waitFor();
+  });
+});
+
+describe('the week view', () => {
+  it('shows one provider\'s week as columns, and a free time there opens that day\'s booking', async () => {
+    const page = await openDesk();
+    await page.getByRole('button', { name: 'Week of one provider' }).click();
+    await page.getByLabel('Provider for the week').selectOption({ label: 'Dr Ada Lovelace — Family medicine' });
+    const week = page.getByRole('grid', { name: /^Week of Monday, April 5, 2027, Dr Ada Lovelace/ });
+    await week.waitFor();
+    expect(await week.getByRole('columnheader').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Tue, Apr 6')]));
+    await week.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).waitFor();
+    await screenshot(page, 'frontdesk-week');
+    expect(await axeSerious(page)).toEqual([]);
+    await week.getByRole('gridcell', { name: /^Thu, Apr 8, 10:00, free/ }).click();
+    await page.getByRole('grid', { name: /Thursday, April 8, 2027/ }).waitFor();
+    expect(await page.getByLabel('Start time').inputValue()).toBe('10:00');
+    expect(await page.getByRole('combobox', { name: /^Provider/ }).inputValue()).toBe(String(ada));
+  });
+});
+
+describe('many providers', () => {
+  it('draws only the columns on screen for 300 providers, with the time column fixed while scrolling sideways', async () => {
+    await app.db.knex.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Zed ' || lpad(i::text, 3, '0'), 'Internal medicine' FROM generate_series(1, 298) i`);
+    const page = await openDesk();
+    const grid = page.getByRole('grid');
+    expect(await grid.getAttribute('aria-colcount')).toBe('301');
+    const drawn = await grid.getByRole('columnheader').count();
+    expect(drawn).toBeLessThan(15);
+    const rowHeader = page.getByRole('rowheader', { name: '09:00' });
+    const x0 = (await rowHeader.boundingBox())!.x;
+    await page.evaluate(() => {
+      const s = document.querySelector('[role=grid]')!.parentElement!;
+      s.scrollLeft = s.scrollWidth;
+    });
+    await grid.getByRole('columnheader', { name: /Dr Zed 298/ }).waitFor();
+    expect(await grid.getByRole('columnheader', { name: /Dr Ada Lovelace/ }).count()).toBe(0);
+    expect((await rowHeader.boundingBox())!.x).toBe(x0);
+    await screenshot(page, 'frontdesk-300-providers');
+  });
+});
+
+describe('layouts', () => {
+  it('clips nothing at tablet width (768 px) and on a 1920×1080 wall display', async () => {
+    for (const [width, height] of [[768, 1024], [1920, 1080]] as const) {
+      const ctx = await newDesk(browser, { width, height });
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      await signIn(page, app.url, desk, `/?date=${DAY}`);
+      await page.getByRole('grid').waitFor();
+      // The page itself never scrolls sideways (the grid scrolls inside its own box).
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      for (const name of ['Previous day', 'Next day', 'Jump to now', 'New appointment', 'Sign out']) {
+        const box = (await page.getByRole('button', { name }).boundingBox())!;
+        expect(box.x >= 0 && box.x + box.width <= width).toBe(true);
+      }
+      await screenshot(page, `frontdesk-${width}`);
+    }
+  });
+});
