@@ -82,6 +82,27 @@ describe('moving an appointment', () => {
   });
 });
 
+describe('choosing providers', () => {
+  it('shows only the chosen providers, and remembers the choice in this browser', async () => {
+    const page = await openDesk();
+    await page.getByRole('button', { name: 'Choose providers' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Choose providers' });
+    await dialog.getByRole('checkbox', { name: /Dr Ben Carson/ }).check();
+    await dialog.getByRole('button', { name: 'Show chosen providers' }).click();
+    await expect.poll(() => page.getByRole('columnheader', { name: /Dr Ada Lovelace/ }).count()).toBe(0);
+    expect(await page.getByRole('columnheader', { name: /Dr Ben Carson/ }).count()).toBe(1);
+    await page.reload();
+    await page.getByRole('grid').waitFor();
+    expect(await page.getByRole('button', { name: 'Choose providers (1)' }).count()).toBe(1);
+    expect(await page.getByRole('columnheader', { name: /Dr Ada Lovelace/ }).count()).toBe(0);
+    const stored = await page.evaluate(() => localStorage.getItem('clinicpulse.frontdesk.prefs') ?? '');
+    expect(stored).not.toMatch(/Kim|Move|1985/);
+    await page.getByRole('button', { name: 'Choose providers (1)' }).click();
+    await page.getByRole('dialog', { name: 'Choose providers' }).getByRole('button', { name: 'Show all providers' }).click();
+    await page.getByRole('columnheader', { name: /Dr Ada Lovelace/ }).waitFor();
+  });
+});
+
 describe('the week view', () => {
   it('shows one provider\'s week as columns, and a free time there opens that day\'s booking', async () => {
     const page = await openDesk();

@@ -35,9 +35,24 @@ export class ClinicClock {
     return Date.now() + this.skew;
   }
 
+  /** Instants already converted (Intl formatting is the grid's main cost when a day of 300 providers re-renders). */
+  private readonly wallCache = new Map<string, { date: string; minutes: number; hh: string; mm: string }>();
+
   /** Wall-clock fields of an instant in the clinic's zone. */
   wall(t: number | string): { date: string; minutes: number; hh: string; mm: string } {
-    const ms = typeof t === 'string' ? Date.parse(t) : t;
+    if (typeof t === 'string') {
+      let w = this.wallCache.get(t);
+      if (!w) {
+        if (this.wallCache.size > 50_000) this.wallCache.clear();
+        w = this.wallOf(Date.parse(t));
+        this.wallCache.set(t, w);
+      }
+      return w;
+    }
+    return this.wallOf(t);
+  }
+
+  private wallOf(ms: number): { date: string; minutes: number; hh: string; mm: string } {
     const p: Record<string, string> = {};
     for (const x of this.parts.formatToParts(new Date(ms))) p[x.type] = x.value;
     const hour = Number(p.hour) % 24;

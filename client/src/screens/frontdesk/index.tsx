@@ -7,10 +7,12 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
+import { Dialog } from '../../components/dialog.js';
 import { ErrorView, Loading, Empty } from '../../components/states.js';
 import { addDays, hhmm } from '../../lib/clock.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import type { DayRow } from '../../lib/live.js';
+import type { DayProvider } from '../../../../shared/api-types.js';
 import { DayGrid, type SlotMark } from './day-grid.js';
 import { BookingForm, type BookingDraft } from './booking-form.js';
 import { AppointmentPanel, type MoveDone } from './appointment-panel.js';
@@ -23,6 +25,8 @@ interface Prefs {
   specialty: string;
   showCancelled: boolean;
   view?: 'day' | 'week';
+  /** Provider ids chosen to show (empty: all). Ids only: nothing about patients is stored. */
+  chosen?: number[];
 }
 function loadPrefs(): Prefs {
   try {
@@ -64,7 +68,11 @@ export default function FrontDeskScreen() {
   const day = useClinicDay(date);
   const allProviders = day.load.data?.providers ?? [];
   const specialties = useMemo(() => [...new Set(allProviders.map((p) => p.specialty))].sort(), [allProviders]);
-  const providers = useMemo(() => (prefs.specialty ? allProviders.filter((p) => p.specialty === prefs.specialty) : allProviders), [allProviders, prefs.specialty]);
+  const providers = useMemo(() => {
+    const chosen = new Set(prefs.chosen ?? []);
+    return allProviders.filter((p) => (!prefs.specialty || p.specialty === prefs.specialty) && (chosen.size === 0 || chosen.has(p.providerId)));
+  }, [allProviders, prefs.specialty, prefs.chosen]);
+  const [choosing, setChoosing] = useState(false);
   const rowsMap = day.watch.rows.value;
   const rows = useMemo(() => dayRows(rowsMap, prefs.showCancelled), [rowsMap, prefs.showCancelled]);
   const liveRows = useMemo(() => dayRows(rowsMap, false), [rowsMap]);
@@ -168,6 +176,9 @@ export default function FrontDeskScreen() {
             ))}
           </select>
         </label>
+        <button type="button" class="secondary" onClick={() => setChoosing(true)}>
+          Choose providers{prefs.chosen?.length ? ` (${prefs.chosen.length})` : ''}
+        </button>
         <label class="inline check">
           <input type="checkbox" checked={prefs.showCancelled} onChange={(e) => setPrefs({ ...prefs, showCancelled: e.currentTarget.checked })} />
           Show cancelled
@@ -195,6 +206,17 @@ export default function FrontDeskScreen() {
         </div>
         {clock.browserDiffers && <span class="zone-note">Times are clinic time ({clock.zoneLabel})</span>}
       </div>
+      {choosing && (
+        <ChooseProviders
+          providers={allProviders}
+          chosen={prefs.chosen ?? []}
+          onClose={() => setChoosing(false)}
+          onSave={(chosen) => {
+            setPrefs({ ...prefs, chosen });
+            setChoosing(false);
+          }}
+        />
+      )}
       {undo && (
         <div class="undo" role="status">
           {undo.text}{' '}
@@ -281,4 +303,36 @@ export default function FrontDeskScreen() {
 function TodayWaitingRoom({ today, onOpen }: { today: string; onOpen(r: DayRow): void }) {
   const day = useClinicDay(today, { announce: false });
   return <WaitingRoom day={day} onOpen={onOpen} />;
+}
+
+/** Pick the providers the grid shows (remembered in this browser); none picked shows all. */
+function ChooseProviders(props: { providers: DayProvider[]; chosen: number[]; onSave(ids: number[]): void; onClose(): void }) {
+  const [picked, setPicked] = useState(() => new Set(props.chosen));
+  const toggle = (id: number) => {
+    const next = new Set(picked);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setPicked(next);
+  };
+  return (
+    <Dialog title="Choose providers" onClose={props.onClose}>
+      <fieldset class="choose">
+        <legend>Providers shown in the grid (none chosen: all)</legend>
+        {props.providers.map((p) => (
+          <label key={p.providerId} class="check">
+            <input type="checkbox" checked={picked.has(p.providerId)} onChange={() => toggle(p.providerId)} />
+            {p.name} — {p.specialty}
+          </label>
+        ))}
+      </fieldset>
+      <div class="actions">
+        <button type="button" onClick={() => props.onSave([...picked])}>
+          Show chosen providers
+        </button>
+        <button type="button" class="secondary" onClick={() => props.onSave([])}>
+          Show all providers
+        </button>
+      </div>
+    </Dialog>
+  );
 }
