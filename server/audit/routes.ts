@@ -47,6 +47,7 @@ export const auditEntrySchema = z
     changedColumns: z.array(z.string()).nullable(),
     actorUsername: z.string().nullable().meta({ description: 'The actor\'s username; null for the database itself.' }),
     patientName: z.string().nullable().meta({ description: 'The patient\'s current name (pseudonymised once erased).' }),
+    subjectPatientId: z.number().int().nullable().meta({ description: 'The patient patientName names: patientId, else the only patient a read returned, else (with a patientId filter) the filtered patient found in a read\'s list.' }),
   })
   .meta({ id: 'AuditEntry' });
 

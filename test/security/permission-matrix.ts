@@ -93,10 +93,10 @@ export const MATRIX: Record<string, RelationEntry> = {
   },
   appointments: {
     why: 'Front desk books (status defaults to scheduled), reschedules and changes status (never to completed: policy); clinicians read their schedule and their patients\' appointments and complete their own.',
-    clinician: { SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id'], UPDATE: ['status'] },
+    clinician: { SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id', 'checked_in_at'], UPDATE: ['status'] },
     front_desk: {
       INSERT: ['patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id'],
-      SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id'],
+      SELECT: ['appointment_id', 'patient_id', 'provider_id', 'scheduled_at', 'duration_min', 'status', 'created_at', 'updated_at', 'outside_hours_reason', 'overbook_reason', 'overbook_lane', 'series_id', 'checked_in_at'],
       UPDATE: ['provider_id', 'scheduled_at', 'duration_min', 'status', 'outside_hours_reason'],
     },
   },

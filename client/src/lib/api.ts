@@ -70,16 +70,24 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Reads retry on network errors by default; set false to fail at once (e.g. type-ahead). */
   retry?: boolean;
+  /**
+   * The page asks on its own (a refetch after a live push), not the person: the server then
+   * does not extend the session (X-ClinicPulse-Background, server/auth/sessions.ts), so an
+   * unattended live screen still signs out when idle.
+   */
+  background?: boolean;
 }
 
 export function createApi(hooks: ApiHooks) {
-  async function once<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  async function once<T>(method: string, path: string, body: unknown, signal?: AbortSignal, background = false): Promise<T> {
     let res: Response;
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (background) headers['x-clinicpulse-background'] = '1';
     try {
       res = await fetch(path, {
         method,
         credentials: 'same-origin',
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });
@@ -101,7 +109,7 @@ export function createApi(hooks: ApiHooks) {
     const retry = (opts.retry ?? true) && method === 'GET';
     for (let attempt = 0; ; attempt++) {
       try {
-        const out = await once<T>(method, path, body, opts.signal);
+        const out = await once<T>(method, path, body, opts.signal, opts.background);
         if (attempt > 0) hooks.onTrouble(false);
         return out;
       } catch (err) {

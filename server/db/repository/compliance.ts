@@ -35,8 +35,10 @@ export interface AuditEntry {
   changedColumns: string[] | null;
   /** The actor's username (staff_users), null for the database itself or a deleted account. */
   actorUsername: string | null;
-  /** The patient's current name (pseudonymised once erased), null without a patient. */
+  /** The current name (pseudonymised once erased) of the patient the row is about, null without one. */
   patientName: string | null;
+  /** Whom patientName names: patientId, else the only patient a read returned, else (filtering by patient) the one the filter found in a read's list. */
+  subjectPatientId: number | null;
 }
 
 export async function listAudit(trx: Transaction, f: AuditFilter): Promise<AuditEntry[]> {
@@ -61,8 +63,14 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
   const q = trx
     .from(page.as('l'))
     .leftJoin('staff_users as s', 's.user_id', 'l.actor_user_id')
-    .leftJoin('patients as p', 'p.patient_id', 'l.patient_id')
-    .select('l.*', 's.username as actor_username', 'p.name as patient_name')
+    // The patient a row is about: its own, the only one a read returned, or (filtering by
+    // patient) the one the filter found in a read's list.
+    .leftJoin(
+      'patients as p',
+      'p.patient_id',
+      trx.raw('coalesce(l.patient_id, CASE WHEN cardinality(l.patient_ids) = 1 THEN l.patient_ids[1] END, ?::integer)', [f.patientId ?? null]),
+    )
+    .select('l.*', 's.username as actor_username', 'p.name as patient_name', 'p.patient_id as subject_patient_id')
     .orderBy('l.audit_id', 'desc');
   const rows: {
     audit_id: string | number;
@@ -79,6 +87,7 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     changed_columns: string[] | null;
     actor_username: string | null;
     patient_name: string | null;
+    subject_patient_id: number | null;
   }[] = await q;
   return rows.map((r) => ({
     auditId: Number(r.audit_id),
@@ -95,6 +104,7 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     changedColumns: r.changed_columns,
     actorUsername: r.actor_username,
     patientName: r.patient_name,
+    subjectPatientId: r.subject_patient_id,
   }));
 }
 

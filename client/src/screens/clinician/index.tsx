@@ -7,7 +7,7 @@
  * The day is the REST schedule (it carries checkedInAt), reloaded on
  * every live change of that day (schedule:watch), so it stays equal to the database.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
 import { ScheduleWatch } from '../../lib/schedule-watch.js';
@@ -67,14 +67,26 @@ export default function ClinicianScreen() {
 
   const [grantsVersion, setGrantsVersion] = useState(0);
   const grants = useResource((signal) => sapi.grants({ signal }), [grantsVersion]);
-  const day = useResource((signal) => (providerId === null ? Promise.resolve([]) : sapi.schedule(providerId, date, { signal })), [providerId, date, version]);
+  // A reload caused by a push is the page's own doing: it must not keep the session alive.
+  const pushed = useRef(false);
+  const day = useResource(
+    (signal) => {
+      const background = pushed.current;
+      pushed.current = false;
+      return providerId === null ? Promise.resolve([]) : sapi.schedule(providerId, date, { signal, background });
+    },
+    [providerId, date, version],
+  );
 
   // Live: any change to the shown day reloads it (one small GET).
   useEffect(() => {
     if (providerId === null) return;
     const w = new ScheduleWatch(live.socket, providerId, date, (_w, e) => {
       live.touch();
-      if (e || _w.state === 'snapshot' || _w.state === 'resumed') setVersion((v) => v + 1);
+      if (e || _w.state === 'snapshot' || _w.state === 'resumed') {
+        pushed.current = true;
+        setVersion((v) => v + 1);
+      }
     });
     return () => w.stop();
   }, [live, providerId, date]);
@@ -84,6 +96,7 @@ export default function ClinicianScreen() {
       const text = `${a.patientName} has checked in for ${clock.timeLabelled(a.scheduledAt)} (arrived ${clock.timeLabelled(clock.now())}).`;
       setNotice(text);
       announce(text);
+      pushed.current = true;
       setVersion((v) => v + 1);
       setNow(clock.now());
       if (desktop && typeof Notification !== 'undefined' && Notification.permission === 'granted') {

@@ -199,7 +199,7 @@ export function AuditLog() {
                   <td>{e.action}</td>
                   <td>{e.severity}</td>
                   <td>{e.table ? `${e.table}${e.rowKey ? ` ${e.rowKey}` : ''}` : '—'}</td>
-                  <td>{e.patientId === null ? '—' : `${e.patientName ?? 'unknown'} (#${e.patientId})`}</td>
+                  <td>{e.subjectPatientId === null ? (e.patientIds?.length ? `${e.patientIds.length} patients` : '—') : `${e.patientName ?? 'unknown'} (#${e.subjectPatientId})`}</td>
                   <td>{e.changedColumns?.join(', ') ?? '—'}</td>
                 </tr>
               ))}

@@ -118,6 +118,8 @@ export default function ManagerScreen() {
   const [view, setView] = useState<'clinic' | 'provider'>('clinic');
   const [version, setVersion] = useState(0);
   const [stamp, setStamp] = useState<number>();
+  // A reload caused by a push is the page's own doing: it must not keep the session alive.
+  const pushed = useRef(false);
 
   const providers = useResource((signal) => api.providers({ signal }), []);
   const specialties = useMemo(() => [...new Set((providers.data ?? []).map((p) => p.specialty))].sort(), [providers.data]);
@@ -127,7 +129,9 @@ export default function ManagerScreen() {
   const data = useResource(
     async (signal) => {
       if (!validRange) return [] as OutcomeRow[];
-      const rows = await sapi.outcomes({ from, to, providerIds: picked, specialty: specialty || undefined }, { signal });
+      const background = pushed.current;
+      pushed.current = false;
+      const rows = await sapi.outcomes({ from, to, providerIds: picked, specialty: specialty || undefined }, { signal, background });
       setStamp(clock.now());
       return rows;
     },
@@ -137,6 +141,7 @@ export default function ManagerScreen() {
   useEffect(() => {
     const onChanged = () => {
       live.touch();
+      pushed.current = true;
       setVersion((v) => v + 1);
     };
     live.socket.on('analytics:changed', onChanged);
