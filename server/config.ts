@@ -20,6 +20,8 @@ const schema = z.object({
   APP_DATABASE_URL: z.string().url().optional(),
   /** Where the embedded PostgreSQL keeps its data directory. */
   DATA_DIR: z.string().default('.data'),
+  /** Allow NODE_ENV=production on the embedded PostgreSQL (one host, no replica: see docs/operations.md). */
+  ALLOW_EMBEDDED_DATABASE: bool,
   /** Port of the embedded PostgreSQL. */
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** Load the demo seed into an empty database (never in production). */
@@ -65,6 +67,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!config.MASTER_KEY) missing.push('  MASTER_KEY: required in production (64 hex characters; keep it outside the database and its backups).');
     if (!config.TLS_CERT && !config.TLS_TERMINATED_BY_PROXY) {
       missing.push('  TLS: set TLS_CERT and TLS_KEY, or TLS_TERMINATED_BY_PROXY=true when a reverse proxy terminates TLS.');
+    }
+    if (!config.DATABASE_URL && !config.ALLOW_EMBEDDED_DATABASE) {
+      missing.push(
+        '  DATABASE_URL: production runs on a PostgreSQL server you operate (backups, replicas); set DATABASE_URL, or ALLOW_EMBEDDED_DATABASE=true to accept the embedded one on this host.',
+      );
     }
     if (config.DEMO_SEED) missing.push('  DEMO_SEED: the demo data and its well-known accounts are never loaded in production.');
     if (missing.length) throw new ConfigError(`Refusing to start with NODE_ENV=production:\n${missing.join('\n')}`);

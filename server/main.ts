@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { loadConfig, ConfigError, servesTls, type Config } from './config.js';
 import { openDatabaseServer, prepareAppLogin, type DatabaseServer } from './db/connect.js';
-import { DataDirectoryInUseError } from './db/embedded.js';
+import { DataDirectoryInUseError, EmbeddedPlacementError } from './db/embedded.js';
 import { createKnex } from './db/knex.js';
 import { migrateLatest } from './db/migrate.js';
 import { seedDemoIfEmpty } from '../seeds/demo.js';
@@ -153,7 +153,7 @@ async function serve(
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError || err instanceof DataDirectoryInUseError) console.error(err.message);
+  if (err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError) console.error(err.message);
   else console.error('ClinicPulse failed to start:', err);
   process.exit(1);
 });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
+import { DataDirectoryInUseError, ensureDatabase, runningEmbeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
 
 export interface DatabaseServer {
   /** URL of a role that may migrate (create objects, grant, create roles). */
@@ -20,18 +20,32 @@ export interface DatabaseServer {
 
 export const EMBEDDED_DATABASE = 'clinicpulse';
 
+/** The embedded cluster's data directory under DATA_DIR. */
+export function embeddedDataDir(config: Pick<Config, 'DATA_DIR'>): string {
+  return path.join(config.DATA_DIR, 'pg');
+}
+
 export async function openDatabaseServer(
   config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'EMBEDDED_PG_PORT'>,
-  log: (line: string) => void = () => {},
+  say: (line: string) => void = () => {},
+  opts: { joinRunning?: boolean } = {},
 ): Promise<DatabaseServer> {
   if (config.DATABASE_URL) {
     return { adminUrl: config.DATABASE_URL, kind: 'external', stop: async () => {} };
   }
-  const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
-    dataDir: path.join(config.DATA_DIR, 'pg'),
-    port: config.EMBEDDED_PG_PORT,
-    log,
-  });
+  let embedded: EmbeddedDatabase;
+  try {
+    embedded = await startEmbeddedPostgres({ dataDir: embeddedDataDir(config), port: config.EMBEDDED_PG_PORT, say });
+  } catch (err) {
+    // A command-line tool run beside `npm start` talks to that running server instead.
+    if (!(opts.joinRunning && err instanceof DataDirectoryInUseError)) throw err;
+    say(`The embedded database in ${embeddedDataDir(config)} is running (npm start): using it on port ${config.EMBEDDED_PG_PORT}.`);
+    return {
+      adminUrl: runningEmbeddedUrl(embeddedDataDir(config), config.EMBEDDED_PG_PORT, EMBEDDED_DATABASE),
+      kind: 'embedded',
+      stop: async () => {},
+    };
+  }
   await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
   return { adminUrl: embedded.urlFor(EMBEDDED_DATABASE), kind: 'embedded', stop: () => embedded.stop() };
 }
