@@ -20,6 +20,7 @@ import * as outbox from './20261125000030_outbox.js';
 import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot.js';
 import * as patientChangeEvents from './20261125000050_patient_change_events.js';
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
+import * as erasureReapply from './20261206000700_erasure_reapply.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -38,4 +39,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000040_inline_appointment_slot': inlineAppointmentSlot,
   '20261125000050_patient_change_events': patientChangeEvents,
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
+  '20261206000700_erasure_reapply': erasureReapply,
 };

@@ -41,6 +41,15 @@ const schema = z.object({
   TLS_KEY: z.string().optional(),
   /** Set when a reverse proxy terminates TLS in front of the service. */
   TLS_TERMINATED_BY_PROXY: bool,
+  /** Where `npm run backup` writes (and /metrics looks for the newest backup). */
+  BACKUP_DIR: z.string().default('backups'),
+  /** The clinicpulse_backup login, when its password is managed outside `npm run backup`. */
+  BACKUP_DATABASE_URL: z.string().url().optional(),
+  /** Bearer token for GET /metrics (without it, and without METRICS_PORT, /metrics answers 401). */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** Serve /metrics on a listener of its own (METRICS_HOST:METRICS_PORT) instead of the main one. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   /** Failed sign-ins allowed per client address and username in LOGIN_RATE_LIMIT_WINDOW_MINUTES. */
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),

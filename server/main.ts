@@ -25,6 +25,9 @@ import { createLogger } from './http/observability.js';
 import { loadSecrets } from './secrets.js';
 import { answerClientErrors } from './http/errors.js';
 import { attachRealtime } from './realtime/attach.js';
+import { metricsHandler } from './health/routes.js';
+import { registerBackupMetrics, watchLivePush } from './http/ops-metrics.js';
+import express from 'express';
 import type { Realtime } from './realtime/index.js';
 
 const pem = (value: string) => (value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8'));
@@ -60,6 +63,14 @@ async function prepareDatabase(config: Config, server: DatabaseServer): Promise<
   }
 }
 
+interface Running {
+  appKnex?: Knex;
+  clinic?: ClinicPulseApp;
+  httpServer?: http.Server;
+  metricsServer?: http.Server;
+  realtime?: Realtime;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
@@ -68,7 +79,7 @@ async function main(): Promise<void> {
   const server = await openDatabaseServer(config);
 
   // Filled in as start-up proceeds, so a signal at any point stops what exists.
-  const running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server; realtime?: Realtime } = {};
+  const running: Running = {};
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -85,6 +96,8 @@ async function main(): Promise<void> {
       await closed;
       clearTimeout(force);
     }
+    running.metricsServer?.close();
+    running.metricsServer?.closeAllConnections();
     clinic?.close();
     await appKnex?.destroy();
     await server.stop();
@@ -111,7 +124,7 @@ async function serve(
   server: DatabaseServer,
   secrets: ReturnType<typeof loadSecrets>,
   logger: ReturnType<typeof createLogger>,
-  running: { appKnex?: Knex; clinic?: ClinicPulseApp; httpServer?: http.Server; realtime?: Realtime },
+  running: Running,
 ): Promise<void> {
   const { appUrl, accounts } = await prepareDatabase(config, server);
   const appKnex = createKnex(appUrl, { poolMax: 10, applicationName: 'clinicpulse' });
@@ -133,7 +146,7 @@ async function serve(
   answerClientErrors(httpServer);
   running.httpServer = httpServer;
   // Live push on the same server, cookie and origins as the API (docs/realtime.md).
-  running.realtime = await attachRealtime({
+  const realtime = await attachRealtime({
     httpServer,
     appKnex,
     appUrl,
@@ -142,14 +155,34 @@ async function serve(
     retentionDays: config.OUTBOX_RETENTION_DAYS,
     logger,
   });
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.PORT, config.HOST, resolve);
-  });
+  running.realtime = realtime;
+  watchLivePush(clinic, realtime, appKnex);
+  registerBackupMetrics(clinic.metrics.registry, path.resolve(config.BACKUP_DIR));
+  await listen(httpServer, config.PORT, config.HOST);
+  if (config.METRICS_PORT !== undefined) {
+    // Prometheus on a listener of its own (the monitoring network only); the main one has no /metrics.
+    const metricsApp = express();
+    metricsApp.disable('x-powered-by');
+    metricsApp.get('/metrics', metricsHandler(clinic.metrics.registry, { token: config.METRICS_TOKEN, open: true }));
+    const metricsServer = http.createServer(metricsApp);
+    running.metricsServer = metricsServer;
+    await listen(metricsServer, config.METRICS_PORT, config.METRICS_HOST);
+    console.log(`Metrics at http://${config.METRICS_HOST}:${config.METRICS_PORT}/metrics${config.METRICS_TOKEN ? ' (bearer token)' : ''}`);
+  }
   const scheme = config.TLS_CERT ? 'https' : 'http';
   console.log(`ClinicPulse is running at ${scheme}://${config.HOST}:${config.PORT}/  (API reference: /api/docs, health: /healthz)`);
   if (servesTls(config) && !config.TLS_CERT) console.log('TLS is terminated by a proxy (TLS_TERMINATED_BY_PROXY=true): session cookies are Secure.');
   printAccounts(accounts);
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 main().catch((err) => {

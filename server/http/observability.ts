@@ -3,7 +3,9 @@
  * query strings (a patient search is a name), no headers (cookies), only method,
  * path, status, timing, request id and the acting staff user id and role.
  * Metrics (prom-client, own registry per app): request duration by route
- * template and status, and the database pool's occupancy.
+ * template and status, the database pool's occupancy, sign-in failures and
+ * lock-outs, Node's defaults (event-loop lag among them); server/http/ops-metrics.ts
+ * adds live push and backups.
  */
 import type { Request, RequestHandler } from 'express';
 import type { Knex } from 'knex';
@@ -80,6 +82,17 @@ export function createMetrics(pools: Record<string, Knex>): Metrics {
   poolGauge('db_pool_connections_free', 'Idle database connections in the pool.', (p) => p.numFree());
   poolGauge('db_pool_acquire_pending', 'Requests waiting for a database connection.', (p) => p.numPendingAcquires());
 
+  const loginFailures = new client.Counter({
+    name: 'login_failures_total',
+    help: 'Sign-ins refused for a wrong username or password (401 on POST /api/login).',
+    registers: [registry],
+  });
+  const loginLockouts = new client.Counter({
+    name: 'login_lockouts_total',
+    help: 'Sign-ins refused because the address or account is locked out (429 on POST /api/login).',
+    registers: [registry],
+  });
+
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
@@ -87,6 +100,10 @@ export function createMetrics(pools: Record<string, Knex>): Metrics {
       const routePath = (req.route as { path?: string } | undefined)?.path;
       const route = routePath ? `${req.baseUrl}${routePath}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
+      if (req.method === 'POST' && req.path === '/api/login') {
+        if (res.statusCode === 401) loginFailures.inc();
+        else if (res.statusCode === 429) loginLockouts.inc();
+      }
     });
     next();
   };

@@ -15,12 +15,15 @@ import { setLoginPassword } from '../../server/db/connect.js';
 
 export const TEMPLATE_DB = 'clinicpulse_test_template';
 const APP_PASSWORD = 'clinicpulse-test-app-login';
+/** Set once for the run: tests that change it would break each other's backup logins. */
+const BACKUP_PASSWORD = 'clinicpulse-test-backup-login';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDb: string;
     appPassword: string;
+    backupPassword: string;
   }
 }
 
@@ -68,9 +71,11 @@ export async function setup(project: TestProject): Promise<void> {
   }
   // The role exists only after the first migration; set its password now.
   await setLoginPassword(adminUrl, 'clinicpulse_app', APP_PASSWORD);
+  await setLoginPassword(adminUrl, 'clinicpulse_backup', BACKUP_PASSWORD);
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', TEMPLATE_DB);
   project.provide('appPassword', APP_PASSWORD);
+  project.provide('backupPassword', BACKUP_PASSWORD);
 }
 
 export async function teardown(): Promise<void> {

@@ -13,9 +13,10 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/ev
 import type { StaffFixture } from './staff.js';
 import type { TestDatabase } from './db.js';
 import { pino } from 'pino';
-import { createApp } from '../../server/app.js';
+import { createApp, type ClinicPulseApp } from '../../server/app.js';
+import { watchLivePush } from '../../server/http/ops-metrics.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
-import { ApiClient } from './server.js';
+import { ApiClient, TEST_METRICS_TOKEN } from './server.js';
 
 export const TEST_ORIGIN = 'http://clinic.test';
 export const TEST_SESSION_SECRET = 'realtime-test-session-secret-0123456789abcdef';
@@ -144,7 +145,7 @@ export function disconnected(client: RecordingClient, ms = 10_000): Promise<stri
 }
 
 /** The real API (createApp) and the live-push server on one HTTP server, as server/main.ts runs them. */
-export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig & { origin: string; client(): ApiClient }> {
+export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig & { origin: string; clinic: ClinicPulseApp; client(): ApiClient }> {
   const httpServer = http.createServer();
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -161,6 +162,7 @@ export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig
     allowedOrigins: [origin],
     loginRateLimit: { max: 1000, windowMs: 60_000 },
     sessionPruneIntervalMs: 0,
+    metricsToken: TEST_METRICS_TOKEN,
   });
   httpServer.on('request', clinic.app);
   const realtime = await attachRealtime({
@@ -172,10 +174,12 @@ export async function startApiRealtimeRig(db: TestDatabase): Promise<RealtimeRig
     retentionDays: 7,
     overrides: { pruneIntervalMs: 0 },
   });
+  watchLivePush(clinic, realtime, db.appKnex);
   return {
     url: origin,
     origin,
     realtime,
+    clinic,
     client: () => new ApiClient(origin, origin),
     async close() {
       clinic.close();

@@ -19,6 +19,7 @@ import { createProvider } from './clinic.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_MASTER_KEY = '07'.repeat(32);
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 let hashOnce: Promise<string> | undefined;
 export const testPasswordHash = () => (hashOnce ??= hashPassword(TEST_PASSWORD));
 
@@ -133,6 +134,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     loginRateLimit: opts.loginRateLimit ?? { max: 1000, windowMs: 60_000 },
     masterKeyHex: TEST_MASTER_KEY,
     sessionPruneIntervalMs: 0,
+    metricsToken: TEST_METRICS_TOKEN,
   });
   server.on('request', clinic.app);
   const sockets = new Set<import('node:net').Socket>();
