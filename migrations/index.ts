@@ -21,6 +21,7 @@ import * as inlineAppointmentSlot from './20261125000040_inline_appointment_slot
 import * as patientChangeEvents from './20261125000050_patient_change_events.js';
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
 import * as erasureReapply from './20261206000700_erasure_reapply.js';
+import * as masterKeyRetirements from './20261206000701_master_key_retirements.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000050_patient_change_events': patientChangeEvents,
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
   '20261206000700_erasure_reapply': erasureReapply,
+  '20261206000701_master_key_retirements': masterKeyRetirements,
 };

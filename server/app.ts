@@ -28,7 +28,7 @@ import { patientRoutes } from './patients/routes.js';
 import { appointmentRoutes } from './appointments/routes.js';
 import { medicationRoutes } from './medications/routes.js';
 import { analyticsRoutes } from './analytics/routes.js';
-import { allowedOrigins, servesTls, type Config } from './config.js';
+import { allowedOrigins, previousMasterKeys, servesTls, type Config } from './config.js';
 import { FieldCrypto } from './crypto/index.js';
 import { auditRoutes } from './audit/routes.js';
 
@@ -48,6 +48,8 @@ export interface AppDeps {
   loginRateLimit: { max: number; windowMs: number };
   /** Master key (64 hex) wrapping per-patient data keys (never stored in the database); without it notes cannot be written. */
   masterKeyHex?: string;
+  /** Master keys being rotated away from (MASTER_KEY_PREVIOUS): they unwrap until `npm run keys:rotate` finishes. */
+  previousMasterKeysHex?: string[];
   /** Built dashboard (vite build output); a placeholder page is served when missing. */
   clientDir?: string;
   /** How often expired sessions are pruned (0: never, for tests). */
@@ -135,7 +137,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   const api = express.Router();
   api.use('/api', requireJsonBody, express.json({ limit: '100kb', strict: true }), csrfOriginCheck(deps.allowedOrigins), ...sessions.middleware);
   api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit }));
-  mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, currentUser: sessions.currentUser, crypto: new FieldCrypto(deps.masterKeyHex) });
+  mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, currentUser: sessions.currentUser, crypto: new FieldCrypto(deps.masterKeyHex, deps.previousMasterKeysHex) });
   api.use('/api', apiNotFound);
   app.use(api);
 
@@ -160,6 +162,7 @@ export function appOptionsFromConfig(config: Config, port = config.PORT) {
     trustProxy: config.TLS_TERMINATED_BY_PROXY,
     allowedOrigins: allowedOrigins(config, port),
     loginRateLimit: { max: config.LOGIN_RATE_LIMIT, windowMs: config.LOGIN_RATE_LIMIT_WINDOW_MINUTES * 60_000 },
+    previousMasterKeysHex: previousMasterKeys(config),
     metricsToken: config.METRICS_TOKEN,
     metricsOnMainListener: config.METRICS_PORT === undefined,
   };

@@ -32,6 +32,11 @@ const schema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'MASTER_KEY must be 64 hexadecimal characters (32 bytes)')
     .optional(),
+  /** During a master-key rotation: the key(s) being replaced, comma-separated; they unwrap, never wrap. */
+  MASTER_KEY_PREVIOUS: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/, 'MASTER_KEY_PREVIOUS must be 64 hexadecimal characters (comma-separated if several)')
+    .optional(),
   SESSION_SECRET: z.string().min(32).optional(),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
@@ -89,6 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Whether the browser reaches the service over TLS (its own certificate or a proxy's). */
+/** MASTER_KEY_PREVIOUS as a list. */
+export function previousMasterKeys(config: Pick<Config, 'MASTER_KEY_PREVIOUS'>): string[] {
+  return config.MASTER_KEY_PREVIOUS ? config.MASTER_KEY_PREVIOUS.split(',') : [];
+}
+
 export function servesTls(config: Pick<Config, 'TLS_CERT' | 'TLS_TERMINATED_BY_PROXY'>): boolean {
   return Boolean(config.TLS_CERT) || config.TLS_TERMINATED_BY_PROXY;
 }

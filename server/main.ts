@@ -23,6 +23,8 @@ import { activeDemoAccounts, createDemoAccounts, type DemoAccount } from '../see
 import { appOptionsFromConfig, createApp, type ClinicPulseApp } from './app.js';
 import { createLogger } from './http/observability.js';
 import { loadSecrets } from './secrets.js';
+import { assertMasterKeyNotRetired } from './ops/rotate-keys.js';
+import { MasterKeyError } from './crypto/index.js';
 import { answerClientErrors } from './http/errors.js';
 import { attachRealtime } from './realtime/attach.js';
 import { metricsHandler } from './health/routes.js';
@@ -40,11 +42,13 @@ function printAccounts(accounts: DemoAccount[]): void {
   for (const a of accounts) console.log(`  ${a.username.padEnd(12)} ${a.role}${a.providerId ? ` (provider ${a.providerId})` : ''}`);
 }
 
-async function prepareDatabase(config: Config, server: DatabaseServer): Promise<{ appUrl: string; accounts: DemoAccount[] }> {
+async function prepareDatabase(config: Config, server: DatabaseServer, masterKeyHex: string): Promise<{ appUrl: string; accounts: DemoAccount[] }> {
   const admin: Knex = createKnex(server.adminUrl, { poolMax: 4, applicationName: 'clinicpulse-start' });
   try {
     const applied = await migrateLatest(admin);
     if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
+    // An old key left in this process's environment after a rotation would wrap new keys wrongly.
+    await assertMasterKeyNotRetired(admin, masterKeyHex);
     const demoAllowed = config.NODE_ENV !== 'production' && (config.DEMO_SEED || server.kind === 'embedded');
     let accounts: DemoAccount[] = [];
     if (demoAllowed) {
@@ -126,7 +130,7 @@ async function serve(
   logger: ReturnType<typeof createLogger>,
   running: Running,
 ): Promise<void> {
-  const { appUrl, accounts } = await prepareDatabase(config, server);
+  const { appUrl, accounts } = await prepareDatabase(config, server, secrets.masterKeyHex);
   const appKnex = createKnex(appUrl, { poolMax: 10, applicationName: 'clinicpulse' });
   running.appKnex = appKnex;
 
@@ -186,7 +190,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError) console.error(err.message);
+  if (err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError || err instanceof MasterKeyError) console.error(err.message);
   else console.error('ClinicPulse failed to start:', err);
   process.exit(1);
 });

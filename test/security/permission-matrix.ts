@@ -124,6 +124,9 @@ export const MATRIX: Record<string, RelationEntry> = {
   login_throttle: {
     why: 'Failed sign-in counts (hashed keys); only the owner-rights login_throttle_* functions, which the sign-in role may call, touch it.',
   },
+  master_key_retirements: {
+    why: 'Ids of master keys retired by npm run keys:rotate; only the administrator (rotation, start-up check) reads or writes it.',
+  },
   medications: {
     why: 'The formulary: clinicians prescribe from it.',
     clinician: { SELECT: 'all' },
