@@ -77,7 +77,8 @@ interface Running {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  // Readable lines for a person at a terminal; JSON for production and for anything piped.
+  const logger = createLogger(config.LOG_LEVEL, undefined, { pretty: config.NODE_ENV !== 'production' && Boolean(process.stdout.isTTY) });
   const secrets = loadSecrets(config, (line) => console.log(line));
   console.log(config.DATABASE_URL ? 'Using the PostgreSQL at DATABASE_URL' : `Starting the embedded PostgreSQL 15 in ${config.DATA_DIR}/pg`);
   const server = await openDatabaseServer(config);

@@ -12,8 +12,13 @@ import type { Knex } from 'knex';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { pinoHttp } from 'pino-http';
 import client from 'prom-client';
+import { prettyDestination } from './pretty-log.js';
 
-export function createLogger(level: LevelWithSilent, destination?: { write(line: string): void }): Logger {
+/**
+ * The service's logger: JSON lines (for production's log shipping), or with `pretty`
+ * one readable line per event (development on a terminal, server/http/pretty-log.ts).
+ */
+export function createLogger(level: LevelWithSilent, destination?: { write(line: string): void }, opts: { pretty?: boolean } = {}): Logger {
   const options = {
     level,
     base: { service: 'clinicpulse' },
@@ -23,6 +28,7 @@ export function createLogger(level: LevelWithSilent, destination?: { write(line:
       censor: '[redacted]',
     },
   };
+  if (opts.pretty) return pino(options, prettyDestination());
   return destination ? pino(options, destination) : pino(options);
 }
 

@@ -11,7 +11,10 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
+  ensureDatabase,
   EmbeddedPlacementError,
   LEGACY_SUPERUSER_PASSWORD,
   packagedNativeDir,
@@ -21,6 +24,7 @@ import {
 } from '../../server/db/embedded.js';
 
 const asRoot = process.getuid?.() === 0;
+const run = promisify(execFile);
 let work: string;
 let dataDir: string;
 let port: number;
@@ -29,9 +33,9 @@ let db: EmbeddedDatabase;
 async function loginError(password: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres` });
   try {
+    // Once in, the attacker ran COPY … TO PROGRAM as the postgres OS user: the login is the gate.
     await client.connect();
-    // What the attacker did once in: run a program as the postgres OS user.
-    await client.query(`COPY (SELECT 1) TO PROGRAM 'true'`);
+    await client.query('SELECT 1');
     return undefined;
   } catch (err) {
     return (err as { code?: string }).code;
@@ -93,6 +97,23 @@ describe('the embedded superuser', () => {
     expect(await loginError(LEGACY_SUPERUSER_PASSWORD)).toBe('28P01');
     expect(statSync(superuserPasswordFile(dataDir)).mode & 0o777).toBe(0o600);
     expect(await loginError(readFileSync(superuserPasswordFile(dataDir), 'utf8').trim())).toBeUndefined();
+  });
+});
+
+describe('command-line tools beside a running server', () => {
+  it('npm run generate while the embedded database is held says so and works through the running server', async () => {
+    await ensureDatabase(db.adminUrl, 'clinicpulse');
+    const out = await run(process.execPath, ['--import', 'tsx', 'server/cli/generate.ts', '--appointments', '40', '--lanes', '1'], {
+      env: { ...process.env, DATA_DIR: work, EMBEDDED_PG_PORT: String(port), DATABASE_URL: '' },
+      timeout: 180_000,
+    }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(out.stderr).not.toMatch(/DataDirectoryInUseError/);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain(`The embedded database in ${dataDir} is running (npm start): using it on port ${port}.`);
+    expect(out.stdout).toMatch(/Done in/);
   });
 });
 
