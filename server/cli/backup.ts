@@ -6,6 +6,8 @@
 import 'dotenv/config';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+
+const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabaseServer } from '../db/connect.js';
 import { DataDirectoryInUseError, EmbeddedPlacementError } from '../db/embedded.js';
@@ -24,9 +26,9 @@ async function main(): Promise<number> {
     const m = r.manifest;
     const rows = Object.values(m.tables).reduce((a, t) => a + t.rows, 0);
     console.log(`Backed up ${m.database} (PostgreSQL ${m.postgresVersion}, migration ${m.migration.latest}) in ${(r.ms / 1000).toFixed(1)} s:`);
-    console.log(`  ${path.relative(process.cwd(), r.dumpFile)}  ${(m.bytes / 1048576).toFixed(1)} MB, ${Object.keys(m.tables).length} tables, ${rows.toLocaleString('en-US')} rows`);
+    console.log(`  ${shown(r.dumpFile)}  ${(m.bytes / 1048576).toFixed(1)} MB, ${Object.keys(m.tables).length} tables, ${rows.toLocaleString('en-US')} rows`);
     console.log(`  sha256 ${m.sha256}`);
-    console.log(`  manifest ${path.relative(process.cwd(), r.manifestFile)}; erasure ledger ${m.erasureLedgerFile} (${m.erasures} erasures)`);
+    console.log(`  manifest ${shown(r.manifestFile)}; erasure ledger ${m.erasureLedgerFile} (${m.erasures} erasures)`);
     console.log('The master key is not in the backup: keep MASTER_KEY (or DATA_DIR/master-key) safe separately.');
     return 0;
   } finally {

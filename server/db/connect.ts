@@ -63,7 +63,8 @@ export const APP_LOGIN_ROLE = 'clinicpulse_app';
 /**
  * The URL the service uses for staff work: the `clinicpulse_app` login, which owns
  * nothing and can only SET ROLE into the group roles. APP_DATABASE_URL wins when set;
- * otherwise a random password is kept in DATA_DIR (mode 0600) and set on the role.
+ * otherwise a random password is kept in DATA_DIR (mode 0600) and set on the role, once:
+ * a start whose password file already opens the login leaves the role alone.
  */
 export async function prepareAppLogin(adminUrl: string, opts: { dataDir: string; appDatabaseUrl?: string }): Promise<string> {
   if (opts.appDatabaseUrl) return opts.appDatabaseUrl;
@@ -71,6 +72,8 @@ export async function prepareAppLogin(adminUrl: string, opts: { dataDir: string;
   let password: string;
   if (existsSync(file)) {
     password = readFileSync(file, 'utf8').trim();
+    // Set once: a password that already works is not rewritten (another process may be using it).
+    if (await canLogIn(withCredentials(adminUrl, APP_LOGIN_ROLE, password))) return withCredentials(adminUrl, APP_LOGIN_ROLE, password);
   } else {
     mkdirSync(opts.dataDir, { recursive: true });
     password = randomBytes(24).toString('base64url');
@@ -78,6 +81,19 @@ export async function prepareAppLogin(adminUrl: string, opts: { dataDir: string;
   }
   await setLoginPassword(adminUrl, APP_LOGIN_ROLE, password);
   return withCredentials(adminUrl, APP_LOGIN_ROLE, password);
+}
+
+async function canLogIn(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '28P01') return false;
+    throw err;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 export async function setLoginPassword(adminUrl: string, role: string, password: string): Promise<void> {

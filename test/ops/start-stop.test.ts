@@ -90,3 +90,23 @@ describe('development logs on a terminal', () => {
     expect(prettyLine('plain text\n')).toBe('plain text\n');
   });
 });
+
+describe('the service login', () => {
+  it('keeps its password across starts: a password file that already works is not rewritten', async () => {
+    const { prepareAppLogin } = await import('../../server/db/connect.js');
+    const { writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-applogin-'));
+    try {
+      writeFileSync(path.join(dir, 'app-db-password'), `${inject('appPassword')}\n`, { mode: 0o600 });
+      const verifier = async () =>
+        (await db.knex.raw<{ rows: { v: string }[] }>("SELECT rolpassword AS v FROM pg_authid WHERE rolname = 'clinicpulse_app'")).rows[0]!.v;
+      const before = await verifier();
+      const url = await prepareAppLogin(db.url, { dataDir: dir });
+      expect(new URL(url).username).toBe('clinicpulse_app');
+      // Every ALTER ROLE … PASSWORD makes a new SCRAM verifier (new salt), even for the same password.
+      expect(await verifier()).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
