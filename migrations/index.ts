@@ -22,6 +22,7 @@ import * as patientChangeEvents from './20261125000050_patient_change_events.js'
 import * as sharedLoginThrottle from './20261125000060_shared_login_throttle.js';
 import * as erasureReapply from './20261206000700_erasure_reapply.js';
 import * as masterKeyRetirements from './20261206000701_master_key_retirements.js';
+import * as backupReadPolicies from './20261206000702_backup_read_policies.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261125000060_shared_login_throttle': sharedLoginThrottle,
   '20261206000700_erasure_reapply': erasureReapply,
   '20261206000701_master_key_retirements': masterKeyRetirements,
+  '20261206000702_backup_read_policies': backupReadPolicies,
 };

@@ -65,10 +65,11 @@ export const STABLE_TEXT_SETTINGS =
   "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'";
 
 /** Row counts and content checksums of every table in schema public (rows hidden by RLS included, or an error). */
-export async function fingerprintTables(client: pg.ClientBase): Promise<Record<string, TableFingerprint>> {
+export async function fingerprintTables(client: pg.ClientBase, opts: { rowSecurity?: boolean } = {}): Promise<Record<string, TableFingerprint>> {
   await client.query(STABLE_TEXT_SETTINGS);
-  // An error rather than a silently filtered count, should RLS apply to this login.
-  await client.query('SET row_security = off');
+  // Off: an error rather than a silently filtered count, should RLS apply to this login. On only
+  // for a backup login without BYPASSRLS, after checking its read-everything policies (backup.ts).
+  await client.query(`SET row_security = ${opts.rowSecurity ? 'on' : 'off'}`);
   const { rows: tables } = await client.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname`,

@@ -64,6 +64,32 @@ export function runTool(bin: string, args: string[], password: string): Promise<
   });
 }
 
+/**
+ * Whether this login sees every row: BYPASSRLS, or else a `USING (true)` SELECT policy for
+ * it on every table with row-level security (migration 20261206000702). A table without one
+ * would be dumped in part, so the backup refuses, naming it.
+ */
+async function readsPastRls(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query<{ bypass: boolean; super: boolean }>(
+    'SELECT rolbypassrls AS bypass, rolsuper AS super FROM pg_roles WHERE rolname = current_user',
+  );
+  if (rows[0]!.bypass || rows[0]!.super) return true;
+  const { rows: missing } = await client.query<{ t: string }>(
+    `SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relrowsecurity
+       AND NOT EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname
+                         AND p.cmd IN ('SELECT', 'ALL') AND p.qual = 'true' AND current_user::name = ANY (p.roles))
+     ORDER BY 1`,
+  );
+  if (missing.length) {
+    throw new BackupError(
+      `The backup login has no BYPASSRLS and no read-everything policy on ${missing.map((r) => r.t).join(', ')}: ` +
+        'a dump would miss rows. Add CREATE POLICY "backups read everything" … FOR SELECT TO clinicpulse_backup USING (true) in a migration.',
+    );
+  }
+  return false;
+}
+
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
 export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
@@ -96,11 +122,16 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
       "SELECT pg_export_snapshot() AS id, now() AS at, current_setting('server_version') AS version, current_database() AS db",
     );
     const { id: snapshot, at, version, db } = snap[0]!;
+    // Without BYPASSRLS (a managed PostgreSQL), the role reads through its own policies:
+    // dump with RLS on, after making sure every RLS table lets it read every row.
+    const bypass = await readsPastRls(client);
     const { url, password } = splitPassword(backupUrl);
-    const dump = runTool(opts.pgDump ?? process.env.PG_DUMP ?? 'pg_dump', ['--format=custom', `--snapshot=${snapshot}`, `--file=${partial}`, `--dbname=${url}`], password);
+    const args = ['--format=custom', `--snapshot=${snapshot}`, `--file=${partial}`, `--dbname=${url}`];
+    if (!bypass) args.push('--enable-row-security');
+    const dump = runTool(opts.pgDump ?? process.env.PG_DUMP ?? 'pg_dump', args, password);
     // Read while pg_dump streams; both see the same snapshot.
     const read = async () => {
-      const tables = await fingerprintTables(client);
+      const tables = await fingerprintTables(client, { rowSecurity: !bypass });
       const ledger = await readLedger(client);
       const migration = await client.query<{ latest: string | null; count: number }>(
         'SELECT max(name) AS latest, count(*)::int AS count FROM public.knex_migrations',
