@@ -210,6 +210,11 @@ export async function runRestore(opts: RestoreOptions): Promise<RestoreResult> {
     }
     await c.query('COMMIT');
   });
+  await withClient(opts.targetUrl, async (c) => {
+    // The erased values leave no dead tuples behind in the restored copy; pg_restore gathers no statistics.
+    if (reappliedPatientIds.length) await c.query('VACUUM public.patients, public.patient_keys');
+    await c.query('ANALYZE');
+  });
   const erased = ledger.filter((e) => e.outcome === 'erased').length;
   say(
     `Re-applied ${reappliedPatientIds.length} erasure(s) recorded after the backup` +
