@@ -4,6 +4,7 @@
  * never here, so tests can build a config from an explicit object.
  */
 import { z } from 'zod';
+import { parseCron } from './ops/backup-schedule.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -50,6 +51,10 @@ const schema = z.object({
   BACKUP_DIR: z.string().default('backups'),
   /** The clinicpulse_backup login, when its password is managed outside `npm run backup`. */
   BACKUP_DATABASE_URL: z.string().url().optional(),
+  /** Scheduled backups inside the service: a five-field cron expression (server local time). */
+  BACKUP_CRON: z.string().optional(),
+  BACKUP_KEEP_DAILY: z.coerce.number().int().min(1).max(366).default(7),
+  BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(5),
   /** Bearer token for GET /metrics (without it, and without METRICS_PORT, /metrics answers 401). */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** Serve /metrics on a listener of its own (METRICS_HOST:METRICS_PORT) instead of the main one. */
@@ -73,6 +78,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
+  if (config.BACKUP_CRON) {
+    try {
+      parseCron(config.BACKUP_CRON);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`);
+    }
+  }
   if (Boolean(config.TLS_CERT) !== Boolean(config.TLS_KEY)) {
     throw new ConfigError('Invalid configuration:\n  TLS_CERT and TLS_KEY must be set together.');
   }

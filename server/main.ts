@@ -29,6 +29,8 @@ import { answerClientErrors } from './http/errors.js';
 import { attachRealtime } from './realtime/attach.js';
 import { metricsHandler } from './health/routes.js';
 import { registerBackupMetrics, watchLivePush } from './http/ops-metrics.js';
+import { runBackup } from './ops/backup.js';
+import { pruneBackups, scheduleBackups } from './ops/backup-schedule.js';
 import express from 'express';
 import type { Realtime } from './realtime/index.js';
 
@@ -73,6 +75,7 @@ interface Running {
   httpServer?: http.Server;
   metricsServer?: http.Server;
   realtime?: Realtime;
+  backups?: { stop(): void };
 }
 
 async function main(): Promise<void> {
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
       await closed;
       clearTimeout(force);
     }
+    running.backups?.stop();
     running.metricsServer?.close();
     running.metricsServer?.closeAllConnections();
     clinic?.close();
@@ -163,6 +167,20 @@ async function serve(
   running.realtime = realtime;
   watchLivePush(clinic, realtime, appKnex);
   registerBackupMetrics(clinic.metrics.registry, path.resolve(config.BACKUP_DIR));
+  if (config.BACKUP_CRON) {
+    const dir = path.resolve(config.BACKUP_DIR);
+    const schedule = scheduleBackups(
+      config.BACKUP_CRON,
+      async () => {
+        const r = await runBackup({ adminUrl: server.adminUrl, backupUrl: config.BACKUP_DATABASE_URL, outDir: dir });
+        const pruned = pruneBackups(dir, config.BACKUP_KEEP_DAILY, config.BACKUP_KEEP_WEEKLY);
+        logger.info({ file: path.basename(r.dumpFile), bytes: r.manifest.bytes, ms: r.ms, pruned: pruned.length }, 'scheduled backup done');
+      },
+      { done: () => {}, failed: (err) => logger.error({ err }, 'scheduled backup failed') },
+    );
+    running.backups = schedule;
+    console.log(`Scheduled backups (${config.BACKUP_CRON}) into ${dir}; next at ${schedule.next().toISOString()}.`);
+  }
   await listen(httpServer, config.PORT, config.HOST);
   if (config.METRICS_PORT !== undefined) {
     // Prometheus on a listener of its own (the monitoring network only); the main one has no /metrics.
