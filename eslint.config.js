@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'backups/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/cli/**', 'bench/**', 'test/**', 'server/main.ts'],
+    files: ['server/cli/**', 'bench/**', 'test/**', 'server/main.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

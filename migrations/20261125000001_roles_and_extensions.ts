@@ -29,9 +29,15 @@ export async function up(knex: Knex): Promise<void> {
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'clinicpulse_app') THEN
         CREATE ROLE clinicpulse_app LOGIN NOINHERIT;
       END IF;
-      -- Backups read everything (including rows RLS hides), change nothing.
+      -- Backups read everything (including rows RLS hides), change nothing. BYPASSRLS needs a
+      -- superuser; on a managed PostgreSQL whose administrator is not one, the role is made
+      -- without it and reads through its own SELECT policies (npm run backup notices).
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'clinicpulse_backup') THEN
-        CREATE ROLE clinicpulse_backup LOGIN BYPASSRLS;
+        IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+          CREATE ROLE clinicpulse_backup LOGIN BYPASSRLS;
+        ELSE
+          CREATE ROLE clinicpulse_backup LOGIN;
+        END IF;
       END IF;
     END
     $roles$;

@@ -47,10 +47,13 @@ export async function up(knex: Knex): Promise<void> {
         CREATE ROLE ${AUDIT_WRITER_ROLE} LOGIN NOINHERIT;
       END IF;
     END $$;
-    CREATE SCHEMA clinicpulse_link AUTHORIZATION clinicpulse_owner;
+    -- IF NOT EXISTS: on a managed PostgreSQL the platform's superuser creates dblink (not a
+    -- trusted extension) in this schema before migrating (docs/operations.md).
+    CREATE SCHEMA IF NOT EXISTS clinicpulse_link AUTHORIZATION clinicpulse_owner;
     COMMENT ON SCHEMA clinicpulse_link IS 'The dblink extension, for autonomous audit writes only: no role but the owner may use it.';
-    CREATE EXTENSION dblink SCHEMA clinicpulse_link;
+    CREATE EXTENSION IF NOT EXISTS dblink SCHEMA clinicpulse_link;
     REVOKE ALL ON SCHEMA clinicpulse_link FROM PUBLIC;
+    GRANT USAGE ON SCHEMA clinicpulse_link TO clinicpulse_owner;
     REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA clinicpulse_link FROM PUBLIC;
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA clinicpulse_link TO clinicpulse_owner;
     GRANT USAGE ON FOREIGN DATA WRAPPER dblink_fdw TO clinicpulse_owner;

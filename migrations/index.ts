@@ -38,6 +38,9 @@ import * as freeSlots from './20261206000601_free_slots.js';
 import * as waitlist from './20261206000602_waitlist.js';
 import * as overbooking from './20261206000603_overbooking.js';
 import * as series from './20261206000604_series.js';
+import * as erasureReapply from './20261206000700_erasure_reapply.js';
+import * as masterKeyRetirements from './20261206000701_master_key_retirements.js';
+import * as backupReadPolicies from './20261206000702_backup_read_policies.js';
 import * as repairFunctionComments from './20261206000800_repair_function_comments.js';
 import * as functionComments from './20261206000801_function_comments.js';
 import * as columnGrantsForNewRelations from './20261206001000_column_grants_for_new_relations.js';
@@ -77,6 +80,9 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000602_waitlist': waitlist,
   '20261206000603_overbooking': overbooking,
   '20261206000604_series': series,
+  '20261206000700_erasure_reapply': erasureReapply,
+  '20261206000701_master_key_retirements': masterKeyRetirements,
+  '20261206000702_backup_read_policies': backupReadPolicies,
   '20261206000800_repair_function_comments': repairFunctionComments,
   '20261206000801_function_comments': functionComments,
   '20261206001000_column_grants_for_new_relations': columnGrantsForNewRelations,

@@ -82,6 +82,7 @@ CREATE TABLE appointment_event_patients (
 );
 ALTER TABLE appointment_event_patients ENABLE ROW LEVEL SECURITY;
 ALTER TABLE appointment_event_patients FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON appointment_event_patients AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: security-definer functions and administration" ON appointment_event_patients AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 GRANT SELECT ON TABLE appointment_event_patients TO clinicpulse_backup;
 COMMENT ON TABLE appointment_event_patients IS 'Patients whose name the open transaction changed (a correction, or erase_patient()), noted by the trigger appointment_events_patients; at COMMIT appointment_events_seal turns each into one patient_updated outbox event per non-cancelled appointment and deletes the rows, so outside an open transaction the table is empty. Ids only.';
@@ -179,6 +180,7 @@ CREATE TABLE appointment_monthly_minutes (
 );
 ALTER TABLE appointment_monthly_minutes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE appointment_monthly_minutes FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON appointment_monthly_minutes AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: security-definer functions and administration" ON appointment_monthly_minutes AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in managers read it" ON appointment_monthly_minutes AS PERMISSIVE FOR SELECT TO manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 GRANT SELECT ON TABLE appointment_monthly_minutes TO clinicpulse_backup;
@@ -206,6 +208,7 @@ CREATE TABLE appointment_monthly_stats (
 );
 ALTER TABLE appointment_monthly_stats ENABLE ROW LEVEL SECURITY;
 ALTER TABLE appointment_monthly_stats FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON appointment_monthly_stats AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: security-definer functions and administration" ON appointment_monthly_stats AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON appointment_monthly_stats AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 GRANT SELECT ON TABLE appointment_monthly_stats TO clinicpulse_backup;
@@ -245,6 +248,7 @@ CREATE TABLE appointment_series (
 CREATE INDEX appointment_series_patient_idx ON appointment_series USING btree (patient_id);
 ALTER TABLE appointment_series ENABLE ROW LEVEL SECURITY;
 ALTER TABLE appointment_series FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON appointment_series AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "front desk books series" ON appointment_series AS PERMISSIVE FOR INSERT TO front_desk WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "front desk sees series" ON appointment_series AS PERMISSIVE FOR SELECT TO front_desk USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON appointment_series AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
@@ -308,6 +312,7 @@ CREATE INDEX appointments_upcoming_idx ON appointments USING btree (scheduled_at
 CREATE INDEX appointments_upcoming_provider_idx ON appointments USING btree (provider_id, scheduled_at) WHERE (status = ANY (ARRAY['scheduled'::text, 'checked_in'::text]));
 ALTER TABLE appointments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE appointments FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON appointments AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "clinicians complete their own appointments" ON appointments AS PERMISSIVE FOR UPDATE TO clinician USING ((provider_id = ( SELECT current_staff_provider_id() AS current_staff_provider_id))) WITH CHECK (((provider_id = ( SELECT current_staff_provider_id() AS current_staff_provider_id)) AND (status = 'completed'::text)));
 CREATE POLICY "clinicians see their own schedule and their patients' appointme" ON appointments AS PERMISSIVE FOR SELECT TO clinician USING (((provider_id = ( SELECT current_staff_provider_id() AS current_staff_provider_id)) OR (patient_id IN ( SELECT staff_patient_ids() AS staff_patient_ids))));
 CREATE POLICY "front desk books" ON appointments AS PERMISSIVE FOR INSERT TO front_desk WITH CHECK (((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL) AND (status = 'scheduled'::text)));
@@ -505,6 +510,7 @@ CREATE INDEX break_glass_grants_patient_idx ON break_glass_grants USING btree (p
 CREATE INDEX break_glass_grants_user_patient_idx ON break_glass_grants USING btree (user_id, patient_id, expires_at);
 ALTER TABLE break_glass_grants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE break_glass_grants FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON break_glass_grants AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "clinicians see their own committed grants" ON break_glass_grants AS PERMISSIVE FOR SELECT TO clinician USING (((user_id = ( SELECT current_staff_user_id() AS current_staff_user_id)) AND (granted_at < now())));
 CREATE POLICY "compliance reviews every grant" ON break_glass_grants AS PERMISSIVE FOR SELECT TO compliance USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON break_glass_grants AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
@@ -557,6 +563,7 @@ CREATE INDEX charges_service_date_idx ON charges USING btree (service_date DESC,
 COMMENT ON INDEX charges_service_date_idx IS 'Serves billing''s charge list (GET /api/billing/charges): newest date of service first, keyset paging on (service_date, charge_id).';
 ALTER TABLE charges ENABLE ROW LEVEL SECURITY;
 ALTER TABLE charges FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON charges AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "billing prices, submits and settles charges" ON charges AS PERMISSIVE FOR UPDATE TO billing USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL)) WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "billing works every charge" ON charges AS PERMISSIVE FOR SELECT TO billing USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON charges AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
@@ -603,6 +610,7 @@ CREATE TABLE clinic_settings (
 );
 ALTER TABLE clinic_settings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE clinic_settings FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON clinic_settings AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: security-definer functions and administration" ON clinic_settings AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON clinic_settings AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE TRIGGER appointment_minutes_time_zone_changed AFTER UPDATE OF time_zone ON clinic_settings FOR EACH ROW WHEN (old.time_zone IS DISTINCT FROM new.time_zone) EXECUTE FUNCTION appointment_minutes_rebuild();
@@ -646,6 +654,7 @@ CREATE TABLE diagnoses (
 );
 ALTER TABLE diagnoses ENABLE ROW LEVEL SECURITY;
 ALTER TABLE diagnoses FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON diagnoses AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "clinicians diagnose at their own visits" ON diagnoses AS PERMISSIVE FOR INSERT TO clinician WITH CHECK ((EXISTS ( SELECT 1
    FROM (visits v
      JOIN appointments a ON ((a.appointment_id = v.appointment_id)))
@@ -756,6 +765,7 @@ CREATE TABLE icd10_codes (
 );
 ALTER TABLE icd10_codes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE icd10_codes FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON icd10_codes AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: security-definer functions and administration" ON icd10_codes AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in clinicians read it" ON icd10_codes AS PERMISSIVE FOR SELECT TO clinician USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 GRANT SELECT ON TABLE icd10_codes TO clinicpulse_backup;
@@ -778,6 +788,7 @@ CREATE TABLE login_throttle (
 );
 ALTER TABLE login_throttle ENABLE ROW LEVEL SECURITY;
 ALTER TABLE login_throttle FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON login_throttle AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: security-definer functions and administration" ON login_throttle AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 GRANT SELECT ON TABLE login_throttle TO clinicpulse_backup;
 COMMENT ON TABLE login_throttle IS 'Failed sign-in attempts per client address and username in the current window, shared by every server process; written only through login_throttle_hit/_undo/_reset.';
@@ -796,6 +807,7 @@ CREATE TABLE master_key_check (
 );
 ALTER TABLE master_key_check ENABLE ROW LEVEL SECURITY;
 ALTER TABLE master_key_check FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON master_key_check AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: administration" ON master_key_check AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 GRANT SELECT ON TABLE master_key_check TO clinicpulse_backup;
 COMMENT ON TABLE master_key_check IS 'The id of the master key (MASTER_KEY) that wraps the patient data keys: one row, compared by the service at start-up, which refuses to start under another key. Never the key itself.';
@@ -826,6 +838,24 @@ COMMENT ON COLUMN master_key_registration.proof_sha256 IS 'SHA-256 of HMAC-SHA-2
 COMMENT ON COLUMN master_key_registration.registered_at IS 'When the key was pinned.';
 
 -- owner: clinicpulse_owner
+CREATE TABLE master_key_retirements (
+  key_id bytea NOT NULL,
+  retired_at timestamp with time zone DEFAULT now() NOT NULL,
+  rewrapped integer NOT NULL,
+  successor_key_id bytea NOT NULL,
+  CONSTRAINT master_key_retirements_key_id_length CHECK (octet_length(key_id) = 8),
+  CONSTRAINT master_key_retirements_pkey PRIMARY KEY (key_id),
+  CONSTRAINT master_key_retirements_rewrapped_nonnegative CHECK (rewrapped >= 0),
+  CONSTRAINT master_key_retirements_successor_length CHECK (octet_length(successor_key_id) = 8)
+);
+GRANT SELECT ON TABLE master_key_retirements TO clinicpulse_backup;
+COMMENT ON TABLE master_key_retirements IS 'Master keys retired by npm run keys:rotate: once every data key was re-wrapped under the successor, the old key id is recorded here and the service refuses to start with it. Ids only (an HMAC of the key), never key material.';
+COMMENT ON COLUMN master_key_retirements.key_id IS 'The retired key''s 8-byte id (as in byte 1-8 of patient_keys.wrapped_key).';
+COMMENT ON COLUMN master_key_retirements.retired_at IS 'When the rotation finished.';
+COMMENT ON COLUMN master_key_retirements.rewrapped IS 'How many data keys that rotation re-wrapped in total.';
+COMMENT ON COLUMN master_key_retirements.successor_key_id IS 'The id of the key everything is wrapped under now.';
+
+-- owner: clinicpulse_owner
 CREATE TABLE medications (
   medication_id integer GENERATED ALWAYS AS IDENTITY NOT NULL,
   name text NOT NULL,
@@ -839,6 +869,7 @@ CREATE TABLE medications (
 CREATE UNIQUE INDEX medications_unique_idx ON medications USING btree (lower(name), lower(form), lower(strength));
 ALTER TABLE medications ENABLE ROW LEVEL SECURITY;
 ALTER TABLE medications FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON medications AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: security-definer functions and administration" ON medications AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON medications AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 GRANT SELECT ON TABLE medications TO clinicpulse_backup;
@@ -909,6 +940,7 @@ CREATE INDEX patients_dob_idx ON patients USING btree (dob);
 CREATE INDEX patients_name_idx ON patients USING btree (lower(name) text_pattern_ops);
 ALTER TABLE patients ENABLE ROW LEVEL SECURITY;
 ALTER TABLE patients FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON patients AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "billing sees patients it bills" ON patients AS PERMISSIVE FOR SELECT TO billing USING ((EXISTS ( SELECT 1
    FROM charges c
   WHERE (c.patient_id = patients.patient_id))));
@@ -985,6 +1017,7 @@ CREATE TABLE prescriptions (
 CREATE INDEX prescriptions_visit_id_idx ON prescriptions USING btree (visit_id);
 ALTER TABLE prescriptions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE prescriptions FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON prescriptions AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "clinicians prescribe at their own visits" ON prescriptions AS PERMISSIVE FOR INSERT TO clinician WITH CHECK ((EXISTS ( SELECT 1
    FROM (visits v
      JOIN appointments a ON ((a.appointment_id = v.appointment_id)))
@@ -1030,6 +1063,7 @@ CREATE TABLE provider_time_off (
 );
 ALTER TABLE provider_time_off ENABLE ROW LEVEL SECURITY;
 ALTER TABLE provider_time_off FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON provider_time_off AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "managers delete time off" ON provider_time_off AS PERMISSIVE FOR DELETE TO manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "managers record time off" ON provider_time_off AS PERMISSIVE FOR INSERT TO manager WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON provider_time_off AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
@@ -1080,6 +1114,7 @@ CREATE TABLE provider_working_hours (
 );
 ALTER TABLE provider_working_hours ENABLE ROW LEVEL SECURITY;
 ALTER TABLE provider_working_hours FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON provider_working_hours AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "managers clear working hours" ON provider_working_hours AS PERMISSIVE FOR DELETE TO manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "managers set working hours" ON provider_working_hours AS PERMISSIVE FOR INSERT TO manager WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON provider_working_hours AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
@@ -1117,6 +1152,7 @@ CREATE TABLE providers (
 );
 ALTER TABLE providers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE providers FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON providers AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "managers set the overbook limit" ON providers AS PERMISSIVE FOR UPDATE TO manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL)) WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "owner: security-definer functions and administration" ON providers AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE POLICY "signed-in staff read it" ON providers AS PERMISSIVE FOR SELECT TO billing, clinician, compliance, front_desk, manager USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
@@ -1157,6 +1193,7 @@ CREATE TABLE staff_login_failures (
 );
 ALTER TABLE staff_login_failures ENABLE ROW LEVEL SECURITY;
 ALTER TABLE staff_login_failures FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON staff_login_failures AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "owner: security-definer functions and administration" ON staff_login_failures AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
 CREATE TRIGGER staff_login_failures_audit_delete AFTER DELETE ON staff_login_failures REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('user_id', 'NULL::integer');
 CREATE TRIGGER staff_login_failures_audit_insert AFTER INSERT ON staff_login_failures REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('user_id', 'NULL::integer');
@@ -1189,6 +1226,7 @@ CREATE TABLE staff_users (
 );
 ALTER TABLE staff_users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE staff_users FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON staff_users AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "compliance deactivates accounts" ON staff_users AS PERMISSIVE FOR UPDATE TO compliance USING ((current_staff_user_id() IS NOT NULL)) WITH CHECK ((current_staff_user_id() IS NOT NULL));
 CREATE POLICY "compliance sees all accounts" ON staff_users AS PERMISSIVE FOR SELECT TO compliance USING ((current_staff_user_id() IS NOT NULL));
 CREATE POLICY "owner manages accounts" ON staff_users AS PERMISSIVE FOR ALL TO clinicpulse_owner USING (true) WITH CHECK (true);
@@ -1288,6 +1326,7 @@ CREATE TABLE visits (
 CREATE INDEX visits_patient_id_idx ON visits USING btree (patient_id);
 ALTER TABLE visits ENABLE ROW LEVEL SECURITY;
 ALTER TABLE visits FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON visits AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "clinicians close visits of their own appointments" ON visits AS PERMISSIVE FOR UPDATE TO clinician USING ((EXISTS ( SELECT 1
    FROM appointments a
   WHERE ((a.appointment_id = visits.appointment_id) AND (a.provider_id = ( SELECT current_staff_provider_id() AS current_staff_provider_id)))))) WITH CHECK ((EXISTS ( SELECT 1
@@ -1347,6 +1386,7 @@ CREATE INDEX waitlist_entries_provider_idx ON waitlist_entries USING btree (prov
 CREATE INDEX waitlist_entries_specialty_idx ON waitlist_entries USING btree (lower(specialty), created_at) WHERE (specialty IS NOT NULL);
 ALTER TABLE waitlist_entries ENABLE ROW LEVEL SECURITY;
 ALTER TABLE waitlist_entries FORCE ROW LEVEL SECURITY;
+CREATE POLICY "backups read everything" ON waitlist_entries AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
 CREATE POLICY "front desk adds to the waitlist" ON waitlist_entries AS PERMISSIVE FOR INSERT TO front_desk WITH CHECK ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "front desk removes from the waitlist" ON waitlist_entries AS PERMISSIVE FOR DELETE TO front_desk USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
 CREATE POLICY "front desk sees the waitlist" ON waitlist_entries AS PERMISSIVE FOR SELECT TO front_desk USING ((( SELECT current_staff_user_id() AS current_staff_user_id) IS NOT NULL));
@@ -3289,6 +3329,39 @@ BEGIN
 END $function$;
 GRANT EXECUTE ON FUNCTION realtime_appointments(integer[]) TO clinicpulse_realtime;
 COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name and overbook reason, nothing else about the patient) of up to 1000 appointments that have an outbox event committed in the last 15 minutes, to shape live payloads; other ids return nothing. Each call that returns rows appends one durable read audit row listing the patients.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION reapply_erasure(p_erasure_id integer, p_patient_id integer, p_requested_by integer, p_requested_at timestamp with time zone, p_reason text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+  erased timestamptz;
+  aid bigint;
+BEGIN
+  SELECT pt.erased_at INTO erased FROM public.patients pt WHERE pt.patient_id = p_patient_id FOR UPDATE;
+  -- A patient the backup does not hold, or one already erased in it: nothing to do.
+  IF NOT FOUND OR erased IS NOT NULL THEN
+    RETURN false;
+  END IF;
+  UPDATE public.patients SET name = 'Erased patient ' || p_patient_id, dob = date '1900-01-01', email = NULL, phone = NULL,
+                             erased_at = p_requested_at
+  WHERE patient_id = p_patient_id;
+  DELETE FROM public.patient_keys WHERE patient_id = p_patient_id;
+  aid := public.audit_append('erase', 'patients', p_patient_id::text, p_patient_id, 'high');
+  IF EXISTS (SELECT 1 FROM public.erasures e WHERE e.erasure_id = p_erasure_id) THEN
+    INSERT INTO public.erasures (patient_id, outcome, requested_by, requested_role, requested_at, reason, audit_id)
+    VALUES (p_patient_id, 'erased', p_requested_by, 'compliance', p_requested_at, p_reason, aid);
+  ELSE
+    INSERT INTO public.erasures (erasure_id, patient_id, outcome, requested_by, requested_role, requested_at, reason, audit_id)
+    OVERRIDING SYSTEM VALUE
+    VALUES (p_erasure_id, p_patient_id, 'erased', p_requested_by, 'compliance', p_requested_at, p_reason, aid);
+  END IF;
+  RETURN true;
+END $function$;
+COMMENT ON FUNCTION reapply_erasure(integer,integer,integer,timestamp with time zone,text) IS 'After a restore: carries out again an erasure recorded in the ledger after the backup was taken (same pseudonymisation and key destruction as erase_patient, original ledger id, officer, time and reason; audited as erase, high). Returns false when the patient is absent or already erased. Owner only: run by npm run restore.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION replace_patient_key(p_patient_id integer, p_unusable bytea, p_wrapped_key bytea, p_proof bytea)

@@ -2,8 +2,9 @@
  * One demo staff account per role, created only right after the service itself
  * loaded the demo data into an empty database (never in production, never in a
  * database it did not seed). The password is public (README): demo use only.
- * The clinician is linked to the provider with the most appointments today, so
- * their schedule is not empty.
+ * The clinician is linked to the provider who works the most days of the week (the
+ * demo's every-day practice), then the one with the most appointments today, so their
+ * schedule has patients on any day, weekends included.
  */
 import type { Knex } from 'knex';
 import { hashPassword } from '../server/auth/passwords.js';
@@ -34,7 +35,8 @@ async function busiestProviderToday(admin: Knex): Promise<number | null> {
       AND a.scheduled_at < upper(clinic_day_range(clinic_day(now())))
       AND a.status <> 'cancelled'
     GROUP BY p.provider_id
-    ORDER BY count(a.appointment_id) DESC, p.provider_id
+    ORDER BY (SELECT count(DISTINCT w.iso_weekday) FROM provider_working_hours w WHERE w.provider_id = p.provider_id) DESC,
+             count(a.appointment_id) DESC, p.provider_id
     LIMIT 1`);
   return rows[0]?.provider_id ?? null;
 }

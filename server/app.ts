@@ -14,10 +14,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { healthRoutes } from './health/routes.js';
+import { healthRoutes, metricsHandler, type ReadinessCheck } from './health/routes.js';
 import { apiNotFound, errorHandler } from './http/errors.js';
 import { csrfOriginCheck, requestId, requireJsonBody } from './http/request-context.js';
-import { createMetrics, httpLogger } from './http/observability.js';
+import { createMetrics, httpLogger, type Metrics } from './http/observability.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
 import { buildOpenApi, type OperationDoc } from './http/openapi.js';
 import { docsRoutes } from './http/docs.js';
@@ -31,7 +31,7 @@ import { patientRoutes } from './patients/routes.js';
 import { appointmentRoutes } from './appointments/routes.js';
 import { medicationRoutes } from './medications/routes.js';
 import { analyticsRoutes } from './analytics/routes.js';
-import { allowedOrigins, servesTls, type Config } from './config.js';
+import { allowedOrigins, previousMasterKeys, servesTls, type Config } from './config.js';
 import { FieldCrypto } from './crypto/index.js';
 import type { Maintenance } from './db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
@@ -57,18 +57,28 @@ export interface AppDeps {
   loginLockoutFailures?: number;
   /** Master key (64 hex) wrapping per-patient data keys (never stored in the database); without it notes cannot be written. */
   masterKeyHex?: string;
+  /** Master keys being rotated away from (MASTER_KEY_PREVIOUS): they unwrap until `npm run keys:rotate` finishes. */
+  previousMasterKeysHex?: string[];
   /** Built dashboard (vite build output); a placeholder page is served when missing. */
   clientDir?: string;
   /** How often expired sessions are pruned (0: never, for tests). */
   sessionPruneIntervalMs?: number;
   /** Maintenance with the administrator's connection (VACUUM after an erasure); skipped when absent. */
   maintenance?: Maintenance;
+  /** Bearer token for GET /metrics on this listener (METRICS_TOKEN). */
+  metricsToken?: string;
+  /** false when /metrics has a listener of its own (METRICS_PORT): then this one answers 404. */
+  metricsOnMainListener?: boolean;
 }
 
 export interface ClinicPulseApp {
   app: Express;
   /** Session middleware and the current-user resolver, for the realtime layer's handshakes. */
   sessions: Sessions;
+  /** The metrics registry (for a separate metrics listener and extra gauges). */
+  metrics: Metrics;
+  /** Readiness checks besides the database's, by name (main.ts adds the live-push listener). */
+  readiness: Map<string, ReadinessCheck>;
   /** Stop timers (session pruning). Pools are closed by their owner. */
   close(): void;
 }
@@ -124,10 +134,9 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
     }),
   );
 
-  app.use(healthRoutes({ knex: deps.appKnex, databaseKind: deps.databaseKind }));
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  const readiness = new Map<string, ReadinessCheck>();
+  app.use(healthRoutes({ knex: deps.appKnex, checks: readiness }));
+  if (deps.metricsOnMainListener !== false) app.get('/metrics', metricsHandler(metrics.registry, { token: deps.metricsToken }));
   app.use(docsRoutes(openApiDocument));
 
   const sessions = createSessions({
@@ -148,7 +157,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   mountRoutes(api, apiRoutes, {
     appKnex: deps.appKnex,
     currentUser: sessions.currentUser,
-    crypto: new FieldCrypto(deps.masterKeyHex),
+    crypto: new FieldCrypto(deps.masterKeyHex, deps.previousMasterKeysHex),
     maintenance: deps.maintenance,
   });
   api.use('/api', apiNotFound);
@@ -163,7 +172,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   }
 
   app.use(errorHandler(({ errorId, err }) => deps.logger.error({ errorId, err }, 'unhandled error')));
-  return { app, sessions, close: () => sessions.close() };
+  return { app, sessions, metrics, readiness, close: () => sessions.close() };
 }
 
 /** AppDeps from the configuration (the parts that do not need a database). */
@@ -176,5 +185,8 @@ export function appOptionsFromConfig(config: Config, port = config.PORT) {
     allowedOrigins: allowedOrigins(config, port),
     loginRateLimit: { max: config.LOGIN_RATE_LIMIT, windowMs: config.LOGIN_RATE_LIMIT_WINDOW_MINUTES * 60_000 },
     loginLockoutFailures: config.LOGIN_LOCKOUT_FAILURES,
+    previousMasterKeysHex: previousMasterKeys(config),
+    metricsToken: config.METRICS_TOKEN,
+    metricsOnMainListener: config.METRICS_PORT === undefined,
   };
 }

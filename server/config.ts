@@ -4,6 +4,7 @@
  * never here, so tests can build a config from an explicit object.
  */
 import { z } from 'zod';
+import { parseCron } from './ops/backup-schedule.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -18,8 +19,12 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** The service's own login (role clinicpulse_app) when DATABASE_URL's password file is not wanted. */
   APP_DATABASE_URL: z.string().url().optional(),
+  /** The audit writer login's password (durable reads); by default kept in DATA_DIR. Share it between processes on one database. */
+  AUDIT_WRITER_PASSWORD: z.string().min(16).optional(),
   /** Where the embedded PostgreSQL keeps its data directory. */
   DATA_DIR: z.string().default('.data'),
+  /** Allow NODE_ENV=production on the embedded PostgreSQL (one host, no replica: see docs/operations.md). */
+  ALLOW_EMBEDDED_DATABASE: bool,
   /** Port of the embedded PostgreSQL. */
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** Load the demo seed into an empty database (never in production). */
@@ -29,6 +34,11 @@ const schema = z.object({
   MASTER_KEY: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'MASTER_KEY must be 64 hexadecimal characters (32 bytes)')
+    .optional(),
+  /** During a master-key rotation: the key(s) being replaced, comma-separated; they unwrap, never wrap. */
+  MASTER_KEY_PREVIOUS: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/, 'MASTER_KEY_PREVIOUS must be 64 hexadecimal characters (comma-separated if several)')
     .optional(),
   /** Signs the session cookie and keys the stored digests of session ids and throttle keys; required in production. */
   SESSION_SECRET: z.string().min(32).optional(),
@@ -40,6 +50,19 @@ const schema = z.object({
   TLS_KEY: z.string().optional(),
   /** Set when a reverse proxy terminates TLS in front of the service. */
   TLS_TERMINATED_BY_PROXY: bool,
+  /** Where `npm run backup` writes (and /metrics looks for the newest backup). */
+  BACKUP_DIR: z.string().default('backups'),
+  /** The clinicpulse_backup login, when its password is managed outside `npm run backup`. */
+  BACKUP_DATABASE_URL: z.string().url().optional(),
+  /** Scheduled backups inside the service: a five-field cron expression (server local time). */
+  BACKUP_CRON: z.string().optional(),
+  BACKUP_KEEP_DAILY: z.coerce.number().int().min(1).max(366).default(7),
+  BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(5),
+  /** Bearer token for GET /metrics (without it, and without METRICS_PORT, /metrics answers 401). */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** Serve /metrics on a listener of its own (METRICS_HOST:METRICS_PORT) instead of the main one. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   /** Failed sign-ins allowed per client address and username in LOGIN_RATE_LIMIT_WINDOW_MINUTES. */
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
@@ -60,6 +83,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
+  if (config.BACKUP_CRON) {
+    try {
+      parseCron(config.BACKUP_CRON);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`);
+    }
+  }
   if (Boolean(config.TLS_CERT) !== Boolean(config.TLS_KEY)) {
     throw new ConfigError('Invalid configuration:\n  TLS_CERT and TLS_KEY must be set together.');
   }
@@ -72,6 +102,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!config.TLS_CERT && !config.TLS_TERMINATED_BY_PROXY) {
       missing.push('  TLS: set TLS_CERT and TLS_KEY, or TLS_TERMINATED_BY_PROXY=true when a reverse proxy terminates TLS.');
     }
+    if (!config.DATABASE_URL && !config.ALLOW_EMBEDDED_DATABASE) {
+      missing.push(
+        '  DATABASE_URL: production runs on a PostgreSQL server you operate (backups, replicas); set DATABASE_URL, or ALLOW_EMBEDDED_DATABASE=true to accept the embedded one on this host.',
+      );
+    }
     if (config.DEMO_SEED) missing.push('  DEMO_SEED: the demo data and its well-known accounts are never loaded in production.');
     if (missing.length) throw new ConfigError(`Refusing to start with NODE_ENV=production:\n${missing.join('\n')}`);
   }
@@ -79,6 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Whether the browser reaches the service over TLS (its own certificate or a proxy's). */
+/** MASTER_KEY_PREVIOUS as a list. */
+export function previousMasterKeys(config: Pick<Config, 'MASTER_KEY_PREVIOUS'>): string[] {
+  return config.MASTER_KEY_PREVIOUS ? config.MASTER_KEY_PREVIOUS.split(',') : [];
+}
+
 export function servesTls(config: Pick<Config, 'TLS_CERT' | 'TLS_TERMINATED_BY_PROXY'>): boolean {
   return Boolean(config.TLS_CERT) || config.TLS_TERMINATED_BY_PROXY;
 }

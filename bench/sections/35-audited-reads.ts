@@ -1,5 +1,5 @@
 /**
- * Bench section: what auditing a read costs (issue 9, items 2 and 4). In the same run, on
+ * Bench section: what auditing a read costs. In the same run, on
  * one pooled service-login connection, alternating:
  *  - a front-desk read of one patient by id with no audit (how GET /api/patients/:id read before),
  *  - the same read plus recordRead() (audit_read()): one durable audit row written by the autonomous writer

@@ -1,5 +1,5 @@
 /**
- * The HTTP API at volume (issue 4 §5), on the runner's generated dataset:
+ * The HTTP API at volume, on the runner's generated dataset:
  *  - bookings/s through POST /api/appointments (session cookie, CSRF origin check,
  *    zod validation, the per-request user re-check and asStaff) at 1, 4 and 16
  *    concurrent clients, next to a raw INSERT of the same rows over a plain pg
@@ -49,7 +49,7 @@ async function throughput(clients: number, seconds: number, op: (client: number)
 }
 
 const section: BenchSection = {
-  title: 'HTTP API (issue 4)',
+  title: 'HTTP API',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     const scale = `${(ctx.appointments / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })}M appointments`;

@@ -1,5 +1,5 @@
 /**
- * Live push (issue 5): how long a committed change takes to reach sockets, and
+ * Live push: how long a committed change takes to reach sockets, and
  * what the outbox triggers cost.
  *  - the floor: raw LISTEN/NOTIFY latency through two plain `pg` clients;
  *  - commit-to-socket latency p50/p95/p99 with 1, 100 and 1,000 connected sockets,

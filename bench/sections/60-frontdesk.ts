@@ -1,5 +1,5 @@
 /**
- * The front desk's workstation (issue 10 §3 and §4):
+ * The front desk's workstation:
  *  - server: p50/p95 of GET /api/clinic/day (every provider's appointments of a clinic day
  *    with working hours, one request) over random days of the runner's dataset;
  *  - client, in Debian's Chromium driven by playwright-core against the real service with
@@ -73,7 +73,7 @@ async function login(origin: string, username: string): Promise<string> {
 }
 
 const section: BenchSection = {
-  title: 'Front desk (issue 10)',
+  title: 'Front desk',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     const scale = `${(ctx.appointments / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })}M appointments`;

@@ -1,5 +1,5 @@
 /**
- * Scheduling at volume (issue 13), on the runner's generated dataset (every generated
+ * Scheduling at volume, on the runner's generated dataset (every generated
  * provider has weekly working hours):
  *  - free-slot search p50/p95 for one random provider over 30 days (target ≤ 5 ms p95),
  *  - the same for 50 providers over 14 days, the size of a large specialty (target ≤ 30 ms p95),
@@ -45,7 +45,7 @@ async function deskUser(knex: Knex): Promise<StaffIdentity> {
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 const section: BenchSection = {
-  title: 'Scheduling: free slots and the desk rules (issue 13)',
+  title: 'Scheduling: free slots and the desk rules',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     const scale = `${(ctx.appointments / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })}M appointments`;

@@ -1,5 +1,5 @@
 /**
- * The lookups behind the role screens (issue 11), on the runner's dataset:
+ * The lookups behind the role screens, on the runner's dataset:
  *  - the clinician's ICD-10-CM search, GET /api/icd10?q= (whole HTTP round trip, and the
  *    query alone inside the clinician's transaction), over a mix of code prefixes and
  *    description words as a clinician types them; target ≤ 10 ms p95;
@@ -24,7 +24,7 @@ const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const round = (v: number) => Math.round(v * 100) / 100;
 
 const section: BenchSection = {
-  title: 'Screens (issue 11)',
+  title: 'Screens',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const appKnex = createKnex(ctx.appUrl, { poolMax: 4, applicationName: 'bench-screens' });
     const server = http.createServer();

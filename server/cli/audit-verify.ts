@@ -6,22 +6,14 @@
  */
 import 'dotenv/config';
 import { loadConfig } from '../config.js';
-import { EMBEDDED_DATABASE, openDatabaseServer, type DatabaseServer } from '../db/connect.js';
-import { DataDirectoryInUseError, runningEmbeddedUrl } from '../db/embedded.js';
+import { openDatabaseServer, type DatabaseServer } from '../db/connect.js';
 import { createKnex } from '../db/knex.js';
 import { describeAuditChain, verifyAuditChain } from '../db/repository/audit-chain.js';
 
 const config = loadConfig();
 async function openAdmin(): Promise<DatabaseServer> {
-  try {
-    return await openDatabaseServer(config);
-  } catch (err) {
-    // `npm start` holds the embedded data directory: check through that running server.
-    if (err instanceof DataDirectoryInUseError) {
-      return { adminUrl: runningEmbeddedUrl(config.EMBEDDED_PG_PORT, EMBEDDED_DATABASE), kind: 'embedded', stop: async () => {} };
-    }
-    throw err;
-  }
+  // Beside `npm start`, which holds the embedded data directory: check through that running server.
+  return openDatabaseServer(config, () => {}, { joinRunning: true });
 }
 const server = await openAdmin();
 const knex = createKnex(server.adminUrl, { poolMax: 1, applicationName: 'clinicpulse-audit-verify' });

@@ -38,7 +38,7 @@ if (!Number.isInteger(appointments) || appointments < 1 || !Number.isInteger(lan
 const seed = /^\d+$/.test(values.seed!) ? Number(values.seed) : values.seed!;
 
 const config = loadConfig(values['database-url'] ? { ...process.env, DATABASE_URL: values['database-url'] } : process.env);
-const server = await openDatabaseServer(config);
+const server = await openDatabaseServer(config, (line) => console.log(line), { joinRunning: true });
 const knex = createKnex(server.adminUrl, { poolMax: lanes + 1, applicationName: 'clinicpulse-generate' });
 try {
   const applied = await migrateLatest(knex);

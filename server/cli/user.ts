@@ -9,8 +9,7 @@ import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { loadConfig, ConfigError } from '../config.js';
-import { openDatabaseServer, EMBEDDED_DATABASE, type DatabaseServer } from '../db/connect.js';
-import { DataDirectoryInUseError, runningEmbeddedUrl } from '../db/embedded.js';
+import { openDatabaseServer, type DatabaseServer } from '../db/connect.js';
 import { createKnex } from '../db/knex.js';
 import { AccountError, createAccount, deactivateAccount, listAccounts, unlockAccount } from '../auth/accounts.js';
 
@@ -39,16 +38,8 @@ async function readPassword(): Promise<string> {
 }
 
 async function openAdmin(): Promise<DatabaseServer> {
-  const config = loadConfig();
-  try {
-    return await openDatabaseServer(config);
-  } catch (err) {
-    // `npm start` holds the embedded data directory: talk to that running server instead.
-    if (err instanceof DataDirectoryInUseError) {
-      return { adminUrl: runningEmbeddedUrl(config.EMBEDDED_PG_PORT, EMBEDDED_DATABASE), kind: 'embedded', stop: async () => {} };
-    }
-    throw err;
-  }
+  // `npm start` may hold the embedded data directory: then this talks to that running server.
+  return openDatabaseServer(loadConfig(), () => {}, { joinRunning: true });
 }
 
 async function main(): Promise<number> {

@@ -85,15 +85,44 @@ export class DataKey {
 export class FieldCrypto {
   private readonly master: Buffer | undefined;
   private readonly masterId: Buffer | undefined;
+  /** Keys being rotated away from (MASTER_KEY_PREVIOUS): they still unwrap, never wrap. */
+  private readonly previous: { master: Buffer; id: Buffer }[];
 
-  constructor(masterKeyHex: string | undefined) {
+  constructor(masterKeyHex: string | undefined, previousKeysHex: readonly string[] = []) {
     if (masterKeyHex !== undefined) {
-      if (!/^[0-9a-fA-F]{64}$/.test(masterKeyHex)) {
-        throw new MasterKeyError('MASTER_KEY must be 64 hexadecimal characters (32 bytes).');
-      }
-      this.master = Buffer.from(masterKeyHex, 'hex');
-      // An identifier of the key, not the key: HMAC output reveals nothing about it.
-      this.masterId = createHmac('sha256', this.master).update('clinicpulse master key id').digest().subarray(0, KEY_ID_BYTES);
+      this.master = parseMasterKey(masterKeyHex, 'MASTER_KEY');
+      this.masterId = masterKeyId(this.master);
+    }
+    this.previous = previousKeysHex.map((hex) => {
+      const master = parseMasterKey(hex, 'MASTER_KEY_PREVIOUS');
+      return { master, id: masterKeyId(master) };
+    });
+  }
+
+  /** The 8-byte id of the current master key (what wrapped keys carry), or undefined without one. */
+  get currentKeyId(): Buffer | undefined {
+    return this.masterId;
+  }
+
+  /** The ids of the previous keys this instance still unwraps with. */
+  get previousKeyIds(): Buffer[] {
+    return this.previous.map((p) => p.id);
+  }
+
+  /**
+   * A wrapped data key re-wrapped under the current master key (same data key, so every
+   * sealed field stays readable), or null when it is already under the current key.
+   */
+  rewrap(patientId: number, wrapped: Buffer): Buffer | null {
+    const { master, id } = this.requireMaster();
+    if (wrapped.length === WRAPPED_KEY_BYTES && wrapped.subarray(1, 1 + KEY_ID_BYTES).equals(id)) return null;
+    const dataKey = this.unwrapDataKey(patientId, wrapped);
+    try {
+      const raw = (dataKey as unknown as { key: Buffer }).key;
+      const { iv, tag, body } = seal(master, raw, wrapAad(patientId));
+      return Buffer.concat([Buffer.from([VERSION]), id, iv, tag, body]);
+    } finally {
+      dataKey.wipe();
     }
   }
 
@@ -140,7 +169,9 @@ export class FieldCrypto {
       throw new CiphertextError(`The stored data key of patient ${patientId} has an unknown format.`);
     }
     const storedId = wrapped.subarray(1, 1 + KEY_ID_BYTES);
-    if (!storedId.equals(id)) {
+    // During a rotation a data key may still be wrapped under the previous master key.
+    const unwrapWith = storedId.equals(id) ? master : this.previous.find((p) => p.id.equals(storedId))?.master;
+    if (!unwrapWith) {
       throw new MasterKeyError(
         "The master key cannot unwrap this patient's data key: MASTER_KEY is not the key the data was encrypted with.",
       );
@@ -148,7 +179,7 @@ export class FieldCrypto {
     let at = 1 + KEY_ID_BYTES;
     const iv = wrapped.subarray(at, (at += IV_BYTES));
     const tag = wrapped.subarray(at, (at += TAG_BYTES));
-    const key = open(master, iv, tag, wrapped.subarray(at), wrapAad(patientId));
+    const key = open(unwrapWith, iv, tag, wrapped.subarray(at), wrapAad(patientId));
     if (!key) {
       throw new MasterKeyError(
         "The master key cannot unwrap this patient's data key: it was altered or belongs to another patient.",
@@ -163,6 +194,16 @@ export class FieldCrypto {
     }
     return { master: this.master, id: this.masterId };
   }
+}
+
+function parseMasterKey(hex: string, name: string): Buffer {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new MasterKeyError(`${name} must be 64 hexadecimal characters (32 bytes).`);
+  return Buffer.from(hex, 'hex');
+}
+
+/** An identifier of the key, not the key: HMAC output reveals nothing about it. */
+export function masterKeyId(master: Buffer): Buffer {
+  return createHmac('sha256', master).update('clinicpulse master key id').digest().subarray(0, KEY_ID_BYTES);
 }
 
 function wrapAad(patientId: number): string {

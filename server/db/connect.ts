@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
+import { DataDirectoryInUseError, ensureDatabase, runningEmbeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
 
 export interface DatabaseServer {
   /** URL of a role that may migrate (create objects, grant, create roles). */
@@ -20,18 +20,32 @@ export interface DatabaseServer {
 
 export const EMBEDDED_DATABASE = 'clinicpulse';
 
+/** The embedded cluster's data directory under DATA_DIR. */
+export function embeddedDataDir(config: Pick<Config, 'DATA_DIR'>): string {
+  return path.join(config.DATA_DIR, 'pg');
+}
+
 export async function openDatabaseServer(
   config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'EMBEDDED_PG_PORT'>,
-  log: (line: string) => void = () => {},
+  say: (line: string) => void = () => {},
+  opts: { joinRunning?: boolean } = {},
 ): Promise<DatabaseServer> {
   if (config.DATABASE_URL) {
     return { adminUrl: config.DATABASE_URL, kind: 'external', stop: async () => {} };
   }
-  const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
-    dataDir: path.join(config.DATA_DIR, 'pg'),
-    port: config.EMBEDDED_PG_PORT,
-    log,
-  });
+  let embedded: EmbeddedDatabase;
+  try {
+    embedded = await startEmbeddedPostgres({ dataDir: embeddedDataDir(config), port: config.EMBEDDED_PG_PORT, say });
+  } catch (err) {
+    // A command-line tool run beside `npm start` talks to that running server instead.
+    if (!(opts.joinRunning && err instanceof DataDirectoryInUseError)) throw err;
+    say(`The embedded database in ${embeddedDataDir(config)} is running (npm start): using it on port ${config.EMBEDDED_PG_PORT}.`);
+    return {
+      adminUrl: runningEmbeddedUrl(embeddedDataDir(config), config.EMBEDDED_PG_PORT, EMBEDDED_DATABASE),
+      kind: 'embedded',
+      stop: async () => {},
+    };
+  }
   await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
   return { adminUrl: embedded.urlFor(EMBEDDED_DATABASE), kind: 'embedded', stop: () => embedded.stop() };
 }
@@ -49,11 +63,14 @@ export const APP_LOGIN_ROLE = 'clinicpulse_app';
 /**
  * The URL the service uses for staff work: the `clinicpulse_app` login, which owns
  * nothing and can only SET ROLE into the group roles. APP_DATABASE_URL wins when set;
- * otherwise a random password is kept in DATA_DIR (mode 0600) and set on the role.
+ * otherwise a random password is kept in DATA_DIR (mode 0600) and set on the role, once:
+ * a start whose password file already opens the login leaves the role alone.
  */
 export async function prepareAppLogin(adminUrl: string, opts: { dataDir: string; appDatabaseUrl?: string }): Promise<string> {
   if (opts.appDatabaseUrl) return opts.appDatabaseUrl;
   const password = keptPassword(opts.dataDir, 'app-db-password');
+  // Set once: a password that already works is not rewritten (another process may be using it).
+  if (await canLogIn(withCredentials(adminUrl, APP_LOGIN_ROLE, password))) return withCredentials(adminUrl, APP_LOGIN_ROLE, password);
   await setLoginPassword(adminUrl, APP_LOGIN_ROLE, password);
   return withCredentials(adminUrl, APP_LOGIN_ROLE, password);
 }
@@ -76,24 +93,44 @@ export const AUDIT_WRITER_ROLE = 'clinicpulse_audit_writer';
  * set on the role and in the owner's user mapping, where only a superuser can read it.
  * Audited reads fail (never go unrecorded) until this has run on the database.
  */
-export async function prepareAuditWriter(adminUrl: string, opts: { dataDir: string }): Promise<void> {
-  await setAuditWriterPassword(adminUrl, keptPassword(opts.dataDir, 'audit-writer-password'));
+export async function prepareAuditWriter(adminUrl: string, opts: { dataDir: string; password?: string }): Promise<void> {
+  const password = opts.password ?? keptPassword(opts.dataDir, 'audit-writer-password');
+  // Set once, like the app login: a password that already opens the login is not rewritten
+  // (another process, or another database on this cluster, may rely on it); this database's
+  // user mapping always gets it.
+  const works = await canLogIn(withCredentials(adminUrl, AUDIT_WRITER_ROLE, password));
+  await setAuditWriterPassword(adminUrl, password, { setRole: !works });
 }
 
-export async function setAuditWriterPassword(adminUrl: string, password: string): Promise<void> {
-  await setLoginPassword(adminUrl, AUDIT_WRITER_ROLE, password);
+export async function setAuditWriterPassword(adminUrl: string, password: string, opts: { setRole?: boolean } = {}): Promise<void> {
+  if (opts.setRole ?? true) await setLoginPassword(adminUrl, AUDIT_WRITER_ROLE, password);
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     // The mapping belongs to the owner's server: act as the owner (the migrating role is a member).
     await client.query('BEGIN');
     await client.query('SET LOCAL ROLE clinicpulse_owner');
+    // Re-created rather than altered: a restored dump carries the mapping without its password.
+    await client.query('DROP USER MAPPING IF EXISTS FOR clinicpulse_owner SERVER clinicpulse_audit_link');
     await client.query(
-      `ALTER USER MAPPING FOR clinicpulse_owner SERVER clinicpulse_audit_link OPTIONS (SET password ${pg.escapeLiteral(password)})`,
+      `CREATE USER MAPPING FOR clinicpulse_owner SERVER clinicpulse_audit_link OPTIONS (user '${AUDIT_WRITER_ROLE}', password ${pg.escapeLiteral(password)})`,
     );
     await client.query('COMMIT');
   } finally {
     await client.end();
+  }
+}
+
+async function canLogIn(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '28P01') return false;
+    throw err;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { Faker, base, en, en_US } from '@faker-js/faker';
 import { buildPlan, type Plan } from './plan.js';
-import { buildProviders } from './providers.js';
+import { buildProviders, type ProviderSpec } from './providers.js';
 import { Random, mix32, seedToInt } from './random.js';
 import { loadPlan, type LoadResult } from './load.js';
 
@@ -62,6 +62,15 @@ async function run(knex: Knex, plan: () => Plan, opts: Pick<GenerateOptions, 'la
  * patients, visits, diagnoses and prescriptions in proportion. New rows never touch
  * existing providers or patients, so it appends safely to any database, demo or not.
  */
+/**
+ * The demo's first provider (family medicine) also sees patients on Saturdays and
+ * Sundays, like a walk-in practice, so the demo clinician (linked to that provider,
+ * seeds/demo-accounts.ts) has patients today on whatever day the demo is started.
+ */
+function openEveryDay(providers: ProviderSpec[]): ProviderSpec[] {
+  return providers.map((p, i) => (i === 0 ? { ...p, weekdays: 0b1111111 } : p));
+}
+
 export async function generateVolume(knex: Knex, opts: GenerateOptions): Promise<GenerateResult> {
   if (!Number.isInteger(opts.appointments) || opts.appointments < 1) throw new RangeError('appointments must be a positive integer');
   const seed = seedToInt(opts.seed);
@@ -101,7 +110,7 @@ export async function loadDemo(knex: Knex, opts: { now?: Date; log?: (line: stri
         now: opts.now ?? new Date(),
         timeZone,
         // Half the slots booked on average: 2,000 patients would not fill 20 full-time schedules.
-        providers: buildProviders(20, new Random(mix32(DEMO_SEED ^ 0x5eed)), seededFaker(mix32(DEMO_SEED ^ 0xd0c)), [0.4, 0.6]),
+        providers: openEveryDay(buildProviders(20, new Random(mix32(DEMO_SEED ^ 0x5eed)), seededFaker(mix32(DEMO_SEED ^ 0xd0c)), [0.4, 0.6])),
         patients: 2000,
         childShare: 0.22,
         schedule: { kind: 'window', pastDays: 183, futureDays: 31 },

@@ -6,13 +6,16 @@
  * constraint and message but loses DETAIL, WHERE, HINT and anything else that can
  * quote a row's values (`Key (email)=(…)`, `Failing row contains (…)`).
  * Metrics (prom-client, own registry per app): request duration by route
- * template and status, and the database pool's occupancy.
+ * template and status, the database pool's occupancy, sign-in failures and
+ * lock-outs, Node's defaults (event-loop lag among them); server/http/ops-metrics.ts
+ * adds live push and backups.
  */
 import type { Request, RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { pinoHttp } from 'pino-http';
 import client from 'prom-client';
+import { prettyDestination } from './pretty-log.js';
 
 /**
  * Fields that name things, never row values: a node-postgres DatabaseError's, and a Node
@@ -37,7 +40,11 @@ export function errorForLog(err: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(level: LevelWithSilent, destination?: { write(line: string): void }): Logger {
+/**
+ * The service's logger: JSON lines (for production's log shipping), or with `pretty`
+ * one readable line per event (development on a terminal, server/http/pretty-log.ts).
+ */
+export function createLogger(level: LevelWithSilent, destination?: { write(line: string): void }, opts: { pretty?: boolean } = {}): Logger {
   const options = {
     level,
     base: { service: 'clinicpulse' },
@@ -48,6 +55,7 @@ export function createLogger(level: LevelWithSilent, destination?: { write(line:
       censor: '[redacted]',
     },
   };
+  if (opts.pretty) return pino(options, prettyDestination());
   return destination ? pino(options, destination) : pino(options);
 }
 
@@ -107,6 +115,17 @@ export function createMetrics(pools: Record<string, Knex>): Metrics {
   poolGauge('db_pool_connections_free', 'Idle database connections in the pool.', (p) => p.numFree());
   poolGauge('db_pool_acquire_pending', 'Requests waiting for a database connection.', (p) => p.numPendingAcquires());
 
+  const loginFailures = new client.Counter({
+    name: 'login_failures_total',
+    help: 'Sign-ins refused for a wrong username or password (401 on POST /api/login).',
+    registers: [registry],
+  });
+  const loginLockouts = new client.Counter({
+    name: 'login_lockouts_total',
+    help: 'Sign-ins refused because the address or account is locked out (429 on POST /api/login).',
+    registers: [registry],
+  });
+
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
@@ -114,6 +133,10 @@ export function createMetrics(pools: Record<string, Knex>): Metrics {
       const routePath = (req.route as { path?: string } | undefined)?.path;
       const route = routePath ? `${req.baseUrl}${routePath}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
+      if (req.method === 'POST' && req.path === '/api/login') {
+        if (res.statusCode === 401) loginFailures.inc();
+        else if (res.statusCode === 429) loginLockouts.inc();
+      }
     });
     next();
   };

@@ -111,6 +111,10 @@ export interface RealtimeStats {
   /** Events fanned out since start. */
   eventsDispatched: number;
   sockets: number;
+  /** Whether the LISTEN connection is up now. */
+  listenerUp: boolean;
+  /** When the last NOTIFY arrived (ms since epoch; 0: none yet). */
+  lastNotificationAt: number;
 }
 
 export interface Realtime {
@@ -513,7 +517,14 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
 
   return {
     io,
-    stats: () => ({ position, listenerConnects: listener.connects, eventsDispatched, sockets: io.of('/').sockets.size }),
+    stats: () => ({
+      position,
+      listenerConnects: listener.connects,
+      eventsDispatched,
+      sockets: io.of('/').sockets.size,
+      listenerUp: listener.up,
+      lastNotificationAt: listener.lastNotificationAt,
+    }),
     poke: wake,
     async close() {
       if (closed) return;

@@ -45,6 +45,10 @@ export interface OutboxListener {
   close(): Promise<void>;
   /** How many times the connection has been (re)established. */
   readonly connects: number;
+  /** Whether LISTEN is in place now (false from a lost connection until it is back). */
+  readonly up: boolean;
+  /** When the last notification arrived (ms since epoch; 0: none yet). */
+  readonly lastNotificationAt: number;
 }
 
 export async function startListener(opts: ListenerOptions): Promise<OutboxListener> {
@@ -63,19 +67,30 @@ export async function startListener(opts: ListenerOptions): Promise<OutboxListen
   );
   let connects = 0;
   let ready = false;
-  subscriber.events.on('error', (err) => opts.onError?.(err));
-  subscriber.events.on('reconnect', (attempt) => opts.onReconnecting?.(attempt));
+  let up = false;
+  let lastNotificationAt = 0;
+  subscriber.events.on('error', (err) => {
+    up = false;
+    opts.onError?.(err);
+  });
+  subscriber.events.on('reconnect', (attempt) => {
+    up = false;
+    opts.onReconnecting?.(attempt);
+  });
   subscriber.events.on('connected', () => {
     // The first 'connected' fires before our LISTENs; that one is reported after them, below.
     if (!ready) return;
+    up = true;
     connects++;
     opts.onConnected();
   });
   subscriber.notifications.on(OUTBOX_CHANNEL, (payload: string) => {
+    lastNotificationAt = Date.now();
     const n = Number(payload);
     if (Number.isSafeInteger(n)) opts.onOutbox(n);
   });
   subscriber.notifications.on(AUDIT_CHANNEL, (payload: string) => {
+    lastNotificationAt = Date.now();
     const range = parseAuditPayload(payload);
     if (!range) return opts.onError?.(new Error(`audit notification ignored: ${JSON.stringify(payload)}`));
     const last = Math.min(range.last, range.first + AUDIT_RANGE_MAX_IDS - 1);
@@ -86,12 +101,22 @@ export async function startListener(opts: ListenerOptions): Promise<OutboxListen
   await subscriber.listenTo(OUTBOX_CHANNEL);
   await subscriber.listenTo(AUDIT_CHANNEL);
   ready = true;
+  up = true;
   connects++;
   opts.onConnected();
   return {
-    close: () => subscriber.close(),
+    close: () => {
+      up = false;
+      return subscriber.close();
+    },
     get connects() {
       return connects;
+    },
+    get up() {
+      return up;
+    },
+    get lastNotificationAt() {
+      return lastNotificationAt;
     },
   };
 }

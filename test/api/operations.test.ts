@@ -83,7 +83,10 @@ describe('production safety', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: key })).toThrow(/TLS/);
     const secret = 's'.repeat(32);
     expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true', DEMO_SEED: 'true' })).toThrow(ConfigError);
-    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true' }).NODE_ENV).toBe('production');
+    expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true' })).toThrow(/DATABASE_URL[\s\S]*ALLOW_EMBEDDED_DATABASE/);
+    const external = { NODE_ENV: 'production', MASTER_KEY: key, SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true', DATABASE_URL: 'postgres://u:p@db.example/clinic' };
+    expect(loadConfig(external).NODE_ENV).toBe('production');
+    expect(loadConfig({ ...external, DATABASE_URL: '', ALLOW_EMBEDDED_DATABASE: 'true' }).NODE_ENV).toBe('production');
     expect(() => loadConfig({ TLS_CERT: 'cert.pem' })).toThrow(/together/);
   });
 

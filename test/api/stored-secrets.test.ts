@@ -70,10 +70,11 @@ describe('login_throttle', () => {
 describe('production secrets', () => {
   const key = 'a'.repeat(64);
   const secret = 'b'.repeat(48);
+  const db = 'postgres://u:p@db.example/clinic';
   it('refuses NODE_ENV=production without SESSION_SECRET (and still without MASTER_KEY)', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, TLS_TERMINATED_BY_PROXY: 'true' })).toThrow(/SESSION_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true' })).toThrow(/MASTER_KEY/);
-    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true' }).SESSION_SECRET).toBe(secret);
+    expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, TLS_TERMINATED_BY_PROXY: 'true', DATABASE_URL: db })).toThrow(/SESSION_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true', DATABASE_URL: db })).toThrow(/MASTER_KEY/);
+    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, SESSION_SECRET: secret, TLS_TERMINATED_BY_PROXY: 'true', DATABASE_URL: db }).SESSION_SECRET).toBe(secret);
   });
 
   it('never generates a secret file in production', () => {

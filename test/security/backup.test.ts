@@ -3,10 +3,9 @@
  * included (pg_dump refuses to dump a table whose rows RLS would filter), and the role
  * can change nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { withCredentials } from '../../server/db/connect.js';
@@ -19,9 +18,7 @@ let backupUrl: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   await buildWorld(db.knex);
-  const password = randomBytes(12).toString('hex');
-  await db.knex.raw(`ALTER ROLE clinicpulse_backup PASSWORD '${password}'`);
-  backupUrl = withCredentials(db.url, 'clinicpulse_backup', password);
+  backupUrl = withCredentials(db.url, 'clinicpulse_backup', inject('backupPassword'));
 });
 afterAll(async () => db?.drop());
 

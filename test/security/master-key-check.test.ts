@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createPatient } from '../support/clinic.js';
 import { FieldCrypto } from '../../server/crypto/index.js';
@@ -33,7 +33,7 @@ function start(masterKey: string): Promise<{ code: number | null; stdout: string
       ['--import', 'tsx', 'server/main.ts'],
       {
         // APP_DATABASE_URL: the service must not reset the shared test login's password.
-        env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: db.url, APP_DATABASE_URL: db.appUrl, MASTER_KEY: masterKey, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' },
+        env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: db.url, APP_DATABASE_URL: db.appUrl, AUDIT_WRITER_PASSWORD: inject('auditWriterPassword'), MASTER_KEY: masterKey, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' },
         timeout: 45_000,
       },
       (err, stdout, stderr) => {

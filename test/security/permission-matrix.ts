@@ -162,6 +162,9 @@ export const MATRIX: Record<string, RelationEntry> = {
   master_key_registration: {
     why: 'The registered master key\'s id and proof digest: only the owner-rights key functions read it.',
   },
+  master_key_retirements: {
+    why: 'Ids of master keys retired by npm run keys:rotate; only the administrator (rotation, start-up check) reads or writes it.',
+  },
   medications: {
     why: 'The formulary: clinicians prescribe from it.',
     clinician: { SELECT: ['medication_id', 'name', 'form', 'strength'] },

@@ -16,6 +16,8 @@ import { setAuditWriterPassword, setLoginPassword } from '../../server/db/connec
 export const TEMPLATE_DB = 'clinicpulse_test_template';
 const APP_PASSWORD = 'clinicpulse-test-app-login';
 const AUDIT_WRITER_PASSWORD = 'clinicpulse-test-audit-writer';
+/** Set once for the run: tests that change it would break each other's backup logins. */
+const BACKUP_PASSWORD = 'clinicpulse-test-backup-login';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +25,7 @@ declare module 'vitest' {
     templateDb: string;
     appPassword: string;
     auditWriterPassword: string;
+    backupPassword: string;
   }
 }
 
@@ -72,10 +75,12 @@ export async function setup(project: TestProject): Promise<void> {
   await setLoginPassword(adminUrl, 'clinicpulse_app', APP_PASSWORD);
   // Set in the template, so every clone's user mapping carries it too.
   await setAuditWriterPassword(withDatabase(adminUrl, TEMPLATE_DB), AUDIT_WRITER_PASSWORD);
+  await setLoginPassword(adminUrl, 'clinicpulse_backup', BACKUP_PASSWORD);
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', TEMPLATE_DB);
   project.provide('appPassword', APP_PASSWORD);
   project.provide('auditWriterPassword', AUDIT_WRITER_PASSWORD);
+  project.provide('backupPassword', BACKUP_PASSWORD);
 }
 
 export async function teardown(): Promise<void> {

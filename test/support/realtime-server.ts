@@ -14,9 +14,10 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/ev
 import type { StaffFixture } from './staff.js';
 import type { TestDatabase } from './db.js';
 import { pino } from 'pino';
-import { createApp } from '../../server/app.js';
+import { createApp, type ClinicPulseApp } from '../../server/app.js';
+import { watchLivePush } from '../../server/http/ops-metrics.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
-import { ApiClient } from './server.js';
+import { ApiClient, TEST_METRICS_TOKEN } from './server.js';
 import { mintSession as mint, TEST_SESSION_SECRET, type MintedSession } from './session-cookie.js';
 
 export { TEST_SESSION_SECRET, type MintedSession };
@@ -136,7 +137,7 @@ export function disconnected(client: RecordingClient, ms = 10_000): Promise<stri
 export async function startApiRealtimeRig(
   db: TestDatabase,
   opts: { sessionIdleMs?: number } = {},
-): Promise<RealtimeRig & { origin: string; client(): ApiClient }> {
+): Promise<RealtimeRig & { origin: string; clinic: ClinicPulseApp; client(): ApiClient }> {
   const httpServer = http.createServer();
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -154,6 +155,7 @@ export async function startApiRealtimeRig(
     loginRateLimit: { max: 1000, windowMs: 60_000 },
     loginLockoutFailures: 1000,
     sessionPruneIntervalMs: 0,
+    metricsToken: TEST_METRICS_TOKEN,
   });
   httpServer.on('request', clinic.app);
   const realtime = await attachRealtime({
@@ -165,10 +167,12 @@ export async function startApiRealtimeRig(
     retentionDays: 7,
     overrides: { pruneIntervalMs: 0 },
   });
+  watchLivePush(clinic, realtime, db.appKnex);
   return {
     url: origin,
     origin,
     realtime,
+    clinic,
     client: () => new ApiClient(origin, origin),
     async close() {
       clinic.close();

@@ -21,6 +21,7 @@ import { createProvider } from './clinic.js';
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_MASTER_KEY = '07'.repeat(32);
 export const TEST_SESSION_SECRET = 'test-session-secret-test-session-secret';
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 let hashOnce: Promise<string> | undefined;
 export const testPasswordHash = () => (hashOnce ??= hashPassword(TEST_PASSWORD));
 
@@ -147,6 +148,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     masterKeyHex: TEST_MASTER_KEY,
     sessionPruneIntervalMs: 0,
     maintenance: opts.maintenance,
+    metricsToken: TEST_METRICS_TOKEN,
   });
   server.on('request', clinic.app);
   const sockets = new Set<import('node:net').Socket>();

@@ -1,0 +1,265 @@
+/**
+ * `npm run soak -- --minutes N [--sockets 500] [--clients 8]`: a mixed load on the real
+ * server for N minutes. A throwaway embedded PostgreSQL with the demo clinic; the
+ * compiled service (`npm start`'s dist/server/main.js) as its own process; 500 live
+ * sockets signed in as the front desk, each watching a provider's day; HTTP clients
+ * booking, moving, checking in, reading schedules and searching patients. Reports
+ * p50/p95/p99 per operation, errors, refusals, events pushed, and the server's RSS and
+ * event-loop lag over time; rewrites the soak part of docs/benchmarks.md.
+ * Targets: 0 errors, p99 flat after warm-up, RSS growth under 10 %.
+ */
+import 'dotenv/config';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { ensureDatabase, startEmbeddedPostgres } from '../server/db/embedded.js';
+import { APP_LOGIN_ROLE, setLoginPassword, withCredentials } from '../server/db/connect.js';
+import { createKnex } from '../server/db/knex.js';
+import { migrateLatest } from '../server/db/migrate.js';
+import { seedDemoIfEmpty } from '../seeds/demo.js';
+import { createDemoAccounts, DEMO_PASSWORD } from '../seeds/demo-accounts.js';
+
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '10' }, sockets: { type: 'string', default: '500' }, clients: { type: 'string', default: '8' } },
+  strict: true,
+});
+const minutes = Number(values.minutes);
+const socketCount = Number(values.sockets);
+const clients = Number(values.clients);
+if (!(minutes > 0) || !Number.isInteger(socketCount) || !Number.isInteger(clients) || clients < 1) {
+  console.error('usage: npm run soak -- --minutes N [--sockets 500] [--clients 8]');
+  process.exit(2);
+}
+const TZ = 'America/New_York';
+const DOC = path.resolve('docs/benchmarks.md');
+const BEGIN = '<!-- soak:begin -->';
+const END = '<!-- soak:end -->';
+
+const localDate = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(d);
+const offsetOf = (day: string) => {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: TZ, timeZoneName: 'longOffset' }).formatToParts(new Date(`${day}T12:00:00Z`)).find((p) => p.type === 'timeZoneName')!.value;
+  return name === 'GMT' ? '+00:00' : name.replace('GMT', '');
+};
+const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const at = (day: string, minute: number) => `${day}T${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00${offsetOf(day)}`;
+const rnd = (n: number) => Math.floor(Math.random() * n);
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const round = (x: number) => Math.round(x * 10) / 10;
+
+interface Op {
+  name: string;
+  ms: number[];
+  errors: number;
+  refused: number;
+}
+const ops = new Map<string, Op>();
+const op = (name: string) => ops.get(name) ?? (ops.set(name, { name, ms: [], errors: 0, refused: 0 }), ops.get(name)!);
+const perMinuteP99: number[][] = [];
+const errorSamples: string[] = [];
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-soak-'));
+  chmodSync(work, 0o755);
+  const pgPort = 57000 + rnd(2000);
+  const port = 47000 + rnd(2000);
+  console.log(`Soak: ${minutes} min, ${socketCount} sockets, ${clients} HTTP clients. Throwaway PostgreSQL in ${work}.`);
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port: pgPort, persistent: false });
+  let server: ReturnType<typeof spawn> | undefined;
+  const sockets: Socket[] = [];
+  try {
+    await ensureDatabase(pg.adminUrl, 'clinicpulse');
+    const adminUrl = pg.urlFor('clinicpulse');
+    const admin = createKnex(adminUrl, { poolMax: 4 });
+    await migrateLatest(admin);
+    const seeded = await seedDemoIfEmpty(admin);
+    await createDemoAccounts(admin);
+    const { rows: names } = await admin.raw<{ rows: { name: string }[] }>("SELECT DISTINCT split_part(name, ' ', 2) AS name FROM patients WHERE erased_at IS NULL LIMIT 300");
+    const prefixes = names.map((r) => r.name.slice(0, 3)).filter((p) => p.length === 3);
+    await admin.destroy();
+    console.log(`Demo data: ${seeded?.appointments} appointments.`);
+    const appPassword = randomBytes(18).toString('base64url');
+    await setLoginPassword(adminUrl, APP_LOGIN_ROLE, appPassword);
+    const metricsToken = randomBytes(18).toString('hex');
+    const origin = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, ['scripts/start.mjs'], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        DATABASE_URL: adminUrl,
+        APP_DATABASE_URL: withCredentials(adminUrl, APP_LOGIN_ROLE, appPassword),
+        MASTER_KEY: randomBytes(32).toString('hex'),
+        SESSION_SECRET: randomBytes(32).toString('hex'),
+        METRICS_TOKEN: metricsToken,
+        DATA_DIR: path.join(work, 'service'),
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        LOGIN_RATE_LIMIT: '1000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let serverOut = '';
+    server.stdout!.on('data', (d) => (serverOut += d));
+    server.stderr!.on('data', (d) => (serverOut += d));
+    const deadline0 = Date.now() + 180_000;
+    while (!serverOut.includes('ClinicPulse is running') && Date.now() < deadline0 && server.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    if (!serverOut.includes('ClinicPulse is running')) throw new Error(`the service did not start:\n${serverOut}`);
+    const pid = server.pid!;
+
+    // Sessions: a few front-desk sign-ins shared by the clients and sockets.
+    const cookies: string[] = [];
+    for (let i = 0; i < Math.max(4, clients); i++) {
+      const res = await fetch(`${origin}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'frontdesk', password: DEMO_PASSWORD }) });
+      const set = res.headers.getSetCookie().find((c) => c.startsWith('clinicpulse.sid='));
+      if (res.status !== 200 || !set) throw new Error(`sign-in failed: ${res.status}`);
+      cookies.push(set.split(';')[0]!);
+    }
+    const today = localDate(new Date());
+    let pushed = 0;
+    // Opened 50 at a time, as a clinic's screens come online, not all in one instant.
+    const openOne = (i: number) =>
+      new Promise<void>((resolve, reject) => {
+        const s = connectClient(origin, { transports: ['websocket'], extraHeaders: { cookie: cookies[i % cookies.length]!, origin }, forceNew: true, reconnection: true });
+        s.on('schedule:changed', () => pushed++);
+        sockets.push(s);
+        const timer = setTimeout(() => reject(new Error(`socket ${i} did not connect within 60 s`)), 60_000);
+        s.once('connect', () => {
+          clearTimeout(timer);
+          void s
+            .timeout(30_000)
+            .emitWithAck('schedule:watch', { providerId: 1 + (i % 20), date: addDays(today, i % 4) })
+            .then(() => resolve(), reject);
+        });
+        // A refused handshake is retried by the client's own reconnection; count it.
+        s.on('connect_error', () => handshakeRetries++);
+      });
+    let handshakeRetries = 0;
+    for (let i = 0; i < socketCount; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, socketCount - i) }, (_, k) => openOne(i + k)));
+    }
+    console.log(`${sockets.length} sockets connected and watching (${handshakeRetries} handshake retries).`);
+
+    const call = async (name: string, method: string, url: string, body: unknown, cookie: string) => {
+      const started = performance.now();
+      try {
+        const res = await fetch(origin + url, {
+          method,
+          headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json', origin }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await res.text();
+        const o = op(name);
+        o.ms.push(performance.now() - started);
+        minuteBucket().push(performance.now() - started);
+        if (res.status >= 500) {
+          o.errors++;
+          if (errorSamples.length < 10) errorSamples.push(`${name} ${res.status} ${text.slice(0, 200)}`);
+        } else if (res.status >= 400) o.refused++;
+        return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+      } catch (err) {
+        op(name).errors++;
+        if (errorSamples.length < 10) errorSamples.push(`${name} ${(err as Error).message}`);
+        return { status: 0, body: {} };
+      }
+    };
+    const started = Date.now();
+    const minuteBucket = () => {
+      const m = Math.floor((Date.now() - started) / 60_000);
+      while (perMinuteP99.length <= m) perMinuteP99.push([]);
+      return perMinuteP99[m]!;
+    };
+    const booked: number[] = [];
+    const slot = () => at(addDays(today, 1 + rnd(20)), 8 * 60 + 15 * rnd(34));
+    const worker = async (w: number, until: number) => {
+      const cookie = cookies[w % cookies.length]!;
+      while (Date.now() < until) {
+        const r = Math.random();
+        if (r < 0.3) {
+          const res = await call('book', 'POST', '/api/appointments', { patientId: 1 + rnd(2000), providerId: 1 + rnd(20), scheduledAt: slot(), durationMin: 15 }, cookie);
+          if (res.status === 201) booked.push(res.body.id as number);
+        } else if (r < 0.45 && booked.length) {
+          await call('move', 'PATCH', `/api/appointments/${booked[rnd(booked.length)]}`, { scheduledAt: slot() }, cookie);
+        } else if (r < 0.55) {
+          // Check-in happens on the appointment's clinic day: book later today, then check in.
+          const nowLocal = new Date().toLocaleTimeString('en-GB', { timeZone: TZ, hour12: false }).split(':').map(Number);
+          const from = Math.ceil(((nowLocal[0]! * 60 + nowLocal[1]!) + 10) / 5) * 5;
+          if (from > 23 * 60 + 30) continue;
+          const res = await call('book (today)', 'POST', '/api/appointments', { patientId: 1 + rnd(2000), providerId: 1 + rnd(20), scheduledAt: at(today, from + 5 * rnd(Math.max(1, (23 * 60 + 30 - from) / 5))), durationMin: 5 }, cookie);
+          if (res.status === 201) await call('check-in', 'POST', `/api/appointments/${res.body.id as number}/check-in`, {}, cookie);
+        } else if (r < 0.8) {
+          await call('schedule read', 'GET', `/api/providers/${1 + rnd(20)}/schedule?date=${addDays(today, rnd(5))}`, undefined, cookie);
+        } else {
+          await call('patient search', 'GET', `/api/patients?q=${encodeURIComponent(prefixes[rnd(prefixes.length)] ?? 'Smi')}`, undefined, cookie);
+        }
+      }
+    };
+
+    const samples: { t: number; rssMb: number; lagMs: number }[] = [];
+    const sample = async () => {
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+      const text = await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } }).then((r) => r.text());
+      const lag = Number(/^nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text)?.[1] ?? NaN) * 1000;
+      samples.push({ t: (Date.now() - started) / 1000, rssMb: rss, lagMs: lag });
+    };
+    const until = started + minutes * 60_000;
+    await sample();
+    const sampler = setInterval(() => void sample().catch(() => undefined), 10_000);
+    await Promise.all(Array.from({ length: clients }, (_, w) => worker(w, until)));
+    clearInterval(sampler);
+    await sample();
+
+    // ----- report --------------------------------------------------------------------------
+    const warm = samples.find((s) => s.t >= Math.min(60, (minutes * 60) / 5)) ?? samples[0]!;
+    const last = samples.at(-1)!;
+    const growth = ((last.rssMb - warm.rssMb) / warm.rssMb) * 100;
+    const errors = [...ops.values()].reduce((a, o) => a + o.errors, 0);
+    const lines: string[] = [];
+    lines.push(
+      `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} min, ${os.cpus().length} cores, load average at end ${os.loadavg()[0]!.toFixed(1)}; ` +
+        `Node ${process.version}; demo clinic (${seeded?.appointments ?? '?'} appointments); ${sockets.length} sockets watching provider-days, ${clients} HTTP clients as the front desk.`,
+      '',
+      '| operation | requests | p50 ms | p95 ms | p99 ms | errors (5xx, network) | refused (4xx: conflicts, rules) |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const o of ops.values()) lines.push(`| ${o.name} | ${o.ms.length} | ${round(pct(o.ms, 50))} | ${round(pct(o.ms, 95))} | ${round(pct(o.ms, 99))} | ${o.errors} | ${o.refused} |`);
+    lines.push(
+      '',
+      `Errors: ${errors}. Changes pushed to sockets: ${pushed}. Socket handshakes retried while opening: ${handshakeRetries}. Server RSS ${round(samples[0]!.rssMb)} MB at start, ${round(warm.rssMb)} MB after warm-up (t=${Math.round(warm.t)} s), ` +
+        `${round(Math.max(...samples.map((s) => s.rssMb)))} MB peak, ${round(last.rssMb)} MB at the end: growth after warm-up ${round(growth)} % (target < 10 %). ` +
+        `Event-loop lag p99 ${round(Math.min(...samples.map((s) => s.lagMs)))}–${round(Math.max(...samples.map((s) => s.lagMs)))} ms over the samples.`,
+      '',
+      `p99 of all requests per minute (ms): ${perMinuteP99.map((xs) => round(pct(xs, 99))).join(', ')}.`,
+      '',
+      `RSS (MB) every ${samples.length > 1 ? Math.round(samples[1]!.t - samples[0]!.t) : 10} s: ${samples.map((s) => Math.round(s.rssMb)).join(', ')}.`,
+    );
+    if (errorSamples.length) lines.push('', `First errors: ${errorSamples.map((e) => `\`${e.replace(/`/g, "'")}\``).join('; ')}`);
+    const report = lines.join('\n');
+    console.log(`\n${report}\n`);
+    if (existsSync(DOC)) {
+      let doc = readFileSync(DOC, 'utf8');
+      const block = `${BEGIN}\n${report}\n${END}`;
+      doc = doc.includes(BEGIN) ? doc.slice(0, doc.indexOf(BEGIN)) + block + doc.slice(doc.indexOf(END) + END.length) : `${doc.trimEnd()}\n\n## Soak (npm run soak)\n\n${block}\n`;
+      writeFileSync(DOC, doc);
+      console.log('Wrote the soak section of docs/benchmarks.md.');
+    }
+    process.exitCode = errors ? 1 : 0;
+  } finally {
+    for (const s of sockets) s.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGINT');
+      await exited;
+    }
+    await pg.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
