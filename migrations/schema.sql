@@ -2532,6 +2532,66 @@ GRANT EXECUTE ON FUNCTION staff_patient_ids() TO clinician;
 COMMENT ON FUNCTION staff_patient_ids() IS 'The acting clinician''s patients (care relationship or unexpired break-glass) as a set; empty for any other role or without identity. Same rule as staff_can_access_patient.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION staff_session_enter(p_sid text, p_touch boolean, p_idle_ms bigint, p_slack_ms bigint, p_absolute_ms bigint)
+ RETURNS TABLE(user_id integer, username text, role text, provider_id integer)
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  r record;
+BEGIN
+  SELECT * INTO r FROM public.staff_session_resume(p_sid, p_touch, p_idle_ms, p_slack_ms, p_absolute_ms);
+  IF NOT FOUND OR r.role NOT IN ('front_desk', 'clinician', 'billing', 'manager', 'compliance') THEN RETURN; END IF;
+  PERFORM pg_catalog.set_config('app.user_id', r.user_id::text, true);
+  EXECUTE pg_catalog.format('SET LOCAL ROLE %I', r.role);
+  user_id := r.user_id;
+  username := r.username;
+  role := r.role;
+  provider_id := r.provider_id;
+  RETURN NEXT;
+END $function$;
+GRANT EXECUTE ON FUNCTION staff_session_enter(text,boolean,bigint,bigint,bigint) TO clinicpulse_auth;
+COMMENT ON FUNCTION staff_session_enter(text,boolean,bigint,bigint,bigint) IS 'Starts an API request''s transaction: staff_session_resume, then becomes that staff member for the rest of the transaction (SET LOCAL ROLE to their group role and the transaction-local app.user_id), as asStaff does. Returns the account, or no row (and changes nothing) when the session is not valid. Caller''s rights, because SET ROLE is refused inside owner-rights functions; called as clinicpulse_auth.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION staff_session_resume(p_sid text, p_touch boolean, p_idle_ms bigint, p_slack_ms bigint, p_absolute_ms bigint)
+ RETURNS TABLE(user_id integer, username text, role text, provider_id integer)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  s record;
+  issued timestamptz;
+  deadline timestamptz;
+BEGIN
+  SELECT h.user_id AS uid, h.sess INTO s FROM http_sessions h WHERE h.sid = p_sid AND h.expires_at > now();
+  IF NOT FOUND OR s.uid IS NULL THEN RETURN; END IF;
+  IF jsonb_typeof(s.sess -> 'issuedAt') IS DISTINCT FROM 'number' THEN
+    DELETE FROM http_sessions h WHERE h.sid = p_sid;
+    RETURN;
+  END IF;
+  issued := to_timestamp((s.sess ->> 'issuedAt')::double precision / 1000);
+  IF now() >= issued + make_interval(secs => p_absolute_ms / 1000.0) THEN
+    DELETE FROM http_sessions h WHERE h.sid = p_sid;
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT u.user_id, u.username, u.role, u.provider_id FROM staff_users u
+    WHERE u.user_id = s.uid AND u.active AND u.role = (s.sess ->> 'role');
+  IF NOT FOUND THEN
+    DELETE FROM http_sessions h WHERE h.sid = p_sid;
+    RETURN;
+  END IF;
+  IF p_touch THEN
+    deadline := least(now() + make_interval(secs => p_idle_ms / 1000.0), issued + make_interval(secs => p_absolute_ms / 1000.0));
+    UPDATE http_sessions h SET expires_at = deadline
+      WHERE h.sid = p_sid AND h.expires_at < deadline - make_interval(secs => p_slack_ms / 1000.0);
+  END IF;
+END $function$;
+GRANT EXECUTE ON FUNCTION staff_session_resume(text,boolean,bigint,bigint,bigint) TO clinicpulse_auth;
+COMMENT ON FUNCTION staff_session_resume(text,boolean,bigint,bigint,bigint) IS 'The account behind an unexpired session (by stored id, the HMAC): returned only when the account is active, still holds the role it signed in with and the absolute lifetime has not passed (otherwise the session row is deleted). With p_touch, moves the idle deadline to now + p_idle_ms (capped by the absolute deadline) only if that moves it by at least p_slack_ms, so an active session is written about once a minute, not on every request.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION staff_session_user(p_user_id integer)
  RETURNS TABLE(user_id integer, username text, role text, provider_id integer, active boolean)
  LANGUAGE sql

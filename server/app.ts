@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   const api = express.Router();
   api.use('/api', requireJsonBody, express.json({ limit: '100kb', strict: true }), csrfOriginCheck(deps.allowedOrigins), ...sessions.middleware);
   api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit, lockoutFailures: deps.loginLockoutFailures ?? 20, secret: deps.sessionSecret }));
-  mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, currentUser: sessions.currentUser, crypto: new FieldCrypto(deps.masterKeyHex) });
+  mountRoutes(api, apiRoutes, { appKnex: deps.appKnex, beginSession: sessions.begin, crypto: new FieldCrypto(deps.masterKeyHex) });
   api.use('/api', apiNotFound);
   app.use(api);
 

@@ -100,3 +100,58 @@ export function asService<T>(
   if (!/^[a-z_]+$/.test(role)) throw new Error('invalid role name');
   return inTransaction(knex, async (trx) => void (await trx.raw(`SET LOCAL ROLE ${role}`)), work, opts);
 }
+
+/** The account a session belongs to, as staff_session_enter returns it. */
+export interface SessionAccount {
+  user_id: number;
+  username: string;
+  role: StaffRole;
+  provider_id: number | null;
+}
+
+export interface SessionEntryOptions {
+  /** Move the idle deadline (a person's activity); false for background requests. */
+  touch: boolean;
+  idleMs: number;
+  /** The deadline is written only when it would move by at least this much. */
+  slackMs: number;
+  absoluteMs: number;
+}
+
+const STORED_SID = /^[0-9a-f]{64}$/;
+
+/**
+ * Begin a request's transaction from its session: one round trip after BEGIN validates the
+ * session row (by its stored id, the HMAC), checks the account, moves the idle deadline when
+ * due, and becomes that staff member (SET LOCAL ROLE + app.user_id, as asStaff) for the rest
+ * of the transaction (migration 20261206000900). Returns the open transaction, which the
+ * caller must commit or roll back, or undefined (nothing held) when the session is not valid.
+ */
+export async function beginAsSession(
+  knex: Knex,
+  storedSid: string,
+  opts: SessionEntryOptions,
+): Promise<{ trx: Transaction; account: SessionAccount } | undefined> {
+  const ms = [opts.idleMs, opts.slackMs, opts.absoluteMs];
+  if (!STORED_SID.test(storedSid)) throw new Error('invalid stored session id');
+  if (!ms.every((v) => Number.isSafeInteger(v) && v >= 0)) throw new Error('invalid session timing');
+  const trx = await knex.transaction();
+  try {
+    // One simple-protocol round trip for both statements. Interpolation is safe only because
+    // every value was checked above: 64 hex digits, a boolean and non-negative integers.
+    const res = await trx.raw(
+      `SET LOCAL ROLE clinicpulse_auth; SELECT user_id, username, role, provider_id FROM staff_session_enter('${storedSid}', ${opts.touch ? 'true' : 'false'}, ${ms.join(', ')})`,
+    );
+    const last = (Array.isArray(res) ? res[res.length - 1] : res) as { rows: SessionAccount[] };
+    const account = last.rows[0];
+    if (!account || !isStaffRole(account.role)) {
+      // Commit: an invalid session's row is deleted by the function, and that must stick.
+      await trx.commit();
+      return undefined;
+    }
+    return { trx, account };
+  } catch (err) {
+    await trx.rollback().catch(() => undefined);
+    throw err;
+  }
+}
