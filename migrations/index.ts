@@ -29,6 +29,7 @@ import * as accountLockout from './20261206000302_account_lockout.js';
 import * as repairFunctionComments from './20261206000800_repair_function_comments.js';
 import * as functionComments from './20261206000801_function_comments.js';
 import * as leanSessionPath from './20261206000900_lean_session_path.js';
+import * as patientSearchIndex from './20261206000910_patient_search_index.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -56,4 +57,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000800_repair_function_comments': repairFunctionComments,
   '20261206000801_function_comments': functionComments,
   '20261206000900_lean_session_path': leanSessionPath,
+  '20261206000910_patient_search_index': patientSearchIndex,
 };

@@ -21,6 +21,7 @@ CREATE ROLE manager NOLOGIN NOINHERIT;
 
 CREATE EXTENSION btree_gist;
 CREATE EXTENSION dblink;
+CREATE EXTENSION pg_trgm;
 CREATE EXTENSION pgcrypto;
 GRANT USAGE ON SCHEMA public TO billing;
 GRANT USAGE ON SCHEMA public TO clinician;
@@ -628,6 +629,8 @@ END) STORED,
   CONSTRAINT patients_pkey PRIMARY KEY (patient_id)
 );
 CREATE INDEX patients_name_idx ON patients USING btree (lower(name) text_pattern_ops);
+CREATE INDEX patients_name_trgm_idx ON patients USING gin (lower(name) gin_trgm_ops);
+COMMENT ON INDEX patients_name_trgm_idx IS 'Trigram index for the name search in patient_name_candidates (prefix of the name or of any word in it).';
 ALTER TABLE patients ENABLE ROW LEVEL SECURITY;
 ALTER TABLE patients FORCE ROW LEVEL SECURITY;
 CREATE POLICY "billing sees patients it bills" ON patients AS PERMISSIVE FOR SELECT TO billing USING ((EXISTS ( SELECT 1
@@ -2173,6 +2176,26 @@ AS $function$
 $function$;
 GRANT EXECUTE ON FUNCTION login_throttle_undo(text) TO clinicpulse_auth;
 COMMENT ON FUNCTION login_throttle_undo(text) IS 'Takes back one attempt (the sign-in succeeded: only failures count).';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION patient_name_candidates(p_q text, p_dob date DEFAULT NULL::date)
+ RETURNS SETOF integer
+ LANGUAGE sql
+ STABLE SECURITY DEFINER ROWS 50
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  WITH needle AS (
+    SELECT replace(replace(replace(lower(btrim(p_q)), '\', '\\'), '%', '\%'), '_', '\_') AS n
+  )
+  SELECT p.patient_id
+  FROM patients p, needle
+  WHERE length(needle.n) > 0
+    AND EXISTS (SELECT 1 FROM staff_identity(app_user_id_setting(), 'front_desk'))
+    AND (lower(p.name) LIKE needle.n || '%' OR lower(p.name) LIKE '% ' || needle.n || '%')
+    AND (p_dob IS NULL OR p.dob = p_dob)
+$function$;
+GRANT EXECUTE ON FUNCTION patient_name_candidates(text,date) TO front_desk;
+COMMENT ON FUNCTION patient_name_candidates(text,date) IS 'Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; LIKE metacharacters match themselves), optionally with date of birth p_dob, found through patients_name_trgm_idx. Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION patient_prescriptions(p_patient_id integer, p_active_only boolean DEFAULT false)

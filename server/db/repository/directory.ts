@@ -100,6 +100,11 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  * Patients whose name starts with `q`, or has a word starting with `q`
  * (case-insensitive), by name. Returns one row more than `limit` is not done here:
  * the caller asks for limit + 1 to know whether there is a next page.
+ *
+ * The front desk's candidates come from the trigram index through patient_name_candidates
+ * (migration 20261206000910: LIKE beneath the row-level policy cannot use an index) and are
+ * then read through patient_summary, so the policy still decides what is returned. Other
+ * roles (a clinician's few patients) filter beneath their policy as before.
  */
 export async function searchPatientsAs(
   trx: Transaction,
@@ -107,9 +112,14 @@ export async function searchPatientsAs(
   q: string,
   page: { limit: number; offset: number },
 ): Promise<PatientView[]> {
-  const needle = likeEscape(q.trim().toLowerCase());
-  const rows: PatientRow[] = await patientSource(trx, role)
-    .where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]))
+  const query = patientSource(trx, role);
+  if (role === 'front_desk') {
+    query.whereRaw('p.patient_id IN (SELECT c FROM patient_name_candidates(?) c)', [q]);
+  } else {
+    const needle = likeEscape(q.trim().toLowerCase());
+    query.where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]));
+  }
+  const rows: PatientRow[] = await query
     .orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }])
     .limit(page.limit)
     .offset(page.offset);
