@@ -20,7 +20,7 @@ import session from 'express-session';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
-import { asService, beginAsSession, isStaffRole, type Transaction } from '../db/index.js';
+import { asService, beginAsSession, isStaffRole, sessionAccount, type SessionAccount, type SessionEntryOptions, type Transaction } from '../db/index.js';
 import { ACCOUNT_KEY, markPassive, PgSessionStore, type AccountRow } from './session-store.js';
 import { digestSecret, storedSessionId } from './keyed-digest.js';
 import type { SessionUser } from './session-user.js';
@@ -140,32 +140,38 @@ export function createSessions(opts: SessionOptions): Sessions {
     path: '/',
   } as const;
 
-  const begin: Sessions['begin'] = async (req, res) => {
+  /** The cookie's session as the stored id and entry options, or undefined without a validly signed cookie. */
+  const fromCookie = (req: Request): { value: string; storedSid: string; entry: SessionEntryOptions } | undefined => {
     const value = readCookie(req.headers.cookie, SESSION_COOKIE);
     const sid = value === undefined ? undefined : unsignCookie(value, secrets);
-    if (sid === undefined) return undefined;
+    if (sid === undefined || value === undefined) return undefined;
     const touch = req.get(BACKGROUND_HEADER) !== '1';
-    const entered = await beginAsSession(opts.knex, storedSessionId(idSecret, sid), {
-      touch,
-      idleMs: opts.idleMs,
-      slackMs,
-      absoluteMs: opts.absoluteMs,
-    });
-    if (!entered) return undefined;
-    const { account } = entered;
+    return { value, storedSid: storedSessionId(idSecret, sid), entry: { touch, idleMs: opts.idleMs, slackMs, absoluteMs: opts.absoluteMs } };
+  };
+
+  const accepted = (req: Request, res: Response, value: string, touch: boolean, account: SessionAccount): SessionUser => {
     const user: SessionUser = { id: account.user_id, username: account.username, role: account.role, providerId: account.provider_id };
     req.staffUser = user;
     // The browser's copy expires with the idle timeout too: renew it on a person's request, as
     // express-session's `rolling` did (no database work).
     if (touch) res.cookie(SESSION_COOKIE, value, cookieOptions);
-    return { trx: entered.trx, user };
+    return user;
   };
 
-  const currentUser: Sessions['currentUser'] = async (req, res) => {
-    const entered = await begin(req, res);
+  const begin: Sessions['begin'] = async (req, res) => {
+    const c = fromCookie(req);
+    if (!c) return undefined;
+    const entered = await beginAsSession(opts.knex, c.storedSid, c.entry);
     if (!entered) return undefined;
-    await entered.trx.commit();
-    return entered.user;
+    return { trx: entered.trx, user: accepted(req, res, c.value, c.entry.touch, entered.account) };
+  };
+
+  // One round trip: nothing else runs in this transaction.
+  const currentUser: Sessions['currentUser'] = async (req, res) => {
+    const c = fromCookie(req);
+    if (!c) return undefined;
+    const account = await sessionAccount(opts.knex, c.storedSid, c.entry);
+    return account && accepted(req, res, c.value, c.entry.touch, account);
   };
 
   const lifecycleOnly: RequestHandler = (req, res, next) => {

@@ -120,6 +120,39 @@ export interface SessionEntryOptions {
 
 const STORED_SID = /^[0-9a-f]{64}$/;
 
+function sessionCall(fn: 'staff_session_enter' | 'staff_session_resume', storedSid: string, opts: SessionEntryOptions): string {
+  const ms = [opts.idleMs, opts.slackMs, opts.absoluteMs];
+  if (!STORED_SID.test(storedSid)) throw new Error('invalid stored session id');
+  if (!ms.every((v) => Number.isSafeInteger(v) && v >= 0)) throw new Error('invalid session timing');
+  // Interpolation is safe only because every value was checked above: 64 hex digits, a
+  // boolean and non-negative integers. (Several statements in one message cannot take parameters.)
+  return `SELECT user_id, username, role, provider_id FROM ${fn}('${storedSid}', ${opts.touch ? 'true' : 'false'}, ${ms.join(', ')})`;
+}
+
+interface RawConnection {
+  query(sql: string): Promise<{ rows: SessionAccount[] } | { rows: SessionAccount[] }[]>;
+}
+
+/**
+ * The account behind a session when the request needs nothing else (GET /api/me): one
+ * message, one round trip — BEGIN; SET LOCAL ROLE clinicpulse_auth; staff_session_resume;
+ * COMMIT — with the same checks and idle-deadline rule as beginAsSession.
+ */
+export async function sessionAccount(knex: Knex, storedSid: string, opts: SessionEntryOptions): Promise<SessionAccount | undefined> {
+  const sql = `BEGIN; SET LOCAL ROLE clinicpulse_auth; ${sessionCall('staff_session_resume', storedSid, opts)}; COMMIT`;
+  const conn = (await knex.client.acquireConnection()) as RawConnection;
+  try {
+    const res = await conn.query(sql);
+    const account = (Array.isArray(res) ? res[2]! : res).rows[0];
+    return account && isStaffRole(account.role) ? account : undefined;
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    await knex.client.releaseConnection(conn);
+  }
+}
+
 /**
  * Begin a request's transaction from its session: one round trip after BEGIN validates the
  * session row (by its stored id, the HMAC), checks the account, moves the idle deadline when
@@ -132,16 +165,11 @@ export async function beginAsSession(
   storedSid: string,
   opts: SessionEntryOptions,
 ): Promise<{ trx: Transaction; account: SessionAccount } | undefined> {
-  const ms = [opts.idleMs, opts.slackMs, opts.absoluteMs];
-  if (!STORED_SID.test(storedSid)) throw new Error('invalid stored session id');
-  if (!ms.every((v) => Number.isSafeInteger(v) && v >= 0)) throw new Error('invalid session timing');
+  const call = sessionCall('staff_session_enter', storedSid, opts);
   const trx = await knex.transaction();
   try {
-    // One simple-protocol round trip for both statements. Interpolation is safe only because
-    // every value was checked above: 64 hex digits, a boolean and non-negative integers.
-    const res = await trx.raw(
-      `SET LOCAL ROLE clinicpulse_auth; SELECT user_id, username, role, provider_id FROM staff_session_enter('${storedSid}', ${opts.touch ? 'true' : 'false'}, ${ms.join(', ')})`,
-    );
+    // One simple-protocol round trip for both statements.
+    const res = await trx.raw(`SET LOCAL ROLE clinicpulse_auth; ${call}`);
     const last = (Array.isArray(res) ? res[res.length - 1] : res) as { rows: SessionAccount[] };
     const account = last.rows[0];
     if (!account || !isStaffRole(account.role)) {
