@@ -30,6 +30,7 @@ import * as repairFunctionComments from './20261206000800_repair_function_commen
 import * as functionComments from './20261206000801_function_comments.js';
 import * as leanSessionPath from './20261206000900_lean_session_path.js';
 import * as patientSearchIndex from './20261206000910_patient_search_index.js';
+import * as cheaperTriggerHelpers from './20261206000920_cheaper_trigger_helpers.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -58,4 +59,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000801_function_comments': functionComments,
   '20261206000900_lean_session_path': leanSessionPath,
   '20261206000910_patient_search_index': patientSearchIndex,
+  '20261206000920_cheaper_trigger_helpers': cheaperTriggerHelpers,
 };

@@ -1601,16 +1601,18 @@ COMMENT ON FUNCTION appointments_guard_update() IS 'The appointment state machin
 -- owner: clinicpulse_owner
 CREATE FUNCTION audit_actor(OUT actor_user_id integer, OUT actor_role text)
  RETURNS record
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
 AS $function$
-  SELECT CASE WHEN r IN ('front_desk','clinician','billing','manager','compliance')
-              THEN (SELECT s.user_id FROM staff_identity(app_user_id_setting(), r) s) END,
-         r
-  FROM (SELECT CASE WHEN current_setting('role') = 'none' THEN session_user::text
-                    ELSE current_setting('role') END AS r) x
-$function$;
+DECLARE
+  r text := pg_catalog.current_setting('role');
+BEGIN
+  IF r = 'none' THEN r := session_user::text; END IF;
+  actor_role := r;
+  IF r IN ('front_desk', 'clinician', 'billing', 'manager', 'compliance') THEN
+    actor_user_id := (SELECT s.user_id FROM public.staff_identity(public.app_user_id_setting(), r) s);
+  END IF;
+END $function$;
 COMMENT ON FUNCTION audit_actor() IS 'The acting staff user and role as the audit log records them; meant for security-definer callers.';
 
 -- owner: clinicpulse_owner
@@ -2007,10 +2009,9 @@ COMMENT ON FUNCTION clinic_settings_rebuild_stats() IS 'After the clinic time zo
 -- owner: clinicpulse_owner
 CREATE FUNCTION clinic_time_zone()
  RETURNS text
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
- SET search_path TO 'public', 'pg_catalog'
-AS $function$ SELECT time_zone FROM clinic_settings $function$;
+AS $function$ BEGIN RETURN (SELECT s.time_zone FROM public.clinic_settings s); END $function$;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO billing;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO clinician;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO compliance;
