@@ -2179,7 +2179,7 @@ GRANT EXECUTE ON FUNCTION login_throttle_undo(text) TO clinicpulse_auth;
 COMMENT ON FUNCTION login_throttle_undo(text) IS 'Takes back one attempt (the sign-in succeeded: only failures count).';
 
 -- owner: clinicpulse_owner
-CREATE FUNCTION patient_name_candidates(p_q text, p_dob date DEFAULT NULL::date)
+CREATE FUNCTION patient_name_candidates(p_q text, p_dob date DEFAULT NULL::date, p_limit integer DEFAULT NULL::integer, p_offset integer DEFAULT 0)
  RETURNS SETOF integer
  LANGUAGE sql
  STABLE SECURITY DEFINER ROWS 50
@@ -2194,9 +2194,11 @@ AS $function$
     AND EXISTS (SELECT 1 FROM staff_identity(app_user_id_setting(), 'front_desk'))
     AND (lower(p.name) LIKE needle.n || '%' OR lower(p.name) LIKE '% ' || needle.n || '%')
     AND (p_dob IS NULL OR p.dob = p_dob)
+  ORDER BY p.name, p.patient_id
+  LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
 $function$;
-GRANT EXECUTE ON FUNCTION patient_name_candidates(text,date) TO front_desk;
-COMMENT ON FUNCTION patient_name_candidates(text,date) IS 'Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; LIKE metacharacters match themselves), optionally with date of birth p_dob, found through patients_name_trgm_idx. Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account.';
+GRANT EXECUTE ON FUNCTION patient_name_candidates(text,date,integer,integer) TO front_desk;
+COMMENT ON FUNCTION patient_name_candidates(text,date,integer,integer) IS 'Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; LIKE metacharacters match themselves), optionally with date of birth p_dob, found through patients_name_trgm_idx; with p_limit/p_offset one page of them in name order. Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION patient_prescriptions(p_patient_id integer, p_active_only boolean DEFAULT false)

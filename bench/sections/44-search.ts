@@ -35,9 +35,9 @@ const section: BenchSection = {
         `WITH firsts AS (SELECT array_agg(DISTINCT split_part(name, ' ', 1)) AS a FROM patients),
               lasts AS (SELECT array_agg(DISTINCT split_part(name, ' ', 2)) AS a FROM patients WHERE split_part(name, ' ', 2) <> '')
          INSERT INTO patients (name, dob)
-         SELECT f.a[1 + (g * 7919) % cardinality(f.a)] || ' ' || l.a[1 + (g * 104729) % cardinality(l.a)],
-                date '1930-01-01' + (g * 37) % 30000
-         FROM generate_series(1, ?) g, firsts f, lasts l`,
+         SELECT f.a[(1 + (g * 7919) % cardinality(f.a))::int] || ' ' || l.a[(1 + (g * 104729) % cardinality(l.a))::int],
+                date '1930-01-01' + ((g * 37) % 30000)::int
+         FROM generate_series(1::bigint, ?::bigint) g, firsts f, lasts l`,
         [missing],
       );
       await ctx.knex.raw('ANALYZE patients');

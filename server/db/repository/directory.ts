@@ -112,17 +112,15 @@ export async function searchPatientsAs(
   q: string,
   page: { limit: number; offset: number },
 ): Promise<PatientView[]> {
-  const query = patientSource(trx, role);
+  const query = patientSource(trx, role).orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }]).limit(page.limit);
   if (role === 'front_desk') {
-    query.whereRaw('p.patient_id IN (SELECT c FROM patient_name_candidates(?) c)', [q]);
+    // The function pages (name order, as here); the policy then decides on that page alone.
+    query.whereRaw('p.patient_id IN (SELECT c FROM patient_name_candidates(?, NULL, ?, ?) c)', [q, page.limit, page.offset]);
   } else {
     const needle = likeEscape(q.trim().toLowerCase());
-    query.where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]));
+    query.where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`])).offset(page.offset);
   }
-  const rows: PatientRow[] = await query
-    .orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }])
-    .limit(page.limit)
-    .offset(page.offset);
+  const rows: PatientRow[] = await query;
   return rows.map(toPatient);
 }
 
