@@ -70,6 +70,18 @@ describe('the idle deadline', () => {
     expect(res.body.error.code).toBe('unauthenticated');
   });
 
+  it('is moved by a request more than a minute after the last write, so at most a minute of idling is lost', async () => {
+    const user = await ts.createUser('billing');
+    const c = await ts.login(user);
+    // 75 s after sign-in: the deadline would move by 75 s, more than a minute, so it moves...
+    await advanceSessionClock(ts.db.knex, { userId: user.userId }, 75_000);
+    expect((await c.get('/api/me')).status).toBe(200);
+    // ...and the session is still there IDLE - 30 s after that request (with a 90 s slack it
+    // would have ended 75 s short of the timeout).
+    await advanceSessionClock(ts.db.knex, { userId: user.userId }, IDLE - 30_000);
+    expect((await c.get('/api/me')).status).toBe(200);
+  });
+
   it('is not moved by background requests, and the browser cookie is renewed only by a person', async () => {
     const user = await ts.createUser('manager');
     const c = await ts.login(user);
