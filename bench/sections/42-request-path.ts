@@ -197,7 +197,7 @@ const section: BenchSection = {
         { metric: 'hop: session transaction p50', value: round(percentile(sessionTxn, 50), 3), unit: 'ms', note: 'BEGIN, staff_session_enter, COMMIT: what a request adds to its own statements' },
         { metric: 'hop: audit row of the read p50', value: round(percentile(auditRead, 50), 3), unit: 'ms', note: 'audit_read (durable, autonomous writer): part of GET schedule, not of the SQL p50 above' },
         { metric: 'old path: session-read transaction p50', value: round(percentile(oldSessionTxn, 50), 3), unit: 'ms', note: 'BEGIN, SET ROLE, session + staff_session_user, COMMIT (removed)' },
-        { metric: 'old path: + asStaff transaction p50', value: round(percentile(emptyAsStaff, 50), 3), unit: 'ms', note: 'BEGIN, SET LOCAL ROLE + set_config, COMMIT: the second transaction (removed), plus a session re-save on most requests' },
+        { metric: 'old path: + asStaff transaction p50', value: round(percentile(emptyAsStaff, 50), 3), unit: 'ms', note: 'BEGIN, SET LOCAL ROLE + set_config, COMMIT: the second transaction (removed); express-session also called the store touch after every response' },
       );
 
       // --- Serialisation and logging (in-process) -------------------------------------
