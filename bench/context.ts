@@ -34,6 +34,18 @@ export interface BenchContext {
   workDir: string;
   /** The generator run that produced the dataset (set by bench/run.ts; absent in ad-hoc drivers). */
   generator?: GeneratorRun;
+  /**
+   * Inserts/s into a bare appointments-like table (same btree_gist exclusions, a NOTIFY
+   * trigger, nothing else) by client count, measured by bench/sections/15-ceiling.ts in the
+   * same run; later sections print every booking figure as a ratio to it.
+   */
+  ceiling?: Map<number, number>;
+}
+
+/** "0.42 of the ceiling" for a booking rate, when the ceiling was measured in this run. */
+export function ofCeiling(ctx: BenchContext, clients: number, perSecond: number): string {
+  const c = ctx.ceiling?.get(clients);
+  return c ? `${(perSecond / c).toFixed(2)} of the bare GiST+NOTIFY ceiling (${Math.round(c)}/s)` : 'no ceiling measured';
 }
 
 export interface BenchRow {

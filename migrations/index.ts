@@ -43,6 +43,9 @@ import * as masterKeyRetirements from './20261206000701_master_key_retirements.j
 import * as backupReadPolicies from './20261206000702_backup_read_policies.js';
 import * as repairFunctionComments from './20261206000800_repair_function_comments.js';
 import * as functionComments from './20261206000801_function_comments.js';
+import * as leanSessionPath from './20261206000900_lean_session_path.js';
+import * as patientSearchIndex from './20261206000910_patient_search_index.js';
+import * as cheaperTriggerHelpers from './20261206000920_cheaper_trigger_helpers.js';
 import * as columnGrantsForNewRelations from './20261206001000_column_grants_for_new_relations.js';
 
 export const migrations: Record<string, Knex.Migration> = {
@@ -85,5 +88,8 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000702_backup_read_policies': backupReadPolicies,
   '20261206000800_repair_function_comments': repairFunctionComments,
   '20261206000801_function_comments': functionComments,
+  '20261206000900_lean_session_path': leanSessionPath,
+  '20261206000910_patient_search_index': patientSearchIndex,
+  '20261206000920_cheaper_trigger_helpers': cheaperTriggerHelpers,
   '20261206001000_column_grants_for_new_relations': columnGrantsForNewRelations,
 };

@@ -21,6 +21,7 @@ CREATE ROLE manager NOLOGIN NOINHERIT;
 
 CREATE EXTENSION btree_gist;
 CREATE EXTENSION dblink;
+CREATE EXTENSION pg_trgm;
 CREATE EXTENSION pgcrypto;
 GRANT USAGE ON SCHEMA public TO billing;
 GRANT USAGE ON SCHEMA public TO clinician;
@@ -938,6 +939,8 @@ END) STORED,
 );
 CREATE INDEX patients_dob_idx ON patients USING btree (dob);
 CREATE INDEX patients_name_idx ON patients USING btree (lower(name) text_pattern_ops);
+CREATE INDEX patients_name_trgm_idx ON patients USING gin (lower(name) gin_trgm_ops);
+COMMENT ON INDEX patients_name_trgm_idx IS 'Trigram index for the name search in patient_name_candidates (prefix of the name or of any word in it).';
 ALTER TABLE patients ENABLE ROW LEVEL SECURITY;
 ALTER TABLE patients FORCE ROW LEVEL SECURITY;
 CREATE POLICY "backups read everything" ON patients AS PERMISSIVE FOR SELECT TO clinicpulse_backup USING (true);
@@ -2331,16 +2334,18 @@ COMMENT ON FUNCTION appointments_stamp_arrival() IS 'Trigger: stamps appointment
 -- owner: clinicpulse_owner
 CREATE FUNCTION audit_actor(OUT actor_user_id integer, OUT actor_role text)
  RETURNS record
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  SELECT CASE WHEN r IN ('front_desk','clinician','billing','manager','compliance')
-              THEN (SELECT s.user_id FROM staff_identity(app_user_id_setting(), r) s) END,
-         r
-  FROM (SELECT CASE WHEN current_setting('role') = 'none' THEN session_user::text
-                    ELSE current_setting('role') END AS r) x
-$function$;
+DECLARE
+  r text := pg_catalog.current_setting('role');
+BEGIN
+  IF r = 'none' THEN r := session_user::text; END IF;
+  actor_role := r;
+  IF r IN ('front_desk', 'clinician', 'billing', 'manager', 'compliance') THEN
+    actor_user_id := (SELECT s.user_id FROM public.staff_identity(public.app_user_id_setting(), r) s);
+  END IF;
+END $function$;
 COMMENT ON FUNCTION audit_actor() IS 'The acting staff user and role as the audit log records them; meant for security-definer callers.';
 
 -- owner: clinicpulse_owner
@@ -2835,10 +2840,9 @@ COMMENT ON FUNCTION clinic_settings_rebuild_stats() IS 'After the clinic time zo
 -- owner: clinicpulse_owner
 CREATE FUNCTION clinic_time_zone()
  RETURNS text
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$ SELECT time_zone FROM clinic_settings $function$;
+AS $function$ BEGIN RETURN (SELECT s.time_zone FROM public.clinic_settings s); END $function$;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO billing;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO clinician;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO compliance;
@@ -3105,6 +3109,28 @@ BEGIN
   END IF;
 END $function$;
 COMMENT ON FUNCTION master_key_check(bytea,bytea) IS 'Passes only for the registered master key''s id and proof (registering them on first use, if no stored data key contradicts them); 42501 master_key_proof otherwise. Called by the key functions, and by the administrator at start-up.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION patient_name_candidates(p_q text, p_dob date DEFAULT NULL::date, p_limit integer DEFAULT NULL::integer, p_offset integer DEFAULT 0)
+ RETURNS SETOF integer
+ LANGUAGE sql
+ STABLE SECURITY DEFINER ROWS 50
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  WITH needle AS (
+    SELECT replace(replace(replace(lower(btrim(p_q)), '\', '\\'), '%', '\%'), '_', '\_') AS n
+  )
+  SELECT p.patient_id
+  FROM patients p, needle
+  WHERE length(needle.n) > 0
+    AND EXISTS (SELECT 1 FROM staff_identity(app_user_id_setting(), 'front_desk'))
+    AND (lower(p.name) LIKE needle.n || '%' OR lower(p.name) LIKE '% ' || needle.n || '%')
+    AND (p_dob IS NULL OR p.dob = p_dob)
+  ORDER BY p.name, p.patient_id
+  LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
+$function$;
+GRANT EXECUTE ON FUNCTION patient_name_candidates(text,date,integer,integer) TO front_desk;
+COMMENT ON FUNCTION patient_name_candidates(text,date,integer,integer) IS 'Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; LIKE metacharacters match themselves), optionally with date of birth p_dob, found through patients_name_trgm_idx; with p_limit/p_offset one page of them in name order. Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION patient_prescriptions(p_patient_id integer, p_active_only boolean DEFAULT false)
@@ -3579,6 +3605,66 @@ AS $function$
 $function$;
 GRANT EXECUTE ON FUNCTION staff_patient_ids() TO clinician;
 COMMENT ON FUNCTION staff_patient_ids() IS 'The acting clinician''s patients (care relationship or unexpired break-glass) as a set; empty for any other role or without identity. Same rule as staff_can_access_patient.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION staff_session_enter(p_sid text, p_touch boolean, p_idle_ms bigint, p_slack_ms bigint, p_absolute_ms bigint)
+ RETURNS TABLE(user_id integer, username text, role text, provider_id integer)
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  r record;
+BEGIN
+  SELECT * INTO r FROM public.staff_session_resume(p_sid, p_touch, p_idle_ms, p_slack_ms, p_absolute_ms);
+  IF NOT FOUND OR r.role NOT IN ('front_desk', 'clinician', 'billing', 'manager', 'compliance') THEN RETURN; END IF;
+  PERFORM pg_catalog.set_config('app.user_id', r.user_id::text, true);
+  EXECUTE pg_catalog.format('SET LOCAL ROLE %I', r.role);
+  user_id := r.user_id;
+  username := r.username;
+  role := r.role;
+  provider_id := r.provider_id;
+  RETURN NEXT;
+END $function$;
+GRANT EXECUTE ON FUNCTION staff_session_enter(text,boolean,bigint,bigint,bigint) TO clinicpulse_auth;
+COMMENT ON FUNCTION staff_session_enter(text,boolean,bigint,bigint,bigint) IS 'Starts an API request''s transaction: staff_session_resume, then becomes that staff member for the rest of the transaction (SET LOCAL ROLE to their group role and the transaction-local app.user_id), as asStaff does. Returns the account, or no row (and changes nothing) when the session is not valid. Caller''s rights, because SET ROLE is refused inside owner-rights functions; called as clinicpulse_auth.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION staff_session_resume(p_sid text, p_touch boolean, p_idle_ms bigint, p_slack_ms bigint, p_absolute_ms bigint)
+ RETURNS TABLE(user_id integer, username text, role text, provider_id integer)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  s record;
+  issued timestamptz;
+  deadline timestamptz;
+BEGIN
+  SELECT h.user_id AS uid, h.sess INTO s FROM http_sessions h WHERE h.sid = p_sid AND h.expires_at > now();
+  IF NOT FOUND OR s.uid IS NULL THEN RETURN; END IF;
+  IF jsonb_typeof(s.sess -> 'issuedAt') IS DISTINCT FROM 'number' THEN
+    DELETE FROM http_sessions h WHERE h.sid = p_sid;
+    RETURN;
+  END IF;
+  issued := to_timestamp((s.sess ->> 'issuedAt')::double precision / 1000);
+  IF now() >= issued + make_interval(secs => p_absolute_ms / 1000.0) THEN
+    DELETE FROM http_sessions h WHERE h.sid = p_sid;
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT u.user_id, u.username, u.role, u.provider_id FROM staff_users u
+    WHERE u.user_id = s.uid AND u.active AND u.role = (s.sess ->> 'role');
+  IF NOT FOUND THEN
+    DELETE FROM http_sessions h WHERE h.sid = p_sid;
+    RETURN;
+  END IF;
+  IF p_touch THEN
+    deadline := least(now() + make_interval(secs => p_idle_ms / 1000.0), issued + make_interval(secs => p_absolute_ms / 1000.0));
+    UPDATE http_sessions h SET expires_at = deadline
+      WHERE h.sid = p_sid AND h.expires_at < deadline - make_interval(secs => p_slack_ms / 1000.0);
+  END IF;
+END $function$;
+GRANT EXECUTE ON FUNCTION staff_session_resume(text,boolean,bigint,bigint,bigint) TO clinicpulse_auth;
+COMMENT ON FUNCTION staff_session_resume(text,boolean,bigint,bigint,bigint) IS 'The account behind an unexpired session (by stored id, the HMAC): returned only when the account is active, still holds the role it signed in with and the absolute lifetime has not passed (otherwise the session row is deleted). With p_touch, moves the idle deadline to now + p_idle_ms (capped by the absolute deadline) only if that moves it by at least p_slack_ms, so an active session is written about once a minute, not on every request.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION staff_session_user(p_user_id integer)

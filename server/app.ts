@@ -119,6 +119,8 @@ see the <a href="/api/docs">API reference</a>.</p></body></html>
 export function createApp(deps: AppDeps): ClinicPulseApp {
   const app = express();
   app.disable('x-powered-by');
+  // GET /api/clinic tells the dashboard when it will be signed out for idling.
+  app.locals.sessionIdleMs = deps.sessionIdleMs;
   if (deps.trustProxy) app.set('trust proxy', 1);
 
   const metrics = createMetrics({ app: deps.appKnex });
@@ -156,7 +158,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit, lockoutFailures: deps.loginLockoutFailures ?? 20, secret: deps.sessionSecret }));
   mountRoutes(api, apiRoutes, {
     appKnex: deps.appKnex,
-    currentUser: sessions.currentUser,
+    beginSession: sessions.begin,
     crypto: new FieldCrypto(deps.masterKeyHex, deps.previousMasterKeysHex),
     maintenance: deps.maintenance,
   });

@@ -10,7 +10,7 @@
  */
 import pg from 'pg';
 import type { Knex } from 'knex';
-import { anytimeProviders, percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { anytimeProviders, ofCeiling, percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import {
@@ -164,13 +164,13 @@ const section: BenchSection = {
               metric: `booking transactions/s, ${clients} client${clients > 1 ? 's' : ''}`,
               value: Math.round(booking),
               unit: 'tx/s',
-              note: `repository bookAppointment via asStaff as front_desk (BEGIN, SET LOCAL ROLE, set_config, INSERT…RETURNING, COMMIT); ${round(booking / insert, 2)}× the raw INSERT rate`,
+              note: `repository bookAppointment via asStaff as front_desk (BEGIN, SET LOCAL ROLE, set_config, INSERT…RETURNING, COMMIT); ${round(booking / insert, 2)}× the raw INSERT rate; ${ofCeiling(ctx, clients, booking)}`,
             },
             {
               metric: `raw INSERT/s into appointments, ${clients} client${clients > 1 ? 's' : ''}`,
               value: Math.round(insert),
               unit: 'tx/s',
-              note: 'single autocommit INSERT as superuser, same constraints and triggers, same run',
+              note: `single autocommit INSERT as superuser, same constraints and triggers, same run; ${ofCeiling(ctx, clients, insert)}`,
             },
           );
         }

@@ -138,8 +138,8 @@ export function authRoutes(opts: AuthRouteOptions): Router {
     res.status(204).end();
   });
 
-  router.get('/api/me', (req, res) => {
-    const user = opts.sessions.currentUser(req);
+  router.get('/api/me', async (req, res) => {
+    const user = await opts.sessions.currentUser(req, res);
     if (!user) throw new AppError(401, 'unauthenticated', 'Sign in first.');
     res.json(user);
   });

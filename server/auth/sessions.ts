@@ -1,20 +1,28 @@
 /**
- * HTTP sessions: express-session on PgSessionStore, plus the step that turns a
- * session into a current staff member. The session holds only the user id, the
- * role at sign-in and the sign-in time; on every request the account is re-read
- * through `staff_session_user` (as clinicpulse_auth), so a deactivated account or
- * a changed role ends the session at once, and the absolute lifetime is enforced
- * here whatever the cookie says.
+ * HTTP sessions: express-session on PgSessionStore for signing in and out, and a lean path
+ * for every other API request. The session holds only the user id, the role at sign-in and
+ * the sign-in time.
  *
- * The realtime layer reuses `middleware` on Socket.IO's engine and
- * `currentUser(req)` to authenticate handshakes with the same cookie.
+ * An API request does not load the session through express-session (a transaction of its
+ * own and a re-save per request). `begin` reads the signed cookie, turns its id into the
+ * stored HMAC and opens the request's one transaction with staff_session_enter
+ * (server/db/index.ts beginAsSession): the session row, the account (active, same role),
+ * the absolute lifetime and the idle deadline are checked in the database, and the same
+ * statement makes the transaction run as that staff member. The idle deadline is written
+ * only when it would move by at least a minute (or a tenth of the idle timeout, if less),
+ * so the idle timeout is exact to within that; a deactivated account or a changed role ends
+ * the session at the very next request.
+ *
+ * The realtime layer authenticates handshakes itself (server/realtime/auth.ts) and never
+ * moves the idle deadline.
  */
 import session from 'express-session';
-import type { Request, RequestHandler } from 'express';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
-import { asService, isStaffRole } from '../db/index.js';
+import { asService, beginAsSession, isStaffRole, sessionAccount, type SessionAccount, type SessionEntryOptions, type Transaction } from '../db/index.js';
 import { ACCOUNT_KEY, markPassive, PgSessionStore, type AccountRow } from './session-store.js';
-import { digestSecret } from './keyed-digest.js';
+import { digestSecret, storedSessionId } from './keyed-digest.js';
 import type { SessionUser } from './session-user.js';
 
 export const SESSION_COOKIE = 'clinicpulse.sid';
@@ -38,11 +46,24 @@ export interface SessionOptions {
   onError?: (err: unknown) => void;
 }
 
+/** The paths that go through express-session (they create or end a session). */
+const SESSION_LIFECYCLE_PATHS = new Set(['/api/login', '/api/logout']);
+
+/** How far the idle deadline must move before it is written: a minute, or a tenth of the idle timeout if less. */
+export const touchSlackMs = (idleMs: number): number => Math.min(60_000, Math.floor(idleMs / 10));
+
 export interface Sessions {
   store: PgSessionStore;
-  /** express-session followed by the current-user check; sets `req.staffUser`. */
+  /** express-session (and its current-user check) on sign-in and sign-out only; other requests use `begin`. */
   middleware: RequestHandler[];
-  currentUser(req: Request): SessionUser | undefined;
+  /**
+   * Open the request's transaction as its session's staff member (sets `req.staffUser` and
+   * renews the cookie on a person's request), or undefined, holding nothing, without a
+   * valid session. The caller commits or rolls back the transaction.
+   */
+  begin(req: Request, res: Response): Promise<{ trx: Transaction; user: SessionUser } | undefined>;
+  /** The signed-in user, checked in a short transaction of its own (for /api/me). */
+  currentUser(req: Request, res: Response): Promise<SessionUser | undefined>;
   /** The account as it is now, or undefined if it is gone or inactive. */
   lookupUser(userId: number): Promise<SessionUser | undefined>;
   close(): void;
@@ -108,11 +129,91 @@ export function createSessions(opts: SessionOptions): Sessions {
     next();
   };
 
+  const secrets = typeof opts.secret === 'string' ? [opts.secret] : opts.secret;
+  const idSecret = digestSecret(opts.secret);
+  const slackMs = touchSlackMs(opts.idleMs);
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: opts.sameSite ?? 'lax',
+    secure: opts.secureCookie,
+    maxAge: opts.idleMs,
+    path: '/',
+  } as const;
+
+  /** The cookie's session as the stored id and entry options, or undefined without a validly signed cookie. */
+  const fromCookie = (req: Request): { value: string; storedSid: string; entry: SessionEntryOptions } | undefined => {
+    const value = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const sid = value === undefined ? undefined : unsignCookie(value, secrets);
+    if (sid === undefined || value === undefined) return undefined;
+    const touch = req.get(BACKGROUND_HEADER) !== '1';
+    return { value, storedSid: storedSessionId(idSecret, sid), entry: { touch, idleMs: opts.idleMs, slackMs, absoluteMs: opts.absoluteMs } };
+  };
+
+  const accepted = (req: Request, res: Response, value: string, touch: boolean, account: SessionAccount): SessionUser => {
+    const user: SessionUser = { id: account.user_id, username: account.username, role: account.role, providerId: account.provider_id };
+    req.staffUser = user;
+    // The browser's copy expires with the idle timeout too: renew it on a person's request, as
+    // express-session's `rolling` did (no database work).
+    if (touch) res.cookie(SESSION_COOKIE, value, cookieOptions);
+    return user;
+  };
+
+  const begin: Sessions['begin'] = async (req, res) => {
+    const c = fromCookie(req);
+    if (!c) return undefined;
+    const entered = await beginAsSession(opts.knex, c.storedSid, c.entry);
+    if (!entered) return undefined;
+    return { trx: entered.trx, user: accepted(req, res, c.value, c.entry.touch, entered.account) };
+  };
+
+  // One round trip: nothing else runs in this transaction.
+  const currentUser: Sessions['currentUser'] = async (req, res) => {
+    const c = fromCookie(req);
+    if (!c) return undefined;
+    const account = await sessionAccount(opts.knex, c.storedSid, c.entry);
+    return account && accepted(req, res, c.value, c.entry.touch, account);
+  };
+
+  const lifecycleOnly: RequestHandler = (req, res, next) => {
+    if (!SESSION_LIFECYCLE_PATHS.has(req.originalUrl.split('?')[0]!)) return next();
+    expressSession(req, res, (err?: unknown) => (err ? next(err) : void Promise.resolve(loadUser(req, res, next)).catch(next)));
+  };
+
   return {
     store,
-    middleware: [expressSession, loadUser],
-    currentUser: (req) => req.staffUser,
+    middleware: [lifecycleOnly],
+    begin,
+    currentUser,
     lookupUser,
     close: () => store.close(),
   };
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** express-session's cookie format: 's:' + sid + '.' + base64(HMAC-SHA256(secret, sid)) without padding; any configured secret. */
+function unsignCookie(value: string, secrets: readonly string[]): string | undefined {
+  if (!value.startsWith('s:')) return undefined;
+  const signed = value.slice(2);
+  const dot = signed.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const sid = signed.slice(0, dot);
+  const given = Buffer.from(signed.slice(dot + 1));
+  for (const secret of secrets) {
+    const expected = Buffer.from(createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, ''));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return sid;
+  }
+  return undefined;
 }

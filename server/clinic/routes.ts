@@ -16,8 +16,8 @@ import { clinicDaySchema, clinicSchema, SLOT_MINUTES, statusHistorySchema } from
 
 const dayQuery = z.strictObject({ date: localDate.meta({ description: 'Clinic-local day, YYYY-MM-DD.' }) });
 
-/** The session's idle timeout: express-session's rolling cookie lifetime is exactly that. */
-const idleSeconds = (req: Request) => Math.round((req.session?.cookie?.originalMaxAge ?? 15 * 60_000) / 1000);
+/** The session's idle timeout, as the app was configured with it (server/app.ts sets app.locals.sessionIdleMs). */
+const idleSeconds = (req: Request) => Math.round(((req.app.locals as { sessionIdleMs?: number }).sessionIdleMs ?? 15 * 60_000) / 1000);
 
 export const clinicRoutes: AnyRoute[] = [
   route({

@@ -100,3 +100,86 @@ export function asService<T>(
   if (!/^[a-z_]+$/.test(role)) throw new Error('invalid role name');
   return inTransaction(knex, async (trx) => void (await trx.raw(`SET LOCAL ROLE ${role}`)), work, opts);
 }
+
+/** The account a session belongs to, as staff_session_enter returns it. */
+export interface SessionAccount {
+  user_id: number;
+  username: string;
+  role: StaffRole;
+  provider_id: number | null;
+}
+
+export interface SessionEntryOptions {
+  /** Move the idle deadline (a person's activity); false for background requests. */
+  touch: boolean;
+  idleMs: number;
+  /** The deadline is written only when it would move by at least this much. */
+  slackMs: number;
+  absoluteMs: number;
+}
+
+const STORED_SID = /^[0-9a-f]{64}$/;
+
+function sessionCall(fn: 'staff_session_enter' | 'staff_session_resume', storedSid: string, opts: SessionEntryOptions): string {
+  const ms = [opts.idleMs, opts.slackMs, opts.absoluteMs];
+  if (!STORED_SID.test(storedSid)) throw new Error('invalid stored session id');
+  if (!ms.every((v) => Number.isSafeInteger(v) && v >= 0)) throw new Error('invalid session timing');
+  // Interpolation is safe only because every value was checked above: 64 hex digits, a
+  // boolean and non-negative integers. (Several statements in one message cannot take parameters.)
+  return `SELECT user_id, username, role, provider_id FROM ${fn}('${storedSid}', ${opts.touch ? 'true' : 'false'}, ${ms.join(', ')})`;
+}
+
+interface RawConnection {
+  query(sql: string): Promise<{ rows: SessionAccount[] } | { rows: SessionAccount[] }[]>;
+}
+
+/**
+ * The account behind a session when the request needs nothing else (GET /api/me): one
+ * message, one round trip — BEGIN; SET LOCAL ROLE clinicpulse_auth; staff_session_resume;
+ * COMMIT — with the same checks and idle-deadline rule as beginAsSession.
+ */
+export async function sessionAccount(knex: Knex, storedSid: string, opts: SessionEntryOptions): Promise<SessionAccount | undefined> {
+  const sql = `BEGIN; SET LOCAL ROLE clinicpulse_auth; ${sessionCall('staff_session_resume', storedSid, opts)}; COMMIT`;
+  const conn = (await knex.client.acquireConnection()) as RawConnection;
+  try {
+    const res = await conn.query(sql);
+    const account = (Array.isArray(res) ? res[2]! : res).rows[0];
+    return account && isStaffRole(account.role) ? account : undefined;
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    await knex.client.releaseConnection(conn);
+  }
+}
+
+/**
+ * Begin a request's transaction from its session: one round trip after BEGIN validates the
+ * session row (by its stored id, the HMAC), checks the account, moves the idle deadline when
+ * due, and becomes that staff member (SET LOCAL ROLE + app.user_id, as asStaff) for the rest
+ * of the transaction (migration 20261206000900). Returns the open transaction, which the
+ * caller must commit or roll back, or undefined (nothing held) when the session is not valid.
+ */
+export async function beginAsSession(
+  knex: Knex,
+  storedSid: string,
+  opts: SessionEntryOptions,
+): Promise<{ trx: Transaction; account: SessionAccount } | undefined> {
+  const call = sessionCall('staff_session_enter', storedSid, opts);
+  const trx = await knex.transaction();
+  try {
+    // One simple-protocol round trip for both statements.
+    const res = await trx.raw(`SET LOCAL ROLE clinicpulse_auth; ${call}`);
+    const last = (Array.isArray(res) ? res[res.length - 1] : res) as { rows: SessionAccount[] };
+    const account = last.rows[0];
+    if (!account || !isStaffRole(account.role)) {
+      // Commit: an invalid session's row is deleted by the function, and that must stick.
+      await trx.commit();
+      return undefined;
+    }
+    return { trx, account };
+  } catch (err) {
+    await trx.rollback().catch(() => undefined);
+    throw err;
+  }
+}

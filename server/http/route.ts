@@ -5,13 +5,17 @@
  * the very same objects into the OpenAPI document.
  *
  * Handlers never see a knex: they get `db`, which runs work as the signed-in staff
- * member through asStaff (one transaction, SET LOCAL ROLE + app.user_id).
+ * member. The request's transaction is opened by the session check itself
+ * (Sessions.begin: session row, account and identity in one statement), and the
+ * handler's first `db` call runs in it, so a typical request is BEGIN, one session
+ * statement, its own statements and COMMIT. Later calls, calls needing another
+ * isolation level or read-only mode, and retries run through asStaff.
  */
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Knex } from 'knex';
 import { asStaff, type StaffRole, type Transaction, type TransactionOptions } from '../db/index.js';
-import { AppError } from '../db/errors.js';
+import { AppError, isRetryable } from '../db/errors.js';
 import type { SessionUser } from '../auth/session-user.js';
 import type { ResponseSpec } from './openapi.js';
 import type { FieldCrypto } from '../crypto/index.js';
@@ -130,8 +134,8 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where
 
 export interface MountDeps {
   appKnex: Knex;
-  /** Resolves the signed-in user (or undefined); see server/auth/sessions.ts. */
-  currentUser: (req: Request) => SessionUser | undefined;
+  /** Opens the request's transaction as the signed-in user (or undefined); see server/auth/sessions.ts. */
+  beginSession: (req: Request, res: Response) => Promise<{ trx: Transaction; user: SessionUser } | undefined>;
   crypto: FieldCrypto;
   maintenance?: Maintenance;
 }
@@ -140,19 +144,51 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: M
   for (const spec of routes) {
     const allowed = new Set<string>(spec.roles);
     const handler: RequestHandler = async (req, res) => {
-      const user = deps.currentUser(req);
-      if (!user) throw new AppError(401, 'unauthenticated', 'Sign in first.');
-      if (!allowed.has(user.role)) throw new AppError(403, 'forbidden', 'Your role may not do that.');
-      const params = parse(spec.params, req.params, 'params');
-      const query = parse(spec.query, req.query, 'query');
-      const body = parse(spec.body, req.body, 'body');
-      const identity = { userId: user.id, role: user.role };
-      const db: StaffDb = (work, opts) => asStaff(deps.appKnex, identity, work, opts);
-      const result = await spec.handler({ req, res, params, query, body, user, db, crypto: deps.crypto, maintenance: deps.maintenance });
-      if (res.headersSent) return;
-      const status = spec.status ?? 200;
-      if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();
-      else res.status(status).json(result);
+      const session = await deps.beginSession(req, res);
+      if (!session) throw new AppError(401, 'unauthenticated', 'Sign in first.');
+      const { user } = session;
+      let held: Transaction | undefined = session.trx;
+      try {
+        if (!allowed.has(user.role)) throw new AppError(403, 'forbidden', 'Your role may not do that.');
+        const params = parse(spec.params, req.params, 'params');
+        const query = parse(spec.query, req.query, 'query');
+        const body = parse(spec.body, req.body, 'body');
+        const identity = { userId: user.id, role: user.role };
+        const db: StaffDb = async (work, opts = {}) => {
+          const trx = held;
+          held = undefined;
+          if (!trx || opts.isolationLevel || opts.readOnly) {
+            await trx?.commit();
+            return asStaff(deps.appKnex, identity, work, opts);
+          }
+          let result: Awaited<ReturnType<typeof work>>;
+          try {
+            result = await work(trx);
+            await trx.commit();
+          } catch (err) {
+            if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+            const left = (opts.attempts ?? 3) - 1;
+            if (left > 0 && isRetryable(err)) return asStaff(deps.appKnex, identity, work, { ...opts, attempts: left });
+            throw err;
+          }
+          return result;
+        };
+        const result = await spec.handler({ req, res, params, query, body, user, db, crypto: deps.crypto, maintenance: deps.maintenance });
+        const unused = held;
+        held = undefined;
+        // A handler that did no database work still commits: the session's deadline may have moved.
+        await unused?.commit();
+        if (res.headersSent) return;
+        const status = spec.status ?? 200;
+        if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();
+        else res.status(status).json(result);
+      } finally {
+        // Refused (403/400) or failed before any database work: end the session transaction
+        // (commit, so a moved deadline sticks), never leave the connection checked out.
+        const unused = held;
+        held = undefined;
+        if (unused && !unused.isCompleted()) await unused.commit().catch(() => unused.rollback().catch(() => undefined));
+      }
     };
     router[spec.method](spec.path, handler);
   }

@@ -91,6 +91,11 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  * Patients whose name starts with `q`, or has a word starting with `q`
  * (case-insensitive), by name. Returns one row more than `limit` is not done here:
  * the caller asks for limit + 1 to know whether there is a next page.
+ *
+ * The front desk's candidates come from the trigram index through patient_name_candidates
+ * (migration 20261206000910: LIKE beneath the row-level policy cannot use an index) and are
+ * then read through patient_summary, so the policy still decides what is returned. Other
+ * roles (a clinician's few patients) filter beneath their policy as before.
  */
 export async function searchPatientsAs(
   trx: Transaction,
@@ -99,17 +104,20 @@ export async function searchPatientsAs(
   page: { limit: number; offset: number },
   dob?: string,
 ): Promise<PatientView[]> {
-  const query = patientSource(trx, role);
-  if (q !== undefined) {
-    const needle = likeEscape(q.trim().toLowerCase());
-    query.where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]));
+  const query = patientSource(trx, role).orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }]).limit(page.limit);
+  if (role === 'front_desk' && q !== undefined) {
+    // The function pages (name order, as here) off its trigram index; the policy then decides on that page alone.
+    query.whereRaw('p.patient_id IN (SELECT c FROM patient_name_candidates(?, ?::date, ?, ?) c)', [q, dob ?? null, page.limit, page.offset]);
+  } else {
+    if (q !== undefined) {
+      const needle = likeEscape(q.trim().toLowerCase());
+      query.where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]));
+    }
+    // patients.dob through the base table: patient_summary shows only the year.
+    if (dob !== undefined) query.whereIn('p.patient_id', trx('patients').select('patient_id').where('dob', dob));
+    query.offset(page.offset);
   }
-  // patients.dob through the base table: patient_summary shows only the year.
-  if (dob !== undefined) query.whereIn('p.patient_id', trx('patients').select('patient_id').where('dob', dob));
-  const rows: PatientRow[] = await query
-    .orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }])
-    .limit(page.limit)
-    .offset(page.offset);
+  const rows: PatientRow[] = await query;
   return rows.map(toPatient);
 }
 

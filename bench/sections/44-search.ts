@@ -1,0 +1,132 @@
+/**
+ * Patient search at 200,000 patients. Tops the generated patients up
+ * to SEARCH_PATIENTS (default 200,000; names recombined from the generated ones' first
+ * names and surnames), then times the front desk's GET /api/patients?q= over HTTP for
+ * three-letter surname prefixes, and the same search's SQL inside a transaction as the
+ * front desk. Target: HTTP p95 ≤ 5 ms. The candidates come from the trigram index through
+ * patient_name_candidates and are read through the row-level policy.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { createKnex } from '../../server/db/knex.js';
+import { createApp } from '../../server/app.js';
+import { hashPassword } from '../../server/auth/passwords.js';
+import { asStaff } from '../../server/db/index.js';
+import { searchPatientsAs } from '../../server/db/repository/directory.js';
+
+const TARGET_PATIENTS = Number(process.env.SEARCH_PATIENTS ?? 200_000);
+const ITERATIONS = 300;
+const PASSWORD = 'bench-password-for-search';
+
+const now = () => process.hrtime.bigint();
+const ms = (start: bigint) => Number(now() - start) / 1e6;
+const round = (v: number) => Math.round(v * 100) / 100;
+
+const section: BenchSection = {
+  title: 'Patient search',
+  async run(ctx: BenchContext): Promise<BenchRow[]> {
+    const { rows: before } = await ctx.knex.raw('SELECT count(*)::int AS n FROM patients');
+    const missing = TARGET_PATIENTS - before[0].n;
+    if (missing > 0) {
+      const t = now();
+      await ctx.knex.raw(
+        `WITH firsts AS (SELECT array_agg(DISTINCT split_part(name, ' ', 1)) AS a FROM patients),
+              lasts AS (SELECT array_agg(DISTINCT split_part(name, ' ', 2)) AS a FROM patients WHERE split_part(name, ' ', 2) <> '')
+         INSERT INTO patients (name, dob)
+         SELECT f.a[(1 + (g * 7919) % cardinality(f.a))::int] || ' ' || l.a[(1 + (g * 104729) % cardinality(l.a))::int],
+                date '1930-01-01' + ((g * 37) % 30000)::int
+         FROM generate_series(1::bigint, ?::bigint) g, firsts f, lasts l`,
+        [missing],
+      );
+      await ctx.knex.raw('ANALYZE patients');
+      console.log(`  added ${missing.toLocaleString('en-US')} patients in ${(ms(t) / 1000).toFixed(1)} s`);
+    }
+    const { rows: count } = await ctx.knex.raw('SELECT count(*)::int AS n FROM patients');
+    const patients = count[0].n as number;
+
+    const appKnex = createKnex(ctx.appUrl, { poolMax: 4, applicationName: 'bench-search' });
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const clinic = createApp({
+      appKnex,
+      databaseKind: 'bench',
+      logger: pino({ level: 'silent' }),
+      sessionSecret: 'bench-session-secret-search-0123456789',
+      sessionIdleMs: 15 * 60_000,
+      sessionAbsoluteMs: 12 * 3_600_000,
+      secureCookie: false,
+      trustProxy: false,
+      allowedOrigins: [origin],
+      loginRateLimit: { max: 10_000, windowMs: 60_000 },
+      sessionPruneIntervalMs: 0,
+    });
+    server.on('request', clinic.app);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string, cookie: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.get(`${origin}${path}`, { agent, headers: { cookie } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+      });
+    try {
+      await ctx.knex.raw(
+        `INSERT INTO staff_users (username, role, provider_id, password_hash) VALUES ('bench-search-desk', 'front_desk', NULL, ?)
+         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, active = true, deactivated_at = NULL`,
+        [await hashPassword(PASSWORD)],
+      );
+      const login = await fetch(`${origin}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bench-search-desk', password: PASSWORD }),
+      });
+      if (login.status !== 200) throw new Error(`bench login failed: ${login.status}`);
+      const me = (await login.json()) as { id: number };
+      const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+      const { rows: prefixes } = await ctx.knex.raw(
+        `SELECT lower(left(split_part(name, ' ', 2), 3)) AS q FROM patients
+         WHERE length(split_part(name, ' ', 2)) >= 3 ORDER BY md5(patient_id::text) LIMIT ?`,
+        [ITERATIONS],
+      );
+      const qs = (prefixes as { q: string }[]).map((r) => r.q);
+      for (const q of qs.slice(0, 20)) await get(`/api/patients?q=${encodeURIComponent(q)}&limit=25`, cookie);
+      const httpTimes: number[] = [];
+      let found = 0;
+      for (const q of qs) {
+        const t = now();
+        const res = await get(`/api/patients?q=${encodeURIComponent(q)}&limit=25`, cookie);
+        httpTimes.push(ms(t));
+        if (res.status !== 200) throw new Error(`search answered ${res.status}`);
+        found += (JSON.parse(res.body) as { items: unknown[] }).items.length;
+      }
+      const sqlTimes: number[] = [];
+      for (const q of qs) {
+        await asStaff(appKnex, { userId: me.id, role: 'front_desk' }, async (trx) => {
+          const t = now();
+          await searchPatientsAs(trx, 'front_desk', q, { limit: 26, offset: 0 });
+          sqlTimes.push(ms(t));
+        });
+      }
+      const p95 = round(percentile(httpTimes, 95));
+      return [
+        { metric: `GET patients?q= p50 (${patients.toLocaleString('en-US')} patients)`, value: round(percentile(httpTimes, 50)), unit: 'ms', note: `${qs.length} three-letter surname prefixes as front desk, ${(found / qs.length).toFixed(1)} of at most 25 each; whole HTTP round trip incl. the audit row` },
+        { metric: `GET patients?q= p95 (${patients.toLocaleString('en-US')} patients)`, value: p95, unit: 'ms', note: `target ≤ 5 ms: ${p95 <= 5 ? 'met' : 'NOT met'}; trigram candidates (patient_name_candidates) read through the policy` },
+        { metric: `search SQL p50 / p95 (${patients.toLocaleString('en-US')} patients)`, value: round(percentile(sqlTimes, 50)), unit: 'ms', note: `p95 ${round(percentile(sqlTimes, 95))} ms; searchPatientsAs inside a transaction as front desk` },
+      ];
+    } finally {
+      agent.destroy();
+      clinic.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await appKnex.destroy();
+    }
+  },
+};
+
+export default section;
