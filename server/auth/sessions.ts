@@ -189,7 +189,8 @@ export function createSessions(opts: SessionOptions): Sessions {
   };
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
+/** One cookie's decoded value from a Cookie header (the API's session and the socket handshake read it alike). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -204,7 +205,7 @@ function readCookie(header: string | undefined, name: string): string | undefine
 }
 
 /** express-session's cookie format: 's:' + sid + '.' + base64(HMAC-SHA256(secret, sid)) without padding; any configured secret. */
-function unsignCookie(value: string, secrets: readonly string[]): string | undefined {
+export function unsignCookie(value: string, secrets: readonly string[]): string | undefined {
   if (!value.startsWith('s:')) return undefined;
   const signed = value.slice(2);
   const dot = signed.lastIndexOf('.');

@@ -11,8 +11,8 @@
  * `revalidateSessions` re-checks every open socket's session periodically so logout,
  * idle expiry and deactivation close sockets promptly.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { readCookie, unsignCookie } from '../auth/sessions.js';
 import type { Knex } from 'knex';
 import { asService, isStaffRole, type StaffRole } from '../db/index.js';
 import { storedSessionId } from '../auth/keyed-digest.js';
@@ -33,36 +33,7 @@ export type Authenticate = (req: IncomingMessage) => Promise<SocketIdentity | un
 /** Default name of the API's session cookie (server/auth/sessions.ts). */
 export const DEFAULT_SESSION_COOKIE = 'clinicpulse.sid';
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
 
-/** express-session's cookie format: 's:' + sid + '.' + base64(HMAC-SHA256(secret, sid)) without padding. */
-export function unsignSessionCookie(value: string, secrets: string[]): string | undefined {
-  if (!value.startsWith('s:')) return undefined;
-  const signed = value.slice(2);
-  const dot = signed.lastIndexOf('.');
-  if (dot <= 0) return undefined;
-  const sid = signed.slice(0, dot);
-  const given = Buffer.from(signed.slice(dot + 1));
-  for (const secret of secrets) {
-    const expected = Buffer.from(createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, ''));
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return sid;
-  }
-  return undefined;
-}
 
 interface SessionRow {
   sid: string;
@@ -108,7 +79,7 @@ export function sessionCookieAuthenticator(opts: { knex: Knex; secrets: string[]
   const name = opts.cookieName ?? DEFAULT_SESSION_COOKIE;
   return async (req) => {
     const raw = readCookie(req.headers.cookie, name);
-    const sid = raw ? unsignSessionCookie(raw, opts.secrets) : undefined;
+    const sid = raw ? unsignCookie(raw, opts.secrets) : undefined;
     if (!sid) return undefined;
     const key = storedSessionId(opts.secrets[0]!, sid);
     return (await lookupSessions(opts.knex, [key])).get(key);
