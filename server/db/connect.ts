@@ -110,11 +110,17 @@ export async function setAuditWriterPassword(adminUrl: string, password: string,
     // The mapping belongs to the owner's server: act as the owner (the migrating role is a member).
     await client.query('BEGIN');
     await client.query('SET LOCAL ROLE clinicpulse_owner');
-    // Re-created rather than altered: a restored dump carries the mapping without its password.
-    await client.query('DROP USER MAPPING IF EXISTS FOR clinicpulse_owner SERVER clinicpulse_audit_link');
-    await client.query(
-      `CREATE USER MAPPING FOR clinicpulse_owner SERVER clinicpulse_audit_link OPTIONS (user '${AUDIT_WRITER_ROLE}', password ${pg.escapeLiteral(password)})`,
-    );
+    // Processes starting together on one database take turns.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('clinicpulse_audit_link'))");
+    await client.query('SAVEPOINT set_password');
+    try {
+      await client.query(`ALTER USER MAPPING FOR clinicpulse_owner SERVER clinicpulse_audit_link OPTIONS (SET password ${pg.escapeLiteral(password)})`);
+    } catch (err) {
+      // A restored dump carries the mapping without its password option (42704): add it.
+      if ((err as { code?: string }).code !== '42704') throw err;
+      await client.query('ROLLBACK TO SAVEPOINT set_password');
+      await client.query(`ALTER USER MAPPING FOR clinicpulse_owner SERVER clinicpulse_audit_link OPTIONS (ADD password ${pg.escapeLiteral(password)})`);
+    }
     await client.query('COMMIT');
   } finally {
     await client.end();
