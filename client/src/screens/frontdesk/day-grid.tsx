@@ -93,7 +93,8 @@ export function DayGrid(p: DayGridProps) {
     return () => ro.disconnect();
   }, []);
 
-  useEffect(() => {
+  // In the same commit as the request, before any key press is handled (see FrontDeskScreen).
+  useLayoutEffect(() => {
     if (!p.scrollTo) return;
     const el = scroller.current!;
     el.scrollTop = Math.max(0, (p.scrollTo.minutes / slotMin) * ROW_H - ROW_H * 2);

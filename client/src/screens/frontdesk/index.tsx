@@ -5,7 +5,7 @@
  * so a reload or a sign-in after a 401 returns to it; filters are remembered per browser
  * (no patient data is stored).
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Dialog } from '../../components/dialog.js';
 import { ErrorView, Loading, Empty } from '../../components/states.js';
@@ -78,9 +78,14 @@ export default function FrontDeskScreen() {
   const liveRows = useMemo(() => dayRows(rowsMap, false), [rowsMap]);
   const openRow = openId !== undefined ? rowsMap.get(openId) : undefined;
 
-  // First paint of a day: scroll to now (today) or to the earliest working hour.
-  useEffect(() => {
-    if (day.load.status !== 'ready') return;
+  // First paint of a day: scroll to now (today) or to the earliest working hour, once per day
+  // shown. A layout effect, so the grid is in place before the first key can reach it (a
+  // passive effect ran up to a frame later on a busy machine and moved the active cell back
+  // under keys already pressed).
+  const scrolledFor = useRef<string | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (day.load.status !== 'ready' || scrolledFor.current === date) return;
+    scrolledFor.current = date;
     const starts = allProviders.flatMap((p) => (p.workingHours ? [Number(p.workingHours.start.slice(0, 2)) * 60] : []));
     const minutes = date === today ? clock.wall(clock.now()).minutes : Math.min(8 * 60, ...starts);
     setScrollTo({ minutes, nonce: Date.now() });
