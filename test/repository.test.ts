@@ -221,3 +221,22 @@ describe('through asStaff, as the roles that use it', () => {
     expect(rates).toEqual([{ providerId, providerName: 'Dr Roles', month: today.slice(0, 7), completed: 1, noShows: 0, rate: 0 }]);
   });
 });
+
+describe('the objection models of provider availability', () => {
+  it('run only inside a given transaction: with none, the query fails instead of reaching the database', async () => {
+    const { ProviderModel } = await import('../server/db/repository/models.js');
+    await expect(ProviderModel.query().select('provider_id')).rejects.toThrow(/knex/i);
+  });
+
+  it('map a database refusal raised through objection to the same API error as through knex', async () => {
+    const { fromPgError } = await import('../server/db/errors.js');
+    const { replaceWorkingHours } = await import('../server/db/repository/availability.js');
+    const providerId = await createProvider(db.knex);
+    const overlap = [
+      { isoWeekday: 2, start: '08:00', end: '12:00' },
+      { isoWeekday: 2, start: '11:00', end: '15:00' },
+    ];
+    const err = await tx((t) => replaceWorkingHours(t, providerId, overlap)).catch((e: unknown) => e);
+    expect(fromPgError(err)).toMatchObject({ status: 400, code: 'invalid_request', details: { constraint: 'provider_working_hours_no_overlap' } });
+  });
+});

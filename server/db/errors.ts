@@ -3,6 +3,8 @@
  * constraint name, never on message text.
  * SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html
  */
+import { DBError } from 'objection';
+
 export const SqlState = {
   checkViolation: '23514',
   notNullViolation: '23502',
@@ -36,9 +38,19 @@ export function isPgError(err: unknown): err is PgError {
   return err instanceof Error && typeof (err as PgError).code === 'string' && /^[0-9A-Z]{5}$/.test((err as PgError).code!);
 }
 
+/**
+ * The driver's error behind `err`: objection (server/db/repository/models.ts) wraps pg's
+ * errors in its DBError classes and keeps the original as `nativeError`; every decision
+ * below reads pg's own SQLSTATE and constraint, whichever query layer raised it.
+ */
+export function driverError(err: unknown): unknown {
+  return err instanceof DBError ? err.nativeError : err;
+}
+
 /** Serialization failures and deadlocks: the whole transaction may be retried. */
 export function isRetryable(err: unknown): boolean {
-  return isPgError(err) && (err.code === SqlState.serializationFailure || err.code === SqlState.deadlockDetected);
+  const e = driverError(err);
+  return isPgError(e) && (e.code === SqlState.serializationFailure || e.code === SqlState.deadlockDetected);
 }
 
 /** An error a client can act on: HTTP status, machine-readable code, human message. */
@@ -159,7 +171,8 @@ function deskRuleError(err: PgError): AppError | undefined {
  * Map a database error to an AppError, or return undefined when it is not the
  * client's doing (the caller then answers 500 with an error id).
  */
-export function fromPgError(err: unknown): AppError | undefined {
+export function fromPgError(wrapped: unknown): AppError | undefined {
+  const err = driverError(wrapped);
   if (!isPgError(err)) return undefined;
   const desk = deskRuleError(err);
   if (desk) return desk;

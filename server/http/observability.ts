@@ -36,7 +36,9 @@ export function errorForLog(err: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = { type: e.name, message: e.message.slice(0, 500), stack: e.stack };
   for (const k of SAFE_FIELDS) if (typeof e[k] === 'string' || typeof e[k] === 'number') out[k] = e[k];
   if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
-  if (e.cause !== undefined && depth < 3) out.cause = errorForLog(e.cause, depth + 1);
+  // objection's DBError keeps the driver's error as nativeError (see driverError()).
+  const cause = e.cause ?? e.nativeError;
+  if (cause !== undefined && depth < 3) out.cause = errorForLog(cause, depth + 1);
   return out;
 }
 

@@ -3,8 +3,10 @@
  * (migration 20261206000600). Managers write them; everyone who books reads them.
  * The booking rules that use them live in the database (appointments_desk_rules).
  */
+import { raw } from 'objection';
 import type { Transaction } from '../index.js';
 import { iso } from './common.js';
+import { ProviderModel, TimeOffModel, WorkingIntervalModel } from './models.js';
 
 export interface WorkingInterval {
   /** ISO weekday, 1 = Monday … 7 = Sunday. */
@@ -15,21 +17,22 @@ export interface WorkingInterval {
   end: string;
 }
 
+/** 'HH:MM:SS' (PostgreSQL time) → 'HH:MM'. */
+const hhmm = (t: string) => t.slice(0, 5);
+
 export async function workingHours(trx: Transaction, providerId: number): Promise<WorkingInterval[]> {
-  const rows: { iso_weekday: number; s: string; e: string }[] = await trx('provider_working_hours')
-    .select('iso_weekday', trx.raw(`to_char(starts_at, 'HH24:MI') AS s`), trx.raw(`to_char(ends_at, 'HH24:MI') AS e`))
-    .where('provider_id', providerId)
-    .orderBy([{ column: 'iso_weekday' }, { column: 'starts_at' }]);
-  return rows.map((r) => ({ isoWeekday: r.iso_weekday, start: r.s, end: r.e === '00:00' ? '24:00' : r.e }));
+  const rows = await ProviderModel.relatedQuery('workingHours', trx)
+    .for(providerId)
+    .select('iso_weekday', 'starts_at', 'ends_at')
+    .orderBy(['iso_weekday', 'starts_at']);
+  return rows.map((r) => ({ isoWeekday: r.isoWeekday, start: hhmm(r.startsAt), end: hhmm(r.endsAt) }));
 }
 
 /** Replace the provider's whole week in one statement pair; the database refuses overlaps. */
 export async function replaceWorkingHours(trx: Transaction, providerId: number, items: WorkingInterval[]): Promise<WorkingInterval[]> {
-  await trx('provider_working_hours').where('provider_id', providerId).delete();
+  await ProviderModel.relatedQuery('workingHours', trx).for(providerId).delete();
   if (items.length > 0) {
-    await trx('provider_working_hours').insert(
-      items.map((i) => ({ provider_id: providerId, iso_weekday: i.isoWeekday, starts_at: i.start, ends_at: i.end })),
-    );
+    await WorkingIntervalModel.query(trx).insert(items.map((i) => ({ providerId, isoWeekday: i.isoWeekday, startsAt: i.start, endsAt: i.end })));
   }
   return workingHours(trx, providerId);
 }
@@ -47,33 +50,26 @@ export interface TimeOff {
   createdAt: string;
 }
 
-interface TimeOffRow {
-  time_off_id: number;
-  provider_id: number;
-  starts: Date;
-  ends: Date;
-  category: TimeOffCategory;
-  note: string | null;
-  created_at: Date;
-}
+/** A time-off row with its period's bounds, as the queries below select it. */
+type TimeOffRow = TimeOffModel & { starts: Date; ends: Date };
 
 const toTimeOff = (r: TimeOffRow): TimeOff => ({
-  timeOffId: r.time_off_id,
-  providerId: r.provider_id,
+  timeOffId: r.timeOffId,
+  providerId: r.providerId,
   start: iso(r.starts),
   end: iso(r.ends),
-  category: r.category,
+  category: r.category as TimeOffCategory,
   note: r.note,
-  createdAt: iso(r.created_at),
+  createdAt: iso(r.createdAt),
 });
 
-const TIME_OFF_COLUMNS = ['time_off_id', 'provider_id', 'lower(period) AS starts', 'upper(period) AS ends', 'category', 'note', 'created_at'];
+const TIME_OFF_COLUMNS = ['time_off_id', 'provider_id', raw('lower(period)').as('starts'), raw('upper(period)').as('ends'), 'category', 'note', 'created_at'];
 
 /** Time off of a provider overlapping the clinic-local days [from, to] (both optional), by start. */
 export async function listTimeOff(trx: Transaction, providerId: number, range: { from?: string; to?: string }): Promise<TimeOff[]> {
-  const q = trx('provider_time_off')
-    .select(TIME_OFF_COLUMNS.map((c) => trx.raw(c)))
-    .where('provider_id', providerId)
+  const q = ProviderModel.relatedQuery('timeOff', trx)
+    .for(providerId)
+    .select(TIME_OFF_COLUMNS)
     .orderByRaw('lower(period), time_off_id');
   if (range.from) q.whereRaw('upper(period) > lower(clinic_day_range(?::date))', [range.from]);
   if (range.to) q.whereRaw('lower(period) < upper(clinic_day_range(?::date))', [range.to]);
@@ -93,15 +89,15 @@ export async function addTimeOff(
   providerId: number,
   input: { start: string; end: string; category: TimeOffCategory; note?: string },
 ): Promise<{ timeOff: TimeOff; affectedAppointments: AffectedAppointment[] }> {
-  const [row] = (await trx('provider_time_off')
+  const row = (await TimeOffModel.query(trx)
     .insert({
-      provider_id: providerId,
-      period: trx.raw(`tstzrange(?::timestamptz, ?::timestamptz, '[)')`, [input.start, input.end]),
+      providerId,
+      period: raw(`tstzrange(?::timestamptz, ?::timestamptz, '[)')`, [input.start, input.end]),
       category: input.category,
       note: input.note ?? null,
     })
-    .returning(TIME_OFF_COLUMNS.map((c) => trx.raw(c)) as unknown as string[])) as TimeOffRow[];
-  const timeOff = toTimeOff(row!);
+    .returning(TIME_OFF_COLUMNS)) as unknown as TimeOffRow;
+  const timeOff = toTimeOff(row);
   const { rows } = await trx.raw<{ rows: { appointment_id: number; scheduled_at: Date; duration_min: number; status: string }[] }>(
     'SELECT * FROM time_off_affected_appointments(?)',
     [timeOff.timeOffId],
@@ -114,7 +110,7 @@ export async function addTimeOff(
 
 /** Delete one period of the provider; false when there is none with that id. */
 export async function deleteTimeOff(trx: Transaction, providerId: number, timeOffId: number): Promise<boolean> {
-  const n = await trx('provider_time_off').where({ provider_id: providerId, time_off_id: timeOffId }).delete();
+  const n = await ProviderModel.relatedQuery('timeOff', trx).for(providerId).deleteById(timeOffId);
   return n > 0;
 }
 
@@ -126,11 +122,8 @@ export interface FreeSlot {
 
 /** Providers of one specialty (case-insensitive), by id. */
 export async function providersOfSpecialty(trx: Transaction, specialty: string): Promise<number[]> {
-  const rows: { provider_id: number }[] = await trx('providers')
-    .select('provider_id')
-    .whereRaw('lower(specialty) = lower(?)', [specialty])
-    .orderBy('provider_id');
-  return rows.map((r) => r.provider_id);
+  const rows = await ProviderModel.query(trx).select('provider_id').whereRaw('lower(specialty) = lower(?)', [specialty]).orderBy('provider_id');
+  return rows.map((r) => r.providerId);
 }
 
 /**
