@@ -89,11 +89,12 @@ export interface RealtimeOptions {
   /** Paranoid health-check interval of the LISTEN connection (default 5 s). */
   listenerHealthCheckMs?: number;
   /**
-   * Packets a socket may have queued unsent (its client reads too slowly) before an event for
-   * it is dropped and the socket cut off; the client reconnects and resumes from its cursor
-   * (default 1000).
+   * When a socket counts as too slow (its client stopped reading): `maxQueuedPackets` queued
+   * unsent and nothing handed to its connection for `stalledMs` (default 1000 packets, 5 s; a
+   * burst sent in one go queues too, but drains at once). Its next event is dropped and the
+   * socket cut off; the client reconnects and resumes from its cursor.
    */
-  maxQueuedPackets?: number;
+  slowConsumer?: { maxQueuedPackets: number; stalledMs: number };
   logger?: RealtimeLogger;
 }
 
@@ -104,6 +105,8 @@ export interface SocketData {
   tokens: number;
   refilledAt: number;
   violations: number;
+  /** When its connection last took queued packets (performance.now()). */
+  flushedAt: number;
 }
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -176,7 +179,7 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
   let position = (await reader.head()).head;
   let eventsDispatched = 0;
   const eventsDropped: Record<DropReason, number> = { slow_consumer: 0, disconnected: 0, shape_failed: 0, read_failed: 0 };
-  const maxQueued = opts.maxQueuedPackets ?? 1000;
+  const slow = opts.slowConsumer ?? { maxQueuedPackets: 1000, stalledMs: 5000 };
   let wakeQueued = false;
   let retryTimer: NodeJS.Timeout | undefined;
   /** Watches registered ahead of the dispatcher: they join their room just before event `after` + 1. */
@@ -218,13 +221,14 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     const members = rooms().get(room);
     if (!members) return;
     for (const id of members) {
-      const conn = io.of('/').sockets.get(id)?.conn as unknown as { readyState: string; writeBuffer: unknown[] } | undefined;
-      if (!conn) continue;
+      const socket = io.of('/').sockets.get(id);
+      const conn = socket?.conn as unknown as { readyState: string; writeBuffer: unknown[] } | undefined;
+      if (!socket || !conn) continue;
       if (conn.readyState !== 'open') eventsDropped.disconnected++;
-      else if (conn.writeBuffer.length >= maxQueued) {
+      else if (conn.writeBuffer.length >= slow.maxQueuedPackets && performance.now() - socket.data.flushedAt >= slow.stalledMs) {
         eventsDropped.slow_consumer += 1 + conn.writeBuffer.length;
         log.warn({ queued: conn.writeBuffer.length }, 'realtime: a socket fell behind; disconnecting it (it resumes from its cursor)');
-        io.of('/').sockets.get(id)!.disconnect(true);
+        socket.disconnect(true);
       }
     }
     io.to(room).emit(event, ...args);
@@ -358,6 +362,8 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       socket.data.tokens = rate.burst;
       socket.data.refilledAt = Date.now();
       socket.data.violations = 0;
+      socket.data.flushedAt = performance.now();
+      socket.conn.on('flush', () => (socket.data.flushedAt = performance.now()));
       next();
     } catch (err) {
       log.error({ err }, 'realtime: handshake authentication failed');

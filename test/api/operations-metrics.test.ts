@@ -245,9 +245,9 @@ describe('/readyz', () => {
 
 describe('dropped deliveries', () => {
   it('cuts off a socket that falls behind, counts what it missed, and the socket resumes from its cursor without a gap', async () => {
-    // A tiny queue limit stands in for a client that stops reading: a burst of events in one
-    // outbox batch queues behind the first frame still being written.
-    const rig = await startRealtimeRig(db, { maxQueuedPackets: 2 });
+    // A tiny queue limit, with no grace, stands in for a client that stopped reading: a burst
+    // of events from one outbox batch queues behind the first frame still being written.
+    const rig = await startRealtimeRig(db, { slowConsumer: { maxQueuedPackets: 2, stalledMs: 0 } });
     const registry = new client.Registry();
     registerRealtimeMetrics(registry, rig.realtime, db.appKnex);
     const dropped = async () => value(await registry.metrics(), 'realtime_events_dropped_total{reason="slow_consumer"}');
