@@ -18,6 +18,7 @@ import { healthRoutes, metricsHandler, type ReadinessCheck } from './health/rout
 import { apiNotFound, errorHandler } from './http/errors.js';
 import { csrfOriginCheck, requestId, requireJsonBody } from './http/request-context.js';
 import { createMetrics, httpLogger, type Metrics } from './http/observability.js';
+import { backupConnectionsInUse } from './ops/backup.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
 import { buildOpenApi, type OperationDoc } from './http/openapi.js';
 import { docsRoutes } from './http/docs.js';
@@ -123,7 +124,8 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   app.locals.sessionIdleMs = deps.sessionIdleMs;
   if (deps.trustProxy) app.set('trust proxy', 1);
 
-  const metrics = createMetrics({ app: deps.appKnex });
+  // "backup": the connections a scheduled backup (BACKUP_CRON) holds while it runs.
+  const metrics = createMetrics({ app: deps.appKnex, backup: () => ({ used: backupConnectionsInUse(), free: 0, pending: 0 }) });
   app.use(requestId);
   app.use(metrics.middleware);
   app.use(httpLogger(deps.logger));

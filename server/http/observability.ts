@@ -6,7 +6,7 @@
  * constraint and message but loses DETAIL, WHERE, HINT and anything else that can
  * quote a row's values (`Key (email)=(…)`, `Failing row contains (…)`).
  * Metrics (prom-client, own registry per app): request duration by route
- * template and status, the database pool's occupancy, sign-in failures and
+ * template and status, each database pool's occupancy, sign-in failures and
  * lock-outs, Node's defaults (event-loop lag among them); server/http/ops-metrics.ts
  * adds live push and backups.
  */
@@ -90,7 +90,11 @@ export interface Metrics {
   middleware: RequestHandler;
 }
 
-export function createMetrics(pools: Record<string, Knex>): Metrics {
+/** Occupancy of a set of connections that is not a knex pool (e.g. a backup's). */
+export type PoolReading = () => { used: number; free: number; pending: number };
+
+/** `pools`: each knex pool, and other connection sets read through a PoolReading, by label. */
+export function createMetrics(pools: Record<string, Knex | PoolReading>): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const duration = new client.Histogram({
@@ -100,22 +104,27 @@ export function createMetrics(pools: Record<string, Knex>): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const poolGauge = (name: string, help: string, read: (pool: TarnPool) => number) =>
+  const reading = (source: Knex | PoolReading): ReturnType<PoolReading> | undefined => {
+    if (typeof source === 'function' && !('client' in source)) return (source as PoolReading)();
+    const pool = ((source as Knex).client as { pool?: TarnPool }).pool;
+    return pool ? { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() } : undefined;
+  };
+  const poolGauge = (name: string, help: string, read: (r: ReturnType<PoolReading>) => number) =>
     new client.Gauge({
       name,
       help,
       labelNames: ['pool'] as const,
       registers: [registry],
       collect() {
-        for (const [label, knex] of Object.entries(pools)) {
-          const pool = (knex.client as { pool?: TarnPool }).pool;
-          if (pool) this.set({ pool: label }, read(pool));
+        for (const [label, source] of Object.entries(pools)) {
+          const r = reading(source);
+          if (r) this.set({ pool: label }, read(r));
         }
       },
     });
-  poolGauge('db_pool_connections_used', 'Database connections checked out.', (p) => p.numUsed());
-  poolGauge('db_pool_connections_free', 'Idle database connections in the pool.', (p) => p.numFree());
-  poolGauge('db_pool_acquire_pending', 'Requests waiting for a database connection.', (p) => p.numPendingAcquires());
+  poolGauge('db_pool_connections_used', 'Database connections checked out, per pool (app: requests; backup: a scheduled backup).', (r) => r.used);
+  poolGauge('db_pool_connections_free', 'Idle database connections, per pool.', (r) => r.free);
+  poolGauge('db_pool_acquire_pending', 'Requests waiting for a database connection, per pool.', (r) => r.pending);
 
   const loginFailures = new client.Counter({
     name: 'login_failures_total',

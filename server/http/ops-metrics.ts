@@ -1,13 +1,14 @@
 /**
  * The metrics an on-call engineer pages on besides HTTP timings (docs/operations.md,
  * "Alerts"): live push (sockets by role, watches, outbox head against the last event
- * delivered, listener state, reconnects and silence) and the age of the newest backup.
+ * delivered, deliveries dropped, listener state, reconnects and silence) and the age of
+ * the newest backup.
  * Read at scrape time from the running parts; nothing here is kept twice.
  */
 import type { Knex } from 'knex';
 import client from 'prom-client';
 import { OutboxReader } from '../realtime/outbox.js';
-import type { Realtime } from '../realtime/index.js';
+import { DROP_REASONS, type DropReason, type Realtime } from '../realtime/index.js';
 import { newestBackupAt } from '../ops/backup-files.js';
 
 /** Live push in /readyz (503 while its LISTEN connection is down) and in /metrics. */
@@ -62,6 +63,21 @@ export function registerRealtimeMetrics(registry: client.Registry, realtime: Rea
     g.set(at ? (Date.now() - at) / 1000 : -1);
   });
   gauge('realtime_events_delivered', 'Outbox events fanned out to sockets since start.', (g) => g.set(realtime.stats().eventsDispatched));
+  // A counter (rate() over it is what an alert wants), fed at scrape time from the dispatcher's tally.
+  const seen = new Map<DropReason, number>();
+  new client.Counter({
+    name: 'realtime_events_dropped_total',
+    help: 'Deliveries that did not happen, by reason: slow_consumer (socket cut off, resumes from its cursor), disconnected, shape_failed, read_failed.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      const now = realtime.stats().eventsDropped;
+      for (const reason of DROP_REASONS) {
+        this.inc({ reason }, Math.max(0, now[reason] - (seen.get(reason) ?? 0)));
+        seen.set(reason, now[reason]);
+      }
+    },
+  });
 }
 
 export function registerBackupMetrics(registry: client.Registry, backupDir: string): void {

@@ -26,6 +26,22 @@ export const BACKUP_ROLE = 'clinicpulse_backup';
 
 export class BackupError extends Error {}
 
+/**
+ * Connections a backup in this process holds right now: the administrator's while it sets
+ * the backup login's password, the snapshot session, and pg_dump's. /metrics shows them as
+ * pool "backup" (a scheduled backup runs inside the service, beside its request pool).
+ */
+let backupConnections = 0;
+export const backupConnectionsInUse = (): number => backupConnections;
+const holding = async <T>(work: Promise<T>): Promise<T> => {
+  backupConnections++;
+  try {
+    return await work;
+  } finally {
+    backupConnections--;
+  }
+};
+
 export interface BackupOptions {
   /** Administrator URL of the database to back up (sets the backup login's password when backupUrl is not given). */
   adminUrl: string;
@@ -99,12 +115,16 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     // A fresh random password per run: only this command ever logs in as the backup role.
     const password = randomBytes(24).toString('base64url');
     const admin = new pg.Client({ connectionString: opts.adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`ALTER ROLE ${BACKUP_ROLE} PASSWORD ${pg.escapeLiteral(password)}`);
-    } finally {
-      await admin.end();
-    }
+    await holding(
+      (async () => {
+        await admin.connect();
+        try {
+          await admin.query(`ALTER ROLE ${BACKUP_ROLE} PASSWORD ${pg.escapeLiteral(password)}`);
+        } finally {
+          await admin.end();
+        }
+      })(),
+    );
     backupUrl = withCredentials(opts.adminUrl, BACKUP_ROLE, password);
   }
   // Dumps hold every patient's record: readable by this user only.
@@ -114,8 +134,9 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
   const partial = `${dumpFile}.partial`;
 
   const client = new pg.Client({ connectionString: backupUrl, application_name: 'clinicpulse-backup' });
-  await client.connect();
+  backupConnections++;
   try {
+    await client.connect();
     // One snapshot for the dump and the manifest: the counts describe exactly what is in the file.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { rows: snap } = await client.query<{ id: string; at: Date; version: string; db: string }>(
@@ -128,7 +149,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     const { url, password } = splitPassword(backupUrl);
     const args = ['--format=custom', `--snapshot=${snapshot}`, `--file=${partial}`, `--dbname=${url}`];
     if (!bypass) args.push('--enable-row-security');
-    const dump = runTool(opts.pgDump ?? process.env.PG_DUMP ?? 'pg_dump', args, password);
+    const dump = holding(runTool(opts.pgDump ?? process.env.PG_DUMP ?? 'pg_dump', args, password));
     // Read while pg_dump streams; both see the same snapshot.
     const read = async () => {
       const tables = await fingerprintTables(client, { rowSecurity: !bypass });
@@ -174,5 +195,6 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     throw err;
   } finally {
     await client.end().catch(() => undefined);
+    backupConnections--;
   }
 }

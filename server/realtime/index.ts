@@ -88,6 +88,13 @@ export interface RealtimeOptions {
   listenerApplicationName?: string;
   /** Paranoid health-check interval of the LISTEN connection (default 5 s). */
   listenerHealthCheckMs?: number;
+  /**
+   * When a socket counts as too slow (its client stopped reading): `maxQueuedPackets` queued
+   * unsent and nothing handed to its connection for `stalledMs` (default 1000 packets, 5 s; a
+   * burst sent in one go queues too, but drains at once). Its next event is dropped and the
+   * socket cut off; the client reconnects and resumes from its cursor.
+   */
+  slowConsumer?: { maxQueuedPackets: number; stalledMs: number };
   logger?: RealtimeLogger;
 }
 
@@ -98,6 +105,8 @@ export interface SocketData {
   tokens: number;
   refilledAt: number;
   violations: number;
+  /** When its connection last took queued packets (performance.now()). */
+  flushedAt: number;
 }
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -110,12 +119,24 @@ export interface RealtimeStats {
   listenerConnects: number;
   /** Events fanned out since start. */
   eventsDispatched: number;
+  /** Deliveries that did not happen since start, by reason (see DropReason). */
+  eventsDropped: Record<DropReason, number>;
   sockets: number;
   /** Whether the LISTEN connection is up now. */
   listenerUp: boolean;
   /** When the last NOTIFY arrived (ms since epoch; 0: none yet). */
   lastNotificationAt: number;
 }
+
+/**
+ * Why a delivery did not happen: `slow_consumer` — the socket had `maxQueuedPackets` unsent
+ * (it is cut off and resumes from its cursor; the event and those queued count); `disconnected`
+ * — the socket's connection was already closing; `shape_failed` — the event could not be
+ * turned into payloads (it is skipped so the feed keeps moving); `read_failed` — waitlist
+ * offers or audit entries that follow events could not be read.
+ */
+export type DropReason = 'slow_consumer' | 'disconnected' | 'shape_failed' | 'read_failed';
+export const DROP_REASONS: readonly DropReason[] = ['slow_consumer', 'disconnected', 'shape_failed', 'read_failed'];
 
 export interface Realtime {
   io: RealtimeServer;
@@ -157,6 +178,8 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
 
   let position = (await reader.head()).head;
   let eventsDispatched = 0;
+  const eventsDropped: Record<DropReason, number> = { slow_consumer: 0, disconnected: 0, shape_failed: 0, read_failed: 0 };
+  const slow = opts.slowConsumer ?? { maxQueuedPackets: 1000, stalledMs: 5000 };
   let wakeQueued = false;
   let retryTimer: NodeJS.Timeout | undefined;
   /** Watches registered ahead of the dispatcher: they join their room just before event `after` + 1. */
@@ -181,7 +204,7 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     monthsSentAt = Date.now();
     const list = [...months].sort();
     months.clear();
-    if (list.length) io.to(ROLE_ROOMS.manager).emit('analytics:changed', { months: list });
+    if (list.length) emitTo(ROLE_ROOMS.manager, 'analytics:changed', { months: list });
   };
   const noteMonths = (ms: string[]) => {
     for (const m of ms) months.add(m);
@@ -190,21 +213,41 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
   };
 
   const rooms = () => io.of('/').adapter.rooms;
+  /**
+   * io.to(room).emit, minding each member first: Socket.IO silently discards a packet for a
+   * closing connection, and would queue without bound for a client that stops reading.
+   */
+  const emitTo = <E extends keyof ServerToClientEvents>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>) => {
+    const members = rooms().get(room);
+    if (!members) return;
+    for (const id of members) {
+      const socket = io.of('/').sockets.get(id);
+      const conn = socket?.conn as unknown as { readyState: string; writeBuffer: unknown[] } | undefined;
+      if (!socket || !conn) continue;
+      if (conn.readyState !== 'open') eventsDropped.disconnected++;
+      else if (conn.writeBuffer.length >= slow.maxQueuedPackets && performance.now() - socket.data.flushedAt >= slow.stalledMs) {
+        eventsDropped.slow_consumer += 1 + conn.writeBuffer.length;
+        log.warn({ queued: conn.writeBuffer.length }, 'realtime: a socket fell behind; disconnecting it (it resumes from its cursor)');
+        socket.disconnect(true);
+      }
+    }
+    io.to(room).emit(event, ...args);
+  };
   const deliver = (e: OutboxEvent, row: ScheduleAppointment | undefined) => {
     for (const target of touchedDays(e)) {
       for (const role of Object.keys(WATCH_ROLES) as WatchRole[]) {
         const room = scheduleRoom(role, target.providerId, target.day);
-        if (rooms().has(room)) io.to(room).emit('schedule:changed', scheduleChanged(role, e, target, row));
+        if (rooms().has(room)) emitTo(room, 'schedule:changed', scheduleChanged(role, e, target, row));
       }
     }
     // The front desk's whole-day watchers: once per day the event touches.
     for (const day of new Set(touchedDays(e).map((t) => t.day))) {
       const room = clinicDayRoom(day);
-      if (rooms().has(room)) io.to(room).emit('schedule:changed', scheduleChanged('front_desk', e, { providerId: e.providerId, day }, row));
+      if (rooms().has(room)) emitTo(room, 'schedule:changed', scheduleChanged('front_desk', e, { providerId: e.providerId, day }, row));
     }
     const arrival = arrived(e, row);
     if (arrival && rooms().has(arrivalRoom(arrival.providerId))) {
-      io.to(arrivalRoom(arrival.providerId)).emit('appointment:arrived', arrival);
+      emitTo(arrivalRoom(arrival.providerId), 'appointment:arrived', arrival);
     }
     noteMonths(touchedMonths(e));
   };
@@ -216,22 +259,29 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       const from = position;
       for (const e of events) {
         joinPendingBefore(e.eventId);
-        deliver(e, rows.get(e.appointmentId));
+        try {
+          deliver(e, rows.get(e.appointmentId));
+        } catch (err) {
+          // One event that cannot be shaped must not hold up every later one.
+          eventsDropped.shape_failed++;
+          log.error({ err, eventId: e.eventId }, 'realtime: shaping an event failed; skipped');
+        }
         position = e.eventId;
         eventsDispatched++;
       }
-      await offerFreedSlots(from, position);
+      await offerFreedSlots(from, position, events.length);
     }
   };
 
   // ----- waitlist offers (front desk), from the same outbox --------------------------------
   // Computed in the dispatcher's serial queue, after the batch's schedule events, so offers
   // follow commit order and a waitlist:watch (also serial) sees each exactly once.
-  const offerFreedSlots = async (after: number, upTo: number) => {
+  const offerFreedSlots = async (after: number, upTo: number, events: number) => {
     if (!rooms().has(WAITLIST_ROOM)) return;
     try {
-      for (const offer of await reader.waitlistOffers(after, upTo)) io.to(WAITLIST_ROOM).emit('waitlist:offer', offer);
+      for (const offer of await reader.waitlistOffers(after, upTo)) emitTo(WAITLIST_ROOM, 'waitlist:offer', offer);
     } catch (err) {
+      eventsDropped.read_failed += events;
       // The schedule events are out; a screen that re-watches with its cursor gets these offers.
       log.error({ err }, 'realtime: computing waitlist offers failed');
     }
@@ -287,13 +337,19 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     { readOnly: true });
     for (const r of rows) {
       const entry: AuditAppended = { auditId: r.audit_id, action: r.action, table: r.table_name, actorRole: r.actor_role, at: r.at.toISOString() };
-      io.to(ROLE_ROOMS.compliance).emit('audit:appended', entry);
+      emitTo(ROLE_ROOMS.compliance, 'audit:appended', entry);
     }
   };
   const onAudit = (id: number) => {
     if (!rooms().has(ROLE_ROOMS.compliance)) return;
     auditIds.push(id);
-    auditTimer ??= setTimeout(() => void flushAudit().catch((err) => log.error({ err }, 'realtime: reading audit entries failed')), 25);
+    auditTimer ??= setTimeout(() => {
+      const ids = auditIds.length;
+      void flushAudit().catch((err) => {
+        eventsDropped.read_failed += ids;
+        log.error({ err }, 'realtime: reading audit entries failed');
+      });
+    }, 25);
   };
 
   // ----- sockets ------------------------------------------------------------------------------
@@ -306,6 +362,8 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       socket.data.tokens = rate.burst;
       socket.data.refilledAt = Date.now();
       socket.data.violations = 0;
+      socket.data.flushedAt = performance.now();
+      socket.conn.on('flush', () => (socket.data.flushedAt = performance.now()));
       next();
     } catch (err) {
       log.error({ err }, 'realtime: handshake authentication failed');
@@ -521,6 +579,7 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       position,
       listenerConnects: listener.connects,
       eventsDispatched,
+      eventsDropped: { ...eventsDropped },
       sockets: io.of('/').sockets.size,
       listenerUp: listener.up,
       lastNotificationAt: listener.lastNotificationAt,

@@ -3,7 +3,9 @@
  * process answers; /metrics needs the bearer token (or lives on its own listener);
  * /readyz turns 503 naming the live-push listener when its connection is cut, and 200
  * again once it is back; /metrics counts live sockets by role, watches, the outbox
- * head against the last event delivered, listener reconnects and sign-in failures.
+ * head against the last event delivered, listener reconnects and sign-in failures;
+ * deliveries dropped (a socket that falls behind is cut off, counted, and loses nothing
+ * once it resumes from its cursor); the backup's connections as a pool of their own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
@@ -16,12 +18,18 @@ import { createApp, type ClinicPulseApp } from '../../server/app.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
 import type { Realtime } from '../../server/realtime/index.js';
 import { metricsHandler } from '../../server/health/routes.js';
-import { watchLivePush } from '../../server/http/ops-metrics.js';
+import { registerRealtimeMetrics, watchLivePush } from '../../server/http/ops-metrics.js';
+import { runBackup } from '../../server/ops/backup.js';
+import { withCredentials } from '../../server/db/connect.js';
+import { inject } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ApiClient, TEST_METRICS_TOKEN, TEST_PASSWORD, testPasswordHash } from '../support/server.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
 import { createPatient, createProvider } from '../support/clinic.js';
-import { connected, openSocket, type RecordingClient } from '../support/realtime-server.js';
+import { connected, disconnected, mintSession, openSocket, startRealtimeRig, type RecordingClient } from '../support/realtime-server.js';
 
 /** A TCP hop between the listener and PostgreSQL that the test can cut and restore. */
 class Hop {
@@ -232,5 +240,84 @@ describe('/readyz', () => {
     const { text } = await metricsText();
     expect(value(text, 'realtime_listener_up')).toBe(1);
     expect(value(text, 'realtime_listener_reconnects')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('dropped deliveries', () => {
+  it('cuts off a socket that falls behind, counts what it missed, and the socket resumes from its cursor without a gap', async () => {
+    // A tiny queue limit, with no grace, stands in for a client that stopped reading: a burst
+    // of events from one outbox batch queues behind the first frame still being written.
+    const rig = await startRealtimeRig(db, { slowConsumer: { maxQueuedPackets: 2, stalledMs: 0 } });
+    const registry = new client.Registry();
+    registerRealtimeMetrics(registry, rig.realtime, db.appKnex);
+    const dropped = async () => value(await registry.metrics(), 'realtime_events_dropped_total{reason="slow_consumer"}');
+    const provider = await createProvider(db.knex);
+    const day = '2027-04-07';
+    const session = await mintSession(db.knex, desk);
+    const slow = openSocket(rig.url, { cookie: session.cookie });
+    try {
+      await connected(slow);
+      expect(await dropped()).toBe(0);
+      const ack = (await slow.socket.timeout(10_000).emitWithAck('schedule:watch', { providerId: provider, date: day })) as { ok: boolean; cursor: number };
+      expect(ack.ok).toBe(true);
+      const patients = await Promise.all(Array.from({ length: 8 }, () => createPatient(db.knex)));
+      const cutOff = disconnected(slow, 15_000);
+      // One statement, one commit, one NOTIFY: the dispatcher fans the 8 events out in one go.
+      await db.knex.raw(
+        `INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min)
+         SELECT p, ?, ?::timestamptz + (i - 1) * interval '30 minutes', 30 FROM unnest(?::int[]) WITH ORDINALITY AS t(p, i)`,
+        [provider, `${day}T13:00:00Z`, patients],
+      );
+      expect(await cutOff).toBe('io server disconnect');
+      const missed = slow.received.filter((r) => r.event === 'schedule:changed');
+      expect(missed.length).toBeLessThan(8);
+      // The event that found the queue full and those queued behind it; later ones were not addressed to it.
+      expect(await dropped()).toBeGreaterThanOrEqual(1);
+      expect(await dropped()).toBeLessThanOrEqual(8 - missed.length);
+      expect(rig.realtime.stats().eventsDropped.slow_consumer).toBeGreaterThan(0);
+
+      // What a screen does on 'io server disconnect': reconnect and re-watch from the last cursor it saw.
+      const cursor = Math.max(ack.cursor, ...missed.map((r) => r.payload.cursor as number));
+      const again = openSocket(rig.url, { cookie: session.cookie });
+      try {
+        await connected(again);
+        const resumed = (await again.socket.timeout(10_000).emitWithAck('schedule:watch', { providerId: provider, date: day, since: cursor })) as { ok: boolean; snapshot: boolean };
+        expect(resumed).toMatchObject({ ok: true, snapshot: false });
+        await again.next('schedule:changed', (p) => (p.appointment as { patientId?: number } | undefined)?.patientId === patients.at(-1));
+        const seen = new Set([...missed, ...again.received.filter((r) => r.event === 'schedule:changed')].map((r) => (r.payload.appointment as { patientId: number }).patientId));
+        expect([...seen].sort()).toEqual([...patients].sort());
+      } finally {
+        again.close();
+      }
+    } finally {
+      slow.close();
+      await rig.close();
+    }
+  });
+});
+
+describe('database pools', () => {
+  it('shows a running backup\'s connections as pool "backup", back to 0 when it is done', async () => {
+    const used = async () => value((await metricsText()).text, 'db_pool_connections_used{pool="backup"}');
+    expect(await used()).toBe(0);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-metrics-backup-'));
+    try {
+      const backup = runBackup({ adminUrl: db.url, backupUrl: withCredentials(db.url, 'clinicpulse_backup', inject('backupPassword')), outDir: dir });
+      let peak = 0;
+      let done = false;
+      void backup.finally(() => (done = true)).catch(() => undefined);
+      while (!done) {
+        peak = Math.max(peak, (await used()) ?? 0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await backup;
+      expect(peak).toBeGreaterThanOrEqual(1);
+      expect(await used()).toBe(0);
+      const { text } = await metricsText();
+      expect(value(text, 'db_pool_connections_used{pool="app"}')).toBeGreaterThanOrEqual(0);
+      expect(value(text, 'db_pool_acquire_pending{pool="backup"}')).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
