@@ -39,6 +39,7 @@ import { auditRoutes } from './audit/routes.js';
 import { clinicRoutes } from './clinic/routes.js';
 import { billingRoutes } from './billing/routes.js';
 import { clinicalRoutes } from './clinical/routes.js';
+import { Icd10Index } from './medications/icd10-index.js';
 
 export interface AppDeps {
   /** The service's pool (login role clinicpulse_app): every request's database work goes through it via asStaff. */
@@ -80,6 +81,8 @@ export interface ClinicPulseApp {
   metrics: Metrics;
   /** Readiness checks besides the database's, by name (main.ts adds the live-push listener). */
   readiness: Map<string, ReadinessCheck>;
+  /** The in-memory ICD-10-CM code list behind GET /api/icd10 (invalidate() after changing icd10_codes). */
+  icd10: Icd10Index;
   /** Stop timers (session pruning). Pools are closed by their owner. */
   close(): void;
 }
@@ -158,9 +161,12 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   const api = express.Router();
   api.use('/api', requireJsonBody, express.json({ limit: '100kb', strict: true }), csrfOriginCheck(deps.allowedOrigins), ...sessions.middleware);
   api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit, lockoutFailures: deps.loginLockoutFailures ?? 20, secret: deps.sessionSecret }));
+  const icd10 = new Icd10Index();
   mountRoutes(api, apiRoutes, {
     appKnex: deps.appKnex,
     beginSession: sessions.begin,
+    checkSession: sessions.currentUser,
+    icd10,
     crypto: new FieldCrypto(deps.masterKeyHex, deps.previousMasterKeysHex),
     maintenance: deps.maintenance,
   });
@@ -176,7 +182,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   }
 
   app.use(errorHandler(({ errorId, err }) => deps.logger.error({ errorId, err }, 'unhandled error')));
-  return { app, sessions, metrics, readiness, close: () => sessions.close() };
+  return { app, sessions, metrics, readiness, icd10, close: () => sessions.close() };
 }
 
 /** AppDeps from the configuration (the parts that do not need a database). */

@@ -10,6 +10,10 @@
  * handler's first `db` call runs in it, so a typical request is BEGIN, one session
  * statement, its own statements and COMMIT. Later calls, calls needing another
  * isolation level or read-only mode, and retries run through asStaff.
+ *
+ * A `lean` route (one that usually answers from memory, like the ICD-10 search) does not
+ * open that transaction: its session is checked in one round trip of its own (the same
+ * checks, as GET /api/me does), and a `db` call, if any, runs in a transaction of its own.
  */
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
@@ -20,6 +24,7 @@ import type { SessionUser } from '../auth/session-user.js';
 import type { ResponseSpec } from './openapi.js';
 import type { FieldCrypto } from '../crypto/index.js';
 import type { Maintenance } from '../db/maintenance.js';
+import type { Icd10Index } from '../medications/icd10-index.js';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
@@ -40,6 +45,8 @@ export interface HandlerContext<P, Q, B> {
   crypto: FieldCrypto;
   /** Administrator-connection maintenance (the VACUUM after an erasure); absent when not configured. */
   maintenance?: Maintenance;
+  /** The ICD-10-CM code list in memory (server/medications/icd10-index.ts). */
+  icd10: Icd10Index;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -61,6 +68,11 @@ export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType 
   response?: ResponseSpec;
   /** Error statuses this endpoint can answer besides 400/401/403/429/500. */
   errors?: Record<number, string>;
+  /**
+   * The handler usually does no database work: check the session in one round trip of its own
+   * instead of opening the request's transaction with it (see the module comment).
+   */
+  lean?: boolean;
   handler: (ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;
 }
 
@@ -136,15 +148,18 @@ export interface MountDeps {
   appKnex: Knex;
   /** Opens the request's transaction as the signed-in user (or undefined); see server/auth/sessions.ts. */
   beginSession: (req: Request, res: Response) => Promise<{ trx: Transaction; user: SessionUser } | undefined>;
+  /** Checks the session in one round trip and holds nothing (for `lean` routes); see server/auth/sessions.ts currentUser. */
+  checkSession: (req: Request, res: Response) => Promise<SessionUser | undefined>;
   crypto: FieldCrypto;
   maintenance?: Maintenance;
+  icd10: Icd10Index;
 }
 
 export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: MountDeps): void {
   for (const spec of routes) {
     const allowed = new Set<string>(spec.roles);
     const handler: RequestHandler = async (req, res) => {
-      const session = await deps.beginSession(req, res);
+      const session = spec.lean ? await deps.checkSession(req, res).then((user) => user && { trx: undefined, user }) : await deps.beginSession(req, res);
       if (!session) throw new AppError(401, 'unauthenticated', 'Sign in first.');
       const { user } = session;
       let held: Transaction | undefined = session.trx;
@@ -173,7 +188,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: M
           }
           return result;
         };
-        const result = await spec.handler({ req, res, params, query, body, user, db, crypto: deps.crypto, maintenance: deps.maintenance });
+        const result = await spec.handler({ req, res, params, query, body, user, db, crypto: deps.crypto, maintenance: deps.maintenance, icd10: deps.icd10 });
         const unused = held;
         held = undefined;
         // A handler that did no database work still commits: the session's deadline may have moved.

@@ -1,7 +1,7 @@
 /** The reference lists a clinician searches while charting: the formulary and the ICD-10-CM codes. */
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
-import { searchIcd10, searchMedications } from '../db/repository/reference.js';
+import { icd10CodeList, searchMedications } from '../db/repository/reference.js';
 
 export const medicationSchema = z
   .object({ medicationId: z.number().int(), name: z.string(), form: z.string(), strength: z.string() })
@@ -45,10 +45,15 @@ export const medicationRoutes: AnyRoute[] = [
     path: '/api/icd10',
     tag: 'Medications',
     summary: 'Search the ICD-10-CM codes offered for diagnoses',
-    description: 'Codes starting with q come first (the dot is optional), then codes whose description has a word starting with every word of q.',
+    description:
+      'Codes starting with q come first (the dot is optional), then codes whose description has a word starting with every word of q. ' +
+      'Answered from the code list held in memory (read with the clinician\'s rights, re-read at most a minute after it was loaded); the session is checked on every call.',
     roles: ['clinician'],
     query: icd10Query,
     response: { description: 'Matching codes.', schema: z.object({ items: z.array(icd10Schema) }) },
-    handler: async ({ query, db }) => ({ items: await db((trx) => searchIcd10(trx, query.q, query.limit), { readOnly: true }) }),
+    lean: true,
+    handler: async ({ query, db, icd10 }) => ({
+      items: await icd10.search(query.q, query.limit, () => db((trx) => icd10CodeList(trx), { readOnly: true })),
+    }),
   }),
 ];

@@ -1,8 +1,9 @@
 /**
  * The manager's analytics in a real browser against the real server: both charts draw
- * (non-blank canvases), their data tables equal the API's rows for the same filters, a
- * no-show recorded at a front-desk page redraws them live with the filters kept, the CSV
- * equals the table, and axe finds nothing serious.
+ * (non-blank canvases), their data tables equal the API's rows for the same filters, both
+ * zoom to a window of months from the keyboard (tables and CSV follow), a no-show recorded at
+ * a front-desk page redraws them live with the filters and zoom kept, the CSV equals the
+ * table, and axe finds nothing serious.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -45,6 +46,8 @@ async function apiRows(page: Page, query: string) {
 
 const pct = (n: number, c: number) => (n + c === 0 ? '—' : String(Math.round((10_000 * n) / (n + c)) / 100));
 
+const canvasPixels = (page: Page, name: string) => page.getByRole('img', { name }).evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+
 async function canvasInked(page: Page, name: string): Promise<number> {
   return page.getByRole('img', { name }).evaluate((c) => {
     const canvas = c as HTMLCanvasElement;
@@ -55,7 +58,7 @@ async function canvasInked(page: Page, name: string): Promise<number> {
   });
 }
 
-it('draws both charts with tables equal to the API, redraws live on a no-show keeping the filters, and exports the table as CSV', async () => {
+it('draws both charts with tables equal to the API, zooms from the keyboard, redraws live on a no-show keeping the filters and zoom, and exports the table as CSV', async () => {
   const k = app.db.knex;
   const heart = await createProvider(k, { name: 'Dr Ada Heart', specialty: 'Cardiology' });
   const home = await createProvider(k, { name: 'Dr Ben Home', specialty: 'Family medicine' });
@@ -107,19 +110,51 @@ it('draws both charts with tables equal to the API, redraws live on a no-show ke
   await axeOk(page);
   await screenshot(page, 'manager');
 
+  // Zoom both charts to the last month: the chart redraws, the tables keep only that month.
+  const rateChart = 'No-show rate by month, one line per provider; the numbers are in the table below';
+  const unzoomed = await canvasPixels(page, rateChart);
+  const zoomState = page.getByRole('status', { name: 'Zoom' });
+  expect(await zoomState.textContent()).toBe(`Showing all months, ${FROM} to ${TO}.`);
+  await page.getByLabel('First month shown').selectOption(m1);
+  await zoomState.filter({ hasText: `Showing ${m1} to ${m1} of ${FROM} to ${TO}.` }).waitFor();
+  expect(await page.getByLabel('Last month shown').inputValue()).toBe(m1);
+  await expect.poll(() => tableRows(page, perProvider)).toEqual([]);
+  await page.getByRole('table', { name: perProvider }).getByText('No appointments for these filters.').waitFor();
+  expect(await tableRows(page, volume)).toEqual([['Dr Ada Heart', m1, '0', '0', '0', '1']]);
+  await expect.poll(() => canvasPixels(page, rateChart)).not.toBe(unzoomed);
+  expect(await canvasInked(page, rateChart)).toBeGreaterThan(500);
+
   // A no-show recorded at a front-desk page elsewhere: the tables change, the filters stay.
   const dctx = await newDesk(browser);
   const desk = await dctx.newPage();
   await signIn(desk, app.url, await app.createUser('front_desk'));
   expect(await desk.evaluate(async (id) => (await fetch(`/api/appointments/${id}/no-show`, { method: 'POST' })).status, open)).toBe(200);
   await dctx.close();
-  await expect.poll(() => tableRows(page, perProvider), { timeout: 10_000 }).toEqual([
+  // Still zoomed to the last month: only its new no-show shows.
+  await expect.poll(() => tableRows(page, perProvider), { timeout: 10_000 }).toEqual([['Dr Ada Heart', m1, '0', '1', '100']]);
+  expect(await zoomState.textContent()).toBe(`Showing ${m1} to ${m1} of ${FROM} to ${TO}.`);
+  expect(await page.getByLabel('Specialty').inputValue()).toBe('Cardiology');
+  expect(await page.getByRole('radio', { name: 'One line per provider' }).isChecked()).toBe(true);
+
+  // From the keyboard: zoom out one month each side (clamped to the range), then show all months.
+  await page.getByRole('button', { name: 'Zoom out' }).focus();
+  await page.keyboard.press('Enter');
+  await zoomState.filter({ hasText: `Showing ${m2} to ${m1} of ${FROM} to ${TO}.` }).waitFor();
+  await page.getByRole('button', { name: 'Show all months' }).focus();
+  await page.keyboard.press('Space');
+  await zoomState.filter({ hasText: `Showing all months, ${FROM} to ${TO}.` }).waitFor();
+  await expect.poll(() => tableRows(page, perProvider)).toEqual([
     ['Dr Ada Heart', m2, '2', '1', '33.33'],
     ['Dr Ada Heart', m1, '0', '1', '100'],
   ]);
   expect(await tableRows(page, perProvider)).toEqual(await expected());
-  expect(await page.getByLabel('Specialty').inputValue()).toBe('Cardiology');
-  expect(await page.getByRole('radio', { name: 'One line per provider' }).isChecked()).toBe(true);
+  // Zoom in from the keyboard: a month off each end of the range.
+  await page.getByRole('button', { name: 'Zoom in' }).focus();
+  await page.keyboard.press('Enter');
+  await zoomState.filter({ hasText: `Showing ${shift(FROM, 1)} to ${shift(TO, -1)} of ${FROM} to ${TO}.` }).waitFor();
+  await expect.poll(() => tableRows(page, perProvider)).toEqual([['Dr Ada Heart', m2, '2', '1', '33.33']]);
+  await axeOk(page);
+  await page.getByRole('button', { name: 'Show all months' }).click();
 
   // The CSV is exactly the table.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download CSV: ${perProvider}` }).click()]);

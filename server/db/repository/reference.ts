@@ -47,7 +47,22 @@ export function icd10SearchQuery(db: Queryable, q: string, limit: number): Knex.
 }
 
 
-/** Up to `limit` ICD-10-CM codes matching `q` by code prefix or by the words of the description. */
+/** A code of the list with its stored search text (for the in-memory index, server/medications/icd10-index.ts). */
+export interface Icd10Entry extends Icd10Code {
+  searchText: string;
+}
+
+/** The whole code list as the signed-in clinician reads it (RLS: a valid acting identity), in code order. */
+export async function icd10CodeList(trx: Transaction): Promise<Icd10Entry[]> {
+  const rows: { code: string; description: string; search_text: string }[] = await trx('icd10_codes').select('code', 'description', 'search_text').orderBy('code');
+  return rows.map((r) => ({ code: r.code, description: r.description, searchText: r.search_text }));
+}
+
+/**
+ * Up to `limit` ICD-10-CM codes matching `q` by code prefix or by the words of the description, in SQL.
+ * GET /api/icd10 answers from memory (server/medications/icd10-index.ts); this is the reference
+ * its answers are checked against (test/icd10-index.test.ts, bench/sections/72-icd10.ts).
+ */
 export async function searchIcd10(trx: Transaction, q: string, limit: number): Promise<Icd10Code[]> {
   if (q.trim() === '') return [];
   const rows: { code: string; description: string }[] = await icd10SearchQuery(trx, q, limit);

@@ -3,8 +3,12 @@
  * date range (default: the last 12 full months), filtered by specialty and providers, shown
  * clinic-wide or one line per provider. Volume keeps each outcome apart (completed, no-show,
  * cancelled, still scheduled), so future bookings never inflate past work. Every chart has
- * the same numbers as a table beneath it and a CSV of exactly that table. On analytics:changed
- * the data reloads with the person's filters kept; a stamp says when it was last updated.
+ * the same numbers as a table beneath it and a CSV of exactly that table. Both charts zoom
+ * together to a window of months inside the range (chart.js scale min/max, set by two month
+ * pickers and Zoom in / Zoom out / Show all months buttons, so it works from the keyboard);
+ * tables and CSVs follow the zoom, so they hold exactly what the charts show. On
+ * analytics:changed the data reloads with the person's filters and zoom kept; a stamp says
+ * when it was last updated.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Chart, registerables, type ChartConfiguration } from 'chart.js';
@@ -37,7 +41,17 @@ export interface TableModel {
   rows: (string | number | null)[][];
 }
 
-/** A chart.js canvas that is created once and updated in place (filters and legend state survive a redraw). */
+/** The shown window [first, last] as indexes into `months`: the zoom clamped to the range, or the whole range. */
+export function zoomWindow(months: string[], zoom: { from: string; to: string } | undefined): [number, number] {
+  const all: [number, number] = [0, months.length - 1];
+  if (!zoom || months.length === 0) return all;
+  const i = months.findIndex((m) => m >= zoom.from);
+  let j = months.length - 1;
+  while (j >= 0 && months[j]! > zoom.to) j--;
+  return i < 0 || j < 0 || i > j ? all : [i, j];
+}
+
+/** A chart.js canvas that is created once and updated in place (filters, zoom and legend state survive a redraw). */
 function ChartCanvas({ config, label }: { config: ChartConfiguration; label: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | undefined>(undefined);
@@ -55,6 +69,8 @@ function ChartCanvas({ config, label }: { config: ChartConfiguration; label: str
       const old = c.data.datasets.find((o) => o.label === d.label);
       return old ? Object.assign(old, d) : d;
     });
+    // The zoom is the x scale's min and max (category labels).
+    c.options = config.options ?? {};
     c.update();
   }, [config]);
   return (
@@ -116,6 +132,7 @@ export default function ManagerScreen() {
   const [specialty, setSpecialty] = useState('');
   const [picked, setPicked] = useState<number[]>([]);
   const [view, setView] = useState<'clinic' | 'provider'>('clinic');
+  const [zoom, setZoom] = useState<{ from: string; to: string }>();
   const [version, setVersion] = useState(0);
   const [stamp, setStamp] = useState<number>();
   // A reload caused by a push is the page's own doing: it must not keep the session alive.
@@ -150,6 +167,11 @@ export default function ManagerScreen() {
 
   const rows = data.data ?? [];
   const months = validRange ? monthsBetween(from, to) : [];
+  const [zi, zj] = zoomWindow(months, zoom);
+  const zoomed = months.length > 0 && (zi > 0 || zj < months.length - 1);
+  const shown = months.slice(zi, zj + 1);
+  const inWindow = (m: string) => shown.includes(m);
+  const zoomTo = (i: number, j: number) => setZoom(i <= 0 && j >= months.length - 1 ? undefined : { from: months[i]!, to: months[j]! });
   const byProvider = useMemo(() => {
     const m = new Map<number, { name: string; rows: Map<string, OutcomeRow> }>();
     for (const r of rows) {
@@ -171,6 +193,7 @@ export default function ManagerScreen() {
   };
 
   const axis = (title: string, extra: object = {}) => ({ title: { display: true, text: title }, ...extra });
+  const xZoom = zoomed ? { min: shown[0], max: shown[shown.length - 1] } : {};
   const rateConfig: ChartConfiguration = {
     type: 'line',
     data: {
@@ -193,7 +216,7 @@ export default function ManagerScreen() {
       animation: false,
       maintainAspectRatio: false,
       plugins: { legend: { display: true, position: 'bottom' }, tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${c.parsed.y}%` } } },
-      scales: { x: axis('Month (clinic time)'), y: axis('No-show rate (%)', { beginAtZero: true, ticks: { callback: (v: number | string) => `${v}%` } }) },
+      scales: { x: axis('Month (clinic time)', xZoom), y: axis('No-show rate (%)', { beginAtZero: true, ticks: { callback: (v: number | string) => `${v}%` } }) },
     },
   };
   const SERIES = [
@@ -209,7 +232,7 @@ export default function ManagerScreen() {
       animation: false,
       maintainAspectRatio: false,
       plugins: { legend: { display: true, position: 'bottom' } },
-      scales: { x: axis('Month (clinic time)', { stacked: true }), y: axis('Appointments', { stacked: true, beginAtZero: true }) },
+      scales: { x: axis('Month (clinic time)', { stacked: true, ...xZoom }), y: axis('Appointments', { stacked: true, beginAtZero: true }) },
     },
   };
 
@@ -218,24 +241,24 @@ export default function ManagerScreen() {
       ? {
           caption: 'No-show rate by month, all selected providers',
           header: ['Month', 'Completed', 'No-shows', 'No-show rate (%)'],
-          rows: months.filter((m) => total(m).completed + total(m).noShows > 0).map((m) => [m, total(m).completed, total(m).noShows, pct(total(m).noShows, total(m).completed)]),
+          rows: shown.filter((m) => total(m).completed + total(m).noShows > 0).map((m) => [m, total(m).completed, total(m).noShows, pct(total(m).noShows, total(m).completed)]),
         }
       : {
           caption: 'No-show rate by provider and month',
           header: ['Provider', 'Month', 'Completed', 'No-shows', 'No-show rate (%)'],
-          rows: rows.filter((r) => r.completed + r.noShows > 0).map((r) => [r.providerName, r.month, r.completed, r.noShows, pct(r.noShows, r.completed)]),
+          rows: rows.filter((r) => inWindow(r.month) && r.completed + r.noShows > 0).map((r) => [r.providerName, r.month, r.completed, r.noShows, pct(r.noShows, r.completed)]),
         };
   const volumeTable: TableModel =
     view === 'clinic'
       ? {
           caption: 'Appointments by outcome and month, all selected providers',
           header: ['Month', 'Completed', 'No-show', 'Cancelled', 'Scheduled'],
-          rows: months.filter((m) => Object.values(total(m)).some((n) => n > 0)).map((m) => [m, total(m).completed, total(m).noShows, total(m).cancelled, total(m).scheduled]),
+          rows: shown.filter((m) => Object.values(total(m)).some((n) => n > 0)).map((m) => [m, total(m).completed, total(m).noShows, total(m).cancelled, total(m).scheduled]),
         }
       : {
           caption: 'Appointments by outcome, provider and month',
           header: ['Provider', 'Month', 'Completed', 'No-show', 'Cancelled', 'Scheduled'],
-          rows: rows.map((r) => [r.providerName, r.month, r.completed, r.noShows, r.cancelled, r.scheduled]),
+          rows: rows.filter((r) => inWindow(r.month)).map((r) => [r.providerName, r.month, r.completed, r.noShows, r.cancelled, r.scheduled]),
         };
 
   return (
@@ -301,6 +324,43 @@ export default function ManagerScreen() {
         <p class="stamp" role="status" aria-label="Data freshness">
           {data.status === 'loading' ? 'Updating…' : stamp ? `Data as of ${clock.time(stamp)}:${String(new Date(stamp).getSeconds()).padStart(2, '0')} clinic time; redraws live when appointments change.` : ''}
         </p>
+        {months.length > 0 && (
+          <fieldset class="toolbar" aria-describedby="zoom-state">
+            <legend>Zoom (both charts, their tables and CSVs)</legend>
+            <label>
+              First month shown
+              <select value={shown[0]} onChange={(e) => zoomTo(months.indexOf(e.currentTarget.value), Math.max(zj, months.indexOf(e.currentTarget.value)))}>
+                {months.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Last month shown
+              <select value={shown[shown.length - 1]} onChange={(e) => zoomTo(Math.min(zi, months.indexOf(e.currentTarget.value)), months.indexOf(e.currentTarget.value))}>
+                {months.map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="button" class="secondary" disabled={zi === zj} onClick={() => (zj - zi >= 2 ? zoomTo(zi + 1, zj - 1) : zoomTo(zj, zj))}>
+              Zoom in
+            </button>
+            <button type="button" class="secondary" disabled={!zoomed} onClick={() => zoomTo(zi - 1, zj + 1)}>
+              Zoom out
+            </button>
+            <button type="button" class="secondary" disabled={!zoomed} onClick={() => setZoom(undefined)}>
+              Show all months
+            </button>
+            <span id="zoom-state" class="stamp" role="status" aria-label="Zoom">
+              {zoomed ? `Showing ${shown[0]} to ${shown[shown.length - 1]} of ${from} to ${to}.` : `Showing all months, ${from} to ${to}.`}
+            </span>
+          </fieldset>
+        )}
         <p class="hint">
           No-show rate = no-shows ÷ (completed + no-shows): only appointments whose outcome is known. Volume counts each outcome apart; "Scheduled" is
           booked and not yet completed, no-show or cancelled (future bookings, and past ones nobody closed).
