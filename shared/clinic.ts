@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 
+/** Why a provider is away (provider_time_off.category). */
+export const TIME_OFF_CATEGORIES = ['leave', 'training', 'sick'] as const;
+
 export const clinicSchema = z
   .object({
     name: z.string(),
@@ -22,7 +25,12 @@ export const dayProviderSchema = z
     providerId: z.number().int(),
     name: z.string(),
     specialty: z.string(),
-    workingHours: z.object({ start: z.string(), end: z.string() }).nullable().meta({ description: "Clinic-local 'HH:MM'; null: not working that weekday." }),
+    workingHours: z
+      .array(z.object({ start: z.string(), end: z.string() }))
+      .meta({ description: "Every clinic-local working interval that weekday ('HH:MM', end '24:00' at midnight), by start; a lunch break makes two. Empty: not working that weekday." }),
+    timeOff: z
+      .array(z.object({ start: z.string(), end: z.string(), category: z.enum(TIME_OFF_CATEGORIES) }))
+      .meta({ description: "The provider's time off on this day, clipped to it (clinic-local 'HH:MM', '00:00'–'24:00'), by start." }),
   })
   .meta({ id: 'DayProvider' });
 export type DayProvider = z.infer<typeof dayProviderSchema>;

@@ -67,12 +67,42 @@ describe('GET /api/clinic/day', () => {
     const res = await api.get(`/api/clinic/day?date=${DAY}`);
     expect(res.status).toBe(200);
     expect(res.body.providers).toEqual([
-      { providerId: p1, name: 'Dr Aaron Day', specialty: 'Family medicine', workingHours: { start: '08:00', end: '16:30' } },
-      { providerId: p2, name: 'Dr Beth Day', specialty: 'Family medicine', workingHours: null },
+      { providerId: p1, name: 'Dr Aaron Day', specialty: 'Family medicine', workingHours: [{ start: '08:00', end: '16:30' }], timeOff: [] },
+      { providerId: p2, name: 'Dr Beth Day', specialty: 'Family medicine', workingHours: [], timeOff: [] },
     ]);
     expect(res.body.appointments.map((a: { appointmentId: number }) => a.appointmentId)).toEqual([early, late]);
     expect(res.body.appointments[0]).toMatchObject({ patientName: 'Maria Garcia', patientDob: '1991-09-30', status: 'cancelled', clinicDate: DAY });
     expect(res.body.appointments[1]).toMatchObject({ patientDob: '1970-01-02', clinicDate: DAY });
+  });
+
+  it('gives each provider once with every working interval of the weekday (a lunch break) and their time off that day, clipped to it', async () => {
+    const p3 = await createProvider(db.knex, { name: 'Dr Cara Day' });
+    await db.knex.raw(`INSERT INTO provider_working_hours VALUES (?, 2, '13:00', '17:00'), (?, 2, '08:00', '12:00'), (?, 3, '07:00', '19:00')`, [p3, p3, p3]);
+    // Leave that ends at 09:00 clinic time on the day, and leave from 15:00 that runs over the next days.
+    await db.knex.raw(
+      `INSERT INTO provider_time_off (provider_id, period, category) VALUES
+         (?, tstzrange('2027-04-05T12:00:00Z', '${DAY}T13:00:00Z'), 'leave'),
+         (?, tstzrange('${DAY}T19:00:00Z', '2027-04-09T12:00:00Z'), 'training'),
+         (?, tstzrange('2027-04-20T12:00:00Z', '2027-04-21T12:00:00Z'), 'sick')`,
+      [p3, p3, p3],
+    );
+    const res = await (await login(desk)).get(`/api/clinic/day?date=${DAY}`);
+    expect(res.status).toBe(200);
+    const ids = res.body.providers.map((p: { providerId: number }) => p.providerId);
+    expect(ids).toEqual([p1, p2, p3]);
+    expect(res.body.providers[2]).toEqual({
+      providerId: p3,
+      name: 'Dr Cara Day',
+      specialty: 'Family medicine',
+      workingHours: [
+        { start: '08:00', end: '12:00' },
+        { start: '13:00', end: '17:00' },
+      ],
+      timeOff: [
+        { start: '00:00', end: '09:00', category: 'leave' },
+        { start: '15:00', end: '24:00', category: 'training' },
+      ],
+    });
   });
 
   it('is for the front desk only, and refuses a date that is not one', async () => {

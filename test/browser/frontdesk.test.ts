@@ -60,17 +60,30 @@ async function choosePatient(page: Page, query: string, option: RegExp): Promise
   await page.getByRole('option', { name: option }).click();
 }
 
-/** The clinic-local time of day now, rounded up to the next slot (at most 23:30), as minutes. */
-function laterToday(page: Page): Promise<{ date: string; minutes: number }> {
-  return page.evaluate(() => {
+/**
+ * A check-in is only possible on the appointment's own clinic day, so the two-desk test must
+ * book "later today". To make that possible at any hour the test is run (not only between
+ * the providers' 08:00 and 17:00, and never in the last slot before midnight), it moves the
+ * clinic for its duration to the fixed-offset zone where it is now between 10:00 and 11:00:
+ * Etc/GMT-14 … Etc/GMT+12 cover every hour of the UTC day. (Etc/ signs are POSIX: GMT-10 is UTC+10.)
+ */
+function morningZone(now = new Date()): string {
+  let offset = 10 - now.getUTCHours();
+  if (offset < -12) offset += 24;
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+/** The clinic-local time of day now in `timeZone`, rounded up to the next slot, as minutes. */
+function laterToday(page: Page, timeZone: string): Promise<{ date: string; minutes: number }> {
+  return page.evaluate((tz) => {
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
         .formatToParts(new Date())
         .map((p) => [p.type, p.value]),
     );
     const now = Number(parts.hour) * 60 + Number(parts.minute);
-    return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Math.min(23 * 60 + 30, Math.ceil((now + 1) / 15) * 15) };
-  });
+    return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Math.ceil((now + 1) / 15) * 15 };
+  }, timeZone);
 }
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
@@ -167,11 +180,25 @@ describe('the day grid', () => {
 
 describe('live between desks', () => {
   it('shows a booking, a move, a check-in and a cancel made at one desk at the other within a second', async () => {
+    const zone = morningZone();
+    await app.db.knex.raw('UPDATE clinic_settings SET time_zone = ?', [zone]);
+    try {
+      await twoDesks(zone);
+    } finally {
+      await app.db.knex.raw("UPDATE clinic_settings SET time_zone = 'America/New_York'");
+    }
+  });
+
+  async function twoDesks(zone: string): Promise<void> {
     const a = await openDesk({ path: '/' });
     const b = await openDesk({ path: '/' });
     await expect.poll(() => live(a).count()).toBe(1);
     await expect.poll(() => live(b).count()).toBe(1);
-    const { minutes } = await laterToday(a);
+    // The grid shows the clinic's today in its zone, whatever the browser's.
+    const { date, minutes } = await laterToday(a, zone);
+    expect(await a.getByLabel('Date', { exact: true }).inputValue()).toBe(date);
+    expect(minutes).toBeGreaterThanOrEqual(10 * 60);
+    expect(minutes).toBeLessThanOrEqual(11 * 60 + 15);
     const at = hhmm(minutes);
     const within1s = async (page: Page, name: string | RegExp) => {
       const t0 = Date.now();
@@ -187,8 +214,8 @@ describe('live between desks', () => {
     expect((await booked).status()).toBe(201);
     await within1s(b, new RegExp(`^${at}–.* Maria Garcia, born 1991-09-30, 30 min, Scheduled`));
 
-    // Move (reschedule in the panel) by 15 minutes, or back 15 if at the end of the day.
-    const to = minutes + 15 < 24 * 60 ? minutes + 15 : minutes - 15;
+    // Move (reschedule in the panel) by 15 minutes.
+    const to = minutes + 15;
     await a.getByRole('button', { name: 'Reschedule' }).click();
     await a.getByLabel('New start time').fill(hhmm(to));
     const moved = a.waitForResponse((r) => r.url().includes('/api/appointments/') && r.request().method() === 'PATCH');
@@ -226,7 +253,7 @@ describe('live between desks', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     await b.getByLabel('Show cancelled').check();
     await block(b, new RegExp(`^${hhmm(to)}–.* Maria Garcia, born 1991-09-30, 30 min, Cancelled`)).waitFor();
-  });
+  }
 });
 
 describe('failures', () => {
@@ -237,6 +264,7 @@ describe('failures', () => {
     await page.getByRole('status', { name: /Connection: (Reconnecting…|Offline — showing data as of \d\d:\d\d)/ }).waitFor();
     await page.getByRole('status', { name: /Connection: Offline — showing data as of \d\d:\d\d/ }).waitFor({ timeout: 15_000 });
     await screenshot(page, 'frontdesk-offline');
+    await scan(page, 'offline');
     const p = await createPatient(app.db.knex, { name: 'Dana Downtime', dob: '1960-06-06' });
     await insertAppointment(app.db.knex, { patientId: p, providerId: ben, scheduledAt: `${DAY}T15:00:00-04:00`, durationMin: 30 });
     await app.start();
@@ -268,6 +296,7 @@ describe('failures', () => {
     await app.db.knex.raw('DELETE FROM http_sessions');
     await page.getByRole('button', { name: 'Next day' }).click();
     await page.getByText('Your session ended. Please sign in again.').waitFor();
+    await scan(page, 'session ended (sign-in page with the reason)');
     await page.getByLabel('Username').fill(desk.username);
     await page.getByLabel('Password').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -276,8 +305,23 @@ describe('failures', () => {
 });
 
 describe('accessibility', () => {
+  it('the sign-in page, and its wrong-password state', async () => {
+    const ctx = await newDesk(browser);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await page.goto(app.url + '/');
+    await page.getByLabel('Username').waitFor();
+    await scan(page, 'sign-in page');
+    await page.getByLabel('Username').fill(desk.username);
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /./ }).waitFor();
+    await scan(page, 'sign-in refused');
+  });
+
   it('has no serious or critical axe-core violation in any front-desk state scanned above', () => {
-    expect(axeFindings.length).toBeGreaterThanOrEqual(6);
+    expect(axeFindings.map((f) => f.state)).toEqual(expect.arrayContaining(['offline', 'session ended (sign-in page with the reason)', 'sign-in page', 'sign-in refused']));
     expect(axeFindings.filter((f) => f.violations.length > 0)).toEqual([]);
+    expect(axeFindings.length).toBeGreaterThanOrEqual(10);
   });
 });

@@ -1,7 +1,7 @@
 /** Every role signs in through the real page and reaches its screen, live. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchChromium, newDesk, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, signIn, startBrowserApp, type BrowserApp } from './support.js';
 
 let app: BrowserApp;
 let browser: Browser;
@@ -34,6 +34,8 @@ it('warns a minute before the idle sign-out, and "Stay signed in" keeps the sess
     const dialog = page.getByRole('dialog', { name: 'Still there?' });
     await dialog.waitFor({ timeout: 20_000 });
     expect(await dialog.textContent()).toMatch(/signed out in \d+ seconds/);
+    // The warning is a modal dialog a keyboard or screen-reader user must be able to answer.
+    expect(await axeSerious(page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Stay signed in' }).click();
     await expect.poll(() => dialog.count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);

@@ -7,6 +7,7 @@ import { raw } from 'objection';
 import type { Transaction } from '../index.js';
 import { iso } from './common.js';
 import { ProviderModel, TimeOffModel, WorkingIntervalModel } from './models.js';
+import { TIME_OFF_CATEGORIES } from '../../../shared/clinic.js';
 
 export interface WorkingInterval {
   /** ISO weekday, 1 = Monday … 7 = Sunday. */
@@ -37,7 +38,7 @@ export async function replaceWorkingHours(trx: Transaction, providerId: number, 
   return workingHours(trx, providerId);
 }
 
-export const TIME_OFF_CATEGORIES = ['leave', 'training', 'sick'] as const;
+export { TIME_OFF_CATEGORIES };
 export type TimeOffCategory = (typeof TIME_OFF_CATEGORIES)[number];
 
 export interface TimeOff {

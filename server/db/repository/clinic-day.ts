@@ -1,7 +1,7 @@
 /**
  * The clinic as the front desk's day grid sees it: the clinic's settings, and one
- * whole clinic-local day in one round trip each (every provider, their working hours
- * that weekday, and every appointment starting that day with the patient's name and
+ * whole clinic-local day in one round trip each (every provider, every working interval
+ * that weekday and their time off that day, and every appointment starting that day with the patient's name and
  * date of birth, which front desk may read: the column grant on patients.dob).
  *
  * The appointments query drives from providers into appointments(provider_id,
@@ -25,12 +25,21 @@ export async function clinicSettings(trx: Transaction): Promise<ClinicSettings> 
   return { timeZone: rows[0]!.time_zone, today: rows[0]!.today };
 }
 
+export interface DayInterval {
+  /** Clinic-local 'HH:MM'. */
+  start: string;
+  /** Clinic-local 'HH:MM', '24:00' for the end of the day. */
+  end: string;
+}
+
 export interface DayProvider {
   providerId: number;
   name: string;
   specialty: string;
-  /** Clinic-local working hours that weekday ('HH:MM'), or null when the provider does not work that day. */
-  workingHours: { start: string; end: string } | null;
+  /** Every clinic-local working interval that weekday, by start (a lunch break makes two); empty when the provider does not work that day. */
+  workingHours: DayInterval[];
+  /** The provider's time off that falls on the day, clipped to it ('00:00'–'24:00'), by start. */
+  timeOff: (DayInterval & { category: string })[];
 }
 
 export interface DayAppointment extends Appointment {
@@ -49,14 +58,25 @@ export interface ClinicDay {
 /** Every provider and every appointment (cancelled ones too) starting on clinic-local day `day`. */
 export async function clinicDay(trx: Transaction, day: string): Promise<ClinicDay> {
   assertDay(day, 'date');
-  const providers: { provider_id: number; name: string; specialty: string; starts_at: string | null; ends_at: string | null }[] = await trx(
-    'providers as p',
-  )
-    .leftJoin('provider_working_hours as h', (j) =>
-      j.on('h.provider_id', 'p.provider_id').andOn(trx.raw('h.iso_weekday = extract(isodow FROM ?::date)', [day])),
-    )
-    .select('p.provider_id', 'p.name', 'p.specialty', trx.raw(`to_char(h.starts_at, 'HH24:MI') AS starts_at`), trx.raw(`to_char(h.ends_at, 'HH24:MI') AS ends_at`))
-    .orderBy([{ column: 'p.name' }, { column: 'p.provider_id' }]);
+  // One row per provider: the weekday's intervals and the day's time off are aggregated in
+  // correlated subqueries (a join would repeat the provider once per interval).
+  const { rows: providers } = await trx.raw<{
+    rows: { provider_id: number; name: string; specialty: string; working_hours: DayInterval[]; time_off: (DayInterval & { category: string })[] }[];
+  }>(
+    `SELECT p.provider_id, p.name, p.specialty,
+       coalesce((SELECT json_agg(json_build_object('start', to_char(h.starts_at, 'HH24:MI'), 'end', to_char(h.ends_at, 'HH24:MI')) ORDER BY h.starts_at)
+                   FROM provider_working_hours h
+                  WHERE h.provider_id = p.provider_id AND h.iso_weekday = extract(isodow FROM d.day)), '[]') AS working_hours,
+       coalesce((SELECT json_agg(json_build_object(
+                          'start', to_char(greatest(lower(t.period), lower(d.r)) AT TIME ZONE clinic_time_zone(), 'HH24:MI'),
+                          'end', CASE WHEN upper(t.period) >= upper(d.r) THEN '24:00' ELSE to_char(upper(t.period) AT TIME ZONE clinic_time_zone(), 'HH24:MI') END,
+                          'category', t.category) ORDER BY lower(t.period))
+                   FROM provider_time_off t
+                  WHERE t.provider_id = p.provider_id AND t.period && d.r), '[]') AS time_off
+     FROM (SELECT ?::date AS day, clinic_day_range(?::date) AS r) d CROSS JOIN providers p
+     ORDER BY p.name, p.provider_id`,
+    [day, day],
+  );
   const rows: (AppointmentRow & { patient_name: string; patient_dob: string; overbook_reason: string | null })[] = await trx('providers as p')
     .join('appointments as a', 'a.provider_id', 'p.provider_id')
     .join('patients as pt', 'pt.patient_id', 'a.patient_id')
@@ -71,7 +91,8 @@ export async function clinicDay(trx: Transaction, day: string): Promise<ClinicDa
       providerId: p.provider_id,
       name: p.name,
       specialty: p.specialty,
-      workingHours: p.starts_at && p.ends_at ? { start: p.starts_at, end: p.ends_at } : null,
+      workingHours: p.working_hours,
+      timeOff: p.time_off,
     })),
     appointments: rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name, patientDob: r.patient_dob, overbookReason: r.overbook_reason })),
   };

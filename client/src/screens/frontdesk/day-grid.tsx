@@ -19,7 +19,7 @@ import { STATUS } from './status.js';
 export const MIN_COL_W = 176;
 export const TIME_W = 64;
 export const ROW_H = 24;
-export const HEAD_H = 48;
+export const HEAD_H = 60;
 
 export interface SlotMark {
   providerId: number;
@@ -130,8 +130,13 @@ export function DayGrid(p: DayGridProps) {
   const cols: number[] = [];
   for (let c = first; c <= last; c++) cols.push(c);
 
+  // Each provider's working intervals and time off that day, in clinic minutes.
   const hours = useMemo(
-    () => p.providers.map((pr) => (pr.workingHours ? [toMinutes(pr.workingHours.start), toMinutes(pr.workingHours.end)] as const : undefined)),
+    () =>
+      p.providers.map((pr) => ({
+        work: pr.workingHours.map((h) => [toMinutes(h.start), toMinutes(h.end)] as const),
+        away: pr.timeOff.map((t) => [toMinutes(t.start), toMinutes(t.end)] as const),
+      })),
     [p.providers],
   );
 
@@ -254,9 +259,9 @@ export function DayGrid(p: DayGridProps) {
             return (
               <div key={pr.providerId} role="columnheader" aria-colindex={c + 2} class="provider-head" style={{ left: `${colLeft(c)}px`, width: `${COL_W}px` }}>
                 <span class="pname">{pr.name}</span>
-                <span class="pspec">
-                  {pr.specialty}
-                  {pr.workingHours ? ` · ${pr.workingHours.start}–${pr.workingHours.end}` : ' · not working'}
+                <span class="pspec">{pr.specialty}</span>
+                <span class="pspec" title={hoursText(pr)}>
+                  {hoursText(pr)}
                 </span>
               </div>
             );
@@ -296,14 +301,15 @@ export function DayGrid(p: DayGridProps) {
               </div>
               {cols.map((c) => {
                 const pr = p.providers[c]!;
-                const h = hours[c];
-                const working = h !== undefined && minutes >= h[0] && minutes < h[1];
+                const h = hours[c]!;
+                const working = h.work.some(([s, e]) => minutes >= s && minutes < e);
+                const away = h.away.find(([s, e]) => minutes < e && minutes + slotMin > s);
                 const key = `${pr.providerId}:${r}`;
                 const here = starts.get(key) ?? [];
                 const taken = busy.has(key);
                 const isActive = active.r === r && active.c === c;
                 const marked = p.mark && p.mark.providerId === pr.providerId && Math.floor(p.mark.minutes / slotMin) === r ? p.mark : undefined;
-                const cellLabel = `${pr.name}, ${label}, ${taken ? 'booked' : 'free'}${working ? '' : ', outside working hours'}`;
+                const cellLabel = `${pr.name}, ${label}, ${taken ? 'booked' : 'free'}${working ? '' : ', outside working hours'}${away ? ', time off' : ''}`;
                 return (
                   <div
                     key={pr.providerId}
@@ -311,7 +317,7 @@ export function DayGrid(p: DayGridProps) {
                     aria-colindex={c + 2}
                     aria-label={here.length ? undefined : cellLabel}
                     data-cell={`${r}:${c}`}
-                    class={`cell${working ? '' : ' off'}${taken ? ' taken' : ''}${marked ? ' marked' : ''}`}
+                    class={`cell${working ? '' : ' off'}${away ? ' away' : ''}${taken ? ' taken' : ''}${marked ? ' marked' : ''}`}
                     style={{ left: `${colLeft(c)}px`, width: `${COL_W}px` }}
                     tabIndex={isActive && here.length === 0 ? 0 : -1}
                     onFocus={() => !programmatic.current && (activeRef.current.r !== r || activeRef.current.c !== c) && setActive({ r, c })}
@@ -343,6 +349,11 @@ export function DayGrid(p: DayGridProps) {
                         {hhmm(moving.minutes)}–{hhmm(moving.minutes + moving.durationMin)} {moving.row.patientName}
                       </div>
                     )}
+                    {away && (minutes <= away[0] || minutes === 0) && (
+                      <span class="away-label" aria-hidden="true">
+                        Time off
+                      </span>
+                    )}
                     {marked && (
                       <span class="mark" role="note">
                         {marked.text}
@@ -354,6 +365,13 @@ export function DayGrid(p: DayGridProps) {
             </div>
           );
   }
+}
+
+/** A column header's hours line: every working interval ("08:00–12:00, 13:00–17:00"), then any time off. */
+export function hoursText(pr: DayProvider): string {
+  const work = pr.workingHours.length ? pr.workingHours.map((h) => `${h.start}–${h.end}`).join(', ') : 'Not working';
+  const off = pr.timeOff.map((t) => (t.start === '00:00' && t.end === '24:00' ? 'all day' : `${t.start}–${t.end}`));
+  return off.length ? `${work} · time off ${off.join(', ')}` : work;
 }
 
 /** A grid row that re-renders only when its signature changes. */

@@ -86,7 +86,7 @@ export default function FrontDeskScreen() {
   useLayoutEffect(() => {
     if (day.load.status !== 'ready' || scrolledFor.current === date) return;
     scrolledFor.current = date;
-    const starts = allProviders.flatMap((p) => (p.workingHours ? [Number(p.workingHours.start.slice(0, 2)) * 60] : []));
+    const starts = allProviders.flatMap((p) => (p.workingHours[0] ? [Number(p.workingHours[0].start.slice(0, 2)) * 60] : []));
     const minutes = date === today ? clock.wall(clock.now()).minutes : Math.min(8 * 60, ...starts);
     setScrollTo({ minutes, nonce: Date.now() });
   }, [day.load.status, date]);

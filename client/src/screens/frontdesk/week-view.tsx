@@ -27,7 +27,7 @@ export function WeekView(props: { date: string; providers: DayProvider[]; showCa
   // Each day is a column: a pseudo-provider whose id is the day's index.
   const columns: DayProvider[] = dates.map((d, i) => {
     const pr = days[i]!.load.data?.providers.find((p) => p.providerId === providerId);
-    return { providerId: i + 1, name: DAY_NAME.format(new Date(`${d}T12:00:00Z`)), specialty: pr?.name ?? '', workingHours: pr?.workingHours ?? null };
+    return { providerId: i + 1, name: DAY_NAME.format(new Date(`${d}T12:00:00Z`)), specialty: pr?.name ?? '', workingHours: pr?.workingHours ?? [], timeOff: pr?.timeOff ?? [] };
   });
   const rowsByDay = days.map((d) => d.watch.rows.value);
   const rows = useMemo(
