@@ -1397,6 +1397,7 @@ CREATE POLICY "owner: security-definer functions and administration" ON waitlist
 CREATE TRIGGER waitlist_entries_audit_delete AFTER DELETE ON waitlist_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
 CREATE TRIGGER waitlist_entries_audit_insert AFTER INSERT ON waitlist_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
 CREATE TRIGGER waitlist_entries_audit_update AFTER UPDATE ON waitlist_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
+CREATE TRIGGER waitlist_entries_notify AFTER INSERT OR DELETE OR UPDATE ON waitlist_entries FOR EACH STATEMENT EXECUTE FUNCTION waitlist_entries_notify();
 GRANT SELECT ON TABLE waitlist_entries TO clinicpulse_backup;
 GRANT DELETE ON TABLE waitlist_entries TO front_desk;
 GRANT SELECT (waitlist_id) ON TABLE waitlist_entries TO front_desk;
@@ -3766,6 +3767,19 @@ BEGIN
   RETURN NEW;
 END $function$;
 COMMENT ON FUNCTION visits_require_arrival() IS 'A visit only for a checked-in or completed appointment of the same patient, locking the appointment row (FOR NO KEY UPDATE) so a concurrent cancel cannot slip between.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION waitlist_entries_notify()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+BEGIN
+  -- One per transaction: PostgreSQL folds identical notifications of a transaction into one.
+  PERFORM pg_notify('waitlist_events', '');
+  RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION waitlist_entries_notify() IS 'Statement-level trigger on waitlist_entries: NOTIFY waitlist_events with an empty payload at commit, so front-desk screens re-read the waitlist (waitlist:changed).';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION waitlist_offer_candidates(p_provider_id integer, p_start timestamp with time zone, p_end timestamp with time zone)
