@@ -1397,6 +1397,7 @@ CREATE POLICY "owner: security-definer functions and administration" ON waitlist
 CREATE TRIGGER waitlist_entries_audit_delete AFTER DELETE ON waitlist_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
 CREATE TRIGGER waitlist_entries_audit_insert AFTER INSERT ON waitlist_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
 CREATE TRIGGER waitlist_entries_audit_update AFTER UPDATE ON waitlist_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('waitlist_id', 'r.patient_id');
+CREATE TRIGGER waitlist_entries_notify AFTER INSERT OR DELETE OR UPDATE ON waitlist_entries FOR EACH STATEMENT EXECUTE FUNCTION waitlist_entries_notify();
 GRANT SELECT ON TABLE waitlist_entries TO clinicpulse_backup;
 GRANT DELETE ON TABLE waitlist_entries TO front_desk;
 GRANT SELECT (waitlist_id) ON TABLE waitlist_entries TO front_desk;
@@ -2924,6 +2925,9 @@ BEGIN
   WHERE patients.patient_id = p_patient_id;
   -- Crypto-shredding: without this row no copy of the ciphertext can be read again.
   DELETE FROM patient_keys WHERE patient_keys.patient_id = p_patient_id;
+  -- The waitlist is a wish for a future slot, not a record the law keeps: it goes (each delete
+  -- audited by the table's trigger), so no desk is ever offered a slot for the placeholder.
+  DELETE FROM waitlist_entries WHERE waitlist_entries.patient_id = p_patient_id;
   aid := audit_append('erase', 'patients', p_patient_id::text, p_patient_id, 'high');
   INSERT INTO erasures (patient_id, outcome, requested_by, requested_role, reason, audit_id)
   VALUES (p_patient_id, 'erased', me, 'compliance', btrim(p_reason), aid)
@@ -2931,7 +2935,7 @@ BEGIN
   RETURN QUERY SELECT 'erased'::text, eid;
 END $function$;
 GRANT EXECUTE ON FUNCTION erase_patient(integer,text) TO compliance;
-COMMENT ON FUNCTION erase_patient(integer,text) IS 'Right to erasure: pseudonymises the patient (name, dob, email, phone), destroys their data key, keeps appointments and visits (aggregates unchanged), records the act in erasures and audit_log (erase, high). Under legal hold: changes nothing, records the refusal, returns refused_legal_hold. Idempotent: already_erased. Compliance only.';
+COMMENT ON FUNCTION erase_patient(integer,text) IS 'Right to erasure: pseudonymises the patient (name, dob, email, phone), destroys their data key, deletes their waitlist entries, keeps appointments and visits (aggregates unchanged), records the act in erasures and audit_log (erase, high). Under legal hold: changes nothing, records the refusal, returns refused_legal_hold. Idempotent: already_erased. Compliance only.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION erasure_require_compliance()
@@ -3376,6 +3380,7 @@ BEGIN
                              erased_at = p_requested_at
   WHERE patient_id = p_patient_id;
   DELETE FROM public.patient_keys WHERE patient_id = p_patient_id;
+  DELETE FROM public.waitlist_entries WHERE patient_id = p_patient_id;
   aid := public.audit_append('erase', 'patients', p_patient_id::text, p_patient_id, 'high');
   IF EXISTS (SELECT 1 FROM public.erasures e WHERE e.erasure_id = p_erasure_id) THEN
     INSERT INTO public.erasures (patient_id, outcome, requested_by, requested_role, requested_at, reason, audit_id)
@@ -3387,7 +3392,7 @@ BEGIN
   END IF;
   RETURN true;
 END $function$;
-COMMENT ON FUNCTION reapply_erasure(integer,integer,integer,timestamp with time zone,text) IS 'After a restore: carries out again an erasure recorded in the ledger after the backup was taken (same pseudonymisation and key destruction as erase_patient, original ledger id, officer, time and reason; audited as erase, high). Returns false when the patient is absent or already erased. Owner only: run by npm run restore.';
+COMMENT ON FUNCTION reapply_erasure(integer,integer,integer,timestamp with time zone,text) IS 'After a restore: carries out again an erasure recorded in the ledger after the backup was taken (same pseudonymisation, key destruction and waitlist removal as erase_patient, original ledger id, officer, time and reason; audited as erase, high). Returns false when the patient is absent or already erased. Owner only: run by npm run restore.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION replace_patient_key(p_patient_id integer, p_unusable bytea, p_wrapped_key bytea, p_proof bytea)
@@ -3762,6 +3767,19 @@ BEGIN
   RETURN NEW;
 END $function$;
 COMMENT ON FUNCTION visits_require_arrival() IS 'A visit only for a checked-in or completed appointment of the same patient, locking the appointment row (FOR NO KEY UPDATE) so a concurrent cancel cannot slip between.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION waitlist_entries_notify()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+BEGIN
+  -- One per transaction: PostgreSQL folds identical notifications of a transaction into one.
+  PERFORM pg_notify('waitlist_events', '');
+  RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION waitlist_entries_notify() IS 'Statement-level trigger on waitlist_entries: NOTIFY waitlist_events with an empty payload at commit, so front-desk screens re-read the waitlist (waitlist:changed).';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION waitlist_offer_candidates(p_provider_id integer, p_start timestamp with time zone, p_end timestamp with time zone)

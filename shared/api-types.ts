@@ -11,6 +11,8 @@ import type { appointmentSchema, bookingBody, rescheduleBody } from '../server/a
 import type { registerBody, scheduledPatientSchema } from '../server/patients/schemas.js';
 import type { rateSchema, volumeSchema } from '../server/analytics/routes.js';
 import type { auditEntrySchema } from '../server/audit/routes.js';
+import type { slotSchema } from '../server/availability/routes.js';
+import type { entrySchema, waitlistBody } from '../server/waitlist/routes.js';
 
 export type { Clinic, ClinicDay, DayAppointment, DayProvider, StatusHistory } from './clinic.js';
 
@@ -27,6 +29,9 @@ export type RegisterPatientRequest = z.input<typeof registerBody>;
 export type NoShowRow = z.infer<typeof rateSchema>;
 export type VolumeRow = z.infer<typeof volumeSchema>;
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
+export type FreeSlot = z.infer<typeof slotSchema>;
+export type WaitlistEntry = z.infer<typeof entrySchema>;
+export type WaitlistRequest = z.input<typeof waitlistBody>;
 
 /** The error body every failing request answers with. */
 export interface ApiErrorBody {

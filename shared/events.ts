@@ -175,9 +175,18 @@ export interface WaitlistOffer {
   candidates: { waitlistId: number; patientId: number; patientName: string; waitingSince: string; durationMin: number }[];
 }
 
+/**
+ * To front-desk screens that sent `waitlist:watch`: the waitlist changed (an entry added,
+ * withdrawn, booked, or removed by an erasure), at most once every 200 ms. No payload (the
+ * database's NOTIFY carries none): the screen re-reads GET /api/waitlist with its own rights.
+ * Not replayed: after a reconnect the screen re-watches and re-reads the list anyway.
+ */
+export type WaitlistChanged = Record<string, never>;
+
 export interface ServerToClientEvents {
   'schedule:changed': (e: ScheduleChanged) => void;
   'waitlist:offer': (e: WaitlistOffer) => void;
+  'waitlist:changed': (e: WaitlistChanged) => void;
   'appointment:arrived': (e: AppointmentArrived) => void;
   'analytics:changed': (e: AnalyticsChanged) => void;
   'audit:appended': (e: AuditAppended) => void;

@@ -23,6 +23,7 @@ import { recordRead } from '../db/repository/access-log.js';
 import { completeVisitWithNote } from '../db/repository/clinical.js';
 import { providerSlotConflict } from '../db/repository/directory.js';
 import type { Transaction } from '../db/index.js';
+import { BOOKING_ROLES } from '../../shared/roles.js';
 import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody } from './schemas.js';
 
 /**
@@ -123,7 +124,7 @@ export const appointmentRoutes: AnyRoute[] = [
     tag: 'Appointments',
     summary: 'Book an appointment',
     description: 'An overlap with another appointment of the provider answers 409 `double_booking`, naming its time; of the patient, 409 `patient_double_booking`.',
-    roles: ['front_desk'],
+    roles: [...BOOKING_ROLES],
     body: bookingBody,
     status: 201,
     response: { description: 'Booked.', schema: createdSchema.extend({ appointment: appointmentSchema }) },

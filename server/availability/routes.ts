@@ -108,7 +108,7 @@ const slotsQuery = z
   .refine((q) => dayNumber(q.to) >= dayNumber(q.from), { message: 'to must not be before from', path: ['to'] })
   .refine((q) => dayNumber(q.to) - dayNumber(q.from) < MAX_SLOT_DAYS, { message: `at most ${MAX_SLOT_DAYS} days`, path: ['to'] });
 
-const slotSchema = z
+export const slotSchema = z
   .object({
     providerId: z.number().int(),
     start: z.string().meta({ format: 'date-time' }),

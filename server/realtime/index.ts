@@ -303,6 +303,16 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
     });
   };
 
+  // waitlist:changed: a doorbell, coalesced to at most one every 200 ms; screens re-read the list.
+  let waitlistTimer: NodeJS.Timeout | undefined;
+  const onWaitlist = () => {
+    if (!rooms().has(WAITLIST_ROOM)) return;
+    waitlistTimer ??= setTimeout(() => {
+      waitlistTimer = undefined;
+      io.to(WAITLIST_ROOM).emit('waitlist:changed', {});
+    }, 200);
+  };
+
   const wake = () => {
     if (closed || wakeQueued) return;
     wakeQueued = true;
@@ -563,6 +573,7 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       },
       onOutbox: () => wake(),
       onAudit,
+      onWaitlist,
       onError: (err) => log.warn({ err }, 'realtime: listener error'),
       onReconnecting: (attempt) => log.warn({ attempt }, 'realtime: listener reconnecting'),
     });
@@ -592,6 +603,7 @@ export async function startRealtime(opts: RealtimeOptions): Promise<Realtime> {
       if (retryTimer) clearTimeout(retryTimer);
       if (monthsTimer) clearTimeout(monthsTimer);
       if (auditTimer) clearTimeout(auditTimer);
+      if (waitlistTimer) clearTimeout(waitlistTimer);
       io.disconnectSockets(true);
       await listener.close().catch(() => undefined);
       // Let an outbox read in flight finish, but never hold a shutdown on a database that hangs.

@@ -14,6 +14,12 @@ export const OUTBOX_CHANNEL = 'appointment_events';
  */
 export const AUDIT_CHANNEL = 'audit_events';
 
+/**
+ * The waitlist's doorbell (waitlist_entries_notify, migration 20261206001201): an empty payload
+ * at the commit of any change to the waitlist.
+ */
+export const WAITLIST_CHANNEL = 'waitlist_events';
+
 /** At most this many ids of one range notification reach the feed (the log itself has all). */
 export const AUDIT_RANGE_MAX_IDS = 10_000;
 
@@ -37,6 +43,8 @@ export interface ListenerOptions {
   onConnected: () => void;
   onOutbox: (lastEventId: number) => void;
   onAudit: (auditId: number) => void;
+  /** The waitlist changed (an entry added, removed or booked). */
+  onWaitlist?: () => void;
   onError?: (err: Error) => void;
   onReconnecting?: (attempt: number) => void;
 }
@@ -97,9 +105,14 @@ export async function startListener(opts: ListenerOptions): Promise<OutboxListen
     if (last < range.last) opts.onError?.(new Error(`audit range ${payload}: only ids ${range.first}-${last} go to the live feed`));
     for (let id = range.first; id <= last; id++) opts.onAudit(id);
   });
+  subscriber.notifications.on(WAITLIST_CHANNEL, () => {
+    lastNotificationAt = Date.now();
+    opts.onWaitlist?.();
+  });
   await subscriber.connect();
   await subscriber.listenTo(OUTBOX_CHANNEL);
   await subscriber.listenTo(AUDIT_CHANNEL);
+  await subscriber.listenTo(WAITLIST_CHANNEL);
   ready = true;
   up = true;
   connects++;

@@ -10,7 +10,7 @@ import { id, idParams, idString, instant } from '../http/schemas.js';
 import { patientVisible, providerExists } from '../db/repository/directory.js';
 import { addToWaitlist, listWaitlist, removeFromWaitlist } from '../db/repository/waitlist.js';
 
-const entrySchema = z
+export const entrySchema = z
   .object({
     waitlistId: z.number().int(),
     patientId: z.number().int(),
@@ -25,7 +25,7 @@ const entrySchema = z
   })
   .meta({ id: 'WaitlistEntry' });
 
-const body = z
+export const waitlistBody = z
   .strictObject({
     patientId: id,
     providerId: id.optional(),
@@ -56,7 +56,7 @@ export const waitlistRoutes: AnyRoute[] = [
     tag: 'Waitlist',
     summary: 'Put a patient on the waitlist for a provider or a specialty',
     roles: ['front_desk'],
-    body,
+    body: waitlistBody,
     status: 201,
     response: { description: 'Added.', schema: z.object({ id: z.number().int(), entry: entrySchema }) },
     errors: { 404: 'not_found: no such patient or provider.' },

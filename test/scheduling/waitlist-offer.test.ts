@@ -163,3 +163,27 @@ describe('waitlist:offer', () => {
     expect(snap.appointments.map((a) => a.overbookReason)).toEqual([null, 'Acute flare, seen today']);
   });
 });
+
+describe('waitlist:changed', () => {
+  it('tells every watching front-desk screen that the list changed (added, booked, withdrawn), with no patient data, and nothing to others', async () => {
+    const deskA = await screen(desk);
+    const deskB = await screen(desk);
+    const clinician = await screen(doctor);
+    for (const c of [deskA, deskB]) expect((await watchWaitlist(c)).ok).toBe(true);
+    await watchWaitlist(clinician);
+    const count = (c: RecordingClient) => c.received.filter((r) => r.event === 'waitlist:changed').length;
+
+    const before = count(deskB);
+    const added = Date.now();
+    const id = await waitlist(await createPatient(db.knex, { name: 'Chloe Changed' }), { providerId: provider }, at('08:00', '2031-01-20'), at('12:00', '2031-01-20'));
+    const e = await deskB.next('waitlist:changed', () => count(deskB) > before);
+    expect(Date.now() - added).toBeLessThan(1000);
+    expect(e).toEqual({});
+    await deskA.next('waitlist:changed', () => true);
+
+    const beforeDelete = count(deskB);
+    await asDesk((trx) => trx('waitlist_entries').where('waitlist_id', id).delete());
+    await deskB.next('waitlist:changed', () => count(deskB) > beforeDelete);
+    expect(count(clinician)).toBe(0);
+  });
+});

@@ -2,7 +2,9 @@
  * Right to erasure with canary PII: after erase_patient the canary name, email, phone
  * and note text appear nowhere (no table, no audit row, not in a pg_dump of the
  * database), the patient's notes fail to decrypt with a typed error, the no-show and
- * volume aggregates are exactly what they were, and the erasure is audited. A legal
+ * volume aggregates are exactly what they were, and the erasure is audited. The patient's
+ * waitlist entries (a wish for a future slot, with a free-text note) are deleted, audited
+ * as deletes, so no desk is ever offered a slot for "Erased patient <id>". A legal
  * hold refuses erasure and the refusal is recorded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,7 @@ import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import { FieldCrypto, PatientErasedError } from '../../server/crypto/index.js';
 import { readVisitNotes, saveVisitNotes } from '../../server/db/repository/visit-notes.js';
 import { erasePatient, LegalHoldError, setLegalHold } from '../../server/db/repository/erasure.js';
+import { addToWaitlist } from '../../server/db/repository/waitlist.js';
 import { addVisit, careFixture, MASTER_KEY, nextSlot, type CareFixture } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -35,6 +38,8 @@ let care: CareFixture;
 let compliance: StaffFixture;
 let officer: StaffIdentity;
 let secondVisitId: number;
+let desk: StaffFixture;
+let waitlistIds: number[];
 
 async function aggregates(): Promise<unknown> {
   const noShow = await db.knex.raw('SELECT * FROM provider_no_show_rate ORDER BY provider_id, month');
@@ -77,6 +82,12 @@ beforeAll(async () => {
     await saveVisitNotes(trx, crypto, care.visitId, care.patientId, CANARY.note);
     await saveVisitNotes(trx, crypto, secondVisitId, care.patientId, `follow-up for ${CANARY.name}`);
   });
+  // On the waitlist twice (a provider and a specialty), the desk's note naming the canary.
+  desk = await createStaff(db.knex, 'front_desk');
+  waitlistIds = await asStaff(db.appKnex, { userId: desk.userId, role: 'front_desk' }, async (trx) => [
+    (await addToWaitlist(trx, { patientId: care.patientId, providerId: care.providerId, earliest: '2027-04-06T13:00:00Z', latest: '2027-04-06T21:00:00Z', durationMin: 30, note: `call ${CANARY.name} first` })).waitlistId,
+    (await addToWaitlist(trx, { patientId: care.patientId, specialty: 'Cardiology', earliest: '2027-04-06T13:00:00Z', latest: '2027-04-09T21:00:00Z', durationMin: 30 })).waitlistId,
+  ]);
   // The canary is really there before erasure: the scan and the dump can see it.
   expect(await canaryHits()).not.toEqual([]);
   expect(await asStaff(db.appKnex, me, (trx) => readVisitNotes(trx, crypto, care.visitId))).toBe(CANARY.note);
@@ -166,6 +177,21 @@ describe('erasure of a patient', () => {
     const again = await erasePatient(db.appKnex, officer, care.patientId, 'duplicate request');
     expect(again).toEqual({ outcome: 'already_erased', erasureId: result.erasureId });
     expect(await count()).toBe(n);
+  });
+
+  it("takes the patient off the waitlist (deleted, each delete audited), so no desk is offered a slot for them", async () => {
+    const { rows } = await db.knex.raw('SELECT waitlist_id FROM waitlist_entries WHERE patient_id = ?', [care.patientId]);
+    expect(rows).toEqual([]);
+    const { rows: audit } = await db.knex.raw(
+      "SELECT row_key, actor_role FROM audit_log WHERE action = 'delete' AND table_name = 'waitlist_entries' AND patient_id = ? ORDER BY row_key::int",
+      [care.patientId],
+    );
+    expect(audit).toEqual(waitlistIds.map((id) => ({ row_key: String(id), actor_role: 'compliance' })));
+    const offered = await db.knex.raw(
+      "SELECT count(*)::int AS n FROM waitlist_offer_candidates(?, '2027-04-06T14:00:00Z', '2027-04-06T15:00:00Z') c WHERE c.patient_id = ?",
+      [care.providerId, care.patientId],
+    );
+    expect(offered.rows[0].n).toBe(0);
   });
 
   it('freezes the erased identity against later edits', async () => {

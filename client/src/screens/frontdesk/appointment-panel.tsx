@@ -75,6 +75,14 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
             {st.icon} {st.label}
           </span>
         </dd>
+        {row.overbookReason && (
+          <>
+            <dt>Overbook</dt>
+            <dd>
+              <strong>Overbooked</strong> (audited): {row.overbookReason}
+            </dd>
+          </>
+        )}
         <dt>Last change</dt>
         <dd>
           {clock.longDate(clock.wall(row.updatedAt).date)} {clock.timeLabelled(row.updatedAt)}

@@ -1,17 +1,30 @@
 /**
  * Book: patient (find or register), provider, date, start and duration, prefilled from
- * the cell. A 409 (the provider or the patient already has an appointment then) is shown
+ * the cell, or from "first available" (the next free times of the provider or its
+ * specialty). A 409 (the provider or the patient already has an appointment then) is shown
  * at the slot and in the form, which keeps everything typed. If someone else takes the
  * chosen slot while the form is open, the form says so and stays as it is.
+ *
+ * The exceptions the desk rules allow are offered only where the rules refused, and only to
+ * roles that book (shared/roles.ts): after 409 `outside_working_hours`, a required reason
+ * books it anyway (`outsideHoursReason`); after 409 `double_booking`, a required reason books
+ * it as an overbook (`overbook.reason`, audited with high severity). Changing the time,
+ * provider or duration withdraws the offer.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { hhmm, toMinutes } from '../../lib/clock.js';
 import type { DayRow } from '../../lib/live.js';
-import type { DayProvider } from '../../../../shared/api-types.js';
+import type { BookingRequest, DayProvider, FreeSlot } from '../../../../shared/api-types.js';
+import { mayBook } from '../../../../shared/roles.js';
 import { PatientFinder, type ChosenPatient } from './patient-finder.js';
+import { FirstAvailable } from './first-available.js';
 import type { SlotMark } from './day-grid.js';
+
+/** Shortest reasons the API accepts (server/appointments/schemas.ts). */
+const OUTSIDE_REASON_MIN = 5;
+const OVERBOOK_REASON_MIN = 10;
 
 export interface BookingDraft {
   providerId: number;
@@ -41,7 +54,7 @@ export function BookingForm(props: {
   onClose(): void;
   onMark(mark: SlotMark | undefined): void;
 }) {
-  const { api, clock, announce } = useApp();
+  const { api, clock, announce, me } = useApp();
   const [patient, setPatient] = useState<ChosenPatient>();
   const [providerId, setProviderId] = useState(props.draft.providerId);
   const [date, setDate] = useState(props.draft.date);
@@ -50,6 +63,11 @@ export function BookingForm(props: {
   const [conflict, setConflict] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  /** The exceptions offered after the rules refused this very time (never up front). */
+  const [offer, setOffer] = useState<{ outside?: boolean; overbook?: boolean }>({});
+  const [outsideReason, setOutsideReason] = useState('');
+  const [overbookReason, setOverbookReason] = useState('');
+  const [reasonError, setReasonError] = useState<{ outside?: string; overbook?: string }>({});
   const heading = useRef<HTMLHeadingElement>(null);
 
   // A new cell chosen while the form is open moves the slot, keeping the patient.
@@ -61,6 +79,23 @@ export function BookingForm(props: {
     props.onMark(undefined);
   }, [props.draft]);
   useEffect(() => heading.current?.focus(), []);
+  // Another time, provider or duration: the rules have not refused it (yet).
+  useEffect(() => {
+    setOffer({});
+    setReasonError({});
+  }, [providerId, date, start, duration]);
+
+  const pick = (slot: FreeSlot) => {
+    const w = clock.wall(slot.start);
+    setProviderId(slot.providerId);
+    setDate(w.date);
+    setStart(`${w.hh}:${w.mm}`);
+    setConflict(undefined);
+    setError(undefined);
+    props.onMark(undefined);
+    const name = props.providers.find((p) => p.providerId === slot.providerId)?.name ?? 'the provider';
+    announce(`Chosen: ${clock.longDate(w.date)} at ${w.hh}:${w.mm} with ${name}. Choose the patient and book.`);
+  };
 
   const minutes = /^\d{2}:\d{2}$/.test(start) ? toMinutes(start) : undefined;
   const takenMeanwhile =
@@ -73,18 +108,43 @@ export function BookingForm(props: {
     setConflict(undefined);
     if (!patient) return setError('Choose or register the patient first.');
     if (minutes === undefined) return setError('Give the start time as HH:MM.');
+    const reasons = {
+      outside: offer.outside && outsideReason.trim().length < OUTSIDE_REASON_MIN ? `Give the reason, at least ${OUTSIDE_REASON_MIN} characters.` : undefined,
+      overbook: offer.overbook && overbookReason.trim().length < OVERBOOK_REASON_MIN ? `Give the reason, at least ${OVERBOOK_REASON_MIN} characters.` : undefined,
+    };
+    setReasonError(reasons);
+    if (reasons.outside || reasons.overbook) return;
+    const body: BookingRequest = { patientId: patient.patientId, providerId, scheduledAt: clock.instant(date, minutes), durationMin: duration };
+    if (offer.outside) body.outsideHoursReason = outsideReason.trim();
+    if (offer.overbook) body.overbook = { reason: overbookReason.trim() };
     setBusy(true);
     try {
-      const res = await api.book({ patientId: patient.patientId, providerId, scheduledAt: clock.instant(date, minutes), durationMin: duration });
+      const res = await api.book(body);
       props.onMark(undefined);
-      const text = `Booked ${patient.name} with ${provider?.name ?? 'the provider'} at ${start}.`;
+      const how = [offer.overbook ? 'as an overbook (audited)' : '', offer.outside ? 'outside working hours (audited)' : ''].filter(Boolean).join(' and ');
+      const text = `Booked ${patient.name} with ${provider?.name ?? 'the provider'} at ${start}${how ? ` ${how}` : ''}.`;
       announce(text);
       props.onBooked(res.id, text);
     } catch (err) {
       setBusy(false);
-      if (err instanceof ApiError && err.status === 409) {
+      const allowed = mayBook(me.role);
+      if (err instanceof ApiError && err.status === 409 && err.code === 'outside_working_hours') {
+        const text =
+          `${start}–${hhmm(minutes + duration)} on ${clock.longDate(date)} is outside ${provider?.name ?? 'the provider'}'s working hours or during their time off. ` +
+          (allowed ? 'Choose another time (first available), or give a reason to book it anyway.' : 'Choose another time.');
+        setConflict(text);
+        announce(text, 'assertive');
+        if (allowed) setOffer((o) => ({ ...o, outside: true }));
+        props.onMark({ providerId, minutes, text: 'Outside working hours' });
+      } else if (err instanceof ApiError && err.status === 409 && (err.code === 'overbook_full' || err.code === 'overbook_not_allowed')) {
         setConflict(err.message);
         announce(err.message, 'assertive');
+        setOffer((o) => ({ ...o, overbook: false }));
+      } else if (err instanceof ApiError && err.status === 409) {
+        setConflict(err.message);
+        announce(err.message, 'assertive');
+        // A provider's double booking may become an overbook; a patient's never (they cannot be in two places).
+        if (err.code === 'double_booking' && allowed) setOffer((o) => ({ ...o, overbook: true }));
         const c = err.details?.conflict;
         props.onMark({
           providerId,
@@ -140,6 +200,7 @@ export function BookingForm(props: {
           ))}
         </select>
       </label>
+      <FirstAvailable providerId={providerId} date={date} durationMin={duration} providers={props.providers} onPick={pick} />
       {takenMeanwhile && !conflict && (
         <p class="warn" role="status">
           This time was just taken: {clock.time(takenMeanwhile.scheduledAt)} {takenMeanwhile.patientName}. Pick another time.
@@ -150,6 +211,50 @@ export function BookingForm(props: {
           {conflict}
         </p>
       )}
+      {offer.outside && (
+        <label>
+          Reason for booking outside working hours
+          <textarea
+            rows={2}
+            value={outsideReason}
+            aria-required="true"
+            aria-invalid={reasonError.outside ? true : undefined}
+            aria-describedby={reasonError.outside ? 'outside-reason-error' : 'outside-reason-hint'}
+            onInput={(e) => (setOutsideReason(e.currentTarget.value), setReasonError((r) => ({ ...r, outside: undefined })))}
+          />
+          {reasonError.outside ? (
+            <span id="outside-reason-error" class="field-error">
+              {reasonError.outside}
+            </span>
+          ) : (
+            <span id="outside-reason-hint" class="hint">
+              Stored with the appointment and audited.
+            </span>
+          )}
+        </label>
+      )}
+      {offer.overbook && (
+        <label>
+          Overbook reason
+          <textarea
+            rows={2}
+            value={overbookReason}
+            aria-required="true"
+            aria-invalid={reasonError.overbook ? true : undefined}
+            aria-describedby={reasonError.overbook ? 'overbook-reason-error' : 'overbook-reason-hint'}
+            onInput={(e) => (setOverbookReason(e.currentTarget.value), setReasonError((r) => ({ ...r, overbook: undefined })))}
+          />
+          {reasonError.overbook ? (
+            <span id="overbook-reason-error" class="field-error">
+              {reasonError.overbook}
+            </span>
+          ) : (
+            <span id="overbook-reason-hint" class="hint">
+              Books on top of the existing appointment. Audited with high severity and shown as an overbook on every screen.
+            </span>
+          )}
+        </label>
+      )}
       {error && (
         <p class="field-error" role="alert">
           {error}
@@ -157,7 +262,7 @@ export function BookingForm(props: {
       )}
       <div class="actions">
         <button type="submit" disabled={busy}>
-          {busy ? 'Booking…' : 'Book'}
+          {busy ? 'Booking…' : offer.overbook ? 'Book as overbook' : offer.outside ? 'Book outside working hours' : 'Book'}
         </button>
         <button type="button" class="secondary" onClick={props.onClose}>
           Close

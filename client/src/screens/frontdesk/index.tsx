@@ -18,6 +18,7 @@ import { BookingForm, type BookingDraft } from './booking-form.js';
 import { AppointmentPanel, type MoveDone } from './appointment-panel.js';
 import { WaitingRoom } from './waiting-room.js';
 import { WeekView } from './week-view.js';
+import { WaitlistPanel } from './waitlist-panel.js';
 import { dayRows, useClinicDay } from './use-clinic-day.js';
 
 const PREFS_KEY = 'clinicpulse.frontdesk.prefs';
@@ -299,6 +300,15 @@ export default function FrontDeskScreen() {
         <aside class="side" aria-label="Details">
           {side}
           {date === today ? <WaitingRoom day={day} onOpen={openAppointment} /> : <TodayWaitingRoom today={today} onOpen={(r) => (go(today), setOpenId(r.appointmentId))} />}
+          <WaitlistPanel
+            providers={allProviders}
+            date={date}
+            onBooked={(id, d) => {
+              if (d !== date) go(d);
+              setDraft(undefined);
+              setOpenId(id);
+            }}
+          />
         </aside>
       </div>
     </div>

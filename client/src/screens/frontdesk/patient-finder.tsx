@@ -22,7 +22,8 @@ export function parseQuery(text: string): { q?: string; dob?: string } {
   return { ...(q ? { q } : {}), ...(dob ? { dob } : {}) };
 }
 
-export function PatientFinder({ value, onChange }: { value?: ChosenPatient; onChange(p: ChosenPatient | undefined): void }) {
+/** `idPrefix` keeps element ids unique when two finders are on the page (the booking form and the waitlist). */
+export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value?: ChosenPatient; onChange(p: ChosenPatient | undefined): void; idPrefix?: string }) {
   const { api, announce } = useApp();
   const [text, setText] = useState('');
   const [results, setResults] = useState<PatientSummary[]>([]);
@@ -86,7 +87,7 @@ export function PatientFinder({ value, onChange }: { value?: ChosenPatient; onCh
   if (registering) {
     return <RegisterPatient initialName={parseQuery(text).q ?? ''} initialDob={parseQuery(text).dob ?? ''} onDone={(p) => (setRegistering(false), p && onChange(p))} />;
   }
-  const listId = 'patient-results';
+  const listId = `${idPrefix}-results`;
   return (
     <div class="finder">
       <label>
@@ -97,7 +98,7 @@ export function PatientFinder({ value, onChange }: { value?: ChosenPatient; onCh
           aria-expanded={open && results.length > 0}
           aria-controls={listId}
           aria-autocomplete="list"
-          aria-activedescendant={open && results[active] ? `patient-${results[active]!.patientId}` : undefined}
+          aria-activedescendant={open && results[active] ? `${idPrefix}-${results[active]!.patientId}` : undefined}
           autocomplete="off"
           value={text}
           onInput={(e) => setText(e.currentTarget.value)}
@@ -131,7 +132,7 @@ export function PatientFinder({ value, onChange }: { value?: ChosenPatient; onCh
       )}
       <ul id={listId} role="listbox" aria-label="Matching patients" class="results" hidden={!open || results.length === 0}>
         {results.map((p, i) => (
-          <li key={p.patientId} id={`patient-${p.patientId}`} role="option" aria-selected={i === active} class={i === active ? 'active' : ''} onMouseDown={(e) => (e.preventDefault(), choose(p))}>
+          <li key={p.patientId} id={`${idPrefix}-${p.patientId}`} role="option" aria-selected={i === active} class={i === active ? 'active' : ''} onMouseDown={(e) => (e.preventDefault(), choose(p))}>
             {p.name} — born {p.dob ?? p.birthYear}
           </li>
         ))}

@@ -1,0 +1,34 @@
+/**
+ * Typed calls for the front desk's scheduling helpers (free slots, the waitlist), on the one
+ * API client's failure policy (api.request). Components never build URLs.
+ */
+import type { Api, CallOptions } from './api.js';
+import type { FreeSlot, WaitlistEntry, WaitlistRequest } from '../../../shared/api-types.js';
+
+export interface SlotSearch {
+  from: string;
+  to: string;
+  durationMin: number;
+  /** One provider, or every provider of `specialty`. */
+  providerId?: number;
+  specialty?: string;
+  limit?: number;
+}
+
+export function schedulingApi(api: Api) {
+  const { request, query: q } = api;
+  return {
+    slots: (s: SlotSearch, o?: CallOptions) =>
+      request<{ items: FreeSlot[] }>(
+        'GET',
+        `/api/slots?${q({ from: s.from, to: s.to, durationMin: s.durationMin, providerId: s.providerId, specialty: s.specialty, limit: s.limit })}`,
+        undefined,
+        o,
+      ).then((r) => r.items),
+    waitlist: (o?: CallOptions) => request<{ items: WaitlistEntry[] }>('GET', '/api/waitlist', undefined, o).then((r) => r.items),
+    addToWaitlist: (body: WaitlistRequest) => request<{ id: number; entry: WaitlistEntry }>('POST', '/api/waitlist', body),
+    removeFromWaitlist: (id: number) => request<void>('DELETE', `/api/waitlist/${id}`),
+  };
+}
+
+export type SchedulingApi = ReturnType<typeof schedulingApi>;

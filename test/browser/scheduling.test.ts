@@ -1,0 +1,241 @@
+/**
+ * Scheduling the way a clinic works, at the front desk, in a real Chromium against the real
+ * server and database, by accessible names only: "first available" for a provider and for a
+ * specialty, booking outside working hours with a reason, an audited overbook, and the live
+ * waitlist (add, listed on a second desk without reload, a freed slot offered to both desks
+ * and booked in one step; the second desk is told it was taken). Screenshots of the new
+ * states go to docs/screenshots/scheduling-*.png; each new state is scanned with axe.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
+import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+import type { StaffFixture } from '../support/staff.js';
+import { asStaff } from '../../server/db/index.js';
+
+let app: BrowserApp;
+let browser: Browser;
+let desk: StaffFixture;
+const contexts: BrowserContext[] = [];
+const axeFindings: { state: string; violations: AxeViolation[] }[] = [];
+const DAY = '2027-04-06'; // a Tuesday, in the future (EDT, UTC-4)
+const at = (hhmm: string) => `${DAY}T${hhmm}:00-04:00`;
+const ADA = 'Dr Ada Lovelace';
+const BEN = 'Dr Ben Carson';
+const CLEO = 'Dr Cleo Park';
+let ada: number;
+let ben: number;
+let cleo: number;
+let benAfternoon: number;
+
+beforeAll(async () => {
+  [app, browser] = await Promise.all([startBrowserApp(), launchChromium()]);
+  const k = app.db.knex;
+  ada = await createProvider(k, { name: ADA, specialty: 'Family medicine' });
+  ben = await createProvider(k, { name: BEN, specialty: 'Cardiology' });
+  cleo = await createProvider(k, { name: CLEO, specialty: 'Cardiology' });
+  for (const id of [ada, ben, cleo]) for (let d = 1; d <= 7; d++) await k.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [id, d]);
+  await createPatient(k, { name: 'Fiona First', dob: '1980-03-04' });
+  await createPatient(k, { name: 'Otto Outside', dob: '1975-05-06' });
+  await createPatient(k, { name: 'Uma Urgent', dob: '1990-07-08' });
+  await createPatient(k, { name: 'Wanda Waitlist', dob: '1966-09-10' });
+  const busy = await createPatient(k, { name: 'Bea Busy', dob: '1950-01-01' });
+  // Ada is busy 08:00-09:00, Ben 08:00-08:30 and 10:00-10:30; Ben's 14:00 is cancelled later (the waitlist).
+  await insertAppointment(k, { patientId: busy, providerId: ada, scheduledAt: at('08:00'), durationMin: 60 });
+  await insertAppointment(k, { patientId: await createPatient(k, { name: 'Carl Cardio' }), providerId: ben, scheduledAt: at('08:00'), durationMin: 30 });
+  await insertAppointment(k, { patientId: await createPatient(k, { name: 'Omar Other' }), providerId: ben, scheduledAt: at('10:00'), durationMin: 30 });
+  benAfternoon = await insertAppointment(k, { patientId: await createPatient(k, { name: 'Cass Cancels' }), providerId: ben, scheduledAt: at('14:00'), durationMin: 30 });
+  desk = await app.createUser('front_desk');
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await app?.close();
+});
+
+async function openDesk(): Promise<Page> {
+  const ctx = await newDesk(browser);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, desk, `/?date=${DAY}`);
+  await page.getByRole('grid').waitFor();
+  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count()).toBe(1);
+  return page;
+}
+
+const cell = (page: Page, provider: string, time: string) => page.getByRole('gridcell', { name: new RegExp(`^${provider}, ${time}, free`) });
+const bookingForm = (page: Page) => page.getByRole('form', { name: 'New appointment' });
+const waitlist = (page: Page) => page.getByRole('region', { name: /^Waitlist/ });
+
+async function scan(page: Page, state: string): Promise<void> {
+  axeFindings.push({ state, violations: await axeSerious(page) });
+}
+
+async function choosePatient(scope: Locator, query: string, option: RegExp): Promise<void> {
+  await scope.getByLabel('Find patient (name or date of birth)').fill(query);
+  await scope.getByRole('option', { name: option }).click();
+}
+
+async function appointmentAt(providerId: number, hhmm: string): Promise<{ patient: string; overbook_reason: string | null; outside_hours_reason: string | null }[]> {
+  const { rows } = await app.db.knex.raw(
+    `SELECT p.name AS patient, a.overbook_reason, a.outside_hours_reason FROM appointments a JOIN patients p USING (patient_id)
+     WHERE a.provider_id = ? AND a.scheduled_at = ? AND a.status <> 'cancelled' ORDER BY a.appointment_id`,
+    [providerId, at(hhmm)],
+  );
+  return rows;
+}
+
+describe('first available', () => {
+  it("lists the provider's next free times in clinic time, and choosing one fills the form", async () => {
+    const page = await openDesk();
+    await cell(page, ADA, '12:00').click();
+    const form = bookingForm(page);
+    await form.getByRole('button', { name: `First available with ${ADA}` }).click();
+    const times = form.getByRole('list', { name: `Free times with ${ADA}` });
+    await times.waitFor();
+    // Ada is busy until 09:00 that day: the first free 30 minutes are 09:00-09:30.
+    const first = times.getByRole('button').first();
+    expect(await first.textContent()).toBe(`Tue, Apr 6 09:00–09:30, ${ADA}`);
+    expect(await times.getByRole('button').count()).toBe(5);
+    await screenshot(page, 'scheduling-first-available');
+    await scan(page, 'first available');
+    await first.click();
+    expect(await form.getByLabel('Start time').inputValue()).toBe('09:00');
+    expect(await form.getByLabel('Date', { exact: true }).inputValue()).toBe(DAY);
+    await choosePatient(form, 'Fiona', /Fiona First/);
+    await form.getByRole('button', { name: 'Book', exact: true }).click();
+    await page.getByRole('button', { name: /^09:00–09:30 Fiona First/ }).waitFor();
+    expect(await appointmentAt(ada, '09:00')).toEqual([{ patient: 'Fiona First', overbook_reason: null, outside_hours_reason: null }]);
+  });
+
+  it('searches the whole specialty, and choosing a slot of another provider switches the provider', async () => {
+    const page = await openDesk();
+    await cell(page, BEN, '12:00').click();
+    const form = bookingForm(page);
+    await form.getByRole('button', { name: 'First available in Cardiology' }).click();
+    const times = form.getByRole('list', { name: 'Free times in Cardiology' });
+    await times.waitFor();
+    // Ben is busy at 08:00; Cleo is free: the first cardiology slot is Cleo's 08:00.
+    const first = times.getByRole('button').first();
+    expect(await first.textContent()).toBe(`Tue, Apr 6 08:00–08:30, ${CLEO}`);
+    await first.click();
+    expect(await form.getByLabel('Provider').inputValue()).toBe(String(cleo));
+    expect(await form.getByLabel('Start time').inputValue()).toBe('08:00');
+  });
+});
+
+describe('the exceptions the rules allow, only where they refused', () => {
+  it('offers booking outside working hours with a required reason, stored with the appointment', async () => {
+    const page = await openDesk();
+    const form = bookingForm(page);
+    await page.getByRole('gridcell', { name: `${ADA}, 07:30, free, outside working hours` }).click();
+    await choosePatient(form, 'Otto', /Otto Outside/);
+    // No reason field before the rules refuse.
+    expect(await form.getByLabel('Reason for booking outside working hours').count()).toBe(0);
+    await form.getByRole('button', { name: 'Book', exact: true }).click();
+    await form.getByRole('alert').filter({ hasText: `is outside ${ADA}'s working hours` }).waitFor();
+    const reason = form.getByLabel('Reason for booking outside working hours');
+    await form.getByRole('button', { name: 'Book outside working hours' }).click();
+    await form.getByText('Give the reason, at least 5 characters.').waitFor();
+    expect(await appointmentAt(ada, '07:30')).toEqual([]);
+    await reason.fill('Works night shifts; only early mornings');
+    await screenshot(page, 'scheduling-outside-hours');
+    await scan(page, 'outside working hours reason');
+    await form.getByRole('button', { name: 'Book outside working hours' }).click();
+    await page.getByRole('button', { name: /^07:30–08:00 Otto Outside/ }).waitFor();
+    expect(await appointmentAt(ada, '07:30')).toEqual([{ patient: 'Otto Outside', overbook_reason: null, outside_hours_reason: 'Works night shifts; only early mornings' }]);
+  });
+
+  it('offers an overbook with a required reason when the slot is taken; the overbook is audited and shown as one', async () => {
+    const page = await openDesk();
+    const form = bookingForm(page);
+    await cell(page, BEN, '11:00').click();
+    await choosePatient(form, 'Uma', /Uma Urgent/);
+    await form.getByLabel('Start time').fill('10:00');
+    expect(await form.getByLabel('Overbook reason').count()).toBe(0);
+    await form.getByRole('button', { name: 'Book', exact: true }).click();
+    await form.getByRole('alert').filter({ hasText: 'already has an appointment' }).waitFor();
+    await form.getByRole('button', { name: 'Book as overbook' }).click();
+    await form.getByText('Give the reason, at least 10 characters.').waitFor();
+    await form.getByLabel('Overbook reason').fill('Urgent: chest pain follow-up');
+    expect(await form.getByText('Audited with high severity and shown as an overbook on every screen.').count()).toBe(1);
+    await screenshot(page, 'scheduling-overbook');
+    await scan(page, 'overbook reason');
+    await form.getByRole('button', { name: 'Book as overbook' }).click();
+    // The new appointment opens, marked as an overbook with its reason.
+    await page.getByText('Overbooked (audited): Urgent: chest pain follow-up').waitFor();
+    expect(await appointmentAt(ben, '10:00')).toEqual([
+      { patient: 'Omar Other', overbook_reason: null, outside_hours_reason: null },
+      { patient: 'Uma Urgent', overbook_reason: 'Urgent: chest pain follow-up', outside_hours_reason: null },
+    ]);
+    const { rows } = await app.db.knex.raw(
+      `SELECT count(*)::int AS n FROM audit_log WHERE table_name = 'appointments' AND severity = 'high' AND action = 'insert' AND actor_user_id = ?`,
+      [desk.userId],
+    );
+    expect(rows[0].n).toBe(1);
+  });
+});
+
+describe('the waitlist, live', () => {
+  it('adds a patient, lists them on another desk without a reload, offers the freed slot to both desks, and books it in one step', async () => {
+    const a = await openDesk();
+    const b = await openDesk();
+    await waitlist(b).getByText('Nobody is on the waitlist.').waitFor();
+
+    await waitlist(a).getByRole('button', { name: 'Add to waitlist' }).click();
+    const add = a.getByRole('form', { name: 'Add to waitlist' });
+    await choosePatient(add, 'Wanda', /Wanda Waitlist/);
+    await add.getByLabel('Wait for').selectOption({ label: `${BEN} — Cardiology` });
+    await add.getByLabel('Earliest date').fill(DAY);
+    await add.getByLabel('Earliest time').fill('13:00');
+    await add.getByLabel('Latest date').fill(DAY);
+    await add.getByLabel('Latest time').fill('17:00');
+    await add.getByLabel('Note for the desk (optional)').fill('Prefers afternoons');
+    await scan(a, 'add to waitlist');
+    await add.getByRole('button', { name: 'Add patient to waitlist' }).click();
+    await waitlist(a).getByRole('list', { name: 'Waiting patients, longest-waiting first' }).getByText('Wanda Waitlist', { exact: true }).waitFor();
+    expect(await waitlist(a).getByText('Tue, Apr 6 13:00 to 17:00', { exact: false }).count()).toBe(1);
+    // The other desk's list follows live (waitlist:changed), no reload.
+    await waitlist(b).getByRole('button', { name: 'Remove Wanda Waitlist from the waitlist' }).waitFor();
+    await screenshot(a, 'scheduling-waitlist');
+
+    // Ben's 14:00 is cancelled elsewhere: both desks are offered the slot with Wanda as the candidate.
+    await asStaff(app.db.appKnex, { userId: desk.userId, role: 'front_desk' }, (trx) => trx('appointments').update({ status: 'cancelled' }).where('appointment_id', benAfternoon));
+    const offerName = `Freed slot: ${BEN}, Tue, Apr 6 14:00–14:30`;
+    for (const page of [a, b]) await waitlist(page).getByRole('group', { name: offerName }).getByRole('button', { name: 'Book Wanda Waitlist' }).waitFor();
+    await screenshot(a, 'scheduling-waitlist-offer');
+    await scan(a, 'waitlist offer');
+
+    // Desk A books it in one step; the entry is gone everywhere, and desk B is told so.
+    await waitlist(a).getByRole('group', { name: offerName }).getByRole('button', { name: 'Book Wanda Waitlist' }).click();
+    await a.getByRole('button', { name: /^14:00–14:30 Wanda Waitlist/ }).waitFor();
+    expect(await appointmentAt(ben, '14:00')).toEqual([{ patient: 'Wanda Waitlist', overbook_reason: null, outside_hours_reason: null }]);
+    const left = await app.db.knex.raw('SELECT count(*)::int AS n FROM waitlist_entries');
+    expect(left.rows[0].n).toBe(0);
+    await waitlist(b).getByText('Nobody is on the waitlist.').waitFor();
+    await waitlist(b).getByRole('group', { name: offerName }).getByRole('button', { name: 'Book Wanda Waitlist' }).click();
+    await waitlist(b).getByRole('alert').filter({ hasText: 'Wanda Waitlist was already booked or taken off the waitlist' }).waitFor();
+    expect(await appointmentAt(ben, '14:00')).toHaveLength(1);
+    await scan(b, 'waitlist offer taken elsewhere');
+  });
+
+  it('takes a patient off the waitlist', async () => {
+    const page = await openDesk();
+    await waitlist(page).getByRole('button', { name: 'Add to waitlist' }).click();
+    const add = page.getByRole('form', { name: 'Add to waitlist' });
+    await choosePatient(add, 'Fiona', /Fiona First/);
+    await add.getByLabel('Wait for').selectOption({ label: 'Any provider in Cardiology' });
+    await add.getByRole('button', { name: 'Add patient to waitlist' }).click();
+    const remove = waitlist(page).getByRole('button', { name: 'Remove Fiona First from the waitlist' });
+    await remove.click();
+    await waitlist(page).getByText('Nobody is on the waitlist.').waitFor();
+    expect((await app.db.knex.raw('SELECT count(*)::int AS n FROM waitlist_entries')).rows[0].n).toBe(0);
+  });
+});
+
+describe('accessibility', () => {
+  it('axe finds no serious or critical violation in any new state', () => {
+    expect(axeFindings.length).toBeGreaterThanOrEqual(6);
+    expect(axeFindings.filter((f) => f.violations.length > 0)).toEqual([]);
+  });
+});
