@@ -1,6 +1,6 @@
 /**
  * The front desk's grid beyond booking: moving an appointment by keyboard and by dragging,
- * with Undo; the week view of one provider; working hours with a lunch break and time off; 300 providers (only on-screen columns drawn,
+ * and resizing it with the mouse, with Undo; the week view of one provider; working hours with a lunch break and time off; 300 providers (only on-screen columns drawn,
  * the time column staying put while columns scroll).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,64 @@ describe('moving an appointment', () => {
     expect(await kimAt()).toEqual({ provider_id: ben, at: '16:00', duration_min: 30 });
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).waitFor();
+  });
+});
+
+describe('resizing with the mouse', () => {
+  /** Press on the bottom edge of a block and drag it down by `dy` pixels (24 px a slot). */
+  async function dragBottomEdge(page: Page, name: RegExp, dy: number, beforeRelease?: () => Promise<void>): Promise<void> {
+    const blk = page.getByRole('button', { name });
+    await blk.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    const box = (await blk.boundingBox())!;
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height - 3;
+    // What is under the pointer there is the block's bottom edge (a mouse-only grip, hidden from assistive technology).
+    expect(await page.evaluate(([px, py]) => document.elementFromPoint(px!, py!)?.getAttribute('title'), [x, y])).toBe('Drag to change the length');
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x, y + dy, { steps: 8 });
+    await beforeRelease?.();
+    await page.mouse.up();
+  }
+
+  it('changes the length by dragging the bottom edge, snapped to slots, with Undo; Escape cancels; a taken time is refused at the slot', async () => {
+    const page = await openDesk();
+    const announcer = page.getByTestId('announcer');
+    // Two slots and a little more: snaps to the 15:00 boundary.
+    await dragBottomEdge(page, /^14:00–14:30 Kim Move/, 2 * 24 + 7, () => announcer.filter({ hasText: 'Kim Move: 14:00–15:00, Dr Ada Lovelace.' }).waitFor());
+    await page.getByRole('button', { name: /^14:00–15:00 Kim Move, born 1985-05-05, 60 min/ }).waitFor();
+    expect(await kimAt()).toEqual({ provider_id: ada, at: '14:00', duration_min: 60 });
+    // Letting go saved the length; it did not also open the appointment.
+    expect(await page.getByRole('region', { name: /Kim Move/ }).count()).toBe(0);
+    await page.getByRole('status').filter({ hasText: 'Moved Kim Move to 14:00–15:00.' }).waitFor();
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: /^14:00–14:30 Kim Move, born 1985-05-05, 30 min/ }).waitFor();
+    expect(await kimAt()).toEqual({ provider_id: ada, at: '14:00', duration_min: 30 });
+
+    // Escape during the drag: nothing changes.
+    await dragBottomEdge(page, /^14:00–14:30 Kim Move/, 3 * 24, async () => {
+      await announcer.filter({ hasText: 'Kim Move: 14:00–15:15, Dr Ada Lovelace.' }).waitFor();
+      await page.keyboard.press('Escape');
+    });
+    await announcer.filter({ hasText: 'Move cancelled.' }).waitFor();
+    expect(await kimAt()).toEqual({ provider_id: ada, at: '14:00', duration_min: 30 });
+    expect(await page.getByRole('region', { name: /Kim Move/ }).count()).toBe(0);
+
+    // Into someone else's appointment: refused, shown at the slot, the block stays as it was.
+    const olga = await createPatient(app.db.knex, { name: 'Olga Other', dob: '1977-07-07' });
+    await insertAppointment(app.db.knex, { patientId: olga, providerId: ada, scheduledAt: `${DAY}T15:00:00-04:00`, durationMin: 30 });
+    await page.getByRole('button', { name: /^15:00–15:30 Olga Other/ }).waitFor();
+    await dragBottomEdge(page, /^14:00–14:30 Kim Move/, 4 * 24);
+    await page.getByRole('alert').filter({ hasText: /^Kim Move was not moved: / }).waitFor();
+    const conflict = page.getByRole('note').filter({ hasText: 'Conflict' });
+    await conflict.waitFor();
+    // Shown on top of the block it is about, not under it.
+    const c = (await conflict.boundingBox())!;
+    expect(await page.evaluate(([px, py]) => document.elementFromPoint(px!, py!)?.textContent, [c.x + c.width / 2, c.y + c.height / 2])).toBe('Conflict');
+    await page.getByRole('button', { name: /^14:00–14:30 Kim Move, born 1985-05-05, 30 min/ }).waitFor();
+    expect(await kimAt()).toEqual({ provider_id: ada, at: '14:00', duration_min: 30 });
+    await screenshot(page, 'frontdesk-resize-conflict');
+    await page.getByRole('button', { name: 'Dismiss' }).click();
   });
 });
 
@@ -191,5 +249,35 @@ describe('layouts', () => {
       }
       await screenshot(page, `frontdesk-${width}`);
     }
+  });
+
+  it('fits a 390×844 phone: the page never scrolls sideways, the grid scrolls in its own region, and the main actions are reachable', async () => {
+    const ctx = await newDesk(browser, { width: 390, height: 844 });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await signIn(page, app.url, desk, `/?date=${DAY}`);
+    const grid = page.getByRole('grid');
+    await grid.waitFor();
+    const pageFits = () => page.evaluate(() => document.scrollingElement!.scrollWidth <= 390);
+    expect(await pageFits()).toBe(true);
+    // The grid is wider than the screen and scrolls sideways inside its own box.
+    expect(await grid.evaluate((g) => g.parentElement!.scrollWidth > g.parentElement!.clientWidth && g.parentElement!.clientWidth <= 390)).toBe(true);
+    const inside = async (name: string) => {
+      const b = page.getByRole('button', { name, exact: true });
+      await b.scrollIntoViewIfNeeded();
+      const box = (await b.boundingBox())!;
+      return box.x >= 0 && box.x + box.width <= 390;
+    };
+    for (const name of ['Previous day', 'Next day', 'Jump to now', 'New appointment', 'Choose providers', 'Sign out']) expect(await inside(name), name).toBe(true);
+    await screenshot(page, 'frontdesk-390');
+    // Booking from a cell: the form opens within the screen, and the page still does not scroll sideways.
+    await grid.getByRole('gridcell', { name: /^Dr Ada Lovelace, 10:00, free/ }).click();
+    await page.getByLabel('Start time').waitFor();
+    expect(await inside('Book')).toBe(true);
+    expect(await pageFits()).toBe(true);
+    // An appointment's panel too.
+    await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).click();
+    expect(await inside('Check in')).toBe(true);
+    expect(await pageFits()).toBe(true);
   });
 });

@@ -54,6 +54,15 @@ interface Moving {
   durationMin: number;
 }
 
+interface Resizer {
+  /** A resize begins: the block's current place, or undefined when its column is not shown. */
+  start(row: DayRow): Moving | undefined;
+  to(m: Moving, durationMin: number): void;
+  /** Let go: true when a new length was sent to be saved. */
+  end(m: Moving): boolean;
+  cancel(): void;
+}
+
 interface Placed {
   row: DayRow;
   minutes: number;
@@ -83,6 +92,38 @@ export function DayGrid(p: DayGridProps) {
   const providersVersion = useRef({ providers: p.providers, n: 0 });
   if (providersVersion.current.providers !== p.providers) providersVersion.current = { providers: p.providers, n: providersVersion.current.n + 1 };
   const dragged = useRef<DayRow>(undefined);
+  // Mouse resize: dragging a block's bottom edge changes its length, snapped to slots; the
+  // preview is the same ghost as a keyboard move, Escape cancels, and letting go saves
+  // through onMove (same conflict handling and Undo as Shift+Arrow then Enter).
+  const resize = useRef<Resizer>(undefined as unknown as Resizer);
+  resize.current = {
+    start(row) {
+      const c = latest.current.providers.findIndex((x) => x.providerId === row.providerId);
+      if (c < 0) return undefined;
+      const m = { row, c, minutes: latest.current.clock.wall(row.scheduledAt).minutes, durationMin: row.durationMin };
+      setMoving(m);
+      return m;
+    },
+    to(m, durationMin) {
+      if (movingRef.current?.row.appointmentId !== m.row.appointmentId || movingRef.current.durationMin === durationMin) return;
+      const next = { ...m, durationMin };
+      movingRef.current = next;
+      setMoving(next);
+      say(next);
+    },
+    end(m) {
+      const now = movingRef.current;
+      // Escape during the drag cancelled it.
+      if (now?.row.appointmentId !== m.row.appointmentId) return false;
+      setMoving(undefined);
+      if (now.durationMin === m.row.durationMin) return false;
+      latest.current.onMove?.(m.row, { providerId: m.row.providerId, minutes: now.minutes, durationMin: now.durationMin });
+      return true;
+    },
+    cancel() {
+      setMoving(undefined);
+    },
+  };
 
   useLayoutEffect(() => {
     const el = scroller.current!;
@@ -342,7 +383,17 @@ export function DayGrid(p: DayGridProps) {
                     }}
                   >
                     {here.map((pl, i) => (
-                      <Block key={pl.row.appointmentId} placed={pl} index={i} of={here.length} {...p} onOpen={(x) => latest.current.onOpen(x)} tabbable={isActive && i === 0} dragRef={dragged} />
+                      <Block
+                        key={pl.row.appointmentId}
+                        placed={pl}
+                        index={i}
+                        of={here.length}
+                        {...p}
+                        onOpen={(x) => latest.current.onOpen(x)}
+                        tabbable={isActive && i === 0}
+                        dragRef={dragged}
+                        resize={resize}
+                      />
                     ))}
                     {moving && moving.c === c && Math.floor(moving.minutes / slotMin) === r && (
                       <div class="ghost" style={{ top: `${((moving.minutes % slotMin) / slotMin) * ROW_H}px`, height: `${(moving.durationMin / slotMin) * ROW_H - 2}px` }} aria-hidden="true">
@@ -384,9 +435,15 @@ class RowMemo extends Component<{ sig: string; render: () => ComponentChildren }
   }
 }
 
-function Block(props: DayGridProps & { placed: Placed; index: number; of: number; tabbable: boolean; dragRef: { current: DayRow | undefined } }) {
+function Block(
+  props: DayGridProps & { placed: Placed; index: number; of: number; tabbable: boolean; dragRef: { current: DayRow | undefined }; resize: { current: Resizer } },
+) {
   const { row, minutes } = props.placed;
   const slotMin = props.clock.slotMinutes;
+  const movable = row.status === 'scheduled' && !!props.onMove;
+  // The resize in progress (and whether the click after it must be swallowed).
+  const resizing = useRef<{ m: Moving; y0: number } | undefined>(undefined);
+  const swallowClick = useRef(false);
   const start = hhmm(minutes);
   const end = hhmm(minutes + row.durationMin);
   const st = STATUS[row.status];
@@ -397,8 +454,9 @@ function Block(props: DayGridProps & { placed: Placed; index: number; of: number
     <button
       type="button"
       data-id={row.appointmentId}
-      draggable={row.status === 'scheduled' && !!props.onMove}
+      draggable={movable}
       onDragStart={(e) => {
+        if (resizing.current) return e.preventDefault();
         props.dragRef.current = row;
         e.dataTransfer?.setData('text/plain', String(row.appointmentId));
       }}
@@ -406,7 +464,13 @@ function Block(props: DayGridProps & { placed: Placed; index: number; of: number
       class={`block ${row.status}${props.flash.has(row.appointmentId) ? ' flash' : ''}${props.selectedId === row.appointmentId ? ' selected' : ''}`}
       style={{ top: `${top}px`, height: `${height}px`, left: `${props.index * width}%`, width: `calc(${width}% - 4px)` }}
       tabIndex={props.tabbable ? 0 : -1}
-      onClick={() => props.onOpen(row)}
+      onClick={() => {
+        if (swallowClick.current) {
+          swallowClick.current = false;
+          return;
+        }
+        props.onOpen(row);
+      }}
     >
       <span class="b-line">
         <span class="b-time">
@@ -418,6 +482,46 @@ function Block(props: DayGridProps & { placed: Placed; index: number; of: number
         {row.patientDob ? `born ${row.patientDob}, ` : ''}
         {row.durationMin} min, <span aria-hidden="true">{st.icon}</span> {st.label}
       </span>
+      {movable && (
+        // Mouse only: the keyboard way to change the length is M, then Shift+Up/Down.
+        <span
+          class="resize-handle"
+          aria-hidden="true"
+          title="Drag to change the length"
+          onPointerDown={(e) => {
+            if (e.button !== 0) return;
+            e.preventDefault();
+            e.stopPropagation();
+            const m = props.resize.current.start(row);
+            if (!m) return;
+            resizing.current = { m, y0: e.clientY };
+            e.currentTarget.setPointerCapture(e.pointerId);
+            // As a press on the block would: it takes focus, so Escape reaches the grid and cancels.
+            e.currentTarget.parentElement?.focus({ preventScroll: true });
+          }}
+          onPointerMove={(e) => {
+            const r = resizing.current;
+            if (!r) return;
+            // The new end, snapped to the nearest slot boundary; at least one slot, at most 8 hours.
+            const end = Math.round((r.m.minutes + r.m.durationMin + ((e.clientY - r.y0) / ROW_H) * slotMin) / slotMin) * slotMin;
+            props.resize.current.to(r.m, Math.max(slotMin, Math.min(480, end - r.m.minutes)));
+          }}
+          onPointerUp={(e) => {
+            const r = resizing.current;
+            if (!r) return;
+            resizing.current = undefined;
+            e.currentTarget.releasePointerCapture(e.pointerId);
+            // A drag (saved, refused or cancelled with Escape) is not also a click that opens the appointment.
+            const saved = props.resize.current.end(r.m);
+            swallowClick.current = saved || Math.abs(e.clientY - r.y0) > 3;
+          }}
+          onPointerCancel={() => {
+            if (!resizing.current) return;
+            resizing.current = undefined;
+            props.resize.current.cancel();
+          }}
+        />
+      )}
     </button>
   );
 }

@@ -292,7 +292,7 @@ export default function FrontDeskScreen() {
               />
               <p class="hint">
                 Keyboard: arrow keys move between times and providers; Enter books a free time or opens an appointment; on an appointment, M moves it (arrows, Shift+Up/Down for
-                its length, Enter saves, Escape cancels). Appointments can also be dragged to another time or provider.
+                its length, Enter saves, Escape cancels). With a mouse, drag an appointment to another time or provider, or its bottom edge to change its length.
               </p>
             </>
           )}
