@@ -7,6 +7,13 @@
  * p50/p95/p99 per operation, errors, refusals, events pushed, and the server's RSS and
  * event-loop lag over time; rewrites the soak part of docs/benchmarks.md.
  * Targets: 0 errors, p99 flat after warm-up, RSS growth under 10 %.
+ *
+ * Flatness on a shared host: each one-minute window also records the host's load average,
+ * its CPU steal, and the latency of a trivial `SELECT 1` sent from this process to the same
+ * PostgreSQL every 250 ms (a same-run baseline that slows down with the host, not with the
+ * service). The report gives p99 per window beside them, and the late/early ratio of p99 both
+ * raw and divided by the probe's p99: a service that degrades shows in the second even when
+ * the neighbours' load moves the first.
  */
 import 'dotenv/config';
 import { spawn } from 'node:child_process';
@@ -15,6 +22,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pgClient from 'pg';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { ensureDatabase, startEmbeddedPostgres } from '../server/db/embedded.js';
 import { APP_LOGIN_ROLE, setLoginPassword, withCredentials } from '../server/db/connect.js';
@@ -63,7 +71,77 @@ interface Op {
 const ops = new Map<string, Op>();
 const op = (name: string) => ops.get(name) ?? (ops.set(name, { name, ms: [], errors: 0, refused: 0 }), ops.get(name)!);
 const perMinuteP99: number[][] = [];
+/** Per window: the SELECT 1 probe's round trips (ms), and host load and CPU steal at its end. */
+const perMinuteProbe: number[][] = [];
+const perMinuteHost: { load: number; stealPct: number }[] = [];
+/** Total and steal jiffies over all CPUs (/proc/stat), for steal % between two readings. */
+const cpuTimes = (): { total: number; steal: number } => {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return { total: 0, steal: 0 };
+  }
+};
+/** Pearson correlation of two equally long series (NaN when undefined). */
+const correlation = (xs: number[], ys: number[]) => {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+};
+const median = (xs: number[]) => pct(xs, 50);
 const errorSamples: string[] = [];
+
+/**
+ * p99 per one-minute window beside the host's state, and flatness as ratios: the later half of
+ * the windows after warm-up (the first minute) against the earlier half, raw and divided by the
+ * SELECT 1 probe's p99 of the same window. A partial last window (under 20 s of requests) is left out.
+ */
+function windowReport(): string[] {
+  const windows = perMinuteP99.map((xs, i) => ({
+    minute: i + 1,
+    requests: xs.length,
+    p99: pct(xs, 99),
+    probeP50: median(perMinuteProbe[i] ?? []),
+    probeP99: pct(perMinuteProbe[i] ?? [], 99),
+    load: perMinuteHost[i]?.load ?? NaN,
+    stealPct: perMinuteHost[i]?.stealPct ?? NaN,
+  }));
+  const full = windows.filter((w, i) => i < windows.length - 1 || w.requests >= (windows[0]?.requests ?? 0) / 3);
+  const out = [
+    'p99 per one-minute window, beside the host (load average at the window\'s end, CPU steal during it) and a same-run',
+    'baseline (`SELECT 1` from the soak process to the same PostgreSQL every 250 ms):',
+    '',
+    '| minute | requests | p99 ms | SELECT 1 p50 ms | SELECT 1 p99 ms | p99 ÷ SELECT 1 p99 | load (1 min) | steal % |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...full.map((w) => `| ${w.minute} | ${w.requests} | ${round(w.p99)} | ${round(w.probeP50)} | ${round(w.probeP99)} | ${round(w.p99 / w.probeP99)} | ${round(w.load)} | ${round(w.stealPct)} |`),
+  ];
+  const warm = full.slice(1);
+  if (warm.length >= 2) {
+    const half = Math.floor(warm.length / 2);
+    const early = warm.slice(0, half);
+    const late = warm.slice(warm.length - half);
+    const ratio = (pick: (w: (typeof warm)[number]) => number) => median(late.map(pick)) / median(early.map(pick));
+    out.push(
+      '',
+      `Flatness after warm-up (median of the last ${half} windows ÷ median of the first ${half}): p99 ${ratio((w) => w.p99).toFixed(2)} raw, ` +
+        `${ratio((w) => w.p99 / w.probeP99).toFixed(2)} divided by the SELECT 1 probe's p99; the host's load moved ${ratio((w) => w.load).toFixed(2)}×. ` +
+        `Correlation of the window p99 with the load: ${correlation(warm.map((w) => w.p99), warm.map((w) => w.load)).toFixed(2)}, ` +
+        `with the probe's p99: ${correlation(warm.map((w) => w.p99), warm.map((w) => w.probeP99)).toFixed(2)}. ` +
+        'Near 1.00 is flat; a service that degrades over time shows as a rising ratio even when the host does not.',
+    );
+  }
+  return out;
+}
 
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-soak-'));
@@ -209,10 +287,38 @@ async function main(): Promise<void> {
       samples.push({ t: (Date.now() - started) / 1000, rssMb: rss, lagMs: lag });
     };
     const until = started + minutes * 60_000;
+    // The baseline probe: its own connection (the admin login), a SELECT 1 every 250 ms.
+    const probe = new pgClient.Client({ connectionString: adminUrl, application_name: 'clinicpulse-soak-probe' });
+    await probe.connect();
+    let probing = true;
+    const probeLoop = (async () => {
+      while (probing) {
+        const t = performance.now();
+        const ok = await probe.query('SELECT 1').then(() => true, () => false);
+        if (!ok) break;
+        const m = Math.floor((Date.now() - started) / 60_000);
+        while (perMinuteProbe.length <= m) perMinuteProbe.push([]);
+        perMinuteProbe[m]!.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    let cpuAt = cpuTimes();
+    const hostSample = () => {
+      const now = cpuTimes();
+      const total = now.total - cpuAt.total;
+      perMinuteHost.push({ load: os.loadavg()[0]!, stealPct: total > 0 ? ((now.steal - cpuAt.steal) / total) * 100 : 0 });
+      cpuAt = now;
+    };
+    const hostTimer = setInterval(hostSample, 60_000);
     await sample();
     const sampler = setInterval(() => void sample().catch(() => undefined), 10_000);
     await Promise.all(Array.from({ length: clients }, (_, w) => worker(w, until)));
     clearInterval(sampler);
+    clearInterval(hostTimer);
+    hostSample();
+    probing = false;
+    await probeLoop;
+    await probe.end();
     await sample();
 
     // ----- report --------------------------------------------------------------------------
@@ -235,7 +341,7 @@ async function main(): Promise<void> {
         `${round(Math.max(...samples.map((s) => s.rssMb)))} MB peak, ${round(last.rssMb)} MB at the end: growth after warm-up ${round(growth)} % (target < 10 %). ` +
         `Event-loop lag p99 ${round(Math.min(...samples.map((s) => s.lagMs)))}–${round(Math.max(...samples.map((s) => s.lagMs)))} ms over the samples.`,
       '',
-      `p99 of all requests per minute (ms): ${perMinuteP99.map((xs) => round(pct(xs, 99))).join(', ')}.`,
+      ...windowReport(),
       '',
       `RSS (MB) every ${samples.length > 1 ? Math.round(samples[1]!.t - samples[0]!.t) : 10} s: ${samples.map((s) => Math.round(s.rssMb)).join(', ')}.`,
     );

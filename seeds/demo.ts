@@ -7,7 +7,6 @@
  */
 import type { Knex } from 'knex';
 import type pg from 'pg';
-import { loadDemo } from '../server/generate/index.js';
 
 export interface SeedSummary {
   providers: number;
@@ -32,6 +31,9 @@ export async function seedDemoIfEmpty(knex: Knex, opts: { now?: Date } = {}): Pr
         'SELECT NOT EXISTS (SELECT 1 FROM providers) AND NOT EXISTS (SELECT 1 FROM patients) AS empty',
       );
       if (!rows[0]!.empty) return undefined;
+      // Loaded only here: the generator pulls in faker (all its locales), which would cost every
+      // start on existing data a second or more of module loading (bench/sections/80-start.ts).
+      const { loadDemo } = await import('../server/generate/index.js');
       const result = await loadDemo(knex, { now: opts.now });
       return { providers: result.counts.providers, patients: result.counts.patients, appointments: result.counts.appointments };
     } finally {
