@@ -2,7 +2,9 @@
  * The clinician's ICD-10-CM search, GET /api/icd10?q= (target ≤ 10 ms p95), and where its
  * time goes. Each hop a request used to take is timed on its own, over the same typed
  * prefixes (codes with and without the dot, and words, as a clinician types them):
- *  - the whole HTTP round trip, as served now (one-round-trip session check, in-memory index);
+ *  - the whole HTTP round trip, as served now (one-round-trip session check, in-memory index),
+ *    and, interleaved with it on the same server, the route as it was (the session's
+ *    transaction, then a read-only transaction with the LIKE query), mounted for the bench only;
  *  - GET /healthz (HTTP and Express, no database) and GET /api/me (HTTP plus the one-round-trip
  *    session check): the floor under any signed-in request;
  *  - the hops of the route as it was: the session transaction (BEGIN; staff_session_enter;
@@ -12,6 +14,7 @@
  * Nothing is audited on this path (reference data, no patient), so audit is no hop here.
  */
 import http from 'node:http';
+import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
@@ -55,7 +58,18 @@ const section: BenchSection = {
       loginRateLimit: { max: 10_000, windowMs: 60_000 },
       sessionPruneIntervalMs: 0,
     });
-    server.on('request', clinic.app);
+    // The route as it was before the index, for an interleaved comparison over HTTP.
+    const outer = express();
+    outer.get('/bench/icd10-as-it-was', async (req, res) => {
+      const session = await clinic.sessions.begin(req, res);
+      if (!session) return void res.status(401).end();
+      await session.trx.commit();
+      const q = String(req.query.q ?? '');
+      const items = await asStaff(appKnex, { userId: session.user.id, role: session.user.role }, (trx) => searchIcd10(trx, q, 20), { readOnly: true });
+      res.json({ items });
+    });
+    outer.use(clinic.app);
+    server.on('request', outer);
     try {
       const { rows: prov } = await ctx.knex.raw('SELECT provider_id FROM providers ORDER BY 1 LIMIT 1');
       const { rows: users } = await ctx.knex.raw(
@@ -84,7 +98,7 @@ const section: BenchSection = {
       // Warm up: the first search loads the route's index; pools and plans settle.
       for (const q of QUERIES) await get(`/api/icd10?q=${encodeURIComponent(q)}`);
 
-      const t = { http: [] as number[], healthz: [] as number[], me: [] as number[], sessionTx: [] as number[], queryTx: [] as number[], select: [] as number[], oldSum: [] as number[], check: [] as number[], memory: [] as number[], json: [] as number[] };
+      const t = { http: [] as number[], old: [] as number[], healthz: [] as number[], me: [] as number[], sessionTx: [] as number[], queryTx: [] as number[], select: [] as number[], oldSum: [] as number[], check: [] as number[], memory: [] as number[], json: [] as number[] };
       let found = 0;
       for (let r = 0; r < ROUNDS; r++) {
         for (const q of QUERIES) {
@@ -92,6 +106,10 @@ const section: BenchSection = {
           const body = await get(`/api/icd10?q=${encodeURIComponent(q)}`);
           t.http.push(ms(s));
           found += body.items?.length ?? 0;
+          s = process.hrtime.bigint();
+          const oldBody = await get(`/bench/icd10-as-it-was?q=${encodeURIComponent(q)}`);
+          t.old.push(ms(s));
+          if (JSON.stringify(oldBody) !== JSON.stringify(body)) throw new Error(`old and new route differ for ${JSON.stringify(q)}`);
 
           s = process.hrtime.bigint();
           await (await fetch(`${origin}/healthz`)).arrayBuffer();
@@ -139,8 +157,10 @@ const section: BenchSection = {
       return [
         { metric: 'GET icd10?q= p50', value: p(t.http, 50), unit: 'ms', note: `${n} searches (${QUERIES.length} typed prefixes × ${ROUNDS}) over ${index.size} codes, ${(found / n).toFixed(1)} matches each; whole HTTP round trip as served (lean session check, in-memory index)` },
         { metric: 'GET icd10?q= p95', value: p(t.http, 95), unit: 'ms', note: 'target ≤ 10 ms' },
-        { metric: 'GET /healthz p95', value: p(t.healthz, 95), unit: 'ms', note: 'HTTP and Express alone, no database: the floor of any request' },
-        { metric: 'GET /api/me p95', value: p(t.me, 95), unit: 'ms', note: 'HTTP plus the one-round-trip session check: the floor of a signed-in request' },
+        { metric: 'the route as it was, p50', value: p(t.old, 50), unit: 'ms', note: 'same searches over HTTP, interleaved: session transaction, then a read-only transaction with the LIKE' },
+        { metric: 'the route as it was, p95', value: p(t.old, 95), unit: 'ms', note: `now / then: p50 ${(percentile(t.http, 50) / percentile(t.old, 50)).toFixed(2)}, p95 ${(percentile(t.http, 95) / percentile(t.old, 95)).toFixed(2)}` },
+        { metric: 'GET /healthz p50 / p95', value: p(t.healthz, 95), unit: 'ms', note: `p50 ${p(t.healthz, 50)} ms; HTTP and Express alone, no database: the floor of any request (p95 shown)` },
+        { metric: 'GET /api/me p50 / p95', value: p(t.me, 95), unit: 'ms', note: `p50 ${p(t.me, 50)} ms; HTTP plus the one-round-trip session check: the floor of a signed-in request (p95 shown)` },
         { metric: 'old path: session transaction p95', value: p(t.sessionTx, 95), unit: 'ms', note: 'BEGIN; SET LOCAL ROLE clinicpulse_auth; staff_session_enter; COMMIT (three round trips)' },
         { metric: 'old path: read-only query transaction p95', value: p(t.queryTx, 95), unit: 'ms', note: 'BEGIN READ ONLY; SET LOCAL ROLE clinician + app.user_id; the SELECT; COMMIT (four round trips)' },
         { metric: 'old path: the SELECT alone p95', value: p(t.select, 95), unit: 'ms', note: 'LIKE over icd10_codes inside that transaction' },
