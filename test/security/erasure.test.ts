@@ -203,6 +203,23 @@ describe('erasure of a patient', () => {
   });
 });
 
+describe('erasure re-applied after a restore', () => {
+  it("also takes the patient off the waitlist (reapply_erasure, as npm run restore calls it)", async () => {
+    const patientId = await createPatient(db.knex, { name: `Rhea Restored${tag}` });
+    await asStaff(db.appKnex, { userId: desk.userId, role: 'front_desk' }, (trx) =>
+      addToWaitlist(trx, { patientId, providerId: care.providerId, earliest: '2027-04-06T13:00:00Z', latest: '2027-04-06T21:00:00Z', durationMin: 30, note: 'restored canary' }),
+    );
+    const done = await db.knex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL ROLE clinicpulse_owner');
+      const { rows } = await trx.raw("SELECT reapply_erasure(900001, ?, ?, now(), 'ledger entry after the backup') AS done", [patientId, compliance.userId]);
+      return rows[0].done as boolean;
+    });
+    expect(done).toBe(true);
+    const left = await db.knex.raw('SELECT count(*)::int AS n FROM waitlist_entries WHERE patient_id = ?', [patientId]);
+    expect(left.rows[0].n).toBe(0);
+  });
+});
+
 describe('who may erase', () => {
   it('only compliance: other roles cannot call erase_patient at all, and compliance needs a valid identity', async () => {
     const patientId = await createPatient(db.knex);
