@@ -164,6 +164,9 @@ describe('the exceptions the rules allow, only where they refused', () => {
     await form.getByRole('button', { name: 'Book as overbook' }).click();
     // The new appointment opens, marked as an overbook with its reason.
     await page.getByText('Overbooked (audited): Urgent: chest pain follow-up').waitFor();
+    // In the grid, the overbook says so in words (not by its border alone); the booking under it does not.
+    await page.getByRole('button', { name: /^10:00–10:30 Uma Urgent.*, overbook$/ }).waitFor();
+    expect(await page.getByRole('button', { name: /^10:00–10:30 Omar Other.*Scheduled$/ }).count()).toBe(1);
     expect(await appointmentAt(ben, '10:00')).toEqual([
       { patient: 'Omar Other', overbook_reason: null, outside_hours_reason: null },
       { patient: 'Uma Urgent', overbook_reason: 'Urgent: chest pain follow-up', outside_hours_reason: null },

@@ -326,7 +326,7 @@ export function DayGrid(p: DayGridProps) {
       if (busy.has(key)) sig += `b${c}`;
       for (const pl of starts.get(key) ?? []) {
         const a = pl.row;
-        sig += `a${a.appointmentId}:${a.updatedAt}:${a.status}:${a.patientName}:${a.patientDob}:${pl.minutes}:${a.durationMin}:${p.flash.has(a.appointmentId) ? 1 : 0}:${p.selectedId === a.appointmentId ? 1 : 0}`;
+        sig += `a${a.appointmentId}:${a.updatedAt}:${a.status}:${a.overbookReason ?? ''}:${a.patientName}:${a.patientDob}:${pl.minutes}:${a.durationMin}:${p.flash.has(a.appointmentId) ? 1 : 0}:${p.selectedId === a.appointmentId ? 1 : 0}`;
       }
     }
     return sig;
@@ -461,7 +461,7 @@ function Block(
         e.dataTransfer?.setData('text/plain', String(row.appointmentId));
       }}
       aria-keyshortcuts={row.status === 'scheduled' && props.onMove ? 'M' : undefined}
-      class={`block ${row.status}${props.flash.has(row.appointmentId) ? ' flash' : ''}${props.selectedId === row.appointmentId ? ' selected' : ''}`}
+      class={`block ${row.status}${row.overbookReason ? ' overbook' : ''}${props.flash.has(row.appointmentId) ? ' flash' : ''}${props.selectedId === row.appointmentId ? ' selected' : ''}`}
       style={{ top: `${top}px`, height: `${height}px`, left: `${props.index * width}%`, width: `calc(${width}% - 4px)` }}
       tabIndex={props.tabbable ? 0 : -1}
       onClick={() => {
@@ -481,6 +481,12 @@ function Block(
       <span class="b-line">
         {row.patientDob ? `born ${row.patientDob}, ` : ''}
         {row.durationMin} min, <span aria-hidden="true">{st.icon}</span> {st.label}
+        {row.overbookReason && (
+          // An overbook shows as one in text too, not by its border alone.
+          <>
+            , <span class="b-overbook">overbook</span>
+          </>
+        )}
       </span>
       {movable && (
         // Mouse only: the keyboard way to change the length is M, then Shift+Up/Down.
