@@ -3,7 +3,7 @@
  * on the front desk's day grid (its own page) is announced within a second in an aria-live region; the visit is
  * completed through the form (ICD-10 search, a prescription, a note) and the patient panel
  * then shows it; a prescription that ends before it starts is refused with the field named
- * and nothing saved; the day moves by previous/next; break-the-glass opens a patient outside
+ * and nothing saved; the day moves by previous/next and the date picker; break-the-glass opens a patient outside
  * her care with a reason and a time limit shown in a banner; axe finds nothing serious.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -117,6 +117,12 @@ it('announces an arrival, completes the visit through the form, and shows it in 
   await panel.getByRole('cell', { name: '500 mg twice daily with food' }).waitFor();
   await panel.getByRole('button', { name: `Show note of the visit on ${longDay(today)}` }).click();
   await panel.getByText('Feels better; continue metformin.').waitFor();
+  // Demographics, the prescription in force and the appointment history, completed.
+  await panel.getByText('alice.arrival@example.org').waitFor();
+  const active = panel.getByRole('table', { name: 'Active prescriptions' }).getByRole('row').filter({ hasText: 'Metformin tablet 500 mg' });
+  expect(await active.textContent()).toContain('open-ended');
+  const history = panel.getByRole('table', { name: 'Appointment history, newest first' }).getByRole('row').filter({ hasText: 'Dr Clara Chen' });
+  expect(await history.textContent()).toContain('Completed');
   await expectNoSeriousAxe(page, 'patient panel');
   await screenshot(page, 'clinician-panel');
   await panel.getByRole('button', { name: 'Close' }).click();
@@ -128,6 +134,15 @@ it('announces an arrival, completes the visit through the form, and shows it in 
   await page.getByRole('heading', { name: `My day · ${longDay(tomorrow)}` }).waitFor();
   await page.getByText('No appointments on this day.').waitFor();
   await page.getByRole('button', { name: 'Previous day' }).click();
+  await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
+  // Any date through the picker: a booking on a fixed future day, in clinic time; then back to today.
+  await insertAppointment(k, { patientId: other, providerId, scheduledAt: '2027-04-06T10:30:00-04:00' });
+  await page.getByLabel('Date', { exact: true }).fill('2027-04-06');
+  await page.getByRole('heading', { name: `My day · ${longDay('2027-04-06')}` }).waitFor();
+  const future = page.getByRole('row').filter({ hasText: 'Bruno Later' });
+  await expect.poll(() => future.textContent()).toMatch(/^10:30.*Bruno Later.*Scheduled/);
+  expect(await page.getByRole('table', { name: `Appointments on ${longDay('2027-04-06')}` }).locator('tbody tr').count()).toBe(1);
+  await page.getByRole('button', { name: 'Today' }).click();
   await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
 
   // Break the glass for a patient outside her care: reason, time limit, a banner while in force.

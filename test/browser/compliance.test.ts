@@ -3,7 +3,9 @@
  * there on arrival with actor and patient named, a new entry appears live at the top,
  * the history filters by patient, a patient is erased with a typed reason after a
  * confirmation naming them, a patient under legal hold is refused with the hold shown,
- * an account is deactivated (its session ends), and axe finds nothing serious.
+ * an account is deactivated (its session ends), and axe finds nothing serious. The history
+ * also filters by actor, action, table, severity and time and pages backwards; a live entry
+ * is fetched as the page's own request, which does not keep the session alive.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -112,6 +114,68 @@ it('shows the audit history, receives entries live, filters by patient, erases, 
   await axeOk(page, 'staff accounts');
   await page.getByRole('heading', { name: 'Staff accounts' }).scrollIntoViewIfNeeded();
   await screenshot(page, 'compliance-staff');
+  await cctx.close();
+  await ctx.close();
+});
+
+it('filters the history by actor, action, table, severity and time, pages backwards, and fetches live entries without extending the session', async () => {
+  const k = app.db.knex;
+  // 60 new patients: more insert entries on patients than one page (50) holds.
+  const names = Array.from({ length: 60 }, (_, i) => `Paging Patient ${String(i).padStart(2, '0')}`);
+  for (const name of names) await createPatient(k, { name });
+  const target = await createPatient(k, { name: 'Gus Glass' });
+  const providerId = await createProvider(k, { name: 'Dr Fay Filter' });
+  const clinician = await app.createUser('clinician', { providerId });
+  const officer = await app.createUser('compliance');
+
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, officer);
+  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
+  const rows = auditTable(page).locator('tbody tr');
+  const column = (n: number) => auditTable(page).locator(`tbody tr td:nth-child(${n})`).allTextContents();
+
+  // Action and table: one page of inserts into patients, then older ones, all still matching.
+  await page.getByLabel('Action').selectOption('insert');
+  // A typed table name applies as typed (after a pause), live entries arriving meanwhile or not.
+  await page.getByLabel('Table').fill('patients');
+  await expect.poll(async () => [...new Set((await column(6)).map((r) => r.split(' ')[0]))]).toEqual(['patients']);
+  expect(await rows.count()).toBe(50);
+  expect(new Set(await column(4))).toEqual(new Set(['insert']));
+  await page.getByRole('button', { name: 'Load older entries' }).click();
+  await expect.poll(() => rows.count()).toBeGreaterThan(60);
+  expect(new Set(await column(4))).toEqual(new Set(['insert']));
+  expect((await column(6)).every((r) => r.startsWith('patients '))).toBe(true);
+  const ids = (await column(1)).map(Number);
+  expect(ids).toEqual([...ids].sort((a, b) => b - a));
+
+  // Time: nothing is logged in the future.
+  await page.getByLabel('From (clinic time)').fill('2027-04-06T08:00');
+  await page.getByText('No audit entries match these filters.').waitFor();
+  await page.getByLabel('From (clinic time)').fill('');
+  await page.getByLabel('Table').fill('');
+  await page.getByLabel('Action').selectOption('');
+
+  // Actor and severity: the clinician's high-severity entries, none yet; then one arrives live.
+  await page.getByLabel('Actor').selectOption({ label: `${clinician.username} (clinician)` });
+  await page.getByLabel('Severity').selectOption('high');
+  await page.getByText('No audit entries match these filters.').waitFor();
+  const cctx = await newDesk(browser);
+  const cpage = await cctx.newPage();
+  await signIn(cpage, app.url, clinician);
+  const livePull = page.waitForRequest((r) => r.url().includes('/api/audit?') && r.url().includes('severity=high'), { timeout: 10_000 });
+  const status = await cpage.evaluate(
+    async (id) => (await fetch(`/api/patients/${id}/break-glass`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'Found unconscious in the car park', minutes: 15 }) })).status,
+    target,
+  );
+  expect(status).toBe(201);
+  await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(1);
+  expect(await firstRow(page).textContent()).toContain(`${clinician.username} · clinician`);
+  expect(await firstRow(page).textContent()).toContain('break_glass');
+  expect(await firstRow(page).textContent()).toContain(`Gus Glass (#${target})`);
+  // The page asked on its own after the push: marked as background, so the idle timeout still runs.
+  expect((await livePull).headers()['x-clinicpulse-background']).toBe('1');
+  await axeOk(page, 'audit log filtered');
   await cctx.close();
   await ctx.close();
 });

@@ -161,6 +161,15 @@ it('draws both charts with tables equal to the API, zooms from the keyboard, red
   const csv = readFileSync((await download.path())!, 'utf8');
   const header = await page.getByRole('table', { name: perProvider }).evaluate((t) => [...t.querySelectorAll('thead th')].map((th) => th.textContent ?? ''));
   expect(csv).toBe([header, ...(await tableRows(page, perProvider))].map((r) => r.join(',')).join('\r\n') + '\r\n');
+
+  // By provider: all specialties, only Dr Ben Home ticked; the table is the API's rows for him.
+  await page.getByLabel('Specialty').selectOption('');
+  await page.getByText('Providers (all').click();
+  await page.getByRole('checkbox', { name: 'Dr Ben Home (Family medicine)' }).check();
+  await expect.poll(() => tableRows(page, volume)).toEqual([['Dr Ben Home', m2, '1', '0', '0', '0'], ['Dr Ben Home', m1, '0', '0', '1', '0']]);
+  expect(await tableRows(page, volume)).toEqual(
+    (await apiRows(page, `from=${FROM}&to=${TO}&providerId=${home}`)).map((r) => [r.providerName, r.month, String(r.completed), String(r.noShows), String(r.cancelled), String(r.scheduled)]),
+  );
   await ctx.close();
 });
 

@@ -23,6 +23,13 @@ export function AuditLog() {
   const [patient, setPatient] = useState<CompliancePatient>();
   const [action, setAction] = useState('');
   const [table, setTable] = useState('');
+  // What is typed in the table field (kept as typed: a live entry re-rendering the page must not
+  // wipe it), applied half a second after the last keystroke or when the field is left.
+  const [tableText, setTableText] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setTable(tableText), 500);
+    return () => clearTimeout(t);
+  }, [tableText]);
   const [severity, setSeverity] = useState('');
   const [fromLocal, setFromLocal] = useState('');
   const [toLocal, setToLocal] = useState('');
@@ -53,13 +60,17 @@ export function AuditLog() {
   filterRef.current = filter;
   const entriesRef = useRef(entries);
   entriesRef.current = entries;
+  // Which filters the list holds: a live pull asked under earlier filters must not land in it.
+  const generation = useRef(0);
 
   useEffect(() => {
+    generation.current++;
     const ctl = new AbortController();
     setEntries(undefined);
     setError(undefined);
     sapi.audit({ ...filter, limit: PAGE }, { signal: ctl.signal }).then(
       (r) => {
+        if (ctl.signal.aborted) return;
         setEntries(r.items);
         setNextBefore(r.nextBefore);
       },
@@ -78,13 +89,18 @@ export function AuditLog() {
       try {
         do {
           again = false;
+          if (!entriesRef.current) break;
+          const asked = generation.current;
+          // Asked by the page, not the person: a stream of audit entries must not keep the session alive.
+          const r = await sapi.audit({ ...filterRef.current, limit: PAGE }, { background: true });
+          // The filters changed meanwhile (their own load brings what matches them), or that load is still running.
           const current = entriesRef.current;
-          if (!current) break;
+          if (asked !== generation.current || !current) break;
           const top = current[0]?.auditId ?? 0;
-          const r = await sapi.audit({ ...filterRef.current, limit: PAGE });
           const newer = r.items.filter((e) => e.auditId > top);
           if (newer.length > 0) {
-            setEntries((list) => [...newer, ...(list ?? [])]);
+            // Against the list as it is when this lands, so nothing is added twice.
+            setEntries((list) => list && [...r.items.filter((e) => e.auditId > (list[0]?.auditId ?? 0)), ...list]);
             setFresh(new Set(newer.map((e) => e.auditId)));
           }
         } while (again);
@@ -103,8 +119,11 @@ export function AuditLog() {
   const older = async () => {
     if (nextBefore === null) return;
     setOlderError(undefined);
+    const asked = generation.current;
     try {
       const r = await sapi.audit({ ...filter, before: nextBefore, limit: PAGE });
+      // Older entries of filters no longer shown are dropped.
+      if (asked !== generation.current) return;
       setEntries((list) => [...(list ?? []), ...r.items]);
       setNextBefore(r.nextBefore);
     } catch (err) {
@@ -140,7 +159,7 @@ export function AuditLog() {
         </label>
         <label>
           Table
-          <input value={table} placeholder="e.g. visits" onChange={(e) => setTable(e.currentTarget.value)} />
+          <input value={tableText} placeholder="e.g. visits" onInput={(e) => setTableText(e.currentTarget.value)} onChange={(e) => setTable(e.currentTarget.value)} />
         </label>
         <label>
           Severity
