@@ -21,6 +21,7 @@ import { metricsHandler } from '../../server/health/routes.js';
 import { registerRealtimeMetrics, watchLivePush } from '../../server/http/ops-metrics.js';
 import { runBackup } from '../../server/ops/backup.js';
 import { withCredentials } from '../../server/db/connect.js';
+import { createKnex } from '../../server/db/knex.js';
 import { inject } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -215,6 +216,41 @@ describe('/healthz and /metrics', () => {
 });
 
 describe('/readyz', () => {
+  it('answers 503 naming the database while the database cannot be reached', async () => {
+    // A pool whose server is gone: nothing listens on the port it points at.
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const deadUrl = new URL(db.appUrl);
+    deadUrl.port = String(deadPort);
+    const deadKnex = createKnex(deadUrl.toString(), { poolMax: 1 });
+    const app = createApp({
+      appKnex: deadKnex,
+      databaseKind: 'test',
+      logger: pino({ level: 'silent' }),
+      sessionSecret: 'test-session-secret-test-session-secret',
+      sessionIdleMs: 60_000,
+      sessionAbsoluteMs: 3_600_000,
+      secureCookie: false,
+      trustProxy: false,
+      allowedOrigins: [],
+      loginRateLimit: { max: 10, windowMs: 60_000 },
+      sessionPruneIntervalMs: 0,
+    });
+    const server = http.createServer(app.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'unavailable', down: ['database'], checks: { database: 'down' } });
+    } finally {
+      app.close();
+      server.close();
+      await deadKnex.destroy();
+    }
+  });
+
   it('answers 503 naming the listener while its connection is cut, and 200 once it is back', async () => {
     expect((await fetch(`${origin}/readyz`)).status).toBe(200);
     const port = hop.port;
