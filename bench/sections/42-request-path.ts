@@ -219,15 +219,21 @@ const section: BenchSection = {
         await recordRead(trx, 'appointments', day.map((a) => a.patientId));
         await trx.commit();
       };
+      const overHttp = async (p: { providerId: number; day: string }) => {
+        const res = await get(`/api/providers/${p.providerId}/schedule?date=${p.day}`, cookie);
+        if (res.status !== 200) throw new Error(`schedule answered ${res.status}`);
+      };
       const before: number[] = [];
       const after: number[] = [];
+      const whole: number[] = [];
       for (let i = 0; i < ITERATIONS + WARMUP; i++) {
         const p = picks[i % picks.length]!;
-        const order = i % 2 === 0 ? [sixTrips, oneRead] : [oneRead, sixTrips];
+        const ops = [sixTrips, oneRead, overHttp];
+        const order = [...ops.slice(i % 3), ...ops.slice(0, i % 3)];
         for (const op of order) {
           const t = now();
           await op(p);
-          if (i >= WARMUP) (op === oneRead ? after : before).push(ms(t));
+          if (i >= WARMUP) (op === oneRead ? after : op === sixTrips ? before : whole).push(ms(t));
         }
       }
       const b50 = round(percentile(before, 50));
@@ -235,6 +241,7 @@ const section: BenchSection = {
       rows.push(
         { metric: 'schedule read in the database, 6 round trips p50', value: b50, unit: 'ms', note: `before: BEGIN; session statement; provider exists; schedule; audit_read; COMMIT. p95 ${round(percentile(before, 95))} ms` },
         { metric: 'schedule read in the database, 3 round trips p50', value: a50, unit: 'ms', note: `now: BEGIN + session statement in one message; schedule + audit row in one statement; COMMIT. p95 ${round(percentile(after, 95))} ms; ${round(a50 / b50)}× of before, interleaved with it` },
+        { metric: 'GET schedule over HTTP, interleaved with the two rows above, p50', value: round(percentile(whole, 50)), unit: 'ms', note: `p95 ${round(percentile(whole, 95))} ms; HTTP − the 3-round-trip database path: ${round(percentile(whole, 50) - a50)} ms (Node, express, middleware, JSON)` },
       );
 
       // --- Serialisation and logging (in-process) -------------------------------------
