@@ -127,7 +127,9 @@ export function upcomingQuery(db: Queryable, opts: UpcomingOptions = {}): Knex.Q
 }
 
 /** Scheduled or checked-in appointments from now on, soonest first. */
-export async function upcomingAppointments(trx: Transaction, opts: UpcomingOptions = {}): Promise<UpcomingAppointment[]> {
+export async function upcomingAppointments(trx: Transaction, opts: UpcomingOptions & { audited?: boolean } = {}): Promise<UpcomingAppointment[]> {
+  // With `audited`, the list and its durable audit row (every patient in it) come from one statement.
+  const query = upcomingQuery(trx, opts);
   const rows: {
     appointment_id: number;
     scheduled_at: Date;
@@ -138,7 +140,9 @@ export async function upcomingAppointments(trx: Transaction, opts: UpcomingOptio
     provider_name: string;
     patient_id: number;
     patient_name: string;
-  }[] = await upcomingQuery(trx, opts);
+  }[] = opts.audited
+    ? await selectAudited(trx, 'appointments', query, { patientColumn: 'patient_id', orderBy: 'scheduled_at, appointment_id' })
+    : await query;
   return rows.map((r) => ({
     appointmentId: r.appointment_id,
     scheduledAt: iso(r.scheduled_at),
