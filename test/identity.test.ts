@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { createStaff, type StaffFixture } from './support/staff.js';
-import { asStaff } from '../server/db/index.js';
+import { asService, asStaff } from '../server/db/index.js';
+import { createKnex } from '../server/db/knex.js';
 
 let db: TestDatabase;
 let clinician: StaffFixture;
@@ -55,5 +56,21 @@ describe('the acting identity', () => {
     const after = await db.appKnex.raw("SELECT current_user AS role, current_setting('app.user_id', true) AS uid");
     expect(after.rows[0].role).toBe('clinicpulse_app');
     expect(after.rows[0].uid ?? '').toBe('');
+  });
+
+  it('hands the connection back clean when the identity sent with BEGIN is refused', async () => {
+    // The identity travels in BEGIN's own message: a refusal there must not leave the
+    // pooled connection inside an aborted transaction (one connection, so the next
+    // transaction gets the very same one).
+    const single = createKnex(db.appUrl, { poolMax: 1 });
+    try {
+      await expect(asService(single, 'no_such_role', async () => 'ran')).rejects.toThrow(/no_such_role/);
+      const me = await asStaff(single, { userId: desk.userId, role: 'front_desk' }, who);
+      expect(me).toEqual({ uid: desk.userId, pid: null, role: 'front_desk' });
+      const after = await single.raw("SELECT current_user AS role, current_setting('app.user_id', true) AS uid, pg_catalog.txid_current_if_assigned() AS tx");
+      expect(after.rows[0]).toEqual({ role: 'clinicpulse_app', uid: '', tx: null });
+    } finally {
+      await single.destroy();
+    }
   });
 });

@@ -21,7 +21,8 @@ import { createKnex } from '../../server/db/knex.js';
 import { createApp } from '../../server/app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { asService, asStaff, beginAsSession } from '../../server/db/index.js';
-import { providerDaySchedule } from '../../server/db/repository/schedule.js';
+import { providerDaySchedule, providerDayScheduleAudited } from '../../server/db/repository/schedule.js';
+import { providerExists } from '../../server/db/repository/directory.js';
 import { recordRead } from '../../server/db/repository/access-log.js';
 import { storedSessionId } from '../../server/auth/keyed-digest.js';
 import { touchSlackMs } from '../../server/auth/sessions.js';
@@ -198,6 +199,49 @@ const section: BenchSection = {
         { metric: 'hop: audit row of the read p50', value: round(percentile(auditRead, 50), 3), unit: 'ms', note: 'audit_read (durable, autonomous writer): part of GET schedule, not of the SQL p50 above' },
         { metric: 'old path: session-read transaction p50', value: round(percentile(oldSessionTxn, 50), 3), unit: 'ms', note: 'BEGIN, SET ROLE, session + staff_session_user, COMMIT (removed)' },
         { metric: 'old path: + asStaff transaction p50', value: round(percentile(emptyAsStaff, 50), 3), unit: 'ms', note: 'BEGIN, SET LOCAL ROLE + set_config, COMMIT: the second transaction (removed); express-session also called the store touch after every response' },
+      );
+
+      // --- Round trips per read: before / after, interleaved so both see the same load ---
+      const entry = { touch: false, idleMs: IDLE, slackMs: touchSlackMs(IDLE), absoluteMs: ABSOLUTE };
+      const enterSql = `SET LOCAL ROLE clinicpulse_auth; SELECT * FROM staff_session_enter('${stored}', false, ${timing.join(', ')})`;
+      const oneRead = async (p: { providerId: number; day: string }) => {
+        const s = await beginAsSession(appKnex, stored, entry);
+        if (!s) throw new Error('bench session not valid');
+        const day = await providerDayScheduleAudited(s.trx, p.providerId, p.day);
+        if (day.length === 0) await providerExists(s.trx, p.providerId);
+        await s.trx.commit();
+      };
+      const sixTrips = async (p: { providerId: number; day: string }) => {
+        const trx = await appKnex.transaction();
+        await trx.raw(enterSql);
+        await providerExists(trx, p.providerId);
+        const day = await providerDaySchedule(trx, p.providerId, p.day);
+        await recordRead(trx, 'appointments', day.map((a) => a.patientId));
+        await trx.commit();
+      };
+      const overHttp = async (p: { providerId: number; day: string }) => {
+        const res = await get(`/api/providers/${p.providerId}/schedule?date=${p.day}`, cookie);
+        if (res.status !== 200) throw new Error(`schedule answered ${res.status}`);
+      };
+      const before: number[] = [];
+      const after: number[] = [];
+      const whole: number[] = [];
+      for (let i = 0; i < ITERATIONS + WARMUP; i++) {
+        const p = picks[i % picks.length]!;
+        const ops = [sixTrips, oneRead, overHttp];
+        const order = [...ops.slice(i % 3), ...ops.slice(0, i % 3)];
+        for (const op of order) {
+          const t = now();
+          await op(p);
+          if (i >= WARMUP) (op === oneRead ? after : op === sixTrips ? before : whole).push(ms(t));
+        }
+      }
+      const b50 = round(percentile(before, 50));
+      const a50 = round(percentile(after, 50));
+      rows.push(
+        { metric: 'schedule read in the database, 6 round trips p50', value: b50, unit: 'ms', note: `before: BEGIN; session statement; provider exists; schedule; audit_read; COMMIT. p95 ${round(percentile(before, 95))} ms` },
+        { metric: 'schedule read in the database, 3 round trips p50', value: a50, unit: 'ms', note: `now: BEGIN + session statement in one message; schedule + audit row in one statement; COMMIT. p95 ${round(percentile(after, 95))} ms; ${round(a50 / b50)}× of before, interleaved with it` },
+        { metric: 'GET schedule over HTTP, interleaved with the two rows above, p50', value: round(percentile(whole, 50)), unit: 'ms', note: `p95 ${round(percentile(whole, 95))} ms; HTTP − the 3-round-trip database path: ${round(percentile(whole, 50) - a50)} ms (Node, express, middleware, JSON)` },
       );
 
       // --- Serialisation and logging (in-process) -------------------------------------

@@ -19,7 +19,6 @@ import {
   type Appointment,
 } from '../db/repository/appointments.js';
 import { upcomingAppointments } from '../db/repository/schedule.js';
-import { recordRead } from '../db/repository/access-log.js';
 import { completeVisitWithNote } from '../db/repository/clinical.js';
 import { providerSlotConflict } from '../db/repository/directory.js';
 import type { Transaction } from '../db/index.js';
@@ -110,11 +109,7 @@ export const appointmentRoutes: AnyRoute[] = [
       if (user.role === 'clinician' && query.providerId !== undefined && query.providerId !== user.providerId) {
         throw forbidden('A clinician may read only their own upcoming appointments.');
       }
-      const items = await db(async (trx) => {
-        const rows = await upcomingAppointments(trx, { providerId, limit: query.limit });
-        await recordRead(trx, 'appointments', rows.map((a) => a.patientId));
-        return rows;
-      });
+      const items = await db((trx) => upcomingAppointments(trx, { providerId, limit: query.limit, audited: true }));
       return { items };
     },
   }),

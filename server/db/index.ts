@@ -10,6 +10,7 @@
  */
 import type { Knex } from 'knex';
 import { isRetryable } from './errors.js';
+import { BEGIN_LEAD, type BeginLead } from './knex.js';
 
 export const STAFF_ROLES = ['front_desk', 'clinician', 'billing', 'manager', 'compliance'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
@@ -33,21 +34,29 @@ export interface TransactionOptions {
   readOnly?: boolean;
 }
 
+/**
+ * `prepareSql` (no parameters; every interpolated value checked by the caller) makes the
+ * transaction's identity. It travels in BEGIN's own message (knex.ts, BeginLead) unless an
+ * isolation level or read-only mode is asked for, which knex begins itself.
+ */
 async function inTransaction<T>(
   knex: Knex,
-  prepare: (trx: Transaction) => Promise<void>,
+  prepareSql: string,
   work: (trx: Transaction) => Promise<T>,
   opts: TransactionOptions,
 ): Promise<T> {
   const attempts = opts.attempts ?? 3;
+  const inBegin = !opts.isolationLevel && !opts.readOnly;
   for (let attempt = 1; ; attempt++) {
     try {
+      const lead: BeginLead = { sql: prepareSql };
       return await knex.transaction(
         async (trx) => {
-          await prepare(trx);
+          if (!inBegin) await trx.raw(prepareSql);
+          else if (!lead.results) throw new Error('the transaction began without its identity');
           return work(trx);
         },
-        { isolationLevel: opts.isolationLevel, readOnly: opts.readOnly },
+        { isolationLevel: opts.isolationLevel, readOnly: opts.readOnly, ...(inBegin ? { [BEGIN_LEAD]: lead } : {}) } as Knex.TransactionConfig,
       );
     } catch (err) {
       // Retry only here, at the top level: never inside a savepoint. Back off with jitter
@@ -74,16 +83,9 @@ export function asStaff<T>(
 ): Promise<T> {
   if (!isStaffRole(identity.role)) throw new Error(`not a staff role: ${String(identity.role)}`);
   if (!Number.isSafeInteger(identity.userId) || identity.userId <= 0) throw new Error('invalid staff user id');
-  return inTransaction(
-    knex,
-    async (trx) => {
-      // One round trip for both settings. Interpolation is safe only because both values were
-      // checked above: the role comes from a closed list and the id is a positive integer.
-      await trx.raw(`SET LOCAL ROLE ${identity.role}; SELECT set_config('app.user_id', '${identity.userId}', true)`);
-    },
-    work,
-    opts,
-  );
+  // Interpolation is safe only because both values were checked above: the role comes from
+  // a closed list and the id is a positive integer.
+  return inTransaction(knex, `SET LOCAL ROLE ${identity.role}; SELECT set_config('app.user_id', '${identity.userId}', true)`, work, opts);
 }
 
 /**
@@ -98,7 +100,7 @@ export function asService<T>(
   opts: TransactionOptions = {},
 ): Promise<T> {
   if (!/^[a-z_]+$/.test(role)) throw new Error('invalid role name');
-  return inTransaction(knex, async (trx) => void (await trx.raw(`SET LOCAL ROLE ${role}`)), work, opts);
+  return inTransaction(knex, `SET LOCAL ROLE ${role}`, work, opts);
 }
 
 /** The account a session belongs to, as staff_session_enter returns it. */
@@ -165,12 +167,12 @@ export async function beginAsSession(
   storedSid: string,
   opts: SessionEntryOptions,
 ): Promise<{ trx: Transaction; account: SessionAccount } | undefined> {
-  const call = sessionCall('staff_session_enter', storedSid, opts);
-  const trx = await knex.transaction();
+  const lead: BeginLead = { sql: `SET LOCAL ROLE clinicpulse_auth; ${sessionCall('staff_session_enter', storedSid, opts)}` };
+  // One simple-protocol round trip for BEGIN and both statements (knex.ts, BeginLead).
+  const trx = await knex.transaction({ [BEGIN_LEAD]: lead } as Knex.TransactionConfig);
   try {
-    // One simple-protocol round trip for both statements.
-    const res = await trx.raw(`SET LOCAL ROLE clinicpulse_auth; ${call}`);
-    const last = (Array.isArray(res) ? res[res.length - 1] : res) as { rows: SessionAccount[] };
+    const last = lead.results?.[lead.results.length - 1] as { rows: SessionAccount[] } | undefined;
+    if (!last) throw new Error('the session statement returned no result');
     const account = last.rows[0];
     if (!account || !isStaffRole(account.role)) {
       // Commit: an invalid session's row is deleted by the function, and that must stick.

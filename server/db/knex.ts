@@ -1,7 +1,12 @@
 /**
  * Building knex instances. The pool never logs query parameters (they may hold
  * PII); timing and errors are observed in server/db/index.ts.
+ *
+ * The pg dialect is subclassed for one thing: a transaction may ask for statements to
+ * travel in the same message as its BEGIN (`beginLead`), so a request's transaction,
+ * its session check and its identity cost one round trip instead of two.
  */
+import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 
@@ -12,6 +17,59 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
+/**
+ * Statements sent with BEGIN in one simple-protocol message (no parameters: the caller
+ * must have checked every interpolated value). Their results are left in `results`
+ * (pg's array of results, BEGIN's first). If any of them fails the transaction is rolled
+ * back before the connection goes back to the pool, and the transaction rejects.
+ */
+export interface BeginLead {
+  sql: string;
+  results?: pg.QueryResult[];
+}
+
+/** Key in knex's transaction config under which a {@link BeginLead} is passed. */
+export const BEGIN_LEAD = 'clinicpulseBeginLead';
+
+const require = createRequire(import.meta.url);
+/* eslint-disable @typescript-eslint/no-explicit-any -- knex's dialect classes are untyped CommonJS */
+const PgClient = require('knex/lib/dialects/postgres/index.js') as any;
+const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as any;
+
+// knex keeps none of the transaction config but a few known fields; the lead is caught
+// where the config passes through (acquireConnection, called from the constructor).
+const leads = new WeakMap<object, BeginLead>();
+
+class LeadTransaction extends PgTransaction {
+  acquireConnection(config: Record<string, unknown> | undefined, cb: unknown): Promise<unknown> {
+    const lead = config?.[BEGIN_LEAD] as BeginLead | undefined;
+    if (lead) leads.set(this, lead);
+    return super.acquireConnection(config, cb);
+  }
+
+  begin(conn: pg.Client): Promise<unknown> {
+    const lead = leads.get(this);
+    if (!lead || (this as any).isolationLevel || (this as any).readOnly) return super.begin(conn);
+    return (this as any).trxClient.query(conn, { sql: `BEGIN; ${lead.sql}`, bindings: [] }).then(
+      (obj: { response: pg.QueryResult | pg.QueryResult[] }) => {
+        lead.results = Array.isArray(obj.response) ? obj.response : [obj.response];
+      },
+      async (err: unknown) => {
+        // The message's BEGIN took effect: never hand an aborted transaction back to the pool.
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      },
+    );
+  }
+}
+
+class ClinicPulsePgClient extends PgClient {
+  transaction(container: unknown, config: unknown, outerTx: unknown): unknown {
+    return new (LeadTransaction as any)(this, container, config, outerTx);
+  }
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 export interface KnexOptions {
   poolMin?: number;
   poolMax?: number;
@@ -20,7 +78,7 @@ export interface KnexOptions {
 
 export function createKnex(connectionString: string, opts: KnexOptions = {}): Knex {
   return knexFactory({
-    client: 'pg',
+    client: ClinicPulsePgClient as unknown as typeof knexFactory.Client,
     connection: { connectionString, application_name: opts.applicationName ?? 'clinicpulse' },
     pool: { min: opts.poolMin ?? 0, max: opts.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,

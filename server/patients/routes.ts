@@ -61,10 +61,8 @@ export const patientRoutes: AnyRoute[] = [
     },
     handler: async ({ query, user, db }) => {
       const rows = await db(async (trx) => {
-        const found = await searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset }, query.dob);
-        // One audit row for the page shown, listing every patient on it.
-        await recordRead(trx, 'patients', found.slice(0, query.limit).map((p) => p.patientId));
-        return found;
+        // One audit row for the page shown, listing every patient on it, written by the same statement.
+        return searchPatientsAs(trx, user.role, query.q, { limit: query.limit + 1, offset: query.offset }, query.dob, { shown: query.limit });
       });
       const more = rows.length > query.limit;
       return { items: rows.slice(0, query.limit), limit: query.limit, offset: query.offset, nextOffset: more ? query.offset + query.limit : null };

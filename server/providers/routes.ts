@@ -9,8 +9,7 @@ import { forbidden, notFound } from '../http/errors.js';
 import { idParams, localDate } from '../http/schemas.js';
 import { STAFF_ROLES } from '../db/index.js';
 import { listProviders, providerExists } from '../db/repository/directory.js';
-import { providerDaySchedule } from '../db/repository/schedule.js';
-import { recordRead } from '../db/repository/access-log.js';
+import { providerDayScheduleAudited } from '../db/repository/schedule.js';
 import { appointmentSchema } from '../appointments/schemas.js';
 
 export const providerSchema = z
@@ -56,9 +55,9 @@ export const providerRoutes: AnyRoute[] = [
     handler: async ({ params, query, user, db }) => {
       if (user.role === 'clinician' && user.providerId !== params.id) throw forbidden('A clinician may read only their own schedule.');
       const items = await db(async (trx) => {
-        if (!(await providerExists(trx, params.id))) throw notFound('No such provider.');
-        const day = await providerDaySchedule(trx, params.id, query.date);
-        await recordRead(trx, 'appointments', day.map((a) => a.patientId));
+        // The day and its audit row in one statement; an empty day asks whether the provider exists.
+        const day = await providerDayScheduleAudited(trx, params.id, query.date);
+        if (day.length === 0 && !(await providerExists(trx, params.id))) throw notFound('No such provider.');
         return day;
       });
       return { providerId: params.id, date: query.date, items };

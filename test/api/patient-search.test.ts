@@ -1,6 +1,6 @@
 /**
  * Index-backed patient search (issue 14, item 3): the front desk's GET /api/patients?q=
- * now takes its candidates from a trigram index through patient_name_candidates and reads
+ * now takes its candidates from an index (patient_name_suffixes) through patient_name_candidates and reads
  * them through the policy. Same answers as the LIKE it replaces (prefix of the name or of
  * any later word, case-insensitive, metacharacters literal, by name, paged), and the
  * owner-rights function gives nothing to anyone but a signed-in front desk.
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, type ApiClient } from '../support/server.js';
 import { createPatient } from '../support/clinic.js';
 import { asStaff } from '../../server/db/index.js';
+import { erasePatient } from '../../server/db/repository/erasure.js';
 import { sqlState } from '../security/world.js';
 
 let ts: TestServer;
@@ -46,6 +47,21 @@ describe('GET /api/patients?q= for the front desk', () => {
   it('treats % and _ as themselves', async () => {
     expect(names(await desk.get(`/api/patients?q=${encodeURIComponent(`${tag}_`)}`))).toEqual([`Eve ${tag}_x`]);
     expect(names(await desk.get(`/api/patients?q=${encodeURIComponent(`${tag}%`)}`))).toEqual([]);
+  });
+
+  it('follows a rename and an erasure at once, across several words and letters beyond ASCII', async () => {
+    const k = ts.db.knex;
+    const id = await createPatient(k, { name: `Zoë  ${tag}Öst van Dijk`, dob: '1975-07-08' });
+    expect(names(await desk.get(`/api/patients?q=${encodeURIComponent(`${tag}öst van`)}`))).toEqual([`Zoë  ${tag}Öst van Dijk`]);
+    expect(names(await desk.get(`/api/patients?q=${encodeURIComponent(`zoë  ${tag}`)}`))).toEqual([`Zoë  ${tag}Öst van Dijk`]);
+    await k.raw('UPDATE patients SET name = ? WHERE patient_id = ?', [`Zoe ${tag}Renamed`, id]);
+    expect(names(await desk.get(`/api/patients?q=${encodeURIComponent(`${tag}öst`)}`))).toEqual([]);
+    expect(names(await desk.get(`/api/patients?q=${tag}renamed`))).toEqual([`Zoe ${tag}Renamed`]);
+    const officer = await ts.createUser('compliance');
+    await erasePatient(ts.db.appKnex, { userId: officer.userId, role: 'compliance' }, id, 'test: erasure leaves nothing to search');
+    expect(names(await desk.get(`/api/patients?q=${tag}renamed`))).toEqual([]);
+    const { rows } = await k.raw('SELECT count(*)::int AS n FROM patient_name_suffixes WHERE patient_id = ? AND suffix LIKE ?', [id, `%${tag.toLowerCase()}%`]);
+    expect(rows[0].n).toBe(0);
   });
 
   it('pages through the matches', async () => {

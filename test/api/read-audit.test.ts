@@ -94,4 +94,30 @@ describe('audited API reads', () => {
       expect.objectContaining({ actorUserId: w.users.front_desk.userId, patientIds: [id] }),
     ]);
   });
+
+  it('a schedule or a search whose audit row cannot be written shows nobody', async () => {
+    // The rows and their audit row come from one statement: if the durable writer refuses the
+    // row, the request fails and no patient leaves the server (this database only).
+    const k = ts.db.knex;
+    const name = 'Nora Noaudit';
+    const id = await createPatient(k, { name });
+    await insertAppointment(k, { patientId: id, providerId: w.providerA, scheduledAt: `${DAY}T14:00:00-05:00` });
+    await k.raw(`CREATE FUNCTION test_refuse_reads() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+      BEGIN IF NEW.action = 'read' THEN RAISE EXCEPTION 'read audit refused by the test'; END IF; RETURN NEW; END $$`);
+    await k.raw('CREATE TRIGGER test_refuse_reads BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION test_refuse_reads()');
+    try {
+      const day = await w.as.front_desk.get(`/api/providers/${w.providerA}/schedule?date=${DAY}`);
+      expect(day.status).toBe(500);
+      expect(JSON.stringify(day.body)).not.toContain(name);
+      const search = await w.as.front_desk.get('/api/patients?q=noaudit');
+      expect(search.status).toBe(500);
+      expect(JSON.stringify(search.body)).not.toContain(name);
+    } finally {
+      await k.raw('DROP TRIGGER test_refuse_reads ON audit_log');
+      await k.raw('DROP FUNCTION test_refuse_reads()');
+    }
+    const again = await readsOf(w.as.front_desk, '/api/patients?q=noaudit');
+    expect(again.status).toBe(200);
+    expect(again.reads).toEqual([{ ...by(w.users.front_desk), table_name: 'patients', patient_id: id, patient_ids: [id] }]);
+  });
 });

@@ -176,6 +176,9 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Front desk\'s patient card: name, birth year, masked contact.',
     front_desk: { SELECT: ['patient_id', 'name', 'birth_year', 'email_masked', 'phone_last4', 'created_at'] },
   },
+  patient_name_suffixes: {
+    why: 'The front-desk search index (name suffixes, a copy of the name, patient ids), kept by triggers and read only by patient_name_candidates with the owner\'s rights; no role touches it.',
+  },
   patients: {
     why: 'Front desk: identity + masked contact, registers and corrects; clinicians: their own patients in full (RLS) but not legal_hold_reason (compliance\'s record of litigation); billing: name and dob of billed patients (RLS); compliance: identity and erasure/hold state, to find the person to erase and name audit entries (no contact).',
     billing: { SELECT: ['patient_id', 'name', 'dob'] },

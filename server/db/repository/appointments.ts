@@ -131,6 +131,7 @@ export async function queueBehindConflictingWrites(trx: Transaction, providerIds
  * 23514 for a duration outside 5–480 minutes, 23503 for an unknown patient or provider.
  */
 export async function bookAppointment(trx: Transaction, input: BookingInput): Promise<Appointment> {
+  if (input.waitlistId === undefined && !input.overbook) return bookQueued(trx, input);
   await queueBehindConflictingWrites(trx, [input.providerId], input.patientId);
   if (input.waitlistId !== undefined) await takeWaitlistEntry(trx, input.waitlistId, input.patientId);
   const row = {
@@ -144,6 +145,29 @@ export async function bookAppointment(trx: Transaction, input: BookingInput): Pr
     first((await db('appointments').insert({ ...row, ...extra }).returning(appointmentReturning(db) as string[])) as AppointmentRow[])!;
   if (!input.overbook) return insert(trx, {});
   return bookOverbook(trx, input.providerId, (db, lane) => insert(db, { overbook_reason: input.overbook!.reason, overbook_lane: lane }));
+}
+
+/**
+ * A plain booking in one statement (one round trip): the row is produced by a subquery that
+ * first takes the same advisory locks as queueBehindConflictingWrites (provider, then
+ * patient), so the insert, its constraints and triggers run only once the locks are held.
+ */
+async function bookQueued(trx: Transaction, input: BookingInput): Promise<Appointment> {
+  const cols = ['patient_id', 'provider_id', 'scheduled_at', 'duration_min'];
+  const values: string[] = ['?::integer', '?::integer', '?::timestamptz', '?::integer'];
+  const bindings: Knex.Value[] = [input.patientId, input.providerId, instant(input.scheduledAt), input.durationMin];
+  if (input.outsideHoursReason !== undefined) {
+    cols.push('outside_hours_reason');
+    values.push('?::text');
+    bindings.push(input.outsideHoursReason);
+  }
+  const { rows } = (await trx.raw(
+    `INSERT INTO appointments (${cols.join(', ')})
+     SELECT ${values.join(', ')} FROM (SELECT pg_advisory_xact_lock(1, ?::int), pg_advisory_xact_lock(2, ?::int)) AS queued
+     RETURNING appointment_id, patient_id, provider_id, scheduled_at, duration_min, status, created_at, updated_at, clinic_day(scheduled_at) AS clinic_date`,
+    [...bindings, input.providerId, input.patientId],
+  )) as { rows: AppointmentRow[] };
+  return first(rows)!;
 }
 
 /**

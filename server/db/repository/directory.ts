@@ -11,6 +11,7 @@
 import type { Knex } from 'knex';
 import type { StaffRole, Transaction } from '../index.js';
 import { iso } from './common.js';
+import { selectAudited } from './access-log.js';
 
 export interface Provider {
   providerId: number;
@@ -103,6 +104,7 @@ export async function searchPatientsAs(
   q: string | undefined,
   page: { limit: number; offset: number },
   dob?: string,
+  audit?: { shown: number },
 ): Promise<PatientView[]> {
   const query = patientSource(trx, role).orderBy([{ column: 'p.name' }, { column: 'p.patient_id' }]).limit(page.limit);
   if (role === 'front_desk' && q !== undefined) {
@@ -117,7 +119,11 @@ export async function searchPatientsAs(
     if (dob !== undefined) query.whereIn('p.patient_id', trx('patients').select('patient_id').where('dob', dob));
     query.offset(page.offset);
   }
-  const rows: PatientRow[] = await query;
+  // With `audit`, the page and the durable audit row of its first `shown` patients come from
+  // one statement (access-log.ts, selectAudited).
+  const rows: PatientRow[] = audit
+    ? await selectAudited<PatientRow>(trx, 'patients', query, { patientColumn: 'patient_id', orderBy: 'name, patient_id', shown: audit.shown })
+    : await query;
   return rows.map(toPatient);
 }
 

@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
 import { assertDay, clinicDateOf, iso, type AppointmentStatus, type Queryable } from './common.js';
+import { selectAudited } from './access-log.js';
 
 export interface ScheduleEntry extends Appointment {
   patientName: string;
@@ -52,6 +53,19 @@ export async function providerDaySchedule(
   opts: ScheduleOptions = {},
 ): Promise<ScheduleEntry[]> {
   const rows: ScheduleRow[] = await providerScheduleQuery(trx, providerId, day, opts);
+  return rows.map(toScheduleEntry);
+}
+
+/**
+ * {@link providerDaySchedule} and its durable audit row (every patient on the day) in one
+ * statement (access-log.ts, selectAudited): the rows come back only once the audit row is
+ * committed. Cancelled appointments are left out.
+ */
+export async function providerDayScheduleAudited(trx: Transaction, providerId: number, day: string): Promise<ScheduleEntry[]> {
+  const rows = await selectAudited<ScheduleRow>(trx, 'appointments', providerScheduleQuery(trx, providerId, day), {
+    patientColumn: 'patient_id',
+    orderBy: 'scheduled_at, appointment_id',
+  });
   return rows.map(toScheduleEntry);
 }
 
@@ -113,7 +127,9 @@ export function upcomingQuery(db: Queryable, opts: UpcomingOptions = {}): Knex.Q
 }
 
 /** Scheduled or checked-in appointments from now on, soonest first. */
-export async function upcomingAppointments(trx: Transaction, opts: UpcomingOptions = {}): Promise<UpcomingAppointment[]> {
+export async function upcomingAppointments(trx: Transaction, opts: UpcomingOptions & { audited?: boolean } = {}): Promise<UpcomingAppointment[]> {
+  // With `audited`, the list and its durable audit row (every patient in it) come from one statement.
+  const query = upcomingQuery(trx, opts);
   const rows: {
     appointment_id: number;
     scheduled_at: Date;
@@ -124,7 +140,9 @@ export async function upcomingAppointments(trx: Transaction, opts: UpcomingOptio
     provider_name: string;
     patient_id: number;
     patient_name: string;
-  }[] = await upcomingQuery(trx, opts);
+  }[] = opts.audited
+    ? await selectAudited(trx, 'appointments', query, { patientColumn: 'patient_id', orderBy: 'scheduled_at, appointment_id' })
+    : await query;
   return rows.map((r) => ({
     appointmentId: r.appointment_id,
     scheduledAt: iso(r.scheduled_at),
