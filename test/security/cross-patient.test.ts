@@ -231,7 +231,7 @@ describe('a missing, forged or deactivated identity', () => {
     const attempts: Record<string, [StaffRole, string, Knex.RawBinding[]]> = {
       'front desk registers': ['front_desk', "INSERT INTO patients (name, dob) VALUES ('Nobody', '2000-01-01')", []],
       'front desk corrects': ['front_desk', "UPDATE patients SET name = 'Changed' WHERE patient_id = ?", [a.patientId]],
-      'front desk books': ['front_desk', "INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES (?, ?, now() + interval '60 days', 15)", [a.patientId, world.providerA]],
+      'front desk books': ['front_desk', "INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES (?, ?, '2027-04-06T10:00:00-04:00', 15)", [a.patientId, world.providerA]],
       'front desk cancels': ['front_desk', "UPDATE appointments SET status = 'cancelled' WHERE appointment_id = ?", [a.futureAppointmentId]],
       'clinician completes': ['clinician', "UPDATE appointments SET status = 'completed' WHERE appointment_id = ?", [a.futureAppointmentId]],
       'clinician closes a visit': ['clinician', 'UPDATE visits SET completed_at = now() WHERE visit_id = ?', [a.visitId]],
