@@ -47,6 +47,7 @@ import * as leanSessionPath from './20261206000900_lean_session_path.js';
 import * as patientSearchIndex from './20261206000910_patient_search_index.js';
 import * as cheaperTriggerHelpers from './20261206000920_cheaper_trigger_helpers.js';
 import * as columnGrantsForNewRelations from './20261206001000_column_grants_for_new_relations.js';
+import * as realtimeAuditFeed from './20261206001400_realtime_audit_feed.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -92,4 +93,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206000910_patient_search_index': patientSearchIndex,
   '20261206000920_cheaper_trigger_helpers': cheaperTriggerHelpers,
   '20261206001000_column_grants_for_new_relations': columnGrantsForNewRelations,
+  '20261206001400_realtime_audit_feed': realtimeAuditFeed,
 };

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import client from 'prom-client';
-import { OutboxReader } from '../realtime/outbox.js';
+import { OutboxReader } from '../db/repository/outbox.js';
 import type { Realtime } from '../realtime/index.js';
 import { newestBackupAt } from '../ops/backup-files.js';
 

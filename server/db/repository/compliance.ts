@@ -196,3 +196,24 @@ export async function erasureHoldReason(trx: Transaction, erasureId: number): Pr
   const row: { legal_hold_reason: string | null } | undefined = await trx('erasures').select('legal_hold_reason').where('erasure_id', erasureId).first();
   return row?.legal_hold_reason ?? null;
 }
+
+/** What the compliance screens' live feed sends of one audit entry: no row key, patient or columns. */
+export interface LiveAuditEntry {
+  auditId: number;
+  action: string;
+  table: string | null;
+  actorRole: string;
+  at: string;
+}
+
+/**
+ * The live feed's read, as clinicpulse_realtime (realtime_audit_entries, migration
+ * 20261206001400): up to 1000 entries by id, only those appended in the last 15 minutes.
+ */
+export async function liveAuditEntries(trx: Transaction, auditIds: number[]): Promise<LiveAuditEntry[]> {
+  const { rows } = await trx.raw<{ rows: { audit_id: number; action: string; table_name: string | null; actor_role: string; at: Date }[] }>(
+    'SELECT audit_id, action, table_name, actor_role, at FROM realtime_audit_entries(?::bigint[])',
+    [auditIds],
+  );
+  return rows.map((r) => ({ auditId: r.audit_id, action: r.action, table: r.table_name, actorRole: r.actor_role, at: r.at.toISOString() }));
+}
