@@ -9,8 +9,7 @@ import { AppError } from '../errors.js';
 /** Anything that can build a query: a transaction (the normal case) or, for plan inspection, a knex. */
 export type Queryable = Knex | Knex.Transaction;
 
-export const APPOINTMENT_STATUSES = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
-export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+export { APPOINTMENT_STATUSES, type AppointmentStatus } from '../../../shared/vocabulary.js';
 
 /** An instant from the database as ISO-8601 with an explicit offset ('Z'). */
 export function iso(value: Date | string): string {
