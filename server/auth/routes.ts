@@ -18,6 +18,7 @@ import { asService, isStaffRole, STAFF_ROLES } from '../db/index.js';
 import { AppError } from '../db/errors.js';
 import { sendError } from '../http/errors.js';
 import { publicRoute } from '../http/route.js';
+import { loginFailed, loginLookup, loginSucceeded } from '../db/repository/staff-sessions.js';
 import { DUMMY_HASH, verifyPassword } from './passwords.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
 import { LoginThrottleStore } from './login-throttle.js';
@@ -38,15 +39,6 @@ export const userSchema = z
     providerId: z.number().int().nullable(),
   })
   .meta({ id: 'StaffUser' });
-
-interface LoginRow {
-  user_id: number;
-  username: string;
-  role: string;
-  provider_id: number | null;
-  password_hash: string;
-  active: boolean;
-}
 
 export interface AuthRouteOptions {
   knex: Knex;
@@ -108,25 +100,16 @@ export const authRoutes = [
     handler: async ({ req, body, services }) => {
       const { username, password } = body;
       const { knex, lockoutFailures } = services;
-      const { rows } = await asService(knex, 'clinicpulse_auth', (trx) =>
-        trx.raw<{ rows: LoginRow[] }>(
-          'SELECT user_id, username, role, provider_id, password_hash, active FROM staff_login_lookup(?)',
-          [username.trim().toLowerCase()],
-        ),
-      );
-      const row = rows[0];
+      const row = await asService(knex, 'clinicpulse_auth', (trx) => loginLookup(trx, username.trim().toLowerCase()));
       const usable = row && row.active && isStaffRole(row.role);
       // Same scrypt work whether or not the account exists.
       const ok = await verifyPassword(password, usable ? row.password_hash : DUMMY_HASH);
       if (!usable) throw invalidCredentials();
       // Counted per account (audited); a locked account is refused even with the right password.
       const allowed = await asService(knex, 'clinicpulse_auth', async (trx) => {
-        if (!ok) {
-          await trx.raw('SELECT staff_login_failed(?, ?)', [row.user_id, lockoutFailures]);
-          return false;
-        }
-        const { rows: r } = await trx.raw<{ rows: { allowed: boolean }[] }>('SELECT staff_login_succeeded(?) AS allowed', [row.user_id]);
-        return r[0]!.allowed;
+        if (ok) return loginSucceeded(trx, row.user_id);
+        await loginFailed(trx, row.user_id, lockoutFailures);
+        return false;
       });
       if (!allowed) throw invalidCredentials();
       const user: SessionUser = { id: row.user_id, username: row.username, role: row.role as SessionUser['role'], providerId: row.provider_id };
