@@ -62,7 +62,7 @@ export interface Sessions {
    * renews the cookie on a person's request), or undefined, holding nothing, without a
    * valid session. The caller commits or rolls back the transaction.
    */
-  begin(req: Request, res: Response): Promise<{ trx: Transaction; user: SessionUser } | undefined>;
+  begin: (req: Request, res: Response) => Promise<{ trx: Transaction; user: SessionUser } | undefined>;
   /** The signed-in user, checked in a short transaction of its own (for /api/me). */
   currentUser(req: Request, res: Response): Promise<SessionUser | undefined>;
   /** The account as it is now, or undefined if it is gone or inactive. */

@@ -101,7 +101,7 @@ export interface PublicRouteSpec<S, B extends z.ZodType | undefined = z.ZodType 
 
 /** Typed identity function for public routes, like `route`. */
 export function publicRoute<S, B extends z.ZodType | undefined = undefined>(spec: PublicRouteSpec<S, B>): PublicRouteSpec<S> {
-  return spec as PublicRouteSpec<S>;
+  return spec;
 }
 
 export function mountPublicRoutes<S>(router: Router, routes: readonly PublicRouteSpec<S>[], services: S): void {
@@ -109,7 +109,7 @@ export function mountPublicRoutes<S>(router: Router, routes: readonly PublicRout
     const handler: RequestHandler = async (req, res) => {
       // Only a declared body is read: these routes ignore anything else a client sends.
       const body = spec.body ? parse(spec.body, req.body, 'body') : undefined;
-      const result = await spec.handler({ req, res, body: body as never, services });
+      const result = await spec.handler({ req, res, body: body, services });
       if (res.headersSent) return;
       const status = spec.status ?? 200;
       if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();

@@ -2,7 +2,8 @@
  * Sockets: the handshake (a staff identity or no socket), the rooms a role joins on
  * connect, a token bucket per socket, and the client's messages routed to the watch registry.
  */
-import { clinicUnwatchSchema, scheduleUnwatchSchema } from '../../shared/events.js';
+import type { z } from 'zod';
+import { clinicUnwatchSchema, scheduleUnwatchSchema, type ScheduleUnwatchAck } from '../../shared/events.js';
 import type { Authenticate } from './auth.js';
 import { arrivalRoom, ROLE_ROOMS } from './shape.js';
 import type { WatchRegistry } from './watches.js';
@@ -19,20 +20,23 @@ export interface SocketOptions {
 export function handleSockets(io: RealtimeServer, opts: SocketOptions): void {
   const { rate, watches, log } = opts;
 
-  io.use(async (socket, next) => {
+  const handshake = async (socket: RealtimeSocket): Promise<Error | undefined> => {
     try {
       const identity = await opts.authenticate(socket.request);
-      if (!identity) return next(new Error('unauthorized'));
+      if (!identity) return new Error('unauthorized');
       socket.data.identity = identity;
       socket.data.watches = new Map();
       socket.data.tokens = rate.burst;
       socket.data.refilledAt = Date.now();
       socket.data.violations = 0;
-      next();
+      return undefined;
     } catch (err) {
       log.error({ err }, 'realtime: handshake authentication failed');
-      next(new Error('unavailable'));
+      return new Error('unavailable');
     }
+  };
+  io.use((socket, next) => {
+    void handshake(socket).then(next);
   });
 
   io.on('connection', (socket) => {
@@ -41,56 +45,39 @@ export function handleSockets(io: RealtimeServer, opts: SocketOptions): void {
     if (identity.role === 'manager') void socket.join(ROLE_ROOMS.manager);
     if (identity.role === 'compliance') void socket.join(ROLE_ROOMS.compliance);
 
-    socket.use(([, ...args], next) => {
+    socket.use(([, ...args]: unknown[], next) => {
       if (takeToken(socket, rate)) return next();
       const ack = args[args.length - 1];
-      if (typeof ack === 'function') ack(refusal('rate_limited', 'Too many messages; slow down.'));
+      if (typeof ack === 'function') (ack as (res: unknown) => void)(refusal('rate_limited', 'Too many messages; slow down.'));
       if (++socket.data.violations > 50) socket.disconnect(true);
     });
 
-    socket.on('schedule:watch', (raw, ack) => {
-      if (typeof ack !== 'function') return;
-      watches.watchSchedule(socket, raw, ack).catch((err: unknown) => {
-        log.error({ err }, 'realtime: schedule:watch failed');
-        ack(refusal('unavailable', 'The schedule could not be loaded; retry.'));
-      });
-    });
+    // Watches answer through their ack; one that fails is logged and answered 'unavailable'.
+    const watch = <A>(run: (raw: unknown, ack: (res: A) => void) => Promise<void>, what: string, retry: string) =>
+      (raw: unknown, ack: (res: A) => void) => {
+        if (typeof ack !== 'function') return;
+        run(raw, ack).catch((err: unknown) => {
+          log.error({ err }, `realtime: ${what} failed`);
+          ack(refusal('unavailable', retry) as A);
+        });
+      };
+    socket.on('schedule:watch', watch((raw, ack) => watches.watchSchedule(socket, raw, ack), 'schedule:watch', 'The schedule could not be loaded; retry.'));
+    socket.on('waitlist:watch', watch((raw, ack) => watches.watchWaitlist(socket, raw, ack), 'waitlist:watch', 'The waitlist could not be loaded; retry.'));
+    socket.on('clinic:watch', watch((raw, ack) => watches.watchClinicDay(socket, raw, ack), 'clinic:watch', 'The day could not be loaded; retry.'));
 
-    socket.on('waitlist:watch', (raw, ack) => {
-      if (typeof ack !== 'function') return;
-      watches.watchWaitlist(socket, raw, ack).catch((err: unknown) => {
-        log.error({ err }, 'realtime: waitlist:watch failed');
-        ack(refusal('unavailable', 'The waitlist could not be loaded; retry.'));
-      });
-    });
-
-    socket.on('schedule:unwatch', (raw, ack) => {
-      const parsed = scheduleUnwatchSchema.safeParse(raw);
-      if (!parsed.success) {
-        if (typeof ack === 'function') ack(refusal('invalid_request', parsed.error.issues[0]?.message ?? 'invalid request'));
-        return;
-      }
-      watches.unwatch(socket, `${parsed.data.providerId}:${parsed.data.date}`);
-      if (typeof ack === 'function') ack({ ok: true });
-    });
-
-    socket.on('clinic:watch', (raw, ack) => {
-      if (typeof ack !== 'function') return;
-      watches.watchClinicDay(socket, raw, ack).catch((err: unknown) => {
-        log.error({ err }, 'realtime: clinic:watch failed');
-        ack(refusal('unavailable', 'The day could not be loaded; retry.'));
-      });
-    });
-
-    socket.on('clinic:unwatch', (raw, ack) => {
-      const parsed = clinicUnwatchSchema.safeParse(raw);
-      if (!parsed.success) {
-        if (typeof ack === 'function') ack(refusal('invalid_request', parsed.error.issues[0]?.message ?? 'invalid request'));
-        return;
-      }
-      watches.unwatch(socket, parsed.data.date);
-      if (typeof ack === 'function') ack({ ok: true });
-    });
+    // Unwatching names the watch's key; a malformed request is refused if it has an ack.
+    const unwatch = <T>(schema: z.ZodType<T>, keyOf: (req: T) => string) =>
+      (raw: unknown, ack?: (res: ScheduleUnwatchAck) => void) => {
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) {
+          if (typeof ack === 'function') ack(refusal('invalid_request', parsed.error.issues[0]?.message ?? 'invalid request'));
+          return;
+        }
+        watches.unwatch(socket, keyOf(parsed.data));
+        if (typeof ack === 'function') ack({ ok: true });
+      };
+    socket.on('schedule:unwatch', unwatch(scheduleUnwatchSchema, (r) => `${r.providerId}:${r.date}`));
+    socket.on('clinic:unwatch', unwatch(clinicUnwatchSchema, (r) => r.date));
 
     socket.on('disconnect', () => watches.forget(socket));
   });

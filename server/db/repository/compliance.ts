@@ -51,7 +51,9 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
   // A read that returned many people names each in patient_ids (GIN-indexed).
   if (f.patientId !== undefined) {
     const id = f.patientId;
-    page.where((w) => w.where('patient_id', id).orWhereRaw('patient_ids @> ARRAY[?]::integer[]', [id]));
+    page.where((w) => {
+      w.where('patient_id', id).orWhereRaw('patient_ids @> ARRAY[?]::integer[]', [id]);
+    });
   }
   if (f.actorUserId !== undefined) page.where('actor_user_id', f.actorUserId);
   if (f.action !== undefined) page.where('action', f.action);
@@ -179,7 +181,9 @@ export async function findPatientsForCompliance(trx: Transaction, q: string, lim
   if (/^[1-9][0-9]{0,9}$/.test(needle) && Number(needle) <= 2_147_483_647) query.where('patient_id', Number(needle));
   else {
     const n = likeEscape(needle.toLowerCase());
-    query.where((w) => w.whereRaw('lower(name) LIKE ?', [`${n}%`]).orWhereRaw('lower(name) LIKE ?', [`% ${n}%`]));
+    query.where((w) => {
+      w.whereRaw('lower(name) LIKE ?', [`${n}%`]).orWhereRaw('lower(name) LIKE ?', [`% ${n}%`]);
+    });
   }
   const rows: { patient_id: number; name: string; dob: string; legal_hold_reason: string | null; erased_at: Date | null }[] = await query;
   return rows.map((r) => ({
