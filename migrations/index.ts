@@ -49,6 +49,7 @@ import * as cheaperTriggerHelpers from './20261206000920_cheaper_trigger_helpers
 import * as columnGrantsForNewRelations from './20261206001000_column_grants_for_new_relations.js';
 import * as erasureClearsWaitlist from './20261206001200_erasure_clears_waitlist.js';
 import * as waitlistNotify from './20261206001201_waitlist_notify.js';
+import * as realtimeAuditFeed from './20261206001400_realtime_audit_feed.js';
 import * as patientNameSuffixes from './20261206001600_patient_name_suffixes.js';
 
 export const migrations: Record<string, Knex.Migration> = {
@@ -97,5 +98,6 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206001000_column_grants_for_new_relations': columnGrantsForNewRelations,
   '20261206001200_erasure_clears_waitlist': erasureClearsWaitlist,
   '20261206001201_waitlist_notify': waitlistNotify,
+  '20261206001400_realtime_audit_feed': realtimeAuditFeed,
   '20261206001600_patient_name_suffixes': patientNameSuffixes,
 };

@@ -3440,6 +3440,21 @@ GRANT EXECUTE ON FUNCTION realtime_appointments(integer[]) TO clinicpulse_realti
 COMMENT ON FUNCTION realtime_appointments(integer[]) IS 'For clinicpulse_realtime: schedule rows (with patient name and overbook reason, nothing else about the patient) of up to 1000 appointments that have an outbox event committed in the last 15 minutes, to shape live payloads; other ids return nothing. Each call that returns rows appends one durable read audit row listing the patients.';
 
 -- owner: clinicpulse_owner
+CREATE FUNCTION realtime_audit_entries(p_ids bigint[])
+ RETURNS TABLE(audit_id bigint, action text, table_name text, actor_role text, at timestamp with time zone)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+  SELECT l.audit_id, l.action, l.table_name, l.actor_role, l.at
+  FROM audit_log l
+  WHERE l.audit_id = ANY (p_ids[1:1000]) AND l.at > now() - interval '15 minutes'
+  ORDER BY l.audit_id
+$function$;
+GRANT EXECUTE ON FUNCTION realtime_audit_entries(bigint[]) TO clinicpulse_realtime;
+COMMENT ON FUNCTION realtime_audit_entries(bigint[]) IS 'For clinicpulse_realtime: id, action, table, actor role and time (nothing that names a row or patient) of up to 1000 audit entries appended in the last 15 minutes, for the compliance screens'' live feed; older ids return nothing.';
+
+-- owner: clinicpulse_owner
 CREATE FUNCTION reapply_erasure(p_erasure_id integer, p_patient_id integer, p_requested_by integer, p_requested_at timestamp with time zone, p_reason text)
  RETURNS boolean
  LANGUAGE plpgsql

@@ -19,11 +19,11 @@ import { apiNotFound, errorHandler } from './http/errors.js';
 import { csrfOriginCheck, requestId, requireJsonBody } from './http/request-context.js';
 import { createMetrics, httpLogger, type Metrics } from './http/observability.js';
 import { backupConnectionsInUse } from './ops/backup.js';
-import { mountRoutes, type AnyRoute } from './http/route.js';
+import { mountPublicRoutes, mountRoutes, type AnyRoute } from './http/route.js';
 import { buildOpenApi, type OperationDoc } from './http/openapi.js';
 import { docsRoutes } from './http/docs.js';
 import { createSessions, type Sessions } from './auth/sessions.js';
-import { authDocs, authRoutes } from './auth/routes.js';
+import { authRoutes, authServices } from './auth/routes.js';
 import { providerRoutes } from './providers/routes.js';
 import { availabilityRoutes } from './availability/routes.js';
 import { waitlistRoutes } from './waitlist/routes.js';
@@ -104,7 +104,7 @@ export const apiRoutes: AnyRoute[] = [
 ];
 
 export function openApiDocument(): unknown {
-  const ops: OperationDoc[] = [...authDocs, ...apiRoutes];
+  const ops: OperationDoc[] = [...authRoutes, ...apiRoutes];
   return buildOpenApi(ops, {
     title: 'ClinicPulse API',
     version: '0.1.0',
@@ -160,7 +160,11 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   // Mounted at the root with full /api paths, so route templates in metrics and docs match.
   const api = express.Router();
   api.use('/api', requireJsonBody, express.json({ limit: '100kb', strict: true }), csrfOriginCheck(deps.allowedOrigins), ...sessions.middleware);
-  api.use(authRoutes({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit, lockoutFailures: deps.loginLockoutFailures ?? 20, secret: deps.sessionSecret }));
+  mountPublicRoutes(
+    api,
+    authRoutes,
+    authServices({ knex: deps.appKnex, sessions, rateLimit: deps.loginRateLimit, lockoutFailures: deps.loginLockoutFailures ?? 20, secret: deps.sessionSecret }),
+  );
   const icd10 = new Icd10Index();
   mountRoutes(api, apiRoutes, {
     appKnex: deps.appKnex,

@@ -4,6 +4,7 @@
  * types from them with `import type`, so no zod code is shipped to the browser).
  */
 import { z } from 'zod';
+import { APPOINTMENT_STATUSES } from './vocabulary.js';
 
 /** Why a provider is away (provider_time_off.category). */
 export const TIME_OFF_CATEGORIES = ['leave', 'training', 'sick'] as const;
@@ -42,7 +43,7 @@ export const dayAppointmentSchema = z
     providerId: z.number().int(),
     scheduledAt: z.string().meta({ format: 'date-time' }),
     durationMin: z.number().int(),
-    status: z.enum(['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show']),
+    status: z.enum(APPOINTMENT_STATUSES),
     clinicDate: z.string().meta({ format: 'date' }),
     createdAt: z.string().meta({ format: 'date-time' }),
     updatedAt: z.string().meta({ format: 'date-time' }),

@@ -19,8 +19,9 @@ import { z } from 'zod';
 export const APPOINTMENT_EVENT_KINDS = ['booked', 'rescheduled', 'checked_in', 'cancelled', 'no_show', 'completed', 'patient_updated'] as const;
 export type AppointmentEventKind = (typeof APPOINTMENT_EVENT_KINDS)[number];
 
-export const APPOINTMENT_STATUSES = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
-export type AppointmentStatusValue = (typeof APPOINTMENT_STATUSES)[number];
+import type { AppointmentStatus } from './vocabulary.js';
+export { APPOINTMENT_STATUSES } from './vocabulary.js';
+export type AppointmentStatusValue = AppointmentStatus;
 
 /** Clinic-local calendar day, 'YYYY-MM-DD'. */
 export type ClinicDate = string;

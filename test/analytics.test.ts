@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { createPatient, createProvider } from './support/clinic.js';
 import { providerMonthlyVolume, providerNoShowRates } from '../server/db/repository/index.js';
 import { referenceMonthlyVolume, referenceNoShowRates } from './support/analytics-reference.js';
+import { APPOINTMENT_STATUSES } from '../shared/vocabulary.js';
 
 let db: TestDatabase;
 let providers: number[];
@@ -81,7 +82,7 @@ async function attempt(sql: string, bindings: unknown[]): Promise<boolean> {
   }
 }
 
-const STATUSES = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
+const STATUSES = APPOINTMENT_STATUSES;
 const NEXT: Record<string, string[]> = {
   scheduled: ['checked_in', 'cancelled', 'no_show'],
   checked_in: ['completed', 'cancelled'],

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
 import { providerDaySchedule } from '../server/db/repository/index.js';
+import { APPOINTMENT_STATUSES } from '../shared/vocabulary.js';
 
 let db: TestDatabase;
 let providerA: number;
@@ -102,7 +103,7 @@ describe('double-booking', () => {
 });
 
 describe('the appointment state machine', () => {
-  const statuses = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
+  const statuses = APPOINTMENT_STATUSES;
   const legal = new Set(['scheduled>checked_in', 'scheduled>cancelled', 'scheduled>no_show', 'checked_in>completed', 'checked_in>cancelled']);
   const pairs = statuses.flatMap((from) => statuses.filter((to) => to !== from).map((to) => ({ from, to, ok: legal.has(`${from}>${to}`) })));
 

@@ -116,7 +116,7 @@ function spawnClients(env: { url: string; cookie: string; providerId: number; da
   return {
     request(req: ClientRequest): Promise<Record<string, unknown>> {
       return new Promise((resolve, reject) => {
-        waiting.push((r) => (r.error ? reject(new Error(String(r.error))) : resolve(r)));
+        waiting.push((r) => (r.error ? reject(new Error(typeof r.error === 'string' ? r.error : JSON.stringify(r.error))) : resolve(r)));
         child.stdin!.write(`${JSON.stringify(req)}\n`);
       });
     },
@@ -185,7 +185,7 @@ async function clientProcess(): Promise<void> {
     });
   const reply = (r: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(r)}\n`);
   const lines = createInterface({ input: process.stdin });
-  lines.on('line', async (line) => {
+  lines.on('line', (line) => void (async () => {
     const req = JSON.parse(line) as ClientRequest;
     try {
       if (req.op === 'grow') {
@@ -199,7 +199,7 @@ async function clientProcess(): Promise<void> {
     } catch (err) {
       reply({ error: (err as Error).message });
     }
-  });
+  })());
   lines.on('close', () => {
     for (const s of sockets) s.close();
     process.exit(0);

@@ -16,6 +16,7 @@ import { IdleWarning } from './components/idle-warning.js';
 import { SignIn } from './components/sign-in.js';
 import { ErrorView, Loading } from './components/states.js';
 import type { StaffRoleName } from '../../shared/api-types.js';
+import { STAFF_ROLE_LABELS } from '../../shared/vocabulary.js';
 import './style.css';
 
 /** The role router: one screen module per role. */
@@ -27,13 +28,6 @@ const SCREENS: Record<StaffRoleName, () => Promise<{ default: ComponentType }>> 
   billing: () => import('./screens/billing/index.js'),
 };
 
-const ROLE_LABEL: Record<StaffRoleName, string> = {
-  front_desk: 'Front desk',
-  clinician: 'Clinician',
-  manager: 'Manager',
-  compliance: 'Compliance',
-  billing: 'Billing',
-};
 
 function RoleScreen({ role }: { role: StaffRoleName }) {
   const [screen, setScreen] = useState<{ C?: ComponentType; error?: unknown }>({});
@@ -84,7 +78,7 @@ function Shell({ session }: { session: Session }) {
       <header class="top">
         <strong>{clinic.name}</strong>
         <span class="who">
-          {me.username} · {ROLE_LABEL[me.role]}
+          {me.username} · {STAFF_ROLE_LABELS[me.role]}
         </span>
         {clock.browserDiffers && <span class="zone">Clinic time: {clock.zoneLabel}</span>}
         <ConnectionBadge live={live} clock={clock} />

@@ -24,6 +24,7 @@ import { providerSlotConflict } from '../db/repository/directory.js';
 import type { Transaction } from '../db/index.js';
 import { BOOKING_ROLES } from '../../shared/roles.js';
 import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody } from './schemas.js';
+import { limitParam } from '../../shared/paging.js';
 
 /**
  * Run a booking or a move; turn the provider-overlap refusal into a 409 that names the
@@ -57,12 +58,7 @@ const found = (a: Appointment | undefined): Appointment => {
 
 const upcomingQuery = z.strictObject({
   providerId: idString.optional(),
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500')
-    .transform(Number)
-    .pipe(z.number().min(1).max(500))
-    .default(50),
+  limit: limitParam(500, 50),
 });
 
 const upcomingSchema = z

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { id, instant, localDate, text } from '../http/schemas.js';
+import { APPOINTMENT_STATUSES } from '../../shared/vocabulary.js';
 
-export const appointmentStatus = z.enum(['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show']);
+export const appointmentStatus = z.enum(APPOINTMENT_STATUSES);
 
 export const appointmentSchema = z
   .object({

@@ -11,6 +11,7 @@ import { idParams, idString, instant } from '../http/schemas.js';
 import { notFound } from '../http/errors.js';
 import { AppError } from '../db/errors.js';
 import { deactivateStaffAccount, findPatientsForCompliance, listAudit, listStaffAccounts } from '../db/repository/compliance.js';
+import { limitParam } from '../../shared/paging.js';
 
 const auditQuery = z
   .strictObject({
@@ -27,7 +28,7 @@ const auditQuery = z
       .transform(Number)
       .optional()
       .meta({ description: 'Keyset paging: entries older than this auditId (pass nextBefore).' }),
-    limit: z.string().regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 500').transform(Number).pipe(z.number().min(1).max(500)).default(100),
+    limit: limitParam(500, 100),
   })
   .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
 

@@ -8,6 +8,7 @@
  */
 import type { Knex } from 'knex';
 import { isStaffRole, type StaffRole } from '../db/index.js';
+import { rowCount, rows } from '../db/repository/common.js';
 import { hashPassword } from './passwords.js';
 
 export class AccountError extends Error {}
@@ -46,17 +47,18 @@ export async function createAccount(admin: Knex, a: NewAccount): Promise<Account
   if (a.password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`password: at least ${MIN_PASSWORD_LENGTH} characters`);
   if (a.password.length > 1024) throw new AccountError('password: at most 1024 characters');
   if (a.providerId !== undefined) {
-    const { rows } = await admin.raw('SELECT 1 FROM providers WHERE provider_id = ?', [a.providerId]);
-    if (!rows.length) throw new AccountError(`no provider with id ${a.providerId}`);
+    const found = await rows<{ one: number }>(admin, 'SELECT 1 AS one FROM providers WHERE provider_id = ?', [a.providerId]);
+    if (!found.length) throw new AccountError(`no provider with id ${a.providerId}`);
   }
   const hash = await hashPassword(a.password);
   try {
-    const { rows } = await admin.raw(
+    const created = await rows<StaffUserRow>(
+      admin,
       `INSERT INTO staff_users (username, role, provider_id, password_hash) VALUES (?, ?, ?, ?)
        RETURNING user_id, username, role, provider_id, active, created_at, deactivated_at, NULL::timestamptz AS locked_at`,
       [a.username, a.role, a.providerId ?? null, hash],
     );
-    return toAccount(rows[0]);
+    return toAccount(created[0]!);
   } catch (err) {
     if ((err as { constraint?: string }).constraint === 'staff_users_username_key') throw new AccountError(`username ${a.username} is taken`);
     throw err;
@@ -65,32 +67,30 @@ export async function createAccount(admin: Knex, a: NewAccount): Promise<Account
 
 /** Deactivate an account (its sessions end immediately). False if no active account has that name. */
 export async function deactivateAccount(admin: Knex, username: string): Promise<boolean> {
-  const { rowCount } = await admin.raw(
-    'UPDATE staff_users SET active = false, deactivated_at = now() WHERE username = ? AND active',
-    [username],
-  );
-  return (rowCount ?? 0) > 0;
+  return (await rowCount(admin, 'UPDATE staff_users SET active = false, deactivated_at = now() WHERE username = ? AND active', [username])) > 0;
 }
 
 /** Lift a lock-out (audited). False if no account of that name is locked. */
 export async function unlockAccount(admin: Knex, username: string): Promise<boolean> {
-  const { rowCount } = await admin.raw(
+  const n = await rowCount(
+    admin,
     `DELETE FROM staff_login_failures f USING staff_users u
      WHERE f.user_id = u.user_id AND u.username = ? AND f.locked_at IS NOT NULL`,
     [username],
   );
-  return (rowCount ?? 0) > 0;
+  return n > 0;
 }
 
 export async function listAccounts(admin: Knex): Promise<AccountRow[]> {
-  const { rows } = await admin.raw(
+  const found = await rows<StaffUserRow>(
+    admin,
     `SELECT u.user_id, u.username, u.role, u.provider_id, u.active, u.created_at, u.deactivated_at, f.locked_at
      FROM staff_users u LEFT JOIN staff_login_failures f ON f.user_id = u.user_id ORDER BY u.username`,
   );
-  return rows.map(toAccount);
+  return found.map(toAccount);
 }
 
-function toAccount(r: {
+interface StaffUserRow {
   user_id: number;
   username: string;
   role: StaffRole;
@@ -99,7 +99,9 @@ function toAccount(r: {
   created_at: Date;
   deactivated_at: Date | null;
   locked_at: Date | null;
-}): AccountRow {
+}
+
+function toAccount(r: StaffUserRow): AccountRow {
   return {
     userId: r.user_id,
     username: r.username,

@@ -9,6 +9,7 @@ import type { IncrementResponse, Options, Store } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import { asService } from '../db/index.js';
 import { keyedDigest } from './keyed-digest.js';
+import { throttleHit, throttleReset, throttleUndo } from '../db/repository/staff-sessions.js';
 
 /** What login_throttle.key_digest holds for a limiter key ("address|username"). */
 export const throttleDigest = (secret: string, key: string): string => keyedDigest(secret, 'login-throttle', key);
@@ -32,21 +33,15 @@ export class LoginThrottleStore implements Store {
   }
 
   async increment(key: string): Promise<IncrementResponse> {
-    const row = await asService(this.knex, 'clinicpulse_auth', async (trx) => {
-      const { rows } = await trx.raw<{ rows: { failures: number; window_ends_at: Date }[] }>(
-        'SELECT failures, window_ends_at FROM login_throttle_hit(?, ?)',
-        [this.digest(key), this.windowMs],
-      );
-      return rows[0]!;
-    });
+    const row = await asService(this.knex, 'clinicpulse_auth', (trx) => throttleHit(trx, this.digest(key), this.windowMs));
     return { totalHits: row.failures, resetTime: new Date(row.window_ends_at) };
   }
 
   async decrement(key: string): Promise<void> {
-    await asService(this.knex, 'clinicpulse_auth', (trx) => trx.raw('SELECT login_throttle_undo(?)', [this.digest(key)]));
+    await asService(this.knex, 'clinicpulse_auth', (trx) => throttleUndo(trx, this.digest(key)));
   }
 
   async resetKey(key: string): Promise<void> {
-    await asService(this.knex, 'clinicpulse_auth', (trx) => trx.raw('SELECT login_throttle_reset(?)', [this.digest(key)]));
+    await asService(this.knex, 'clinicpulse_auth', (trx) => throttleReset(trx, this.digest(key)));
   }
 }

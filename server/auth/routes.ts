@@ -10,15 +10,15 @@
  *
  * The session id is replaced at sign-in (no fixation) and the row deleted at sign-out.
  */
-import { Router, type Request } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { asService, isStaffRole } from '../db/index.js';
+import { asService, isStaffRole, STAFF_ROLES } from '../db/index.js';
 import { AppError } from '../db/errors.js';
 import { sendError } from '../http/errors.js';
-import { invalidRequest, rejectNul } from '../http/route.js';
-import type { OperationDoc } from '../http/openapi.js';
+import { publicRoute } from '../http/route.js';
+import { loginFailed, loginLookup, loginSucceeded } from '../db/repository/staff-sessions.js';
 import { DUMMY_HASH, verifyPassword } from './passwords.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
 import { LoginThrottleStore } from './login-throttle.js';
@@ -35,29 +35,10 @@ export const userSchema = z
   .object({
     id: z.number().int(),
     username: z.string(),
-    role: z.enum(['front_desk', 'clinician', 'billing', 'manager', 'compliance']),
+    role: z.enum(STAFF_ROLES),
     providerId: z.number().int().nullable(),
   })
   .meta({ id: 'StaffUser' });
-
-export const authDocs: OperationDoc[] = [
-  {
-    method: 'post', path: '/api/login', tag: 'Sign-in', summary: 'Sign in',
-    description: 'Sets an HttpOnly session cookie. Wrong credentials answer 401 `invalid_credentials`; repeated failures per client and username answer 429 with Retry-After; consecutive failures against one account from any address lock it until an administrator unlocks it (a locked account answers the same 401).',
-    roles: 'public', body: loginBody, response: { description: 'The signed-in staff member.', schema: userSchema }, errors: { 401: 'invalid_credentials' },
-  },
-  { method: 'post', path: '/api/logout', tag: 'Sign-in', summary: 'Sign out (ends the session)', roles: 'public', status: 204 },
-  { method: 'get', path: '/api/me', tag: 'Sign-in', summary: 'The signed-in staff member', roles: 'staff', response: { description: 'The signed-in staff member.', schema: userSchema } },
-];
-
-interface LoginRow {
-  user_id: number;
-  username: string;
-  role: string;
-  provider_id: number | null;
-  password_hash: string;
-  active: boolean;
-}
 
 export interface AuthRouteOptions {
   knex: Knex;
@@ -78,9 +59,16 @@ const usernameKey = (req: Request) => {
 const invalidCredentials = () =>
   new AppError(401, 'invalid_credentials', 'Wrong username or password (after repeated failures an account is locked until an administrator unlocks it).');
 
-export function authRoutes(opts: AuthRouteOptions): Router {
-  const router = Router();
+/** What the sign-in routes need from the running service (see authServices). */
+export interface AuthServices {
+  knex: Knex;
+  sessions: Sessions;
+  lockoutFailures: number;
+  /** Per client address and username; only failures count. */
+  limiter: RequestHandler;
+}
 
+export function authServices(opts: AuthRouteOptions): AuthServices {
   const limiter = rateLimit({
     windowMs: opts.rateLimit.windowMs,
     limit: opts.rateLimit.max,
@@ -93,56 +81,72 @@ export function authRoutes(opts: AuthRouteOptions): Router {
     keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${usernameKey(req)}`,
     handler: (_req, res) => sendError(res, new AppError(429, 'rate_limited', 'Too many sign-in attempts; wait and try again.')),
   });
-
-  router.post('/api/login', limiter, async (req, res) => {
-    rejectNul('body', req.body);
-    const parsed = loginBody.safeParse(req.body);
-    if (!parsed.success) throw invalidRequest('body', parsed.error);
-    const { username, password } = parsed.data;
-    const { rows } = await asService(opts.knex, 'clinicpulse_auth', (trx) =>
-      trx.raw<{ rows: LoginRow[] }>(
-        'SELECT user_id, username, role, provider_id, password_hash, active FROM staff_login_lookup(?)',
-        [username.trim().toLowerCase()],
-      ),
-    );
-    const row = rows[0];
-    const usable = row && row.active && isStaffRole(row.role);
-    // Same scrypt work whether or not the account exists.
-    const ok = await verifyPassword(password, usable ? row.password_hash : DUMMY_HASH);
-    if (!usable) throw invalidCredentials();
-    // Counted per account (audited); a locked account is refused even with the right password.
-    const allowed = await asService(opts.knex, 'clinicpulse_auth', async (trx) => {
-      if (!ok) {
-        await trx.raw('SELECT staff_login_failed(?, ?)', [row.user_id, opts.lockoutFailures]);
-        return false;
-      }
-      const { rows: r } = await trx.raw<{ rows: { allowed: boolean }[] }>('SELECT staff_login_succeeded(?) AS allowed', [row.user_id]);
-      return r[0]!.allowed;
-    });
-    if (!allowed) throw invalidCredentials();
-    const user: SessionUser = { id: row.user_id, username: row.username, role: row.role as SessionUser['role'], providerId: row.provider_id };
-    await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-    req.session.userId = user.id;
-    req.session.role = user.role;
-    req.session.issuedAt = Date.now();
-    await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
-    req.staffUser = user;
-    res.json(user);
-  });
-
-  router.post('/api/logout', async (req, res) => {
-    if (req.session?.userId !== undefined) {
-      await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
-    }
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
-    res.status(204).end();
-  });
-
-  router.get('/api/me', async (req, res) => {
-    const user = await opts.sessions.currentUser(req, res);
-    if (!user) throw new AppError(401, 'unauthenticated', 'Sign in first.');
-    res.json(user);
-  });
-
-  return router;
+  return { knex: opts.knex, sessions: opts.sessions, lockoutFailures: opts.lockoutFailures, limiter };
 }
+
+export const authRoutes = [
+  publicRoute({
+    method: 'post',
+    path: '/api/login',
+    tag: 'Sign-in',
+    summary: 'Sign in',
+    description:
+      'Sets an HttpOnly session cookie. Wrong credentials answer 401 `invalid_credentials`; repeated failures per client and username answer 429 with Retry-After; consecutive failures against one account from any address lock it until an administrator unlocks it (a locked account answers the same 401).',
+    roles: 'public',
+    body: loginBody,
+    response: { description: 'The signed-in staff member.', schema: userSchema },
+    errors: { 401: 'invalid_credentials' },
+    before: (s: AuthServices) => s.limiter,
+    handler: async ({ req, body, services }) => {
+      const { username, password } = body;
+      const { knex, lockoutFailures } = services;
+      const row = await asService(knex, 'clinicpulse_auth', (trx) => loginLookup(trx, username.trim().toLowerCase()));
+      const usable = row && row.active && isStaffRole(row.role);
+      // Same scrypt work whether or not the account exists.
+      const ok = await verifyPassword(password, usable ? row.password_hash : DUMMY_HASH);
+      if (!usable) throw invalidCredentials();
+      // Counted per account (audited); a locked account is refused even with the right password.
+      const allowed = await asService(knex, 'clinicpulse_auth', async (trx) => {
+        if (ok) return loginSucceeded(trx, row.user_id);
+        await loginFailed(trx, row.user_id, lockoutFailures);
+        return false;
+      });
+      if (!allowed) throw invalidCredentials();
+      const user: SessionUser = { id: row.user_id, username: row.username, role: row.role as SessionUser['role'], providerId: row.provider_id };
+      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      req.session.userId = user.id;
+      req.session.role = user.role;
+      req.session.issuedAt = Date.now();
+      await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+      req.staffUser = user;
+      return user;
+    },
+  }),
+  publicRoute({
+    method: 'post',
+    path: '/api/logout',
+    tag: 'Sign-in',
+    summary: 'Sign out (ends the session)',
+    roles: 'public',
+    status: 204,
+    handler: async ({ req, res }: { req: Request; res: Response }) => {
+      if (req.session?.userId !== undefined) {
+        await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+      }
+      res.clearCookie(SESSION_COOKIE, { path: '/' });
+    },
+  }),
+  publicRoute({
+    method: 'get',
+    path: '/api/me',
+    tag: 'Sign-in',
+    summary: 'The signed-in staff member',
+    roles: 'staff',
+    response: { description: 'The signed-in staff member.', schema: userSchema },
+    handler: async ({ req, res, services }: { req: Request; res: Response; services: AuthServices }) => {
+      const user = await services.sessions.currentUser(req, res);
+      if (!user) throw new AppError(401, 'unauthenticated', 'Sign in first.');
+      return user;
+    },
+  }),
+];

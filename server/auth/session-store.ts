@@ -16,6 +16,14 @@ import session from 'express-session';
 import type { Knex } from 'knex';
 import { asService } from '../db/index.js';
 import { storedSessionId } from './keyed-digest.js';
+import {
+  deleteSession,
+  extendSession,
+  pruneSessions,
+  saveSession,
+  sessionWithAccount,
+  type SessionAccountRow,
+} from '../db/repository/staff-sessions.js';
 
 const AUTH_ROLE = 'clinicpulse_auth';
 
@@ -36,13 +44,7 @@ export function markPassive(sess: Partial<session.SessionData>): void {
 }
 
 /** A row of staff_session_user(). */
-export interface AccountRow {
-  user_id: number;
-  username: string;
-  role: string;
-  provider_id: number | null;
-  active: boolean;
-}
+export type AccountRow = SessionAccountRow;
 
 export interface PgSessionStoreOptions {
   /** The session secret: the key of the HMAC that http_sessions.sid holds instead of the id. */
@@ -93,15 +95,7 @@ export class PgSessionStore extends session.Store {
    * request instead of two. The account is never stored (set() strips it).
    */
   override get(sid: string, cb: (err: unknown, session?: Data | null) => void): void {
-    this.run((trx) =>
-      trx.raw<{ rows: ({ sess: Data; expires_at: Date } & Partial<AccountRow>)[] }>(
-        `SELECT s.sess, s.expires_at, u.user_id, u.username, u.role, u.provider_id, u.active
-         FROM http_sessions s LEFT JOIN LATERAL staff_session_user(s.user_id) u ON true
-         WHERE s.sid = ? AND s.expires_at > now()`,
-        [this.key(sid)],
-      ),
-    ).then(({ rows }) => {
-      const row = rows[0];
+    this.run((trx) => sessionWithAccount<Data>(trx, this.key(sid))).then((row) => {
       if (!row) return cb(null, null);
       const account: AccountRow | null = row.user_id == null ? null : {
         user_id: row.user_id, username: row.username!, role: row.role!, provider_id: row.provider_id ?? null, active: row.active!,
@@ -112,13 +106,7 @@ export class PgSessionStore extends session.Store {
 
   override set(sid: string, sess: Data, cb?: (err?: unknown) => void): void {
     const { [ACCOUNT_KEY]: _account, [EXPIRES_KEY]: _expires, ...stored } = sess as Data & { [ACCOUNT_KEY]?: unknown; [EXPIRES_KEY]?: unknown };
-    this.run((trx) =>
-      trx.raw(
-        `INSERT INTO http_sessions (sid, user_id, sess, expires_at) VALUES (?, ?, ?::jsonb, ?)
-         ON CONFLICT (sid) DO UPDATE SET user_id = excluded.user_id, sess = excluded.sess, expires_at = excluded.expires_at`,
-        [this.key(sid), sess.userId ?? null, JSON.stringify(stored), this.expiresAt(sess)],
-      ),
-    ).then(() => cb?.(), (err) => cb?.(err));
+    this.run((trx) => saveSession(trx, this.key(sid), sess.userId ?? null, stored, this.expiresAt(sess))).then(() => cb?.(), (err) => cb?.(err));
   }
 
   /**
@@ -139,22 +127,16 @@ export class PgSessionStore extends session.Store {
       cb?.();
       return;
     }
-    this.run((trx) =>
-      trx.raw(
-        `UPDATE http_sessions SET expires_at = ? WHERE sid = ? AND expires_at > now() AND expires_at < ?`,
-        [expires, this.key(sid), new Date(expires.getTime() - slack)],
-      ),
-    ).then(() => cb?.(), (err) => cb?.(err));
+    this.run((trx) => extendSession(trx, this.key(sid), expires, new Date(expires.getTime() - slack))).then(() => cb?.(), (err) => cb?.(err));
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
-    this.run((trx) => trx.raw('DELETE FROM http_sessions WHERE sid = ?', [this.key(sid)])).then(() => cb?.(), (err) => cb?.(err));
+    this.run((trx) => deleteSession(trx, this.key(sid))).then(() => cb?.(), (err) => cb?.(err));
   }
 
   /** Delete expired rows; returns how many. */
   async prune(): Promise<number> {
-    const res = await this.run((trx) => trx.raw<{ rowCount: number }>('DELETE FROM http_sessions WHERE expires_at <= now()'));
-    return res.rowCount ?? 0;
+    return this.run(pruneSessions);
   }
 
   close(): void {

@@ -22,6 +22,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import { asService, beginAsSession, isStaffRole, sessionAccount, type SessionAccount, type SessionEntryOptions, type Transaction } from '../db/index.js';
 import { ACCOUNT_KEY, markPassive, PgSessionStore, type AccountRow } from './session-store.js';
+import { sessionAccount as accountNow } from '../db/repository/staff-sessions.js';
 import { digestSecret, storedSessionId } from './keyed-digest.js';
 import type { SessionUser } from './session-user.js';
 
@@ -61,7 +62,7 @@ export interface Sessions {
    * renews the cookie on a person's request), or undefined, holding nothing, without a
    * valid session. The caller commits or rolls back the transaction.
    */
-  begin(req: Request, res: Response): Promise<{ trx: Transaction; user: SessionUser } | undefined>;
+  begin: (req: Request, res: Response) => Promise<{ trx: Transaction; user: SessionUser } | undefined>;
   /** The signed-in user, checked in a short transaction of its own (for /api/me). */
   currentUser(req: Request, res: Response): Promise<SessionUser | undefined>;
   /** The account as it is now, or undefined if it is gone or inactive. */
@@ -83,10 +84,7 @@ export function createSessions(opts: SessionOptions): Sessions {
     row && row.active && isStaffRole(row.role) ? { id: row.user_id, username: row.username, role: row.role, providerId: row.provider_id } : undefined;
 
   const lookupUser = async (userId: number): Promise<SessionUser | undefined> => {
-    const { rows } = await asService(opts.knex, 'clinicpulse_auth', (trx) =>
-      trx.raw<{ rows: AccountRow[] }>('SELECT user_id, username, role, provider_id, active FROM staff_session_user(?)', [userId]),
-    );
-    return toUser(rows[0]);
+    return toUser(await asService(opts.knex, 'clinicpulse_auth', (trx) => accountNow(trx, userId)));
   };
 
   const expressSession = session({

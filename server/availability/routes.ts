@@ -170,7 +170,7 @@ export const availabilityRoutes: AnyRoute[] = [
         let providerIds: number[];
         if (query.specialty !== undefined) providerIds = await providersOfSpecialty(trx, query.specialty);
         else {
-          providerIds = [...new Set(query.providerId!)];
+          providerIds = [...new Set(query.providerId)];
           for (const id of providerIds) await knownProvider(trx, id);
         }
         return { items: await freeSlots(trx, { providerIds, from: query.from, to: query.to, durationMin: query.durationMin, limit: query.limit }) };

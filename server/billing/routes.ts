@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { localDate } from '../http/schemas.js';
 import { CHARGE_STATUSES, listCharges } from '../db/repository/billing.js';
+import { limitParam } from '../../shared/paging.js';
 
 const chargesQuery = z
   .strictObject({
@@ -14,12 +15,7 @@ const chargesQuery = z
       .regex(/^\d{4}-\d{2}-\d{2}_[1-9][0-9]{0,9}$/, 'must be the nextBefore of the previous page')
       .optional()
       .meta({ description: 'Keyset paging: pass nextBefore from the previous page.' }),
-    limit: z
-      .string()
-      .regex(/^[0-9]{1,4}$/, 'must be a whole number from 1 to 1000')
-      .transform(Number)
-      .pipe(z.number().min(1, 'must be a whole number from 1 to 1000').max(1000, 'must be a whole number from 1 to 1000'))
-      .default(100),
+    limit: limitParam(1000, 100),
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 

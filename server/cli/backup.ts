@@ -40,7 +40,7 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     const known = err instanceof BackupError || err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError;
-    console.error(known ? (err as Error).message : `Backup failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(known ? (err).message : `Backup failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
 );

@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
+import { rows } from '../db/repository/common.js';
 import { withMigratedScratchDatabase, writeOrCheck } from './scratch-database.js';
 
 export const DICTIONARY_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/data-dictionary.md');
@@ -40,16 +41,13 @@ const cell = (s: string | null | undefined) => (s ?? '').replaceAll('|', '\\|').
 
 /** The Markdown data dictionary of schema public as the given database has it now. */
 export async function renderDataDictionary(knex: Knex): Promise<string> {
-  const relations: Relation[] = (
-    await knex.raw(`
+  const relations = await rows<Relation>(knex, `
       SELECT c.oid::int AS oid, c.relname AS name, CASE WHEN c.relkind IN ('v','m') THEN 'view' ELSE 'table' END AS kind,
              obj_description(c.oid, 'pg_class') AS comment
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v','m','f') AND c.relname NOT LIKE 'knex\\_migrations%'
-      ORDER BY kind, c.relname`)
-  ).rows;
-  const columns: Column[] = (
-    await knex.raw(`
+      ORDER BY kind, c.relname`);
+  const columns = await rows<Column>(knex, `
       SELECT a.attrelid::int AS relid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
              NOT a.attnotnull AS nullable,
              CASE WHEN a.attidentity = 'a' THEN 'generated always as identity'
@@ -60,10 +58,8 @@ export async function renderDataDictionary(knex: Knex): Promise<string> {
       JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY a.attrelid, a.attnum`)
-  ).rows;
-  const constraints: Constraint[] = (
-    await knex.raw(`
+      ORDER BY a.attrelid, a.attnum`);
+  const constraints = await rows<Constraint>(knex, `
       SELECT conrelid::int AS relid, conname AS name, contype AS kind, pg_get_constraintdef(oid) AS definition
       FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid <> 0
       UNION ALL
@@ -72,8 +68,7 @@ export async function renderDataDictionary(knex: Knex): Promise<string> {
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
       WHERE i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
         AND c.relnamespace = 'public'::regnamespace
-      ORDER BY 1, 2`)
-  ).rows;
+      ORDER BY 1, 2`);
   const kinds: Record<string, string> = {
     p: 'primary key',
     u: 'unique',
@@ -120,28 +115,22 @@ export async function renderDataDictionary(knex: Knex): Promise<string> {
 
 /** Functions, triggers and policies: what each is for (its comment) and where it applies. */
 async function routinesTriggersPolicies(knex: Knex): Promise<string[]> {
-  const functions: { signature: string; returns: string; security: string; comment: string | null }[] = (
-    await knex.raw(`
+  const functions = await rows<{ signature: string; returns: string; security: string; comment: string | null }>(knex, `
       SELECT p.oid::regprocedure::text AS signature, pg_get_function_result(p.oid) AS returns,
              CASE WHEN p.prosecdef THEN 'definer' ELSE 'invoker' END AS security, obj_description(p.oid, 'pg_proc') AS comment
       FROM pg_proc p
       WHERE p.pronamespace = 'public'::regnamespace
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
-      ORDER BY 1`)
-  ).rows;
-  const triggers: { table_name: string; name: string; definition: string; comment: string | null }[] = (
-    await knex.raw(`
+      ORDER BY 1`);
+  const triggers = await rows<{ table_name: string; name: string; definition: string; comment: string | null }>(knex, `
       SELECT c.relname AS table_name, t.tgname AS name, pg_get_triggerdef(t.oid, true) AS definition, obj_description(t.oid, 'pg_trigger') AS comment
       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
       WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
-      ORDER BY 1, 2`)
-  ).rows;
-  const policies: { table_name: string; name: string; command: string; roles: string; using_expr: string | null; check_expr: string | null }[] = (
-    await knex.raw(`
+      ORDER BY 1, 2`);
+  const policies = await rows<{ table_name: string; name: string; command: string; roles: string; using_expr: string | null; check_expr: string | null }>(knex, `
       SELECT tablename AS table_name, policyname AS name, cmd AS command, array_to_string(roles, ', ') AS roles,
              qual AS using_expr, with_check AS check_expr
-      FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2`)
-  ).rows;
+      FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2`);
   // What a trigger does is in its function's comment; the definition says when it fires.
   const when = (def: string) => cell(def.replace(/^CREATE (CONSTRAINT )?TRIGGER \S+ /, '').replace(/ ON \S+/, ''));
   const out: string[] = [];

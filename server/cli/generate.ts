@@ -35,7 +35,7 @@ if (!Number.isInteger(appointments) || appointments < 1 || !Number.isInteger(lan
   console.error(usage);
   process.exit(2);
 }
-const seed = /^\d+$/.test(values.seed!) ? Number(values.seed) : values.seed!;
+const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
 
 const config = loadConfig(values['database-url'] ? { ...process.env, DATABASE_URL: values['database-url'] } : process.env);
 const server = await openDatabaseServer(config, (line) => console.log(line), { joinRunning: true });

@@ -48,7 +48,7 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     const known = err instanceof ConfigError || err instanceof RotationError || err instanceof MasterKeyError;
-    console.error(known ? (err as Error).message : `Key rotation failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(known ? (err).message : `Key rotation failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
 );

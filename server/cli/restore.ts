@@ -54,7 +54,7 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     const known = err instanceof BackupError || err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError;
-    console.error(known ? (err as Error).message : `Restore failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(known ? (err).message : `Restore failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
 );

@@ -296,8 +296,8 @@ function startPostgres(bin: string, dir: string, port: number, settings: Record<
       }
     };
     const onExit = (code: number | null) => reject(new Error(`postgres exited (code ${code}) before accepting connections: ${output.trim().slice(-2000)}`));
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('error', reject);
     child.once('exit', onExit);
   });

@@ -11,13 +11,8 @@
 import type { Knex } from 'knex';
 import { isRetryable } from './errors.js';
 import { BEGIN_LEAD, type BeginLead } from './knex.js';
-
-export const STAFF_ROLES = ['front_desk', 'clinician', 'billing', 'manager', 'compliance'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
-
-export function isStaffRole(value: unknown): value is StaffRole {
-  return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
-}
+import { isStaffRole, type StaffRole } from '../../shared/vocabulary.js';
+export { STAFF_ROLES, isStaffRole, type StaffRole } from '../../shared/vocabulary.js';
 
 /** Who is acting. The database re-derives everything else (provider, active flag) from staff_users. */
 export interface StaffIdentity {

@@ -6,9 +6,9 @@ import type { Knex } from 'knex';
 import { migrations } from '../../migrations/index.js';
 
 const source: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrations: () => Promise.resolve(Object.keys(migrations).sort()),
   getMigrationName: (name) => name,
-  getMigration: async (name) => migrations[name]!,
+  getMigration: (name) => Promise.resolve(migrations[name]!),
 };
 
 const config: Knex.MigratorConfig = { migrationSource: source, tableName: 'knex_migrations' };

@@ -12,11 +12,13 @@
  * The SQL here has no question marks: knex.raw would read them as placeholders.
  */
 import type { Knex } from 'knex';
+import { STAFF_ROLES } from '../../shared/vocabulary.js';
 
 const rows = async <T>(knex: Knex, sql: string): Promise<T[]> => (await knex.raw<{ rows: T[] }>(sql)).rows;
 
 /** The roles the migrations create (roles are cluster-wide; only ours are described). */
-const OUR_ROLES = `(r.rolname LIKE 'clinicpulse\\_%' OR r.rolname IN ('front_desk', 'clinician', 'billing', 'manager', 'compliance'))`;
+const ourRole = (col: string) => `(${col} LIKE 'clinicpulse\\_%' OR ${col} IN (${STAFF_ROLES.map((r) => `'${r}'`).join(', ')}))`;
+const OUR_ROLES = ourRole('r.rolname');
 
 const q = (s: string | null) => (s === null ? 'NULL' : `'${s.replaceAll("'", "''")}'`);
 const comment = (what: string, text: string | null) => (text === null ? [] : [`COMMENT ON ${what} IS ${q(text)};`]);
@@ -56,7 +58,7 @@ export async function renderSchema(knex: Knex): Promise<string> {
     knex,
     `SELECT r.rolname, r.rolcanlogin AS login, r.rolinherit AS inherit, r.rolbypassrls AS bypassrls,
             ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
-                  WHERE m.member = r.oid AND (g.rolname LIKE 'clinicpulse\\_%' OR g.rolname IN ('front_desk', 'clinician', 'billing', 'manager', 'compliance'))
+                  WHERE m.member = r.oid AND ${ourRole('g.rolname')}
                   ORDER BY g.rolname) AS member_of
      FROM pg_roles r WHERE ${OUR_ROLES} ORDER BY r.rolname`,
   );

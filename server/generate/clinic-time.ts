@@ -31,7 +31,7 @@ export class ClinicCalendar {
   private wallMinutes(utcMs: number): number {
     const parts: Record<string, number> = {};
     for (const p of this.fmt.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) / 60000;
+    return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute) / 60000;
   }
 
   /** Local minus UTC, in minutes, on a local day (at local noon). */

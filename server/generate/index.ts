@@ -9,6 +9,7 @@ import { buildPlan, type Plan } from './plan.js';
 import { buildProviders, type ProviderSpec } from './providers.js';
 import { Random, mix32, seedToInt } from './random.js';
 import { loadPlan, type LoadResult } from './load.js';
+import { rows } from '../db/repository/common.js';
 
 export type { LoadResult, RowCounts } from './load.js';
 
@@ -34,8 +35,8 @@ export interface GenerateResult extends LoadResult {
 }
 
 async function clinicTimeZone(knex: Knex): Promise<string> {
-  const { rows } = await knex.raw('SELECT time_zone FROM clinic_settings LIMIT 1');
-  return rows[0]?.time_zone ?? 'America/New_York';
+  const found = await rows<{ time_zone: string }>(knex, 'SELECT time_zone FROM clinic_settings LIMIT 1');
+  return found[0]?.time_zone ?? 'America/New_York';
 }
 
 function seededFaker(seed: number): Faker {

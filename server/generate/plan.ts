@@ -19,8 +19,10 @@ import { SPECIALTIES } from '../../seeds/data/specialties.js';
 import { ClinicCalendar } from './clinic-time.js';
 import type { ProviderSpec } from './providers.js';
 import { Random, Weighted, mix32 } from './random.js';
+import { APPOINTMENT_STATUSES } from '../../shared/vocabulary.js';
 
-export const STATUS = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
+/** Statuses by index (SCHEDULED … NO_SHOW below index into it). */
+export const STATUS = APPOINTMENT_STATUSES;
 export const SCHEDULED = 0;
 export const CHECKED_IN = 1;
 export const COMPLETED = 2;

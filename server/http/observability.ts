@@ -82,7 +82,7 @@ export function httpLogger(logger: Logger): RequestHandler {
       return user ? { staffUserId: user.id, staffRole: user.role } : {};
     },
     quietReqLogger: true,
-  }) as unknown as RequestHandler;
+  });
 }
 
 export interface Metrics {

@@ -7,9 +7,10 @@
  */
 import type { Knex } from 'knex';
 import client from 'prom-client';
-import { OutboxReader } from '../realtime/outbox.js';
+import { OutboxReader } from '../db/repository/outbox.js';
 import { DROP_REASONS, type DropReason, type Realtime } from '../realtime/index.js';
 import { newestBackupAt } from '../ops/backup-files.js';
+import { STAFF_ROLES } from '../../shared/vocabulary.js';
 
 /** Live push in /readyz (503 while its LISTEN connection is down) and in /metrics. */
 export function watchLivePush(clinic: { metrics: { registry: client.Registry }; readiness: Map<string, () => boolean | Promise<boolean>> }, realtime: Realtime, appKnex: Knex): void {
@@ -39,7 +40,7 @@ export function registerRealtimeMetrics(registry: client.Registry, realtime: Rea
         byRole.set(role, (byRole.get(role) ?? 0) + 1);
       }
       g.reset();
-      for (const role of ['front_desk', 'clinician', 'billing', 'manager', 'compliance']) g.set({ role }, byRole.get(role) ?? 0);
+      for (const role of STAFF_ROLES) g.set({ role }, byRole.get(role) ?? 0);
     },
     ['role'],
   );

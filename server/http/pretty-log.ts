@@ -17,7 +17,8 @@ const SKIP = new Set(['level', 'time', 'msg', 'service', 'pid', 'hostname', 'req
 
 function scalar(v: unknown): string {
   if (typeof v === 'string') return /[\s"=]/.test(v) ? JSON.stringify(v) : v;
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'object') return JSON.stringify(v);
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === undefined ? String(v) : typeof v;
 }
 
 /** Format one pino JSON line; returns it unchanged when it is not one. */
@@ -38,7 +39,7 @@ export function prettyLine(line: string, color = false): string {
   if (req?.method && res?.statusCode !== undefined) {
     parts.push(`${req.method} ${req.path ?? ''} ${res.statusCode}${typeof rec.responseTime === 'number' ? ` ${rec.responseTime} ms` : ''}`);
   } else if (rec.msg !== undefined) {
-    parts.push(String(rec.msg));
+    parts.push(typeof rec.msg === 'string' ? rec.msg : JSON.stringify(rec.msg));
   }
   const err = rec.err as { type?: string; message?: string; code?: string } | undefined;
   if (err) parts.push(`${err.type ?? 'Error'}${err.code ? ` ${err.code}` : ''}: ${err.message ?? ''}`);

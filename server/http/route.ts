@@ -89,6 +89,49 @@ export function route<
   return spec as AnyRoute;
 }
 
+/**
+ * A route outside the staff transaction: sign-in, sign-out and "who am I", which deal with
+ * the session itself. Documented from the same object as every other route; its handler gets
+ * the services `S` given when it is mounted (mountPublicRoutes) instead of a staff `db`.
+ */
+export interface PublicRouteSpec<S, B extends z.ZodType | undefined = z.ZodType | undefined> {
+  method: HttpMethod;
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** 'public': no session needed; 'staff': the handler itself requires a signed-in member of staff. */
+  roles: 'public' | 'staff';
+  body?: B;
+  status?: number;
+  response?: ResponseSpec;
+  errors?: Record<number, string>;
+  /** Middleware run before the body is read (e.g. a rate limiter), from the mounted services. */
+  before?: (services: S) => RequestHandler;
+  handler: (ctx: { req: Request; res: Response; body: Out<B>; services: S }) => Promise<unknown>;
+}
+
+/** Typed identity function for public routes, like `route`. */
+export function publicRoute<S, B extends z.ZodType | undefined = undefined>(spec: PublicRouteSpec<S, B>): PublicRouteSpec<S> {
+  return spec;
+}
+
+export function mountPublicRoutes<S>(router: Router, routes: readonly PublicRouteSpec<S>[], services: S): void {
+  for (const spec of routes) {
+    const handler: RequestHandler = async (req, res) => {
+      // Only a declared body is read: these routes ignore anything else a client sends.
+      const body = spec.body ? parse(spec.body, req.body, 'body') : undefined;
+      const result = await spec.handler({ req, res, body: body, services });
+      if (res.headersSent) return;
+      const status = spec.status ?? 200;
+      if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();
+      else res.status(status).json(result);
+    };
+    if (spec.before) router[spec.method](spec.path, spec.before(services), handler);
+    else router[spec.method](spec.path, handler);
+  }
+}
+
 const MAX_ISSUES = 20;
 
 /** A zod failure as a 400 that says which field and why (never echoing the value). */

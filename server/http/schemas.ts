@@ -8,6 +8,7 @@
  * positive 32-bit integers. Objects are strict: an unknown field is an error.
  */
 import { z } from 'zod';
+import { limitParam, offsetParam } from '../../shared/paging.js';
 
 export const INT4_MAX = 2_147_483_647;
 
@@ -65,20 +66,8 @@ export const instant = z
 
 /** Paging through a list: `limit` (1-100, default 20) and `offset` (at most 10,000). */
 export const paging = {
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 100')
-    .transform(Number)
-    .pipe(z.number().min(1).max(100))
-    .default(20)
-    .meta({ description: 'Rows per page (1-100, default 20).' }),
-  offset: z
-    .string()
-    .regex(/^[0-9]{1,5}$/, 'must be a whole number from 0 to 10000')
-    .transform(Number)
-    .pipe(z.number().min(0).max(10_000))
-    .default(0)
-    .meta({ description: 'Rows to skip (0-10000).' }),
+  limit: limitParam(100, 20).meta({ description: 'Rows per page (1-100, default 20).' }),
+  offset: offsetParam(10_000).meta({ description: 'Rows to skip (0-10000).' }),
 };
 
 export const booleanString = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { icd10CodeList, searchMedications } from '../db/repository/reference.js';
+import { limitParam } from '../../shared/paging.js';
 
 export const medicationSchema = z
   .object({ medicationId: z.number().int(), name: z.string(), form: z.string(), strength: z.string() })
@@ -10,14 +11,6 @@ export const medicationSchema = z
 export const icd10Schema = z.object({ code: z.string(), description: z.string() }).meta({ id: 'Icd10Code' });
 
 const searchText = z.string().trim().max(100, 'must be at most 100 characters');
-
-const limitParam = (max: number, dflt: number) =>
-  z
-    .string()
-    .regex(/^[0-9]{1,4}$/, `must be a whole number from 1 to ${max}`)
-    .transform(Number)
-    .pipe(z.number().min(1, `must be a whole number from 1 to ${max}`).max(max, `must be a whole number from 1 to ${max}`))
-    .default(dflt);
 
 const medicationsQuery = z.strictObject({
   q: searchText.optional().meta({ description: 'Words that must each start a word of the name, form or strength (e.g. "metf 500").' }),

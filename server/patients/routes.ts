@@ -16,14 +16,10 @@ import { erasePatientIn, LegalHoldError } from '../db/repository/erasure.js';
 import { erasureHoldReason } from '../db/repository/compliance.js';
 import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
 import { eraseBody, patientSchema, registerBody, searchQuery } from './schemas.js';
+import { limitParam } from '../../shared/paging.js';
 
 const historyQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^[0-9]{1,3}$/, 'must be a whole number from 1 to 200')
-    .transform(Number)
-    .pipe(z.number().min(1).max(200))
-    .default(50),
+  limit: limitParam(200, 50),
   before: instant.optional().meta({ description: 'Only appointments starting before this instant (pass the last row\'s scheduledAt for the next page).' }),
 });
 

@@ -16,6 +16,7 @@ import { readCookie, unsignCookie } from '../auth/sessions.js';
 import type { Knex } from 'knex';
 import { asService, isStaffRole, type StaffRole } from '../db/index.js';
 import { storedSessionId } from '../auth/keyed-digest.js';
+import { socketSessions, type SocketSessionRow } from '../db/repository/staff-sessions.js';
 
 const AUTH_ROLE = 'clinicpulse_auth';
 
@@ -35,23 +36,7 @@ export const DEFAULT_SESSION_COOKIE = 'clinicpulse.sid';
 
 
 
-interface SessionRow {
-  sid: string;
-  sess_role: string | null;
-  user_id: number | null;
-  role: string | null;
-  provider_id: number | null;
-  active: boolean | null;
-}
-
-// A session counts only while unexpired, bound to an active account whose role is still
-// the role it signed in with (the API ends the session on a role change too).
-const SESSIONS_SQL = `
-  SELECT h.sid, h.sess->>'role' AS sess_role, u.user_id, u.role, u.provider_id, u.active
-  FROM http_sessions h LEFT JOIN LATERAL staff_session_user(h.user_id) u ON true
-  WHERE h.sid = ANY (?::text[]) AND h.expires_at > now()`;
-
-function identityOf(r: SessionRow): SocketIdentity | undefined {
+function identityOf(r: SocketSessionRow): SocketIdentity | undefined {
   if (!r.active || r.user_id === null || !r.role || !isStaffRole(r.role)) return undefined;
   if (r.sess_role !== null && r.sess_role !== r.role) return undefined;
   return { userId: r.user_id, role: r.role, providerId: r.provider_id, sessionId: r.sid };
@@ -60,9 +45,7 @@ function identityOf(r: SessionRow): SocketIdentity | undefined {
 async function lookupSessions(knex: Knex, sids: string[]): Promise<Map<string, SocketIdentity>> {
   const out = new Map<string, SocketIdentity>();
   if (sids.length === 0) return out;
-  const { rows } = await asService(knex, AUTH_ROLE, (trx) => trx.raw<{ rows: SessionRow[] }>(SESSIONS_SQL, [sids]), {
-    readOnly: true,
-  });
+  const rows = await asService(knex, AUTH_ROLE, (trx) => socketSessions(trx, sids), { readOnly: true });
   for (const r of rows) {
     const id = identityOf(r);
     if (id) out.set(r.sid, id);

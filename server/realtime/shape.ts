@@ -10,7 +10,7 @@
  */
 import type { StaffRole } from '../db/index.js';
 import type { AppointmentArrived, ScheduleAppointment, ScheduleChanged } from '../../shared/events.js';
-import type { OutboxEvent } from './outbox.js';
+import type { OutboxEvent } from '../db/repository/outbox.js';
 
 /** The roles that may watch schedules, and the room-name tag each uses. */
 export const WATCH_ROLES = { front_desk: 'fd', clinician: 'cl' } as const satisfies Partial<Record<StaffRole, string>>;
@@ -91,3 +91,6 @@ export function arrived(e: OutboxEvent, row: ScheduleAppointment | undefined): A
     cursor: e.eventId,
   };
 }
+
+/** Front-desk screens that asked for waitlist offers (waitlist:watch). */
+export const WAITLIST_ROOM = 'waitlist:front_desk';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
-import { asService } from '../../server/db/index.js';
+import { asService, asStaff } from '../../server/db/index.js';
 import { createStaff } from '../support/staff.js';
 import { connected, mintSession, openSocket, startRealtimeRig } from '../support/realtime-server.js';
 import type { ScheduleWatchAck } from '../../shared/events.js';
@@ -96,5 +96,25 @@ describe('a watcher resuming from an older cursor', () => {
       client.close();
       await rig.close();
     }
+  });
+});
+
+describe('realtime_audit_entries (the compliance live feed)', () => {
+  it('gives the realtime role only the feed\'s fields of fresh audit entries, by id', async () => {
+    const patientId = await createPatient(db.knex, { name: 'Ada Auditfeed' });
+    const { rows: appended } = await db.knex.raw(
+      "SELECT audit_id FROM audit_log WHERE table_name = 'patients' AND row_key = ? ORDER BY audit_id DESC LIMIT 1",
+      [String(patientId)],
+    );
+    const id = Number(appended[0].audit_id);
+    const rows = await asRealtime<Record<string, unknown>>('SELECT * FROM realtime_audit_entries(?::bigint[])', [[id, id + 1_000_000]]);
+    expect(rows).toEqual([{ audit_id: id, action: 'insert', table_name: 'patients', actor_role: expect.any(String), at: expect.any(Date) }]);
+  });
+
+  it('is not a way for staff roles to read the log', async () => {
+    const officer = await createStaff(db.knex, 'compliance');
+    await expect(
+      asStaff(db.appKnex, { userId: officer.userId, role: 'compliance' }, (trx) => trx.raw('SELECT * FROM realtime_audit_entries(ARRAY[1]::bigint[])'), { readOnly: true }),
+    ).rejects.toThrow(/permission denied/);
   });
 });

@@ -15,10 +15,14 @@ export function SignIn({ session }: { session: Session }) {
         onSubmit={async (e) => {
           e.preventDefault();
           const f = new FormData(e.currentTarget);
+          const field = (name: string) => {
+            const v = f.get(name);
+            return typeof v === 'string' ? v : '';
+          };
           setBusy(true);
           setError(undefined);
           try {
-            await session.signIn(String(f.get('username') ?? ''), String(f.get('password') ?? ''));
+            await session.signIn(field('username'), field('password'));
           } catch (err) {
             setError(describeError(err));
             setBusy(false);

@@ -12,7 +12,6 @@ import type {
   ClientToServerEvents,
   ClinicDayAppointment,
   ClinicWatchAck,
-  ScheduleAppointment,
   ScheduleChanged,
   ServerToClientEvents,
 } from '../../../shared/events.js';
@@ -194,7 +193,7 @@ export class ClinicDayWatch {
       next.delete(a.appointmentId);
     } else {
       const known = before?.patientId === a.patientId ? before.patientDob : undefined;
-      after = { ...(a as ScheduleAppointment), patientDob: known ?? '' };
+      after = { ...a, patientDob: known ?? '' };
       next.set(a.appointmentId, after);
       if (known === undefined) void this.fillDob(a.appointmentId, a.patientId);
     }

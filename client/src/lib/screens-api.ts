@@ -64,7 +64,7 @@ export function screensApi(api: Api) {
     noShowRate: (f: AnalyticsFilter, o?: CallOptions) => request<{ items: NoShowRow[] }>('GET', `/api/analytics/no-show-rate?${analytics(f)}`, undefined, o).then((r) => r.items),
     volume: (f: AnalyticsFilter, o?: CallOptions) => request<{ items: VolumeRow[] }>('GET', `/api/analytics/volume?${analytics(f)}`, undefined, o).then((r) => r.items),
     audit: (f: AuditFilter, o?: CallOptions) =>
-      request<{ items: AuditEntry[]; nextBefore: number | null }>('GET', `/api/audit?${q({ ...f } as Record<string, string | number | undefined>)}`, undefined, o),
+      request<{ items: AuditEntry[]; nextBefore: number | null }>('GET', `/api/audit?${q({ ...f })}`, undefined, o),
     findPatients: (text: string, o?: CallOptions) =>
       request<{ items: CompliancePatient[] }>('GET', `/api/compliance/patients?${q({ q: text })}`, undefined, o).then((r) => r.items),
     erase: (patientId: number, reason: string) =>
@@ -72,7 +72,7 @@ export function screensApi(api: Api) {
     staff: (o?: CallOptions) => request<{ items: StaffAccount[] }>('GET', '/api/staff', undefined, o).then((r) => r.items),
     deactivate: (userId: number) => request<{ userId: number; outcome: string }>('POST', `/api/staff/${userId}/deactivate`),
     charges: (f: ChargeFilter, o?: CallOptions) =>
-      request<{ items: Charge[]; nextBefore: string | null }>('GET', `/api/billing/charges?${q({ ...f } as Record<string, string | number | undefined>)}`, undefined, o),
+      request<{ items: Charge[]; nextBefore: string | null }>('GET', `/api/billing/charges?${q({ ...f })}`, undefined, o),
   };
 }
 

@@ -51,7 +51,9 @@ function filtered(q: Knex.QueryBuilder, f: MonthFilter, monthColumn: string): Kn
   if (f.to !== undefined) q.where(monthColumn, '<=', monthStart(f.to, 'to'));
   if (f.providerId !== undefined) q.where('provider_id', f.providerId);
   if (f.providerIds !== undefined && f.providerIds.length > 0) q.whereIn('provider_id', [...f.providerIds]);
-  if (f.specialty !== undefined) q.whereIn('provider_id', (sub) => sub.select('provider_id').from('providers').where('specialty', f.specialty!));
+  if (f.specialty !== undefined) q.whereIn('provider_id', (sub) => {
+    sub.select('provider_id').from('providers').where('specialty', f.specialty!);
+  });
   return q;
 }
 

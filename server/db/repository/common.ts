@@ -9,8 +9,22 @@ import { AppError } from '../errors.js';
 /** Anything that can build a query: a transaction (the normal case) or, for plan inspection, a knex. */
 export type Queryable = Knex | Knex.Transaction;
 
-export const APPOINTMENT_STATUSES = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
-export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+/**
+ * The rows of a raw statement, typed: `knex.raw` returns `any`, so every raw read goes
+ * through here (or names its result type) instead of leaking `any` into typed code.
+ */
+export async function rows<T>(q: Queryable, sql: string, bindings: readonly Knex.RawBinding[] | Knex.ValueDict = []): Promise<T[]> {
+  const result = await q.raw<{ rows: T[] }>(sql, bindings as Knex.RawBinding[]);
+  return result.rows;
+}
+
+/** How many rows a raw write touched. */
+export async function rowCount(q: Queryable, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<number> {
+  const result = await q.raw<{ rowCount: number | null }>(sql, bindings as Knex.RawBinding[]);
+  return result.rowCount ?? 0;
+}
+
+export { APPOINTMENT_STATUSES, type AppointmentStatus } from '../../../shared/vocabulary.js';
 
 /** An instant from the database as ISO-8601 with an explicit offset ('Z'). */
 export function iso(value: Date | string): string {

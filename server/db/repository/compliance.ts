@@ -51,7 +51,9 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
   // A read that returned many people names each in patient_ids (GIN-indexed).
   if (f.patientId !== undefined) {
     const id = f.patientId;
-    page.where((w) => w.where('patient_id', id).orWhereRaw('patient_ids @> ARRAY[?]::integer[]', [id]));
+    page.where((w) => {
+      w.where('patient_id', id).orWhereRaw('patient_ids @> ARRAY[?]::integer[]', [id]);
+    });
   }
   if (f.actorUserId !== undefined) page.where('actor_user_id', f.actorUserId);
   if (f.action !== undefined) page.where('action', f.action);
@@ -179,7 +181,9 @@ export async function findPatientsForCompliance(trx: Transaction, q: string, lim
   if (/^[1-9][0-9]{0,9}$/.test(needle) && Number(needle) <= 2_147_483_647) query.where('patient_id', Number(needle));
   else {
     const n = likeEscape(needle.toLowerCase());
-    query.where((w) => w.whereRaw('lower(name) LIKE ?', [`${n}%`]).orWhereRaw('lower(name) LIKE ?', [`% ${n}%`]));
+    query.where((w) => {
+      w.whereRaw('lower(name) LIKE ?', [`${n}%`]).orWhereRaw('lower(name) LIKE ?', [`% ${n}%`]);
+    });
   }
   const rows: { patient_id: number; name: string; dob: string; legal_hold_reason: string | null; erased_at: Date | null }[] = await query;
   return rows.map((r) => ({
@@ -195,4 +199,25 @@ export async function findPatientsForCompliance(trx: Transaction, q: string, lim
 export async function erasureHoldReason(trx: Transaction, erasureId: number): Promise<string | null> {
   const row: { legal_hold_reason: string | null } | undefined = await trx('erasures').select('legal_hold_reason').where('erasure_id', erasureId).first();
   return row?.legal_hold_reason ?? null;
+}
+
+/** What the compliance screens' live feed sends of one audit entry: no row key, patient or columns. */
+export interface LiveAuditEntry {
+  auditId: number;
+  action: string;
+  table: string | null;
+  actorRole: string;
+  at: string;
+}
+
+/**
+ * The live feed's read, as clinicpulse_realtime (realtime_audit_entries, migration
+ * 20261206001400): up to 1000 entries by id, only those appended in the last 15 minutes.
+ */
+export async function liveAuditEntries(trx: Transaction, auditIds: number[]): Promise<LiveAuditEntry[]> {
+  const { rows } = await trx.raw<{ rows: { audit_id: number; action: string; table_name: string | null; actor_role: string; at: Date }[] }>(
+    'SELECT audit_id, action, table_name, actor_role, at FROM realtime_audit_entries(?::bigint[])',
+    [auditIds],
+  );
+  return rows.map((r) => ({ auditId: r.audit_id, action: r.action, table: r.table_name, actorRole: r.actor_role, at: r.at.toISOString() }));
 }

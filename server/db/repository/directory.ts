@@ -113,7 +113,9 @@ export async function searchPatientsAs(
   } else {
     if (q !== undefined) {
       const needle = likeEscape(q.trim().toLowerCase());
-      query.where((w) => w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]));
+      query.where((w) => {
+        w.whereRaw('lower(p.name) LIKE ?', [`${needle}%`]).orWhereRaw('lower(p.name) LIKE ?', [`% ${needle}%`]);
+      });
     }
     // patients.dob through the base table: patient_summary shows only the year.
     if (dob !== undefined) query.whereIn('p.patient_id', trx('patients').select('patient_id').where('dob', dob));

@@ -86,12 +86,12 @@ export async function listWaitlist(
   if (f.patientId !== undefined) q.where('w.patient_id', f.patientId);
   if (f.specialty !== undefined) q.whereRaw('lower(w.specialty) = lower(?)', [f.specialty]);
   if (f.providerId !== undefined) {
-    q.where((w) =>
+    q.where((w) => {
       w.where('w.provider_id', f.providerId!).orWhereRaw(
         'w.provider_id IS NULL AND lower(w.specialty) = (SELECT lower(pr.specialty) FROM providers pr WHERE pr.provider_id = ?)',
         [f.providerId!],
-      ),
-    );
+      );
+    });
   }
   return ((await q) as Row[]).map(toEntry);
 }

@@ -19,8 +19,9 @@ import { PatientPanel } from './panel.js';
 import { CompleteVisit } from './complete-visit.js';
 import { BreakGlassBanners, BreakGlassForm } from './break-glass.js';
 import '../screens.css';
+import { APPOINTMENT_STATUS_LABELS } from '../../../../shared/vocabulary.js';
 
-const STATUS_LABEL: Record<string, string> = { scheduled: 'Scheduled', checked_in: 'Checked in', completed: 'Completed', no_show: 'No-show', cancelled: 'Cancelled' };
+const STATUS_LABEL: Record<string, string> = APPOINTMENT_STATUS_LABELS;
 
 const minutesBetween = (from: string, now: number) => Math.max(0, Math.floor((now - Date.parse(from)) / 60_000));
 

@@ -10,8 +10,9 @@ import { Empty, ErrorView, Loading, useResource } from '../../components/states.
 import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { PanelVisit } from '../../../../shared/screens-types.js';
+import { APPOINTMENT_STATUS_LABELS } from '../../../../shared/vocabulary.js';
 
-const STATUS_LABEL: Record<string, string> = { scheduled: 'Scheduled', checked_in: 'Checked in', completed: 'Completed', no_show: 'No-show', cancelled: 'Cancelled' };
+const STATUS_LABEL: Record<string, string> = APPOINTMENT_STATUS_LABELS;
 
 function Visit({ visit }: { visit: PanelVisit }) {
   const { api, clock } = useApp();

@@ -6,8 +6,9 @@ import { ErrorView, Loading, useResource } from '../../components/states.js';
 import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { StaffAccount } from '../../../../shared/screens-types.js';
+import { STAFF_ROLE_LABELS } from '../../../../shared/vocabulary.js';
 
-const ROLE: Record<string, string> = { front_desk: 'Front desk', clinician: 'Clinician', billing: 'Billing', manager: 'Manager', compliance: 'Compliance' };
+const ROLE: Record<string, string> = STAFF_ROLE_LABELS;
 
 export function StaffAccounts() {
   const { api, me, clock, announce } = useApp();

@@ -4,8 +4,8 @@
  * rows that live payloads are shaped from, the current head, and pruning.
  */
 import type { Knex } from 'knex';
-import { asService } from '../db/index.js';
-import type { AppointmentEventKind, ScheduleAppointment, WaitlistOffer } from '../../shared/events.js';
+import { asService } from '../index.js';
+import type { AppointmentEventKind, ScheduleAppointment, WaitlistOffer } from '../../../shared/events.js';
 
 export const REALTIME_ROLE = 'clinicpulse_realtime';
 

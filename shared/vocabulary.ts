@@ -1,0 +1,35 @@
+/**
+ * The clinic's vocabularies, each defined once and imported by the server, the client,
+ * the generator and the tests: appointment statuses and staff roles (with their labels).
+ * The database's CHECK constraint and group roles say the same (migrations);
+ * test/vocabulary.test.ts compares them with the catalog. No zod here: the browser imports it.
+ */
+/** An appointment's status, in the order the generator indexes them. */
+export const APPOINTMENT_STATUSES = ['scheduled', 'checked_in', 'completed', 'cancelled', 'no_show'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+/** How screens name each status. */
+export const APPOINTMENT_STATUS_LABELS: Record<AppointmentStatus, string> = {
+  scheduled: 'Scheduled',
+  checked_in: 'Checked in',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+  no_show: 'No-show',
+};
+
+/** The staff roles: each is a PostgreSQL group role of the same name. */
+export const STAFF_ROLES = ['front_desk', 'clinician', 'billing', 'manager', 'compliance'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export function isStaffRole(value: unknown): value is StaffRole {
+  return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
+}
+
+/** How screens name each role. */
+export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {
+  front_desk: 'Front desk',
+  clinician: 'Clinician',
+  billing: 'Billing',
+  manager: 'Manager',
+  compliance: 'Compliance',
+};
