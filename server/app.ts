@@ -169,7 +169,7 @@ export function createApp(deps: AppDeps): ClinicPulseApp {
   mountRoutes(api, apiRoutes, {
     appKnex: deps.appKnex,
     beginSession: sessions.begin,
-    checkSession: sessions.currentUser,
+    checkSession: (req, res) => sessions.currentUser(req, res),
     icd10,
     crypto: new FieldCrypto(deps.masterKeyHex, deps.previousMasterKeysHex),
     maintenance: deps.maintenance,

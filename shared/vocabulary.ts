@@ -33,3 +33,13 @@ export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {
   manager: 'Manager',
   compliance: 'Compliance',
 };
+
+/**
+ * Roles that book appointments (POST /api/appointments), and so may give the exceptions the
+ * desk rules allow: `outsideHoursReason` and `overbook: { reason }`. The booking route and
+ * the booking form both read it.
+ */
+export const BOOKING_ROLES = ['front_desk'] as const satisfies readonly StaffRole[];
+export type BookingRole = (typeof BOOKING_ROLES)[number];
+
+export const mayBook = (role: string): role is BookingRole => (BOOKING_ROLES as readonly string[]).includes(role);

@@ -64,7 +64,7 @@ const section: BenchSection = {
       const session = await clinic.sessions.begin(req, res);
       if (!session) return void res.status(401).end();
       await session.trx.commit();
-      const q = String(req.query.q ?? '');
+      const q = typeof req.query.q === 'string' ? req.query.q : '';
       const items = await asStaff(appKnex, { userId: session.user.id, role: session.user.role }, (trx) => searchIcd10(trx, q, 20), { readOnly: true });
       res.json({ items });
     });

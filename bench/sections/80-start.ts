@@ -44,7 +44,7 @@ async function startOnce(dataDir: string, port: number, pgPort: number): Promise
   const lines: { at: number; text: string }[] = [];
   let out = '';
   const onData = (d: Buffer) => {
-    out += d;
+    out += String(d);
     for (const text of String(d).split('\n').filter(Boolean)) lines.push({ at: performance.now() - started, text });
   };
   child.stdout.on('data', onData);

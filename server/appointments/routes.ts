@@ -22,7 +22,7 @@ import { upcomingAppointments } from '../db/repository/schedule.js';
 import { completeVisitWithNote } from '../db/repository/clinical.js';
 import { providerSlotConflict } from '../db/repository/directory.js';
 import type { Transaction } from '../db/index.js';
-import { BOOKING_ROLES } from '../../shared/roles.js';
+import { BOOKING_ROLES } from '../../shared/vocabulary.js';
 import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody } from './schemas.js';
 import { limitParam } from '../../shared/paging.js';
 

@@ -6,7 +6,7 @@
  * chosen slot while the form is open, the form says so and stays as it is.
  *
  * The exceptions the desk rules allow are offered only where the rules refused, and only to
- * roles that book (shared/roles.ts): after 409 `outside_working_hours`, a required reason
+ * roles that book (BOOKING_ROLES in shared/vocabulary.ts): after 409 `outside_working_hours`, a required reason
  * books it anyway (`outsideHoursReason`); after 409 `double_booking`, a required reason books
  * it as an overbook (`overbook.reason`, audited with high severity). Changing the time,
  * provider or duration withdraws the offer.
@@ -17,7 +17,7 @@ import { ApiError, describeError } from '../../lib/api.js';
 import { hhmm, toMinutes } from '../../lib/clock.js';
 import type { DayRow } from '../../lib/live.js';
 import type { BookingRequest, DayProvider, FreeSlot } from '../../../../shared/api-types.js';
-import { mayBook } from '../../../../shared/roles.js';
+import { mayBook } from '../../../../shared/vocabulary.js';
 import { PatientFinder, type ChosenPatient } from './patient-finder.js';
 import { FirstAvailable } from './first-available.js';
 import type { SlotMark } from './day-grid.js';

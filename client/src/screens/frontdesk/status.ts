@@ -1,13 +1,11 @@
 /** Appointment status in words, with an icon so colour is never the only cue; and what the status machine allows. */
-import type { AppointmentStatus } from '../../../../shared/api-types.js';
+import { APPOINTMENT_STATUS_LABELS, type AppointmentStatus } from '../../../../shared/vocabulary.js';
 
-export const STATUS: Record<AppointmentStatus, { label: string; icon: string }> = {
-  scheduled: { label: 'Scheduled', icon: '○' },
-  checked_in: { label: 'Checked in', icon: '✔' },
-  completed: { label: 'Completed', icon: '★' },
-  no_show: { label: 'No-show', icon: '⚠' },
-  cancelled: { label: 'Cancelled', icon: '✕' },
-};
+const ICONS: Record<AppointmentStatus, string> = { scheduled: '○', checked_in: '✔', completed: '★', no_show: '⚠', cancelled: '✕' };
+
+export const STATUS = Object.fromEntries(
+  Object.entries(ICONS).map(([s, icon]) => [s, { label: APPOINTMENT_STATUS_LABELS[s as AppointmentStatus], icon }]),
+) as Record<AppointmentStatus, { label: string; icon: string }>;
 
 /** The database's state machine: scheduled → checked_in → completed; scheduled|checked_in → cancelled; scheduled → no_show. */
 export const can = {

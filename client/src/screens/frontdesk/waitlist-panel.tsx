@@ -12,7 +12,7 @@ import { ApiError, describeError } from '../../lib/api.js';
 import { addDays, toMinutes } from '../../lib/clock.js';
 import { schedulingApi, type SchedulingApi } from '../../lib/scheduling-api.js';
 import type { DayProvider, WaitlistEntry, WaitlistRequest } from '../../../../shared/api-types.js';
-import type { WaitlistOffer } from '../../../../shared/events.js';
+import type { WaitlistOffer, WaitlistWatchAck } from '../../../../shared/events.js';
 import { PatientFinder, type ChosenPatient } from './patient-finder.js';
 import { DURATIONS } from './booking-form.js';
 import { shortDate } from './first-available.js';
@@ -51,7 +51,7 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
         .timeout(15_000)
         .emitWithAck('waitlist:watch', cursorRef.current === undefined ? {} : { since: cursorRef.current })
         .then(
-          (ack) => {
+          (ack: WaitlistWatchAck) => {
             if (!stopped && ack.ok) cursorRef.current = Math.max(cursorRef.current ?? 0, ack.cursor);
           },
           () => undefined, // disconnected meanwhile: the next connect re-watches
