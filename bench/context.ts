@@ -26,6 +26,11 @@ export interface BenchContext {
   adminUrl: string;
   /** URL of the same database as the service's login role (clinicpulse_app). */
   appUrl: string;
+  /**
+   * The audit writer's password (a cluster-wide role): a section that migrates a database of
+   * its own gives that database's user mapping the same one, or its audited reads fail.
+   */
+  auditWriterPassword: string;
   /** Superuser knex on the benchmark database. */
   knex: Knex;
   /** Appointments in the generated dataset. */

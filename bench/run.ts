@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     await setLoginPassword(adminUrl, APP_LOGIN_ROLE, password);
     const appUrl = withCredentials(adminUrl, APP_LOGIN_ROLE, password);
     // Audited reads go through the autonomous writer (migration 20261206000100): give it a login.
-    await setAuditWriterPassword(adminUrl, randomBytes(18).toString('base64url'));
+    const auditWriterPassword = randomBytes(18).toString('base64url');
+    await setAuditWriterPassword(adminUrl, auditWriterPassword);
     const { rows: versionRows } = await knex.raw('SHOW server_version');
     const pgVersion = String(versionRows[0].server_version);
 
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     const ctx: BenchContext = {
       adminUrl,
       appUrl,
+      auditWriterPassword,
       knex,
       appointments: result.counts.appointments,
       workDir,

@@ -23,7 +23,7 @@ import { createApp } from '../../server/app.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { migrateLatest } from '../../server/db/migrate.js';
-import { APP_LOGIN_ROLE } from '../../server/db/connect.js';
+import { APP_LOGIN_ROLE, setAuditWriterPassword } from '../../server/db/connect.js';
 
 const DAY_ITERATIONS = 200;
 const PASSWORD = 'bench-password-for-the-front-desk';
@@ -134,10 +134,12 @@ const section: BenchSection = {
     try {
       await migrateLatest(admin);
       await admin.raw(`GRANT CONNECT ON DATABASE ${dbName} TO ${APP_LOGIN_ROLE}`).catch(() => undefined);
+      // Audited reads (the clinic day) go through the audit writer's user mapping of this database.
+      await setAuditWriterPassword(adminUrl.toString(), ctx.auditWriterPassword, { setRole: false });
       await account(admin);
       await admin.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Thirty ' || i, 'Bench 30' FROM generate_series(1, 30) i`);
       await admin.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Many ' || i, 'Bench 270' FROM generate_series(1, 270) i`);
-      await admin.raw(`INSERT INTO provider_working_hours SELECT provider_id, d, '08:00', '18:00' FROM providers, generate_series(1, 7) d`);
+      await admin.raw(`INSERT INTO provider_working_hours SELECT provider_id, d, '07:00', '23:00' FROM providers, generate_series(1, 7) d`);
       await admin.raw(`INSERT INTO patients (name, dob) SELECT 'Bench Patient ' || i, date '1950-01-01' + i FROM generate_series(1, 4000) i`);
       // 30 providers × 40 appointments (15 min from 08:00) on DAY30; all 300 × 12 (30 min) on DAY300.
       await admin.raw(
