@@ -2399,6 +2399,11 @@ BEGIN
     RAISE EXCEPTION 'audit action % is not recorded autonomously', p_action
       USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'audit_event_action_reserved';
   END IF;
+  -- Reads commit without waiting for their WAL flush unless the deployment asks for it
+  -- (clinicpulse.audit_reads_synchronous = on); break_glass always waits.
+  IF p_action = 'read' AND NOT coalesce(nullif(current_setting('clinicpulse.audit_reads_synchronous', true), ''), 'off')::boolean THEN
+    PERFORM set_config('synchronous_commit', 'off', true);
+  END IF;
   INSERT INTO audit_log (txid, actor_user_id, actor_role, action, severity, table_name, row_key, patient_id, patient_ids)
   VALUES (p_txid, p_actor_user_id, p_actor_role, p_action, coalesce(p_severity, 'info'), p_table, p_row_key,
           p_patient_id, p_patient_ids)
@@ -2406,7 +2411,7 @@ BEGIN
   RETURN id;
 END $function$;
 GRANT EXECUTE ON FUNCTION audit_append_autonomous(bigint,integer,text,text,text,text,integer,text,integer[]) TO clinicpulse_audit_writer;
-COMMENT ON FUNCTION audit_append_autonomous(bigint,integer,text,text,text,text,integer,text,integer[]) IS 'The autonomous end of audit_append_durable: run by clinicpulse_audit_writer over dblink, in its own transaction; appends one read or break_glass row with the actor and txid the caller''s side derived. Returns the audit_id.';
+COMMENT ON FUNCTION audit_append_autonomous(bigint,integer,text,text,text,text,integer,text,integer[]) IS 'The autonomous end of audit_append_durable: run by clinicpulse_audit_writer over dblink, in its own transaction; appends one read or break_glass row with the actor and txid the caller''s side derived. Read rows commit asynchronously (no wait for the WAL flush) unless clinicpulse.audit_reads_synchronous = on; break_glass rows always wait. Returns the audit_id.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION audit_append_durable(p_action text, p_table text, p_row_key text, p_patient_id integer, p_severity text DEFAULT 'info'::text, p_patient_ids integer[] DEFAULT NULL::integer[])

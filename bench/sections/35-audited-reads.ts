@@ -5,6 +5,9 @@
  *  - the same read plus recordRead() (audit_read()): one durable audit row written by the autonomous writer
  *    over dblink (a second backend that commits on its own),
  *  - a clinician's patient_visits() (always audited: the same durable write inside);
+ * the same audited read with the writer told to wait for the WAL flush of read rows too
+ * (clinicpulse.audit_reads_synchronous = on, what every read paid before they committed
+ * asynchronously), in blocks alternating with the default so drift hits both alike;
  * and the first audited read after the writer connection was lost (it reconnects: a login).
  * Whole transactions (BEGIN, SET ROLE, read, COMMIT) are timed, as a request pays them.
  */
@@ -17,6 +20,7 @@ import { recordRead } from '../../server/db/repository/access-log.js';
 
 const ITERATIONS = 400;
 const RECONNECTS = 20;
+const SYNC_BLOCKS = 4;
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
@@ -48,6 +52,8 @@ const section: BenchSection = {
       const doctor = await staffUser(ctx.knex, 'clinician', providerId);
       const { rows: ids } = await ctx.knex.raw('SELECT patient_id FROM patients ORDER BY random() LIMIT ?', [ITERATIONS]);
       const patientIds: number[] = ids.map((r: { patient_id: number }) => r.patient_id);
+      // Small datasets have fewer patients than iterations: go round them.
+      const patient = (i: number): number => patientIds[i % patientIds.length]!;
 
       const readPatient = (id: number, audited: boolean) =>
         asStaff(app, desk, async (trx) => {
@@ -57,14 +63,14 @@ const section: BenchSection = {
       const visitsAudited = () => asStaff(app, doctor, (trx) => trx.raw('SELECT * FROM patient_visits(?)', [clinicalPatient]));
       // Warm up: the pooled connection, its writer connection, caches.
       for (let i = 0; i < 20; i++) {
-        await readPatient(patientIds[i]!, true);
+        await readPatient(patient(i), true);
         await visitsAudited();
       }
       const plain: number[] = [];
       const audited: number[] = [];
       const visits: number[] = [];
       for (let i = 0; i < ITERATIONS; i++) {
-        const id = patientIds[i]!;
+        const id = patient(i);
         let t = process.hrtime.bigint();
         await readPatient(id, false);
         plain.push(ms(t));
@@ -76,6 +82,35 @@ const section: BenchSection = {
         visits.push(ms(t));
       }
 
+      // Read rows committed synchronously (the deployment's choice) against the default, in
+      // alternating blocks. The role setting reaches the writer at its next login, so each block
+      // starts by dropping the writer connection and warming it up again.
+      const dropWriter = async () => {
+        await ctx.knex.raw(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'clinicpulse_audit_writer' AND datname = current_database()",
+        );
+        await new Promise((r) => setTimeout(r, 20));
+      };
+      const syncReads: number[] = [];
+      const asyncReads: number[] = [];
+      const perBlock = ITERATIONS / SYNC_BLOCKS;
+      try {
+        for (let b = 0; b < SYNC_BLOCKS * 2; b++) {
+          const synchronous = b % 2 === 0;
+          await ctx.knex.raw(`ALTER ROLE clinicpulse_audit_writer SET clinicpulse.audit_reads_synchronous = ${synchronous ? 'on' : 'off'}`);
+          await dropWriter();
+          for (let i = 0; i < 3; i++) await readPatient(patient(i), true);
+          for (let i = 0; i < perBlock; i++) {
+            const t = process.hrtime.bigint();
+            await readPatient(patient(b * perBlock + i), true);
+            (synchronous ? syncReads : asyncReads).push(ms(t));
+          }
+        }
+      } finally {
+        await ctx.knex.raw('ALTER ROLE clinicpulse_audit_writer RESET clinicpulse.audit_reads_synchronous');
+        await dropWriter();
+      }
+
       // The writer connection lost (backend terminated): the next audited read logs in again.
       const reconnect: number[] = [];
       for (let i = 0; i < RECONNECTS; i++) {
@@ -84,7 +119,7 @@ const section: BenchSection = {
         );
         await new Promise((r) => setTimeout(r, 20));
         const t = process.hrtime.bigint();
-        await readPatient(patientIds[i]!, true);
+        await readPatient(patient(i), true);
         reconnect.push(ms(t));
       }
 
@@ -92,6 +127,8 @@ const section: BenchSection = {
       const a = stats(audited);
       const v = stats(visits);
       const r = stats(reconnect);
+      const sy = stats(syncReads);
+      const as = stats(asyncReads);
       const note = (x: { p50: number; p95: number }) => `p95 ${round(x.p95)} ms; ${ITERATIONS} sequential requests`;
       return [
         { metric: 'one patient by id as front desk, not audited (transaction p50)', value: round(p.p50), unit: 'ms', note: note(p) },
@@ -102,6 +139,18 @@ const section: BenchSection = {
           note: `${note(a)}; audit adds ${round(a.p50 - p.p50)} ms p50 (${(a.p50 / p.p50).toFixed(2)}x)`,
         },
         { metric: 'patient_visits() as clinician (audited), p50', value: round(v.p50), unit: 'ms', note: note(v) },
+        {
+          metric: 'audited read, read rows committed asynchronously (default), p50',
+          value: round(as.p50),
+          unit: 'ms',
+          note: `p95 ${round(as.p95)} ms; ${asyncReads.length} requests in ${SYNC_BLOCKS} blocks alternating with the row below`,
+        },
+        {
+          metric: 'audited read, read rows waiting for their WAL flush (audit_reads_synchronous = on), p50',
+          value: round(sy.p50),
+          unit: 'ms',
+          note: `p95 ${round(sy.p95)} ms; ${syncReads.length} requests; the flush costs ${round(sy.p50 - as.p50)} ms p50 (${(sy.p50 / as.p50).toFixed(2)}x)`,
+        },
         {
           metric: 'first audited read after the writer connection was lost, p50',
           value: round(r.p50),

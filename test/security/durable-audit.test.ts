@@ -144,6 +144,31 @@ describe('the autonomous writer login', () => {
     }
   });
 
+  it('commits a read row without waiting for its WAL flush, a break-glass row always with it, reads too when the deployment asks', async () => {
+    const client = new pg.Client({ connectionString: withCredentials(db.url, 'clinicpulse_audit_writer', inject('auditWriterPassword')) });
+    await client.connect();
+    /** The synchronous_commit the writer's transaction ends with after appending one row of this action. */
+    const commitOf = async (action: string, readsSynchronous?: 'on'): Promise<string> => {
+      await client.query('BEGIN');
+      try {
+        // The suite's server runs with synchronous_commit = off; a deployment's default is on.
+        await client.query('SET LOCAL synchronous_commit = on');
+        if (readsSynchronous) await client.query(`SET LOCAL clinicpulse.audit_reads_synchronous = ${readsSynchronous}`);
+        await client.query("SELECT public.audit_append_autonomous(txid_current(), NULL, 'clinician', $1, 'visits', NULL, NULL, 'info', NULL)", [action]);
+        return (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    };
+    try {
+      expect(await commitOf('read')).toBe('off');
+      expect(await commitOf('break_glass')).toBe('on');
+      expect(await commitOf('read', 'on')).toBe('on');
+    } finally {
+      await client.end();
+    }
+  });
+
   it('no staff or service role can reach dblink or the connection string', async () => {
     for (const role of ['front_desk', 'clinician', 'billing', 'manager', 'compliance', 'clinicpulse_realtime', 'clinicpulse_auth']) {
       const states = await db.appKnex.transaction(async (trx) => {
