@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { ensureDatabase, startEmbeddedPostgres } from '../server/db/embedded.js';
+import { freeLoopbackPort } from '../server/db/free-port.js';
 import { APP_LOGIN_ROLE, setAuditWriterPassword, setLoginPassword, withCredentials } from '../server/db/connect.js';
 import { createKnex } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-bench-'));
   // PostgreSQL runs as the unprivileged postgres user when we are root; it must reach its directory.
   chmodSync(workDir, 0o755);
-  const port = 57000 + Math.floor(Math.random() * 2000);
+  const port = await freeLoopbackPort();
   const loadAtStart = os.loadavg();
   console.log(`Starting a throwaway PostgreSQL in ${workDir} (port ${port})...`);
   const server = await startEmbeddedPostgres({ dataDir: path.join(workDir, 'pg'), port, persistent: false, settings: SERVER_SETTINGS });

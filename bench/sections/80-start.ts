@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { openDatabaseServer } from '../../server/db/connect.js';
+import { freeLoopbackPort } from '../../server/db/free-port.js';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -108,8 +109,9 @@ const section: BenchSection = {
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const dataDir = path.join(ctx.workDir, 'start-data');
     mkdirSync(dataDir, { recursive: true, mode: 0o755 });
-    const port = 45000 + Math.floor(Math.random() * 1000);
-    const pgPort = 59100 + Math.floor(Math.random() * 800);
+    const port = await freeLoopbackPort();
+    let pgPort = await freeLoopbackPort();
+    while (pgPort === port) pgPort = await freeLoopbackPort();
     const first = await startOnce(dataDir, port, pgPort);
     const runs: StartRun[] = [];
     for (let i = 0; i < REPEATS; i++) runs.push(await startOnce(dataDir, port, pgPort));

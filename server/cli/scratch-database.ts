@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrate.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../db/embedded.js';
+import { freeLoopbackPort } from '../db/free-port.js';
 
 export async function withMigratedScratchDatabase<T>(
   opts: { name: string; urlFromEnv?: string },
@@ -22,7 +23,7 @@ export async function withMigratedScratchDatabase<T>(
     chmodSync(dir, 0o755);
     const pg = await startEmbeddedPostgres({
       dataDir: path.join(dir, 'pg'),
-      port: 56000 + Math.floor(Math.random() * 3000),
+      port: await freeLoopbackPort(),
       persistent: false,
       settings: { fsync: 'off' },
     });

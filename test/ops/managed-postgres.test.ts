@@ -19,6 +19,7 @@ import { fingerprintTables } from '../../server/ops/backup-files.js';
 import { runBackup } from '../../server/ops/backup.js';
 import { createProvider, createPatient } from '../support/clinic.js';
 import { createStaff } from '../support/staff.js';
+import { freeLoopbackPort } from '../../server/db/free-port.js';
 
 let work: string;
 let cluster: EmbeddedDatabase;
@@ -28,7 +29,7 @@ let superUrl: string;
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-managed-'));
   chmodSync(work, 0o755);
-  const port = 58000 + Math.floor(Math.random() * 900);
+  const port = await freeLoopbackPort();
   cluster = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port, persistent: false, settings: { fsync: 'off' } });
   const su = new pg.Client({ connectionString: cluster.adminUrl });
   await su.connect();

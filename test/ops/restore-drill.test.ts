@@ -20,6 +20,7 @@ import { generateVolume } from '../../server/generate/index.js';
 import { fingerprintTables, readManifest, type BackupManifest } from '../../server/ops/backup-files.js';
 import { runBackup } from '../../server/ops/backup.js';
 import { runRestore } from '../../server/ops/restore.js';
+import { freeLoopbackPort } from '../../server/db/free-port.js';
 
 const run = promisify(execFile);
 let db: TestDatabase;
@@ -126,7 +127,7 @@ describe('backup → erasure and booking → restore', () => {
   it('the service starts on the restored database, serves, and stops on SIGTERM without an error line', async () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-restored-'));
     chmodSync(work, 0o755);
-    const port = 41000 + Math.floor(Math.random() * 5000);
+    const port = await freeLoopbackPort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       env: {
         ...process.env,

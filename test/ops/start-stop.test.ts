@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { TEST_MASTER_KEY } from '../support/server.js';
 import { withCredentials } from '../../server/db/connect.js';
 import { prettyLine } from '../../server/http/pretty-log.js';
+import { freeLoopbackPort } from '../../server/db/free-port.js';
 
 let db: TestDatabase;
 let work: string;
@@ -28,7 +29,7 @@ afterAll(async () => {
 });
 
 async function startAndStop(signal: NodeJS.Signals) {
-  const port = 46000 + Math.floor(Math.random() * 4000);
+  const port = await freeLoopbackPort();
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     env: {
       ...process.env,

@@ -22,6 +22,7 @@ import {
   superuserPasswordFile,
   type EmbeddedDatabase,
 } from '../../server/db/embedded.js';
+import { freeLoopbackPort } from '../../server/db/free-port.js';
 
 const asRoot = process.getuid?.() === 0;
 const run = promisify(execFile);
@@ -48,7 +49,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-embedded-'));
   chmodSync(work, 0o755);
   dataDir = path.join(work, 'pg');
-  port = 59000 + Math.floor(Math.random() * 900);
+  port = await freeLoopbackPort();
   db = await startEmbeddedPostgres({ dataDir, port, settings: { fsync: 'off' } });
 });
 afterAll(async () => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../server/db/embedded.js';
+import { freeLoopbackPort } from '../../server/db/free-port.js';
 import { createKnex } from '../../server/db/knex.js';
 import { migrateLatest } from '../../server/db/migrate.js';
 import { setAuditWriterPassword, setLoginPassword } from '../../server/db/connect.js';
@@ -44,7 +45,7 @@ export async function setup(project: TestProject): Promise<void> {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-test-'));
     // The server runs as the unprivileged postgres user, which must reach its directory.
     chmodSync(dataDir, 0o755);
-    const port = 55000 + Math.floor(Math.random() * 4000);
+    const port = await freeLoopbackPort();
     embedded = await startEmbeddedPostgres({
       dataDir: path.join(dataDir, 'pg'),
       port,
