@@ -106,28 +106,55 @@ const section: BenchSection = {
       );
 
       // --- Analytics ---------------------------------------------------------------
+      // What the manager's screen asks for: a 12-month range (its default is the last 12 full
+      // months) for the whole clinic, one specialty or a few providers. The whole history of
+      // every provider (no range: every row of the counters) is timed apart, with its size.
       const months: string[] = (
         await ctx.knex.raw(`SELECT DISTINCT to_char(month, 'YYYY-MM') AS m FROM appointment_monthly_stats ORDER BY 1`)
       ).rows.map((r: { m: string }) => r.m);
+      const specialties: string[] = (await ctx.knex.raw('SELECT DISTINCT specialty FROM providers ORDER BY 1')).rows.map(
+        (r: { specialty: string }) => r.specialty,
+      );
+      const screenFilter = (i: number) => {
+        const start = Math.floor(random() * Math.max(1, months.length - 11));
+        const range = { from: months[start], to: months[Math.min(months.length - 1, start + 11)] };
+        if (i % 4 === 1) return { ...range, specialty: specialties[Math.floor(random() * specialties.length)] };
+        if (i % 4 === 3) return { ...range, providerIds: [0, 1, 2].map(() => providers[Math.floor(random() * providers.length)]!) };
+        return range;
+      };
       const noShow: number[] = [];
       const volume: number[] = [];
+      let screenRows = 0;
       for (let i = 0; i < ANALYTICS_ITERATIONS; i++) {
-        // Half the calls ask for everything, half for a random month range.
-        const a = months[Math.floor(random() * months.length)];
-        const b = months[Math.floor(random() * months.length)];
-        const filter = i % 2 === 0 || !a || !b ? {} : { from: a < b ? a : b, to: a < b ? b : a };
+        const filter = screenFilter(i);
         await asStaff(app, manager, async (trx) => {
           let t = process.hrtime.bigint();
-          await providerNoShowRates(trx, filter);
+          screenRows += (await providerNoShowRates(trx, filter)).length;
           noShow.push(ms(t));
           t = process.hrtime.bigint();
           await providerMonthlyVolume(trx, filter);
           volume.push(ms(t));
         });
       }
+      const everything: number[] = [];
+      let everythingRows = 0;
+      for (let i = 0; i < ANALYTICS_ITERATIONS / 10; i++) {
+        await asStaff(app, manager, async (trx) => {
+          const t = process.hrtime.bigint();
+          everythingRows = (await providerNoShowRates(trx, {})).length;
+          everything.push(ms(t));
+        });
+      }
+      const screenNote = `${ANALYTICS_ITERATIONS} calls, 12-month ranges: clinic-wide, one specialty or three providers (${Math.round(screenRows / ANALYTICS_ITERATIONS)} rows on average); target ≤ 3 ms`;
       rows.push(
-        { metric: `no-show rate per provider per month p95 (${scale})`, value: round(percentile(noShow, 95)), unit: 'ms', note: `${ANALYTICS_ITERATIONS} calls; target well under 50 ms; reads the trigger-maintained counters` },
-        { metric: `volume per provider per month p95 (${scale})`, value: round(percentile(volume, 95)), unit: 'ms', note: `${ANALYTICS_ITERATIONS} calls; target well under 50 ms` },
+        { metric: `no-show rate per provider per month p95 (${scale})`, value: round(percentile(noShow, 95)), unit: 'ms', note: `${screenNote}; reads the trigger-maintained counters` },
+        { metric: `volume per provider per month p95 (${scale})`, value: round(percentile(volume, 95)), unit: 'ms', note: screenNote },
+        {
+          metric: `no-show rate, every provider's whole history p95 (${scale})`,
+          value: round(percentile(everything, 95)),
+          unit: 'ms',
+          note: `${everything.length} calls without a range: ${everythingRows.toLocaleString('en-US')} rows (${providers.length} providers × ${months.length} months)`,
+        },
       );
 
       // --- Booking throughput --------------------------------------------------------
