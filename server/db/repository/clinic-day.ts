@@ -86,7 +86,14 @@ export async function clinicDayAuditedJson(trx: Transaction, day: string): Promi
        SELECT a.appointment_id, a.patient_id, a.provider_id, a.scheduled_at, a.duration_min, a.status,
               a.created_at, a.updated_at, a.overbook_reason, pt.name AS patient_name, pt.dob AS patient_dob
          FROM d CROSS JOIN providers p
-         JOIN appointments a ON a.provider_id = p.provider_id AND a.scheduled_at >= lower(d.r) AND a.scheduled_at < upper(d.r)
+         -- OFFSET 0 keeps the lateral subquery a parameterised index range scan per provider: the
+         -- day's bounds come from d, so the planner cannot estimate them and would otherwise
+         -- read all of appointments (a seq scan of 1M rows for ~5,000).
+         CROSS JOIN LATERAL (
+           SELECT a.* FROM appointments a
+            WHERE a.provider_id = p.provider_id AND a.scheduled_at >= lower(d.r) AND a.scheduled_at < upper(d.r)
+           OFFSET 0
+         ) a
          JOIN patients pt ON pt.patient_id = a.patient_id
      ), audit AS MATERIALIZED (
        SELECT audit_read('appointments', ARRAY(SELECT patient_id FROM appts)) AS audit_id
