@@ -38,6 +38,18 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
+/**
+ * Sends it with res.end, not res.send: res.send hashes every body for an ETag (SHA-1 over up to
+ * 2 MB for a busy clinic day), and a live screen's data is never answered with 304.
+ */
+function sendJsonText(res: Response, status: number, body: JsonText): void {
+  const bytes = Buffer.from(body.text, 'utf8');
+  res.status(status);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
+}
+
 /** Runs database work as the signed-in staff member. */
 export interface StaffDb {
   <T>(work: (trx: Transaction) => Promise<T>, opts?: TransactionOptions): Promise<T>;
@@ -253,7 +265,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: M
         if (res.headersSent) return;
         const status = spec.status ?? 200;
         if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();
-        else if (result instanceof JsonText) res.status(status).type('application/json').send(result.text);
+        else if (result instanceof JsonText) sendJsonText(res, status, result);
         else res.status(status).json(result);
       } finally {
         // Refused (403/400) or failed before any database work: end the session transaction
