@@ -5,7 +5,7 @@
  * docs/benchmarks.md between the bench markers (prose around them is kept).
  */
 import 'dotenv/config';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,7 +16,7 @@ import { APP_LOGIN_ROLE, setAuditWriterPassword, setLoginPassword, withCredentia
 import { createKnex } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { generateVolume } from '../server/generate/index.js';
-import type { BenchContext, BenchRow, BenchSection } from './context.js';
+import type { BenchContext, BenchRow, BenchSection, GeneratorRun } from './context.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = path.join(root, 'docs', 'benchmarks.md');
@@ -26,6 +26,12 @@ const END = '<!-- bench:end -->';
 const appointments = Number(process.env.BENCH_APPOINTMENTS ?? 1_000_000);
 const seed = Number(process.env.BENCH_SEED ?? 1);
 const lanes = Number(process.env.BENCH_LANES ?? 2);
+// Development option: BENCH_DATA_DIR keeps the generated PostgreSQL data directory there (not a
+// throwaway), and a later run with the same size and seed starts from it instead of generating
+// again. Sections add rows (bookings, patients), so a reused dataset drifts: published tables
+// come from a fresh run.
+const dataDirOption = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : undefined;
+const DATASET_MARKER = 'clinicpulse-bench-dataset.json';
 if (!Number.isInteger(appointments) || appointments < 1) throw new Error('BENCH_APPOINTMENTS must be a positive integer');
 
 // Bulk-load settings for a throwaway server: WAL may grow instead of forcing checkpoints
@@ -82,14 +88,53 @@ function writeDoc(block: string): void {
   writeFileSync(DOC, doc);
 }
 
+/** What a kept data directory holds (BENCH_DATA_DIR), written once its dataset is complete. */
+interface DatasetMarker {
+  appointments: number;
+  seed: number;
+  lanes: number;
+  generatedAt: string;
+  generator: GeneratorRun;
+}
+
+function readMarker(dir: string): DatasetMarker | undefined {
+  const file = path.join(dir, DATASET_MARKER);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as DatasetMarker;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'clinicpulse-bench-'));
   // PostgreSQL runs as the unprivileged postgres user when we are root; it must reach its directory.
   chmodSync(workDir, 0o755);
   const port = await freeLoopbackPort();
   const loadAtStart = os.loadavg();
-  console.log(`Starting a throwaway PostgreSQL in ${workDir} (port ${port})...`);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(workDir, 'pg'), port, persistent: false, settings: SERVER_SETTINGS });
+  let reuse: DatasetMarker | undefined;
+  let pgDir = path.join(workDir, 'pg');
+  if (dataDirOption) {
+    mkdirSync(dataDirOption, { recursive: true });
+    chmodSync(dataDirOption, 0o755);
+    pgDir = path.join(dataDirOption, 'pg');
+    const marker = readMarker(dataDirOption);
+    if (marker && marker.appointments === appointments && marker.seed === seed && existsSync(pgDir)) {
+      reuse = marker;
+    } else if (existsSync(pgDir)) {
+      // A different size or seed, or a generation that never finished: start over.
+      console.log(`BENCH_DATA_DIR ${dataDirOption} holds ${marker ? `${marker.appointments.toLocaleString('en-US')} appointments, seed ${marker.seed}` : 'no complete dataset'}: generating afresh.`);
+      rmSync(pgDir, { recursive: true, force: true });
+      rmSync(path.join(dataDirOption, DATASET_MARKER), { force: true });
+    }
+  }
+  console.log(
+    dataDirOption
+      ? `Starting PostgreSQL on the kept data directory ${pgDir} (port ${port})...`
+      : `Starting a throwaway PostgreSQL in ${workDir} (port ${port})...`,
+  );
+  const server = await startEmbeddedPostgres({ dataDir: pgDir, port, persistent: dataDirOption !== undefined, settings: SERVER_SETTINGS });
   const db = 'clinicpulse_bench';
   let knex: ReturnType<typeof createKnex> | undefined;
   try {
@@ -106,11 +151,28 @@ async function main(): Promise<void> {
     const { rows: versionRows } = await knex.raw('SHOW server_version');
     const pgVersion = String(versionRows[0].server_version);
 
-    console.log(`Generating ${appointments.toLocaleString('en-US')} appointments (seed ${seed}, ${lanes} lanes)...`);
-    const result = await generateVolume(knex, { appointments, seed, lanes, log: (l) => console.log(`  ${l}`) });
-    console.log(`  done in ${(result.ms / 1000).toFixed(1)} s`);
-    for (const [phase, ms] of Object.entries(result.timings)) console.log(`    ${phase.padEnd(52)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
-    for (const [phase, ms] of Object.entries(result.cpu)) console.log(`    CPU ${phase.padEnd(48)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
+    let generator: GeneratorRun;
+    if (reuse) {
+      generator = reuse.generator;
+      console.log(
+        `Reusing the dataset in BENCH_DATA_DIR ${dataDirOption} (${reuse.appointments.toLocaleString('en-US')} appointments, seed ${reuse.seed}, ` +
+          `generated ${reuse.generatedAt}): generation skipped. Earlier runs' sections may have added rows; publish from a fresh run.`,
+      );
+    } else {
+      console.log(`Generating ${appointments.toLocaleString('en-US')} appointments (seed ${seed}, ${lanes} lanes)...`);
+      const result = await generateVolume(knex, { appointments, seed, lanes, log: (l) => console.log(`  ${l}`) });
+      console.log(`  done in ${(result.ms / 1000).toFixed(1)} s`);
+      for (const [phase, ms] of Object.entries(result.timings)) console.log(`    ${phase.padEnd(52)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
+      for (const [phase, ms] of Object.entries(result.cpu)) console.log(`    CPU ${phase.padEnd(48)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
+      generator = { ms: result.ms, counts: result.counts, timings: result.timings, cpu: result.cpu, lanes, seed };
+      if (dataDirOption) {
+        // Flush the load to disk before declaring the dataset complete.
+        await knex.raw('CHECKPOINT');
+        const marker: DatasetMarker = { appointments, seed, lanes, generatedAt: new Date().toISOString(), generator };
+        writeFileSync(path.join(dataDirOption, DATASET_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+        console.log(`  kept in BENCH_DATA_DIR ${dataDirOption}; a run with the same BENCH_APPOINTMENTS and BENCH_SEED starts from it.`);
+      }
+    }
     const loadAfterGenerate = os.loadavg();
 
     const ctx: BenchContext = {
@@ -118,9 +180,9 @@ async function main(): Promise<void> {
       appUrl,
       auditWriterPassword,
       knex,
-      appointments: result.counts.appointments,
+      appointments: generator.counts.appointments,
       workDir,
-      generator: { ms: result.ms, counts: result.counts, timings: result.timings, cpu: result.cpu, lanes, seed },
+      generator,
     };
 
     const dir = path.join(root, 'bench', 'sections');
@@ -150,7 +212,7 @@ async function main(): Promise<void> {
     const busy = loadAtStart[0]! > cpus.length * 0.5;
     const machine = [
       `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}),`,
-      `${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, PostgreSQL ${pgVersion} (embedded, throwaway; ${Object.entries(SERVER_SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}),`,
+      `${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, PostgreSQL ${pgVersion} (embedded, ${reuse ? `reused dataset from BENCH_DATA_DIR, generated ${reuse.generatedAt}` : 'throwaway'}; ${Object.entries(SERVER_SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}),`,
       `Node ${process.version}; ${appointments.toLocaleString('en-US')} appointments, seed ${seed}, ${lanes} COPY lanes.`,
       `Load average (1 min) at start / after generating / at end: ${[loadAtStart, loadAfterGenerate, loadAtEnd].map((l) => l[0]!.toFixed(1)).join(' / ')}` +
         (busy ? ' — other work was running on this machine, so these numbers are pessimistic.' : '.'),

@@ -24,6 +24,8 @@ import { attachRealtime } from '../../server/realtime/attach.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { migrateLatest } from '../../server/db/migrate.js';
 import { APP_LOGIN_ROLE, setAuditWriterPassword } from '../../server/db/connect.js';
+import { asStaff } from '../../server/db/index.js';
+import { clinicDayAuditedJson } from '../../server/db/repository/clinic-day.js';
 
 const DAY_ITERATIONS = 200;
 const PASSWORD = 'bench-password-for-the-front-desk';
@@ -101,19 +103,58 @@ const section: BenchSection = {
         const days = Math.max(1, Math.round((Date.parse(`${span[0].last}T00:00:00Z`) - first) / 86_400_000) + 1);
         let seed = 11;
         const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+        // Interleaved in one run, so the host's load lands on all of them alike: the whole
+        // request, /healthz (HTTP and Express, no database: the floor under any request), and
+        // hop by hop on a pooled connection as the front desk (RLS on): a SELECT 1 round trip,
+        // the day's one statement (rows, audit row and JSON body) in its transaction, and the
+        // audit row alone.
         const samples: number[] = [];
+        const floor: number[] = [];
+        const rtt: number[] = [];
+        const statement: number[] = [];
+        const auditOnly: number[] = [];
+        const bodyBytes: number[] = [];
         let appts = 0;
-        for (let i = 0; i < DAY_ITERATIONS; i++) {
-          const day = new Date(first + Math.floor(random() * days) * 86_400_000).toISOString().slice(0, 10);
-          const t = process.hrtime.bigint();
-          const res = await fetch(`${app.origin}/api/clinic/day?date=${day}`, { headers: { cookie } });
-          const body = (await res.json()) as { appointments?: unknown[] };
-          samples.push(ms(t));
-          appts += body.appointments?.length ?? 0;
+        const deskId: number = (await ctx.knex.raw(`SELECT user_id FROM staff_users WHERE username = 'bench-fd'`)).rows[0].user_id;
+        const who = { userId: deskId, role: 'front_desk' as const };
+        const appKnex = createKnex(ctx.appUrl, { poolMax: 2, applicationName: 'bench-frontdesk-hops' });
+        try {
+          for (let i = 0; i < DAY_ITERATIONS; i++) {
+            const day = new Date(first + Math.floor(random() * days) * 86_400_000).toISOString().slice(0, 10);
+            let t = process.hrtime.bigint();
+            const h = await fetch(`${app.origin}/healthz`);
+            await h.arrayBuffer();
+            floor.push(ms(t));
+            t = process.hrtime.bigint();
+            const res = await fetch(`${app.origin}/api/clinic/day?date=${day}`, { headers: { cookie } });
+            const text = await res.text();
+            samples.push(ms(t));
+            if (res.status !== 200) throw new Error(`GET /api/clinic/day answered ${res.status}: ${text.slice(0, 200)}`);
+            bodyBytes.push(text.length);
+            appts += (JSON.parse(text) as { appointments: unknown[] }).appointments.length;
+            await asStaff(appKnex, who, async (trx) => {
+              let u = process.hrtime.bigint();
+              await trx.raw('SELECT 1');
+              rtt.push(ms(u));
+              u = process.hrtime.bigint();
+              await clinicDayAuditedJson(trx, day);
+              statement.push(ms(u));
+              u = process.hrtime.bigint();
+              await trx.raw("SELECT audit_read('appointments', ARRAY[(SELECT min(patient_id) FROM patients)])");
+              auditOnly.push(ms(u));
+            }, { readOnly: true });
+          }
+        } finally {
+          await appKnex.destroy();
         }
+        const p = (x: number[], q: number) => round(percentile(x, q));
         rows.push(
-          { metric: `GET /api/clinic/day p50 (${scale}, ${span[0].providers} providers)`, value: round(percentile(samples, 50)), unit: 'ms', note: `${DAY_ITERATIONS} random days, ${(appts / DAY_ITERATIONS).toFixed(0)} appointments each; whole HTTP round trip` },
-          { metric: `GET /api/clinic/day p95 (${scale}, ${span[0].providers} providers)`, value: round(percentile(samples, 95)), unit: 'ms', note: 'target ≤ 20 ms' },
+          { metric: `GET /api/clinic/day p50 (${scale}, ${span[0].providers} providers)`, value: p(samples, 50), unit: 'ms', note: `${DAY_ITERATIONS} random days, ${(appts / DAY_ITERATIONS).toFixed(0)} appointments each (${Math.round(percentile(bodyBytes, 50) / 1024)} kB of JSON); whole HTTP round trip` },
+          { metric: `GET /api/clinic/day p95 (${scale}, ${span[0].providers} providers)`, value: p(samples, 95), unit: 'ms', note: `target ≤ 20 ms; ${round(percentile(samples, 95) / percentile(floor, 95))}× the /healthz p95 of the same run` },
+          { metric: 'GET /healthz p50 / p95, interleaved (floor)', value: p(floor, 50), unit: 'ms', note: `p95 ${p(floor, 95)} ms; HTTP and Express, no database` },
+          { metric: 'hop: SELECT 1 round trip as front desk p50 / p95', value: p(rtt, 50), unit: 'ms', note: `p95 ${p(rtt, 95)} ms; the database floor` },
+          { metric: 'hop: the day statement (rows + audit row + JSON) p50 / p95', value: p(statement, 50), unit: 'ms', note: `p95 ${p(statement, 95)} ms; as front desk, RLS on, same days` },
+          { metric: 'hop: audit_read alone (one patient) p50 / p95', value: p(auditOnly, 50), unit: 'ms', note: `p95 ${p(auditOnly, 95)} ms; the autonomous writer's part of the statement` },
         );
       } finally {
         await app.close();
@@ -121,6 +162,8 @@ const section: BenchSection = {
     }
 
     // --- The dashboard in Chromium, on a small database of its own --------------------------
+    // BENCH_FRONTDESK_CLIENT=0 (development) times only the server part above.
+    if (process.env.BENCH_FRONTDESK_CLIENT === '0') return rows;
     const dbName = 'bench_frontdesk';
     await ctx.knex.raw(`DROP DATABASE IF EXISTS ${dbName}`);
     await ctx.knex.raw(`CREATE DATABASE ${dbName}`);

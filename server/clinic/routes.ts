@@ -5,13 +5,12 @@
  */
 import { z } from 'zod';
 import type { Request } from 'express';
-import { route, type AnyRoute } from '../http/route.js';
+import { JsonText, route, type AnyRoute } from '../http/route.js';
 import { idParams, localDate } from '../http/schemas.js';
 import { notFound } from '../http/errors.js';
 import { getAppointment } from '../db/repository/appointments.js';
 import { STAFF_ROLES } from '../db/index.js';
-import { appointmentStatusHistory, clinicDay, clinicSettings } from '../db/repository/clinic-day.js';
-import { recordRead } from '../db/repository/access-log.js';
+import { appointmentStatusHistory, clinicDayAuditedJson, clinicSettings } from '../db/repository/clinic-day.js';
 import { clinicDaySchema, clinicSchema, SLOT_MINUTES, statusHistorySchema } from '../../shared/clinic.js';
 
 const dayQuery = z.strictObject({ date: localDate.meta({ description: 'Clinic-local day, YYYY-MM-DD.' }) });
@@ -50,16 +49,8 @@ export const clinicRoutes: AnyRoute[] = [
     roles: ['front_desk'],
     query: dayQuery,
     response: { description: 'The day.', schema: clinicDaySchema },
-    handler: async ({ query, db }) =>
-      db(
-        async (trx) => {
-          const day = await clinicDay(trx, query.date);
-          // One audit row naming every patient on the day shown.
-          await recordRead(trx, 'appointments', day.appointments.map((a) => a.patientId));
-          return day;
-        },
-        { readOnly: true },
-      ),
+    // One statement: the day, its audit row (one, naming every patient shown) and the JSON body.
+    handler: async ({ query, db }) => new JsonText(await db((trx) => clinicDayAuditedJson(trx, query.date), { readOnly: true })),
   }),
   route({
     method: 'get',

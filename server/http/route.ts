@@ -9,7 +9,8 @@
  * (Sessions.begin: session row, account and identity in one statement), and the
  * handler's first `db` call runs in it, so a typical request is BEGIN, one session
  * statement, its own statements and COMMIT. Later calls, calls needing another
- * isolation level or read-only mode, and retries run through asStaff.
+ * isolation level, and retries run through asStaff; read-only work runs in the request's
+ * transaction after SET TRANSACTION READ ONLY.
  *
  * A `lean` route (one that usually answers from memory, like the ICD-10 search) does not
  * open that transaction: its session is checked in one round trip of its own (the same
@@ -27,6 +28,27 @@ import type { Maintenance } from '../db/maintenance.js';
 import type { Icd10Index } from '../medications/icd10-index.js';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+/**
+ * A response body PostgreSQL already serialised (json_agg … ::text): a handler returning one
+ * has it sent as it is, with the JSON content type, instead of parsed and stringified again.
+ * The text must match the route's response schema (its tests compare the two).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Sends it with res.end, not res.send: res.send hashes every body for an ETag (SHA-1 over up to
+ * 2 MB for a busy clinic day), and a live screen's data is never answered with 304.
+ */
+function sendJsonText(res: Response, status: number, body: JsonText): void {
+  const bytes = Buffer.from(body.text, 'utf8');
+  res.status(status);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
+}
 
 /** Runs database work as the signed-in staff member. */
 export interface StaffDb {
@@ -215,12 +237,16 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: M
         const db: StaffDb = async (work, opts = {}) => {
           const trx = held;
           held = undefined;
-          if (!trx || opts.isolationLevel || opts.readOnly) {
+          if (!trx || opts.isolationLevel) {
             await trx?.commit();
             return asStaff(deps.appKnex, identity, work, opts);
           }
           let result: Awaited<ReturnType<typeof work>>;
           try {
+            // Read-only work stays in the request's transaction, made read-only from here on
+            // (allowed after the session statement's write; one round trip, where committing it
+            // and opening a read-only one of its own took three).
+            if (opts.readOnly) await trx.raw('SET TRANSACTION READ ONLY');
             result = await work(trx);
             await trx.commit();
           } catch (err) {
@@ -239,6 +265,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: M
         if (res.headersSent) return;
         const status = spec.status ?? 200;
         if (status === 204 || result === undefined) res.status(status === 200 && result === undefined ? 204 : status).end();
+        else if (result instanceof JsonText) sendJsonText(res, status, result);
         else res.status(status).json(result);
       } finally {
         // Refused (403/400) or failed before any database work: end the session transaction

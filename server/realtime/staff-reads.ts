@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { asStaff, type StaffIdentity } from '../db/index.js';
 import { recordRead } from '../db/repository/access-log.js';
 import { providerDaySchedule, scheduleRowsByIds, type ScheduleEntry } from '../db/repository/schedule.js';
-import { clinicDay, type ClinicDay } from '../db/repository/clinic-day.js';
+import { clinicDayAudited, type ClinicDay } from '../db/repository/clinic-day.js';
 
 /** One provider's clinic-local day as the watcher may see it (audited). */
 export function snapshotFor(appKnex: Knex, who: StaffIdentity, providerId: number, day: string): Promise<ScheduleEntry[]> {
@@ -29,11 +29,8 @@ export function clinicDayFor(appKnex: Knex, who: StaffIdentity, day: string): Pr
   return asStaff(
     appKnex,
     who,
-    async (trx) => {
-      const found = await clinicDay(trx, day);
-      await recordRead(trx, 'appointments', found.appointments.map((a) => a.patientId));
-      return found;
-    },
+    // The day and its audit row in one statement, as GET /api/clinic/day.
+    (trx) => clinicDayAudited(trx, day),
     { readOnly: true },
   );
 }

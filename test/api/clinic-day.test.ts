@@ -105,6 +105,51 @@ describe('GET /api/clinic/day', () => {
     });
   });
 
+  it('leaves one audit row per request naming every patient on the day, none for an empty day, and answers what the grid parses', async () => {
+    const day = '2027-04-13';
+    const ids = [await createPatient(db.knex, { name: 'Ada Audited', dob: '1980-02-29' }), await createPatient(db.knex, { name: 'Bo Audited' })];
+    const a1 = await insertAppointment(db.knex, { patientId: ids[0]!, providerId: p1, scheduledAt: `${day}T13:15:00Z` });
+    await insertAppointment(db.knex, { patientId: ids[1]!, providerId: p2, scheduledAt: `${day}T13:15:00Z` });
+    await insertAppointment(db.knex, { patientId: ids[0]!, providerId: p2, scheduledAt: `${day}T18:00:00Z`, status: 'cancelled' });
+    const api = await login(desk);
+    const reads = async (path: string) => {
+      const { rows } = await db.knex.raw('SELECT coalesce(max(audit_id), 0) AS id FROM audit_log');
+      const res = await api.get(path);
+      const audit = (await db.knex.raw(
+        `SELECT actor_user_id, table_name, patient_id, patient_ids FROM audit_log WHERE audit_id > ? AND action = 'read' ORDER BY audit_id`,
+        [rows[0].id],
+      )).rows as unknown[];
+      return { res, audit };
+    };
+    const { res, audit } = await reads(`/api/clinic/day?date=${day}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(audit).toEqual([{ actor_user_id: desk.userId, table_name: 'appointments', patient_id: null, patient_ids: [...ids].sort((x, y) => x - y) }]);
+    expect(res.body.date).toBe(day);
+    // Instants as Date.toISOString() writes them, in the order of the grid (start, then id).
+    const first = res.body.appointments[0];
+    expect(first).toEqual({
+      appointmentId: a1,
+      patientId: ids[0],
+      providerId: p1,
+      scheduledAt: '2027-04-13T13:15:00.000Z',
+      durationMin: 30,
+      status: 'scheduled',
+      clinicDate: day,
+      createdAt: new Date(first.createdAt).toISOString(),
+      updatedAt: new Date(first.updatedAt).toISOString(),
+      patientName: 'Ada Audited',
+      patientDob: '1980-02-29',
+      overbookReason: null,
+    });
+    expect(res.body.appointments.map((x: { scheduledAt: string }) => x.scheduledAt)).toEqual(['2027-04-13T13:15:00.000Z', '2027-04-13T13:15:00.000Z', '2027-04-13T18:00:00.000Z']);
+    const empty = await reads('/api/clinic/day?date=2027-04-14');
+    expect(empty.res.status).toBe(200);
+    expect(empty.res.body.appointments).toEqual([]);
+    expect(empty.res.body.providers.length).toBeGreaterThanOrEqual(2);
+    expect(empty.audit).toEqual([]);
+  });
+
   it('is for the front desk only, and refuses a date that is not one', async () => {
     expect((await (await login(doctor)).get(`/api/clinic/day?date=${DAY}`)).status).toBe(403);
     const bad = await (await login(desk)).get('/api/clinic/day?date=2027-02-30');

@@ -112,6 +112,10 @@ describe('audited API reads', () => {
       const search = await w.as.front_desk.get('/api/patients?q=noaudit');
       expect(search.status).toBe(500);
       expect(JSON.stringify(search.body)).not.toContain(name);
+      // The front desk's whole clinic day: the same one statement, the same refusal.
+      const clinicDay = await w.as.front_desk.get(`/api/clinic/day?date=${DAY}`);
+      expect(clinicDay.status).toBe(500);
+      expect(JSON.stringify(clinicDay.body)).not.toContain(name);
     } finally {
       await k.raw('DROP TRIGGER test_refuse_reads ON audit_log');
       await k.raw('DROP FUNCTION test_refuse_reads()');

@@ -4,13 +4,12 @@
  * that weekday and their time off that day, and every appointment starting that day with the patient's name and
  * date of birth, which front desk may read: the column grant on patients.dob).
  *
- * The appointments query drives from providers into appointments(provider_id,
- * scheduled_at), one index range scan per provider, so it stays fast at any table
- * size without a new index.
+ * The day is one statement that also writes its audit row and builds the JSON body
+ * (clinicDayAuditedJson).
  */
 import type { Transaction } from '../index.js';
-import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { assertDay, clinicDateOf } from './common.js';
+import type { Appointment } from './appointments.js';
+import { assertDay } from './common.js';
 
 export interface ClinicSettings {
   timeZone: string;
@@ -55,18 +54,49 @@ export interface ClinicDay {
   appointments: DayAppointment[];
 }
 
-/** Every provider and every appointment (cancelled ones too) starting on clinic-local day `day`. */
-export async function clinicDay(trx: Transaction, day: string): Promise<ClinicDay> {
+/**
+ * Every provider and every appointment (cancelled ones too) starting on clinic-local day `day`,
+ * as the JSON text of a {@link ClinicDay}, and the durable audit row of the read (one row naming
+ * every patient on the day; none when the day has no appointment), in ONE statement:
+ *
+ * - the audit row is written (by the autonomous writer, audit_read) before the statement returns
+ *   anything: the JSON is built from the audit call's own one-row result, so no row leaves the
+ *   database unrecorded, and nothing is returned if the audit fails;
+ * - the body is built by PostgreSQL (json_agg) and passed through as text: Node neither parses
+ *   a thousand rows nor builds and re-serialises their objects (at 300 providers that was most
+ *   of the request; docs/query-catalog.md, "The front desk's clinic day");
+ * - the patients join goes through row-level security as the caller (front desk: every
+ *   patient's scheduling identity; name and dob are column grants).
+ *
+ * Instants are ISO-8601 in UTC with milliseconds, as `Date.toISOString()` writes them, so the
+ * body is what `toAppointment` gave before.
+ */
+export async function clinicDayAuditedJson(trx: Transaction, day: string): Promise<string> {
   assertDay(day, 'date');
   // One row per provider: the weekday's intervals and the day's time off are aggregated per
   // provider first and then joined (joining the raw rows would repeat a provider once per
   // interval). The day's bounds, weekday and zone are computed once (a MATERIALIZED CTE), not
   // per row: correlated subqueries re-evaluated clinic_day_range() for each provider (~10x slower).
-  const { rows: providers } = await trx.raw<{
-    rows: { provider_id: number; name: string; specialty: string; working_hours: DayInterval[]; time_off: (DayInterval & { category: string })[] }[];
-  }>(
+  // The appointments drive from providers into appointments(provider_id, scheduled_at): one
+  // index range scan per provider, at any table size, without a new index.
+  const { rows } = await trx.raw<{ rows: { body: string }[] }>(
     `WITH d AS MATERIALIZED (
-       SELECT extract(isodow FROM ?::date)::smallint AS dow, clinic_day_range(?::date) AS r, clinic_time_zone() AS tz
+       SELECT ?::date AS day, extract(isodow FROM ?::date)::smallint AS dow, clinic_day_range(?::date) AS r, clinic_time_zone() AS tz
+     ), appts AS MATERIALIZED (
+       SELECT a.appointment_id, a.patient_id, a.provider_id, a.scheduled_at, a.duration_min, a.status,
+              a.created_at, a.updated_at, a.overbook_reason, pt.name AS patient_name, pt.dob AS patient_dob
+         FROM d CROSS JOIN providers p
+         -- OFFSET 0 keeps the lateral subquery a parameterised index range scan per provider: the
+         -- day's bounds come from d, so the planner cannot estimate them and would otherwise
+         -- read all of appointments (a seq scan of 1M rows for ~5,000).
+         CROSS JOIN LATERAL (
+           SELECT a.* FROM appointments a
+            WHERE a.provider_id = p.provider_id AND a.scheduled_at >= lower(d.r) AND a.scheduled_at < upper(d.r)
+           OFFSET 0
+         ) a
+         JOIN patients pt ON pt.patient_id = a.patient_id
+     ), audit AS MATERIALIZED (
+       SELECT audit_read('appointments', ARRAY(SELECT patient_id FROM appts)) AS audit_id
      ), wh AS (
        SELECT h.provider_id,
               json_agg(json_build_object('start', to_char(h.starts_at, 'HH24:MI'), 'end', to_char(h.ends_at, 'HH24:MI')) ORDER BY h.starts_at) AS items
@@ -83,32 +113,39 @@ export async function clinicDay(trx: Transaction, day: string): Promise<ClinicDa
         WHERE t.period && d.r
         GROUP BY t.provider_id
      )
-     SELECT p.provider_id, p.name, p.specialty, coalesce(wh.items, '[]') AS working_hours, coalesce(off.items, '[]') AS time_off
-       FROM providers p
-       LEFT JOIN wh ON wh.provider_id = p.provider_id
-       LEFT JOIN off ON off.provider_id = p.provider_id
-      ORDER BY p.name, p.provider_id`,
-    [day, day],
+     SELECT json_build_object(
+              'date', to_char(d.day, 'YYYY-MM-DD'),
+              'providers', (
+                SELECT coalesce(json_agg(json_build_object(
+                         'providerId', p.provider_id, 'name', p.name, 'specialty', p.specialty,
+                         'workingHours', coalesce(wh.items, '[]'), 'timeOff', coalesce(off.items, '[]'))
+                         ORDER BY p.name, p.provider_id), '[]')
+                  FROM providers p
+                  LEFT JOIN wh ON wh.provider_id = p.provider_id
+                  LEFT JOIN off ON off.provider_id = p.provider_id),
+              'appointments', (
+                SELECT coalesce(json_agg(json_build_object(
+                         'appointmentId', x.appointment_id, 'patientId', x.patient_id, 'providerId', x.provider_id,
+                         'scheduledAt', to_char(x.scheduled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                         'durationMin', x.duration_min, 'status', x.status,
+                         -- Every row starts on the day asked for: that is its clinic-local date.
+                         'clinicDate', to_char(d.day, 'YYYY-MM-DD'),
+                         'createdAt', to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                         'updatedAt', to_char(x.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                         'patientName', x.patient_name, 'patientDob', to_char(x.patient_dob, 'YYYY-MM-DD'),
+                         'overbookReason', x.overbook_reason)
+                         ORDER BY x.scheduled_at, x.appointment_id), '[]')
+                  FROM appts x)
+            )::text AS body
+       FROM d CROSS JOIN audit`,
+    [day, day, day],
   );
-  const rows: (AppointmentRow & { patient_name: string; patient_dob: string; overbook_reason: string | null })[] = await trx('providers as p')
-    .join('appointments as a', 'a.provider_id', 'p.provider_id')
-    .join('patients as pt', 'pt.patient_id', 'a.patient_id')
-    .select(appointmentColumns('a'))
-    .select(trx.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', trx.raw(`to_char(pt.dob, 'YYYY-MM-DD') AS patient_dob`), 'a.overbook_reason')
-    .whereRaw('a.scheduled_at >= lower(clinic_day_range(?::date))', [day])
-    .whereRaw('a.scheduled_at < upper(clinic_day_range(?::date))', [day])
-    .orderBy([{ column: 'a.scheduled_at' }, { column: 'a.appointment_id' }]);
-  return {
-    date: day,
-    providers: providers.map((p) => ({
-      providerId: p.provider_id,
-      name: p.name,
-      specialty: p.specialty,
-      workingHours: p.working_hours,
-      timeOff: p.time_off,
-    })),
-    appointments: rows.map((r) => ({ ...toAppointment(r), patientName: r.patient_name, patientDob: r.patient_dob, overbookReason: r.overbook_reason })),
-  };
+  return rows[0]!.body;
+}
+
+/** The same day as objects (the clinic:watch snapshot), audited in the same statement. */
+export async function clinicDayAudited(trx: Transaction, day: string): Promise<ClinicDay> {
+  return JSON.parse(await clinicDayAuditedJson(trx, day)) as ClinicDay;
 }
 
 export interface StatusChange {
