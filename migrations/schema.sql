@@ -2114,10 +2114,12 @@ COMMENT ON FUNCTION appointment_stats_apply() IS 'Statement trigger on appointme
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointment_stats_merge(deltas appointment_stats_delta[])
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+BEGIN
+
   INSERT INTO appointment_monthly_stats AS s
     (provider_id, month, total, scheduled, checked_in, completed, cancelled, no_show)
   SELECT provider_id, month, sum(n),
@@ -2134,7 +2136,7 @@ AS $function$
     completed = s.completed + excluded.completed,
     cancelled = s.cancelled + excluded.cancelled,
     no_show = s.no_show + excluded.no_show;
-$function$;
+END $function$;
 COMMENT ON FUNCTION appointment_stats_merge(appointment_stats_delta[]) IS 'Adds deltas to appointment_monthly_stats, one write per key, keys locked in sorted order so concurrent bookings cannot deadlock on the counters.';
 
 -- owner: clinicpulse_owner
@@ -2454,6 +2456,7 @@ CREATE FUNCTION audit_chain_link()
 AS $function$
 DECLARE
   prev record;
+  last_id bigint;
 BEGIN
   IF EXISTS (SELECT 1 FROM audit_chain WHERE audit_id = NEW.audit_id) THEN
     RETURN NULL;
@@ -2464,15 +2467,21 @@ BEGIN
     UPDATE audit_chain_head SET last_txid = pg_current_xact_id(), linked_at = clock_timestamp();
   END IF;
   SELECT c.seq, c.chain_hash INTO prev FROM audit_chain c ORDER BY c.seq DESC LIMIT 1;
+  -- Every row of this transaction has its id by now: the sequence's last value bounds them
+  -- (never below this row, which is linked here whatever the sequence says).
+  last_id := greatest(NEW.audit_id, pg_sequence_last_value('audit_log_audit_id_seq'::regclass));
   -- This transaction's rows: from this (its first) row on, written under its txid (an
   -- autonomous audit write carries its caller's txid; the caller's own rows are not visible
   -- to it yet), not linked yet. Rows of other transactions in the range are linked already.
+  -- Both ends of the range are known, so even the generic plan is a primary-key range scan
+  -- (open-ended, it was estimated at a third of the log and read all of it).
   INSERT INTO audit_chain (seq, audit_id, row_hash, chain_hash)
   SELECT coalesce(prev.seq, 0) + row_number() OVER w, x.audit_id, x.rh,
          audit_chain_fold(coalesce(prev.chain_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea), x.rh) OVER w
   FROM (SELECT a.audit_id, digest(jsonb_strip_nulls(to_jsonb(a))::text, 'sha256') AS rh
         FROM audit_log a
-        WHERE a.audit_id >= NEW.audit_id AND (a.txid = NEW.txid OR a.audit_id = NEW.audit_id)
+        WHERE a.audit_id BETWEEN NEW.audit_id AND last_id
+          AND (a.txid = NEW.txid OR a.audit_id = NEW.audit_id)
           AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.audit_id)) x
   WINDOW w AS (ORDER BY x.audit_id);
   RETURN NULL;
@@ -2892,12 +2901,13 @@ COMMENT ON FUNCTION current_staff_provider_id() IS 'The provider the acting clin
 -- owner: clinicpulse_owner
 CREATE FUNCTION current_staff_user_id()
  RETURNS integer
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  SELECT user_id FROM staff_identity(app_user_id_setting(), current_user::text)
-$function$;
+BEGIN
+  RETURN (SELECT s.user_id FROM staff_identity(app_user_id_setting(), current_user::text) s);
+END $function$;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO billing;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO clinician;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO compliance;
@@ -3628,13 +3638,14 @@ COMMENT ON FUNCTION staff_can_access_patient(integer) IS 'May the acting staff m
 -- owner: clinicpulse_owner
 CREATE FUNCTION staff_identity(p_user_id integer, p_role text)
  RETURNS TABLE(user_id integer, provider_id integer)
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  SELECT u.user_id, u.provider_id FROM staff_users u
-  WHERE u.user_id = p_user_id AND u.active AND u.role = p_role
-$function$;
+BEGIN
+  RETURN QUERY SELECT u.user_id, u.provider_id FROM staff_users u
+    WHERE u.user_id = p_user_id AND u.active AND u.role = p_role;
+END $function$;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO billing;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO clinician;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO compliance;
