@@ -333,12 +333,12 @@ CREATE TRIGGER appointment_stats_delete AFTER DELETE ON appointments REFERENCING
 CREATE TRIGGER appointment_stats_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_stats_apply();
 CREATE TRIGGER appointment_stats_truncate AFTER TRUNCATE ON appointments FOR EACH STATEMENT EXECUTE FUNCTION appointment_stats_truncated();
 CREATE TRIGGER appointment_stats_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_stats_apply();
-CREATE TRIGGER appointments_audit_delete AFTER DELETE ON appointments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
-CREATE TRIGGER appointments_audit_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
+CREATE TRIGGER appointments_audit_delete AFTER DELETE ON appointments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION appointments_audit_rows();
+CREATE TRIGGER appointments_audit_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointments_audit_rows();
 CREATE TRIGGER appointments_audit_outside_hours AFTER INSERT OR UPDATE OF outside_hours_reason, scheduled_at, provider_id, duration_min ON appointments FOR EACH ROW WHEN (new.outside_hours_reason IS NOT NULL) EXECUTE FUNCTION appointments_audit_exceptions();
 CREATE TRIGGER appointments_audit_overbook AFTER INSERT OR UPDATE OF overbook_reason ON appointments FOR EACH ROW WHEN (new.overbook_reason IS NOT NULL) EXECUTE FUNCTION appointments_audit_overbook();
 CREATE TRIGGER appointments_audit_truncate BEFORE TRUNCATE ON appointments FOR EACH STATEMENT EXECUTE FUNCTION audit_truncate('appointment_id', 'r.patient_id');
-CREATE TRIGGER appointments_audit_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
+CREATE TRIGGER appointments_audit_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointments_audit_rows();
 CREATE TRIGGER appointments_guard_update BEFORE UPDATE ON appointments FOR EACH ROW EXECUTE FUNCTION appointments_guard_update();
 CREATE TRIGGER appointments_http_desk_rules BEFORE INSERT OR UPDATE ON appointments FOR EACH ROW WHEN (current_setting('role'::text) = ANY (ARRAY['front_desk'::text, 'clinician'::text, 'billing'::text, 'manager'::text, 'compliance'::text])) EXECUTE FUNCTION appointments_desk_rules();
 CREATE TRIGGER appointments_overbook_rules BEFORE INSERT OR UPDATE OF overbook_lane, provider_id ON appointments FOR EACH ROW WHEN (new.overbook_lane IS NOT NULL) EXECUTE FUNCTION appointments_overbook_rules();
@@ -2222,6 +2222,38 @@ BEGIN
   RETURN NULL;
 END $function$;
 COMMENT ON FUNCTION appointments_audit_overbook() IS 'Writes a high-severity audit row naming overbook_reason whenever an overbook is written.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION appointments_audit_rows()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+  who record;
+  generated text[];
+BEGIN
+  SELECT * INTO who FROM audit_actor();
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO audit_log (actor_user_id, actor_role, action, table_name, row_key, patient_id)
+    SELECT who.actor_user_id, who.actor_role, 'insert', TG_TABLE_NAME, r.appointment_id::text, r.patient_id FROM new_rows r;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO audit_log (actor_user_id, actor_role, action, table_name, row_key, patient_id)
+    SELECT who.actor_user_id, who.actor_role, 'delete', TG_TABLE_NAME, r.appointment_id::text, r.patient_id FROM old_rows r;
+  ELSE
+    generated := ARRAY(SELECT a.attname::text FROM pg_attribute a
+                       WHERE a.attrelid = TG_RELID AND a.attgenerated <> '' AND NOT a.attisdropped);
+    INSERT INTO audit_log (actor_user_id, actor_role, action, table_name, row_key, patient_id, changed_columns)
+    SELECT who.actor_user_id, who.actor_role, 'update', TG_TABLE_NAME, r.appointment_id::text, r.patient_id,
+           ARRAY(SELECT e.key FROM jsonb_each(j.nj) e
+                 WHERE e.value IS DISTINCT FROM j.oj -> e.key AND e.key <> ALL (generated) ORDER BY e.key)
+    FROM new_rows r JOIN old_rows o ON o.appointment_id = r.appointment_id
+    CROSS JOIN LATERAL (SELECT to_jsonb(r) AS nj, to_jsonb(o) AS oj) j;
+  END IF;
+  RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION appointments_audit_rows() IS 'Statement-level audit trigger of appointments: what audit_rows(''appointment_id'', ''r.patient_id'') writes (one audit row per written row: key, patient id, changed column names, the acting staff member), from static SQL so its plans are kept.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointments_desk_rules()

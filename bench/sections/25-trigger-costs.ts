@@ -5,15 +5,17 @@
  * difference across the run). Shows the trigger bodies' share of a booking and how often
  * clinic_time_zone() is called per row.
  *
- * Then the cheaper commit path (migration 20261206001900: the audit chain link's bounded id
- * range, the counters' merge and the staff identity kept planned) against the functions it
- * replaced, in this run: its down() and up() are applied in turn, and raw INSERT/s at 1, 4
+ * Then the cheaper commit path (migrations 20261206001900: the audit chain link's bounded id
+ * range, the counters' merge and the staff identity kept planned; 20261206001901: the
+ * appointments' audit rows from static SQL) against the functions they replaced, in this
+ * run: their down() and up() are applied in turn, and raw INSERT/s at 1, 4
  * and 16 clients is measured under each, interleaved, each as a ratio to the bare
  * GiST+NOTIFY ceiling of section 15.
  */
 import pg from 'pg';
 import { ofCeiling, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import * as cheaperCommitPath from '../../migrations/20261206001900_cheaper_commit_path.js';
+import * as staticAppointmentAudit from '../../migrations/20261206001901_static_appointment_audit.js';
 
 const BOOKINGS = 1000;
 const EPOCH = Date.UTC(2091, 0, 1);
@@ -49,12 +51,25 @@ async function compareCommitPath(ctx: BenchContext): Promise<BenchRow[]> {
   const pool = new pg.Pool({ connectionString: ctx.adminUrl, max: 16, application_name: 'bench-commit-path' });
   let slot = 0;
   const rows: BenchRow[] = [];
+  let applied = 'after' as 'before' | 'after';
+  const apply = async (variant: 'before' | 'after') => {
+    await ctx.knex.transaction(async (trx) => {
+      if (variant === 'before') {
+        await staticAppointmentAudit.down(trx);
+        await cheaperCommitPath.down(trx);
+      } else {
+        await cheaperCommitPath.up(trx);
+        await staticAppointmentAudit.up(trx);
+      }
+    });
+    applied = variant;
+  };
   try {
     for (const clients of COMPARE_CLIENTS) {
       const rate = { before: 0, after: 0 };
       // before, after, before, after: the machine's drift falls on both alike.
       for (const variant of ['before', 'after', 'before', 'after'] as const) {
-        await ctx.knex.transaction((trx) => (variant === 'before' ? cheaperCommitPath.down(trx) : cheaperCommitPath.up(trx)));
+        await apply(variant);
         rate[variant] += (await insertRate(pool, clients, COMPARE_SECONDS / 2, who[0], () => slot++)) / 2;
       }
       const label = `${clients} client${clients > 1 ? 's' : ''}`;
@@ -66,7 +81,7 @@ async function compareCommitPath(ctx: BenchContext): Promise<BenchRow[]> {
     return rows;
   } finally {
     // Whatever happened, the database is left with the migrated functions.
-    await ctx.knex.transaction((trx) => cheaperCommitPath.up(trx));
+    if (applied === 'before') await apply('after');
     await pool.end();
     await ctx.knex.raw(`DELETE FROM appointments WHERE scheduled_at >= timestamptz '2060-01-01 00:00Z' AND scheduled_at < timestamptz '2080-01-01 00:00Z'`);
   }
