@@ -333,12 +333,12 @@ CREATE TRIGGER appointment_stats_delete AFTER DELETE ON appointments REFERENCING
 CREATE TRIGGER appointment_stats_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_stats_apply();
 CREATE TRIGGER appointment_stats_truncate AFTER TRUNCATE ON appointments FOR EACH STATEMENT EXECUTE FUNCTION appointment_stats_truncated();
 CREATE TRIGGER appointment_stats_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointment_stats_apply();
-CREATE TRIGGER appointments_audit_delete AFTER DELETE ON appointments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
-CREATE TRIGGER appointments_audit_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
+CREATE TRIGGER appointments_audit_delete AFTER DELETE ON appointments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION appointments_audit_rows();
+CREATE TRIGGER appointments_audit_insert AFTER INSERT ON appointments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointments_audit_rows();
 CREATE TRIGGER appointments_audit_outside_hours AFTER INSERT OR UPDATE OF outside_hours_reason, scheduled_at, provider_id, duration_min ON appointments FOR EACH ROW WHEN (new.outside_hours_reason IS NOT NULL) EXECUTE FUNCTION appointments_audit_exceptions();
 CREATE TRIGGER appointments_audit_overbook AFTER INSERT OR UPDATE OF overbook_reason ON appointments FOR EACH ROW WHEN (new.overbook_reason IS NOT NULL) EXECUTE FUNCTION appointments_audit_overbook();
 CREATE TRIGGER appointments_audit_truncate BEFORE TRUNCATE ON appointments FOR EACH STATEMENT EXECUTE FUNCTION audit_truncate('appointment_id', 'r.patient_id');
-CREATE TRIGGER appointments_audit_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_rows('appointment_id', 'r.patient_id');
+CREATE TRIGGER appointments_audit_update AFTER UPDATE ON appointments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION appointments_audit_rows();
 CREATE TRIGGER appointments_guard_update BEFORE UPDATE ON appointments FOR EACH ROW EXECUTE FUNCTION appointments_guard_update();
 CREATE TRIGGER appointments_http_desk_rules BEFORE INSERT OR UPDATE ON appointments FOR EACH ROW WHEN (current_setting('role'::text) = ANY (ARRAY['front_desk'::text, 'clinician'::text, 'billing'::text, 'manager'::text, 'compliance'::text])) EXECUTE FUNCTION appointments_desk_rules();
 CREATE TRIGGER appointments_overbook_rules BEFORE INSERT OR UPDATE OF overbook_lane, provider_id ON appointments FOR EACH ROW WHEN (new.overbook_lane IS NOT NULL) EXECUTE FUNCTION appointments_overbook_rules();
@@ -2114,10 +2114,12 @@ COMMENT ON FUNCTION appointment_stats_apply() IS 'Statement trigger on appointme
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointment_stats_merge(deltas appointment_stats_delta[])
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+BEGIN
+
   INSERT INTO appointment_monthly_stats AS s
     (provider_id, month, total, scheduled, checked_in, completed, cancelled, no_show)
   SELECT provider_id, month, sum(n),
@@ -2134,7 +2136,7 @@ AS $function$
     completed = s.completed + excluded.completed,
     cancelled = s.cancelled + excluded.cancelled,
     no_show = s.no_show + excluded.no_show;
-$function$;
+END $function$;
 COMMENT ON FUNCTION appointment_stats_merge(appointment_stats_delta[]) IS 'Adds deltas to appointment_monthly_stats, one write per key, keys locked in sorted order so concurrent bookings cannot deadlock on the counters.';
 
 -- owner: clinicpulse_owner
@@ -2220,6 +2222,38 @@ BEGIN
   RETURN NULL;
 END $function$;
 COMMENT ON FUNCTION appointments_audit_overbook() IS 'Writes a high-severity audit row naming overbook_reason whenever an overbook is written.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION appointments_audit_rows()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+  who record;
+  generated text[];
+BEGIN
+  SELECT * INTO who FROM audit_actor();
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO audit_log (actor_user_id, actor_role, action, table_name, row_key, patient_id)
+    SELECT who.actor_user_id, who.actor_role, 'insert', TG_TABLE_NAME, r.appointment_id::text, r.patient_id FROM new_rows r;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO audit_log (actor_user_id, actor_role, action, table_name, row_key, patient_id)
+    SELECT who.actor_user_id, who.actor_role, 'delete', TG_TABLE_NAME, r.appointment_id::text, r.patient_id FROM old_rows r;
+  ELSE
+    generated := ARRAY(SELECT a.attname::text FROM pg_attribute a
+                       WHERE a.attrelid = TG_RELID AND a.attgenerated <> '' AND NOT a.attisdropped);
+    INSERT INTO audit_log (actor_user_id, actor_role, action, table_name, row_key, patient_id, changed_columns)
+    SELECT who.actor_user_id, who.actor_role, 'update', TG_TABLE_NAME, r.appointment_id::text, r.patient_id,
+           ARRAY(SELECT e.key FROM jsonb_each(j.nj) e
+                 WHERE e.value IS DISTINCT FROM j.oj -> e.key AND e.key <> ALL (generated) ORDER BY e.key)
+    FROM new_rows r JOIN old_rows o ON o.appointment_id = r.appointment_id
+    CROSS JOIN LATERAL (SELECT to_jsonb(r) AS nj, to_jsonb(o) AS oj) j;
+  END IF;
+  RETURN NULL;
+END $function$;
+COMMENT ON FUNCTION appointments_audit_rows() IS 'Statement-level audit trigger of appointments: what audit_rows(''appointment_id'', ''r.patient_id'') writes (one audit row per written row: key, patient id, changed column names, the acting staff member), from static SQL so its plans are kept.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION appointments_desk_rules()
@@ -2459,6 +2493,7 @@ CREATE FUNCTION audit_chain_link()
 AS $function$
 DECLARE
   prev record;
+  last_id bigint;
 BEGIN
   IF EXISTS (SELECT 1 FROM audit_chain WHERE audit_id = NEW.audit_id) THEN
     RETURN NULL;
@@ -2469,15 +2504,21 @@ BEGIN
     UPDATE audit_chain_head SET last_txid = pg_current_xact_id(), linked_at = clock_timestamp();
   END IF;
   SELECT c.seq, c.chain_hash INTO prev FROM audit_chain c ORDER BY c.seq DESC LIMIT 1;
+  -- Every row of this transaction has its id by now: the sequence's last value bounds them
+  -- (never below this row, which is linked here whatever the sequence says).
+  last_id := greatest(NEW.audit_id, pg_sequence_last_value('audit_log_audit_id_seq'::regclass));
   -- This transaction's rows: from this (its first) row on, written under its txid (an
   -- autonomous audit write carries its caller's txid; the caller's own rows are not visible
   -- to it yet), not linked yet. Rows of other transactions in the range are linked already.
+  -- Both ends of the range are known, so even the generic plan is a primary-key range scan
+  -- (open-ended, it was estimated at a third of the log and read all of it).
   INSERT INTO audit_chain (seq, audit_id, row_hash, chain_hash)
   SELECT coalesce(prev.seq, 0) + row_number() OVER w, x.audit_id, x.rh,
          audit_chain_fold(coalesce(prev.chain_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea), x.rh) OVER w
   FROM (SELECT a.audit_id, digest(jsonb_strip_nulls(to_jsonb(a))::text, 'sha256') AS rh
         FROM audit_log a
-        WHERE a.audit_id >= NEW.audit_id AND (a.txid = NEW.txid OR a.audit_id = NEW.audit_id)
+        WHERE a.audit_id BETWEEN NEW.audit_id AND last_id
+          AND (a.txid = NEW.txid OR a.audit_id = NEW.audit_id)
           AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.audit_id)) x
   WINDOW w AS (ORDER BY x.audit_id);
   RETURN NULL;
@@ -2897,12 +2938,13 @@ COMMENT ON FUNCTION current_staff_provider_id() IS 'The provider the acting clin
 -- owner: clinicpulse_owner
 CREATE FUNCTION current_staff_user_id()
  RETURNS integer
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  SELECT user_id FROM staff_identity(app_user_id_setting(), current_user::text)
-$function$;
+BEGIN
+  RETURN (SELECT s.user_id FROM staff_identity(app_user_id_setting(), current_user::text) s);
+END $function$;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO billing;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO clinician;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO compliance;
@@ -3633,13 +3675,14 @@ COMMENT ON FUNCTION staff_can_access_patient(integer) IS 'May the acting staff m
 -- owner: clinicpulse_owner
 CREATE FUNCTION staff_identity(p_user_id integer, p_role text)
  RETURNS TABLE(user_id integer, provider_id integer)
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
-  SELECT u.user_id, u.provider_id FROM staff_users u
-  WHERE u.user_id = p_user_id AND u.active AND u.role = p_role
-$function$;
+BEGIN
+  RETURN QUERY SELECT u.user_id, u.provider_id FROM staff_users u
+    WHERE u.user_id = p_user_id AND u.active AND u.role = p_role;
+END $function$;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO billing;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO clinician;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO compliance;

@@ -4,13 +4,88 @@
  * per-booking self time and calls of every function from pg_stat_user_functions (the
  * difference across the run). Shows the trigger bodies' share of a booking and how often
  * clinic_time_zone() is called per row.
+ *
+ * Then the cheaper commit path (migrations 20261206001900: the audit chain link's bounded id
+ * range, the counters' merge and the staff identity kept planned; 20261206001901: the
+ * appointments' audit rows from static SQL) against the functions they replaced, in this
+ * run: their down() and up() are applied in turn, and raw INSERT/s at 1, 4
+ * and 16 clients is measured under each, interleaved, each as a ratio to the bare
+ * GiST+NOTIFY ceiling of section 15.
  */
 import pg from 'pg';
-import type { BenchContext, BenchRow, BenchSection } from '../context.js';
+import { ofCeiling, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import * as cheaperCommitPath from '../../migrations/20261206001900_cheaper_commit_path.js';
+import * as staticAppointmentAudit from '../../migrations/20261206001901_static_appointment_audit.js';
 
 const BOOKINGS = 1000;
 const EPOCH = Date.UTC(2091, 0, 1);
 const SLOT_MS = 30 * 60_000;
+const COMPARE_CLIENTS = [1, 4, 16] as const;
+const COMPARE_SECONDS = 4;
+const COMPARE_EPOCH = Date.UTC(2060, 0, 1);
+
+/** Raw single-row INSERTs/s at `clients` concurrent connections for `seconds`, from slot `first` on. */
+async function insertRate(pool: pg.Pool, clients: number, seconds: number, who: { patients: number; providers: number }, next: () => number): Promise<number> {
+  const deadline = Date.now() + seconds * 1000;
+  let done = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (Date.now() < deadline) {
+        const n = next();
+        await pool.query('INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)', [
+          1 + (n % who.patients),
+          1 + (n % who.providers),
+          new Date(COMPARE_EPOCH + n * SLOT_MS),
+        ]);
+        done++;
+      }
+    }),
+  );
+  return done / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+/** The cheaper commit path against the functions it replaced, interleaved in this run. */
+async function compareCommitPath(ctx: BenchContext): Promise<BenchRow[]> {
+  const { rows: who } = await ctx.knex.raw('SELECT max(patient_id)::int AS patients, max(provider_id)::int AS providers FROM appointments');
+  const pool = new pg.Pool({ connectionString: ctx.adminUrl, max: 16, application_name: 'bench-commit-path' });
+  let slot = 0;
+  const rows: BenchRow[] = [];
+  let applied = 'after' as 'before' | 'after';
+  const apply = async (variant: 'before' | 'after') => {
+    await ctx.knex.transaction(async (trx) => {
+      if (variant === 'before') {
+        await staticAppointmentAudit.down(trx);
+        await cheaperCommitPath.down(trx);
+      } else {
+        await cheaperCommitPath.up(trx);
+        await staticAppointmentAudit.up(trx);
+      }
+    });
+    applied = variant;
+  };
+  try {
+    for (const clients of COMPARE_CLIENTS) {
+      const rate = { before: 0, after: 0 };
+      // before, after, before, after: the machine's drift falls on both alike.
+      for (const variant of ['before', 'after', 'before', 'after'] as const) {
+        await apply(variant);
+        rate[variant] += (await insertRate(pool, clients, COMPARE_SECONDS / 2, who[0], () => slot++)) / 2;
+      }
+      const label = `${clients} client${clients > 1 ? 's' : ''}`;
+      rows.push(
+        { metric: `raw INSERT/s, ${label}, functions before the cheaper commit path`, value: Math.round(rate.before), unit: '/s', note: `${COMPARE_SECONDS} s in two halves interleaved with the next row; ${ofCeiling(ctx, clients, rate.before)}` },
+        { metric: `raw INSERT/s, ${label}, cheaper commit path`, value: Math.round(rate.after), unit: '/s', note: `${(rate.after / rate.before).toFixed(2)}× before; ${ofCeiling(ctx, clients, rate.after)}` },
+      );
+    }
+    return rows;
+  } finally {
+    // Whatever happened, the database is left with the migrated functions.
+    if (applied === 'before') await apply('after');
+    await pool.end();
+    await ctx.knex.raw(`DELETE FROM appointments WHERE scheduled_at >= timestamptz '2060-01-01 00:00Z' AND scheduled_at < timestamptz '2080-01-01 00:00Z'`);
+  }
+}
 
 interface FnStat {
   funcname: string;
@@ -62,6 +137,7 @@ const section: BenchSection = {
       }
       const tz = per.find((f) => f.name === 'clinic_time_zone');
       rows.push({ metric: 'clinic_time_zone() calls per booking', value: tz ? Math.round(tz.calls * 100) / 100 : 0, unit: 'calls', note: tz ? `${(tz.ms * 1000).toFixed(1)} µs per booking` : 'not called as a function (inlined or hoisted)' });
+      rows.push(...(await compareCommitPath(ctx)));
       return rows;
     } finally {
       await client.query(`DELETE FROM appointments WHERE scheduled_at >= timestamptz '2091-01-01 00:00Z' AND scheduled_at < timestamptz '2092-01-01 00:00Z'`).catch(() => undefined);

@@ -73,6 +73,34 @@ describe('the audit chain', () => {
     expect(seq[0]).toEqual({ lo: 1, hi: rows, n: rows });
   });
 
+  // The link finds a transaction's rows between its first id and the id sequence's last value
+  // (a bounded primary-key range): rows numbered in between by other transactions, and rows
+  // it writes after theirs, must all be linked, each exactly once, in commit order.
+  it('links a transaction whose rows are interleaved with those of transactions that committed first', async () => {
+    const desk = { userId: frontDesk.userId, role: 'front_desk' as const };
+    const register = (trx: Knex.Transaction, name: string) => trx('patients').insert({ name, dob: '1985-05-05' });
+    const slow = await db.appKnex.transaction();
+    try {
+      await slow.raw(`SET LOCAL ROLE front_desk; SELECT set_config('app.user_id', '${frontDesk.userId}', true)`);
+      await register(slow, 'Interleaved First');
+      await asStaff(db.appKnex, desk, (trx) => register(trx, 'Committed Between'));
+      await register(slow, 'Interleaved Second');
+      await asStaff(db.appKnex, desk, (trx) => register(trx, 'Committed After'));
+      await slow.commit();
+    } catch (err) {
+      await slow.rollback();
+      throw err;
+    }
+    const rows = await auditCount();
+    expect(await verifyAuditChain(db.knex)).toMatchObject({ intact: true, links: rows, auditRows: rows });
+    // The slow transaction committed last: its two rows are the chain's last two links.
+    const { rows: tail } = await db.knex.raw(
+      `SELECT a.row_key, p.name FROM audit_chain c JOIN audit_log a USING (audit_id) JOIN patients p ON p.patient_id = a.row_key::int
+       WHERE a.table_name = 'patients' ORDER BY c.seq DESC LIMIT 4`,
+    );
+    expect(tail.map((r: { name: string }) => r.name)).toEqual(['Interleaved Second', 'Interleaved First', 'Committed After', 'Committed Between']);
+  });
+
   // Audited reads may be written by a second connection that commits on its own (dblink,
   // issue 9 item 2): linking at COMMIT means it never waits for the caller that holds a write.
   it('links a write and an audited read made in one transaction, committed or rolled back, without waiting', async () => {

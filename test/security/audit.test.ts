@@ -172,6 +172,29 @@ describe('writes by staff', () => {
     ]);
   });
 
+  // Appointments have their own statically planned audit trigger (the booking's hot path):
+  // the same rows as every other table, for inserts, updates and deletes, several at a time.
+  it('appointments written several at a time leave one row per appointment and action, with patient and changed columns', async () => {
+    const { rows: p } = await db.knex.raw("INSERT INTO patients (name, dob) VALUES ('Multi Booked', '1980-02-02') RETURNING patient_id");
+    const patientId: number = p[0].patient_id;
+    const before = await lastAuditId();
+    const { rows: made } = await db.knex.raw(
+      `INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min)
+       SELECT ?, ?, timestamptz '2027-04-06 09:00Z' + g * interval '1 hour', 30 FROM generate_series(0, 2) g RETURNING appointment_id`,
+      [patientId, providerId],
+    );
+    const keys = made.map((r: { appointment_id: number }) => String(r.appointment_id)).sort();
+    await db.knex.raw('UPDATE appointments SET duration_min = 20 WHERE patient_id = ?', [patientId]);
+    await db.knex.raw('DELETE FROM appointments WHERE patient_id = ?', [patientId]);
+    const rows = (await auditSince(before)).filter((r) => r.table_name === 'appointments');
+    for (const action of ['insert', 'update', 'delete']) {
+      const of = rows.filter((r) => r.action === action);
+      expect(of.map((r) => r.row_key).sort(), action).toEqual(keys);
+      expect(new Set(of.map((r) => r.patient_id)), action).toEqual(new Set([patientId]));
+    }
+    expect(new Set(rows.filter((r) => r.action === 'update').map((r) => r.changed_columns!.join(',')))).toEqual(new Set(['duration_min,updated_at']));
+  });
+
   it('a delete is audited with its patient', async () => {
     const care = await careFixture(db.knex);
     const { rows: d } = await db.knex.raw(
