@@ -11,14 +11,17 @@ import type { BreakGlassGrant } from '../../../../shared/screens-types.js';
 
 export function BreakGlassBanners({ grants, now, onOpen }: { grants: BreakGlassGrant[]; now: number; onOpen: (g: BreakGlassGrant) => void }) {
   const { clock } = useApp();
-  const live = grants.filter((g) => Date.parse(g.expiresAt) > now);
+  // `now` ticks once a minute and re-renders this; the minutes left are counted from the
+  // moment of rendering, so a grant made between two ticks never shows more than its limit.
+  const at = Math.max(now, clock.now());
+  const live = grants.filter((g) => Date.parse(g.expiresAt) > at);
   if (live.length === 0) return null;
   return (
     <section class="banner" aria-label="Emergency access in force">
       {live.map((g) => (
         <p key={g.grantId}>
           <strong>Emergency access</strong> to {g.patientName ?? `patient #${g.patientId}`} until {clock.timeLabelled(g.expiresAt)} (
-          {Math.max(0, Math.ceil((Date.parse(g.expiresAt) - now) / 60_000))} min left). Every open is recorded for compliance.{' '}
+          {Math.max(0, Math.ceil((Date.parse(g.expiresAt) - at) / 60_000))} min left). Every open is recorded for compliance.{' '}
           <button type="button" class="secondary" onClick={() => onOpen(g)}>
             Open chart of {g.patientName ?? `patient #${g.patientId}`}
           </button>
