@@ -6,12 +6,18 @@
  * tenth of every name's words at 200,000 patients, all of it read, made distinct and sorted
  * by name before the page of 25 could be cut (630 ms under load).
  *
- * Two expression indexes key the same table by a suffix's first one and first two characters,
- * then by name and patient: for a short needle the candidates come out of one equality range
- * already in the page's order (name, patient_id), so the scan stops after limit + offset
- * distinct patients. With a date of birth the patients with that date (patients_dob_idx) are
- * the candidates instead, each checked against the suffix range. Three letters and more keep
- * the key range of 20261206001600. The function keeps its signature, grant (front desk alone),
+ * Two stored columns hold each suffix's first one and first two characters, and two indexes
+ * key the table by them, then by name and patient: for a short needle the candidates come out
+ * of one equality range already in the page's order (name, patient_id), so the scan stops
+ * after limit + offset distinct patients. Columns, not expression indexes on left(suffix, n):
+ * the table's row-level security makes the planner keep a non-leakproof condition such as
+ * left() out of its equivalence classes, so the index's order would not be seen as name order
+ * and every match would be read and sorted; a plain text equality is leakproof. With a date
+ * of birth the patients with that date (patients_dob_idx) are the candidates instead, each
+ * checked against the suffixes. Three letters and more keep
+ * the key range of 20261206001600. Each call is planned for its own needle and page
+ * (plan_cache_mode = force_custom_plan): a cached generic plan, not knowing the LIMIT, would
+ * sort the whole one-letter range instead of reading the index in order. The function keeps its signature, grant (front desk alone),
  * identity check and owner rights, and still returns ids only: the caller reads them through
  * the row-level policy, and the page's durable audit row is written as before.
  */
@@ -36,14 +42,19 @@ export async function up(knex: Knex): Promise<void> {
   await asOwner(
     knex,
     `
-CREATE INDEX patient_name_suffixes_first1_idx ON patient_name_suffixes (left(suffix, 1), name, patient_id);
-CREATE INDEX patient_name_suffixes_first2_idx ON patient_name_suffixes (left(suffix, 2), name, patient_id);
+ALTER TABLE patient_name_suffixes
+  ADD COLUMN first1 text COLLATE "C" GENERATED ALWAYS AS (left(suffix, 1)) STORED,
+  ADD COLUMN first2 text COLLATE "C" GENERATED ALWAYS AS (left(suffix, 2)) STORED;
+COMMENT ON COLUMN patient_name_suffixes.first1 IS 'The suffix''s first character (generated): one-letter searches read it by equality, in name order.';
+COMMENT ON COLUMN patient_name_suffixes.first2 IS 'The suffix''s first two characters (generated): two-letter searches read it by equality, in name order.';
+CREATE INDEX patient_name_suffixes_first1_idx ON patient_name_suffixes (first1, name, patient_id);
+CREATE INDEX patient_name_suffixes_first2_idx ON patient_name_suffixes (first2, name, patient_id);
 COMMENT ON INDEX patient_name_suffixes_first1_idx IS 'One-letter searches: the suffixes starting with a character, in name order, so a page stops early.';
 COMMENT ON INDEX patient_name_suffixes_first2_idx IS 'Two-letter searches: the suffixes starting with two characters, in name order, so a page stops early.';
 
 CREATE OR REPLACE FUNCTION patient_name_candidates(p_q text, p_dob date DEFAULT NULL, p_limit integer DEFAULT NULL, p_offset integer DEFAULT 0)
   RETURNS SETOF integer
-  LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog, public, pg_temp AS $$
+  LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 50 SET search_path = pg_catalog, public, pg_temp SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
   n text COLLATE "C" := lower(btrim(p_q));
   c integer;
@@ -63,14 +74,14 @@ BEGIN
   ELSIF length(n) = 1 THEN
     RETURN QUERY
       SELECT m.patient_id FROM (
-        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE left(s.suffix, 1) = n
+        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first1 = n
         ORDER BY s.name, s.patient_id
         LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
       ) m;
   ELSIF length(n) = 2 THEN
     RETURN QUERY
       SELECT m.patient_id FROM (
-        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE left(s.suffix, 2) = n
+        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first2 = n
         ORDER BY s.name, s.patient_id
         LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
       ) m;
@@ -119,6 +130,7 @@ CREATE OR REPLACE FUNCTION patient_name_candidates(p_q text, p_dob date DEFAULT 
 $$;
 DROP INDEX IF EXISTS patient_name_suffixes_first2_idx;
 DROP INDEX IF EXISTS patient_name_suffixes_first1_idx;
+ALTER TABLE patient_name_suffixes DROP COLUMN IF EXISTS first2, DROP COLUMN IF EXISTS first1;
 `,
   );
 }

@@ -912,12 +912,14 @@ CREATE TABLE patient_name_suffixes (
   suffix text NOT NULL,
   patient_id integer NOT NULL,
   name text NOT NULL,
+  first1 text GENERATED ALWAYS AS ("left"(suffix, 1)) STORED,
+  first2 text GENERATED ALWAYS AS ("left"(suffix, 2)) STORED,
   CONSTRAINT patient_name_suffixes_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES patients(patient_id) ON DELETE CASCADE,
   CONSTRAINT patient_name_suffixes_pkey PRIMARY KEY (suffix, patient_id) INCLUDE (name)
 );
-CREATE INDEX patient_name_suffixes_first1_idx ON patient_name_suffixes USING btree ("left"(suffix, 1), name, patient_id);
+CREATE INDEX patient_name_suffixes_first1_idx ON patient_name_suffixes USING btree (first1, name, patient_id);
 COMMENT ON INDEX patient_name_suffixes_first1_idx IS 'One-letter searches: the suffixes starting with a character, in name order, so a page stops early.';
-CREATE INDEX patient_name_suffixes_first2_idx ON patient_name_suffixes USING btree ("left"(suffix, 2), name, patient_id);
+CREATE INDEX patient_name_suffixes_first2_idx ON patient_name_suffixes USING btree (first2, name, patient_id);
 COMMENT ON INDEX patient_name_suffixes_first2_idx IS 'Two-letter searches: the suffixes starting with two characters, in name order, so a page stops early.';
 CREATE INDEX patient_name_suffixes_patient_idx ON patient_name_suffixes USING btree (patient_id);
 COMMENT ON INDEX patient_name_suffixes_patient_idx IS 'Finds a patient''s suffixes when the name changes or the patient is deleted.';
@@ -930,6 +932,8 @@ COMMENT ON TABLE patient_name_suffixes IS 'The front-desk search index: each suf
 COMMENT ON COLUMN patient_name_suffixes.suffix IS 'lower(name) from the start of one word to the end (byte order, so a prefix is one key range).';
 COMMENT ON COLUMN patient_name_suffixes.patient_id IS 'The patient.';
 COMMENT ON COLUMN patient_name_suffixes.name IS 'The patient''s current name (a copy, for the search''s name order without reading patients).';
+COMMENT ON COLUMN patient_name_suffixes.first1 IS 'The suffix''s first character (generated): one-letter searches read it by equality, in name order.';
+COMMENT ON COLUMN patient_name_suffixes.first2 IS 'The suffix''s first two characters (generated): two-letter searches read it by equality, in name order.';
 
 -- owner: clinicpulse_owner
 CREATE TABLE patients (
@@ -3146,6 +3150,7 @@ CREATE FUNCTION patient_name_candidates(p_q text, p_dob date DEFAULT NULL::date,
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER ROWS 50
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+ SET plan_cache_mode TO 'force_custom_plan'
 AS $function$
 DECLARE
   n text COLLATE "C" := lower(btrim(p_q));
@@ -3166,14 +3171,14 @@ BEGIN
   ELSIF length(n) = 1 THEN
     RETURN QUERY
       SELECT m.patient_id FROM (
-        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE left(s.suffix, 1) = n
+        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first1 = n
         ORDER BY s.name, s.patient_id
         LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
       ) m;
   ELSIF length(n) = 2 THEN
     RETURN QUERY
       SELECT m.patient_id FROM (
-        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE left(s.suffix, 2) = n
+        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first2 = n
         ORDER BY s.name, s.patient_id
         LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
       ) m;
