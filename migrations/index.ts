@@ -52,6 +52,7 @@ import * as waitlistNotify from './20261206001201_waitlist_notify.js';
 import * as realtimeAuditFeed from './20261206001400_realtime_audit_feed.js';
 import * as patientNameSuffixes from './20261206001600_patient_name_suffixes.js';
 import * as shortNameSearch from './20261206001800_short_name_search.js';
+import * as sessionTouchWhenDue from './20261206001801_session_touch_when_due.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -102,4 +103,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206001400_realtime_audit_feed': realtimeAuditFeed,
   '20261206001600_patient_name_suffixes': patientNameSuffixes,
   '20261206001800_short_name_search': shortNameSearch,
+  '20261206001801_session_touch_when_due': sessionTouchWhenDue,
 };

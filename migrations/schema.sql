@@ -3778,7 +3778,7 @@ DECLARE
   issued timestamptz;
   deadline timestamptz;
 BEGIN
-  SELECT h.user_id AS uid, h.sess INTO s FROM http_sessions h WHERE h.sid = p_sid AND h.expires_at > now();
+  SELECT h.user_id AS uid, h.sess, h.expires_at INTO s FROM http_sessions h WHERE h.sid = p_sid AND h.expires_at > now();
   IF NOT FOUND OR s.uid IS NULL THEN RETURN; END IF;
   IF jsonb_typeof(s.sess -> 'issuedAt') IS DISTINCT FROM 'number' THEN
     DELETE FROM http_sessions h WHERE h.sid = p_sid;
@@ -3797,8 +3797,12 @@ BEGIN
   END IF;
   IF p_touch THEN
     deadline := least(now() + make_interval(secs => p_idle_ms / 1000.0), issued + make_interval(secs => p_absolute_ms / 1000.0));
-    UPDATE http_sessions h SET expires_at = deadline
-      WHERE h.sid = p_sid AND h.expires_at < deadline - make_interval(secs => p_slack_ms / 1000.0);
+    -- Only when due (about once a minute): most requests run no UPDATE at all. The UPDATE
+    -- re-checks the deadline, so a concurrent request's write is never moved backwards.
+    IF s.expires_at < deadline - make_interval(secs => p_slack_ms / 1000.0) THEN
+      UPDATE http_sessions h SET expires_at = deadline
+        WHERE h.sid = p_sid AND h.expires_at < deadline - make_interval(secs => p_slack_ms / 1000.0);
+    END IF;
   END IF;
 END $function$;
 GRANT EXECUTE ON FUNCTION staff_session_resume(text,boolean,bigint,bigint,bigint) TO clinicpulse_auth;
