@@ -38,7 +38,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['server/cli/**', 'bench/**', 'test/**', 'server/main.ts', 'scripts/**'],
+    files: ['server/cli/**', 'bench/**', 'test/**', 'server/main.ts', 'server/serve.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {

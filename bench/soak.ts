@@ -42,7 +42,19 @@ if (!(minutes > 0) || !Number.isInteger(socketCount) || !Number.isInteger(client
   console.error('usage: npm run soak -- --minutes N [--sockets 500] [--clients 8]');
   process.exit(2);
 }
-const TZ = 'America/New_York';
+/**
+ * The clinic's time zone for the run: the fixed-offset zone where it is now mid-morning
+ * (10:00–10:59), so check-ins (only on the appointment's clinic-local day, never booked in
+ * the past, within the provider's working hours) are possible at any hour the soak is run,
+ * with every desk rule on. Etc/GMT-14 … Etc/GMT+12 cover every hour of the UTC day (Etc/
+ * signs are POSIX: Etc/GMT-10 is UTC+10). As test/browser/frontdesk.test.ts's two-desk test.
+ */
+function morningZone(now = new Date()): string {
+  let offset = 10 - now.getUTCHours();
+  if (offset < -12) offset += 24;
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+const TZ = morningZone();
 const DOC = path.resolve('docs/benchmarks.md');
 const BEGIN = '<!-- soak:begin -->';
 const END = '<!-- soak:end -->';
@@ -157,12 +169,21 @@ async function main(): Promise<void> {
     const adminUrl = pg.urlFor('clinicpulse');
     const admin = createKnex(adminUrl, { poolMax: 4 });
     await migrateLatest(admin);
+    // Before the demo data, which is laid out in the clinic's zone (working hours, today's list).
+    await admin.raw('UPDATE clinic_settings SET time_zone = ?', [TZ]);
     const seeded = await seedDemoIfEmpty(admin);
     await createDemoAccounts(admin);
     const { rows: names } = await admin.raw<{ rows: { name: string }[] }>("SELECT DISTINCT split_part(name, ' ', 2) AS name FROM patients WHERE erased_at IS NULL LIMIT 300");
     const prefixes = names.map((r) => r.name.slice(0, 3)).filter((p) => p.length === 3);
+    // Who works today (clinic-local weekday), and when: the check-in mix books inside those hours.
+    const isoWeekday = ((new Date(`${localDate(new Date())}T12:00:00Z`).getUTCDay() + 6) % 7) + 1;
+    const { rows: hours } = await admin.raw<{ rows: { provider_id: number; starts: number; ends: number }[] }>(
+      `SELECT provider_id, extract(epoch FROM starts_at)::int / 60 AS starts, extract(epoch FROM ends_at)::int / 60 AS ends
+         FROM provider_working_hours WHERE iso_weekday = ?`,
+      [isoWeekday],
+    );
     await admin.destroy();
-    console.log(`Demo data: ${seeded?.appointments} appointments.`);
+    console.log(`Demo data: ${seeded?.appointments} appointments. Clinic time zone for the run: ${TZ} (now ${new Date().toLocaleTimeString('en-GB', { timeZone: TZ })} there); ${hours.length} providers work today.`);
     const appPassword = randomBytes(18).toString('base64url');
     await setLoginPassword(adminUrl, APP_LOGIN_ROLE, appPassword);
     const metricsToken = randomBytes(18).toString('hex');
@@ -265,11 +286,16 @@ async function main(): Promise<void> {
         } else if (r < 0.45 && booked.length) {
           await call('move', 'PATCH', `/api/appointments/${booked[rnd(booked.length)]}`, { scheduledAt: slot() }, cookie);
         } else if (r < 0.55) {
-          // Check-in happens on the appointment's clinic day: book later today, then check in.
+          // Check-in happens on the appointment's clinic day: book later today, inside the
+          // provider's working hours, then check in.
           const nowLocal = new Date().toLocaleTimeString('en-GB', { timeZone: TZ, hour12: false }).split(':').map(Number);
-          const from = Math.ceil(((nowLocal[0]! * 60 + nowLocal[1]!) + 10) / 5) * 5;
-          if (from > 23 * 60 + 30) continue;
-          const res = await call('book (today)', 'POST', '/api/appointments', { patientId: 1 + rnd(2000), providerId: 1 + rnd(20), scheduledAt: at(today, from + 5 * rnd(Math.max(1, (23 * 60 + 30 - from) / 5))), durationMin: 5 }, cookie);
+          const from = Math.ceil((nowLocal[0]! * 60 + nowLocal[1]! + 10) / 5) * 5;
+          const open = hours.filter((h) => h.ends - 5 >= Math.max(from, h.starts));
+          if (!open.length) continue;
+          const h = open[rnd(open.length)]!;
+          const first = Math.max(from, Math.ceil(h.starts / 5) * 5);
+          const minute = first + 5 * rnd(Math.max(1, Math.floor((h.ends - 5 - first) / 5) + 1));
+          const res = await call('book (today)', 'POST', '/api/appointments', { patientId: 1 + rnd(2000), providerId: h.provider_id, scheduledAt: at(today, minute), durationMin: 5 }, cookie);
           if (res.status === 201) await call('check-in', 'POST', `/api/appointments/${res.body.id as number}/check-in`, {}, cookie);
         } else if (r < 0.8) {
           await call('schedule read', 'GET', `/api/providers/${1 + rnd(20)}/schedule?date=${addDays(today, rnd(5))}`, undefined, cookie);
@@ -329,7 +355,7 @@ async function main(): Promise<void> {
     const lines: string[] = [];
     lines.push(
       `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} min, ${os.cpus().length} cores, load average at end ${os.loadavg()[0]!.toFixed(1)}; ` +
-        `Node ${process.version}; demo clinic (${seeded?.appointments ?? '?'} appointments); ${sockets.length} sockets watching provider-days, ${clients} HTTP clients as the front desk.`,
+        `Node ${process.version}; clinic time zone ${TZ} (mid-morning there at the start, so check-ins run at any hour); demo clinic (${seeded?.appointments ?? '?'} appointments); ${sockets.length} sockets watching provider-days, ${clients} HTTP clients as the front desk.`,
       '',
       '| operation | requests | p50 ms | p95 ms | p99 ms | errors (5xx, network) | refused (4xx: conflicts, rules) |',
       '|---|---:|---:|---:|---:|---:|---:|',

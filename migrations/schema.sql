@@ -912,9 +912,15 @@ CREATE TABLE patient_name_suffixes (
   suffix text NOT NULL,
   patient_id integer NOT NULL,
   name text NOT NULL,
+  first1 text GENERATED ALWAYS AS ("left"(suffix, 1)) STORED,
+  first2 text GENERATED ALWAYS AS ("left"(suffix, 2)) STORED,
   CONSTRAINT patient_name_suffixes_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES patients(patient_id) ON DELETE CASCADE,
   CONSTRAINT patient_name_suffixes_pkey PRIMARY KEY (suffix, patient_id) INCLUDE (name)
 );
+CREATE INDEX patient_name_suffixes_first1_idx ON patient_name_suffixes USING btree (first1, name, patient_id);
+COMMENT ON INDEX patient_name_suffixes_first1_idx IS 'One-letter searches: the suffixes starting with a character, in name order, so a page stops early.';
+CREATE INDEX patient_name_suffixes_first2_idx ON patient_name_suffixes USING btree (first2, name, patient_id);
+COMMENT ON INDEX patient_name_suffixes_first2_idx IS 'Two-letter searches: the suffixes starting with two characters, in name order, so a page stops early.';
 CREATE INDEX patient_name_suffixes_patient_idx ON patient_name_suffixes USING btree (patient_id);
 COMMENT ON INDEX patient_name_suffixes_patient_idx IS 'Finds a patient''s suffixes when the name changes or the patient is deleted.';
 ALTER TABLE patient_name_suffixes ENABLE ROW LEVEL SECURITY;
@@ -926,6 +932,8 @@ COMMENT ON TABLE patient_name_suffixes IS 'The front-desk search index: each suf
 COMMENT ON COLUMN patient_name_suffixes.suffix IS 'lower(name) from the start of one word to the end (byte order, so a prefix is one key range).';
 COMMENT ON COLUMN patient_name_suffixes.patient_id IS 'The patient.';
 COMMENT ON COLUMN patient_name_suffixes.name IS 'The patient''s current name (a copy, for the search''s name order without reading patients).';
+COMMENT ON COLUMN patient_name_suffixes.first1 IS 'The suffix''s first character (generated): one-letter searches read it by equality, in name order.';
+COMMENT ON COLUMN patient_name_suffixes.first2 IS 'The suffix''s first two characters (generated): two-letter searches read it by equality, in name order.';
 
 -- owner: clinicpulse_owner
 CREATE TABLE patients (
@@ -3186,33 +3194,64 @@ COMMENT ON FUNCTION master_key_check(bytea,bytea) IS 'Passes only for the regist
 -- owner: clinicpulse_owner
 CREATE FUNCTION patient_name_candidates(p_q text, p_dob date DEFAULT NULL::date, p_limit integer DEFAULT NULL::integer, p_offset integer DEFAULT 0)
  RETURNS SETOF integer
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER ROWS 50
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+ SET plan_cache_mode TO 'force_custom_plan'
 AS $function$
-  WITH needle AS (
-    SELECT lower(btrim(p_q)) COLLATE "C" AS n
-  ), bounds AS (
+DECLARE
+  n text COLLATE "C" := lower(btrim(p_q));
+  c integer;
+  upto text COLLATE "C";
+BEGIN
+  IF n IS NULL OR length(n) = 0 OR NOT EXISTS (SELECT 1 FROM staff_identity(app_user_id_setting(), 'front_desk')) THEN
+    RETURN;
+  END IF;
+  IF length(n) <= 2 AND p_dob IS NOT NULL THEN
+    -- The patients born that day (few), each checked against the needle's suffix range.
+    RETURN QUERY
+      SELECT p.patient_id FROM patients p
+      WHERE p.dob = p_dob
+        AND EXISTS (SELECT 1 FROM patient_name_suffixes s WHERE s.patient_id = p.patient_id AND starts_with(s.suffix, n))
+      ORDER BY p.name, p.patient_id
+      LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0);
+  ELSIF length(n) = 1 THEN
+    RETURN QUERY
+      SELECT m.patient_id FROM (
+        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first1 = n
+        ORDER BY s.name, s.patient_id
+        LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
+      ) m;
+  ELSIF length(n) = 2 THEN
+    RETURN QUERY
+      SELECT m.patient_id FROM (
+        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first2 = n
+        ORDER BY s.name, s.patient_id
+        LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
+      ) m;
+  ELSE
     -- [n, upto): every string that starts with n, in byte order (the code point after the
     -- last one; past the surrogates; none after U+10FFFF, so such a needle finds nothing).
-    SELECT n, CASE WHEN c < 55295 OR (c >= 57344 AND c < 1114111) THEN left(n, -1) || chr(c + 1)
-                   WHEN c = 55295 THEN left(n, -1) || chr(57344) END COLLATE "C" AS upto
-    FROM needle, LATERAL (SELECT ascii(right(n, 1)) AS c) l
-    WHERE length(n) > 0
-  )
-  SELECT m.patient_id
-  FROM (
-    SELECT DISTINCT s.patient_id, s.name
-    FROM bounds b JOIN patient_name_suffixes s ON s.suffix >= b.n AND s.suffix < b.upto
-    WHERE starts_with(s.suffix, b.n)
-      AND EXISTS (SELECT 1 FROM staff_identity(app_user_id_setting(), 'front_desk'))
-      AND (p_dob IS NULL OR EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = s.patient_id AND p.dob = p_dob))
-  ) m
-  ORDER BY m.name, m.patient_id
-  LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
-$function$;
+    c := ascii(right(n, 1));
+    upto := CASE WHEN c < 55295 OR (c >= 57344 AND c < 1114111) THEN left(n, -1) || chr(c + 1)
+                 WHEN c = 55295 THEN left(n, -1) || chr(57344) END;
+    IF upto IS NULL THEN
+      RETURN;
+    END IF;
+    RETURN QUERY 
+    SELECT m.patient_id
+    FROM (
+      SELECT DISTINCT s.patient_id, s.name
+      FROM patient_name_suffixes s
+      WHERE s.suffix >= n AND s.suffix < upto AND starts_with(s.suffix, n)
+        AND (p_dob IS NULL OR EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = s.patient_id AND p.dob = p_dob))
+    ) m
+    ORDER BY m.name, m.patient_id
+    LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0);
+  END IF;
+END $function$;
 GRANT EXECUTE ON FUNCTION patient_name_candidates(text,date,integer,integer) TO front_desk;
-COMMENT ON FUNCTION patient_name_candidates(text,date,integer,integer) IS 'Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; every character matches itself), optionally with date of birth p_dob, found as one key range of patient_name_suffixes (index-only); with p_limit/p_offset one page of them in name order. Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account.';
+COMMENT ON FUNCTION patient_name_candidates(text,date,integer,integer) IS 'Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; every character matches itself), optionally with date of birth p_dob; with p_limit/p_offset one page of them in name order. One or two characters: read in name order from patient_name_suffixes_first1_idx / _first2_idx and stopped at the page''s end (or, with p_dob, the patients born that day); three or more: one key range of the suffixes'' primary key (index-only). Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION patient_name_suffixes_insert()
@@ -3787,7 +3826,7 @@ DECLARE
   issued timestamptz;
   deadline timestamptz;
 BEGIN
-  SELECT h.user_id AS uid, h.sess INTO s FROM http_sessions h WHERE h.sid = p_sid AND h.expires_at > now();
+  SELECT h.user_id AS uid, h.sess, h.expires_at INTO s FROM http_sessions h WHERE h.sid = p_sid AND h.expires_at > now();
   IF NOT FOUND OR s.uid IS NULL THEN RETURN; END IF;
   IF jsonb_typeof(s.sess -> 'issuedAt') IS DISTINCT FROM 'number' THEN
     DELETE FROM http_sessions h WHERE h.sid = p_sid;
@@ -3806,8 +3845,12 @@ BEGIN
   END IF;
   IF p_touch THEN
     deadline := least(now() + make_interval(secs => p_idle_ms / 1000.0), issued + make_interval(secs => p_absolute_ms / 1000.0));
-    UPDATE http_sessions h SET expires_at = deadline
-      WHERE h.sid = p_sid AND h.expires_at < deadline - make_interval(secs => p_slack_ms / 1000.0);
+    -- Only when due (about once a minute): most requests run no UPDATE at all. The UPDATE
+    -- re-checks the deadline, so a concurrent request's write is never moved backwards.
+    IF s.expires_at < deadline - make_interval(secs => p_slack_ms / 1000.0) THEN
+      UPDATE http_sessions h SET expires_at = deadline
+        WHERE h.sid = p_sid AND h.expires_at < deadline - make_interval(secs => p_slack_ms / 1000.0);
+    END IF;
   END IF;
 END $function$;
 GRANT EXECUTE ON FUNCTION staff_session_resume(text,boolean,bigint,bigint,bigint) TO clinicpulse_auth;

@@ -7,8 +7,12 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ROOT, STAMP } from './build.mjs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// The same places as build.mjs's ROOT and STAMP, without importing it: build.mjs loads
+// Vite, a second of module loading that a start with a current build does not need.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const STAMP = path.join(ROOT, 'dist', '.build-stamp');
 
 const SOURCES = ['server', 'shared', 'migrations', 'seeds', 'client', 'package.json', 'package-lock.json', 'vite.config.ts', 'scripts/build.mjs'];
 

@@ -34,10 +34,12 @@ interface StartRun {
   stopMs: number;
   exitCode: number | null;
   rebuilt: boolean;
+  /** The service's own per-step wall times (ms), from its debug "start steps" line (server/ops/start-steps.ts). */
+  steps: Record<string, number>;
 }
 
 async function startOnce(dataDir: string, port: number, pgPort: number): Promise<StartRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'debug' };
   // The embedded database, the generated secrets and the service login all come from DATA_DIR.
   for (const k of ['DATABASE_URL', 'APP_DATABASE_URL', 'MASTER_KEY', 'SESSION_SECRET', 'AUDIT_WRITER_PASSWORD', 'BACKUP_CRON', 'METRICS_PORT']) delete env[k];
   const started = performance.now();
@@ -71,7 +73,20 @@ async function startOnce(dataDir: string, port: number, pgPort: number): Promise
   const stopAt = performance.now();
   child.kill('SIGINT');
   const exitCode = await exited;
-  return { runningMs: running.at, firstLineMs: lines[0]?.at ?? NaN, readyMs, cpuMs, stopMs: performance.now() - stopAt, exitCode, rebuilt: /building/i.test(out) };
+  return { runningMs: running.at, firstLineMs: lines[0]?.at ?? NaN, readyMs, cpuMs, stopMs: performance.now() - stopAt, exitCode, rebuilt: /building/i.test(out), steps: startSteps(lines) };
+}
+
+/** The steps from the service's debug line `{"msg":"start steps","steps":{...}}` (JSON: the output is not a terminal). */
+function startSteps(lines: { text: string }[]): Record<string, number> {
+  for (const { text } of lines) {
+    if (!text.includes('"start steps"')) continue;
+    try {
+      return (JSON.parse(text) as { steps?: Record<string, number> }).steps ?? {};
+    } catch {
+      return {};
+    }
+  }
+  return {};
 }
 
 /** utime + stime of a process so far, from /proc (Linux; NaN elsewhere). */
@@ -144,6 +159,13 @@ const section: BenchSection = {
       { metric: 'second start to /readyz 200, median', value: med((r) => r.readyMs), unit: 'ms', note: 'database and live-push listener up' },
       { metric: 'embedded PostgreSQL start alone, median', value: postgres, unit: 'ms', note: `same data directory; ${((postgres / running) * 100).toFixed(0)} % of the second start` },
       { metric: 'stop (SIGINT → exit), median', value: med((r) => r.stopMs), unit: 'ms', note: 'sockets, requests in flight, listener, pool, embedded PostgreSQL' },
+      // Where a second start's time goes, step by step, as the service itself timed it (same runs).
+      ...Object.keys(runs[0]?.steps ?? {}).map((step) => ({
+        metric: `second start step: ${step}, median`,
+        value: med((r) => r.steps[step] ?? NaN),
+        unit: 'ms',
+        note: step.startsWith('node') ? 'process start to the entry module evaluated (Node, start.mjs, the entry chunk: config, pg)' : 'wall time since the previous step',
+      })),
     ];
   },
 };

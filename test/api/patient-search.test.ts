@@ -72,6 +72,65 @@ describe('GET /api/patients?q= for the front desk', () => {
   });
 });
 
+describe('one- and two-letter searches (index-backed, stopped at the page)', () => {
+  /** The same search as the LIKE it replaces, read as the front desk through the policy: the reference answer. */
+  const reference = (q: string, limit: number, offset: number, dob?: string) =>
+    asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
+      const { rows } = await trx.raw(
+        `SELECT p.name FROM patient_summary p
+         WHERE (lower(p.name) LIKE ? OR lower(p.name) LIKE ?) AND (?::date IS NULL OR p.patient_id IN (SELECT patient_id FROM patients WHERE dob = ?::date))
+         ORDER BY p.name, p.patient_id LIMIT ? OFFSET ?`,
+        [`${q}%`, `% ${q}%`, dob ?? null, dob ?? null, limit, offset],
+      );
+      return rows.map((r: { name: string }) => r.name);
+    });
+
+  beforeAll(async () => {
+    // Enough names for several pages of one letter, some with two words starting with it.
+    for (let i = 0; i < 30; i++) await createPatient(ts.db.knex, { name: `Q${String.fromCharCode(97 + (i % 26))}${i} Quill${i}`, dob: i % 3 ? '1966-06-06' : '1977-07-07' });
+  });
+
+  it('answers one letter as the LIKE did: start of the name or of a later word, in name order, page by page', async () => {
+    for (const offset of [0, 10, 20, 40]) {
+      const res = await desk.get(`/api/patients?q=Q&limit=10&offset=${offset}`);
+      expect(res.status).toBe(200);
+      expect(names(res)).toEqual(await reference('q', 10, offset));
+    }
+    // A patient with two words starting with the letter is listed once.
+    const all = names(await desk.get('/api/patients?q=q&limit=100'));
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('answers two letters the same way, and narrows by date of birth', async () => {
+    expect(names(await desk.get('/api/patients?q=qa&limit=25'))).toEqual(await reference('qa', 25, 0));
+    expect(names(await desk.get('/api/patients?q=QU&limit=5&offset=5'))).toEqual(await reference('qu', 5, 5));
+    const byDob = await asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
+      const { rows } = await trx.raw('SELECT p.name FROM patient_name_candidates(?, ?, 100) c JOIN patient_summary p ON p.patient_id = c ORDER BY p.name, p.patient_id', ['qu', '1977-07-07']);
+      return rows.map((r: { name: string }) => r.name);
+    });
+    expect(byDob).toEqual(await reference('qu', 100, 0, '1977-07-07'));
+    expect(byDob.length).toBe(10);
+  });
+
+  it('reads a short needle off an index in name order beneath the row-level policy, so the page ends the scan', async () => {
+    const plan = await ts.db.knex.transaction(async (trx) => {
+      // As the function's owner, so the table's row-level security applies as it does in the function.
+      await trx.raw('SET LOCAL ROLE clinicpulse_owner');
+      await trx.raw('SET LOCAL enable_seqscan = off');
+      await trx.raw('SET LOCAL enable_bitmapscan = off');
+      const explain = async (k: number, q: string) =>
+        (await trx.raw(`EXPLAIN SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first${k} = ? ORDER BY s.name, s.patient_id LIMIT 26`, [q])).rows
+          .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
+          .join('\n');
+      return [await explain(1, 'q'), await explain(2, 'qu')];
+    });
+    expect(plan[0]).toContain('patient_name_suffixes_first1_idx');
+    expect(plan[1]).toContain('patient_name_suffixes_first2_idx');
+    for (const p of plan) expect(p).not.toContain('Sort');
+  });
+});
+
 describe('patient_name_candidates', () => {
   it('narrows by date of birth when given one', async () => {
     const ids = await asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
