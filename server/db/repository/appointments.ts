@@ -9,7 +9,8 @@ import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { type AppointmentStatus, instant, iso } from './common.js';
 import { takeWaitlistEntry } from './waitlist.js';
-import { AppError, isPgError, SqlState } from '../errors.js';
+import { isPgError, SqlState } from '../errors.js';
+import { DomainError } from '../../domain/errors.js';
 
 export interface Appointment {
   appointmentId: number;
@@ -102,7 +103,7 @@ export interface BookingInput {
   durationMin: number;
   /** Book outside the provider's working hours or during their time off, for this stated reason (stored, audited). */
   outsideHoursReason?: string;
-  /** Book this patient's waitlist entry: it is removed in the same transaction (409 when already gone). */
+  /** Book this patient's waitlist entry: it is removed in the same transaction (a conflict when already gone). */
   waitlistId?: number;
   /** Deliberately overlap the provider's existing appointment, for this reason (10-500 characters; audited, high severity). */
   overbook?: { reason: string };
@@ -178,7 +179,7 @@ async function bookQueued(trx: Transaction, input: BookingInput): Promise<Appoin
 async function bookOverbook(trx: Transaction, providerId: number, insert: (db: Transaction, lane: number) => Promise<Appointment>): Promise<Appointment> {
   const p = (await trx('providers').select('overbook_limit').where('provider_id', providerId).first()) as { overbook_limit: number } | undefined;
   if (p && p.overbook_limit === 0) {
-    throw new AppError(409, 'overbook_not_allowed', 'This provider takes no overbooks; choose a free slot (GET /api/slots) or ask a manager to allow overbooking.', { providerId, limit: 0 });
+    throw new DomainError('conflict', 'overbook_not_allowed', 'This provider takes no overbooks; choose a free slot (GET /api/slots) or ask a manager to allow overbooking.', { providerId, limit: 0 });
   }
   const lanes = p?.overbook_limit ?? 1;
   for (let lane = 1; ; lane++) {

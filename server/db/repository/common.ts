@@ -4,7 +4,7 @@
  * malformed values from ever reaching SQL as anything but a bound parameter.
  */
 import type { Knex } from 'knex';
-import { AppError } from '../errors.js';
+import { invalidInput } from '../../domain/errors.js';
 
 /** Anything that can build a query: a transaction (the normal case) or, for plan inspection, a knex. */
 export type Queryable = Knex | Knex.Transaction;
@@ -34,17 +34,17 @@ export function iso(value: Date | string): string {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
-/** A 'YYYY-MM-DD' calendar day, refused with a 400 before it reaches PostgreSQL otherwise. */
+/** A 'YYYY-MM-DD' calendar day, refused (an `invalid` domain error) before it reaches PostgreSQL otherwise. */
 export function assertDay(value: string, field = 'date'): string {
   if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new AppError(400, 'invalid_request', `${field} must be a date like 2026-03-08`);
+    throw invalidInput(`${field} must be a date like 2026-03-08`);
   }
   return value;
 }
 
 /** 'YYYY-MM' to the first day of that month ('YYYY-MM-01'). */
 export function monthStart(value: string, field = 'month'): string {
-  if (!MONTH.test(value)) throw new AppError(400, 'invalid_request', `${field} must be a month like 2026-03`);
+  if (!MONTH.test(value)) throw invalidInput(`${field} must be a month like 2026-03`);
   return `${value}-01`;
 }
 
@@ -52,7 +52,7 @@ export function monthStart(value: string, field = 'month'): string {
 export function instant(value: Date | string, field = 'scheduledAt'): Date {
   const d = value instanceof Date ? value : /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? new Date(value) : new Date(NaN);
   if (Number.isNaN(d.getTime())) {
-    throw new AppError(400, 'invalid_request', `${field} must be an ISO-8601 instant with an offset`);
+    throw invalidInput(`${field} must be an ISO-8601 instant with an offset`);
   }
   return d;
 }

@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
-import { AppError } from '../errors.js';
+import { invalidInput } from '../../domain/errors.js';
 import { CiphertextError, MasterKeyError, PatientErasedError, type DataKey, type FieldCrypto } from '../../crypto/index.js';
 
 export const VISIT_NOTE_MAX_CHARS = 20_000;
@@ -18,7 +18,7 @@ export function noteContext(visitId: number): string {
 }
 
 function assertId(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new AppError(400, 'invalid_request', `${field} must be a positive integer`);
+  if (!Number.isSafeInteger(value) || value <= 0) throw invalidInput(`${field} must be a positive integer`);
 }
 
 /**
@@ -66,7 +66,7 @@ async function dataKeyFor(trx: Transaction, crypto: FieldCrypto, patientId: numb
 /**
  * Save (or replace) the note of a visit. Only the visit's own clinician may; the text is
  * encrypted before it is sent. Fails with MasterKeyError before touching the database when
- * MASTER_KEY is missing, and with 410 (patients_erased) for an erased patient.
+ * MASTER_KEY is missing, and with PatientErasedError for an erased patient.
  */
 export async function saveVisitNotes(
   trx: Transaction,
@@ -78,7 +78,7 @@ export async function saveVisitNotes(
   assertId(visitId, 'visitId');
   assertId(patientId, 'patientId');
   if (typeof text !== 'string' || text.trim() === '' || text.length > VISIT_NOTE_MAX_CHARS) {
-    throw new AppError(400, 'invalid_request', `notes must be 1 to ${VISIT_NOTE_MAX_CHARS} characters`);
+    throw invalidInput(`notes must be 1 to ${VISIT_NOTE_MAX_CHARS} characters`);
   }
   crypto.assertAvailable();
   const key = await dataKeyFor(trx, crypto, patientId);
@@ -93,7 +93,7 @@ export async function saveVisitNotes(
 /**
  * Read the note of a visit: the text, or null when there is none or the caller may not
  * see it (indistinguishable on purpose). Every note returned leaves one 'read' audit row.
- * Throws PatientErasedError (410) once the patient's key is destroyed, MasterKeyError when
+ * Throws PatientErasedError (kind `gone`) once the patient's key is destroyed, MasterKeyError when
  * MASTER_KEY is missing or wrong, CiphertextError when the stored note does not authenticate.
  */
 export async function readVisitNotes(trx: Transaction, crypto: FieldCrypto, visitId: number): Promise<string | null> {
