@@ -263,3 +263,50 @@ export function cancelAppointment(trx: Transaction, appointmentId: number): Prom
 export function markNoShow(trx: Transaction, appointmentId: number): Promise<Appointment | undefined> {
   return setAppointmentStatus(trx, appointmentId, 'no_show');
 }
+
+export interface SlotConflict {
+  appointmentId: number;
+  scheduledAt: string;
+  durationMin: number;
+  /** Start and end in the clinic's time zone, 'YYYY-MM-DD HH:MI' and 'HH:MI', for messages. */
+  localStart: string;
+  localEnd: string;
+}
+
+/**
+ * The non-cancelled appointment of `providerId` that overlaps [start, start + minutes),
+ * if the caller may see it; used to name the conflicting time after a 23P01.
+ */
+export async function providerSlotConflict(
+  trx: Transaction,
+  providerId: number,
+  start: string,
+  minutes: number,
+  excludeAppointmentId?: number,
+): Promise<SlotConflict | undefined> {
+  const q = trx('appointments')
+    .select(
+      'appointment_id',
+      'scheduled_at',
+      'duration_min',
+      trx.raw(`to_char(scheduled_at AT TIME ZONE clinic_time_zone(), 'YYYY-MM-DD HH24:MI') AS local_start`),
+      trx.raw(`to_char((scheduled_at + duration_min * interval '1 minute') AT TIME ZONE clinic_time_zone(), 'HH24:MI') AS local_end`),
+    )
+    .where('provider_id', providerId)
+    .whereNot('status', 'cancelled')
+    .whereRaw('appointment_slot(scheduled_at, duration_min) && appointment_slot(?::timestamptz, ?::integer)', [start, minutes])
+    .orderBy('scheduled_at');
+  if (excludeAppointmentId !== undefined) q.whereNot('appointment_id', excludeAppointmentId);
+  const row = (await q.first()) as
+    | { appointment_id: number; scheduled_at: Date; duration_min: number; local_start: string; local_end: string }
+    | undefined;
+  return (
+    row && {
+      appointmentId: row.appointment_id,
+      scheduledAt: iso(row.scheduled_at),
+      durationMin: row.duration_min,
+      localStart: row.local_start,
+      localEnd: row.local_end,
+    }
+  );
+}
