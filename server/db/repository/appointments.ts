@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
-import { type AppointmentStatus, instant, iso } from './common.js';
+import { type AppointmentStatus, firstRow, instant, iso } from './common.js';
 import { takeWaitlistEntry } from './waitlist.js';
 import { isPgError, SqlState } from '../errors.js';
 import { DomainError } from '../../domain/errors.js';
@@ -212,10 +212,9 @@ export async function rescheduleAppointment(
   appointmentId: number,
   input: RescheduleInput,
 ): Promise<Appointment | undefined> {
-  const current: { provider_id: number; patient_id: number } | undefined = await trx('appointments')
+  const current: { provider_id: number; patient_id: number } | undefined = await firstRow(trx('appointments')
     .select('provider_id', 'patient_id')
-    .where('appointment_id', appointmentId)
-    .first();
+    .where('appointment_id', appointmentId));
   if (!current) return undefined;
   await queueBehindConflictingWrites(trx, [input.providerId ?? current.provider_id], current.patient_id);
   const patch: Record<string, unknown> = { scheduled_at: instant(input.scheduledAt) };

@@ -10,7 +10,7 @@
  */
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { assertDay, clinicDateOf } from './common.js';
+import { assertDay, clinicDateOf, selected } from './common.js';
 
 export interface ClinicSettings {
   timeZone: string;
@@ -90,14 +90,14 @@ export async function clinicDay(trx: Transaction, day: string): Promise<ClinicDa
       ORDER BY p.name, p.provider_id`,
     [day, day],
   );
-  const rows: (AppointmentRow & { patient_name: string; patient_dob: string; overbook_reason: string | null })[] = await trx('providers as p')
+  const rows: (AppointmentRow & { patient_name: string; patient_dob: string; overbook_reason: string | null })[] = await selected(trx('providers as p')
     .join('appointments as a', 'a.provider_id', 'p.provider_id')
     .join('patients as pt', 'pt.patient_id', 'a.patient_id')
     .select(appointmentColumns('a'))
     .select(trx.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', trx.raw(`to_char(pt.dob, 'YYYY-MM-DD') AS patient_dob`), 'a.overbook_reason')
     .whereRaw('a.scheduled_at >= lower(clinic_day_range(?::date))', [day])
     .whereRaw('a.scheduled_at < upper(clinic_day_range(?::date))', [day])
-    .orderBy([{ column: 'a.scheduled_at' }, { column: 'a.appointment_id' }]);
+    .orderBy([{ column: 'a.scheduled_at' }, { column: 'a.appointment_id' }]));
   return {
     date: day,
     providers: providers.map((p) => ({

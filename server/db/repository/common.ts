@@ -18,6 +18,22 @@ export async function rows<T>(q: Queryable, sql: string, bindings: readonly Knex
   return result.rows;
 }
 
+/**
+ * The rows of a query builder, typed by the caller (`const rows: Row[] = await selected(q)`):
+ * builders over knex's untyped tables resolve to `any`, and this is where that becomes the
+ * row type the caller names, as rows<T>() does for raw statements.
+ */
+export async function selected<T>(query: Knex.QueryBuilder): Promise<T[]> {
+  const result: unknown = await query;
+  return result as T[];
+}
+
+/** The first row of a query builder (knex's `.first()`), typed by the caller as {@link selected}. */
+export async function firstRow<T>(query: Knex.QueryBuilder): Promise<T | undefined> {
+  const result: unknown = await query.first();
+  return result as T | undefined;
+}
+
 /** How many rows a raw write touched. */
 export async function rowCount(q: Queryable, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<number> {
   const result = await q.raw<{ rowCount: number | null }>(sql, bindings as Knex.RawBinding[]);

@@ -13,7 +13,7 @@
 import type { Knex } from 'knex';
 import type { StaffRole, Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { clinicDateOf, instant, iso, type Queryable } from './common.js';
+import { clinicDateOf, firstRow, instant, iso, type Queryable, selected } from './common.js';
 import { selectAudited } from './access-log.js';
 
 export interface HistoryEntry extends Appointment {
@@ -54,11 +54,11 @@ export async function patientAppointmentHistory(
   patientId: number,
   opts: HistoryOptions = {},
 ): Promise<HistoryEntry[]> {
-  const rows: (AppointmentRow & { provider_name: string; provider_specialty: string })[] = await patientHistoryQuery(
+  const rows: (AppointmentRow & { provider_name: string; provider_specialty: string })[] = await selected(patientHistoryQuery(
     trx,
     patientId,
     opts,
-  );
+  ));
   return rows.map((r) => ({ ...toAppointment(r), providerName: r.provider_name, providerSpecialty: r.provider_specialty }));
 }
 
@@ -112,7 +112,7 @@ function toPatient(r: PatientRow): PatientView {
 }
 
 export async function getPatientAs(trx: Transaction, role: StaffRole, patientId: number): Promise<PatientView | undefined> {
-  const row: PatientRow | undefined = await patientSource(trx, role).where('p.patient_id', patientId).first();
+  const row: PatientRow | undefined = await firstRow(patientSource(trx, role).where('p.patient_id', patientId));
   return row && toPatient(row);
 }
 
@@ -156,7 +156,7 @@ export async function searchPatientsAs(
   // one statement (access-log.ts, selectAudited).
   const rows: PatientRow[] = audit
     ? await selectAudited<PatientRow>(trx, 'patients', query, { patientColumn: 'patient_id', orderBy: 'name, patient_id', shown: audit.shown })
-    : await query;
+    : await selected(query);
   return rows.map(toPatient);
 }
 

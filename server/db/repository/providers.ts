@@ -4,6 +4,7 @@
  * (availability.ts).
  */
 import type { Transaction } from '../index.js';
+import { selected, firstRow } from './common.js';
 
 export interface Provider {
   providerId: number;
@@ -12,13 +13,13 @@ export interface Provider {
 }
 
 export async function listProviders(trx: Transaction): Promise<Provider[]> {
-  const rows: { provider_id: number; name: string; specialty: string }[] = await trx('providers')
+  const rows: { provider_id: number; name: string; specialty: string }[] = await selected(trx('providers')
     .select('provider_id', 'name', 'specialty')
-    .orderBy([{ column: 'name' }, { column: 'provider_id' }]);
+    .orderBy([{ column: 'name' }, { column: 'provider_id' }]));
   return rows.map((r) => ({ providerId: r.provider_id, name: r.name, specialty: r.specialty }));
 }
 
 export async function providerExists(trx: Transaction, providerId: number): Promise<boolean> {
-  const row = await trx('providers').select('provider_id').where('provider_id', providerId).first();
+  const row = await firstRow(trx('providers').select('provider_id').where('provider_id', providerId));
   return row !== undefined;
 }
