@@ -5,7 +5,6 @@
  * clinician's access and audit every read (migration 20261125000021).
  * Both functions run inside the caller's asStaff transaction, as a clinician.
  */
-import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { invalidInput } from '../../domain/errors.js';
 import { CiphertextError, MasterKeyError, PatientErasedError, type DataKey, type FieldCrypto } from '../../crypto/index.js';
@@ -109,26 +108,5 @@ export async function readVisitNotes(trx: Transaction, crypto: FieldCrypto, visi
     return key.decrypt(row.ciphertext, noteContext(visitId));
   } finally {
     key.wipe();
-  }
-}
-
-/**
- * Pin the configured master key as the database's key (first start after migration
- * 20261206000202), or check it is the pinned one. Run at start-up with the administrator's
- * connection, before the service takes requests, so no one can register a key of their own
- * first. Throws MasterKeyError when MASTER_KEY is not the registered key, or wrapped none of
- * the data keys already stored.
- */
-export async function registerMasterKey(admin: Knex, crypto: FieldCrypto): Promise<void> {
-  const { keyId, proof } = crypto.keyStoreProof();
-  try {
-    await admin.raw('SELECT master_key_check(?, ?)', [keyId, proof]);
-  } catch (err) {
-    if ((err as { constraint?: string }).constraint === 'master_key_proof') {
-      // knex prefixes the statement; the database's own words are after the last ' - '.
-      const reason = (err as Error).message.split(' - ').pop();
-      throw new MasterKeyError(`MASTER_KEY is not the master key this database's data keys are wrapped with (${reason}); refusing to start.`);
-    }
-    throw err;
   }
 }
