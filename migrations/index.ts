@@ -51,6 +51,7 @@ import * as erasureClearsWaitlist from './20261206001200_erasure_clears_waitlist
 import * as waitlistNotify from './20261206001201_waitlist_notify.js';
 import * as realtimeAuditFeed from './20261206001400_realtime_audit_feed.js';
 import * as patientNameSuffixes from './20261206001600_patient_name_suffixes.js';
+import * as erasureSharedSteps from './20261206001700_erasure_shared_steps.js';
 import * as shortNameSearch from './20261206001800_short_name_search.js';
 import * as sessionTouchWhenDue from './20261206001801_session_touch_when_due.js';
 import * as cheaperCommitPath from './20261206001900_cheaper_commit_path.js';
@@ -105,6 +106,7 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206001201_waitlist_notify': waitlistNotify,
   '20261206001400_realtime_audit_feed': realtimeAuditFeed,
   '20261206001600_patient_name_suffixes': patientNameSuffixes,
+  '20261206001700_erasure_shared_steps': erasureSharedSteps,
   '20261206001800_short_name_search': shortNameSearch,
   '20261206001801_session_touch_when_due': sessionTouchWhenDue,
   '20261206001900_cheaper_commit_path': cheaperCommitPath,

@@ -2995,17 +2995,7 @@ BEGIN
     RETURN QUERY SELECT 'refused_legal_hold'::text, eid;
     RETURN;
   END IF;
-  -- 1900-01-01: the earliest date patients_dob_plausible allows, so dob stays NOT NULL for
-  -- every reader while carrying nothing about the person (see docs/security.md).
-  UPDATE patients SET name = 'Erased patient ' || p_patient_id, dob = date '1900-01-01', email = NULL, phone = NULL,
-                      erased_at = now()
-  WHERE patients.patient_id = p_patient_id;
-  -- Crypto-shredding: without this row no copy of the ciphertext can be read again.
-  DELETE FROM patient_keys WHERE patient_keys.patient_id = p_patient_id;
-  -- The waitlist is a wish for a future slot, not a record the law keeps: it goes (each delete
-  -- audited by the table's trigger), so no desk is ever offered a slot for the placeholder.
-  DELETE FROM waitlist_entries WHERE waitlist_entries.patient_id = p_patient_id;
-  aid := audit_append('erase', 'patients', p_patient_id::text, p_patient_id, 'high');
+  aid := erasure_apply(p_patient_id, now());
   INSERT INTO erasures (patient_id, outcome, requested_by, requested_role, reason, audit_id)
   VALUES (p_patient_id, 'erased', me, 'compliance', btrim(p_reason), aid)
   RETURNING erasures.erasure_id INTO eid;
@@ -3013,6 +3003,30 @@ BEGIN
 END $function$;
 GRANT EXECUTE ON FUNCTION erase_patient(integer,text) TO compliance;
 COMMENT ON FUNCTION erase_patient(integer,text) IS 'Right to erasure: pseudonymises the patient (name, dob, email, phone), destroys their data key, deletes their waitlist entries, keeps appointments and visits (aggregates unchanged), records the act in erasures and audit_log (erase, high). Under legal hold: changes nothing, records the refusal, returns refused_legal_hold. Idempotent: already_erased. Compliance only.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION erasure_apply(p_patient_id integer, p_erased_at timestamp with time zone)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+DECLARE
+  aid bigint;
+BEGIN
+  -- 1900-01-01: the earliest date patients_dob_plausible allows, so dob stays NOT NULL for
+  -- every reader while carrying nothing about the person (see docs/security.md).
+  UPDATE patients SET name = 'Erased patient ' || p_patient_id, dob = date '1900-01-01', email = NULL, phone = NULL,
+                      erased_at = p_erased_at
+  WHERE patients.patient_id = p_patient_id;
+  -- Crypto-shredding: without this row no copy of the ciphertext can be read again.
+  DELETE FROM patient_keys WHERE patient_keys.patient_id = p_patient_id;
+  -- The waitlist is a wish for a future slot, not a record the law keeps: it goes (each delete
+  -- audited by the table's trigger), so no desk is ever offered a slot for the placeholder.
+  DELETE FROM waitlist_entries WHERE waitlist_entries.patient_id = p_patient_id;
+  aid := audit_append('erase', 'patients', p_patient_id::text, p_patient_id, 'high');
+  RETURN aid;
+END $function$;
+COMMENT ON FUNCTION erasure_apply(integer,timestamp with time zone) IS 'The steps of an erasure, shared by erase_patient and reapply_erasure: pseudonymises the patient (erased_at as given), destroys their data key, deletes their waitlist entries, appends the erase audit row (high) and returns its id. The caller has locked the patient row and checked that it may erase; it writes the erasures ledger row. Owner only.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION erasure_require_compliance()
@@ -3556,12 +3570,7 @@ BEGIN
   IF NOT FOUND OR erased IS NOT NULL THEN
     RETURN false;
   END IF;
-  UPDATE public.patients SET name = 'Erased patient ' || p_patient_id, dob = date '1900-01-01', email = NULL, phone = NULL,
-                             erased_at = p_requested_at
-  WHERE patient_id = p_patient_id;
-  DELETE FROM public.patient_keys WHERE patient_id = p_patient_id;
-  DELETE FROM public.waitlist_entries WHERE patient_id = p_patient_id;
-  aid := public.audit_append('erase', 'patients', p_patient_id::text, p_patient_id, 'high');
+  aid := public.erasure_apply(p_patient_id, p_requested_at);
   IF EXISTS (SELECT 1 FROM public.erasures e WHERE e.erasure_id = p_erasure_id) THEN
     INSERT INTO public.erasures (patient_id, outcome, requested_by, requested_role, requested_at, reason, audit_id)
     VALUES (p_patient_id, 'erased', p_requested_by, 'compliance', p_requested_at, p_reason, aid);

@@ -19,8 +19,7 @@ import { appOptionsFromConfig, createApp, type ClinicPulseApp } from './app.js';
 import { createLogger } from './http/observability.js';
 import type { ServiceSecrets } from './secrets.js';
 import { FieldCrypto, MasterKeyError } from './crypto/index.js';
-import { checkMasterKey } from './crypto/master-key-check.js';
-import { registerMasterKey } from './db/repository/visit-notes.js';
+import { startWithMasterKey } from './db/repository/master-key.js';
 import { adminMaintenance } from './db/maintenance.js';
 import { assertMasterKeyNotRetired } from './ops/rotate-keys.js';
 import { answerClientErrors } from './http/errors.js';
@@ -56,11 +55,9 @@ async function prepareDatabase(config: Config, server: DatabaseServer, masterKey
       (async () => {
         // An old key left in this process's environment after a rotation would wrap new keys wrongly.
         await assertMasterKeyNotRetired(admin, masterKeyHex);
-        // Before anything can wrap a patient key: a wrong MASTER_KEY stops the start here
-        // (compared with the recorded key id, or with the ids inside existing wrapped keys)...
-        if ((await checkMasterKey(admin, new FieldCrypto(masterKeyHex))) === 'recorded') console.log('Recorded the master key id (first start with this key).');
-        // ...and only this key's holder may store data keys from now on (store_patient_key's proof).
-        await registerMasterKey(admin, new FieldCrypto(masterKeyHex));
+        // Before anything can wrap a patient key: a wrong MASTER_KEY stops the start here, and only
+        // this key's holder may store data keys from now on (server/db/repository/master-key.ts).
+        if ((await startWithMasterKey(admin, new FieldCrypto(masterKeyHex))) === 'recorded') console.log('Recorded the master key id (first start with this key).');
         const demoAllowed = config.NODE_ENV !== 'production' && (config.DEMO_SEED || server.kind === 'embedded');
         if (!demoAllowed) return [];
         const seeded = await seedDemoIfEmpty(admin);

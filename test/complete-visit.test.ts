@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
 import { completeVisit, type CompleteVisitInput } from '../server/db/repository/index.js';
+import { knownError } from '../server/http/errors.js';
 
 let db: TestDatabase;
 let providerId: number;
@@ -145,7 +146,9 @@ describe('complete a visit', () => {
     await db.knex.transaction((t) => completeVisit(t, good(appointmentId)));
     const before = await snapshot(appointmentId);
     const err = await pgError(db.knex.transaction((t) => completeVisit(t, good(appointmentId))));
-    expect(err).toMatchObject({ status: 409, code: 'invalid_transition' });
+    // A domain conflict in the repository; the API answers it with a 409.
+    expect(err).toMatchObject({ kind: 'conflict', code: 'invalid_transition' });
+    expect(knownError(err)).toMatchObject({ status: 409, code: 'invalid_transition' });
     expect(await snapshot(appointmentId)).toEqual(before);
   });
 });

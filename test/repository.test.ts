@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { clinicToday, createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
 import { asStaff, type Transaction } from '../server/db/index.js';
+import { knownError } from '../server/http/errors.js';
 import { createStaff } from './support/staff.js';
 import { patientPrescriptions } from '../server/db/repository/clinical.js';
 import {
@@ -47,7 +48,9 @@ describe('booking and status changes', () => {
   it('refuses an instant without an offset before it reaches the database', async () => {
     const [providerId, patientId] = [await createProvider(db.knex), await createPatient(db.knex)];
     const err = await pgError(tx((t) => bookAppointment(t, { patientId, providerId, scheduledAt: '2030-01-15 09:00', durationMin: 20 })));
-    expect(err).toMatchObject({ status: 400, code: 'invalid_request' });
+    // A domain error in the repository; the API answers it with a 400.
+    expect(err).toMatchObject({ kind: 'invalid', code: 'invalid_request' });
+    expect(knownError(err)).toMatchObject({ status: 400, code: 'invalid_request' });
   });
 
   it('walks scheduled → checked_in and cancels, marks no-show, and answers undefined for a missing appointment', async () => {
@@ -108,7 +111,7 @@ describe('reads', () => {
   });
 
   it('refuses a malformed day', async () => {
-    expect(await pgError(tx((t) => providerDaySchedule(t, 1, '10/06/2026')))).toMatchObject({ status: 400 });
+    expect(knownError(await pgError(tx((t) => providerDaySchedule(t, 1, '10/06/2026'))))).toMatchObject({ status: 400 });
   });
 
   it('lists upcoming scheduled and checked-in appointments soonest first', async () => {
@@ -141,7 +144,7 @@ describe('reads', () => {
       { providerId, providerName: 'Dr Stats', month: '2026-04', appointments: 6 },
       { providerId, providerName: 'Dr Stats', month: '2026-06', appointments: 1 },
     ]);
-    expect(await pgError(tx((t) => providerMonthlyVolume(t, { from: '2026-4' })))).toMatchObject({ status: 400 });
+    expect(knownError(await pgError(tx((t) => providerMonthlyVolume(t, { from: '2026-4' }))))).toMatchObject({ status: 400 });
   });
 
   it('lists the prescriptions in force today for one patient only, to the clinician treating them', async () => {
@@ -229,7 +232,6 @@ describe('the objection models of provider availability', () => {
   });
 
   it('map a database refusal raised through objection to the same API error as through knex', async () => {
-    const { fromPgError } = await import('../server/db/errors.js');
     const { replaceWorkingHours } = await import('../server/db/repository/availability.js');
     const providerId = await createProvider(db.knex);
     const overlap = [
@@ -237,6 +239,6 @@ describe('the objection models of provider availability', () => {
       { isoWeekday: 2, start: '11:00', end: '15:00' },
     ];
     const err = await tx((t) => replaceWorkingHours(t, providerId, overlap)).catch((e: unknown) => e);
-    expect(fromPgError(err)).toMatchObject({ status: 400, code: 'invalid_request', details: { constraint: 'provider_working_hours_no_overlap' } });
+    expect(knownError(err)).toMatchObject({ status: 400, code: 'invalid_request', details: { constraint: 'provider_working_hours_no_overlap' } });
   });
 });

@@ -15,7 +15,7 @@ import type { Knex } from 'knex';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
-import { getPatientAs } from '../../server/db/repository/directory.js';
+import { getPatientAs } from '../../server/db/repository/patients.js';
 import { recordRead } from '../../server/db/repository/access-log.js';
 
 const ITERATIONS = 400;

@@ -22,7 +22,7 @@ import { createApp } from '../../server/app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { asService, asStaff, beginAsSession } from '../../server/db/index.js';
 import { providerDaySchedule, providerDayScheduleAudited } from '../../server/db/repository/schedule.js';
-import { providerExists } from '../../server/db/repository/directory.js';
+import { providerExists } from '../../server/db/repository/providers.js';
 import { recordRead } from '../../server/db/repository/access-log.js';
 import { storedSessionId } from '../../server/auth/keyed-digest.js';
 import { touchSlackMs } from '../../server/auth/sessions.js';

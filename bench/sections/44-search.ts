@@ -19,7 +19,7 @@ import { createKnex } from '../../server/db/knex.js';
 import { createApp } from '../../server/app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { asStaff } from '../../server/db/index.js';
-import { searchPatientsAs } from '../../server/db/repository/directory.js';
+import { searchPatientsAs } from '../../server/db/repository/patients.js';
 
 const TARGET_PATIENTS = Number(process.env.SEARCH_PATIENTS ?? 200_000);
 const ITERATIONS = 300;

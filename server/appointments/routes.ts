@@ -15,12 +15,12 @@ import {
   checkInAppointment,
   getAppointment,
   markNoShow,
+  providerSlotConflict,
   rescheduleAppointment,
   type Appointment,
 } from '../db/repository/appointments.js';
 import { upcomingAppointments } from '../db/repository/schedule.js';
 import { completeVisitWithNote } from '../db/repository/clinical.js';
-import { providerSlotConflict } from '../db/repository/directory.js';
 import type { Transaction } from '../db/index.js';
 import { BOOKING_ROLES } from '../../shared/vocabulary.js';
 import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody } from './schemas.js';

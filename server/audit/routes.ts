@@ -8,8 +8,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { idParams, idString, instant } from '../http/schemas.js';
-import { notFound } from '../http/errors.js';
-import { AppError } from '../db/errors.js';
+import { AppError, notFound } from '../http/errors.js';
 import { deactivateStaffAccount, findPatientsForCompliance, listAudit, listStaffAccounts } from '../db/repository/compliance.js';
 import { limitParam } from '../../shared/paging.js';
 

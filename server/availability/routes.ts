@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
 import { idParams, idString, instant, localDate } from '../http/schemas.js';
-import { providerExists } from '../db/repository/directory.js';
+import { providerExists } from '../db/repository/providers.js';
 import {
   addTimeOff,
   deleteTimeOff,

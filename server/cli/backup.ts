@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openDatabaseServer } from '../db/connect.js';
 import { DataDirectoryInUseError, EmbeddedPlacementError } from '../db/embedded.js';
 import { BackupError, runBackup } from '../ops/backup.js';
+import { runCli } from './exit.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
@@ -36,11 +37,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const known = err instanceof BackupError || err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError;
-    console.error(known ? (err).message : `Backup failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runCli(main, { known: [BackupError, ConfigError, DataDirectoryInUseError, EmbeddedPlacementError], failed: 'Backup failed' });

@@ -45,8 +45,10 @@ try {
   if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
   console.log(`Generating ${appointments.toLocaleString('en-US')} appointments (seed ${seed}, ${lanes} lane(s))...`);
   const result = await generateVolume(knex, { appointments, seed, lanes, log: (line) => console.log(`  ${line}`) });
-  const rows = Object.values(result.counts).reduce((a, b) => a + b, 0);
-  for (const [table, n] of Object.entries(result.counts)) console.log(`  ${table.padEnd(14)} ${n.toLocaleString('en-US').padStart(12)}`);
+  // A plain record (RowCounts is an interface): Object.values/entries then see numbers, not any.
+  const counts: Record<string, number> = { ...result.counts };
+  const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+  for (const [table, n] of Object.entries(counts)) console.log(`  ${table.padEnd(14)} ${n.toLocaleString('en-US').padStart(12)}`);
   for (const [phase, ms] of Object.entries(result.timings)) console.log(`  ${phase.padEnd(52)} ${(ms / 1000).toFixed(1).padStart(7)} s`);
   for (const [phase, ms] of Object.entries(result.cpu)) console.log(`  CPU ${phase.padEnd(48)} ${(ms / 1000).toFixed(1).padStart(7)} s`);
   const s = result.ms / 1000;

@@ -12,6 +12,7 @@ import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrate.js';
 import { FieldCrypto, MasterKeyError } from '../crypto/index.js';
 import { RotationError, rotateMasterKey } from '../ops/rotate-keys.js';
+import { runCli } from './exit.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -44,11 +45,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const known = err instanceof ConfigError || err instanceof RotationError || err instanceof MasterKeyError;
-    console.error(known ? (err).message : `Key rotation failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runCli(main, { known: [ConfigError, RotationError, MasterKeyError], failed: 'Key rotation failed' });

@@ -13,6 +13,7 @@ import { openDatabaseServer } from '../db/connect.js';
 import { DataDirectoryInUseError, EmbeddedPlacementError } from '../db/embedded.js';
 import { BackupError } from '../ops/backup.js';
 import { runRestore } from '../ops/restore.js';
+import { runCli } from './exit.js';
 
 const USAGE = 'usage: npm run restore -- FILE [--into DATABASE_URL] [--force] [--ledger-from URL ...] [--no-live-ledger]';
 
@@ -50,11 +51,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const known = err instanceof BackupError || err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError;
-    console.error(known ? (err).message : `Restore failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runCli(main, { known: [BackupError, ConfigError, DataDirectoryInUseError, EmbeddedPlacementError], failed: 'Restore failed' });

@@ -12,6 +12,7 @@ import { loadConfig, ConfigError } from '../config.js';
 import { openDatabaseServer, type DatabaseServer } from '../db/connect.js';
 import { createKnex } from '../db/knex.js';
 import { AccountError, createAccount, deactivateAccount, listAccounts, unlockAccount } from '../auth/accounts.js';
+import { runCli } from './exit.js';
 
 const USAGE = `usage:
   npm run user -- create --username U --role front_desk|clinician|billing|manager|compliance [--provider-id N]
@@ -88,11 +89,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof AccountError || err instanceof ConfigError) console.error(err.message);
-    else console.error('user command failed:', err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCli(main, { known: [AccountError, ConfigError], failed: 'user command failed' });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { DataDirectoryInUseError, ensureDatabase, runningEmbeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
+import { canLogIn, DataDirectoryInUseError, ensureDatabase, runningEmbeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
 
 export interface DatabaseServer {
   /** URL of a role that may migrate (create objects, grant, create roles). */
@@ -127,18 +127,6 @@ export async function setAuditWriterPassword(adminUrl: string, password: string,
   }
 }
 
-async function canLogIn(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-    return true;
-  } catch (err) {
-    if ((err as { code?: string }).code === '28P01') return false;
-    throw err;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 export async function setLoginPassword(adminUrl: string, role: string, password: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });

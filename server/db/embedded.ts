@@ -240,8 +240,9 @@ function writeSecretFile(file: string, value: string): void {
   chmodSync(file, 0o600);
 }
 
-async function canLogin(port: number, password: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url(password, port, 'postgres') });
+/** Whether the credentials in `connectionString` are accepted (false on 28P01, a wrong password). */
+export async function canLogIn(connectionString: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString });
   try {
     await client.connect();
     return true;
@@ -249,7 +250,7 @@ async function canLogin(port: number, password: string): Promise<boolean> {
     if ((err as { code?: string }).code === '28P01') return false;
     throw err;
   } finally {
-    await client.end().catch(() => {});
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -260,8 +261,8 @@ async function canLogin(port: number, password: string): Promise<boolean> {
 async function settlePassword(dataDir: string, port: number, log: (line: string) => void): Promise<string> {
   const file = superuserPasswordFile(dataDir);
   let password = readSuperuserPassword(dataDir);
-  if (password && (await canLogin(port, password))) return password;
-  if (!(await canLogin(port, LEGACY_SUPERUSER_PASSWORD))) {
+  if (password && (await canLogIn(url(password, port, 'postgres')))) return password;
+  if (!(await canLogIn(url(LEGACY_SUPERUSER_PASSWORD, port, 'postgres')))) {
     throw new EmbeddedPlacementError(
       `The superuser password in ${file} does not open the embedded database in ${dataDir}. Restore that file from the same backup as the data directory.`,
     );

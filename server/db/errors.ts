@@ -1,9 +1,11 @@
 /**
- * The one place PostgreSQL errors become API errors. Branch on SQLSTATE and
- * constraint name, never on message text.
+ * The one place PostgreSQL errors become domain errors (server/domain/errors.ts); the HTTP
+ * edge (server/http/errors.ts) gives each its status. Branch on SQLSTATE and constraint
+ * name, never on message text.
  * SQLSTATEs: https://www.postgresql.org/docs/15/errcodes-appendix.html
  */
 import { DBError } from 'objection';
+import { DomainError, type DomainErrorKind } from '../domain/errors.js';
 
 export const SqlState = {
   checkViolation: '23514',
@@ -53,77 +55,64 @@ export function isRetryable(err: unknown): boolean {
   return isPgError(e) && (e.code === SqlState.serializationFailure || e.code === SqlState.deadlockDetected);
 }
 
-/** An error a client can act on: HTTP status, machine-readable code, human message. */
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'AppError';
-  }
-}
-
-const constraintMessages: Record<string, [number, string, string]> = {
-  appointments_no_provider_overlap: [409, 'double_booking', 'The provider already has an appointment at that time.'],
-  appointments_no_patient_overlap: [409, 'patient_double_booking', 'The patient already has an appointment at that time.'],
-  appointments_status_transition: [409, 'invalid_transition', 'That status change is not allowed.'],
-  appointments_reschedule_only_scheduled: [409, 'invalid_transition', 'Only a scheduled appointment can be rescheduled.'],
-  appointments_patient_fixed: [409, 'invalid_transition', 'An appointment cannot be moved to another patient.'],
-  appointments_visit_requires_arrival: [409, 'invalid_transition', 'An appointment with a visit cannot be cancelled.'],
-  visits_require_arrival: [409, 'invalid_transition', 'A visit needs a checked-in appointment.'],
-  visits_appointment_id_key: [409, 'conflict', 'This appointment already has a visit.'],
-  patients_email_key: [409, 'duplicate_email', 'Another patient already uses that email address.'],
-  medications_unique_idx: [409, 'duplicate_medication', 'That medication is already in the formulary.'],
-  diagnoses_visit_code_key: [409, 'duplicate_diagnosis', 'The same diagnosis code is listed twice for this visit.'],
-  appointments_duration_min_check: [400, 'invalid_request', 'An appointment lasts 5 to 480 minutes.'],
-  diagnoses_code_icd10cm: [400, 'invalid_request', 'A diagnosis code must be an ICD-10-CM code such as E11.9 or I10.'],
-  prescriptions_dates_ordered: [400, 'invalid_request', 'A prescription cannot end before it starts.'],
-  patients_dob_not_future: [400, 'invalid_request', 'A date of birth cannot be in the future.'],
-  patients_email_lowercase: [400, 'invalid_request', 'Email addresses are stored in lowercase.'],
-  clinic_settings_time_zone_valid: [400, 'invalid_request', 'That is not an IANA time zone name (e.g. America/New_York).'],
-  clinic_settings_singleton: [409, 'conflict', 'The clinic has exactly one settings row; update it instead.'],
+const constraintMessages: Record<string, [DomainErrorKind, string, string]> = {
+  appointments_no_provider_overlap: ['conflict', 'double_booking', 'The provider already has an appointment at that time.'],
+  appointments_no_patient_overlap: ['conflict', 'patient_double_booking', 'The patient already has an appointment at that time.'],
+  appointments_status_transition: ['conflict', 'invalid_transition', 'That status change is not allowed.'],
+  appointments_reschedule_only_scheduled: ['conflict', 'invalid_transition', 'Only a scheduled appointment can be rescheduled.'],
+  appointments_patient_fixed: ['conflict', 'invalid_transition', 'An appointment cannot be moved to another patient.'],
+  appointments_visit_requires_arrival: ['conflict', 'invalid_transition', 'An appointment with a visit cannot be cancelled.'],
+  visits_require_arrival: ['conflict', 'invalid_transition', 'A visit needs a checked-in appointment.'],
+  visits_appointment_id_key: ['conflict', 'conflict', 'This appointment already has a visit.'],
+  patients_email_key: ['conflict', 'duplicate_email', 'Another patient already uses that email address.'],
+  medications_unique_idx: ['conflict', 'duplicate_medication', 'That medication is already in the formulary.'],
+  diagnoses_visit_code_key: ['conflict', 'duplicate_diagnosis', 'The same diagnosis code is listed twice for this visit.'],
+  appointments_duration_min_check: ['invalid', 'invalid_request', 'An appointment lasts 5 to 480 minutes.'],
+  diagnoses_code_icd10cm: ['invalid', 'invalid_request', 'A diagnosis code must be an ICD-10-CM code such as E11.9 or I10.'],
+  prescriptions_dates_ordered: ['invalid', 'invalid_request', 'A prescription cannot end before it starts.'],
+  patients_dob_not_future: ['invalid', 'invalid_request', 'A date of birth cannot be in the future.'],
+  patients_email_lowercase: ['invalid', 'invalid_request', 'Email addresses are stored in lowercase.'],
+  clinic_settings_time_zone_valid: ['invalid', 'invalid_request', 'That is not an IANA time zone name (e.g. America/New_York).'],
+  clinic_settings_singleton: ['conflict', 'conflict', 'The clinic has exactly one settings row; update it instead.'],
   // Raised by the security functions (migrations 20261125000010, …21); a patient the caller may not reach reads as absent.
-  erasures_patient_id_fkey: [404, 'not_found', 'No such patient.'],
-  visit_notes_clinical_access: [404, 'not_found', 'No such patient.'],
-  visit_notes_own_visit: [403, 'forbidden', 'Notes are written by the clinician of the visit.'],
-  patients_erased: [409, 'patient_erased', 'This patient was erased; their record can no longer change.'],
+  erasures_patient_id_fkey: ['not_found', 'not_found', 'No such patient.'],
+  visit_notes_clinical_access: ['not_found', 'not_found', 'No such patient.'],
+  visit_notes_own_visit: ['forbidden', 'forbidden', 'Notes are written by the clinician of the visit.'],
+  patients_erased: ['conflict', 'patient_erased', 'This patient was erased; their record can no longer change.'],
   // Access control (migration 20261125000010): break-the-glass and charges.
-  break_glass_clinician_only: [403, 'forbidden', 'Break-the-glass is for a signed-in clinician.'],
-  break_glass_grants_reason_length: [400, 'invalid_request', 'Break-the-glass needs a reason of 10 to 1000 characters.'],
-  break_glass_grants_duration: [400, 'invalid_request', 'Break-the-glass lasts 1 to 240 minutes.'],
-  break_glass_grants_patient_id_fkey: [404, 'not_found', 'No such patient.'],
-  charges_status_transition: [409, 'invalid_transition', 'That charge status change is not allowed.'],
-  charges_settled_fixed: [409, 'invalid_transition', 'A paid or void charge can no longer change.'],
-  charges_priced_before_submission: [400, 'invalid_request', 'A charge needs an amount and a payer before it is submitted.'],
-  charges_amount_positive: [400, 'invalid_request', 'A charge amount must be positive.'],
-  charges_currency_iso4217: [400, 'invalid_request', 'A currency is a three-letter ISO 4217 code.'],
+  break_glass_clinician_only: ['forbidden', 'forbidden', 'Break-the-glass is for a signed-in clinician.'],
+  break_glass_grants_reason_length: ['invalid', 'invalid_request', 'Break-the-glass needs a reason of 10 to 1000 characters.'],
+  break_glass_grants_duration: ['invalid', 'invalid_request', 'Break-the-glass lasts 1 to 240 minutes.'],
+  break_glass_grants_patient_id_fkey: ['not_found', 'not_found', 'No such patient.'],
+  charges_status_transition: ['conflict', 'invalid_transition', 'That charge status change is not allowed.'],
+  charges_settled_fixed: ['conflict', 'invalid_transition', 'A paid or void charge can no longer change.'],
+  charges_priced_before_submission: ['invalid', 'invalid_request', 'A charge needs an amount and a payer before it is submitted.'],
+  charges_amount_positive: ['invalid', 'invalid_request', 'A charge amount must be positive.'],
+  charges_currency_iso4217: ['invalid', 'invalid_request', 'A currency is a three-letter ISO 4217 code.'],
   // Audit and erasure (migrations 20261125000006, …21).
-  audit_log_append_only: [403, 'forbidden', 'The audit log is append-only.'],
-  audit_event_action_reserved: [403, 'forbidden', 'That audit action is recorded by the database itself.'],
-  erasure_compliance_only: [403, 'forbidden', 'Only a signed-in compliance officer may erase patients or place legal holds.'],
-  erasures_reason_length: [400, 'invalid_request', 'An erasure needs a reason of 5 to 1000 characters.'],
-  patients_legal_hold_reason_length: [400, 'invalid_request', 'A legal hold needs a reason of 5 to 500 characters.'],
-  patients_legal_hold: [409, 'legal_hold', 'This patient is under legal hold; the erasure was refused and the refusal recorded.'],
+  audit_log_append_only: ['forbidden', 'forbidden', 'The audit log is append-only.'],
+  audit_event_action_reserved: ['forbidden', 'forbidden', 'That audit action is recorded by the database itself.'],
+  erasure_compliance_only: ['forbidden', 'forbidden', 'Only a signed-in compliance officer may erase patients or place legal holds.'],
+  erasures_reason_length: ['invalid', 'invalid_request', 'An erasure needs a reason of 5 to 1000 characters.'],
+  patients_legal_hold_reason_length: ['invalid', 'invalid_request', 'A legal hold needs a reason of 5 to 500 characters.'],
+  patients_legal_hold: ['conflict', 'legal_hold', 'This patient is under legal hold; the erasure was refused and the refusal recorded.'],
   // Overbooking (migration 20261206000603).
-  appointments_no_overbook_overlap: [409, 'overbook_full', "That time already has as many overbooks as the provider allows; choose another time (GET /api/slots) or ask a manager to raise the provider's overbook limit."],
-  appointments_overbook_limit: [409, 'overbook_not_allowed', "The provider's overbook limit does not allow another overbook at that time."],
-  appointments_overbook_reason_length: [400, 'invalid_request', 'An overbook needs a reason of 10 to 500 characters.'],
-  appointments_overbook_consistent: [400, 'invalid_request', 'An overbook needs both a reason and a lane.'],
-  providers_overbook_limit_range: [400, 'invalid_request', 'An overbook limit is 0 to 5.'],
+  appointments_no_overbook_overlap: ['conflict', 'overbook_full', "That time already has as many overbooks as the provider allows; choose another time (GET /api/slots) or ask a manager to raise the provider's overbook limit."],
+  appointments_overbook_limit: ['conflict', 'overbook_not_allowed', "The provider's overbook limit does not allow another overbook at that time."],
+  appointments_overbook_reason_length: ['invalid', 'invalid_request', 'An overbook needs a reason of 10 to 500 characters.'],
+  appointments_overbook_consistent: ['invalid', 'invalid_request', 'An overbook needs both a reason and a lane.'],
+  providers_overbook_limit_range: ['invalid', 'invalid_request', 'An overbook limit is 0 to 5.'],
   // Availability (migration 20261206000600).
-  appointments_outside_hours_reason_length: [400, 'invalid_request', 'outsideHoursReason must be 5 to 500 characters.'],
-  provider_time_off_no_overlap: [409, 'time_off_overlap', 'The provider already has time off overlapping that period; change or delete it first.'],
-  provider_time_off_period_shape: [400, 'invalid_request', 'Time off must end after it starts and last at most 366 days.'],
-  provider_working_hours_no_overlap: [400, 'invalid_request', 'Working-hours intervals of one weekday must not overlap.'],
-  provider_working_hours_pkey: [400, 'invalid_request', 'Two working-hours intervals of one weekday start at the same time.'],
-  provider_working_hours_ordered: [400, 'invalid_request', 'A working-hours interval must end after it starts.'],
-  visit_notes_patient_key: [409, 'conflict', 'The patient has no data key yet; save the note again.'],
+  appointments_outside_hours_reason_length: ['invalid', 'invalid_request', 'outsideHoursReason must be 5 to 500 characters.'],
+  provider_time_off_no_overlap: ['conflict', 'time_off_overlap', 'The provider already has time off overlapping that period; change or delete it first.'],
+  provider_time_off_period_shape: ['invalid', 'invalid_request', 'Time off must end after it starts and last at most 366 days.'],
+  provider_working_hours_no_overlap: ['invalid', 'invalid_request', 'Working-hours intervals of one weekday must not overlap.'],
+  provider_working_hours_pkey: ['invalid', 'invalid_request', 'Two working-hours intervals of one weekday start at the same time.'],
+  provider_working_hours_ordered: ['invalid', 'invalid_request', 'A working-hours interval must end after it starts.'],
+  visit_notes_patient_key: ['conflict', 'conflict', 'The patient has no data key yet; save the note again.'],
   // Key store (migration 20261206000202): only the registered master key's holder stores data keys.
-  master_key_proof: [503, 'encryption_unavailable', 'The configured master key is not the one registered for this database.'],
-  patient_keys_wrapped_key_shape: [400, 'invalid_request', 'A wrapped data key is 69 bytes in the service\'s format.'],
+  master_key_proof: ['unavailable', 'encryption_unavailable', 'The configured master key is not the one registered for this database.'],
+  patient_keys_wrapped_key_shape: ['invalid', 'invalid_request', 'A wrapped data key is 69 bytes in the service\'s format.'],
 };
 
 /**
@@ -154,7 +143,7 @@ const deskRules: Record<string, (d: DeskDetail) => [string, string]> = {
   ],
 };
 
-function deskRuleError(err: PgError): AppError | undefined {
+function deskRuleError(err: PgError): DomainError | undefined {
   const make = err.constraint ? deskRules[err.constraint] : undefined;
   if (!make) return undefined;
   let detail: DeskDetail = {};
@@ -164,48 +153,48 @@ function deskRuleError(err: PgError): AppError | undefined {
     // No details: the message still says what to do.
   }
   const [code, message] = make(detail);
-  return new AppError(409, code, message, { constraint: err.constraint, ...detail });
+  return new DomainError('conflict', code, message, { constraint: err.constraint, ...detail });
 }
 
 /**
- * Map a database error to an AppError, or return undefined when it is not the
- * client's doing (the caller then answers 500 with an error id).
+ * Map a database error to a DomainError, or return undefined when it is not the
+ * client's doing (the edge then answers 500 with an error id).
  */
-export function fromPgError(wrapped: unknown): AppError | undefined {
+export function fromPgError(wrapped: unknown): DomainError | undefined {
   const err = driverError(wrapped);
   if (!isPgError(err)) return undefined;
   const desk = deskRuleError(err);
   if (desk) return desk;
   const known = err.constraint ? constraintMessages[err.constraint] : undefined;
-  if (known) return new AppError(known[0], known[1], known[2], { constraint: err.constraint });
+  if (known) return new DomainError(known[0], known[1], known[2], { constraint: err.constraint });
   switch (err.code) {
     case SqlState.exclusionViolation:
-      return new AppError(409, 'conflict', 'That change overlaps an existing record.', { constraint: err.constraint });
+      return new DomainError('conflict', 'conflict', 'That change overlaps an existing record.', { constraint: err.constraint });
     case SqlState.uniqueViolation:
-      return new AppError(409, 'conflict', 'A record with those values already exists.', { constraint: err.constraint });
+      return new DomainError('conflict', 'conflict', 'A record with those values already exists.', { constraint: err.constraint });
     case SqlState.foreignKeyViolation:
-      return new AppError(err.detail?.includes('is still referenced') ? 409 : 400, 'invalid_reference',
+      return new DomainError(err.detail?.includes('is still referenced') ? 'conflict' : 'invalid', 'invalid_reference',
         'A referenced record does not exist (or is still in use).', { constraint: err.constraint });
     case SqlState.checkViolation:
     case SqlState.notNullViolation:
-      return new AppError(400, 'invalid_request', 'A value breaks a rule of the clinic database.', {
+      return new DomainError('invalid', 'invalid_request', 'A value breaks a rule of the clinic database.', {
         constraint: err.constraint,
         column: err.column,
       });
     case SqlState.insufficientPrivilege:
-      return new AppError(403, 'forbidden', 'Your role may not do that.');
+      return new DomainError('forbidden', 'forbidden', 'Your role may not do that.');
     case SqlState.serializationFailure:
     case SqlState.deadlockDetected:
-      return new AppError(503, 'retry', 'The database was busy; please retry.');
+      return new DomainError('busy', 'retry', 'The database was busy; please retry.');
     case SqlState.invalidTextRepresentation:
     case SqlState.invalidDatetimeFormat:
     case SqlState.datetimeFieldOverflow:
     case SqlState.numericValueOutOfRange:
     case SqlState.stringDataRightTruncation:
     case SqlState.invalidParameterValue:
-      return new AppError(400, 'invalid_request', 'A value has the wrong format or is out of range.');
+      return new DomainError('invalid', 'invalid_request', 'A value has the wrong format or is out of range.');
     case SqlState.characterNotInRepertoire:
-      return new AppError(400, 'invalid_request', 'A text value contains a NUL character (U+0000), which cannot be stored.');
+      return new DomainError('invalid', 'invalid_request', 'A text value contains a NUL character (U+0000), which cannot be stored.');
     default:
       return undefined;
   }

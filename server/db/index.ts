@@ -10,7 +10,8 @@
  */
 import type { Knex } from 'knex';
 import { isRetryable } from './errors.js';
-import { BEGIN_LEAD, type BeginLead } from './knex.js';
+import type pg from 'pg';
+import { BEGIN_LEAD, connectionPool, type BeginLead } from './knex.js';
 import { isStaffRole, type StaffRole } from '../../shared/vocabulary.js';
 export { STAFF_ROLES, isStaffRole, type StaffRole } from '../../shared/vocabulary.js';
 
@@ -126,9 +127,6 @@ function sessionCall(fn: 'staff_session_enter' | 'staff_session_resume', storedS
   return `SELECT user_id, username, role, provider_id FROM ${fn}('${storedSid}', ${opts.touch ? 'true' : 'false'}, ${ms.join(', ')})`;
 }
 
-interface RawConnection {
-  query(sql: string): Promise<{ rows: SessionAccount[] } | { rows: SessionAccount[] }[]>;
-}
 
 /**
  * The account behind a session when the request needs nothing else (GET /api/me): one
@@ -137,16 +135,19 @@ interface RawConnection {
  */
 export async function sessionAccount(knex: Knex, storedSid: string, opts: SessionEntryOptions): Promise<SessionAccount | undefined> {
   const sql = `BEGIN; SET LOCAL ROLE clinicpulse_auth; ${sessionCall('staff_session_resume', storedSid, opts)}; COMMIT`;
-  const conn = (await knex.client.acquireConnection()) as RawConnection;
+  const pool = connectionPool(knex);
+  const conn = await pool.acquireConnection();
   try {
-    const res = await conn.query(sql);
-    const account = (Array.isArray(res) ? res[2]! : res).rows[0];
+    // Several statements in one simple-protocol message: pg answers with one result per
+    // statement (an array its types do not mention).
+    const res: pg.QueryResult<SessionAccount> | pg.QueryResult<SessionAccount>[] = await conn.query<SessionAccount>(sql);
+    const account = ('rows' in res ? res : res[2]!).rows[0];
     return account && isStaffRole(account.role) ? account : undefined;
   } catch (err) {
     await conn.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    await knex.client.releaseConnection(conn);
+    await pool.releaseConnection(conn);
   }
 }
 

@@ -31,27 +31,40 @@ export interface BeginLead {
 /** Key in knex's transaction config under which a {@link BeginLead} is passed. */
 export const BEGIN_LEAD = 'clinicpulseBeginLead';
 
+/**
+ * The parts of knex's pg transaction class (untyped CommonJS) that LeadTransaction uses or
+ * overrides, as knex 3 defines them (lib/execution/transaction.js, dialects/postgres).
+ */
+interface PgTransactionBase {
+  isolationLevel?: string;
+  readOnly?: boolean;
+  trxClient: {
+    query(conn: pg.Client, query: { sql: string; bindings: readonly unknown[] }): Promise<{ response: pg.QueryResult | pg.QueryResult[] }>;
+  };
+  acquireConnection(config: Record<string, unknown> | undefined, cb: unknown): Promise<unknown>;
+  begin(conn: pg.Client): Promise<unknown>;
+}
+
 const require = createRequire(import.meta.url);
-/* eslint-disable @typescript-eslint/no-explicit-any -- knex's dialect classes are untyped CommonJS */
-const PgClient = require('knex/lib/dialects/postgres/index.js') as any;
-const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as any;
+const PgClient = require('knex/lib/dialects/postgres/index.js') as new (config: Knex.Config) => object;
+const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (...args: unknown[]) => PgTransactionBase;
 
 // knex keeps none of the transaction config but a few known fields; the lead is caught
 // where the config passes through (acquireConnection, called from the constructor).
 const leads = new WeakMap<object, BeginLead>();
 
 class LeadTransaction extends PgTransaction {
-  acquireConnection(config: Record<string, unknown> | undefined, cb: unknown): Promise<unknown> {
+  override acquireConnection(config: Record<string, unknown> | undefined, cb: unknown): Promise<unknown> {
     const lead = config?.[BEGIN_LEAD] as BeginLead | undefined;
     if (lead) leads.set(this, lead);
     return super.acquireConnection(config, cb);
   }
 
-  begin(conn: pg.Client): Promise<unknown> {
+  override begin(conn: pg.Client): Promise<unknown> {
     const lead = leads.get(this);
-    if (!lead || (this as any).isolationLevel || (this as any).readOnly) return super.begin(conn);
-    return (this as any).trxClient.query(conn, { sql: `BEGIN; ${lead.sql}`, bindings: [] }).then(
-      (obj: { response: pg.QueryResult | pg.QueryResult[] }) => {
+    if (!lead || this.isolationLevel || this.readOnly) return super.begin(conn);
+    return this.trxClient.query(conn, { sql: `BEGIN; ${lead.sql}`, bindings: [] }).then(
+      (obj) => {
         lead.results = Array.isArray(obj.response) ? obj.response : [obj.response];
       },
       async (err: unknown) => {
@@ -65,10 +78,23 @@ class LeadTransaction extends PgTransaction {
 
 class ClinicPulsePgClient extends PgClient {
   transaction(container: unknown, config: unknown, outerTx: unknown): unknown {
-    return new (LeadTransaction as any)(this, container, config, outerTx);
+    return new LeadTransaction(this, container, config, outerTx);
   }
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * The pool of a knex instance, for the few places that hold a connection of their own
+ * (one-message statements, COPY lanes). knex types `knex.client` as `any`; this names the two
+ * operations used.
+ */
+export interface ConnectionPool {
+  acquireConnection(): Promise<pg.Client>;
+  releaseConnection(conn: pg.Client): Promise<unknown>;
+}
+
+export function connectionPool(knex: Knex): ConnectionPool {
+  return knex.client as ConnectionPool;
+}
 
 export interface KnexOptions {
   poolMin?: number;

@@ -29,6 +29,7 @@ import { SPECIALTIES } from '../../seeds/data/specialties.js';
 import { ClinicCalendar } from './clinic-time.js';
 import { CANCELLED, CHECKED_IN, COMPLETED, NO_SHOW, STATUS, type Plan } from './plan.js';
 import { hashUnit } from './random.js';
+import { connectionPool } from '../db/knex.js';
 
 export interface IdBases {
   provider: number;
@@ -296,7 +297,7 @@ export async function loadPlan(knex: Knex, plan: Plan, opts: LoadOptions = {}): 
   const laneCount = Math.max(1, Math.min(opts.lanes ?? 2, 8));
   const clients: pg.Client[] = [];
   try {
-    for (let i = 0; i < laneCount; i++) clients.push((await knex.client.acquireConnection()) as pg.Client);
+    for (let i = 0; i < laneCount; i++) clients.push(await connectionPool(knex).acquireConnection());
     const main = clients[0]!;
     const seed = plan.seed;
     const { calendar, nowMin } = plan;
@@ -438,7 +439,7 @@ export async function loadPlan(knex: Knex, plan: Plan, opts: LoadOptions = {}): 
     cpu['generator process'] = Math.round((used.user + used.system) / 1000);
     return { counts, firstIds: first, timings, cpu };
   } finally {
-    for (const c of clients) await knex.client.releaseConnection(c);
+    for (const c of clients) await connectionPool(knex).releaseConnection(c);
   }
 }
 

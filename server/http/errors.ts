@@ -1,15 +1,55 @@
 /**
  * The one error middleware: every failure leaves the API as
  * `{"error": {"code", "message", "details"?}}`. Client mistakes (validation,
- * malformed or oversized bodies, database refusals mapped by fromPgError) get a
- * 4xx naming what was wrong; anything else is a 500 carrying only an error id,
- * which is logged with the cause so an operator can find it.
+ * malformed or oversized bodies, domain errors thrown below the edge, database refusals
+ * mapped by fromPgError) get a 4xx naming what was wrong; anything else is a 500 carrying
+ * only an error id, which is logged with the cause so an operator can find it.
+ *
+ * The one place a domain error (server/domain/errors.ts) gets its HTTP status.
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { AppError, fromPgError } from '../db/errors.js';
+import { fromPgError } from '../db/errors.js';
+import { DomainError, type DomainErrorKind } from '../domain/errors.js';
 
-export { AppError };
+/** An error of the HTTP edge itself: status, machine-readable code, human message. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/** The status of each kind of domain error. */
+const statusOf: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  integrity: 500,
+  busy: 503,
+  unavailable: 503,
+};
+
+/** A domain error as the API answers it: same code, message and details, the kind's status. */
+export function toHttpError(err: DomainError): AppError {
+  return new AppError(statusOf[err.kind], err.code, err.message, err.details);
+}
+
+/** An error a client can act on, as the API answers it; undefined for anything else (a 500). */
+export function knownError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err instanceof DomainError) return toHttpError(err);
+  const refusal = fromPgError(err);
+  if (refusal) return toHttpError(refusal);
+  return err instanceof Error ? (fromBodyParser(err) ?? fromHttpError(err)) : undefined;
+}
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown; errorId?: string };
@@ -72,10 +112,7 @@ export function errorHandler(log: (fields: { errorId: string; err: unknown }) =>
       next(err);
       return;
     }
-    const known =
-      err instanceof AppError
-        ? err
-        : (fromPgError(err) ?? (err instanceof Error ? (fromBodyParser(err) ?? fromHttpError(err)) : undefined));
+    const known = knownError(err);
     if (known) {
       sendError(res, known);
       return;

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { AppError } from '../db/errors.js';
+import { AppError } from './errors.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 

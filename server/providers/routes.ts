@@ -8,7 +8,7 @@ import { route, type AnyRoute } from '../http/route.js';
 import { forbidden, notFound } from '../http/errors.js';
 import { idParams, localDate } from '../http/schemas.js';
 import { STAFF_ROLES } from '../db/index.js';
-import { listProviders, providerExists } from '../db/repository/directory.js';
+import { listProviders, providerExists } from '../db/repository/providers.js';
 import { providerDayScheduleAudited } from '../db/repository/schedule.js';
 import { appointmentSchema } from '../appointments/schemas.js';
 

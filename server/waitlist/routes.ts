@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
 import { id, idParams, idString, instant } from '../http/schemas.js';
-import { patientVisible, providerExists } from '../db/repository/directory.js';
+import { patientVisible } from '../db/repository/patients.js';
+import { providerExists } from '../db/repository/providers.js';
 import { addToWaitlist, listWaitlist, removeFromWaitlist } from '../db/repository/waitlist.js';
 
 export const entrySchema = z

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_PASSWORD, type TestServer } from '../support/server.js';
 import { buildWorld, snapshot, type World } from '../support/api-world.js';
-import { fromPgError } from '../../server/db/errors.js';
+import { knownError } from '../../server/http/errors.js';
 
 let ts: TestServer;
 let w: World;
@@ -51,6 +51,6 @@ describe('a NUL byte in input', () => {
   it('rejected by the database itself (SQLSTATE 22021) is a 400, not a 500', async () => {
     const err = await ts.db.knex.raw("SELECT convert_from('\\x610062'::bytea, 'UTF8')").then(() => undefined, (e: unknown) => e);
     expect((err as { code?: string }).code).toBe('22021');
-    expect(fromPgError(err)).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(knownError(err)).toMatchObject({ status: 400, code: 'invalid_request' });
   });
 });

@@ -19,6 +19,7 @@ import { FieldCrypto, PatientErasedError } from '../../server/crypto/index.js';
 import { readVisitNotes, saveVisitNotes } from '../../server/db/repository/visit-notes.js';
 import { erasePatient, LegalHoldError, setLegalHold } from '../../server/db/repository/erasure.js';
 import { addToWaitlist } from '../../server/db/repository/waitlist.js';
+import { knownError } from '../../server/http/errors.js';
 import { addVisit, careFixture, MASTER_KEY, nextSlot, type CareFixture } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -245,7 +246,8 @@ describe('legal hold', () => {
     await asStaff(db.appKnex, officer, (trx) => setLegalHold(trx, held, 'Litigation hold, case 2026-CV-118'));
     const err = await erasePatient(db.appKnex, officer, held, 'Patient request by letter').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LegalHoldError);
-    expect(err).toMatchObject({ status: 409, code: 'legal_hold' });
+    expect(err).toMatchObject({ kind: 'conflict', code: 'legal_hold' });
+    expect(knownError(err)).toMatchObject({ status: 409, code: 'legal_hold' });
 
     // The refusal was committed even though the caller got an error.
     const { rows: ledger } = await db.knex.raw('SELECT outcome, reason, legal_hold_reason, audit_id FROM erasures WHERE patient_id = ?', [held]);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createPatient } from '../support/clinic.js';
 import { FieldCrypto } from '../../server/crypto/index.js';
-import { checkMasterKey } from '../../server/crypto/master-key-check.js';
+import { checkMasterKey } from '../../server/db/repository/master-key.js';
 import { ConfigError } from '../../server/config.js';
 
 const KEY_A = 'a1'.repeat(32);

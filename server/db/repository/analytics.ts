@@ -13,7 +13,7 @@
  */
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
-import { monthStart, type Queryable } from './common.js';
+import { monthStart, type Queryable, selected } from './common.js';
 
 export interface MonthFilter {
   /** First month included, 'YYYY-MM' (clinic-local). */
@@ -116,13 +116,13 @@ const toVolume = (r: VolumeRow): MonthlyVolume => ({
  * Months with no completed and no no-show appointment have no row.
  */
 export async function providerNoShowRates(trx: Transaction, f: MonthFilter = {}): Promise<NoShowRate[]> {
-  const rows: RateRow[] = await noShowRateQuery(trx, f);
+  const rows: RateRow[] = await selected(noShowRateQuery(trx, f));
   return rows.map(toRate);
 }
 
 /** Appointment volume (not cancelled) per provider per clinic-local month; months with 0 have no row. */
 export async function providerMonthlyVolume(trx: Transaction, f: MonthFilter = {}): Promise<MonthlyVolume[]> {
-  const rows: VolumeRow[] = await monthlyVolumeQuery(trx, f);
+  const rows: VolumeRow[] = await selected(monthlyVolumeQuery(trx, f));
   return rows.map(toVolume);
 }
 
@@ -173,7 +173,7 @@ export async function providerMonthlyOutcomes(trx: Transaction, f: MonthFilter =
     cancelled: number;
     scheduled: number;
     checked_in: number;
-  }[] = await q;
+  }[] = await selected(q);
   return rows.map((r) => {
     const known = Number(r.completed) + Number(r.no_show);
     return {

@@ -7,9 +7,10 @@
  */
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
-import { type AppointmentStatus, instant, iso } from './common.js';
+import { type AppointmentStatus, firstRow, instant, iso } from './common.js';
 import { takeWaitlistEntry } from './waitlist.js';
-import { AppError, isPgError, SqlState } from '../errors.js';
+import { isPgError, SqlState } from '../errors.js';
+import { DomainError } from '../../domain/errors.js';
 
 export interface Appointment {
   appointmentId: number;
@@ -102,7 +103,7 @@ export interface BookingInput {
   durationMin: number;
   /** Book outside the provider's working hours or during their time off, for this stated reason (stored, audited). */
   outsideHoursReason?: string;
-  /** Book this patient's waitlist entry: it is removed in the same transaction (409 when already gone). */
+  /** Book this patient's waitlist entry: it is removed in the same transaction (a conflict when already gone). */
   waitlistId?: number;
   /** Deliberately overlap the provider's existing appointment, for this reason (10-500 characters; audited, high severity). */
   overbook?: { reason: string };
@@ -178,7 +179,7 @@ async function bookQueued(trx: Transaction, input: BookingInput): Promise<Appoin
 async function bookOverbook(trx: Transaction, providerId: number, insert: (db: Transaction, lane: number) => Promise<Appointment>): Promise<Appointment> {
   const p = (await trx('providers').select('overbook_limit').where('provider_id', providerId).first()) as { overbook_limit: number } | undefined;
   if (p && p.overbook_limit === 0) {
-    throw new AppError(409, 'overbook_not_allowed', 'This provider takes no overbooks; choose a free slot (GET /api/slots) or ask a manager to allow overbooking.', { providerId, limit: 0 });
+    throw new DomainError('conflict', 'overbook_not_allowed', 'This provider takes no overbooks; choose a free slot (GET /api/slots) or ask a manager to allow overbooking.', { providerId, limit: 0 });
   }
   const lanes = p?.overbook_limit ?? 1;
   for (let lane = 1; ; lane++) {
@@ -211,10 +212,9 @@ export async function rescheduleAppointment(
   appointmentId: number,
   input: RescheduleInput,
 ): Promise<Appointment | undefined> {
-  const current: { provider_id: number; patient_id: number } | undefined = await trx('appointments')
+  const current: { provider_id: number; patient_id: number } | undefined = await firstRow(trx('appointments')
     .select('provider_id', 'patient_id')
-    .where('appointment_id', appointmentId)
-    .first();
+    .where('appointment_id', appointmentId));
   if (!current) return undefined;
   await queueBehindConflictingWrites(trx, [input.providerId ?? current.provider_id], current.patient_id);
   const patch: Record<string, unknown> = { scheduled_at: instant(input.scheduledAt) };
@@ -261,4 +261,51 @@ export function cancelAppointment(trx: Transaction, appointmentId: number): Prom
 /** scheduled → no_show. The slot stays occupied (the provider's time was spent). */
 export function markNoShow(trx: Transaction, appointmentId: number): Promise<Appointment | undefined> {
   return setAppointmentStatus(trx, appointmentId, 'no_show');
+}
+
+export interface SlotConflict {
+  appointmentId: number;
+  scheduledAt: string;
+  durationMin: number;
+  /** Start and end in the clinic's time zone, 'YYYY-MM-DD HH:MI' and 'HH:MI', for messages. */
+  localStart: string;
+  localEnd: string;
+}
+
+/**
+ * The non-cancelled appointment of `providerId` that overlaps [start, start + minutes),
+ * if the caller may see it; used to name the conflicting time after a 23P01.
+ */
+export async function providerSlotConflict(
+  trx: Transaction,
+  providerId: number,
+  start: string,
+  minutes: number,
+  excludeAppointmentId?: number,
+): Promise<SlotConflict | undefined> {
+  const q = trx('appointments')
+    .select(
+      'appointment_id',
+      'scheduled_at',
+      'duration_min',
+      trx.raw(`to_char(scheduled_at AT TIME ZONE clinic_time_zone(), 'YYYY-MM-DD HH24:MI') AS local_start`),
+      trx.raw(`to_char((scheduled_at + duration_min * interval '1 minute') AT TIME ZONE clinic_time_zone(), 'HH24:MI') AS local_end`),
+    )
+    .where('provider_id', providerId)
+    .whereNot('status', 'cancelled')
+    .whereRaw('appointment_slot(scheduled_at, duration_min) && appointment_slot(?::timestamptz, ?::integer)', [start, minutes])
+    .orderBy('scheduled_at');
+  if (excludeAppointmentId !== undefined) q.whereNot('appointment_id', excludeAppointmentId);
+  const row = (await q.first()) as
+    | { appointment_id: number; scheduled_at: Date; duration_min: number; local_start: string; local_end: string }
+    | undefined;
+  return (
+    row && {
+      appointmentId: row.appointment_id,
+      scheduledAt: iso(row.scheduled_at),
+      durationMin: row.duration_min,
+      localStart: row.local_start,
+      localEnd: row.local_end,
+    }
+  );
 }

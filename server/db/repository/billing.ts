@@ -4,7 +4,7 @@
  * Newest date of service first, keyset-paged on (service_date, charge_id).
  */
 import type { Transaction } from '../index.js';
-import { iso } from './common.js';
+import { iso, selected } from './common.js';
 
 export const CHARGE_STATUSES = ['pending', 'submitted', 'paid', 'denied', 'void'] as const;
 export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
@@ -65,7 +65,7 @@ export async function listCharges(trx: Transaction, f: ChargeFilter): Promise<Ch
   if (f.from !== undefined) q.where('service_date', '>=', f.from);
   if (f.to !== undefined) q.where('service_date', '<=', f.to);
   if (f.before !== undefined) q.whereRaw('(service_date, charge_id) < (?::date, ?::integer)', [f.before.serviceDate, f.before.chargeId]);
-  const rows: ChargeRow[] = await q;
+  const rows: ChargeRow[] = await selected(q);
   return rows.map((r) => ({
     chargeId: r.charge_id,
     visitId: r.visit_id,

@@ -25,16 +25,9 @@ export async function completeVisitWithNote(trx: Transaction, crypto: FieldCrypt
   return done;
 }
 
-export interface PatientPrescription {
-  prescriptionId: number;
+/** A prescription in a patient's list: a visit's prescription with its visit and when it was written. */
+export interface PatientPrescription extends VisitPrescription {
   visitId: number;
-  medicationId: number;
-  medicationName: string;
-  form: string;
-  strength: string;
-  dosage: string;
-  startDate: string;
-  endDate: string | null;
   prescribedAt: string;
 }
 

@@ -4,7 +4,7 @@
  * malformed values from ever reaching SQL as anything but a bound parameter.
  */
 import type { Knex } from 'knex';
-import { AppError } from '../errors.js';
+import { invalidInput } from '../../domain/errors.js';
 
 /** Anything that can build a query: a transaction (the normal case) or, for plan inspection, a knex. */
 export type Queryable = Knex | Knex.Transaction;
@@ -16,6 +16,22 @@ export type Queryable = Knex | Knex.Transaction;
 export async function rows<T>(q: Queryable, sql: string, bindings: readonly Knex.RawBinding[] | Knex.ValueDict = []): Promise<T[]> {
   const result = await q.raw<{ rows: T[] }>(sql, bindings as Knex.RawBinding[]);
   return result.rows;
+}
+
+/**
+ * The rows of a query builder, typed by the caller (`const rows: Row[] = await selected(q)`):
+ * builders over knex's untyped tables resolve to `any`, and this is where that becomes the
+ * row type the caller names, as rows<T>() does for raw statements.
+ */
+export async function selected<T>(query: Knex.QueryBuilder): Promise<T[]> {
+  const result: unknown = await query;
+  return result as T[];
+}
+
+/** The first row of a query builder (knex's `.first()`), typed by the caller as {@link selected}. */
+export async function firstRow<T>(query: Knex.QueryBuilder): Promise<T | undefined> {
+  const result: unknown = await query.first();
+  return result as T | undefined;
 }
 
 /** How many rows a raw write touched. */
@@ -34,17 +50,17 @@ export function iso(value: Date | string): string {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
-/** A 'YYYY-MM-DD' calendar day, refused with a 400 before it reaches PostgreSQL otherwise. */
+/** A 'YYYY-MM-DD' calendar day, refused (an `invalid` domain error) before it reaches PostgreSQL otherwise. */
 export function assertDay(value: string, field = 'date'): string {
   if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new AppError(400, 'invalid_request', `${field} must be a date like 2026-03-08`);
+    throw invalidInput(`${field} must be a date like 2026-03-08`);
   }
   return value;
 }
 
 /** 'YYYY-MM' to the first day of that month ('YYYY-MM-01'). */
 export function monthStart(value: string, field = 'month'): string {
-  if (!MONTH.test(value)) throw new AppError(400, 'invalid_request', `${field} must be a month like 2026-03`);
+  if (!MONTH.test(value)) throw invalidInput(`${field} must be a month like 2026-03`);
   return `${value}-01`;
 }
 
@@ -52,7 +68,7 @@ export function monthStart(value: string, field = 'month'): string {
 export function instant(value: Date | string, field = 'scheduledAt'): Date {
   const d = value instanceof Date ? value : /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? new Date(value) : new Date(NaN);
   if (Number.isNaN(d.getTime())) {
-    throw new AppError(400, 'invalid_request', `${field} must be an ISO-8601 instant with an offset`);
+    throw invalidInput(`${field} must be an ISO-8601 instant with an offset`);
   }
   return d;
 }

@@ -3,7 +3,7 @@
  * Erasure and legal holds are in ./erasure.ts.
  */
 import type { Transaction } from '../index.js';
-import { iso } from './common.js';
+import { firstRow, iso, selected } from './common.js';
 
 export interface AuditFilter {
   patientId?: number;
@@ -90,7 +90,7 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     actor_username: string | null;
     patient_name: string | null;
     subject_patient_id: number | null;
-  }[] = await q;
+  }[] = await selected(q);
   return rows.map((r) => ({
     auditId: Number(r.audit_id),
     at: iso(r.at),
@@ -132,10 +132,10 @@ export async function listStaffAccounts(trx: Transaction): Promise<StaffAccount[
     active: boolean;
     created_at: Date;
     deactivated_at: Date | null;
-  }[] = await trx('staff_users as s')
+  }[] = await selected(trx('staff_users as s')
     .leftJoin('providers as p', 'p.provider_id', 's.provider_id')
     .select('s.user_id', 's.username', 's.role', 's.provider_id', 'p.name as provider_name', 's.active', 's.created_at', 's.deactivated_at')
-    .orderBy([{ column: 's.username' }]);
+    .orderBy([{ column: 's.username' }]));
   return rows.map((r) => ({
     userId: r.user_id,
     username: r.username,
@@ -157,7 +157,7 @@ export async function listStaffAccounts(trx: Transaction): Promise<StaffAccount[
 export async function deactivateStaffAccount(trx: Transaction, userId: number): Promise<'deactivated' | 'already' | 'not_found'> {
   const updated = await trx('staff_users').update({ active: false, deactivated_at: trx.fn.now() }).where({ user_id: userId, active: true });
   if (updated > 0) return 'deactivated';
-  const exists = await trx('staff_users').select('user_id').where('user_id', userId).first();
+  const exists = await firstRow(trx('staff_users').select('user_id').where('user_id', userId));
   return exists ? 'already' : 'not_found';
 }
 
@@ -185,7 +185,7 @@ export async function findPatientsForCompliance(trx: Transaction, q: string, lim
       w.whereRaw('lower(name) LIKE ?', [`${n}%`]).orWhereRaw('lower(name) LIKE ?', [`% ${n}%`]);
     });
   }
-  const rows: { patient_id: number; name: string; dob: string; legal_hold_reason: string | null; erased_at: Date | null }[] = await query;
+  const rows: { patient_id: number; name: string; dob: string; legal_hold_reason: string | null; erased_at: Date | null }[] = await selected(query);
   return rows.map((r) => ({
     patientId: r.patient_id,
     name: r.name,
@@ -197,7 +197,7 @@ export async function findPatientsForCompliance(trx: Transaction, q: string, lim
 
 /** The legal hold recorded with a refused erasure (for the 409 message). */
 export async function erasureHoldReason(trx: Transaction, erasureId: number): Promise<string | null> {
-  const row: { legal_hold_reason: string | null } | undefined = await trx('erasures').select('legal_hold_reason').where('erasure_id', erasureId).first();
+  const row: { legal_hold_reason: string | null } | undefined = await firstRow(trx('erasures').select('legal_hold_reason').where('erasure_id', erasureId));
   return row?.legal_hold_reason ?? null;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { asStaff, type StaffIdentity, type Transaction } from '../index.js';
-import { AppError } from '../errors.js';
+import { DomainError } from '../../domain/errors.js';
 
 export type ErasureOutcome = 'erased' | 'already_erased' | 'refused_legal_hold';
 
@@ -16,14 +16,14 @@ export interface ErasureResult {
 }
 
 /** A refused erasure: the patient is under legal hold. The refusal is already recorded. */
-export class LegalHoldError extends AppError {
+export class LegalHoldError extends DomainError {
   constructor(
     readonly patientId: number,
     readonly erasureId: number,
     /** The hold in force, as compliance recorded it (shown to compliance, who set it). */
     readonly legalHoldReason?: string | null,
   ) {
-    super(409, 'legal_hold', `This patient is under legal hold${legalHoldReason ? ` (${legalHoldReason})` : ''}; the erasure was refused and the refusal recorded.`, {
+    super('conflict', 'legal_hold', `This patient is under legal hold${legalHoldReason ? ` (${legalHoldReason})` : ''}; the erasure was refused and the refusal recorded.`, {
       constraint: 'patients_legal_hold',
       erasureId,
       ...(legalHoldReason ? { legalHoldReason } : {}),

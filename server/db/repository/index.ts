@@ -12,3 +12,4 @@ export * from './visits.js';
 export * from './visit-notes.js';
 export * from './erasure.js';
 export * from './access-log.js';
+export * from './providers.js';

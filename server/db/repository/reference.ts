@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import type { Queryable } from './common.js';
+import { selected } from './common.js';
 
 export interface Icd10Code {
   code: string;
@@ -54,7 +55,7 @@ export interface Icd10Entry extends Icd10Code {
 
 /** The whole code list as the signed-in clinician reads it (RLS: a valid acting identity), in code order. */
 export async function icd10CodeList(trx: Transaction): Promise<Icd10Entry[]> {
-  const rows: { code: string; description: string; search_text: string }[] = await trx('icd10_codes').select('code', 'description', 'search_text').orderBy('code');
+  const rows: { code: string; description: string; search_text: string }[] = await selected(trx('icd10_codes').select('code', 'description', 'search_text').orderBy('code'));
   return rows.map((r) => ({ code: r.code, description: r.description, searchText: r.search_text }));
 }
 
@@ -65,7 +66,7 @@ export async function icd10CodeList(trx: Transaction): Promise<Icd10Entry[]> {
  */
 export async function searchIcd10(trx: Transaction, q: string, limit: number): Promise<Icd10Code[]> {
   if (q.trim() === '') return [];
-  const rows: { code: string; description: string }[] = await icd10SearchQuery(trx, q, limit);
+  const rows: { code: string; description: string }[] = await selected(icd10SearchQuery(trx, q, limit));
   return rows.map((r) => ({ code: r.code, description: r.description }));
 }
 
@@ -87,6 +88,6 @@ export async function searchMedications(trx: Transaction, q: string | undefined,
     .limit(limit);
   const hay = `' ' || lower(regexp_replace(name || ' ' || form || ' ' || strength, '[^A-Za-z0-9]+', ' ', 'g'))`;
   for (const word of searchWords(q ?? '')) query.whereRaw(`${hay} LIKE ?`, [`% ${likeEscape(word)}%`]);
-  const rows: { medication_id: number; name: string; form: string; strength: string }[] = await query;
+  const rows: { medication_id: number; name: string; form: string; strength: string }[] = await selected(query);
   return rows.map((r) => ({ medicationId: r.medication_id, name: r.name, form: r.form, strength: r.strength }));
 }

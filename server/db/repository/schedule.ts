@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { assertDay, clinicDateOf, iso, type AppointmentStatus, type Queryable } from './common.js';
+import { type AppointmentStatus, assertDay, clinicDateOf, iso, type Queryable, selected } from './common.js';
 import { selectAudited } from './access-log.js';
 
 export interface ScheduleEntry extends Appointment {
@@ -52,7 +52,7 @@ export async function providerDaySchedule(
   day: string,
   opts: ScheduleOptions = {},
 ): Promise<ScheduleEntry[]> {
-  const rows: ScheduleRow[] = await providerScheduleQuery(trx, providerId, day, opts);
+  const rows: ScheduleRow[] = await selected(providerScheduleQuery(trx, providerId, day, opts));
   return rows.map(toScheduleEntry);
 }
 
@@ -142,7 +142,7 @@ export async function upcomingAppointments(trx: Transaction, opts: UpcomingOptio
     patient_name: string;
   }[] = opts.audited
     ? await selectAudited(trx, 'appointments', query, { patientColumn: 'patient_id', orderBy: 'scheduled_at, appointment_id' })
-    : await query;
+    : await selected(query);
   return rows.map((r) => ({
     appointmentId: r.appointment_id,
     scheduledAt: iso(r.scheduled_at),

@@ -5,7 +5,8 @@
  * in a savepoint so that the answer can list every clash, then the whole series is undone.
  */
 import type { Transaction } from '../index.js';
-import { AppError, fromPgError } from '../errors.js';
+import { fromPgError } from '../errors.js';
+import { DomainError, isRefusal } from '../../domain/errors.js';
 import { appointmentReturning, queueBehindConflictingWrites, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
 import { instant, iso } from './common.js';
 
@@ -69,13 +70,13 @@ export async function bookSeries(trx: Transaction, input: SeriesInput): Promise<
       booked.push(toAppointment((rows as AppointmentRow[])[0]!));
     } catch (err) {
       const refusal = fromPgError(err);
-      if (!refusal || refusal.status >= 500) throw err;
+      if (!refusal || !isRefusal(refusal)) throw err;
       clashes.push({ occurrence: i + 1, scheduledAt, code: refusal.code, message: refusal.message, details: refusal.details });
     }
   }
   if (clashes.length > 0) {
-    throw new AppError(
-      409,
+    throw new DomainError(
+      'conflict',
       'series_conflict',
       `${clashes.length} of ${input.count} occurrences cannot be booked (see details.clashes); nothing was booked. ` +
         'Move the first start, book fewer occurrences, or book the free ones singly.',
@@ -87,7 +88,7 @@ export async function bookSeries(trx: Transaction, input: SeriesInput): Promise<
 
 /**
  * Cancel this occurrence and every later one of its series that is still scheduled or checked in.
- * Undefined when the appointment does not exist (or is not visible); 409 when it is not in a series.
+ * Undefined when the appointment does not exist (or is not visible); a conflict (not_in_series) when it is not in a series.
  */
 export async function cancelThisAndFollowing(trx: Transaction, appointmentId: number): Promise<Appointment[] | undefined> {
   const a = (await trx('appointments').select('series_id', 'scheduled_at').where('appointment_id', appointmentId).first()) as
@@ -95,7 +96,7 @@ export async function cancelThisAndFollowing(trx: Transaction, appointmentId: nu
     | undefined;
   if (!a) return undefined;
   if (a.series_id === null) {
-    throw new AppError(409, 'not_in_series', 'This appointment is not part of a series; cancel it on its own.', { appointmentId });
+    throw new DomainError('conflict', 'not_in_series', 'This appointment is not part of a series; cancel it on its own.', { appointmentId });
   }
   const rows = (await trx('appointments')
     .update({ status: 'cancelled' })

@@ -5,9 +5,8 @@
  * clinician's access and audit every read (migration 20261125000021).
  * Both functions run inside the caller's asStaff transaction, as a clinician.
  */
-import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
-import { AppError } from '../errors.js';
+import { invalidInput } from '../../domain/errors.js';
 import { CiphertextError, MasterKeyError, PatientErasedError, type DataKey, type FieldCrypto } from '../../crypto/index.js';
 
 export const VISIT_NOTE_MAX_CHARS = 20_000;
@@ -18,7 +17,7 @@ export function noteContext(visitId: number): string {
 }
 
 function assertId(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new AppError(400, 'invalid_request', `${field} must be a positive integer`);
+  if (!Number.isSafeInteger(value) || value <= 0) throw invalidInput(`${field} must be a positive integer`);
 }
 
 /**
@@ -66,7 +65,7 @@ async function dataKeyFor(trx: Transaction, crypto: FieldCrypto, patientId: numb
 /**
  * Save (or replace) the note of a visit. Only the visit's own clinician may; the text is
  * encrypted before it is sent. Fails with MasterKeyError before touching the database when
- * MASTER_KEY is missing, and with 410 (patients_erased) for an erased patient.
+ * MASTER_KEY is missing, and with PatientErasedError for an erased patient.
  */
 export async function saveVisitNotes(
   trx: Transaction,
@@ -78,7 +77,7 @@ export async function saveVisitNotes(
   assertId(visitId, 'visitId');
   assertId(patientId, 'patientId');
   if (typeof text !== 'string' || text.trim() === '' || text.length > VISIT_NOTE_MAX_CHARS) {
-    throw new AppError(400, 'invalid_request', `notes must be 1 to ${VISIT_NOTE_MAX_CHARS} characters`);
+    throw invalidInput(`notes must be 1 to ${VISIT_NOTE_MAX_CHARS} characters`);
   }
   crypto.assertAvailable();
   const key = await dataKeyFor(trx, crypto, patientId);
@@ -93,7 +92,7 @@ export async function saveVisitNotes(
 /**
  * Read the note of a visit: the text, or null when there is none or the caller may not
  * see it (indistinguishable on purpose). Every note returned leaves one 'read' audit row.
- * Throws PatientErasedError (410) once the patient's key is destroyed, MasterKeyError when
+ * Throws PatientErasedError (kind `gone`) once the patient's key is destroyed, MasterKeyError when
  * MASTER_KEY is missing or wrong, CiphertextError when the stored note does not authenticate.
  */
 export async function readVisitNotes(trx: Transaction, crypto: FieldCrypto, visitId: number): Promise<string | null> {
@@ -109,26 +108,5 @@ export async function readVisitNotes(trx: Transaction, crypto: FieldCrypto, visi
     return key.decrypt(row.ciphertext, noteContext(visitId));
   } finally {
     key.wipe();
-  }
-}
-
-/**
- * Pin the configured master key as the database's key (first start after migration
- * 20261206000202), or check it is the pinned one. Run at start-up with the administrator's
- * connection, before the service takes requests, so no one can register a key of their own
- * first. Throws MasterKeyError when MASTER_KEY is not the registered key, or wrapped none of
- * the data keys already stored.
- */
-export async function registerMasterKey(admin: Knex, crypto: FieldCrypto): Promise<void> {
-  const { keyId, proof } = crypto.keyStoreProof();
-  try {
-    await admin.raw('SELECT master_key_check(?, ?)', [keyId, proof]);
-  } catch (err) {
-    if ((err as { constraint?: string }).constraint === 'master_key_proof') {
-      // knex prefixes the statement; the database's own words are after the last ' - '.
-      const reason = (err as Error).message.split(' - ').pop();
-      throw new MasterKeyError(`MASTER_KEY is not the master key this database's data keys are wrapped with (${reason}); refusing to start.`);
-    }
-    throw err;
   }
 }

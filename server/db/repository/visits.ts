@@ -9,7 +9,7 @@
  * COMMIT, leaves no row behind.
  */
 import type { Transaction } from '../index.js';
-import { AppError } from '../errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { assertDay } from './common.js';
 import { appointmentReturning, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
 
@@ -85,7 +85,7 @@ export async function completeVisit(trx: Transaction, input: CompleteVisitInput)
   if (appt.status === 'completed') {
     // The triggers would accept a visit for a completed appointment that lacks one (imports);
     // through this path, completing twice is a client error.
-    throw new AppError(409, 'invalid_transition', 'This appointment is already completed.', {
+    throw new DomainError('conflict', 'invalid_transition', 'This appointment is already completed.', {
       constraint: 'appointments_status_transition',
     });
   }

@@ -4,7 +4,7 @@
  * Row-level security limits every statement to a signed-in front-desk clerk.
  */
 import type { Transaction } from '../index.js';
-import { AppError } from '../errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { iso } from './common.js';
 
 export interface WaitlistEntry {
@@ -102,14 +102,14 @@ export async function removeFromWaitlist(trx: Transaction, waitlistId: number): 
 
 /**
  * Take the patient's entry off the waitlist as part of booking them. The row lock makes a
- * second desk taking the same entry wait for the first, then find it gone: 409.
+ * second desk taking the same entry wait for the first, then find it gone: a conflict (waitlist_entry_gone).
  */
 export async function takeWaitlistEntry(trx: Transaction, waitlistId: number, patientId: number): Promise<void> {
   const rows = (await trx('waitlist_entries').where({ waitlist_id: waitlistId }).delete().returning(['patient_id'])) as { patient_id: number }[];
   if (rows.length === 0) {
-    throw new AppError(409, 'waitlist_entry_gone', 'That waitlist entry was already booked or removed (perhaps by another desk); refresh the waitlist.', { waitlistId });
+    throw new DomainError('conflict', 'waitlist_entry_gone', 'That waitlist entry was already booked or removed (perhaps by another desk); refresh the waitlist.', { waitlistId });
   }
   if (rows[0]!.patient_id !== patientId) {
-    throw new AppError(409, 'waitlist_patient_mismatch', 'That waitlist entry is for another patient; book the patient it names.', { waitlistId });
+    throw new DomainError('conflict', 'waitlist_patient_mismatch', 'That waitlist entry is for another patient; book the patient it names.', { waitlistId });
   }
 }
