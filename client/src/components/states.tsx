@@ -57,3 +57,13 @@ export function useResource<T>(fn: (signal: AbortSignal) => Promise<T>, deps: un
   const reload = () => setNonce((n) => n + 1);
   return { ...state, reload } as Resource<T>;
 }
+
+/** A form's refusal, announced as it appears; nothing while there is none. */
+export function FormError({ message, id }: { message: string | undefined; id?: string }) {
+  if (!message) return null;
+  return (
+    <p id={id} class="field-error" role="alert">
+      {message}
+    </p>
+  );
+}

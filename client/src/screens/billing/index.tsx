@@ -10,6 +10,8 @@ import { describeError } from '../../lib/api.js';
 import { download, screensApi, toCsv, type ChargeFilter } from '../../lib/screens-api.js';
 import type { Charge } from '../../../../shared/screens-types.js';
 import '../screens.css';
+import { Options } from '../../components/options.js';
+import { ColumnHeads } from '../../components/column-heads.js';
 
 const STATUSES = ['pending', 'submitted', 'paid', 'denied', 'void'] as const;
 const HEADER = ['Patient', 'Date of birth', 'Date of service', 'Provider', 'Amount', 'Payer', 'Status'];
@@ -64,11 +66,7 @@ export default function BillingScreen() {
             Status
             <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
               <option value="">Any status</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
+              <Options values={STATUSES} />
             </select>
           </label>
           <label>
@@ -92,15 +90,7 @@ export default function BillingScreen() {
           <div class="table-wrap">
             <table>
               <caption>Charges, newest date of service first ({rows.length} shown)</caption>
-              <thead>
-                <tr>
-                  {HEADER.map((h) => (
-                    <th scope="col" key={h}>
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
+              <ColumnHeads names={HEADER} />
               <tbody>
                 {rows.map((c) => (
                   <tr key={c.chargeId}>

@@ -20,6 +20,7 @@ import { CompleteVisit } from './complete-visit.js';
 import { BreakGlassBanners, BreakGlassForm } from './break-glass.js';
 import '../screens.css';
 import { APPOINTMENT_STATUS_LABELS } from '../../../../shared/vocabulary.js';
+import { ColumnHeads } from '../../components/column-heads.js';
 
 const STATUS_LABEL: Record<string, string> = APPOINTMENT_STATUS_LABELS;
 
@@ -182,17 +183,7 @@ export default function ClinicianScreen() {
           <div class="table-wrap">
             <table>
               <caption class="visually-hidden">Appointments on {clock.longDate(date)}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Patient</th>
-                  <th scope="col">Length</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Arrived</th>
-                  <th scope="col">Wait</th>
-                  <th scope="col">Action</th>
-                </tr>
-              </thead>
+              <ColumnHeads names={['Time', 'Patient', 'Length', 'Status', 'Arrived', 'Wait', 'Action']} />
               <tbody>
                 {rows.length === 0 ? (
                   <tr>

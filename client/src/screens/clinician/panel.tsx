@@ -11,6 +11,7 @@ import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { PanelVisit } from '../../../../shared/screens-types.js';
 import { APPOINTMENT_STATUS_LABELS } from '../../../../shared/vocabulary.js';
+import { ColumnHeads } from '../../components/column-heads.js';
 
 const STATUS_LABEL: Record<string, string> = APPOINTMENT_STATUS_LABELS;
 
@@ -92,14 +93,7 @@ export function PatientPanel({ patientId, name, onClose }: { patientId: number; 
           ) : (
             <table>
               <caption class="visually-hidden">Active prescriptions</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Medication</th>
-                  <th scope="col">Dosage</th>
-                  <th scope="col">From</th>
-                  <th scope="col">Until</th>
-                </tr>
-              </thead>
+              <ColumnHeads names={['Medication', 'Dosage', 'From', 'Until']} />
               <tbody>
                 {p.activePrescriptions.map((rx) => (
                   <tr key={rx.prescriptionId}>
@@ -122,14 +116,7 @@ export function PatientPanel({ patientId, name, onClose }: { patientId: number; 
           ) : (
             <table>
               <caption class="visually-hidden">Appointment history, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Date</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
+              <ColumnHeads names={['Date', 'Time', 'Provider', 'Status']} />
               <tbody>
                 {p.appointments.map((a) => (
                   <tr key={a.appointmentId}>

@@ -11,6 +11,8 @@ import { screensApi, type AuditFilter } from '../../lib/screens-api.js';
 import type { AuditEntry } from '../../../../shared/api-types.js';
 import type { CompliancePatient } from '../../../../shared/screens-types.js';
 import { PatientFinder, describePatient } from './patient-finder.js';
+import { Options } from '../../components/options.js';
+import { ColumnHeads } from '../../components/column-heads.js';
 
 const ACTIONS = ['insert', 'update', 'delete', 'read', 'break_glass', 'erase', 'erase_refused', 'legal_hold'];
 const PAGE = 50;
@@ -150,11 +152,7 @@ export function AuditLog() {
           Action
           <select value={action} onChange={(e) => setAction(e.currentTarget.value)}>
             <option value="">Any action</option>
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
+            <Options values={ACTIONS} />
           </select>
         </label>
         <label>
@@ -195,18 +193,7 @@ export function AuditLog() {
         <div class="table-wrap">
           <table>
             <caption>Audit entries, newest first (new ones appear at the top)</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">When (clinic time)</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Record</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Columns</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={['#', 'When (clinic time)', 'Actor', 'Action', 'Severity', 'Record', 'Patient', 'Columns']} />
             <tbody>
               {entries.map((e) => (
                 <tr key={e.auditId} class={fresh.has(e.auditId) ? 'flash' : undefined}>

@@ -7,6 +7,7 @@ import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { StaffAccount } from '../../../../shared/screens-types.js';
 import { STAFF_ROLE_LABELS } from '../../../../shared/vocabulary.js';
+import { ColumnHeads } from '../../components/column-heads.js';
 
 const ROLE: Record<string, string> = STAFF_ROLE_LABELS;
 
@@ -50,15 +51,7 @@ export function StaffAccounts() {
         <div class="table-wrap">
           <table>
             <caption class="visually-hidden">Staff accounts</caption>
-            <thead>
-              <tr>
-                <th scope="col">Username</th>
-                <th scope="col">Role</th>
-                <th scope="col">Provider</th>
-                <th scope="col">Status</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={['Username', 'Role', 'Provider', 'Status', 'Action']} />
             <tbody>
               {list.data.map((a) => (
                 <tr key={a.userId}>

@@ -7,13 +7,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Confirm } from '../../components/dialog.js';
-import { ErrorView, Loading, useResource } from '../../components/states.js';
+import { ErrorView, Loading, useResource, FormError } from '../../components/states.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { hhmm, toMinutes } from '../../lib/clock.js';
 import type { DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
 import { can, STATUS } from './status.js';
-import { DURATIONS } from './booking-form.js';
+import { DurationField } from './fields.js';
 
 export interface MoveDone {
   text: string;
@@ -110,11 +110,7 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
           </button>
         )}
       </div>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <History row={row} />
       {editing && can.reschedule(row.status) && (
         <RescheduleForm row={row} providers={props.providers} onDone={(m) => (setEditing(false), m && props.onMoved(m))} />
@@ -189,21 +185,8 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
           <input type="time" step={clock.slotMinutes * 60} value={start} onInput={(e) => setStart(e.currentTarget.value)} />
         </label>
       </div>
-      <label>
-        New duration
-        <select value={String(duration)} onChange={(e) => setDuration(Number(e.currentTarget.value))}>
-          {[...new Set([...DURATIONS, row.durationMin])].sort((a, b) => a - b).map((d) => (
-            <option key={d} value={String(d)}>
-              {d} min
-            </option>
-          ))}
-        </select>
-      </label>
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <DurationField label="New duration" value={duration} keep={row.durationMin} onChange={setDuration} />
+      <FormError message={error} />
       <div class="actions">
         <button type="submit" disabled={busy}>
           Save new time

@@ -21,6 +21,8 @@ import { mayBook } from '../../../../shared/vocabulary.js';
 import { PatientFinder, type ChosenPatient } from './patient-finder.js';
 import { FirstAvailable } from './first-available.js';
 import type { SlotMark } from './day-grid.js';
+import { DurationField, ProviderOptions } from './fields.js';
+import { FormError } from '../../components/states.js';
 
 /** Shortest reasons the API accepts (server/appointments/schemas.ts). */
 const OUTSIDE_REASON_MIN = 5;
@@ -33,7 +35,6 @@ export interface BookingDraft {
   durationMin: number;
 }
 
-export const DURATIONS = [15, 30, 45, 60, 90, 120];
 
 /** The non-cancelled appointment of `providerId` overlapping [minutes, minutes + duration) on the shown day, if any. */
 export function overlapping(rows: DayRow[], clockWall: (iso: string) => number, providerId: number, minutes: number, duration: number, except?: number): DayRow | undefined {
@@ -173,11 +174,7 @@ export function BookingForm(props: {
       <label>
         Provider
         <select value={String(providerId)} onChange={(e) => setProviderId(Number(e.currentTarget.value))}>
-          {props.providers.map((p) => (
-            <option key={p.providerId} value={String(p.providerId)}>
-              {p.name} — {p.specialty}
-            </option>
-          ))}
+          <ProviderOptions providers={props.providers} />
         </select>
       </label>
       <div class="row2">
@@ -190,27 +187,14 @@ export function BookingForm(props: {
           <input type="time" step={clock.slotMinutes * 60} value={start} required aria-describedby={conflict ? 'booking-conflict' : undefined} onInput={(e) => setStart(e.currentTarget.value)} />
         </label>
       </div>
-      <label>
-        Duration
-        <select value={String(duration)} onChange={(e) => setDuration(Number(e.currentTarget.value))}>
-          {DURATIONS.map((d) => (
-            <option key={d} value={String(d)}>
-              {d} min
-            </option>
-          ))}
-        </select>
-      </label>
+      <DurationField value={duration} onChange={setDuration} />
       <FirstAvailable providerId={providerId} date={date} durationMin={duration} providers={props.providers} onPick={pick} />
       {takenMeanwhile && !conflict && (
         <p class="warn" role="status">
           This time was just taken: {clock.time(takenMeanwhile.scheduledAt)} {takenMeanwhile.patientName}. Pick another time.
         </p>
       )}
-      {conflict && (
-        <p id="booking-conflict" class="field-error" role="alert">
-          {conflict}
-        </p>
-      )}
+      <FormError id="booking-conflict" message={conflict} />
       {offer.outside && (
         <label>
           Reason for booking outside working hours
@@ -255,11 +239,7 @@ export function BookingForm(props: {
           )}
         </label>
       )}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <div class="actions">
         <button type="submit" disabled={busy}>
           {busy ? 'Booking…' : offer.overbook ? 'Book as overbook' : offer.outside ? 'Book outside working hours' : 'Book'}

@@ -20,6 +20,7 @@ import { WaitingRoom } from './waiting-room.js';
 import { WeekView } from './week-view.js';
 import { WaitlistPanel } from './waitlist-panel.js';
 import { dayRows, useClinicDay } from './use-clinic-day.js';
+import { Options } from '../../components/options.js';
 
 const PREFS_KEY = 'clinicpulse.frontdesk.prefs';
 interface Prefs {
@@ -175,11 +176,7 @@ export default function FrontDeskScreen() {
           Specialty
           <select value={prefs.specialty} onChange={(e) => setPrefs({ ...prefs, specialty: e.currentTarget.value })}>
             <option value="">All providers</option>
-            {specialties.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <Options values={specialties} />
           </select>
         </label>
         <button type="button" class="secondary" onClick={() => setChoosing(true)}>

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import type { PatientSummary } from '../../../../shared/api-types.js';
+import { FormError } from '../../components/states.js';
 
 export interface ChosenPatient {
   patientId: number;
@@ -207,11 +208,7 @@ function RegisterPatient({ initialName, initialDob, onDone }: { initialName: str
       {field('dob', 'Date of birth', 'date')}
       {field('email', 'Email (optional)', 'email')}
       {field('phone', 'Phone (optional)', 'tel')}
-      {formError && (
-        <p class="field-error" role="alert">
-          {formError}
-        </p>
-      )}
+      <FormError message={formError} />
       <div class="actions">
         <button type="button" disabled={busy} onClick={() => void submit()}>
           Register patient

@@ -7,14 +7,14 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
-import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
+import { Empty, ErrorView, Loading, useResource, FormError } from '../../components/states.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { addDays, toMinutes } from '../../lib/clock.js';
 import { schedulingApi, type SchedulingApi } from '../../lib/scheduling-api.js';
 import type { DayProvider, WaitlistEntry, WaitlistRequest } from '../../../../shared/api-types.js';
 import type { WaitlistOffer, WaitlistWatchAck } from '../../../../shared/events.js';
 import { PatientFinder, type ChosenPatient } from './patient-finder.js';
-import { DURATIONS } from './booking-form.js';
+import { DurationField } from './fields.js';
 import { shortDate } from './first-available.js';
 
 /** Offers kept on screen at once (newest first). */
@@ -118,11 +118,7 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
           }}
         />
       ))}
-      {removeError && (
-        <p class="field-error" role="alert">
-          {removeError}
-        </p>
-      )}
+      <FormError message={removeError} />
       {list.status === 'error' && !list.data ? (
         <ErrorView error={list.error} retry={list.reload} what="The waitlist could not be loaded." />
       ) : !list.data ? (
@@ -214,11 +210,7 @@ function OfferCard(props: {
           ))}
         </ul>
       )}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <button type="button" class="secondary" onClick={props.onDismiss}>
         Dismiss this offer
       </button>
@@ -319,16 +311,7 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
         </label>
       </div>
       {fieldError('latest')}
-      <label>
-        Duration
-        <select value={String(duration)} onChange={(e) => setDuration(Number(e.currentTarget.value))}>
-          {DURATIONS.map((d) => (
-            <option key={d} value={String(d)}>
-              {d} min
-            </option>
-          ))}
-        </select>
-      </label>
+      <DurationField value={duration} onChange={setDuration} />
       <label>
         Note for the desk (optional)
         <input type="text" maxLength={500} value={note} onInput={(e) => setNote(e.currentTarget.value)} {...described('note')} />
@@ -338,11 +321,7 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
         Times are clinic time{clock.browserDiffers ? ` (${clock.zoneLabel})` : ''}; the window is {fromTime} on {shortDate(fromDate)} to {untilTime} on {shortDate(untilDate)}
         {untilDate === fromDate ? '' : ` (${Math.round((Date.parse(untilDate) - Date.parse(fromDate)) / 86_400_000) + 1} days)`}.
       </p>
-      {errors.form && (
-        <p class="field-error" role="alert">
-          {errors.form}
-        </p>
-      )}
+      <FormError message={errors.form} />
       <div class="actions">
         <button type="submit" disabled={busy}>
           {busy ? 'Adding…' : 'Add patient to waitlist'}

@@ -11,6 +11,7 @@ import type { DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
 import { DayGrid } from './day-grid.js';
 import { dayRows, useClinicDay } from './use-clinic-day.js';
+import { ProviderOptions } from './fields.js';
 
 const DAY_NAME = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric' });
 
@@ -42,11 +43,7 @@ export function WeekView(props: { date: string; providers: DayProvider[]; showCa
       <label class="inline">
         Provider for the week
         <select value={String(providerId ?? '')} onChange={(e) => setProviderId(Number(e.currentTarget.value))}>
-          {props.providers.map((p) => (
-            <option key={p.providerId} value={String(p.providerId)}>
-              {p.name} — {p.specialty}
-            </option>
-          ))}
+          <ProviderOptions providers={props.providers} />
         </select>
       </label>
       {failed ? (

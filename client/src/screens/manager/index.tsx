@@ -17,6 +17,8 @@ import { ErrorView, Loading, useResource } from '../../components/states.js';
 import { download, screensApi, toCsv } from '../../lib/screens-api.js';
 import type { OutcomeRow } from '../../../../shared/screens-types.js';
 import '../screens.css';
+import { Options } from '../../components/options.js';
+import { ColumnHeads } from '../../components/column-heads.js';
 
 Chart.register(...registerables);
 
@@ -91,15 +93,7 @@ function DataTable({ model, file }: { model: TableModel; file: string }) {
       <div class="table-wrap">
         <table>
           <caption>{model.caption}</caption>
-          <thead>
-            <tr>
-              {model.header.map((h) => (
-                <th scope="col" key={h}>
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <ColumnHeads names={model.header} />
           <tbody>
             {model.rows.length === 0 ? (
               <tr>
@@ -284,11 +278,7 @@ export default function ManagerScreen() {
               }}
             >
               <option value="">All specialties</option>
-              {specialties.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
+              <Options values={specialties} />
             </select>
           </label>
           <fieldset class="row">
@@ -330,21 +320,13 @@ export default function ManagerScreen() {
             <label>
               First month shown
               <select value={shown[0]} onChange={(e) => zoomTo(months.indexOf(e.currentTarget.value), Math.max(zj, months.indexOf(e.currentTarget.value)))}>
-                {months.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
+                <Options values={months} />
               </select>
             </label>
             <label>
               Last month shown
               <select value={shown[shown.length - 1]} onChange={(e) => zoomTo(Math.min(zi, months.indexOf(e.currentTarget.value)), months.indexOf(e.currentTarget.value))}>
-                {months.map((m) => (
-                  <option key={m} value={m}>
-                    {m}
-                  </option>
-                ))}
+                <Options values={months} />
               </select>
             </label>
             <button type="button" class="secondary" disabled={zi === zj} onClick={() => (zj - zi >= 2 ? zoomTo(zi + 1, zj - 1) : zoomTo(zj, zj))}>
