@@ -10,7 +10,7 @@
  */
 import pg from 'pg';
 import type { Knex } from 'knex';
-import { anytimeProviders, ofCeiling, percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { anytimeProviders, ofCeiling, percentile, rng, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import {
@@ -28,17 +28,6 @@ const CONCURRENCY = [1, 4, 16] as const;
 const BOOKING_EPOCH = Date.UTC(2090, 0, 1);
 const RAW_EPOCH = Date.UTC(2095, 0, 1);
 const SLOT_MS = 30 * 60_000;
-
-/** A deterministic PRNG so two runs sample the same providers and days. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function staffUser(knex: Knex, role: StaffIdentity['role']): Promise<StaffIdentity> {
   const { rows } = await knex.raw(

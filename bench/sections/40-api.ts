@@ -11,13 +11,9 @@
  *    docs/security.md, "Row-level security").
  * The server is the real app (createApp) on 127.0.0.1, on the service login.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { pino } from 'pino';
 import { anytimeProviders, ofCeiling, percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
-import { createKnex } from '../../server/db/knex.js';
-import { createApp } from '../../server/app.js';
+import { startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 
 const CONCURRENCY = [1, 4, 16] as const;
@@ -53,24 +49,7 @@ const section: BenchSection = {
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     const scale = `${(ctx.appointments / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })}M appointments`;
-    const appKnex = createKnex(ctx.appUrl, { poolMax: 17, applicationName: 'bench-api' });
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const clinic = createApp({
-      appKnex,
-      databaseKind: 'bench',
-      logger: pino({ level: 'silent' }),
-      sessionSecret: 'bench-session-secret-bench-session-secret',
-      sessionIdleMs: 15 * 60_000,
-      sessionAbsoluteMs: 12 * 3_600_000,
-      secureCookie: false,
-      trustProxy: false,
-      allowedOrigins: [origin],
-      loginRateLimit: { max: 10_000, windowMs: 60_000 },
-      sessionPruneIntervalMs: 0,
-    });
-    server.on('request', clinic.app);
+    const { origin, close } = await startBenchApp(ctx.appUrl, { name: 'bench-api', poolMax: 17, sessionSecret: 'bench-session-secret-bench-session-secret' });
     const raw = new pg.Pool({ connectionString: ctx.adminUrl, max: 16 });
     try {
       const hash = await hashPassword(PASSWORD);
@@ -179,11 +158,8 @@ const section: BenchSection = {
       );
       return rows;
     } finally {
-      clinic.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await raw.end();
-      await appKnex.destroy();
+      await close();
     }
   },
 };

@@ -13,12 +13,10 @@
  */
 import http from 'node:http';
 import { Writable } from 'node:stream';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { pino } from 'pino';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
-import { createKnex } from '../../server/db/knex.js';
-import { createApp } from '../../server/app.js';
+import { BENCH_SESSION_ABSOLUTE_MS, BENCH_SESSION_IDLE_MS, startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { asService, asStaff, beginAsSession } from '../../server/db/index.js';
 import { providerDaySchedule, providerDayScheduleAudited } from '../../server/db/repository/schedule.js';
@@ -31,8 +29,8 @@ const ITERATIONS = 400;
 const WARMUP = 40;
 const PASSWORD = 'bench-password-for-the-request-path';
 const SECRET = 'bench-session-secret-request-path-0123456789';
-const IDLE = 15 * 60_000;
-const ABSOLUTE = 12 * 3_600_000;
+const IDLE = BENCH_SESSION_IDLE_MS;
+const ABSOLUTE = BENCH_SESSION_ABSOLUTE_MS;
 
 const now = () => process.hrtime.bigint();
 const ms = (start: bigint) => Number(now() - start) / 1e6;
@@ -54,25 +52,13 @@ const section: BenchSection = {
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     const scale = `${(ctx.appointments / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 })}M appointments`;
-    const appKnex = createKnex(ctx.appUrl, { poolMax: 4, applicationName: 'bench-request-path' });
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const clinic = createApp({
-      appKnex,
-      databaseKind: 'bench',
+    const { origin, appKnex, close } = await startBenchApp(ctx.appUrl, {
+      name: 'bench-request-path',
+      poolMax: 4,
+      sessionSecret: SECRET,
       // As in production: info level, so a 2xx request's line (debug) is not written.
       logger: pino({ level: 'info' }, new Writable({ write: (_c, _e, cb) => cb() })),
-      sessionSecret: SECRET,
-      sessionIdleMs: IDLE,
-      sessionAbsoluteMs: ABSOLUTE,
-      secureCookie: false,
-      trustProxy: false,
-      allowedOrigins: [origin],
-      loginRateLimit: { max: 10_000, windowMs: 60_000 },
-      sessionPruneIntervalMs: 0,
     });
-    server.on('request', clinic.app);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string, cookie?: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -266,10 +252,7 @@ const section: BenchSection = {
     } finally {
       agent.destroy();
       await raw.end();
-      clinic.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await appKnex.destroy();
+      await close();
     }
   },
 };

@@ -12,11 +12,8 @@
  * both as the table's owner, under its row-level security, as the candidate function reads it.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
-import { createKnex } from '../../server/db/knex.js';
-import { createApp } from '../../server/app.js';
+import { startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { asStaff } from '../../server/db/index.js';
 import { searchPatientsAs } from '../../server/db/repository/patients.js';
@@ -51,24 +48,7 @@ const section: BenchSection = {
     const { rows: count } = await ctx.knex.raw('SELECT count(*)::int AS n FROM patients');
     const patients = count[0].n as number;
 
-    const appKnex = createKnex(ctx.appUrl, { poolMax: 4, applicationName: 'bench-search' });
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const clinic = createApp({
-      appKnex,
-      databaseKind: 'bench',
-      logger: pino({ level: 'silent' }),
-      sessionSecret: 'bench-session-secret-search-0123456789',
-      sessionIdleMs: 15 * 60_000,
-      sessionAbsoluteMs: 12 * 3_600_000,
-      secureCookie: false,
-      trustProxy: false,
-      allowedOrigins: [origin],
-      loginRateLimit: { max: 10_000, windowMs: 60_000 },
-      sessionPruneIntervalMs: 0,
-    });
-    server.on('request', clinic.app);
+    const { origin, appKnex, close } = await startBenchApp(ctx.appUrl, { name: 'bench-search', poolMax: 4, sessionSecret: 'bench-session-secret-search-0123456789' });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string, cookie: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -192,10 +172,7 @@ const section: BenchSection = {
       ];
     } finally {
       agent.destroy();
-      clinic.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await appKnex.destroy();
+      await close();
     }
   },
 };

@@ -9,17 +9,14 @@
  *    The client numbers use a separate small database in the same server (30 + 270
  *    providers on far-future days), so they do not depend on the generated volume.
  */
-import http from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { build } from 'vite';
 import { chromium } from 'playwright-core';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
-import { createApp } from '../../server/app.js';
+import { startBenchApp } from '../app.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { migrateLatest } from '../../server/db/migrate.js';
@@ -36,34 +33,14 @@ const round = (v: number) => Math.round(v * 100) / 100;
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 async function serve(appUrl: string, clientDir: string) {
-  const appKnex = createKnex(appUrl, { poolMax: 8, applicationName: 'bench-frontdesk' });
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const clinic = createApp({
-    appKnex,
-    databaseKind: 'bench',
-    logger: pino({ level: 'silent' }),
-    sessionSecret: 'bench-session-secret-front-desk-0123456789',
-    sessionIdleMs: 15 * 60_000,
-    sessionAbsoluteMs: 12 * 3_600_000,
-    secureCookie: false,
-    trustProxy: false,
-    allowedOrigins: [origin],
-    loginRateLimit: { max: 10_000, windowMs: 60_000 },
-    sessionPruneIntervalMs: 0,
-    clientDir,
-  });
-  server.on('request', clinic.app);
-  const realtime = await attachRealtime({ httpServer: server, appKnex, appUrl, sessionSecret: 'bench-session-secret-front-desk-0123456789', allowedOrigins: [origin], retentionDays: 7, overrides: { pruneIntervalMs: 0 } });
+  const sessionSecret = 'bench-session-secret-front-desk-0123456789';
+  const app = await startBenchApp(appUrl, { name: 'bench-frontdesk', poolMax: 8, sessionSecret, clientDir });
+  const realtime = await attachRealtime({ httpServer: app.server, appKnex: app.appKnex, appUrl, sessionSecret, allowedOrigins: [app.origin], retentionDays: 7, overrides: { pruneIntervalMs: 0 } });
   return {
-    origin,
+    origin: app.origin,
     async close() {
       await realtime.close();
-      clinic.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await appKnex.destroy();
+      await app.close();
     },
   };
 }

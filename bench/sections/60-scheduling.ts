@@ -10,7 +10,7 @@
  * other query rows.
  */
 import type { Knex } from 'knex';
-import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { percentile, rng, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import { bookAppointment } from '../../server/db/repository/appointments.js';
@@ -22,16 +22,6 @@ const BOOKINGS = 400;
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function deskUser(knex: Knex): Promise<StaffIdentity> {
   const { rows } = await knex.raw(

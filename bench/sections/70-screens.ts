@@ -3,12 +3,8 @@
  * filtered by status), on the runner's dataset. The clinician's ICD-10-CM search has a
  * section of its own (72-icd10.ts).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
-import { createKnex } from '../../server/db/knex.js';
-import { createApp } from '../../server/app.js';
+import { startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 
 const PASSWORD = 'bench-password-for-the-screens';
@@ -19,24 +15,7 @@ const round = (v: number) => Math.round(v * 100) / 100;
 const section: BenchSection = {
   title: 'Screens',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
-    const appKnex = createKnex(ctx.appUrl, { poolMax: 4, applicationName: 'bench-screens' });
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const clinic = createApp({
-      appKnex,
-      databaseKind: 'bench',
-      logger: pino({ level: 'silent' }),
-      sessionSecret: 'bench-session-secret-bench-session-secret',
-      sessionIdleMs: 15 * 60_000,
-      sessionAbsoluteMs: 12 * 3_600_000,
-      secureCookie: false,
-      trustProxy: false,
-      allowedOrigins: [origin],
-      loginRateLimit: { max: 10_000, windowMs: 60_000 },
-      sessionPruneIntervalMs: 0,
-    });
-    server.on('request', clinic.app);
+    const { origin, close } = await startBenchApp(ctx.appUrl, { name: 'bench-screens', poolMax: 4, sessionSecret: 'bench-session-secret-bench-session-secret' });
     try {
       const hash = await hashPassword(PASSWORD);
       const account = async (username: string, role: string, providerId: number | null) =>
@@ -77,10 +56,7 @@ const section: BenchSection = {
         { metric: `GET billing/charges p95 (${chargeCount[0].n.toLocaleString('en-US')} charges)`, value: round(percentile(charges, 95)), unit: 'ms', note: 'first page of 100, newest first; half of them filtered by status=pending' },
       ];
     } finally {
-      clinic.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await appKnex.destroy();
+      await close();
     }
   },
 };

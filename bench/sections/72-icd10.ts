@@ -13,13 +13,9 @@
  *  - the session check alone (sessionAccount), the in-memory search and the JSON encoding.
  * Nothing is audited on this path (reference data, no patient), so audit is no hop here.
  */
-import http from 'node:http';
 import express from 'express';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
-import { createKnex } from '../../server/db/knex.js';
-import { createApp } from '../../server/app.js';
+import { BENCH_SESSION_ABSOLUTE_MS, BENCH_SESSION_IDLE_MS, startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { asStaff, beginAsSession, sessionAccount } from '../../server/db/index.js';
 import { icd10CodeList, searchIcd10 } from '../../server/db/repository/reference.js';
@@ -29,8 +25,6 @@ import { storedSessionId } from '../../server/auth/keyed-digest.js';
 
 const PASSWORD = 'bench-password-for-the-icd10-search';
 const SECRET = 'bench-session-secret-icd10-bench-session-secret';
-const IDLE_MS = 15 * 60_000;
-const ABSOLUTE_MS = 12 * 3_600_000;
 const ROUNDS = 20;
 // What a clinician types, keystroke by keystroke: code prefixes with and without the dot, and words.
 const QUERIES = ['e', 'e1', 'e11', 'e11.', 'e11.9', 'i10', 'z00.0', 'm54', 'ty', 'type 2', 'diab', 'hypert', 'pain', 'pain right', 'acute', 'unspec', 'migr', 'otitis', 'anx', 'xyz'];
@@ -41,35 +35,25 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 const section: BenchSection = {
   title: 'ICD-10 search',
   async run(ctx: BenchContext): Promise<BenchRow[]> {
-    const appKnex = createKnex(ctx.appUrl, { poolMax: 4, applicationName: 'bench-icd10' });
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const clinic = createApp({
-      appKnex,
-      databaseKind: 'bench',
-      logger: pino({ level: 'silent' }),
-      sessionSecret: SECRET,
-      sessionIdleMs: IDLE_MS,
-      sessionAbsoluteMs: ABSOLUTE_MS,
-      secureCookie: false,
-      trustProxy: false,
-      allowedOrigins: [origin],
-      loginRateLimit: { max: 10_000, windowMs: 60_000 },
-      sessionPruneIntervalMs: 0,
-    });
     // The route as it was before the index, for an interleaved comparison over HTTP.
-    const outer = express();
-    outer.get('/bench/icd10-as-it-was', async (req, res) => {
-      const session = await clinic.sessions.begin(req, res);
-      if (!session) return void res.status(401).end();
-      await session.trx.commit();
-      const q = typeof req.query.q === 'string' ? req.query.q : '';
-      const items = await asStaff(appKnex, { userId: session.user.id, role: session.user.role }, (trx) => searchIcd10(trx, q, 20), { readOnly: true });
-      res.json({ items });
+    const { origin, appKnex, close } = await startBenchApp(ctx.appUrl, {
+      name: 'bench-icd10',
+      poolMax: 4,
+      sessionSecret: SECRET,
+      handler: (clinic, knex) => {
+        const outer = express();
+        outer.get('/bench/icd10-as-it-was', async (req, res) => {
+          const session = await clinic.sessions.begin(req, res);
+          if (!session) return void res.status(401).end();
+          await session.trx.commit();
+          const q = typeof req.query.q === 'string' ? req.query.q : '';
+          const items = await asStaff(knex, { userId: session.user.id, role: session.user.role }, (trx) => searchIcd10(trx, q, 20), { readOnly: true });
+          res.json({ items });
+        });
+        outer.use(clinic.app);
+        return outer;
+      },
     });
-    outer.use(clinic.app);
-    server.on('request', outer);
     try {
       const { rows: prov } = await ctx.knex.raw('SELECT provider_id FROM providers ORDER BY 1 LIMIT 1');
       const { rows: users } = await ctx.knex.raw(
@@ -86,7 +70,7 @@ const section: BenchSection = {
       if (res.status !== 200) throw new Error(`bench login failed: ${res.status}`);
       const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
       const sid = unsignCookie(decodeURIComponent(cookie.slice(SESSION_COOKIE.length + 1)), [SECRET])!;
-      const entry = { storedSid: storedSessionId(SECRET, sid), opts: { touch: true, idleMs: IDLE_MS, slackMs: touchSlackMs(IDLE_MS), absoluteMs: ABSOLUTE_MS } };
+      const entry = { storedSid: storedSessionId(SECRET, sid), opts: { touch: true, idleMs: BENCH_SESSION_IDLE_MS, slackMs: touchSlackMs(BENCH_SESSION_IDLE_MS), absoluteMs: BENCH_SESSION_ABSOLUTE_MS } };
       const get = async (path: string) => {
         const r = await fetch(`${origin}${path}`, { headers: { cookie } });
         const body = (await r.json()) as { items?: unknown[] };
@@ -170,10 +154,7 @@ const section: BenchSection = {
         { metric: 'JSON encoding p95', value: p(t.json, 95), unit: 'ms', note: 'JSON.stringify of the answer' },
       ];
     } finally {
-      clinic.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await appKnex.destroy();
+      await close();
     }
   },
 };
