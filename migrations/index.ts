@@ -57,6 +57,7 @@ import * as sessionTouchWhenDue from './20261206001801_session_touch_when_due.js
 import * as cheaperCommitPath from './20261206001900_cheaper_commit_path.js';
 import * as staticAppointmentAudit from './20261206001901_static_appointment_audit.js';
 import * as auditReadsCommitAsync from './20261206002000_audit_reads_commit_async.js';
+import * as outboxEventsByAppointment from './20261206002001_outbox_events_by_appointment.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -112,4 +113,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206001900_cheaper_commit_path': cheaperCommitPath,
   '20261206001901_static_appointment_audit': staticAppointmentAudit,
   '20261206002000_audit_reads_commit_async': auditReadsCommitAsync,
+  '20261206002001_outbox_events_by_appointment': outboxEventsByAppointment,
 };

@@ -109,6 +109,8 @@ CREATE TABLE appointment_events (
   CONSTRAINT appointment_events_pkey PRIMARY KEY (txid, ordinal),
   CONSTRAINT appointment_events_prev_together CHECK ((prev_provider_id IS NULL) = (prev_day IS NULL))
 );
+CREATE INDEX appointment_events_appointment_idx ON appointment_events USING btree (appointment_id);
+COMMENT ON INDEX appointment_events_appointment_idx IS 'realtime_appointments(): which of the ids asked about the outbox announced recently, without walking every recent batch.';
 GRANT SELECT ON TABLE appointment_events TO clinicpulse_backup;
 GRANT SELECT (txid) ON TABLE appointment_events TO clinicpulse_realtime;
 GRANT SELECT (ordinal) ON TABLE appointment_events TO clinicpulse_realtime;
