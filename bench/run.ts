@@ -217,8 +217,10 @@ async function main(): Promise<void> {
       `Load average (1 min) at start / after generating / at end: ${[loadAtStart, loadAfterGenerate, loadAtEnd].map((l) => l[0]!.toFixed(1)).join(' / ')}` +
         (busy ? ' — other work was running on this machine, so these numbers are pessimistic.' : '.'),
     ];
-    if (only) {
-      console.log(`\n${machine.join('\n')}\n(BENCH_SECTIONS set: ${path.relative(root, DOC)} left unchanged.)`);
+    if (only || reuse) {
+      // A reused dataset has drifted (earlier sections added rows): only a fresh run is published.
+      const why = only ? 'BENCH_SECTIONS set' : 'dataset reused from BENCH_DATA_DIR';
+      console.log(`\n${machine.join('\n')}\n(${why}: ${path.relative(root, DOC)} left unchanged.)`);
     } else {
       writeDoc(markdown(results, machine));
       console.log(`\nWrote ${path.relative(root, DOC)}.`);

@@ -3,10 +3,10 @@
  *
  * audit_append_durable() writes a read or break-glass row through a second connection (dblink,
  * clinicpulse_audit_writer) that commits at once, so the row survives a rollback of the caller.
- * That commit used to wait for its WAL flush: one fsync per audited read, 5–10 ms on this
- * machine's disk and tens of milliseconds at p95 on a busy one — most of the time of every
- * audited screen (the clinic day, patient search, a schedule). A read row now commits with
- * synchronous_commit = off:
+ * That commit used to wait for its WAL flush: one fsync per audited read, +6–9 ms p50 and tens
+ * of milliseconds at p95 on this machine's busy hours (0.09 ms on a quiet one) — on those hours
+ * most of the time of every audited screen (the clinic day, patient search, a schedule). A read
+ * row now commits with synchronous_commit = off:
  *
  * - against a rollback of the caller (the attack the autonomous writer exists for) nothing
  *   changes: the row is committed in its own transaction before the data is returned;

@@ -114,10 +114,7 @@ const section: BenchSection = {
       // The writer connection lost (backend terminated): the next audited read logs in again.
       const reconnect: number[] = [];
       for (let i = 0; i < RECONNECTS; i++) {
-        await ctx.knex.raw(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'clinicpulse_audit_writer' AND datname = current_database()",
-        );
-        await new Promise((r) => setTimeout(r, 20));
+        await dropWriter();
         const t = process.hrtime.bigint();
         await readPatient(patient(i), true);
         reconnect.push(ms(t));
