@@ -110,6 +110,19 @@ const correlation = (xs: number[], ys: number[]) => {
   }
   return sxy / Math.sqrt(sxx * syy);
 };
+/** Least-squares slope of ys against xs (0 when undefined). */
+const slope = (xs: number[], ys: number[]) => {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : 0;
+};
 const median = (xs: number[]) => pct(xs, 50);
 const errorSamples: string[] = [];
 
@@ -337,7 +350,7 @@ async function main(): Promise<void> {
     };
     const hostTimer = setInterval(hostSample, 60_000);
     await sample();
-    const sampler = setInterval(() => void sample().catch(() => undefined), 10_000);
+    const sampler = setInterval(() => void sample().catch(() => undefined), 5_000);
     await Promise.all(Array.from({ length: clients }, (_, w) => worker(w, until)));
     clearInterval(sampler);
     clearInterval(hostTimer);
@@ -348,9 +361,18 @@ async function main(): Promise<void> {
     await sample();
 
     // ----- report --------------------------------------------------------------------------
-    const warm = samples.find((s) => s.t >= Math.min(60, (minutes * 60) / 5)) ?? samples[0]!;
+    // RSS swings by tens of MB between collections, so one sample against another measures the
+    // collector's timing, not growth. Growth is the median of the last quarter of the samples after
+    // warm-up against the median of the first quarter (a leak raises every sample, the median too),
+    // with the least-squares trend over the same samples beside it.
+    const warmAt = Math.min(60, (minutes * 60) / 5);
+    const settled = samples.filter((s) => s.t >= warmAt);
+    const quarter = Math.max(1, Math.floor(settled.length / 4));
+    const earlyRss = median(settled.slice(0, quarter).map((s) => s.rssMb));
+    const lateRss = median(settled.slice(-quarter).map((s) => s.rssMb));
+    const growth = ((lateRss - earlyRss) / earlyRss) * 100;
+    const trend = slope(settled.map((s) => s.t / 60), settled.map((s) => s.rssMb));
     const last = samples.at(-1)!;
-    const growth = ((last.rssMb - warm.rssMb) / warm.rssMb) * 100;
     const errors = [...ops.values()].reduce((a, o) => a + o.errors, 0);
     const lines: string[] = [];
     lines.push(
@@ -363,13 +385,14 @@ async function main(): Promise<void> {
     for (const o of ops.values()) lines.push(`| ${o.name} | ${o.ms.length} | ${round(pct(o.ms, 50))} | ${round(pct(o.ms, 95))} | ${round(pct(o.ms, 99))} | ${o.errors} | ${o.refused} |`);
     lines.push(
       '',
-      `Errors: ${errors}. Changes pushed to sockets: ${pushed}. Socket handshakes retried while opening: ${handshakeRetries}. Server RSS ${round(samples[0]!.rssMb)} MB at start, ${round(warm.rssMb)} MB after warm-up (t=${Math.round(warm.t)} s), ` +
-        `${round(Math.max(...samples.map((s) => s.rssMb)))} MB peak, ${round(last.rssMb)} MB at the end: growth after warm-up ${round(growth)} % (target < 10 %). ` +
+      `Errors: ${errors}. Changes pushed to sockets: ${pushed}. Socket handshakes retried while opening: ${handshakeRetries}. Server RSS ${round(samples[0]!.rssMb)} MB at start, ${round(Math.max(...samples.map((s) => s.rssMb)))} MB peak, ${round(last.rssMb)} MB at the end; ` +
+        `after warm-up (t ≥ ${Math.round(warmAt)} s, ${settled.length} samples) the median of the first quarter is ${round(earlyRss)} MB and of the last quarter ${round(lateRss)} MB: ` +
+        `growth ${round(growth)} % (target < 10 %), trend ${trend >= 0 ? '+' : ''}${round(trend)} MB a minute. ` +
         `Event-loop lag p99 ${round(Math.min(...samples.map((s) => s.lagMs)))}–${round(Math.max(...samples.map((s) => s.lagMs)))} ms over the samples.`,
       '',
       ...windowReport(),
       '',
-      `RSS (MB) every ${samples.length > 1 ? Math.round(samples[1]!.t - samples[0]!.t) : 10} s: ${samples.map((s) => Math.round(s.rssMb)).join(', ')}.`,
+      `RSS (MB) every ${samples.length > 1 ? Math.round(samples[1]!.t - samples[0]!.t) : 5} s: ${samples.map((s) => Math.round(s.rssMb)).join(', ')}.`,
     );
     if (errorSamples.length) lines.push('', `First errors: ${errorSamples.map((e) => `\`${e.replace(/`/g, "'")}\``).join('; ')}`);
     const report = lines.join('\n');
