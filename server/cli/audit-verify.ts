@@ -6,25 +6,15 @@
  */
 import 'dotenv/config';
 import { loadConfig } from '../config.js';
-import { openDatabaseServer, type DatabaseServer } from '../db/connect.js';
-import { createKnex } from '../db/knex.js';
 import { describeAuditChain, verifyAuditChain } from '../db/repository/audit-chain.js';
+import { withAdminDatabase } from './admin-database.js';
 
-const config = loadConfig();
-async function openAdmin(): Promise<DatabaseServer> {
-  // Beside `npm start`, which holds the embedded data directory: check through that running server.
-  return openDatabaseServer(config, () => {}, { joinRunning: true });
-}
-const server = await openAdmin();
-const knex = createKnex(server.adminUrl, { poolMax: 1, applicationName: 'clinicpulse-audit-verify' });
+// Beside `npm start`, which holds the embedded data directory, the check runs through that running server.
 try {
-  const report = await verifyAuditChain(knex);
+  const report = await withAdminDatabase(loadConfig(), { name: 'audit-verify' }, (knex) => verifyAuditChain(knex));
   console.log(describeAuditChain(report));
   process.exitCode = report.intact ? 0 : 1;
 } catch (err) {
   console.error(`The audit chain could not be checked: ${(err as Error).message}`);
   process.exitCode = 2;
-} finally {
-  await knex.destroy();
-  await server.stop();
 }

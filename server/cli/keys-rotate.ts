@@ -7,11 +7,10 @@
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, previousMasterKeys } from '../config.js';
-import { openDatabaseServer } from '../db/connect.js';
-import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrate.js';
 import { FieldCrypto, MasterKeyError } from '../crypto/index.js';
 import { RotationError, rotateMasterKey } from '../ops/rotate-keys.js';
+import { withAdminDatabase } from './admin-database.js';
 import { runCli } from './exit.js';
 
 async function main(): Promise<number> {
@@ -30,19 +29,14 @@ async function main(): Promise<number> {
   const batchSize = Number(values.batch);
   const pauseMs = Number(values['pause-ms']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(pauseMs) || pauseMs < 0) throw new ConfigError('--batch must be a positive integer, --pause-ms a non-negative one');
-  const server = await openDatabaseServer(config, (line) => console.log(line), { joinRunning: true });
-  const knex = createKnex(server.adminUrl, { poolMax: 2, applicationName: 'clinicpulse-keys-rotate' });
-  try {
+  const crypto = new FieldCrypto(config.MASTER_KEY, previousMasterKeys(config));
+  const r = await withAdminDatabase(config, { name: 'keys-rotate', poolMax: 2, say: (line) => console.log(line) }, async (knex) => {
     await migrateLatest(knex);
-    const crypto = new FieldCrypto(config.MASTER_KEY, previousMasterKeys(config));
-    const r = await rotateMasterKey(knex, crypto, { batchSize, pauseMs, say: (l) => console.log(l) });
-    console.log(`Done: ${r.rewrapped} data key(s) re-wrapped in ${r.batches} batch(es); every data key is under the new MASTER_KEY.`);
-    console.log(`Retired master key id(s) ${r.retired.join(', ')}: remove MASTER_KEY_PREVIOUS from every process; the service now refuses the old key.`);
-    return 0;
-  } finally {
-    await knex.destroy();
-    await server.stop();
-  }
+    return rotateMasterKey(knex, crypto, { batchSize, pauseMs, say: (l) => console.log(l) });
+  });
+  console.log(`Done: ${r.rewrapped} data key(s) re-wrapped in ${r.batches} batch(es); every data key is under the new MASTER_KEY.`);
+  console.log(`Retired master key id(s) ${r.retired.join(', ')}: remove MASTER_KEY_PREVIOUS from every process; the service now refuses the old key.`);
+  return 0;
 }
 
 runCli(main, { known: [ConfigError, RotationError, MasterKeyError], failed: 'Key rotation failed' });

@@ -4,26 +4,20 @@
  */
 import 'dotenv/config';
 import { loadConfig } from '../config.js';
-import { openDatabaseServer } from '../db/connect.js';
-import { createKnex } from '../db/knex.js';
 import { migrateLatest, rollbackLast } from '../db/migrate.js';
+import { withAdminDatabase } from './admin-database.js';
+import { runCli } from './exit.js';
 
-const command = process.argv[2];
-if (command !== 'latest' && command !== 'rollback') {
-  console.error('usage: migrate.ts latest|rollback');
-  process.exit(2);
-}
-const config = loadConfig();
-const server = await openDatabaseServer(config);
-const knex = createKnex(server.adminUrl, { poolMax: 1, applicationName: 'clinicpulse-migrate' });
-try {
-  const names = command === 'latest' ? await migrateLatest(knex) : await rollbackLast(knex);
+async function main(): Promise<number> {
+  const command = process.argv[2];
+  if (command !== 'latest' && command !== 'rollback') {
+    console.error('usage: migrate.ts latest|rollback');
+    return 2;
+  }
+  const names = await withAdminDatabase(loadConfig(), { name: 'migrate', joinRunning: false }, (knex) => (command === 'latest' ? migrateLatest(knex) : rollbackLast(knex)));
   const verb = command === 'latest' ? 'Applied' : 'Rolled back';
   console.log(names.length ? `${verb} ${names.length} migration(s):\n  ${names.join('\n  ')}` : 'Nothing to do: already up to date.');
-} catch (err) {
-  console.error(`Migration failed: ${(err as Error).message}`);
-  process.exitCode = 1;
-} finally {
-  await knex.destroy();
-  await server.stop();
+  return 0;
 }
+
+runCli(main, { known: [], failed: 'Migration failed' });

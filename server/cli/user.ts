@@ -9,9 +9,8 @@ import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { loadConfig, ConfigError } from '../config.js';
-import { openDatabaseServer, type DatabaseServer } from '../db/connect.js';
-import { createKnex } from '../db/knex.js';
 import { AccountError, createAccount, deactivateAccount, listAccounts, unlockAccount } from '../auth/accounts.js';
+import { withAdminDatabase } from './admin-database.js';
 import { runCli } from './exit.js';
 
 const USAGE = `usage:
@@ -38,11 +37,6 @@ async function readPassword(): Promise<string> {
   throw new AccountError('no password given (set STAFF_PASSWORD or pipe it on standard input)');
 }
 
-async function openAdmin(): Promise<DatabaseServer> {
-  // `npm start` may hold the embedded data directory: then this talks to that running server.
-  return openDatabaseServer(loadConfig(), () => {}, { joinRunning: true });
-}
-
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   const { values } = parseArgs({
@@ -59,9 +53,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const password = command === 'create' ? await readPassword() : '';
-  const server = await openAdmin();
-  const knex = createKnex(server.adminUrl, { poolMax: 1, applicationName: 'clinicpulse-user' });
-  try {
+  await withAdminDatabase(loadConfig(), { name: 'user' }, async (knex) => {
     if (command === 'create') {
       const providerId = values['provider-id'] === undefined ? undefined : Number(values['provider-id']);
       if (providerId !== undefined && !Number.isSafeInteger(providerId)) throw new AccountError('--provider-id must be a number');
@@ -82,11 +74,8 @@ async function main(): Promise<number> {
       }
       if (!rows.length) console.log('No staff accounts.');
     }
-    return 0;
-  } finally {
-    await knex.destroy();
-    await server.stop();
-  }
+  });
+  return 0;
 }
 
 runCli(main, { known: [AccountError, ConfigError], failed: 'user command failed' });

@@ -72,42 +72,27 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
       'p.patient_id',
       trx.raw('coalesce(l.patient_id, CASE WHEN cardinality(l.patient_ids) = 1 THEN l.patient_ids[1] END, ?::integer)', [f.patientId ?? null]),
     )
-    .select('l.*', 's.username as actor_username', 'p.name as patient_name', 'p.patient_id as subject_patient_id')
+    // Named as the API names them; only the id, txid (bigint) and time need converting.
+    .select({
+      auditId: 'l.audit_id',
+      at: 'l.at',
+      txid: 'l.txid',
+      actorUserId: 'l.actor_user_id',
+      actorRole: 'l.actor_role',
+      action: 'l.action',
+      severity: 'l.severity',
+      table: 'l.table_name',
+      rowKey: 'l.row_key',
+      patientId: 'l.patient_id',
+      patientIds: 'l.patient_ids',
+      changedColumns: 'l.changed_columns',
+      actorUsername: 's.username',
+      patientName: 'p.name',
+      subjectPatientId: 'p.patient_id',
+    })
     .orderBy('l.audit_id', 'desc');
-  const rows: {
-    audit_id: string | number;
-    at: Date;
-    txid: string | number;
-    actor_user_id: number | null;
-    actor_role: string;
-    action: string;
-    severity: string;
-    table_name: string | null;
-    row_key: string | null;
-    patient_id: number | null;
-    patient_ids: number[] | null;
-    changed_columns: string[] | null;
-    actor_username: string | null;
-    patient_name: string | null;
-    subject_patient_id: number | null;
-  }[] = await selected(q);
-  return rows.map((r) => ({
-    auditId: Number(r.audit_id),
-    at: iso(r.at),
-    txid: Number(r.txid),
-    actorUserId: r.actor_user_id,
-    actorRole: r.actor_role,
-    action: r.action,
-    severity: r.severity,
-    table: r.table_name,
-    rowKey: r.row_key,
-    patientId: r.patient_id,
-    patientIds: r.patient_ids,
-    changedColumns: r.changed_columns,
-    actorUsername: r.actor_username,
-    patientName: r.patient_name,
-    subjectPatientId: r.subject_patient_id,
-  }));
+  const rows: (Omit<AuditEntry, 'auditId' | 'at' | 'txid'> & { auditId: string | number; at: Date; txid: string | number })[] = await selected(q);
+  return rows.map((r) => ({ ...r, auditId: Number(r.auditId), at: iso(r.at), txid: Number(r.txid) }));
 }
 
 export interface StaffAccount {

@@ -11,11 +11,15 @@
  */
 import { Model, snakeCaseMappers, type RelationMappings } from 'objection';
 
+/** The tables speak snake_case, the API camelCase: every model maps between them. */
+class ClinicModel extends Model {
+  static override columnNameMappers = snakeCaseMappers();
+}
+
 /** One working interval: clinic-local times on an ISO weekday (1 = Monday). */
-export class WorkingIntervalModel extends Model {
+export class WorkingIntervalModel extends ClinicModel {
   static override tableName = 'provider_working_hours';
   static override idColumn = ['provider_id', 'iso_weekday', 'starts_at'];
-  static override columnNameMappers = snakeCaseMappers();
 
   providerId!: number;
   isoWeekday!: number;
@@ -25,10 +29,9 @@ export class WorkingIntervalModel extends Model {
 }
 
 /** One absence: `period` is a half-open tstzrange; read its bounds with lower()/upper(). */
-export class TimeOffModel extends Model {
+export class TimeOffModel extends ClinicModel {
   static override tableName = 'provider_time_off';
   static override idColumn = 'time_off_id';
-  static override columnNameMappers = snakeCaseMappers();
 
   timeOffId!: number;
   providerId!: number;
@@ -39,16 +42,9 @@ export class TimeOffModel extends Model {
   createdAt!: Date;
 }
 
-export class ProviderModel extends Model {
+export class ProviderModel extends ClinicModel {
   static override tableName = 'providers';
   static override idColumn = 'provider_id';
-  static override columnNameMappers = snakeCaseMappers();
-
-  providerId!: number;
-  name!: string;
-  specialty!: string;
-  workingHours?: WorkingIntervalModel[];
-  timeOff?: TimeOffModel[];
 
   static override get relationMappings(): RelationMappings {
     return {
@@ -64,4 +60,10 @@ export class ProviderModel extends Model {
       },
     };
   }
+
+  providerId!: number;
+  name!: string;
+  specialty!: string;
+  workingHours?: WorkingIntervalModel[];
+  timeOff?: TimeOffModel[];
 }
