@@ -9,7 +9,7 @@ import type { userSchema } from '../server/auth/routes.js';
 import type { providerSchema } from '../server/providers/routes.js';
 import type { appointmentSchema, bookingBody, rescheduleBody } from '../server/appointments/schemas.js';
 import type { registerBody, scheduledPatientSchema } from '../server/patients/schemas.js';
-import type { rateSchema, volumeSchema } from '../server/analytics/routes.js';
+import type { rateSchema, volumeSchema } from '../server/analytics/schemas.js';
 import type { auditEntrySchema } from '../server/audit/routes.js';
 import type { slotSchema } from '../server/availability/routes.js';
 import type { entrySchema, waitlistBody } from '../server/waitlist/routes.js';

@@ -7,7 +7,7 @@ import type { chargeSchema } from '../server/billing/routes.js';
 import type { grantSchema, panelSchema } from '../server/clinical/routes.js';
 import type { icd10Schema, medicationSchema } from '../server/medications/routes.js';
 import type { compliancePatientSchema, staffSchema } from '../server/audit/routes.js';
-import type { outcomeSchema } from '../server/analytics/routes.js';
+import type { outcomeSchema } from '../server/analytics/schemas.js';
 import type { scheduleEntrySchema } from '../server/providers/routes.js';
 import type { completeBody } from '../server/appointments/schemas.js';
 
