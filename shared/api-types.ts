@@ -5,14 +5,14 @@
  * The socket contract is shared/events.ts; the clinic endpoints' schemas live in shared/clinic.ts.
  */
 import type { z } from 'zod';
-import type { userSchema } from '../server/auth/routes.js';
-import type { providerSchema } from '../server/providers/routes.js';
+import type { userSchema } from '../server/auth/schemas.js';
+import type { providerSchema } from '../server/providers/schemas.js';
 import type { appointmentSchema, bookingBody, rescheduleBody } from '../server/appointments/schemas.js';
 import type { registerBody, scheduledPatientSchema } from '../server/patients/schemas.js';
 import type { rateSchema, volumeSchema } from '../server/analytics/schemas.js';
-import type { auditEntrySchema } from '../server/audit/routes.js';
-import type { slotSchema } from '../server/availability/routes.js';
-import type { entrySchema, waitlistBody } from '../server/waitlist/routes.js';
+import type { auditEntrySchema } from '../server/audit/schemas.js';
+import type { slotSchema } from '../server/availability/schemas.js';
+import type { entrySchema, waitlistBody } from '../server/waitlist/schemas.js';
 
 export type { Clinic, ClinicDay, DayAppointment, DayProvider, StatusHistory } from './clinic.js';
 

@@ -3,12 +3,12 @@
  * screens, inferred from the server's zod schemas (type-only: nothing reaches the bundle).
  */
 import type { z } from 'zod';
-import type { chargeSchema } from '../server/billing/routes.js';
-import type { grantSchema, panelSchema } from '../server/clinical/routes.js';
-import type { icd10Schema, medicationSchema } from '../server/medications/routes.js';
-import type { compliancePatientSchema, staffSchema } from '../server/audit/routes.js';
+import type { chargeSchema } from '../server/billing/schemas.js';
+import type { grantSchema, panelSchema } from '../server/clinical/schemas.js';
+import type { icd10Schema, medicationSchema } from '../server/medications/schemas.js';
+import type { compliancePatientSchema, staffSchema } from '../server/audit/schemas.js';
 import type { outcomeSchema } from '../server/analytics/schemas.js';
-import type { scheduleEntrySchema } from '../server/providers/routes.js';
+import type { scheduleEntrySchema } from '../server/providers/schemas.js';
 import type { completeBody } from '../server/appointments/schemas.js';
 
 export type Charge = z.infer<typeof chargeSchema>;
