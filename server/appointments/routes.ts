@@ -21,7 +21,7 @@ import {
 } from '../db/repository/appointments.js';
 import { upcomingAppointments } from '../db/repository/schedule.js';
 import { completeVisitWithNote } from '../db/repository/clinical.js';
-import type { Transaction } from '../db/index.js';
+import type { Transaction, TransactionWork } from '../db/index.js';
 import { BOOKING_ROLES } from '../../shared/vocabulary.js';
 import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody, upcomingQuery, upcomingSchema } from './schemas.js';
 
@@ -32,7 +32,7 @@ import { appointmentSchema, bookingBody, completeBody, createdSchema, reschedule
 async function withDoubleBookingDetails<T>(
   db: StaffDb,
   slot: () => { providerId: number; scheduledAt: string; durationMin: number; appointmentId?: number },
-  work: (trx: Transaction) => Promise<T>,
+  work: TransactionWork<T>,
 ): Promise<T> {
   try {
     return await db(work);
