@@ -8,7 +8,7 @@ import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading } from '../../components/states.js';
 import { describeError } from '../../lib/api.js';
 import { download, screensApi, toCsv, type ChargeFilter } from '../../lib/screens-api.js';
-import type { Charge } from '../../../../shared/screens-types.js';
+import type { Charge } from '../../../../shared/api-types.js';
 import '../screens.css';
 import { Options } from '../../components/options.js';
 import { ColumnHeads } from '../../components/column-heads.js';

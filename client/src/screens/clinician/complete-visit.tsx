@@ -9,7 +9,7 @@ import { useApp } from '../../components/context.js';
 import { Dialog } from '../../components/dialog.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
-import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/screens-types.js';
+import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/api-types.js';
 
 /** A search box whose results are buttons; searching waits for a pause in typing. */
 function Picker<T>({ label, search, describe, onPick }: { label: string; search: (q: string, signal: AbortSignal) => Promise<T[]>; describe: (t: T) => string; onPick: (t: T) => void }) {

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
-import type { CompliancePatient } from '../../../../shared/screens-types.js';
+import type { CompliancePatient } from '../../../../shared/api-types.js';
 
 export function PatientFinder({ label, action, onPick }: { label: string; action: (p: CompliancePatient) => string; onPick: (p: CompliancePatient) => void }) {
   const { api } = useApp();

@@ -15,7 +15,7 @@ import { Chart, registerables, type ChartConfiguration } from 'chart.js';
 import { useApp } from '../../components/context.js';
 import { ErrorView, Loading, useResource } from '../../components/states.js';
 import { download, screensApi, toCsv } from '../../lib/screens-api.js';
-import type { OutcomeRow } from '../../../../shared/screens-types.js';
+import type { OutcomeRow } from '../../../../shared/api-types.js';
 import '../screens.css';
 import { Options } from '../../components/options.js';
 import { ColumnHeads } from '../../components/column-heads.js';
