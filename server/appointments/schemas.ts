@@ -32,7 +32,8 @@ export const outsideHoursReason = z
   .max(500, 'must be at most 500 characters')
   .meta({ description: "Book outside the provider's working hours or during their time off, for this reason (stored and audited)." });
 
-const durationMin = z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes');
+/** How long an appointment may last (a booking, a series, a waitlist entry). */
+export const durationMin = z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes');
 
 export const bookingBody = z
   .strictObject({

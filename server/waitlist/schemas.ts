@@ -1,6 +1,7 @@
 /** Waitlist request and response schemas: an entry, the request that adds one, and the list's filters. */
 import { z } from 'zod';
 import { id, idString, instant } from '../http/schemas.js';
+import { durationMin } from '../appointments/schemas.js';
 
 export const entrySchema = z
   .object({
@@ -24,7 +25,7 @@ export const waitlistBody = z
     specialty: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional(),
     earliest: instant,
     latest: instant,
-    durationMin: z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes'),
+    durationMin,
     note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional(),
   })
   .refine((b) => (b.providerId === undefined) !== (b.specialty === undefined), { message: 'give either providerId or specialty', path: ['providerId'] })
