@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute, type StaffDb } from '../http/route.js';
 import { AppError, forbidden, notFound } from '../http/errors.js';
-import { idParams, idString } from '../http/schemas.js';
+import { idParams } from '../http/schemas.js';
 import { isPgError, SqlState } from '../db/errors.js';
 import {
   bookAppointment,
@@ -21,10 +21,9 @@ import {
 } from '../db/repository/appointments.js';
 import { upcomingAppointments } from '../db/repository/schedule.js';
 import { completeVisitWithNote } from '../db/repository/clinical.js';
-import type { Transaction } from '../db/index.js';
+import type { Transaction, TransactionWork } from '../db/index.js';
 import { BOOKING_ROLES } from '../../shared/vocabulary.js';
-import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody } from './schemas.js';
-import { limitParam } from '../../shared/paging.js';
+import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody, upcomingQuery, upcomingSchema } from './schemas.js';
 
 /**
  * Run a booking or a move; turn the provider-overlap refusal into a 409 that names the
@@ -33,7 +32,7 @@ import { limitParam } from '../../shared/paging.js';
 async function withDoubleBookingDetails<T>(
   db: StaffDb,
   slot: () => { providerId: number; scheduledAt: string; durationMin: number; appointmentId?: number },
-  work: (trx: Transaction) => Promise<T>,
+  work: TransactionWork<T>,
 ): Promise<T> {
   try {
     return await db(work);
@@ -55,25 +54,6 @@ const found = (a: Appointment | undefined): Appointment => {
   if (!a) throw notFound('No such appointment.');
   return a;
 };
-
-const upcomingQuery = z.strictObject({
-  providerId: idString.optional(),
-  limit: limitParam(500, 50),
-});
-
-const upcomingSchema = z
-  .object({
-    appointmentId: z.number().int(),
-    scheduledAt: z.string(),
-    durationMin: z.number().int(),
-    status: z.enum(['scheduled', 'checked_in']),
-    clinicDate: z.string(),
-    providerId: z.number().int(),
-    providerName: z.string(),
-    patientId: z.number().int(),
-    patientName: z.string(),
-  })
-  .meta({ id: 'UpcomingAppointment' });
 
 const statusChange = (path: string, summary: string, change: (trx: Transaction, id: number) => Promise<Appointment | undefined>) =>
   route({

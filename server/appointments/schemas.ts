@@ -4,8 +4,10 @@
  * database still decides (exclusion constraints, the status state machine).
  */
 import { z } from 'zod';
-import { id, instant, localDate, text } from '../http/schemas.js';
+import { id, idString, instant, localDate, text } from '../http/schemas.js';
 import { APPOINTMENT_STATUSES } from '../../shared/vocabulary.js';
+import { SERIES_EVERY } from '../db/repository/series.js';
+import { limitParam } from '../../shared/paging.js';
 
 export const appointmentStatus = z.enum(APPOINTMENT_STATUSES);
 
@@ -30,7 +32,8 @@ export const outsideHoursReason = z
   .max(500, 'must be at most 500 characters')
   .meta({ description: "Book outside the provider's working hours or during their time off, for this reason (stored and audited)." });
 
-const durationMin = z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes');
+/** How long an appointment may last (a booking, a series, a waitlist entry). */
+export const durationMin = z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes');
 
 export const bookingBody = z
   .strictObject({
@@ -49,6 +52,18 @@ export const bookingBody = z
   })
   .meta({ id: 'BookingRequest' });
 
+export const seriesBody = z
+  .strictObject({
+    patientId: id,
+    providerId: id,
+    firstStart: instant,
+    durationMin,
+    every: z.enum(SERIES_EVERY),
+    count: z.number().int().min(2, 'must be at least 2').max(52, 'must be at most 52'),
+    outsideHoursReason: outsideHoursReason.optional(),
+  })
+  .meta({ id: 'SeriesRequest' });
+
 export const rescheduleBody = z
   .strictObject({
     scheduledAt: instant.optional(),
@@ -60,6 +75,25 @@ export const rescheduleBody = z
     message: 'give at least one of scheduledAt, durationMin, providerId',
   })
   .meta({ id: 'RescheduleRequest' });
+
+export const upcomingQuery = z.strictObject({
+  providerId: idString.optional(),
+  limit: limitParam(500, 50),
+});
+
+export const upcomingSchema = z
+  .object({
+    appointmentId: z.number().int(),
+    scheduledAt: z.string(),
+    durationMin: z.number().int(),
+    status: z.enum(['scheduled', 'checked_in']),
+    clinicDate: z.string(),
+    providerId: z.number().int(),
+    providerName: z.string(),
+    patientId: z.number().int(),
+    patientName: z.string(),
+  })
+  .meta({ id: 'UpcomingAppointment' });
 
 export const completeBody = z
   .strictObject({

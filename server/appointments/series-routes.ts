@@ -5,21 +5,9 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { id, idParams, instant } from '../http/schemas.js';
-import { bookSeries, cancelThisAndFollowing, SERIES_EVERY } from '../db/repository/series.js';
-import { appointmentSchema, outsideHoursReason } from './schemas.js';
-
-const seriesBody = z
-  .strictObject({
-    patientId: id,
-    providerId: id,
-    firstStart: instant,
-    durationMin: z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes'),
-    every: z.enum(SERIES_EVERY),
-    count: z.number().int().min(2, 'must be at least 2').max(52, 'must be at most 52'),
-    outsideHoursReason: outsideHoursReason.optional(),
-  })
-  .meta({ id: 'SeriesRequest' });
+import { idParams } from '../http/schemas.js';
+import { bookSeries, cancelThisAndFollowing } from '../db/repository/series.js';
+import { appointmentSchema, seriesBody } from './schemas.js';
 
 export const seriesRoutes: AnyRoute[] = [
   route({

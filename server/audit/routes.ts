@@ -7,49 +7,10 @@
  */
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
-import { idParams, idString, instant } from '../http/schemas.js';
+import { idParams } from '../http/schemas.js';
 import { AppError, notFound } from '../http/errors.js';
 import { deactivateStaffAccount, findPatientsForCompliance, listAudit, listStaffAccounts } from '../db/repository/compliance.js';
-import { limitParam } from '../../shared/paging.js';
-
-const auditQuery = z
-  .strictObject({
-    patientId: idString.optional(),
-    actorUserId: idString.optional(),
-    action: z.enum(['insert', 'update', 'delete', 'read', 'break_glass', 'erase', 'erase_refused', 'legal_hold']).optional(),
-    table: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a table name').optional(),
-    severity: z.enum(['info', 'high']).optional(),
-    from: instant.optional().meta({ description: 'Entries at or after this instant.' }),
-    to: instant.optional().meta({ description: 'Entries before this instant.' }),
-    before: z
-      .string()
-      .regex(/^[1-9][0-9]{0,15}$/, 'must be an audit id')
-      .transform(Number)
-      .optional()
-      .meta({ description: 'Keyset paging: entries older than this auditId (pass nextBefore).' }),
-    limit: limitParam(500, 100),
-  })
-  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
-
-export const auditEntrySchema = z
-  .object({
-    auditId: z.number().int(),
-    at: z.string(),
-    txid: z.number().int(),
-    actorUserId: z.number().int().nullable(),
-    actorRole: z.string(),
-    action: z.string(),
-    severity: z.string(),
-    table: z.string().nullable(),
-    rowKey: z.string().nullable(),
-    patientId: z.number().int().nullable(),
-    patientIds: z.array(z.number().int()).nullable().meta({ description: 'Every patient a read returned (a search, a schedule).' }),
-    changedColumns: z.array(z.string()).nullable(),
-    actorUsername: z.string().nullable().meta({ description: 'The actor\'s username; null for the database itself.' }),
-    patientName: z.string().nullable().meta({ description: 'The patient\'s current name (pseudonymised once erased).' }),
-    subjectPatientId: z.number().int().nullable().meta({ description: 'The patient patientName names: patientId, else the only patient a read returned, else (with a patientId filter) the filtered patient found in a read\'s list.' }),
-  })
-  .meta({ id: 'AuditEntry' });
+import { auditEntrySchema, auditQuery, compliancePatientSchema, staffSchema } from './schemas.js';
 
 export const auditRoutes: AnyRoute[] = [
   route({
@@ -68,32 +29,6 @@ export const auditRoutes: AnyRoute[] = [
       return { items, nextBefore: items.length === query.limit ? items[items.length - 1]!.auditId : null };
     },
   }),
-];
-
-export const staffSchema = z
-  .object({
-    userId: z.number().int(),
-    username: z.string(),
-    role: z.string(),
-    providerId: z.number().int().nullable(),
-    providerName: z.string().nullable(),
-    active: z.boolean(),
-    createdAt: z.string().meta({ format: 'date-time' }),
-    deactivatedAt: z.string().meta({ format: 'date-time' }).nullable(),
-  })
-  .meta({ id: 'StaffAccount' });
-
-export const compliancePatientSchema = z
-  .object({
-    patientId: z.number().int(),
-    name: z.string(),
-    dob: z.string().meta({ format: 'date' }),
-    legalHoldReason: z.string().nullable(),
-    erasedAt: z.string().meta({ format: 'date-time' }).nullable(),
-  })
-  .meta({ id: 'CompliancePatient' });
-
-auditRoutes.push(
   route({
     method: 'get',
     path: '/api/staff',
@@ -133,4 +68,4 @@ auditRoutes.push(
     response: { description: 'Up to 20 matches, by name.', schema: z.object({ items: z.array(compliancePatientSchema) }) },
     handler: async ({ query, db }) => ({ items: await db((trx) => findPatientsForCompliance(trx, query.q, 20), { readOnly: true }) }),
   }),
-);
+];

@@ -13,8 +13,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { Knex } from 'knex';
-import { z } from 'zod';
-import { asService, isStaffRole, STAFF_ROLES } from '../db/index.js';
+import { asService, isStaffRole } from '../db/index.js';
 import { AppError, sendError } from '../http/errors.js';
 import { publicRoute } from '../http/route.js';
 import { loginFailed, loginLookup, loginSucceeded } from '../db/repository/staff-sessions.js';
@@ -22,22 +21,7 @@ import { DUMMY_HASH, verifyPassword } from './passwords.js';
 import { SESSION_COOKIE, type Sessions } from './sessions.js';
 import { LoginThrottleStore } from './login-throttle.js';
 import type { SessionUser } from './session-user.js';
-
-export const loginBody = z
-  .strictObject({
-    username: z.string().min(1).max(64),
-    password: z.string().min(1).max(1024),
-  })
-  .meta({ id: 'LoginRequest' });
-
-export const userSchema = z
-  .object({
-    id: z.number().int(),
-    username: z.string(),
-    role: z.enum(STAFF_ROLES),
-    providerId: z.number().int().nullable(),
-  })
-  .meta({ id: 'StaffUser' });
+import { loginBody, userSchema } from './schemas.js';
 
 export interface AuthRouteOptions {
   knex: Knex;

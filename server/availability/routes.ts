@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { idParams, idString, instant, localDate } from '../http/schemas.js';
+import { idParams, idString, localDate } from '../http/schemas.js';
 import { providerExists } from '../db/repository/providers.js';
 import {
   addTimeOff,
@@ -18,103 +18,12 @@ import {
   setOverbookLimit,
   providersOfSpecialty,
   replaceWorkingHours,
-  TIME_OFF_CATEGORIES,
   workingHours,
 } from '../db/repository/availability.js';
 import type { Transaction } from '../db/index.js';
+import { affectedSchema, slotSchema, slotsQuery, timeOffBody, timeOffQuery, timeOffSchema, workingHoursBody, workingHoursSchema } from './schemas.js';
 
 const READERS = ['front_desk', 'clinician', 'manager'] as const;
-
-const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a clinic-local time HH:MM (00:00 to 24:00)');
-
-const intervalSchema = z
-  .strictObject({
-    isoWeekday: z.number().int().min(1, 'must be 1 (Monday) to 7 (Sunday)').max(7, 'must be 1 (Monday) to 7 (Sunday)'),
-    start: hhmm,
-    end: hhmm,
-  })
-  .refine((i) => i.end > i.start, { message: 'end must be after start', path: ['end'] })
-  .meta({ id: 'WorkingInterval' });
-
-const workingHoursSchema = z
-  .object({ providerId: z.number().int(), items: z.array(intervalSchema) })
-  .meta({ id: 'WorkingHours' });
-
-const workingHoursBody = z
-  .strictObject({ items: z.array(intervalSchema).max(50, 'at most 50 intervals a week') })
-  .meta({ id: 'WorkingHoursRequest' });
-
-const timeOffSchema = z
-  .object({
-    timeOffId: z.number().int(),
-    providerId: z.number().int(),
-    start: z.string().meta({ format: 'date-time' }),
-    end: z.string().meta({ format: 'date-time' }),
-    category: z.enum(TIME_OFF_CATEGORIES),
-    note: z.string().nullable(),
-    createdAt: z.string().meta({ format: 'date-time' }),
-  })
-  .meta({ id: 'TimeOff' });
-
-const timeOffBody = z
-  .strictObject({
-    start: instant,
-    end: instant,
-    category: z.enum(TIME_OFF_CATEGORIES),
-    note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional(),
-  })
-  .refine((b) => Date.parse(b.end) > Date.parse(b.start), { message: 'end must be after start', path: ['end'] })
-  .meta({ id: 'TimeOffRequest' });
-
-const timeOffQuery = z.strictObject({
-  from: localDate.optional().meta({ description: 'First clinic-local day (inclusive).' }),
-  to: localDate.optional().meta({ description: 'Last clinic-local day (inclusive).' }),
-});
-
-const affectedSchema = z
-  .object({ appointmentId: z.number().int(), scheduledAt: z.string(), durationMin: z.number().int(), status: z.string() })
-  .meta({ id: 'AffectedAppointment' });
-
-const MAX_SLOT_DAYS = 62;
-const dayNumber = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
-
-const slotsQuery = z
-  .strictObject({
-    from: localDate.meta({ description: 'First clinic-local day (inclusive).' }),
-    to: localDate.meta({ description: `Last clinic-local day (inclusive); at most ${MAX_SLOT_DAYS} days after from.` }),
-    durationMin: z
-      .string()
-      .regex(/^[0-9]{1,3}$/, 'must be a whole number of minutes from 5 to 480')
-      .transform(Number)
-      .pipe(z.number().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes')),
-    providerId: z
-      .union([idString, z.array(idString).min(1).max(50, 'at most 50 providers')])
-      .transform((v) => [v].flat())
-      .optional()
-      .meta({ description: 'One or more providers (repeat the parameter).' }),
-    specialty: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional(),
-    limit: z
-      .string()
-      .regex(/^[0-9]{1,4}$/, 'must be a whole number from 1 to 1000')
-      .transform(Number)
-      .pipe(z.number().min(1, 'must be at least 1').max(1000, 'must be at most 1000'))
-      .default(100)
-      .meta({ description: 'At most this many slots (default 100); 1 is "first available".' }),
-  })
-  .refine((q) => (q.providerId === undefined) !== (q.specialty === undefined), {
-    message: 'give either providerId (one or more) or specialty',
-    path: ['providerId'],
-  })
-  .refine((q) => dayNumber(q.to) >= dayNumber(q.from), { message: 'to must not be before from', path: ['to'] })
-  .refine((q) => dayNumber(q.to) - dayNumber(q.from) < MAX_SLOT_DAYS, { message: `at most ${MAX_SLOT_DAYS} days`, path: ['to'] });
-
-export const slotSchema = z
-  .object({
-    providerId: z.number().int(),
-    start: z.string().meta({ format: 'date-time' }),
-    end: z.string().meta({ format: 'date-time' }),
-  })
-  .meta({ id: 'FreeSlot' });
 
 async function knownProvider(trx: Transaction, id: number): Promise<void> {
   if (!(await providerExists(trx, id))) throw notFound('No such provider.');

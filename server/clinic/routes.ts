@@ -3,17 +3,14 @@
  * clinic-local day for the front desk's grid in a single request. Every screen takes
  * clinic time from here, never from the browser's zone.
  */
-import { z } from 'zod';
 import type { Request } from 'express';
 import { JsonText, route, type AnyRoute } from '../http/route.js';
-import { idParams, localDate } from '../http/schemas.js';
+import { dayQuery, idParams } from '../http/schemas.js';
 import { notFound } from '../http/errors.js';
 import { getAppointment } from '../db/repository/appointments.js';
 import { STAFF_ROLES } from '../db/index.js';
 import { appointmentStatusHistory, clinicDayAuditedJson, clinicSettings } from '../db/repository/clinic-day.js';
 import { clinicDaySchema, clinicSchema, SLOT_MINUTES, statusHistorySchema } from '../../shared/clinic.js';
-
-const dayQuery = z.strictObject({ date: localDate.meta({ description: 'Clinic-local day, YYYY-MM-DD.' }) });
 
 /** The session's idle timeout, as the app was configured with it (server/app.ts sets app.locals.sessionIdleMs). */
 const idleSeconds = (req: Request) => Math.round(((req.app.locals as { sessionIdleMs?: number }).sessionIdleMs ?? 15 * 60_000) / 1000);

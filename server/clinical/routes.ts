@@ -12,58 +12,7 @@ import { getPatientAs, patientAppointmentHistory } from '../db/repository/patien
 import { patientPrescriptions, patientVisits } from '../db/repository/clinical.js';
 import { readVisitNotes } from '../db/repository/visit-notes.js';
 import { activeGrants, breakGlass } from '../db/repository/break-glass.js';
-import { appointmentSchema } from '../appointments/schemas.js';
-import { clinicalPatientSchema } from '../patients/schemas.js';
-
-const prescriptionSchema = z.object({
-  prescriptionId: z.number().int(),
-  medicationId: z.number().int(),
-  medicationName: z.string(),
-  form: z.string(),
-  strength: z.string(),
-  dosage: z.string(),
-  startDate: z.string().meta({ format: 'date' }),
-  endDate: z.string().meta({ format: 'date' }).nullable(),
-});
-
-const visitSchema = z
-  .object({
-    visitId: z.number().int(),
-    appointmentId: z.number().int(),
-    providerId: z.number().int(),
-    providerName: z.string(),
-    startedAt: z.string().meta({ format: 'date-time' }),
-    completedAt: z.string().meta({ format: 'date-time' }).nullable(),
-    diagnoses: z.array(z.object({ diagnosisId: z.number().int(), code: z.string(), description: z.string() })),
-    prescriptions: z.array(prescriptionSchema),
-  })
-  .meta({ id: 'PatientVisit' });
-
-export const panelSchema = z
-  .object({
-    patient: clinicalPatientSchema,
-    appointments: z.array(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })),
-    visits: z.array(visitSchema),
-    activePrescriptions: z.array(prescriptionSchema.extend({ visitId: z.number().int(), prescribedAt: z.string() })),
-  })
-  .meta({ id: 'PatientPanel' });
-
-const breakGlassBody = z
-  .strictObject({
-    reason: z.string().trim().min(10, 'must be at least 10 characters').max(1000, 'must be at most 1000 characters'),
-    minutes: z.number().int('must be a whole number').min(1, 'must be 1 to 240').max(240, 'must be 1 to 240').default(60),
-  })
-  .meta({ id: 'BreakGlassRequest' });
-
-export const grantSchema = z
-  .object({
-    grantId: z.number().int(),
-    patientId: z.number().int(),
-    patientName: z.string().nullable(),
-    grantedAt: z.string().meta({ format: 'date-time' }),
-    expiresAt: z.string().meta({ format: 'date-time' }),
-  })
-  .meta({ id: 'BreakGlassGrant' });
+import { breakGlassBody, grantSchema, panelSchema } from './schemas.js';
 
 export const clinicalRoutes: AnyRoute[] = [
   route({

@@ -23,6 +23,9 @@ export interface StaffIdentity {
 
 export type Transaction = Knex.Transaction;
 
+/** Database work: given the transaction it runs in, whatever it answers. */
+export type TransactionWork<T> = (trx: Transaction) => Promise<T>;
+
 export interface TransactionOptions {
   /** Retry the whole transaction on serialization failure or deadlock (default 3 attempts). */
   attempts?: number;
@@ -35,12 +38,7 @@ export interface TransactionOptions {
  * transaction's identity. It travels in BEGIN's own message (knex.ts, BeginLead) unless an
  * isolation level or read-only mode is asked for, which knex begins itself.
  */
-async function inTransaction<T>(
-  knex: Knex,
-  prepareSql: string,
-  work: (trx: Transaction) => Promise<T>,
-  opts: TransactionOptions,
-): Promise<T> {
+async function inTransaction<T>(knex: Knex, prepareSql: string, work: TransactionWork<T>, opts: TransactionOptions): Promise<T> {
   const attempts = opts.attempts ?? 3;
   const inBegin = !opts.isolationLevel && !opts.readOnly;
   for (let attempt = 1; ; attempt++) {
@@ -68,36 +66,32 @@ async function inTransaction<T>(
 }
 
 /**
+ * Runs `work` in one transaction as `who`: its identity is set first (transaction-local),
+ * and the transaction is retried as TransactionOptions says.
+ */
+export type RunAs<Who> = <T>(knex: Knex, who: Who, work: TransactionWork<T>, opts?: TransactionOptions) => Promise<T>;
+
+/**
  * Run `work` as a staff member: one transaction, `SET LOCAL ROLE` to their group role and
  * the transaction-local `app.user_id`. The role name comes from a closed list, never from input.
  */
-export function asStaff<T>(
-  knex: Knex,
-  identity: StaffIdentity,
-  work: (trx: Transaction) => Promise<T>,
-  opts: TransactionOptions = {},
-): Promise<T> {
+export const asStaff: RunAs<StaffIdentity> = (knex, identity, work, opts = {}) => {
   if (!isStaffRole(identity.role)) throw new Error(`not a staff role: ${String(identity.role)}`);
   if (!Number.isSafeInteger(identity.userId) || identity.userId <= 0) throw new Error('invalid staff user id');
   // Interpolation is safe only because both values were checked above: the role comes from
   // a closed list and the id is a positive integer.
   return inTransaction(knex, `SET LOCAL ROLE ${identity.role}; SELECT set_config('app.user_id', '${identity.userId}', true)`, work, opts);
-}
+};
 
 /**
  * Work the service does for itself rather than for a person (outbox reads, pruning,
  * sign-in look-ups), as a named group role with no staff identity. Kept separate
  * from asStaff so a reader can find every such place.
  */
-export function asService<T>(
-  knex: Knex,
-  role: string,
-  work: (trx: Transaction) => Promise<T>,
-  opts: TransactionOptions = {},
-): Promise<T> {
+export const asService: RunAs<string> = (knex, role, work, opts = {}) => {
   if (!/^[a-z_]+$/.test(role)) throw new Error('invalid role name');
   return inTransaction(knex, `SET LOCAL ROLE ${role}`, work, opts);
-}
+};
 
 /** The account a session belongs to, as staff_session_enter returns it. */
 export interface SessionAccount {

@@ -19,7 +19,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Knex } from 'knex';
-import { asStaff, type StaffRole, type Transaction, type TransactionOptions } from '../db/index.js';
+import { asStaff, type StaffRole, type Transaction, type TransactionOptions, type TransactionWork } from '../db/index.js';
 import { isRetryable } from '../db/errors.js';
 import { AppError } from './errors.js';
 import type { SessionUser } from '../auth/session-user.js';
@@ -53,7 +53,7 @@ function sendJsonText(res: Response, status: number, body: JsonText): void {
 
 /** Runs database work as the signed-in staff member. */
 export interface StaffDb {
-  <T>(work: (trx: Transaction) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  <T>(work: TransactionWork<T>, opts?: TransactionOptions): Promise<T>;
 }
 
 export interface HandlerContext<P, Q, B> {

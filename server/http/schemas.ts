@@ -39,6 +39,9 @@ export const localDate = z
   }, 'is not a real calendar date between 1900 and 2999')
   .meta({ format: 'date', example: '2026-11-25' });
 
+/** `?date=`: one clinic-local day (a provider's schedule, the front desk's day grid). */
+export const dayQuery = z.strictObject({ date: localDate.meta({ description: 'Clinic-local day, YYYY-MM-DD.' }) });
+
 /** A calendar month. */
 export const month = z
   .string()

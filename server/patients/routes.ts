@@ -7,39 +7,14 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { booleanString, idParams, instant } from '../http/schemas.js';
+import { idParams } from '../http/schemas.js';
 import { getPatientAs, patientAppointmentHistory, patientVisible, registerPatient, searchPatientsAs } from '../db/repository/patients.js';
 import { patientPrescriptions } from '../db/repository/clinical.js';
 import { recordRead } from '../db/repository/access-log.js';
 import { erasePatientIn, LegalHoldError } from '../db/repository/erasure.js';
 import { erasureHoldReason } from '../db/repository/compliance.js';
 import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
-import { eraseBody, patientSchema, registerBody, searchQuery } from './schemas.js';
-import { limitParam } from '../../shared/paging.js';
-
-const historyQuery = z.strictObject({
-  limit: limitParam(200, 50),
-  before: instant.optional().meta({ description: 'Only appointments starting before this instant (pass the last row\'s scheduledAt for the next page).' }),
-});
-
-const prescriptionsQuery = z.strictObject({
-  active: booleanString.default(true).meta({ description: 'true (default): only prescriptions in force today (clinic-local); false: all.' }),
-});
-
-const prescriptionSchema = z
-  .object({
-    prescriptionId: z.number().int(),
-    visitId: z.number().int(),
-    medicationId: z.number().int(),
-    medicationName: z.string(),
-    form: z.string(),
-    strength: z.string(),
-    dosage: z.string(),
-    startDate: z.string(),
-    endDate: z.string().nullable(),
-    prescribedAt: z.string(),
-  })
-  .meta({ id: 'Prescription' });
+import { eraseBody, historyQuery, patientSchema, prescriptionSchema, prescriptionsQuery, registerBody, searchQuery } from './schemas.js';
 
 export const patientRoutes: AnyRoute[] = [
   route({

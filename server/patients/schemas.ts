@@ -3,7 +3,8 @@
  * (patients_* constraints) so a typo gets a 400 naming the field.
  */
 import { z } from 'zod';
-import { localDate, paging, text } from '../http/schemas.js';
+import { booleanString, instant, localDate, paging, text } from '../http/schemas.js';
+import { limitParam } from '../../shared/paging.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -59,6 +60,30 @@ export const searchQuery = z
     ...paging,
   })
   .refine((v) => v.q !== undefined || v.dob !== undefined, { message: 'give q (a name), dob (a date of birth), or both', path: ['q'] });
+
+export const historyQuery = z.strictObject({
+  limit: limitParam(200, 50),
+  before: instant.optional().meta({ description: 'Only appointments starting before this instant (pass the last row\'s scheduledAt for the next page).' }),
+});
+
+export const prescriptionsQuery = z.strictObject({
+  active: booleanString.default(true).meta({ description: 'true (default): only prescriptions in force today (clinic-local); false: all.' }),
+});
+
+export const prescriptionSchema = z
+  .object({
+    prescriptionId: z.number().int(),
+    visitId: z.number().int(),
+    medicationId: z.number().int(),
+    medicationName: z.string(),
+    form: z.string(),
+    strength: z.string(),
+    dosage: z.string(),
+    startDate: z.string(),
+    endDate: z.string().nullable(),
+    prescribedAt: z.string(),
+  })
+  .meta({ id: 'Prescription' });
 
 export const eraseBody = z
   .strictObject({ reason: text(1000) })

@@ -6,27 +6,11 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { forbidden, notFound } from '../http/errors.js';
-import { idParams, localDate } from '../http/schemas.js';
+import { dayQuery, idParams } from '../http/schemas.js';
 import { STAFF_ROLES } from '../db/index.js';
 import { listProviders, providerExists } from '../db/repository/providers.js';
 import { providerDayScheduleAudited } from '../db/repository/schedule.js';
-import { appointmentSchema } from '../appointments/schemas.js';
-
-export const providerSchema = z
-  .object({ providerId: z.number().int(), name: z.string(), specialty: z.string() })
-  .meta({ id: 'Provider' });
-
-const scheduleQuery = z.strictObject({
-  date: localDate.meta({ description: 'Clinic-local day, YYYY-MM-DD.' }),
-});
-
-export const scheduleEntrySchema = appointmentSchema
-  .extend({
-    patientName: z.string(),
-    overbookReason: z.string().nullable().meta({ description: 'Set when the appointment is an overbook (booked on top of another), with the reason given.' }),
-    checkedInAt: z.string().meta({ format: 'date-time', description: 'When the patient was checked in; null if not.' }).nullable(),
-  })
-  .meta({ id: 'ScheduleEntry' });
+import { providerSchema, scheduleEntrySchema } from './schemas.js';
 
 export const providerRoutes: AnyRoute[] = [
   route({
@@ -46,7 +30,7 @@ export const providerRoutes: AnyRoute[] = [
     description: 'Cancelled appointments are left out (they no longer hold the slot). A clinician may read only their own schedule. One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
     params: idParams,
-    query: scheduleQuery,
+    query: dayQuery,
     response: {
       description: 'The day, in order.',
       schema: z.object({ providerId: z.number().int(), date: z.string(), items: z.array(scheduleEntrySchema) }),

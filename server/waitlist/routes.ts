@@ -6,49 +6,11 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { id, idParams, idString, instant } from '../http/schemas.js';
+import { idParams } from '../http/schemas.js';
 import { patientVisible } from '../db/repository/patients.js';
 import { providerExists } from '../db/repository/providers.js';
 import { addToWaitlist, listWaitlist, removeFromWaitlist } from '../db/repository/waitlist.js';
-
-export const entrySchema = z
-  .object({
-    waitlistId: z.number().int(),
-    patientId: z.number().int(),
-    patientName: z.string(),
-    providerId: z.number().int().nullable(),
-    specialty: z.string().nullable(),
-    earliest: z.string().meta({ format: 'date-time' }),
-    latest: z.string().meta({ format: 'date-time' }),
-    durationMin: z.number().int(),
-    note: z.string().nullable(),
-    waitingSince: z.string().meta({ format: 'date-time' }),
-  })
-  .meta({ id: 'WaitlistEntry' });
-
-export const waitlistBody = z
-  .strictObject({
-    patientId: id,
-    providerId: id.optional(),
-    specialty: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional(),
-    earliest: instant,
-    latest: instant,
-    durationMin: z.number().int().min(5, 'must be at least 5 minutes').max(480, 'must be at most 480 minutes'),
-    note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional(),
-  })
-  .refine((b) => (b.providerId === undefined) !== (b.specialty === undefined), { message: 'give either providerId or specialty', path: ['providerId'] })
-  .refine((b) => Date.parse(b.latest) >= Date.parse(b.earliest) + b.durationMin * 60_000, {
-    message: 'must leave at least durationMin minutes after earliest',
-    path: ['latest'],
-  })
-  .refine((b) => Date.parse(b.latest) > Date.now(), { message: 'must be in the future', path: ['latest'] })
-  .meta({ id: 'WaitlistRequest' });
-
-const query = z.strictObject({
-  providerId: idString.optional().meta({ description: 'Entries for this provider, named or through its specialty.' }),
-  specialty: z.string().trim().min(1).max(100).optional(),
-  patientId: idString.optional(),
-});
+import { entrySchema, waitlistBody, waitlistQuery } from './schemas.js';
 
 export const waitlistRoutes: AnyRoute[] = [
   route({
@@ -75,7 +37,7 @@ export const waitlistRoutes: AnyRoute[] = [
     tag: 'Waitlist',
     summary: 'The waitlist, longest-waiting first',
     roles: ['front_desk'],
-    query,
+    query: waitlistQuery,
     response: { description: 'Entries (at most 500).', schema: z.object({ items: z.array(entrySchema) }) },
     handler: async ({ query: q, db }) => ({ items: await db((trx) => listWaitlist(trx, q), { readOnly: true }) }),
   }),

@@ -3,19 +3,21 @@
  * client's failure policy (api.request). Components never build URLs.
  */
 import type { Api, CallOptions } from './api.js';
-import type { AuditEntry, NoShowRow, VolumeRow } from '../../../shared/api-types.js';
 import type {
+  AuditEntry,
   BreakGlassGrant,
   Charge,
   CompleteVisitRequest,
   CompliancePatient,
   Icd10Code,
   Medication,
+  NoShowRow,
   OutcomeRow,
   PatientPanel,
   ScheduleEntry,
   StaffAccount,
-} from '../../../shared/screens-types.js';
+  VolumeRow,
+} from '../../../shared/api-types.js';
 
 export interface AnalyticsFilter {
   from: string;

@@ -3,15 +3,15 @@
  * date of birth, date of service, provider, amount, payer, status), filtered by status and
  * date of service, paged, and exported as CSV exactly as shown.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading } from '../../components/states.js';
-import { describeError } from '../../lib/api.js';
 import { download, screensApi, toCsv, type ChargeFilter } from '../../lib/screens-api.js';
-import type { Charge } from '../../../../shared/screens-types.js';
+import type { Charge } from '../../../../shared/api-types.js';
 import '../screens.css';
-import { Options } from '../../components/options.js';
+import { FilterSelect } from '../../components/options.js';
 import { ColumnHeads } from '../../components/column-heads.js';
+import { LoadMore, usePages } from '../../components/pages.js';
 
 const STATUSES = ['pending', 'submitted', 'paid', 'denied', 'void'] as const;
 const HEADER = ['Patient', 'Date of birth', 'Date of service', 'Provider', 'Amount', 'Payer', 'Status'];
@@ -25,50 +25,17 @@ export default function BillingScreen() {
   const [status, setStatus] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [rows, setRows] = useState<Charge[]>();
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
-  const [moreError, setMoreError] = useState<string>();
-  const [nonce, setNonce] = useState(0);
   const badRange = from !== '' && to !== '' && from > to;
   const filter: ChargeFilter = { status: status || undefined, from: from || undefined, to: to || undefined, limit: 100 };
-
-  useEffect(() => {
-    if (badRange) return;
-    const ctl = new AbortController();
-    setRows(undefined);
-    setError(undefined);
-    sapi.charges(filter, { signal: ctl.signal }).then(
-      (r) => (setRows(r.items), setNext(r.nextBefore)),
-      (err) => !ctl.signal.aborted && setError(err),
-    );
-    return () => ctl.abort();
-  }, [status, from, to, nonce]);
-
-  const more = async () => {
-    if (!next) return;
-    setMoreError(undefined);
-    try {
-      const r = await sapi.charges({ ...filter, before: next });
-      setRows((list) => [...(list ?? []), ...r.items]);
-      setNext(r.nextBefore);
-    } catch (err) {
-      setMoreError(describeError(err));
-    }
-  };
+  const pages = usePages((before: string | undefined, signal) => sapi.charges({ ...filter, before }, { signal }), JSON.stringify(filter), badRange);
+  const { items: rows, error } = pages;
 
   return (
     <div class="wide-stack">
       <section class="card" aria-labelledby="charges-h">
         <h2 id="charges-h">Charges</h2>
         <div class="toolbar">
-          <label>
-            Status
-            <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-              <option value="">Any status</option>
-              <Options values={STATUSES} />
-            </select>
-          </label>
+          <FilterSelect label="Status" any="Any status" values={STATUSES} value={status} onChange={setStatus} />
           <label>
             Service from
             <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
@@ -83,7 +50,7 @@ export default function BillingScreen() {
         </div>
         {badRange && <p class="error">"Service from" must not be after "Service to".</p>}
         <p class="hint">A charge opens when a visit is completed. Billing sees the identity a claim needs and nothing clinical.</p>
-        {error !== undefined && <ErrorView error={error} retry={() => setNonce((n) => n + 1)} what="The charges could not be loaded." />}
+        {error !== undefined && <ErrorView error={error} retry={pages.reload} what="The charges could not be loaded." />}
         {rows === undefined && error === undefined && !badRange && <Loading />}
         {rows && rows.length === 0 && <Empty>No charges match these filters.</Empty>}
         {rows && rows.length > 0 && (
@@ -103,14 +70,12 @@ export default function BillingScreen() {
             </table>
           </div>
         )}
-        {next && (
+        {pages.nextBefore !== null && (
           <div class="actions">
-            <button type="button" class="secondary" onClick={() => void more()}>
-              Load older charges
-            </button>
+            <LoadMore pages={pages} label="Load older charges" />
           </div>
         )}
-        {moreError && <p class="error">{moreError}</p>}
+        {pages.moreError && <p class="error">{pages.moreError}</p>}
       </section>
     </div>
   );

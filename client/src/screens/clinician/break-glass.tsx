@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
-import type { BreakGlassGrant } from '../../../../shared/screens-types.js';
+import type { BreakGlassGrant } from '../../../../shared/api-types.js';
 
 export function BreakGlassBanners({ grants, now, onOpen }: { grants: BreakGlassGrant[]; now: number; onOpen: (g: BreakGlassGrant) => void }) {
   const { clock } = useApp();

@@ -4,31 +4,18 @@
  * (an end before the start), but the server decides: a refusal names the field it is about
  * and says that nothing was saved (the completion is one transaction).
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Dialog } from '../../components/dialog.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
-import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/screens-types.js';
+import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/api-types.js';
+import { useTypeAhead } from '../../components/type-ahead.js';
 
 /** A search box whose results are buttons; searching waits for a pause in typing. */
 function Picker<T>({ label, search, describe, onPick }: { label: string; search: (q: string, signal: AbortSignal) => Promise<T[]>; describe: (t: T) => string; onPick: (t: T) => void }) {
   const [q, setQ] = useState('');
-  const [results, setResults] = useState<T[]>();
-  const [error, setError] = useState<string>();
-  const searchRef = useRef(search);
-  searchRef.current = search;
-  useEffect(() => {
-    if (q.trim() === '') return setResults(undefined);
-    const ctl = new AbortController();
-    const t = setTimeout(() => {
-      searchRef.current(q, ctl.signal).then(
-        (r) => (setResults(r), setError(undefined)),
-        (err) => !ctl.signal.aborted && setError(describeError(err)),
-      );
-    }, 150);
-    return () => (clearTimeout(t), ctl.abort());
-  }, [q]);
+  const { results, error } = useTypeAhead(q, search);
   const id = `pick-${label.replace(/\W+/g, '-').toLowerCase()}`;
   return (
     <div>

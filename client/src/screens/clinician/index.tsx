@@ -14,7 +14,7 @@ import { ScheduleWatch } from '../../lib/schedule-watch.js';
 import { addDays } from '../../lib/clock.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { AppointmentArrived } from '../../../../shared/events.js';
-import type { ScheduleEntry } from '../../../../shared/screens-types.js';
+import type { ScheduleEntry } from '../../../../shared/api-types.js';
 import { PatientPanel } from './panel.js';
 import { CompleteVisit } from './complete-visit.js';
 import { BreakGlassBanners, BreakGlassForm } from './break-glass.js';

@@ -9,7 +9,7 @@ import { Dialog } from '../../components/dialog.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
 import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
-import type { PanelVisit } from '../../../../shared/screens-types.js';
+import type { PanelVisit } from '../../../../shared/api-types.js';
 import { APPOINTMENT_STATUS_LABELS } from '../../../../shared/vocabulary.js';
 import { ColumnHeads } from '../../components/column-heads.js';
 

@@ -6,15 +6,15 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
-import { describeError } from '../../lib/api.js';
 import { screensApi, type AuditFilter } from '../../lib/screens-api.js';
-import type { AuditEntry } from '../../../../shared/api-types.js';
-import type { CompliancePatient } from '../../../../shared/screens-types.js';
+import type { CompliancePatient } from '../../../../shared/api-types.js';
 import { PatientFinder, describePatient } from './patient-finder.js';
-import { Options } from '../../components/options.js';
+import { FilterSelect } from '../../components/options.js';
 import { ColumnHeads } from '../../components/column-heads.js';
+import { LoadMore, usePages } from '../../components/pages.js';
 
 const ACTIONS = ['insert', 'update', 'delete', 'read', 'break_glass', 'erase', 'erase_refused', 'legal_hold'];
+const SEVERITIES = ['info', 'high'];
 const PAGE = 50;
 
 export function AuditLog() {
@@ -35,12 +35,7 @@ export function AuditLog() {
   const [severity, setSeverity] = useState('');
   const [fromLocal, setFromLocal] = useState('');
   const [toLocal, setToLocal] = useState('');
-  const [entries, setEntries] = useState<AuditEntry[]>();
-  const [nextBefore, setNextBefore] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>();
-  const [olderError, setOlderError] = useState<string>();
   const [fresh, setFresh] = useState<Set<number>>(new Set());
-  const [nonce, setNonce] = useState(0);
 
   const toInstant = (v: string) => {
     if (!v) return undefined;
@@ -57,29 +52,13 @@ export function AuditLog() {
     from: toInstant(fromLocal),
     to: toInstant(toLocal),
   };
-  const key = JSON.stringify(filter);
+  const pages = usePages((before: number | undefined, signal) => sapi.audit({ ...filter, before, limit: PAGE }, { signal }), JSON.stringify(filter));
+  // `generation` says which filters the list holds: a live pull asked under earlier filters must not land in it.
+  const { items: entries, setItems: setEntries, error, generation } = pages;
   const filterRef = useRef(filter);
   filterRef.current = filter;
   const entriesRef = useRef(entries);
   entriesRef.current = entries;
-  // Which filters the list holds: a live pull asked under earlier filters must not land in it.
-  const generation = useRef(0);
-
-  useEffect(() => {
-    generation.current++;
-    const ctl = new AbortController();
-    setEntries(undefined);
-    setError(undefined);
-    sapi.audit({ ...filter, limit: PAGE }, { signal: ctl.signal }).then(
-      (r) => {
-        if (ctl.signal.aborted) return;
-        setEntries(r.items);
-        setNextBefore(r.nextBefore);
-      },
-      (err) => !ctl.signal.aborted && setError(err),
-    );
-    return () => ctl.abort();
-  }, [key, nonce]);
 
   // Live: fetch what is newer than the top row, under the current filters.
   useEffect(() => {
@@ -118,21 +97,6 @@ export function AuditLog() {
     return () => void live.socket.off('audit:appended', on);
   }, [live, sapi]);
 
-  const older = async () => {
-    if (nextBefore === null) return;
-    setOlderError(undefined);
-    const asked = generation.current;
-    try {
-      const r = await sapi.audit({ ...filter, before: nextBefore, limit: PAGE });
-      // Older entries of filters no longer shown are dropped.
-      if (asked !== generation.current) return;
-      setEntries((list) => [...(list ?? []), ...r.items]);
-      setNextBefore(r.nextBefore);
-    } catch (err) {
-      setOlderError(describeError(err));
-    }
-  };
-
   return (
     <section class="card" aria-labelledby="audit-h">
       <h2 id="audit-h">Audit log</h2>
@@ -148,25 +112,12 @@ export function AuditLog() {
             ))}
           </select>
         </label>
-        <label>
-          Action
-          <select value={action} onChange={(e) => setAction(e.currentTarget.value)}>
-            <option value="">Any action</option>
-            <Options values={ACTIONS} />
-          </select>
-        </label>
+        <FilterSelect label="Action" any="Any action" values={ACTIONS} value={action} onChange={setAction} />
         <label>
           Table
           <input value={tableText} placeholder="e.g. visits" onInput={(e) => setTableText(e.currentTarget.value)} onChange={(e) => setTable(e.currentTarget.value)} />
         </label>
-        <label>
-          Severity
-          <select value={severity} onChange={(e) => setSeverity(e.currentTarget.value)}>
-            <option value="">Any severity</option>
-            <option value="info">info</option>
-            <option value="high">high</option>
-          </select>
-        </label>
+        <FilterSelect label="Severity" any="Any severity" values={SEVERITIES} value={severity} onChange={setSeverity} />
         <label>
           From (clinic time)
           <input type="datetime-local" value={fromLocal} onChange={(e) => setFromLocal(e.currentTarget.value)} />
@@ -186,7 +137,7 @@ export function AuditLog() {
       ) : (
         <PatientFinder label="Filter by patient (name or id)" action={(p) => `Show entries for ${describePatient(p)}`} onPick={setPatient} />
       )}
-      {error !== undefined && <ErrorView error={error} retry={() => setNonce((n) => n + 1)} what="The audit log could not be loaded." />}
+      {error !== undefined && <ErrorView error={error} retry={pages.reload} what="The audit log could not be loaded." />}
       {entries === undefined && error === undefined && <Loading />}
       {entries && entries.length === 0 && <Empty>No audit entries match these filters.</Empty>}
       {entries && entries.length > 0 && (
@@ -213,14 +164,8 @@ export function AuditLog() {
           </table>
         </div>
       )}
-      <div class="actions">
-        {nextBefore !== null && entries && (
-          <button type="button" class="secondary" onClick={() => void older()}>
-            Load older entries
-          </button>
-        )}
-      </div>
-      {olderError && <p class="error">{olderError}</p>}
+      <div class="actions">{pages.nextBefore !== null && entries && <LoadMore pages={pages} label="Load older entries" />}</div>
+      {pages.moreError && <p class="error">{pages.moreError}</p>}
     </section>
   );
 }

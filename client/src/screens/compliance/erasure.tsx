@@ -8,7 +8,7 @@ import { useApp } from '../../components/context.js';
 import { Confirm } from '../../components/dialog.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
-import type { CompliancePatient } from '../../../../shared/screens-types.js';
+import type { CompliancePatient } from '../../../../shared/api-types.js';
 import { PatientFinder, describePatient } from './patient-finder.js';
 
 export function Erasure() {

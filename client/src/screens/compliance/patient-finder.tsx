@@ -1,29 +1,15 @@
 /** Find a patient by name or id (compliance's own finder, GET /api/compliance/patients). */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
-import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
-import type { CompliancePatient } from '../../../../shared/screens-types.js';
+import type { CompliancePatient } from '../../../../shared/api-types.js';
+import { useTypeAhead } from '../../components/type-ahead.js';
 
 export function PatientFinder({ label, action, onPick }: { label: string; action: (p: CompliancePatient) => string; onPick: (p: CompliancePatient) => void }) {
   const { api } = useApp();
   const sapi = useMemo(() => screensApi(api), [api]);
   const [q, setQ] = useState('');
-  const [results, setResults] = useState<CompliancePatient[]>();
-  const [error, setError] = useState<string>();
-  const sref = useRef(sapi);
-  sref.current = sapi;
-  useEffect(() => {
-    if (q.trim() === '') return setResults(undefined);
-    const ctl = new AbortController();
-    const t = setTimeout(() => {
-      sref.current.findPatients(q, { signal: ctl.signal, retry: false }).then(
-        (r) => (setResults(r), setError(undefined)),
-        (err) => !ctl.signal.aborted && setError(describeError(err)),
-      );
-    }, 150);
-    return () => (clearTimeout(t), ctl.abort());
-  }, [q]);
+  const { results, error } = useTypeAhead(q, (text, signal) => sapi.findPatients(text, { signal, retry: false }));
   return (
     <div>
       <label>

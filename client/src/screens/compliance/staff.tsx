@@ -5,7 +5,7 @@ import { Confirm } from '../../components/dialog.js';
 import { ErrorView, Loading, useResource } from '../../components/states.js';
 import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
-import type { StaffAccount } from '../../../../shared/screens-types.js';
+import type { StaffAccount } from '../../../../shared/api-types.js';
 import { STAFF_ROLE_LABELS } from '../../../../shared/vocabulary.js';
 import { ColumnHeads } from '../../components/column-heads.js';
 

@@ -21,12 +21,25 @@ import { mayBook } from '../../../../shared/vocabulary.js';
 import { PatientFinder, type ChosenPatient } from './patient-finder.js';
 import { FirstAvailable } from './first-available.js';
 import type { SlotMark } from './day-grid.js';
-import { DurationField, ProviderOptions } from './fields.js';
+import { DateTimeFields, DurationField, ProviderOptions } from './fields.js';
 import { FormError } from '../../components/states.js';
+import { ReasonField } from '../../components/reason-field.js';
 
-/** Shortest reasons the API accepts (server/appointments/schemas.ts). */
-const OUTSIDE_REASON_MIN = 5;
-const OVERBOOK_REASON_MIN = 10;
+/**
+ * The exceptions the desk rules allow once they refused, in the order the form asks for
+ * their reasons; `min` is the shortest reason the API accepts (server/appointments/schemas.ts).
+ */
+const EXCEPTIONS = {
+  outside: { id: 'outside-reason', label: 'Reason for booking outside working hours', hint: 'Stored with the appointment and audited.', min: 5 },
+  overbook: {
+    id: 'overbook-reason',
+    label: 'Overbook reason',
+    hint: 'Books on top of the existing appointment. Audited with high severity and shown as an overbook on every screen.',
+    min: 10,
+  },
+} as const;
+type Exception = keyof typeof EXCEPTIONS;
+const EXCEPTION_KINDS = Object.keys(EXCEPTIONS) as Exception[];
 
 export interface BookingDraft {
   providerId: number;
@@ -65,10 +78,9 @@ export function BookingForm(props: {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   /** The exceptions offered after the rules refused this very time (never up front). */
-  const [offer, setOffer] = useState<{ outside?: boolean; overbook?: boolean }>({});
-  const [outsideReason, setOutsideReason] = useState('');
-  const [overbookReason, setOverbookReason] = useState('');
-  const [reasonError, setReasonError] = useState<{ outside?: string; overbook?: string }>({});
+  const [offer, setOffer] = useState<Partial<Record<Exception, boolean>>>({});
+  const [reason, setReason] = useState<Record<Exception, string>>({ outside: '', overbook: '' });
+  const [reasonError, setReasonError] = useState<Partial<Record<Exception, string>>>({});
   const heading = useRef<HTMLHeadingElement>(null);
 
   // A new cell chosen while the form is open moves the slot, keeping the patient.
@@ -109,15 +121,13 @@ export function BookingForm(props: {
     setConflict(undefined);
     if (!patient) return setError('Choose or register the patient first.');
     if (minutes === undefined) return setError('Give the start time as HH:MM.');
-    const reasons = {
-      outside: offer.outside && outsideReason.trim().length < OUTSIDE_REASON_MIN ? `Give the reason, at least ${OUTSIDE_REASON_MIN} characters.` : undefined,
-      overbook: offer.overbook && overbookReason.trim().length < OVERBOOK_REASON_MIN ? `Give the reason, at least ${OVERBOOK_REASON_MIN} characters.` : undefined,
-    };
+    const tooShort = (k: Exception) => (offer[k] && reason[k].trim().length < EXCEPTIONS[k].min ? `Give the reason, at least ${EXCEPTIONS[k].min} characters.` : undefined);
+    const reasons = { outside: tooShort('outside'), overbook: tooShort('overbook') };
     setReasonError(reasons);
     if (reasons.outside || reasons.overbook) return;
     const body: BookingRequest = { patientId: patient.patientId, providerId, scheduledAt: clock.instant(date, minutes), durationMin: duration };
-    if (offer.outside) body.outsideHoursReason = outsideReason.trim();
-    if (offer.overbook) body.overbook = { reason: overbookReason.trim() };
+    if (offer.outside) body.outsideHoursReason = reason.outside.trim();
+    if (offer.overbook) body.overbook = { reason: reason.overbook.trim() };
     setBusy(true);
     try {
       const res = await api.book(body);
@@ -177,16 +187,15 @@ export function BookingForm(props: {
           <ProviderOptions providers={props.providers} />
         </select>
       </label>
-      <div class="row2">
-        <label>
-          Date
-          <input type="date" value={date} required onInput={(e) => setDate(e.currentTarget.value)} />
-        </label>
-        <label>
-          Start time{clock.browserDiffers ? ` (${clock.zoneLabel})` : ''}
-          <input type="time" step={clock.slotMinutes * 60} value={start} required aria-describedby={conflict ? 'booking-conflict' : undefined} onInput={(e) => setStart(e.currentTarget.value)} />
-        </label>
-      </div>
+      <DateTimeFields
+        dateLabel="Date"
+        timeLabel={`Start time${clock.browserDiffers ? ` (${clock.zoneLabel})` : ''}`}
+        date={date}
+        time={start}
+        onDate={setDate}
+        onTime={setStart}
+        timeDescribed={{ 'aria-describedby': conflict ? 'booking-conflict' : undefined }}
+      />
       <DurationField value={duration} onChange={setDuration} />
       <FirstAvailable providerId={providerId} date={date} durationMin={duration} providers={props.providers} onPick={pick} />
       {takenMeanwhile && !conflict && (
@@ -195,50 +204,17 @@ export function BookingForm(props: {
         </p>
       )}
       <FormError id="booking-conflict" message={conflict} />
-      {offer.outside && (
-        <label>
-          Reason for booking outside working hours
-          <textarea
-            rows={2}
-            value={outsideReason}
-            aria-required="true"
-            aria-invalid={reasonError.outside ? true : undefined}
-            aria-describedby={reasonError.outside ? 'outside-reason-error' : 'outside-reason-hint'}
-            onInput={(e) => (setOutsideReason(e.currentTarget.value), setReasonError((r) => ({ ...r, outside: undefined })))}
-          />
-          {reasonError.outside ? (
-            <span id="outside-reason-error" class="field-error">
-              {reasonError.outside}
-            </span>
-          ) : (
-            <span id="outside-reason-hint" class="hint">
-              Stored with the appointment and audited.
-            </span>
-          )}
-        </label>
-      )}
-      {offer.overbook && (
-        <label>
-          Overbook reason
-          <textarea
-            rows={2}
-            value={overbookReason}
-            aria-required="true"
-            aria-invalid={reasonError.overbook ? true : undefined}
-            aria-describedby={reasonError.overbook ? 'overbook-reason-error' : 'overbook-reason-hint'}
-            onInput={(e) => (setOverbookReason(e.currentTarget.value), setReasonError((r) => ({ ...r, overbook: undefined })))}
-          />
-          {reasonError.overbook ? (
-            <span id="overbook-reason-error" class="field-error">
-              {reasonError.overbook}
-            </span>
-          ) : (
-            <span id="overbook-reason-hint" class="hint">
-              Books on top of the existing appointment. Audited with high severity and shown as an overbook on every screen.
-            </span>
-          )}
-        </label>
-      )}
+      {EXCEPTION_KINDS.filter((k) => offer[k]).map((k) => (
+        <ReasonField
+          key={k}
+          id={EXCEPTIONS[k].id}
+          label={EXCEPTIONS[k].label}
+          hint={EXCEPTIONS[k].hint}
+          value={reason[k]}
+          error={reasonError[k]}
+          onInput={(v) => (setReason((r) => ({ ...r, [k]: v })), setReasonError((r) => ({ ...r, [k]: undefined })))}
+        />
+      ))}
       <FormError message={error} />
       <div class="actions">
         <button type="submit" disabled={busy}>

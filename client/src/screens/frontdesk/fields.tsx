@@ -1,5 +1,35 @@
-/** Choices shared by the front desk's forms: appointment lengths and providers. */
+/** Fields shared by the front desk's forms: a clinic-local date and time, appointment lengths and providers. */
 import type { DayProvider } from '../../../../shared/api-types.js';
+import { useApp } from '../../components/context.js';
+
+/** What points a field at a message about it (its error, a conflict). */
+type Described = { 'aria-invalid'?: boolean; 'aria-describedby'?: string };
+
+/** A clinic-local date and start time side by side, both required; times step on the clinic's slot grid. */
+export function DateTimeFields(props: {
+  dateLabel: string;
+  timeLabel: string;
+  date: string;
+  time: string;
+  onDate: (date: string) => void;
+  onTime: (time: string) => void;
+  dateDescribed?: Described;
+  timeDescribed?: Described;
+}) {
+  const { clock } = useApp();
+  return (
+    <div class="row2">
+      <label>
+        {props.dateLabel}
+        <input type="date" required value={props.date} onInput={(e) => props.onDate(e.currentTarget.value)} {...props.dateDescribed} />
+      </label>
+      <label>
+        {props.timeLabel}
+        <input type="time" required step={clock.slotMinutes * 60} value={props.time} onInput={(e) => props.onTime(e.currentTarget.value)} {...props.timeDescribed} />
+      </label>
+    </div>
+  );
+}
 
 /** The lengths a desk books, in minutes. */
 const DURATIONS = [15, 30, 45, 60, 90, 120];

@@ -20,7 +20,7 @@ import { WaitingRoom } from './waiting-room.js';
 import { WeekView } from './week-view.js';
 import { WaitlistPanel } from './waitlist-panel.js';
 import { dayRows, useClinicDay } from './use-clinic-day.js';
-import { Options } from '../../components/options.js';
+import { FilterSelect } from '../../components/options.js';
 
 const PREFS_KEY = 'clinicpulse.frontdesk.prefs';
 interface Prefs {
@@ -172,13 +172,7 @@ export default function FrontDeskScreen() {
         <button type="button" class="secondary" onClick={jumpToNow}>
           Jump to now
         </button>
-        <label class="inline">
-          Specialty
-          <select value={prefs.specialty} onChange={(e) => setPrefs({ ...prefs, specialty: e.currentTarget.value })}>
-            <option value="">All providers</option>
-            <Options values={specialties} />
-          </select>
-        </label>
+        <FilterSelect class="inline" label="Specialty" any="All providers" values={specialties} value={prefs.specialty} onChange={(specialty) => setPrefs({ ...prefs, specialty })} />
         <button type="button" class="secondary" onClick={() => setChoosing(true)}>
           Choose providers{prefs.chosen?.length ? ` (${prefs.chosen.length})` : ''}
         </button>

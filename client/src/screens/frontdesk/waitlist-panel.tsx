@@ -14,7 +14,7 @@ import { schedulingApi, type SchedulingApi } from '../../lib/scheduling-api.js';
 import type { DayProvider, WaitlistEntry, WaitlistRequest } from '../../../../shared/api-types.js';
 import type { WaitlistOffer, WaitlistWatchAck } from '../../../../shared/events.js';
 import { PatientFinder, type ChosenPatient } from './patient-finder.js';
-import { DurationField } from './fields.js';
+import { DateTimeFields, DurationField } from './fields.js';
 import { shortDate } from './first-available.js';
 
 /** Offers kept on screen at once (newest first). */
@@ -289,27 +289,9 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
         </select>
         {fieldError('providerId')}
       </label>
-      <div class="row2">
-        <label>
-          Earliest date
-          <input type="date" required value={fromDate} onInput={(e) => setFromDate(e.currentTarget.value)} {...described('earliest')} />
-        </label>
-        <label>
-          Earliest time
-          <input type="time" required step={clock.slotMinutes * 60} value={fromTime} onInput={(e) => setFromTime(e.currentTarget.value)} />
-        </label>
-      </div>
+      <DateTimeFields dateLabel="Earliest date" timeLabel="Earliest time" date={fromDate} time={fromTime} onDate={setFromDate} onTime={setFromTime} dateDescribed={described('earliest')} />
       {fieldError('earliest')}
-      <div class="row2">
-        <label>
-          Latest date
-          <input type="date" required value={untilDate} onInput={(e) => setUntilDate(e.currentTarget.value)} {...described('latest')} />
-        </label>
-        <label>
-          Latest time
-          <input type="time" required step={clock.slotMinutes * 60} value={untilTime} onInput={(e) => setUntilTime(e.currentTarget.value)} />
-        </label>
-      </div>
+      <DateTimeFields dateLabel="Latest date" timeLabel="Latest time" date={untilDate} time={untilTime} onDate={setUntilDate} onTime={setUntilTime} dateDescribed={described('latest')} />
       {fieldError('latest')}
       <DurationField value={duration} onChange={setDuration} />
       <label>

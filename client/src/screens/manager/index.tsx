@@ -15,9 +15,9 @@ import { Chart, registerables, type ChartConfiguration } from 'chart.js';
 import { useApp } from '../../components/context.js';
 import { ErrorView, Loading, useResource } from '../../components/states.js';
 import { download, screensApi, toCsv } from '../../lib/screens-api.js';
-import type { OutcomeRow } from '../../../../shared/screens-types.js';
+import type { OutcomeRow } from '../../../../shared/api-types.js';
 import '../screens.css';
-import { Options } from '../../components/options.js';
+import { FilterSelect, Options } from '../../components/options.js';
 import { ColumnHeads } from '../../components/column-heads.js';
 
 Chart.register(...registerables);
@@ -268,19 +268,16 @@ export default function ManagerScreen() {
             To month
             <input type="month" value={to} min={from} onChange={(e) => setTo(e.currentTarget.value)} />
           </label>
-          <label>
-            Specialty
-            <select
-              value={specialty}
-              onChange={(e) => {
-                setSpecialty(e.currentTarget.value);
-                setPicked([]);
-              }}
-            >
-              <option value="">All specialties</option>
-              <Options values={specialties} />
-            </select>
-          </label>
+          <FilterSelect
+            label="Specialty"
+            any="All specialties"
+            values={specialties}
+            value={specialty}
+            onChange={(v) => {
+              setSpecialty(v);
+              setPicked([]);
+            }}
+          />
           <fieldset class="row">
             <legend>View</legend>
             <label class="row">

@@ -1,0 +1,70 @@
+/**
+ * Compliance request and response schemas: the audit log's filters and entries, staff
+ * accounts, and the patient finder used before an erasure. Entries hold ids and column
+ * names only, never values.
+ */
+import { z } from 'zod';
+import { idString, instant } from '../http/schemas.js';
+import { limitParam } from '../../shared/paging.js';
+
+export const auditQuery = z
+  .strictObject({
+    patientId: idString.optional(),
+    actorUserId: idString.optional(),
+    action: z.enum(['insert', 'update', 'delete', 'read', 'break_glass', 'erase', 'erase_refused', 'legal_hold']).optional(),
+    table: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a table name').optional(),
+    severity: z.enum(['info', 'high']).optional(),
+    from: instant.optional().meta({ description: 'Entries at or after this instant.' }),
+    to: instant.optional().meta({ description: 'Entries before this instant.' }),
+    before: z
+      .string()
+      .regex(/^[1-9][0-9]{0,15}$/, 'must be an audit id')
+      .transform(Number)
+      .optional()
+      .meta({ description: 'Keyset paging: entries older than this auditId (pass nextBefore).' }),
+    limit: limitParam(500, 100),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
+
+export const auditEntrySchema = z
+  .object({
+    auditId: z.number().int(),
+    at: z.string(),
+    txid: z.number().int(),
+    actorUserId: z.number().int().nullable(),
+    actorRole: z.string(),
+    action: z.string(),
+    severity: z.string(),
+    table: z.string().nullable(),
+    rowKey: z.string().nullable(),
+    patientId: z.number().int().nullable(),
+    patientIds: z.array(z.number().int()).nullable().meta({ description: 'Every patient a read returned (a search, a schedule).' }),
+    changedColumns: z.array(z.string()).nullable(),
+    actorUsername: z.string().nullable().meta({ description: 'The actor\'s username; null for the database itself.' }),
+    patientName: z.string().nullable().meta({ description: 'The patient\'s current name (pseudonymised once erased).' }),
+    subjectPatientId: z.number().int().nullable().meta({ description: 'The patient patientName names: patientId, else the only patient a read returned, else (with a patientId filter) the filtered patient found in a read\'s list.' }),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const staffSchema = z
+  .object({
+    userId: z.number().int(),
+    username: z.string(),
+    role: z.string(),
+    providerId: z.number().int().nullable(),
+    providerName: z.string().nullable(),
+    active: z.boolean(),
+    createdAt: z.string().meta({ format: 'date-time' }),
+    deactivatedAt: z.string().meta({ format: 'date-time' }).nullable(),
+  })
+  .meta({ id: 'StaffAccount' });
+
+export const compliancePatientSchema = z
+  .object({
+    patientId: z.number().int(),
+    name: z.string(),
+    dob: z.string().meta({ format: 'date' }),
+    legalHoldReason: z.string().nullable(),
+    erasedAt: z.string().meta({ format: 'date-time' }).nullable(),
+  })
+  .meta({ id: 'CompliancePatient' });

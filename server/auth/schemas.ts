@@ -1,0 +1,19 @@
+/** Sign-in request and response schemas: the credentials, and the signed-in staff member. */
+import { z } from 'zod';
+import { STAFF_ROLES } from '../db/index.js';
+
+export const loginBody = z
+  .strictObject({
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(1024),
+  })
+  .meta({ id: 'LoginRequest' });
+
+export const userSchema = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    role: z.enum(STAFF_ROLES),
+    providerId: z.number().int().nullable(),
+  })
+  .meta({ id: 'StaffUser' });
