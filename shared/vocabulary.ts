@@ -1,7 +1,8 @@
 /**
  * The clinic's vocabularies, each defined once and imported by the server, the client,
- * the generator and the tests: appointment statuses and staff roles (with their labels).
- * The database's CHECK constraint and group roles say the same (migrations);
+ * the generator and the tests: appointment statuses and staff roles (with their labels),
+ * charge statuses, and the audit log's actions and severities.
+ * The database's CHECK constraints and group roles say the same (migrations);
  * test/vocabulary.test.ts compares them with the catalog. No zod here: the browser imports it.
  */
 /** An appointment's status, in the order the generator indexes them. */
@@ -43,3 +44,15 @@ export const BOOKING_ROLES = ['front_desk'] as const satisfies readonly StaffRol
 export type BookingRole = (typeof BOOKING_ROLES)[number];
 
 export const mayBook = (role: string): role is BookingRole => (BOOKING_ROLES as readonly string[]).includes(role);
+
+/** A charge's status (billing); the database also checks which transitions are allowed. */
+export const CHARGE_STATUSES = ['pending', 'submitted', 'paid', 'denied', 'void'] as const;
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
+
+/** What an audit log row records. */
+export const AUDIT_ACTIONS = ['insert', 'update', 'delete', 'read', 'break_glass', 'erase', 'erase_refused', 'legal_hold'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** How urgently compliance should look at an audit log row. */
+export const AUDIT_SEVERITIES = ['info', 'high'] as const;
+export type AuditSeverity = (typeof AUDIT_SEVERITIES)[number];

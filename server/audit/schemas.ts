@@ -4,16 +4,17 @@
  * names only, never values.
  */
 import { z } from 'zod';
-import { idString, instant } from '../http/schemas.js';
+import { dateOut, idString, instant, instantOut } from '../http/schemas.js';
 import { limitParam } from '../../shared/paging.js';
+import { AUDIT_ACTIONS, AUDIT_SEVERITIES } from '../../shared/vocabulary.js';
 
 export const auditQuery = z
   .strictObject({
     patientId: idString.optional(),
     actorUserId: idString.optional(),
-    action: z.enum(['insert', 'update', 'delete', 'read', 'break_glass', 'erase', 'erase_refused', 'legal_hold']).optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
     table: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a table name').optional(),
-    severity: z.enum(['info', 'high']).optional(),
+    severity: z.enum(AUDIT_SEVERITIES).optional(),
     from: instant.optional().meta({ description: 'Entries at or after this instant.' }),
     to: instant.optional().meta({ description: 'Entries before this instant.' }),
     before: z
@@ -54,8 +55,8 @@ export const staffSchema = z
     providerId: z.number().int().nullable(),
     providerName: z.string().nullable(),
     active: z.boolean(),
-    createdAt: z.string().meta({ format: 'date-time' }),
-    deactivatedAt: z.string().meta({ format: 'date-time' }).nullable(),
+    createdAt: instantOut,
+    deactivatedAt: instantOut.nullable(),
   })
   .meta({ id: 'StaffAccount' });
 
@@ -63,8 +64,8 @@ export const compliancePatientSchema = z
   .object({
     patientId: z.number().int(),
     name: z.string(),
-    dob: z.string().meta({ format: 'date' }),
+    dob: dateOut,
     legalHoldReason: z.string().nullable(),
-    erasedAt: z.string().meta({ format: 'date-time' }).nullable(),
+    erasedAt: instantOut.nullable(),
   })
   .meta({ id: 'CompliancePatient' });

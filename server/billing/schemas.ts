@@ -1,7 +1,7 @@
 /** Billing request and response schemas: the charges filter and what billing may see of a charge. */
 import { z } from 'zod';
-import { localDate } from '../http/schemas.js';
-import { CHARGE_STATUSES } from '../db/repository/billing.js';
+import { dateOut, instantOut, localDate, patientRef, providerRef } from '../http/schemas.js';
+import { CHARGE_STATUSES } from '../../shared/vocabulary.js';
 import { limitParam } from '../../shared/paging.js';
 
 export const chargesQuery = z
@@ -22,17 +22,15 @@ export const chargeSchema = z
   .object({
     chargeId: z.number().int(),
     visitId: z.number().int(),
-    patientId: z.number().int(),
-    patientName: z.string(),
-    patientDob: z.string().meta({ format: 'date' }),
-    providerId: z.number().int(),
-    providerName: z.string(),
-    serviceDate: z.string().meta({ format: 'date' }),
+    ...patientRef,
+    patientDob: dateOut,
+    ...providerRef,
+    serviceDate: dateOut,
     amountCents: z.number().int().nullable(),
     currency: z.string(),
     status: z.enum(CHARGE_STATUSES),
     payer: z.string().nullable(),
-    createdAt: z.string().meta({ format: 'date-time' }),
-    updatedAt: z.string().meta({ format: 'date-time' }),
+    createdAt: instantOut,
+    updatedAt: instantOut,
   })
   .meta({ id: 'Charge' });

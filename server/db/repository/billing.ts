@@ -3,11 +3,10 @@
  * row-level security decides; billing sees the identity a claim needs and nothing clinical).
  * Newest date of service first, keyset-paged on (service_date, charge_id).
  */
+import type { ChargeStatus } from '../../../shared/vocabulary.js';
 import type { Transaction } from '../index.js';
 import { iso, selected } from './common.js';
 
-export const CHARGE_STATUSES = ['pending', 'submitted', 'paid', 'denied', 'void'] as const;
-export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
 
 export interface ChargeFilter {
   status?: ChargeStatus;

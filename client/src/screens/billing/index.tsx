@@ -8,12 +8,12 @@ import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading } from '../../components/states.js';
 import { download, screensApi, toCsv, type ChargeFilter } from '../../lib/screens-api.js';
 import type { Charge } from '../../../../shared/api-types.js';
+import { CHARGE_STATUSES } from '../../../../shared/vocabulary.js';
 import '../screens.css';
 import { FilterSelect } from '../../components/options.js';
 import { ColumnHeads } from '../../components/column-heads.js';
 import { LoadMore, usePages } from '../../components/pages.js';
 
-const STATUSES = ['pending', 'submitted', 'paid', 'denied', 'void'] as const;
 const HEADER = ['Patient', 'Date of birth', 'Date of service', 'Provider', 'Amount', 'Payer', 'Status'];
 
 const money = (c: Charge) => (c.amountCents === null ? 'not priced' : `${(c.amountCents / 100).toFixed(2)} ${c.currency}`);
@@ -35,7 +35,7 @@ export default function BillingScreen() {
       <section class="card" aria-labelledby="charges-h">
         <h2 id="charges-h">Charges</h2>
         <div class="toolbar">
-          <FilterSelect label="Status" any="Any status" values={STATUSES} value={status} onChange={setStatus} />
+          <FilterSelect label="Status" any="Any status" values={CHARGE_STATUSES} value={status} onChange={setStatus} />
           <label>
             Service from
             <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />

@@ -8,13 +8,12 @@ import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
 import { screensApi, type AuditFilter } from '../../lib/screens-api.js';
 import type { CompliancePatient } from '../../../../shared/api-types.js';
+import { AUDIT_ACTIONS, AUDIT_SEVERITIES } from '../../../../shared/vocabulary.js';
 import { PatientFinder, describePatient } from './patient-finder.js';
 import { FilterSelect } from '../../components/options.js';
 import { ColumnHeads } from '../../components/column-heads.js';
 import { LoadMore, usePages } from '../../components/pages.js';
 
-const ACTIONS = ['insert', 'update', 'delete', 'read', 'break_glass', 'erase', 'erase_refused', 'legal_hold'];
-const SEVERITIES = ['info', 'high'];
 const PAGE = 50;
 
 export function AuditLog() {
@@ -112,12 +111,12 @@ export function AuditLog() {
             ))}
           </select>
         </label>
-        <FilterSelect label="Action" any="Any action" values={ACTIONS} value={action} onChange={setAction} />
+        <FilterSelect label="Action" any="Any action" values={AUDIT_ACTIONS} value={action} onChange={setAction} />
         <label>
           Table
           <input value={tableText} placeholder="e.g. visits" onInput={(e) => setTableText(e.currentTarget.value)} onChange={(e) => setTable(e.currentTarget.value)} />
         </label>
-        <FilterSelect label="Severity" any="Any severity" values={SEVERITIES} value={severity} onChange={setSeverity} />
+        <FilterSelect label="Severity" any="Any severity" values={AUDIT_SEVERITIES} value={severity} onChange={setSeverity} />
         <label>
           From (clinic time)
           <input type="datetime-local" value={fromLocal} onChange={(e) => setFromLocal(e.currentTarget.value)} />
