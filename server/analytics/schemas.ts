@@ -3,7 +3,7 @@
  * report takes, and one row schema per report. No row carries a patient.
  */
 import { z } from 'zod';
-import { INT4_MAX, month } from '../http/schemas.js';
+import { INT4_MAX, month, providerMonth, providerRef } from '../http/schemas.js';
 
 const providerIdList = z
   .string()
@@ -22,9 +22,7 @@ export const monthRangeQuery = z
 
 export const rateSchema = z
   .object({
-    providerId: z.number().int(),
-    providerName: z.string(),
-    month: z.string(),
+    ...providerMonth,
     completed: z.number().int(),
     noShows: z.number().int(),
     rate: z.number().nullable(),
@@ -32,13 +30,12 @@ export const rateSchema = z
   .meta({ id: 'NoShowRate' });
 
 export const volumeSchema = z
-  .object({ providerId: z.number().int(), providerName: z.string(), month: z.string(), appointments: z.number().int() })
+  .object({ ...providerMonth, appointments: z.number().int() })
   .meta({ id: 'MonthlyVolume' });
 
 export const outcomeSchema = z
   .object({
-    providerId: z.number().int(),
-    providerName: z.string(),
+    ...providerRef,
     specialty: z.string(),
     month: z.string(),
     completed: z.number().int(),

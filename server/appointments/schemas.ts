@@ -4,7 +4,7 @@
  * database still decides (exclusion constraints, the status state machine).
  */
 import { z } from 'zod';
-import { id, idString, instant, localDate, text } from '../http/schemas.js';
+import { id, idString, instant, instantOut, localDate, patientRef, providerRef, text } from '../http/schemas.js';
 import { APPOINTMENT_STATUSES } from '../../shared/vocabulary.js';
 import { SERIES_EVERY } from '../db/repository/series.js';
 import { limitParam } from '../../shared/paging.js';
@@ -16,12 +16,12 @@ export const appointmentSchema = z
     appointmentId: z.number().int(),
     patientId: z.number().int(),
     providerId: z.number().int(),
-    scheduledAt: z.string().meta({ format: 'date-time' }),
+    scheduledAt: instantOut,
     durationMin: z.number().int(),
     status: appointmentStatus,
     clinicDate: z.string().meta({ format: 'date', description: 'The clinic-local day it starts on.' }),
-    createdAt: z.string().meta({ format: 'date-time' }),
-    updatedAt: z.string().meta({ format: 'date-time' }),
+    createdAt: instantOut,
+    updatedAt: instantOut,
   })
   .meta({ id: 'Appointment' });
 
@@ -88,10 +88,8 @@ export const upcomingSchema = z
     durationMin: z.number().int(),
     status: z.enum(['scheduled', 'checked_in']),
     clinicDate: z.string(),
-    providerId: z.number().int(),
-    providerName: z.string(),
-    patientId: z.number().int(),
-    patientName: z.string(),
+    ...providerRef,
+    ...patientRef,
   })
   .meta({ id: 'UpcomingAppointment' });
 

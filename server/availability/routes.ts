@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { idParams, idString, localDate } from '../http/schemas.js';
+import { idParams, idString, localDate, providerMonth } from '../http/schemas.js';
 import { providerExists } from '../db/repository/providers.js';
 import {
   addTimeOff,
@@ -56,7 +56,7 @@ export const availabilityRoutes: AnyRoute[] = [
       .refine((q) => q.to >= q.from, { message: 'to must not be before from', path: ['to'] }),
     response: {
       description: 'One row per provider and month that had overbooks.',
-      schema: z.object({ items: z.array(z.object({ providerId: z.number().int(), providerName: z.string(), month: z.string(), overbooks: z.number().int() })) }),
+      schema: z.object({ items: z.array(z.object({ ...providerMonth, overbooks: z.number().int() })) }),
     },
     handler: async ({ query, db }) => ({ items: await db((trx) => monthlyOverbooks(trx, query.from, query.to), { readOnly: true }) }),
   }),

@@ -4,7 +4,7 @@
  * for friendly 400s; the database still decides.
  */
 import { z } from 'zod';
-import { idString, instant, localDate } from '../http/schemas.js';
+import { idString, instant, instantOut, localDate } from '../http/schemas.js';
 import { TIME_OFF_CATEGORIES } from '../../shared/clinic.js';
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a clinic-local time HH:MM (00:00 to 24:00)');
@@ -30,11 +30,11 @@ export const timeOffSchema = z
   .object({
     timeOffId: z.number().int(),
     providerId: z.number().int(),
-    start: z.string().meta({ format: 'date-time' }),
-    end: z.string().meta({ format: 'date-time' }),
+    start: instantOut,
+    end: instantOut,
     category: z.enum(TIME_OFF_CATEGORIES),
     note: z.string().nullable(),
-    createdAt: z.string().meta({ format: 'date-time' }),
+    createdAt: instantOut,
   })
   .meta({ id: 'TimeOff' });
 
@@ -94,7 +94,7 @@ export const slotsQuery = z
 export const slotSchema = z
   .object({
     providerId: z.number().int(),
-    start: z.string().meta({ format: 'date-time' }),
-    end: z.string().meta({ format: 'date-time' }),
+    start: instantOut,
+    end: instantOut,
   })
   .meta({ id: 'FreeSlot' });

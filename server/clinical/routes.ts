@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { idParams } from '../http/schemas.js';
+import { idParams, instantOut } from '../http/schemas.js';
 import { getPatientAs, patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions, patientVisits } from '../db/repository/clinical.js';
 import { readVisitNotes } from '../db/repository/visit-notes.js';
@@ -25,7 +25,7 @@ export const clinicalRoutes: AnyRoute[] = [
     params: idParams,
     body: breakGlassBody,
     status: 201,
-    response: { description: 'Access granted until expiresAt.', schema: z.object({ patientId: z.number().int(), expiresAt: z.string().meta({ format: 'date-time' }) }) },
+    response: { description: 'Access granted until expiresAt.', schema: z.object({ patientId: z.number().int(), expiresAt: instantOut }) },
     errors: { 404: 'not_found' },
     handler: async ({ params, body, db }) => ({ patientId: params.id, expiresAt: await db((trx) => breakGlass(trx, params.id, body.reason, body.minutes)) }),
   }),

@@ -4,29 +4,18 @@
  */
 import { z } from 'zod';
 import { appointmentSchema } from '../appointments/schemas.js';
-import { clinicalPatientSchema } from '../patients/schemas.js';
-
-const prescriptionSchema = z.object({
-  prescriptionId: z.number().int(),
-  medicationId: z.number().int(),
-  medicationName: z.string(),
-  form: z.string(),
-  strength: z.string(),
-  dosage: z.string(),
-  startDate: z.string().meta({ format: 'date' }),
-  endDate: z.string().meta({ format: 'date' }).nullable(),
-});
+import { instantOut, providerRef } from '../http/schemas.js';
+import { clinicalPatientSchema, prescriptionSchema, visitPrescriptionSchema } from '../patients/schemas.js';
 
 const visitSchema = z
   .object({
     visitId: z.number().int(),
     appointmentId: z.number().int(),
-    providerId: z.number().int(),
-    providerName: z.string(),
-    startedAt: z.string().meta({ format: 'date-time' }),
-    completedAt: z.string().meta({ format: 'date-time' }).nullable(),
+    ...providerRef,
+    startedAt: instantOut,
+    completedAt: instantOut.nullable(),
     diagnoses: z.array(z.object({ diagnosisId: z.number().int(), code: z.string(), description: z.string() })),
-    prescriptions: z.array(prescriptionSchema),
+    prescriptions: z.array(visitPrescriptionSchema),
   })
   .meta({ id: 'PatientVisit' });
 
@@ -35,7 +24,7 @@ export const panelSchema = z
     patient: clinicalPatientSchema,
     appointments: z.array(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })),
     visits: z.array(visitSchema),
-    activePrescriptions: z.array(prescriptionSchema.extend({ visitId: z.number().int(), prescribedAt: z.string() })),
+    activePrescriptions: z.array(prescriptionSchema),
   })
   .meta({ id: 'PatientPanel' });
 
@@ -51,7 +40,7 @@ export const grantSchema = z
     grantId: z.number().int(),
     patientId: z.number().int(),
     patientName: z.string().nullable(),
-    grantedAt: z.string().meta({ format: 'date-time' }),
-    expiresAt: z.string().meta({ format: 'date-time' }),
+    grantedAt: instantOut,
+    expiresAt: instantOut,
   })
   .meta({ id: 'BreakGlassGrant' });

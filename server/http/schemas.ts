@@ -88,3 +88,20 @@ export const errorSchema = z
     }),
   })
   .meta({ id: 'Error' });
+
+// ----- Response building blocks ---------------------------------------------------------
+
+/** A provider as a row of a list names one. */
+export const providerRef = { providerId: z.number().int(), providerName: z.string() };
+
+/** A patient as a row of a list names one. */
+export const patientRef = { patientId: z.number().int(), patientName: z.string() };
+
+/** The key of a per-provider monthly figure (the manager's reports, overbooks). */
+export const providerMonth = { ...providerRef, month: z.string() };
+
+/** An instant as the API writes one: ISO 8601 in UTC with milliseconds (Date.toISOString). */
+export const instantOut = z.string().meta({ format: 'date-time' });
+
+/** A calendar day as the API writes one: YYYY-MM-DD. */
+export const dateOut = z.string().meta({ format: 'date' });

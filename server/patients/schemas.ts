@@ -3,7 +3,7 @@
  * (patients_* constraints) so a typo gets a 400 naming the field.
  */
 import { z } from 'zod';
-import { booleanString, instant, localDate, paging, text } from '../http/schemas.js';
+import { booleanString, dateOut, instant, instantOut, localDate, paging, text } from '../http/schemas.js';
 import { limitParam } from '../../shared/paging.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -70,19 +70,21 @@ export const prescriptionsQuery = z.strictObject({
   active: booleanString.default(true).meta({ description: 'true (default): only prescriptions in force today (clinic-local); false: all.' }),
 });
 
-export const prescriptionSchema = z
-  .object({
-    prescriptionId: z.number().int(),
-    visitId: z.number().int(),
-    medicationId: z.number().int(),
-    medicationName: z.string(),
-    form: z.string(),
-    strength: z.string(),
-    dosage: z.string(),
-    startDate: z.string(),
-    endDate: z.string().nullable(),
-    prescribedAt: z.string(),
-  })
+/** A prescription as its visit lists it (the clinician's panel nests these in each visit). */
+export const visitPrescriptionSchema = z.object({
+  prescriptionId: z.number().int(),
+  medicationId: z.number().int(),
+  medicationName: z.string(),
+  form: z.string(),
+  strength: z.string(),
+  dosage: z.string(),
+  startDate: dateOut,
+  endDate: dateOut.nullable(),
+});
+
+/** A prescription on its own: which visit wrote it, and when. */
+export const prescriptionSchema = visitPrescriptionSchema
+  .extend({ visitId: z.number().int(), prescribedAt: instantOut })
   .meta({ id: 'Prescription' });
 
 export const eraseBody = z

@@ -1,20 +1,19 @@
 /** Waitlist request and response schemas: an entry, the request that adds one, and the list's filters. */
 import { z } from 'zod';
-import { id, idString, instant } from '../http/schemas.js';
+import { id, idString, instant, instantOut, patientRef } from '../http/schemas.js';
 import { durationMin } from '../appointments/schemas.js';
 
 export const entrySchema = z
   .object({
     waitlistId: z.number().int(),
-    patientId: z.number().int(),
-    patientName: z.string(),
+    ...patientRef,
     providerId: z.number().int().nullable(),
     specialty: z.string().nullable(),
-    earliest: z.string().meta({ format: 'date-time' }),
-    latest: z.string().meta({ format: 'date-time' }),
+    earliest: instantOut,
+    latest: instantOut,
     durationMin: z.number().int(),
     note: z.string().nullable(),
-    waitingSince: z.string().meta({ format: 'date-time' }),
+    waitingSince: instantOut,
   })
   .meta({ id: 'WaitlistEntry' });
 
