@@ -66,3 +66,37 @@ it('shows the charges of completed visits, filters them, and exports exactly the
   expect(csv).toBe([header, ...(await rowsOf(page))].map((r) => r.join(',')).join('\r\n') + '\r\n');
   await ctx.close();
 });
+
+it('forgets the older pages of the previous filter: no "Load older charges" for the old list while the new one loads', async () => {
+  const k = app.db.knex;
+  const providerId = await createProvider(k, { name: 'Dr Page Turner' });
+  // More than a page (100) of charges: one submitted, the rest pending.
+  for (let i = 0; i < 102; i++) {
+    const patientId = await createPatient(k, { name: `Pat Pager ${i}` });
+    const a = await insertAppointment(k, { patientId, providerId, scheduledAt: new Date(Date.UTC(2026, 5, 1) + i * 3_600_000).toISOString(), status: 'checked_in' });
+    await k.raw('INSERT INTO visits (appointment_id, patient_id) VALUES (?, ?)', [a, patientId]);
+    await k.raw("UPDATE appointments SET status = 'completed' WHERE appointment_id = ?", [a]);
+    if (i === 0) await k.raw("UPDATE charges SET amount_cents = 5000, payer = 'Acme Health', status = 'submitted' WHERE patient_id = ?", [patientId]);
+  }
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, await app.createUser('billing'));
+  const older = page.getByRole('button', { name: 'Load older charges' });
+  await older.waitFor();
+
+  // Hold the filtered list's first page until the check below has run.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route(/\/api\/billing\/charges\?.*status=submitted/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByLabel('Status').selectOption('submitted');
+  await page.getByRole('status').filter({ hasText: 'Loading' }).waitFor();
+  expect(await older.count()).toBe(0);
+  release();
+  // Only the submitted charges (the first test's Dora Due is one too), none of the pending list's.
+  await expect.poll(async () => (await rowsOf(page)).map((r) => `${r[0]}: ${r[6]}`)).toEqual(['Dora Due: submitted', 'Pat Pager 0: submitted']);
+  expect(await older.count()).toBe(0);
+  await ctx.close();
+});

@@ -21,6 +21,8 @@ export function usePages<T, C>(read: (before: C | undefined, signal?: AbortSigna
   /** The last `more`'s failure, in words. */
   const [moreError, setMoreError] = useState<string>();
   const [nonce, setNonce] = useState(0);
+  /** A `more` in flight: a second click waits for it instead of asking for the same page twice. */
+  const loading = useRef(false);
   /** Which key the list holds: bumped by every first-page load. */
   const generation = useRef(0);
   const readRef = useRef(read);
@@ -30,8 +32,12 @@ export function usePages<T, C>(read: (before: C | undefined, signal?: AbortSigna
     if (skip) return;
     generation.current++;
     const ctl = new AbortController();
+    // A cursor belongs to the key it was read under: forget it with the old list.
     setItems(undefined);
+    setNextBefore(null);
     setError(undefined);
+    setMoreError(undefined);
+    loading.current = false;
     readRef.current(undefined, ctl.signal).then(
       (r) => {
         if (ctl.signal.aborted) return;
@@ -44,7 +50,8 @@ export function usePages<T, C>(read: (before: C | undefined, signal?: AbortSigna
   }, [key, skip, nonce]);
 
   const more = async () => {
-    if (nextBefore === null) return;
+    if (nextBefore === null || items === undefined || loading.current) return;
+    loading.current = true;
     setMoreError(undefined);
     const asked = generation.current;
     try {
@@ -53,7 +60,9 @@ export function usePages<T, C>(read: (before: C | undefined, signal?: AbortSigna
       setItems((list) => [...(list ?? []), ...r.items]);
       setNextBefore(r.nextBefore);
     } catch (err) {
-      setMoreError(describeError(err));
+      if (asked === generation.current) setMoreError(describeError(err));
+    } finally {
+      if (asked === generation.current) loading.current = false;
     }
   };
 
@@ -62,8 +71,9 @@ export function usePages<T, C>(read: (before: C | undefined, signal?: AbortSigna
 
 export type Pages<T, C> = ReturnType<typeof usePages<T, C>>;
 
-/** The button that appends the next page (`pages.moreError` says why it failed). */
+/** The button that appends the next page (`pages.moreError` says why it failed); none while the first page loads or when there is no next page. */
 export function LoadMore<T, C>({ pages, label }: { pages: Pages<T, C>; label: string }) {
+  if (pages.items === undefined || pages.nextBefore === null) return null;
   return (
     <button type="button" class="secondary" onClick={() => void pages.more()}>
       {label}

@@ -12,11 +12,19 @@ export function useTypeAhead<T>(q: string, search: (q: string, signal: AbortSign
   const searchRef = useRef(search);
   searchRef.current = search;
   useEffect(() => {
-    if (q.trim() === '') return setResults(undefined);
+    if (q.trim() === '') {
+      setResults(undefined);
+      setError(undefined);
+      return;
+    }
     const ctl = new AbortController();
     const t = setTimeout(() => {
       searchRef.current(q, ctl.signal).then(
-        (r) => (setResults(r), setError(undefined)),
+        (r) => {
+          if (ctl.signal.aborted) return;
+          setResults(r);
+          setError(undefined);
+        },
         (err) => !ctl.signal.aborted && setError(describeError(err)),
       );
     }, 150);

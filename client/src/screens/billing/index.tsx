@@ -70,7 +70,7 @@ export default function BillingScreen() {
             </table>
           </div>
         )}
-        {pages.nextBefore !== null && (
+        {pages.items !== undefined && pages.nextBefore !== null && (
           <div class="actions">
             <LoadMore pages={pages} label="Load older charges" />
           </div>
