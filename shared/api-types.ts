@@ -64,7 +64,6 @@ export type CompliancePatient = z.infer<typeof compliancePatientSchema>;
 
 // Billing.
 export type Charge = z.infer<typeof chargeSchema>;
-export type ChargeStatus = Charge['status'];
 
 /** The error body every failing request answers with. */
 export interface ApiErrorBody {

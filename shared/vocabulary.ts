@@ -1,7 +1,7 @@
 /**
  * The clinic's vocabularies, each defined once and imported by the server, the client,
  * the generator and the tests: appointment statuses and staff roles (with their labels),
- * charge statuses, and the audit log's actions and severities.
+ * how often a series repeats, charge statuses, and the audit log's actions and severities.
  * The database's CHECK constraints and group roles say the same (migrations);
  * test/vocabulary.test.ts compares them with the catalog. No zod here: the browser imports it.
  */
@@ -56,3 +56,7 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** How urgently compliance should look at an audit log row. */
 export const AUDIT_SEVERITIES = ['info', 'high'] as const;
 export type AuditSeverity = (typeof AUDIT_SEVERITIES)[number];
+
+/** How often a recurring series repeats (POST /api/appointments/series). */
+export const SERIES_EVERY = ['week', '2 weeks', 'month'] as const;
+export type SeriesEvery = (typeof SERIES_EVERY)[number];

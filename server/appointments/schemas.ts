@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { id, idString, instant, instantOut, localDate, patientRef, providerRef, text } from '../http/schemas.js';
 import { APPOINTMENT_STATUSES } from '../../shared/vocabulary.js';
-import { SERIES_EVERY } from '../db/repository/series.js';
+import { SERIES_EVERY } from '../../shared/vocabulary.js';
 import { limitParam } from '../../shared/paging.js';
 
 export const appointmentStatus = z.enum(APPOINTMENT_STATUSES);
@@ -84,7 +84,7 @@ export const upcomingQuery = z.strictObject({
 export const upcomingSchema = z
   .object({
     appointmentId: z.number().int(),
-    scheduledAt: z.string(),
+    scheduledAt: instantOut,
     durationMin: z.number().int(),
     status: z.enum(['scheduled', 'checked_in']),
     clinicDate: z.string(),

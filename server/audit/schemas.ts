@@ -30,12 +30,12 @@ export const auditQuery = z
 export const auditEntrySchema = z
   .object({
     auditId: z.number().int(),
-    at: z.string(),
+    at: instantOut,
     txid: z.number().int(),
     actorUserId: z.number().int().nullable(),
     actorRole: z.string(),
-    action: z.string(),
-    severity: z.string(),
+    action: z.enum(AUDIT_ACTIONS),
+    severity: z.enum(AUDIT_SEVERITIES),
     table: z.string().nullable(),
     rowKey: z.string().nullable(),
     patientId: z.number().int().nullable(),

@@ -4,6 +4,7 @@
  * for friendly 400s; the database still decides.
  */
 import { z } from 'zod';
+import { appointmentStatus } from '../appointments/schemas.js';
 import { idString, instant, instantOut, localDate } from '../http/schemas.js';
 import { TIME_OFF_CATEGORIES } from '../../shared/clinic.js';
 
@@ -54,7 +55,7 @@ export const timeOffQuery = z.strictObject({
 });
 
 export const affectedSchema = z
-  .object({ appointmentId: z.number().int(), scheduledAt: z.string(), durationMin: z.number().int(), status: z.string() })
+  .object({ appointmentId: z.number().int(), scheduledAt: instantOut, durationMin: z.number().int(), status: appointmentStatus })
   .meta({ id: 'AffectedAppointment' });
 
 const MAX_SLOT_DAYS = 62;

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Config } from '../config.js';
-import { openDatabaseServer, type DatabaseServer } from '../db/connect.js';
+import { openDatabaseServer } from '../db/connect.js';
 import { createKnex } from '../db/knex.js';
 
 export interface AdminDatabaseOptions {
@@ -21,12 +21,12 @@ export interface AdminDatabaseOptions {
 export async function withAdminDatabase<T>(
   config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'EMBEDDED_PG_PORT'>,
   opts: AdminDatabaseOptions,
-  work: (knex: Knex, server: DatabaseServer) => Promise<T>,
+  work: (knex: Knex) => Promise<T>,
 ): Promise<T> {
   const server = await openDatabaseServer(config, opts.say, { joinRunning: opts.joinRunning ?? true });
   const knex = createKnex(server.adminUrl, { poolMax: opts.poolMax ?? 1, applicationName: `clinicpulse-${opts.name}` });
   try {
-    return await work(knex, server);
+    return await work(knex);
   } finally {
     await knex.destroy();
     await server.stop();

@@ -6,7 +6,8 @@
  */
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { DataDirectoryInUseError, EmbeddedPlacementError } from '../db/embedded.js';
 import { migrateLatest } from '../db/migrate.js';
 import { generateVolume } from '../generate/index.js';
 import { withAdminDatabase } from './admin-database.js';
@@ -59,4 +60,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runCli(main, { known: [], failed: 'Generation failed' });
+runCli(main, { known: [ConfigError, DataDirectoryInUseError, EmbeddedPlacementError], failed: 'Generation failed' });

@@ -3,7 +3,8 @@
  * the last batch, on DATABASE_URL or the embedded database. Safe to re-run.
  */
 import 'dotenv/config';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { DataDirectoryInUseError, EmbeddedPlacementError } from '../db/embedded.js';
 import { migrateLatest, rollbackLast } from '../db/migrate.js';
 import { withAdminDatabase } from './admin-database.js';
 import { runCli } from './exit.js';
@@ -20,4 +21,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runCli(main, { known: [], failed: 'Migration failed' });
+runCli(main, { known: [ConfigError, DataDirectoryInUseError, EmbeddedPlacementError], failed: 'Migration failed' });

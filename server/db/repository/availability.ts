@@ -38,7 +38,6 @@ export async function replaceWorkingHours(trx: Transaction, providerId: number, 
   return workingHours(trx, providerId);
 }
 
-export { TIME_OFF_CATEGORIES };
 export type TimeOffCategory = (typeof TIME_OFF_CATEGORIES)[number];
 
 export interface TimeOff {

@@ -2,15 +2,16 @@
  * Compliance's read of the audit log: paged newest first, filterable.
  * Erasure and legal holds are in ./erasure.ts.
  */
+import type { AuditAction, AuditSeverity } from '../../../shared/vocabulary.js';
 import type { Transaction } from '../index.js';
 import { firstRow, iso, selected } from './common.js';
 
 export interface AuditFilter {
   patientId?: number;
   actorUserId?: number;
-  action?: string;
+  action?: AuditAction;
   table?: string;
-  severity?: 'info' | 'high';
+  severity?: AuditSeverity;
   /** Instants bounding `at`: from inclusive, to exclusive. */
   from?: string;
   to?: string;
@@ -25,8 +26,8 @@ export interface AuditEntry {
   txid: number;
   actorUserId: number | null;
   actorRole: string;
-  action: string;
-  severity: string;
+  action: AuditAction;
+  severity: AuditSeverity;
   table: string | null;
   rowKey: string | null;
   patientId: number | null;
@@ -72,7 +73,8 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
       'p.patient_id',
       trx.raw('coalesce(l.patient_id, CASE WHEN cardinality(l.patient_ids) = 1 THEN l.patient_ids[1] END, ?::integer)', [f.patientId ?? null]),
     )
-    // Named as the API names them; only the id, txid (bigint) and time need converting.
+    // Named as the API names them (this list is the response's contract: every column selected
+    // reaches the API); only the id, txid (bigint) and time need converting.
     .select({
       auditId: 'l.audit_id',
       at: 'l.at',

@@ -4,14 +4,13 @@
  * an ordinary INSERT, so every database rule applies to it; a refused occurrence is tried
  * in a savepoint so that the answer can list every clash, then the whole series is undone.
  */
+import type { SeriesEvery } from '../../../shared/vocabulary.js';
 import type { Transaction } from '../index.js';
 import { fromPgError } from '../errors.js';
 import { DomainError, isRefusal } from '../../domain/errors.js';
 import { appointmentReturning, queueBehindConflictingWrites, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
 import { instant, iso } from './common.js';
 
-export const SERIES_EVERY = ['week', '2 weeks', 'month'] as const;
-export type SeriesEvery = (typeof SERIES_EVERY)[number];
 
 export interface SeriesInput {
   patientId: number;
