@@ -95,8 +95,8 @@ const cpuTimes = (): { total: number; steal: number } => {
     return { total: 0, steal: 0 };
   }
 };
-/** Pearson correlation of two equally long series (NaN when undefined). */
-const correlation = (xs: number[], ys: number[]) => {
+/** Sums of the products of two equally long series' deviations from their means. */
+const deviations = (xs: number[], ys: number[]) => {
   const n = xs.length;
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
@@ -108,19 +108,16 @@ const correlation = (xs: number[], ys: number[]) => {
     sxx += (xs[i]! - mx) ** 2;
     syy += (ys[i]! - my) ** 2;
   }
+  return { sxy, sxx, syy };
+};
+/** Pearson correlation of two equally long series (NaN when undefined). */
+const correlation = (xs: number[], ys: number[]) => {
+  const { sxy, sxx, syy } = deviations(xs, ys);
   return sxy / Math.sqrt(sxx * syy);
 };
 /** Least-squares slope of ys against xs (0 when undefined). */
 const slope = (xs: number[], ys: number[]) => {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-    sxx += (xs[i]! - mx) ** 2;
-  }
+  const { sxy, sxx } = deviations(xs, ys);
   return sxx > 0 ? sxy / sxx : 0;
 };
 const median = (xs: number[]) => pct(xs, 50);
