@@ -2674,6 +2674,7 @@ BEGIN
 END $function$;
 GRANT EXECUTE ON FUNCTION audit_read(text,integer[]) TO billing;
 GRANT EXECUTE ON FUNCTION audit_read(text,integer[]) TO clinician;
+GRANT EXECUTE ON FUNCTION audit_read(text,integer[]) TO compliance;
 GRANT EXECUTE ON FUNCTION audit_read(text,integer[]) TO front_desk;
 COMMENT ON FUNCTION audit_read(text,integer[]) IS 'Records one durable read row for the acting staff member (derived, never chosen): the table read (patients or appointments) and every patient id the request returned (patient_id too when there is exactly one). No row when no patient was returned. Returns the audit_id.';
 

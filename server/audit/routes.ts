@@ -61,6 +61,7 @@ export const auditRoutes: AnyRoute[] = [
     path: '/api/compliance/patients',
     tag: 'Compliance',
     summary: 'Find a patient to erase (by id or name)',
+    description: 'One audit row per request names the caller and every patient found.',
     roles: ['compliance'],
     query: z.strictObject({
       q: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').meta({ description: 'A patient id, or the start of the name or of a word in it.' }),

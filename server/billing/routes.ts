@@ -10,7 +10,7 @@ export const billingRoutes: AnyRoute[] = [
     path: '/api/billing/charges',
     tag: 'Billing',
     summary: 'Charges, newest date of service first (filterable, paged)',
-    description: 'One row per completed visit: patient name and date of birth, provider, date of service, amount, payer and status. No clinical content.',
+    description: 'One row per completed visit: patient name and date of birth, provider, date of service, amount, payer and status. No clinical content. One audit row per request names the caller and every patient on the page.',
     roles: ['billing'],
     query: chargesQuery,
     response: {

@@ -11,6 +11,7 @@ import { idParams, instantOut } from '../http/schemas.js';
 import { getPatientAs, patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions, patientVisits } from '../db/repository/clinical.js';
 import { readVisitNotes } from '../db/repository/visit-notes.js';
+import { recordRead } from '../db/repository/access-log.js';
 import { activeGrants, breakGlass } from '../db/repository/break-glass.js';
 import { breakGlassBody, grantSchema, panelSchema } from './schemas.js';
 
@@ -45,7 +46,7 @@ export const clinicalRoutes: AnyRoute[] = [
     summary: 'A clinician\'s view of one of their patients',
     description:
       'Demographics, the last 50 appointments, every visit with its diagnoses and prescriptions, and the prescriptions in force today. ' +
-      'Visits and prescriptions are read through the audited functions: each open leaves audit rows. Visit notes are opened one at a time (GET /api/visits/:id/note).',
+      'Each open leaves audit rows: one for the patient\'s demographics, and those of the audited functions that read visits and prescriptions. Visit notes are opened one at a time (GET /api/visits/:id/note).',
     roles: ['clinician'],
     params: idParams,
     response: { description: 'The panel.', schema: panelSchema },
@@ -54,6 +55,7 @@ export const clinicalRoutes: AnyRoute[] = [
       db(async (trx) => {
         const patient = await getPatientAs(trx, user.role, params.id);
         if (!patient) throw notFound('No such patient.');
+        await recordRead(trx, 'patients', [patient.patientId]);
         const appointments = await patientAppointmentHistory(trx, params.id, { limit: 50 });
         const visits = await patientVisits(trx, params.id);
         const activePrescriptions = await patientPrescriptions(trx, params.id, true);

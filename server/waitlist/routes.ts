@@ -9,7 +9,7 @@ import { notFound } from '../http/errors.js';
 import { idParams } from '../http/schemas.js';
 import { patientVisible } from '../db/repository/patients.js';
 import { providerExists } from '../db/repository/providers.js';
-import { addToWaitlist, listWaitlist, removeFromWaitlist } from '../db/repository/waitlist.js';
+import { addToWaitlist, listWaitlistAudited, removeFromWaitlist } from '../db/repository/waitlist.js';
 import { entrySchema, waitlistBody, waitlistQuery } from './schemas.js';
 
 export const waitlistRoutes: AnyRoute[] = [
@@ -36,10 +36,11 @@ export const waitlistRoutes: AnyRoute[] = [
     path: '/api/waitlist',
     tag: 'Waitlist',
     summary: 'The waitlist, longest-waiting first',
+    description: 'One audit row per request names the caller and every patient returned.',
     roles: ['front_desk'],
     query: waitlistQuery,
     response: { description: 'Entries (at most 500).', schema: z.object({ items: z.array(entrySchema) }) },
-    handler: async ({ query: q, db }) => ({ items: await db((trx) => listWaitlist(trx, q), { readOnly: true }) }),
+    handler: async ({ query: q, db }) => ({ items: await db((trx) => listWaitlistAudited(trx, q), { readOnly: true }) }),
   }),
   route({
     method: 'delete',

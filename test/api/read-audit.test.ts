@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type ApiClient, type TestServer } from '../support/server.js';
-import { buildWorld, DAY, type World } from '../support/api-world.js';
+import { at, buildWorld, DAY, type World } from '../support/api-world.js';
 import { createPatient, insertAppointment } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -93,6 +93,38 @@ describe('audited API reads', () => {
     expect((res.body as { items: { actorUserId: number; patientIds: number[] }[] }).items).toEqual([
       expect.objectContaining({ actorUserId: w.users.front_desk.userId, patientIds: [id] }),
     ]);
+  });
+
+  it('GET /api/waitlist, GET /api/billing/charges and GET /api/compliance/patients: one row listing every patient returned', async () => {
+    const booked = await w.as.front_desk.post('/api/waitlist', {
+      patientId: w.patientA,
+      providerId: w.providerA,
+      earliest: at('08:00'),
+      latest: at('12:00'),
+      durationMin: 30,
+    });
+    expect(booked.status).toBe(201);
+    const waitlist = await readsOf(w.as.front_desk, `/api/waitlist?providerId=${w.providerA}`);
+    expect(waitlist.status).toBe(200);
+    expect(waitlist.reads).toEqual([{ ...by(w.users.front_desk), table_name: 'patients', patient_id: w.patientA, patient_ids: [w.patientA] }]);
+
+    const charges = await readsOf(w.as.billing, '/api/billing/charges');
+    expect(charges.status).toBe(200);
+    const billed = [...new Set((charges.body as { items: { patientId: number }[] }).items.map((c) => c.patientId))].sort((a, b) => a - b);
+    expect(billed).toContain(w.billedPatient);
+    expect(charges.reads).toEqual([{ ...by(w.users.billing), table_name: 'patients', patient_id: billed.length === 1 ? billed[0] : null, patient_ids: billed }]);
+
+    const found = await readsOf(w.as.compliance, '/api/compliance/patients?q=Alice');
+    expect(found.status).toBe(200);
+    expect(found.reads).toEqual([{ ...by(w.users.compliance), table_name: 'patients', patient_id: w.patientA, patient_ids: [w.patientA] }]);
+    const nobody = await readsOf(w.as.compliance, '/api/compliance/patients?q=nobodyisnamedlikethis');
+    expect(nobody.reads).toEqual([]);
+  });
+
+  it('GET /api/patients/:id/panel: a row for the demographics, besides the audited clinical reads', async () => {
+    const r = await readsOf(w.as.clinician, `/api/patients/${w.patientA}/panel`);
+    expect(r.status).toBe(200);
+    expect(r.reads).toContainEqual({ ...by(w.users.clinician), table_name: 'patients', patient_id: w.patientA, patient_ids: [w.patientA] });
   });
 
   it('a schedule or a search whose audit row cannot be written shows nobody', async () => {

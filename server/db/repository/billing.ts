@@ -5,7 +5,8 @@
  */
 import type { ChargeStatus } from '../../../shared/vocabulary.js';
 import type { Transaction } from '../index.js';
-import { iso, selected } from './common.js';
+import { selectAudited } from './access-log.js';
+import { iso } from './common.js';
 
 
 export interface ChargeFilter {
@@ -64,7 +65,8 @@ export async function listCharges(trx: Transaction, f: ChargeFilter): Promise<Ch
   if (f.from !== undefined) q.where('service_date', '>=', f.from);
   if (f.to !== undefined) q.where('service_date', '<=', f.to);
   if (f.before !== undefined) q.whereRaw('(service_date, charge_id) < (?::date, ?::integer)', [f.before.serviceDate, f.before.chargeId]);
-  const rows: ChargeRow[] = await selected(q);
+  // One audit row names every patient on the page (access-log.ts), in the same statement.
+  const rows = await selectAudited<ChargeRow>(trx, 'patients', q, { patientColumn: 'patient_id', orderBy: 'service_date desc, charge_id desc' });
   return rows.map((r) => ({
     chargeId: r.charge_id,
     visitId: r.visit_id,

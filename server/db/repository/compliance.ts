@@ -4,6 +4,7 @@
  */
 import type { AuditAction, AuditSeverity } from '../../../shared/vocabulary.js';
 import type { Transaction } from '../index.js';
+import { selectAudited } from './access-log.js';
 import { firstRow, iso, selected } from './common.js';
 
 export interface AuditFilter {
@@ -172,7 +173,11 @@ export async function findPatientsForCompliance(trx: Transaction, q: string, lim
       w.whereRaw('lower(name) LIKE ?', [`${n}%`]).orWhereRaw('lower(name) LIKE ?', [`% ${n}%`]);
     });
   }
-  const rows: { patient_id: number; name: string; dob: string; legal_hold_reason: string | null; erased_at: Date | null }[] = await selected(query);
+  // Audited like every read of people: one row naming every patient found (access-log.ts).
+  const rows = await selectAudited<{ patient_id: number; name: string; dob: string; legal_hold_reason: string | null; erased_at: Date | null }>(trx, 'patients', query, {
+    patientColumn: 'patient_id',
+    orderBy: 'name, patient_id',
+  });
   return rows.map((r) => ({
     patientId: r.patient_id,
     name: r.name,

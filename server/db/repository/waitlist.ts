@@ -3,6 +3,7 @@
  * booking an entry's patient with its waitlistId removes it in the booking's transaction.
  * Row-level security limits every statement to a signed-in front-desk clerk.
  */
+import { selectAudited } from './access-log.js';
 import type { Transaction } from '../index.js';
 import { DomainError } from '../../domain/errors.js';
 import { iso } from './common.js';
@@ -72,10 +73,19 @@ export async function addToWaitlist(trx: Transaction, e: NewWaitlistEntry): Prom
 }
 
 /** Entries, longest-waiting first, optionally for one provider (named or by its specialty), specialty or patient. */
-export async function listWaitlist(
-  trx: Transaction,
-  f: { waitlistId?: number; providerId?: number; specialty?: string; patientId?: number; limit?: number },
-): Promise<WaitlistEntry[]> {
+type WaitlistFilter = { waitlistId?: number; providerId?: number; specialty?: string; patientId?: number; limit?: number };
+
+export async function listWaitlist(trx: Transaction, f: WaitlistFilter): Promise<WaitlistEntry[]> {
+  return ((await waitlistQuery(trx, f)) as Row[]).map(toEntry);
+}
+
+/** The waitlist as a person reads it: one durable audit row names every patient returned (access-log.ts). */
+export async function listWaitlistAudited(trx: Transaction, f: WaitlistFilter): Promise<WaitlistEntry[]> {
+  const rows = await selectAudited<Row>(trx, 'patients', waitlistQuery(trx, f), { patientColumn: 'patient_id', orderBy: 'created_at, waitlist_id' });
+  return rows.map(toEntry);
+}
+
+function waitlistQuery(trx: Transaction, f: WaitlistFilter) {
   const q = trx('waitlist_entries as w')
     .join('patient_summary as p', 'p.patient_id', 'w.patient_id')
     .select('w.waitlist_id', 'w.patient_id', 'p.name as patient_name', 'w.provider_id', 'w.specialty', 'w.earliest', 'w.latest',
@@ -93,7 +103,7 @@ export async function listWaitlist(
       );
     });
   }
-  return ((await q) as Row[]).map(toEntry);
+  return q;
 }
 
 export async function removeFromWaitlist(trx: Transaction, waitlistId: number): Promise<boolean> {
