@@ -2,8 +2,9 @@
  * Maintenance the service runs with the administrator's connection, never with its own
  * login: today, the targeted VACUUM after an erasure.
  *
- * erase_patient() overwrites a patient's identity and deletes their wrapped data key, but
- * PostgreSQL keeps the old row versions (name, date of birth, email, phone; the wrapped key)
+ * erase_patient() overwrites a patient's identity and deletes their wrapped data key and
+ * waitlist entries, but PostgreSQL keeps the old row versions (name, date of birth, email,
+ * phone; the wrapped key; a waitlist note)
  * and their index entries until VACUUM removes them. VACUUM cannot run inside a transaction
  * or a function, and in PostgreSQL 15 only a table's owner, the database owner or a
  * superuser may run it (the MAINTAIN privilege arrives in PostgreSQL 17). The service's login
@@ -14,8 +15,8 @@
  */
 import pg from 'pg';
 
-/** The tables erase_patient() rewrites or deletes from: the identity and the data key. */
-export const ERASURE_TOUCHED_TABLES = ['patients', 'patient_keys'] as const;
+/** The tables erase_patient() rewrites or deletes from: the identity, the data key and the waitlist (whose note can name the patient). */
+export const ERASURE_TOUCHED_TABLES = ['patients', 'patient_keys', 'waitlist_entries'] as const;
 
 export interface Maintenance {
   /** VACUUM the tables an erasure touched; resolves with what happened, never rejects. */

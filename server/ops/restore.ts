@@ -7,6 +7,7 @@
  * then re-apply every erasure the ledger recorded after the backup was taken, before
  * anything uses the database.
  */
+import { ERASURE_TOUCHED_TABLES } from '../db/maintenance.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -212,7 +213,7 @@ export async function runRestore(opts: RestoreOptions): Promise<RestoreResult> {
   });
   await withClient(opts.targetUrl, async (c) => {
     // The erased values leave no dead tuples behind in the restored copy; pg_restore gathers no statistics.
-    if (reappliedPatientIds.length) await c.query('VACUUM public.patients, public.patient_keys');
+    if (reappliedPatientIds.length) await c.query(`VACUUM (INDEX_CLEANUP ON) ${ERASURE_TOUCHED_TABLES.map((t) => `public.${t}`).join(', ')}`);
     await c.query('ANALYZE');
   });
   const erased = ledger.filter((e) => e.outcome === 'erased').length;

@@ -1,7 +1,8 @@
 /**
  * After an erasure commits, the server VACUUMs the tables it touched (issue 9, item 17).
- * erase_patient() overwrites the identity and deletes the wrapped data key, but the old
- * row versions, with the name, the email and the wrapped key, stay in the heap and the
+ * erase_patient() overwrites the identity, deletes the wrapped data key and the patient's
+ * waitlist entries, but the old row versions, with the name, the email, the wrapped key and
+ * a waitlist note, stay in the heap and the
  * index pages until VACUUM. Read with pageinspect, tuple by tuple: without the VACUUM the
  * canary is still in a dead version; with it, no tuple and no index entry holds it.
  * (The bytes can remain in a page's free space until reused, and in WAL and backups:
@@ -63,6 +64,12 @@ async function eraseCanary(ts: TestServer, label: string) {
     saveVisitNotes(trx, new FieldCrypto(TEST_MASTER_KEY), visitId, patientId, 'Canary note.'),
   );
   const key: Buffer = (await db.knex.raw('SELECT wrapped_key FROM patient_keys WHERE patient_id = ?', [patientId])).rows[0].wrapped_key;
+  // A waitlist entry whose note names the patient: the erasure deletes it.
+  const note = `Call ${name} on ${email} when a slot opens`;
+  await db.knex.raw(
+    `INSERT INTO waitlist_entries (patient_id, provider_id, earliest, latest, duration_min, note) VALUES (?, ?, '2030-01-07T14:00:00Z', '2030-01-07T18:00:00Z', 30, ?)`,
+    [patientId, providerId, note],
+  );
   expect(await tuplesContaining('patients', Buffer.from(name))).toBe(1);
 
   const officer = await ts.login(await ts.createUser('compliance'));
@@ -73,6 +80,7 @@ async function eraseCanary(ts: TestServer, label: string) {
     email: await tuplesContaining('patients', Buffer.from(email)),
     emailIndex: await indexEntriesContaining('patients_email_key', Buffer.from(email)),
     key: await tuplesContaining('patient_keys', key),
+    waitlistNote: await tuplesContaining('waitlist_entries', Buffer.from(note)),
   };
 }
 
@@ -85,6 +93,7 @@ describe('the old row versions of an erased patient', () => {
       expect(left.email).toBe(1);
       expect(left.emailIndex).toBe(1);
       expect(left.key).toBe(1);
+      expect(left.waitlistNote).toBe(1);
     } finally {
       await ts.close();
     }
@@ -93,7 +102,7 @@ describe('the old row versions of an erased patient', () => {
   it('are gone from every tuple and index entry once the server has vacuumed after the erasure', async () => {
     const ts = await startTestServer({ db, maintenance: adminMaintenance(db.url) });
     try {
-      expect(await eraseCanary(ts, 'After')).toEqual({ name: 0, email: 0, emailIndex: 0, key: 0 });
+      expect(await eraseCanary(ts, 'After')).toEqual({ name: 0, email: 0, emailIndex: 0, key: 0, waitlistNote: 0 });
     } finally {
       await ts.close();
     }
