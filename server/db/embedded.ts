@@ -5,7 +5,7 @@
  * DATA_DIR/pg and a clear refusal when another process already runs on that
  * directory (PostgreSQL's own postmaster.pid lock decides).
  *
- * Protections (docs/security.md, "The embedded database"):
+ * Protections (docs/security.md, threat model, "Another local user on the host"):
  * - the superuser password is random, made at initdb and kept in
  *   DATA_DIR/pg-superuser-password (mode 0600); a cluster made before that, with
  *   the old fixed password, gets a random one on its next start;
