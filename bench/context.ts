@@ -105,3 +105,22 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Operations per second: `clients` concurrent loops each calling `op(client, i)` until
+ * `seconds` have passed (every op that started before the deadline is counted).
+ */
+export async function throughput(clients: number, seconds: number, op: (client: number, i: number) => Promise<void>): Promise<number> {
+  const deadline = Date.now() + seconds * 1000;
+  let done = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        await op(c, i);
+        done++;
+      }
+    }),
+  );
+  return done / (Number(process.hrtime.bigint() - start) / 1e9);
+}

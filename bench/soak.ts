@@ -30,6 +30,7 @@ import { createKnex } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { seedDemoIfEmpty } from '../seeds/demo.js';
 import { createDemoAccounts, DEMO_PASSWORD } from '../seeds/demo-accounts.js';
+import { morningZone } from '../test/support/morning-zone.js';
 
 const { values } = parseArgs({
   options: { minutes: { type: 'string', default: '10' }, sockets: { type: 'string', default: '500' }, clients: { type: 'string', default: '8' } },
@@ -42,18 +43,7 @@ if (!(minutes > 0) || !Number.isInteger(socketCount) || !Number.isInteger(client
   console.error('usage: npm run soak -- --minutes N [--sockets 500] [--clients 8]');
   process.exit(2);
 }
-/**
- * The clinic's time zone for the run: the fixed-offset zone where it is now mid-morning
- * (10:00–10:59), so check-ins (only on the appointment's clinic-local day, never booked in
- * the past, within the provider's working hours) are possible at any hour the soak is run,
- * with every desk rule on. Etc/GMT-14 … Etc/GMT+12 cover every hour of the UTC day (Etc/
- * signs are POSIX: Etc/GMT-10 is UTC+10). As test/browser/frontdesk.test.ts's two-desk test.
- */
-function morningZone(now = new Date()): string {
-  let offset = 10 - now.getUTCHours();
-  if (offset < -12) offset += 24;
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
+/** The clinic's time zone for the run: where it is mid-morning now, so check-ins run at any hour, with every desk rule on. */
 const TZ = morningZone();
 const DOC = path.resolve('docs/benchmarks.md');
 const BEGIN = '<!-- soak:begin -->';

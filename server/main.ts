@@ -12,6 +12,7 @@
  * after an erasure (server/db/maintenance.ts); requests use the clinicpulse_app
  * login, which owns nothing.
  */
+import { MasterKeyError } from './crypto/errors.js';
 import 'dotenv/config';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabaseServer } from './db/connect.js';
@@ -42,7 +43,6 @@ async function main(): Promise<void> {
     throw err;
   }
   steps.mark('rest of the service modules');
-  serviceModule = service;
 
   // Filled in as start-up proceeds, so a signal at any point stops what exists.
   const running: Running = {};
@@ -86,10 +86,8 @@ async function main(): Promise<void> {
   }
 }
 
-let serviceModule: typeof import('./serve.js') | undefined;
-
 main().catch((err) => {
-  const refusal = err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError || serviceModule?.isStartRefusal(err);
+  const refusal = err instanceof ConfigError || err instanceof DataDirectoryInUseError || err instanceof EmbeddedPlacementError || err instanceof MasterKeyError;
   if (refusal) console.error((err as Error).message);
   else console.error('ClinicPulse failed to start:', err);
   process.exit(1);

@@ -18,7 +18,7 @@ import { activeDemoAccounts, createDemoAccounts, type DemoAccount } from '../see
 import { appOptionsFromConfig, createApp, type ClinicPulseApp } from './app.js';
 import { createLogger } from './http/observability.js';
 import type { ServiceSecrets } from './secrets.js';
-import { FieldCrypto, MasterKeyError } from './crypto/index.js';
+import { FieldCrypto } from './crypto/index.js';
 import { startWithMasterKey } from './db/repository/master-key.js';
 import { adminMaintenance } from './db/maintenance.js';
 import { assertMasterKeyNotRetired } from './ops/rotate-keys.js';
@@ -105,6 +105,7 @@ export async function serve(
   const appKnex = createKnex(appUrl, { poolMax: 10, applicationName: 'clinicpulse' });
   running.appKnex = appKnex;
 
+  const appOptions = appOptionsFromConfig(config);
   const clinic = createApp({
     appKnex,
     databaseKind: server.kind,
@@ -114,7 +115,7 @@ export async function serve(
     clientDir: path.resolve('dist/client'),
     // The admin URL's only use after start-up: a fixed VACUUM once an erasure has committed.
     maintenance: adminMaintenance(server.adminUrl),
-    ...appOptionsFromConfig(config),
+    ...appOptions,
   });
   running.clinic = clinic;
   steps.mark('app');
@@ -129,7 +130,7 @@ export async function serve(
     appKnex,
     appUrl,
     sessionSecret: secrets.sessionSecret,
-    allowedOrigins: appOptionsFromConfig(config).allowedOrigins,
+    allowedOrigins: appOptions.allowedOrigins,
     retentionDays: config.OUTBOX_RETENTION_DAYS,
     logger,
   });
@@ -178,9 +179,4 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
       resolve();
     });
   });
-}
-
-/** A refusal to start whose message says what to do (printed without a stack trace). */
-export function isStartRefusal(err: unknown): err is Error {
-  return err instanceof MasterKeyError;
 }

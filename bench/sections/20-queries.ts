@@ -10,7 +10,7 @@
  */
 import pg from 'pg';
 import type { Knex } from 'knex';
-import { anytimeProviders, ofCeiling, percentile, rng, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { anytimeProviders, ofCeiling, percentile, throughput, rng, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import {
@@ -40,22 +40,6 @@ async function staffUser(knex: Knex, role: StaffIdentity['role']): Promise<Staff
 }
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-
-/** Run `clients` loops for `seconds`; each loop calls `op(client, i)`; returns completed ops per second. */
-async function throughput(clients: number, seconds: number, op: (client: number, i: number) => Promise<void>): Promise<number> {
-  const deadline = Date.now() + seconds * 1000;
-  let done = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      for (let i = 0; Date.now() < deadline; i++) {
-        await op(c, i);
-        done++;
-      }
-    }),
-  );
-  return done / (ms(start) / 1000);
-}
 
 const section: BenchSection = {
   title: 'Core queries and booking',

@@ -13,7 +13,7 @@
  * GiST+NOTIFY ceiling of section 15.
  */
 import pg from 'pg';
-import { ofCeiling, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { ofCeiling, throughput, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import * as cheaperCommitPath from '../../migrations/20261206001900_cheaper_commit_path.js';
 import * as staticAppointmentAudit from '../../migrations/20261206001901_static_appointment_audit.js';
 
@@ -24,25 +24,16 @@ const COMPARE_CLIENTS = [1, 4, 16] as const;
 const COMPARE_SECONDS = 4;
 const COMPARE_EPOCH = Date.UTC(2060, 0, 1);
 
-/** Raw single-row INSERTs/s at `clients` concurrent connections for `seconds`, from slot `first` on. */
-async function insertRate(pool: pg.Pool, clients: number, seconds: number, who: { patients: number; providers: number }, next: () => number): Promise<number> {
-  const deadline = Date.now() + seconds * 1000;
-  let done = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (Date.now() < deadline) {
-        const n = next();
-        await pool.query('INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)', [
-          1 + (n % who.patients),
-          1 + (n % who.providers),
-          new Date(COMPARE_EPOCH + n * SLOT_MS),
-        ]);
-        done++;
-      }
-    }),
-  );
-  return done / (Number(process.hrtime.bigint() - start) / 1e9);
+/** Raw single-row INSERTs/s at `clients` concurrent connections for `seconds`, each at the slot `next()` gives. */
+function insertRate(pool: pg.Pool, clients: number, seconds: number, who: { patients: number; providers: number }, next: () => number): Promise<number> {
+  return throughput(clients, seconds, async () => {
+    const n = next();
+    await pool.query('INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)', [
+      1 + (n % who.patients),
+      1 + (n % who.providers),
+      new Date(COMPARE_EPOCH + n * SLOT_MS),
+    ]);
+  });
 }
 
 /** The cheaper commit path against the functions it replaced, interleaved in this run. */

@@ -12,7 +12,7 @@
  * The server is the real app (createApp) on 127.0.0.1, on the service login.
  */
 import pg from 'pg';
-import { anytimeProviders, ofCeiling, percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { anytimeProviders, ofCeiling, percentile, throughput, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 
@@ -28,21 +28,6 @@ const PASSWORD = 'bench-password-for-the-api';
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const round = (v: number) => Math.round(v * 100) / 100;
-
-async function throughput(clients: number, seconds: number, op: (client: number) => Promise<void>): Promise<number> {
-  const deadline = Date.now() + seconds * 1000;
-  let done = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      while (Date.now() < deadline) {
-        await op(c);
-        done++;
-      }
-    }),
-  );
-  return done / (ms(start) / 1000);
-}
 
 const section: BenchSection = {
   title: 'HTTP API',

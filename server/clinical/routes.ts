@@ -8,10 +8,9 @@ import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
 import { idParams, instantOut } from '../http/schemas.js';
-import { getPatientAs, patientAppointmentHistory } from '../db/repository/patients.js';
+import { getPatientAsAudited, patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions, patientVisits } from '../db/repository/clinical.js';
 import { readVisitNotes } from '../db/repository/visit-notes.js';
-import { recordRead } from '../db/repository/access-log.js';
 import { activeGrants, breakGlass } from '../db/repository/break-glass.js';
 import { breakGlassBody, grantSchema, panelSchema } from './schemas.js';
 
@@ -53,9 +52,8 @@ export const clinicalRoutes: AnyRoute[] = [
     errors: { 404: 'not_found (also when the patient is not in the clinician\'s care)' },
     handler: async ({ params, user, db }) =>
       db(async (trx) => {
-        const patient = await getPatientAs(trx, user.role, params.id);
+        const patient = await getPatientAsAudited(trx, user.role, params.id);
         if (!patient) throw notFound('No such patient.');
-        await recordRead(trx, 'patients', [patient.patientId]);
         const appointments = await patientAppointmentHistory(trx, params.id, { limit: 50 });
         const visits = await patientVisits(trx, params.id);
         const activePrescriptions = await patientPrescriptions(trx, params.id, true);

@@ -18,6 +18,13 @@ import pg from 'pg';
 /** The tables erase_patient() rewrites or deletes from: the identity, the data key and the waitlist (whose note can name the patient). */
 export const ERASURE_TOUCHED_TABLES = ['patients', 'patient_keys', 'waitlist_entries'] as const;
 
+/**
+ * The VACUUM after an erasure (the server's, and a restore's after re-applying erasures).
+ * INDEX_CLEANUP ON: with the default (AUTO), PostgreSQL skips index vacuuming when few rows
+ * are dead, which after one erasure would leave the old email and name in the indexes.
+ */
+export const ERASURE_VACUUM_SQL = `VACUUM (INDEX_CLEANUP ON) ${ERASURE_TOUCHED_TABLES.map((t) => `public.${t}`).join(', ')}`;
+
 export interface Maintenance {
   /** VACUUM the tables an erasure touched; resolves with what happened, never rejects. */
   vacuumAfterErasure(): Promise<VacuumOutcome>;
@@ -26,9 +33,7 @@ export interface Maintenance {
 export type VacuumOutcome = { vacuumed: true; ms: number } | { vacuumed: false; error: string };
 
 /**
- * Maintenance through `adminUrl`. INDEX_CLEANUP ON: with the default (AUTO), PostgreSQL
- * skips index vacuuming when few rows are dead, which after one erasure would leave the old
- * email and name in the indexes. lock_timeout: VACUUM waits behind autovacuum or DDL on the
+ * Maintenance through `adminUrl`. lock_timeout: VACUUM waits behind autovacuum or DDL on the
  * same table; rather than keep the compliance officer waiting, give up (autovacuum will get
  * there) and say so.
  */
@@ -40,7 +45,7 @@ export function adminMaintenance(adminUrl: string, opts: { lockTimeoutMs?: numbe
       try {
         await client.connect();
         await client.query(`SET lock_timeout = ${Math.max(1, Math.trunc(opts.lockTimeoutMs ?? 5000))}`);
-        await client.query(`VACUUM (INDEX_CLEANUP ON) ${ERASURE_TOUCHED_TABLES.join(', ')}`);
+        await client.query(ERASURE_VACUUM_SQL);
         return { vacuumed: true, ms: Date.now() - started };
       } catch (err) {
         return { vacuumed: false, error: (err as Error).message };

@@ -7,12 +7,12 @@
  * then re-apply every erasure the ledger recorded after the backup was taken, before
  * anything uses the database.
  */
-import { ERASURE_TOUCHED_TABLES } from '../db/maintenance.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrate.js';
+import { ERASURE_VACUUM_SQL } from '../db/maintenance.js';
 import { BackupError, runTool, splitPassword } from './backup.js';
 import {
   fingerprintTables,
@@ -213,7 +213,7 @@ export async function runRestore(opts: RestoreOptions): Promise<RestoreResult> {
   });
   await withClient(opts.targetUrl, async (c) => {
     // The erased values leave no dead tuples behind in the restored copy; pg_restore gathers no statistics.
-    if (reappliedPatientIds.length) await c.query(`VACUUM (INDEX_CLEANUP ON) ${ERASURE_TOUCHED_TABLES.map((t) => `public.${t}`).join(', ')}`);
+    if (reappliedPatientIds.length) await c.query(ERASURE_VACUUM_SQL);
     await c.query('ANALYZE');
   });
   const erased = ledger.filter((e) => e.outcome === 'erased').length;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
 import { idParams } from '../http/schemas.js';
-import { getPatientAs, patientAppointmentHistory, patientVisible, registerPatient, searchPatientsAs } from '../db/repository/patients.js';
+import { getPatientAsAudited, patientAppointmentHistory, patientVisible, registerPatient, searchPatientsAs } from '../db/repository/patients.js';
 import { patientPrescriptions } from '../db/repository/clinical.js';
 import { recordRead } from '../db/repository/access-log.js';
 import { erasePatientIn, LegalHoldError } from '../db/repository/erasure.js';
@@ -62,9 +62,7 @@ export const patientRoutes: AnyRoute[] = [
     errors: { 404: 'not_found (also when the caller may not see the patient)' },
     handler: async ({ params, user, db }) => {
       const patient = await db(async (trx) => {
-        const p = await getPatientAs(trx, user.role, params.id);
-        if (p) await recordRead(trx, 'patients', [p.patientId]);
-        return p;
+        return getPatientAsAudited(trx, user.role, params.id);
       });
       if (!patient) throw notFound('No such patient.');
       return patient;

@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
+import { morningZone } from '../support/morning-zone.js';
 
 let app: BrowserApp;
 let browser: Browser;
@@ -60,18 +61,6 @@ async function choosePatient(page: Page, query: string, option: RegExp): Promise
   await page.getByRole('option', { name: option }).click();
 }
 
-/**
- * A check-in is only possible on the appointment's own clinic day, so the two-desk test must
- * book "later today". To make that possible at any hour the test is run (not only between
- * the providers' 08:00 and 17:00, and never in the last slot before midnight), it moves the
- * clinic for its duration to the fixed-offset zone where it is now between 10:00 and 11:00:
- * Etc/GMT-14 … Etc/GMT+12 cover every hour of the UTC day. (Etc/ signs are POSIX: GMT-10 is UTC+10.)
- */
-function morningZone(now = new Date()): string {
-  let offset = 10 - now.getUTCHours();
-  if (offset < -12) offset += 24;
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
 
 /** The clinic-local time of day now in `timeZone`, rounded up to the next slot, as minutes. */
 function laterToday(page: Page, timeZone: string): Promise<{ date: string; minutes: number }> {

@@ -1,6 +1,6 @@
 /**
  * The master key at start-up, in one place. Two checks run, in this order, on the
- * administrator's connection before the service takes requests (main.ts, prepareDatabase;
+ * administrator's connection before the service takes requests (serve.ts, prepareDatabase;
  * no service role may read or write these tables):
  *
  * 1. checkMasterKey: MASTER_KEY is the key the data is encrypted under. The database keeps

@@ -116,6 +116,12 @@ export async function getPatientAs(trx: Transaction, role: StaffRole, patientId:
   return row && toPatient(row);
 }
 
+/** {@link getPatientAs} and its durable audit row in one statement (access-log.ts); no row when the caller may not see the patient. */
+export async function getPatientAsAudited(trx: Transaction, role: StaffRole, patientId: number): Promise<PatientView | undefined> {
+  const [row] = await selectAudited<PatientRow>(trx, 'patients', patientSource(trx, role).where('p.patient_id', patientId), { patientColumn: 'patient_id', orderBy: 'patient_id' });
+  return row && toPatient(row);
+}
+
 /** LIKE metacharacters in user input match themselves. */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 

@@ -75,7 +75,7 @@ export async function addToWaitlist(trx: Transaction, e: NewWaitlistEntry): Prom
 /** Entries, longest-waiting first, optionally for one provider (named or by its specialty), specialty or patient. */
 type WaitlistFilter = { waitlistId?: number; providerId?: number; specialty?: string; patientId?: number; limit?: number };
 
-export async function listWaitlist(trx: Transaction, f: WaitlistFilter): Promise<WaitlistEntry[]> {
+async function listWaitlist(trx: Transaction, f: WaitlistFilter): Promise<WaitlistEntry[]> {
   return ((await waitlistQuery(trx, f)) as Row[]).map(toEntry);
 }
 
