@@ -99,7 +99,7 @@ it('forgets the older pages of the previous filter: no "Load older charges" for 
   await expect
     .poll(async () => {
       const rows = await rowsOf(page);
-      return { statuses: [...new Set(rows.map((r) => r[6]))], pager: rows.filter((r) => r[0].startsWith('Pat Pager')).map((r) => r[0]) };
+      return { statuses: [...new Set(rows.map((r) => r[6]))], pager: rows.map((r) => r[0] ?? '').filter((name) => name.startsWith('Pat Pager')) };
     })
     .toEqual({ statuses: ['submitted'], pager: ['Pat Pager 0'] });
   expect(await older.count()).toBe(0);
