@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { clinicToday, createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
+import { onClinicMorning, createMedication, createPatient, createProvider, insertAppointment, pgError } from './support/clinic.js';
 import { asStaff, type Transaction } from '../server/db/index.js';
 import { knownError } from '../server/http/errors.js';
 import { createStaff } from './support/staff.js';
@@ -199,29 +199,30 @@ describe('through asStaff, as the roles that use it', () => {
       asStaff(db.appKnex, { userId: who.userId, role: who.role }, fn);
 
     // Today, a few minutes ahead: staff book only in the future, and check in only on the day.
-    const { today, soon } = await clinicToday(db.knex);
-    const later = new Date(Date.parse(soon) + 60_000).toISOString();
-    const booked = await as(desk, (t) => bookAppointment(t, { patientId, providerId, scheduledAt: soon, durationMin: 30 }));
-    await as(desk, (t) => rescheduleAppointment(t, booked.appointmentId, { scheduledAt: later }));
-    const day = await as(desk, (t) => providerDaySchedule(t, providerId, today));
-    expect(day.map((a) => a.appointmentId)).toEqual([booked.appointmentId]);
-    expect((await as(desk, (t) => checkInAppointment(t, booked.appointmentId)))?.status).toBe('checked_in');
+    await onClinicMorning(db.knex, async ({ today, soon }) => {
+      const later = new Date(Date.parse(soon) + 60_000).toISOString();
+      const booked = await as(desk, (t) => bookAppointment(t, { patientId, providerId, scheduledAt: soon, durationMin: 30 }));
+      await as(desk, (t) => rescheduleAppointment(t, booked.appointmentId, { scheduledAt: later }));
+      const day = await as(desk, (t) => providerDaySchedule(t, providerId, today));
+      expect(day.map((a) => a.appointmentId)).toEqual([booked.appointmentId]);
+      expect((await as(desk, (t) => checkInAppointment(t, booked.appointmentId)))?.status).toBe('checked_in');
 
-    const done = await as(doctor, (t) =>
-      completeVisit(t, {
-        appointmentId: booked.appointmentId,
-        diagnoses: [{ code: 'I10', description: 'Essential (primary) hypertension' }],
-        prescriptions: [{ medicationId, dosage: '1 tablet daily', startDate: today }],
-      }),
-    );
-    expect(done?.appointment.status).toBe('completed');
-    expect(done?.diagnoses[0]).toMatchObject({ code: 'I10' });
-    expect(done?.prescriptions[0]).toMatchObject({ medicationId, endDate: null });
+      const done = await as(doctor, (t) =>
+        completeVisit(t, {
+          appointmentId: booked.appointmentId,
+          diagnoses: [{ code: 'I10', description: 'Essential (primary) hypertension' }],
+          prescriptions: [{ medicationId, dosage: '1 tablet daily', startDate: today }],
+        }),
+      );
+      expect(done?.appointment.status).toBe('completed');
+      expect(done?.diagnoses[0]).toMatchObject({ code: 'I10' });
+      expect(done?.prescriptions[0]).toMatchObject({ medicationId, endDate: null });
 
-    const volume = await as(manager, (t) => providerMonthlyVolume(t, { providerId }));
-    expect(volume).toEqual([{ providerId, providerName: 'Dr Roles', month: today.slice(0, 7), appointments: 1 }]);
-    const rates = await as(manager, (t) => providerNoShowRates(t, { providerId }));
-    expect(rates).toEqual([{ providerId, providerName: 'Dr Roles', month: today.slice(0, 7), completed: 1, noShows: 0, rate: 0 }]);
+      const volume = await as(manager, (t) => providerMonthlyVolume(t, { providerId }));
+      expect(volume).toEqual([{ providerId, providerName: 'Dr Roles', month: today.slice(0, 7), appointments: 1 }]);
+      const rates = await as(manager, (t) => providerNoShowRates(t, { providerId }));
+      expect(rates).toEqual([{ providerId, providerName: 'Dr Roles', month: today.slice(0, 7), completed: 1, noShows: 0, rate: 0 }]);
+    });
   });
 });
 

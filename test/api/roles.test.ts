@@ -15,7 +15,7 @@ import { startTestServer, TEST_MASTER_KEY, TEST_METRICS_TOKEN, type ApiClient, t
 import { FieldCrypto } from '../../server/crypto/index.js';
 import { noteContext } from '../../server/db/repository/visit-notes.js';
 import { at, buildWorld, DAY, snapshot, type World } from '../support/api-world.js';
-import { clinicToday, createPatient, insertAppointment } from '../support/clinic.js';
+import { onClinicMorning, createPatient, insertAppointment } from '../support/clinic.js';
 
 let ts: TestServer;
 let w: World;
@@ -257,19 +257,20 @@ describe('POST /api/appointments/:id/check-in, /cancel, /no-show', () => {
   it('front desk changes the status; an illegal transition is 409 invalid_transition', async () => {
     // Check-in only on the appointment's day and no-show only after its start: appointments
     // that start this minute, recorded by the administrator (staff may not book in the past).
-    const { now } = await clinicToday(ts.db.knex);
-    const a = await insertAppointment(ts.db.knex, { patientId: await createPatient(ts.db.knex), providerId: w.providerA, scheduledAt: now });
-    const checkedIn = await w.as.front_desk.post(`/api/appointments/${a}/check-in`);
-    expect(checkedIn.status).toBe(200);
-    expect(checkedIn.body.status).toBe('checked_in');
-    const noShow = await w.as.front_desk.post(`/api/appointments/${a}/no-show`);
-    expect(noShow.status).toBe(409);
-    expect(noShow.body.error.code).toBe('invalid_transition');
-    expect((await w.as.front_desk.post(`/api/appointments/${a}/cancel`)).body.status).toBe('cancelled');
-    const b = await insertAppointment(ts.db.knex, { patientId: await createPatient(ts.db.knex), providerId: w.providerB, scheduledAt: now });
-    expect((await w.as.front_desk.post(`/api/appointments/${b}/no-show`)).body.status).toBe('no_show');
-    expect((await w.as.front_desk.post(`/api/appointments/${b}/check-in`)).body.error.code).toBe('invalid_transition');
-    expectErrorShape(await w.as.front_desk.post('/api/appointments/2000000000/cancel'), 404);
+    await onClinicMorning(ts.db.knex, async ({ now }) => {
+      const a = await insertAppointment(ts.db.knex, { patientId: await createPatient(ts.db.knex), providerId: w.providerA, scheduledAt: now });
+      const checkedIn = await w.as.front_desk.post(`/api/appointments/${a}/check-in`);
+      expect(checkedIn.status).toBe(200);
+      expect(checkedIn.body.status).toBe('checked_in');
+      const noShow = await w.as.front_desk.post(`/api/appointments/${a}/no-show`);
+      expect(noShow.status).toBe(409);
+      expect(noShow.body.error.code).toBe('invalid_transition');
+      expect((await w.as.front_desk.post(`/api/appointments/${a}/cancel`)).body.status).toBe('cancelled');
+      const b = await insertAppointment(ts.db.knex, { patientId: await createPatient(ts.db.knex), providerId: w.providerB, scheduledAt: now });
+      expect((await w.as.front_desk.post(`/api/appointments/${b}/no-show`)).body.status).toBe('no_show');
+      expect((await w.as.front_desk.post(`/api/appointments/${b}/check-in`)).body.error.code).toBe('invalid_transition');
+      expectErrorShape(await w.as.front_desk.post('/api/appointments/2000000000/cancel'), 404);
+    });
   });
 });
 

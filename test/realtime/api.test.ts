@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
-import { clinicToday, createPatient, createProvider } from '../support/clinic.js';
+import { onClinicMorning, createPatient, createProvider } from '../support/clinic.js';
 import { TEST_PASSWORD, testPasswordHash, type ApiClient } from '../support/server.js';
 import { connected, disconnected, openSocket, startApiRealtimeRig, type RecordingClient } from '../support/realtime-server.js';
 import type { ScheduleWatchAck } from '../../shared/events.js';
@@ -46,24 +46,25 @@ describe('live push through the API', () => {
     const front = await login(desk);
     const clinician = await login(doctor);
     // Check-in is allowed only on the appointment's clinic day, and a booking only in the future: a few minutes from now.
-    const { today: day, soon } = await clinicToday(db.knex);
-    for (const s of [front.socket, clinician.socket]) {
-      const ack = (await s.socket.timeout(10_000).emitWithAck('schedule:watch', { providerId, date: day })) as ScheduleWatchAck;
-      expect(ack.ok).toBe(true);
-    }
-    const patientId = await createPatient(db.knex);
-    const booked = await front.api.post('/api/appointments', { patientId, providerId, scheduledAt: soon, durationMin: 30 });
-    expect(booked.status).toBe(201);
-    const id = booked.body.id as number;
-    const isIt = (p: Record<string, unknown>) => (p.appointment as { appointmentId: number }).appointmentId === id;
-    const seen = await front.socket.next('schedule:changed', isIt);
-    expect(seen).toMatchObject({ kind: 'booked', providerId, appointment: { status: 'scheduled' } });
-    await clinician.socket.next('schedule:changed', isIt);
+    await onClinicMorning(db.knex, async ({ today: day, soon }) => {
+      for (const s of [front.socket, clinician.socket]) {
+        const ack = (await s.socket.timeout(10_000).emitWithAck('schedule:watch', { providerId, date: day })) as ScheduleWatchAck;
+        expect(ack.ok).toBe(true);
+      }
+      const patientId = await createPatient(db.knex);
+      const booked = await front.api.post('/api/appointments', { patientId, providerId, scheduledAt: soon, durationMin: 30 });
+      expect(booked.status).toBe(201);
+      const id = booked.body.id as number;
+      const isIt = (p: Record<string, unknown>) => (p.appointment as { appointmentId: number }).appointmentId === id;
+      const seen = await front.socket.next('schedule:changed', isIt);
+      expect(seen).toMatchObject({ kind: 'booked', providerId, appointment: { status: 'scheduled' } });
+      await clinician.socket.next('schedule:changed', isIt);
 
-    expect((await front.api.post(`/api/appointments/${id}/check-in`)).status).toBe(200);
-    const arrival = await clinician.socket.next('appointment:arrived', (p) => p.appointmentId === id);
-    expect(arrival).toMatchObject({ providerId, scheduledAt: new Date(soon).toISOString() });
-    expect(front.socket.received.some((r) => r.event === 'appointment:arrived')).toBe(false);
+      expect((await front.api.post(`/api/appointments/${id}/check-in`)).status).toBe(200);
+      const arrival = await clinician.socket.next('appointment:arrived', (p) => p.appointmentId === id);
+      expect(arrival).toMatchObject({ providerId, scheduledAt: new Date(soon).toISOString() });
+      expect(front.socket.received.some((r) => r.event === 'appointment:arrived')).toBe(false);
+    });
   });
 
   it('closes the socket within 5 s of POST /api/logout', async () => {

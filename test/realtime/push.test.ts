@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
-import { clinicToday, createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+import { onClinicMorning, createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import {
   connected,
   disconnected,
@@ -127,19 +127,20 @@ describe('live push', () => {
     const mine = await signedIn(doc1);
     const theirs = await signedIn(doc2);
     // Check-in is allowed only on the appointment's clinic day: book today, as the administrator.
-    const { now } = await clinicToday(db.knex);
-    const bookToday = async (providerId: number) =>
-      insertAppointment(db.knex, { patientId: await createPatient(db.knex, { name: `Live Patient ${Math.random().toString(36).slice(2, 8)}` }), providerId, scheduledAt: now });
-    const id = await bookToday(p1);
-    await setStatus(id, 'checked_in');
-    const arrival = await mine.next('appointment:arrived', (p) => p.appointmentId === id);
-    expect(arrival).toMatchObject({ appointmentId: id, providerId: p1, scheduledAt: new Date(now).toISOString() });
-    expect(String(arrival.patientName)).toMatch(/^Live Patient/);
-    const later = await bookToday(p2);
-    await setStatus(later, 'checked_in');
-    await theirs.next('appointment:arrived', (p) => p.appointmentId === later);
-    expect(theirs.received.filter((r) => r.event === 'appointment:arrived').map((r) => r.payload.appointmentId)).toEqual([later]);
-    expect(mine.received.filter((r) => r.event === 'appointment:arrived').map((r) => r.payload.appointmentId)).toEqual([id]);
+    await onClinicMorning(db.knex, async ({ now }) => {
+      const bookToday = async (providerId: number) =>
+        insertAppointment(db.knex, { patientId: await createPatient(db.knex, { name: `Live Patient ${Math.random().toString(36).slice(2, 8)}` }), providerId, scheduledAt: now });
+      const id = await bookToday(p1);
+      await setStatus(id, 'checked_in');
+      const arrival = await mine.next('appointment:arrived', (p) => p.appointmentId === id);
+      expect(arrival).toMatchObject({ appointmentId: id, providerId: p1, scheduledAt: new Date(now).toISOString() });
+      expect(String(arrival.patientName)).toMatch(/^Live Patient/);
+      const later = await bookToday(p2);
+      await setStatus(later, 'checked_in');
+      await theirs.next('appointment:arrived', (p) => p.appointmentId === later);
+      expect(theirs.received.filter((r) => r.event === 'appointment:arrived').map((r) => r.payload.appointmentId)).toEqual([later]);
+      expect(mine.received.filter((r) => r.event === 'appointment:arrived').map((r) => r.payload.appointmentId)).toEqual([id]);
+    });
   });
 
   it('lets a clinician watch only their own schedule, and billing none', async () => {

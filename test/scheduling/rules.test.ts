@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asStaff, type Transaction } from '../../server/db/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { buildWorld, snapshot, type World } from '../support/api-world.js';
-import { clinicToday, createPatient, createProvider, insertAppointment, pgError } from '../support/clinic.js';
+import { onClinicMorning, createPatient, createProvider, insertAppointment, pgError } from '../support/clinic.js';
 
 let ts: TestServer;
 let w: World;
@@ -63,11 +63,12 @@ describe('in the database, for staff writes', () => {
     expect(await pgError(asDesk((trx) => trx('appointments').update({ status: 'checked_in' }).where('appointment_id', yesterday))))
       .toMatchObject({ code: '23514', constraint: 'appointments_check_in_on_the_day' });
     // Today's appointment that has started: both are allowed.
-    const { now } = await clinicToday(ts.db.knex);
-    const started = await insertAppointment(ts.db.knex, { patientId: await createPatient(ts.db.knex), providerId: w.providerB, scheduledAt: now });
-    await asDesk((trx) => trx('appointments').update({ status: 'no_show' }).where('appointment_id', started));
-    const arriving = await insertAppointment(ts.db.knex, { patientId: await createPatient(ts.db.knex), providerId: w.providerA, scheduledAt: now });
-    await asDesk((trx) => trx('appointments').update({ status: 'checked_in' }).where('appointment_id', arriving));
+    await onClinicMorning(ts.db.knex, async ({ now }) => {
+      const started = await insertAppointment(ts.db.knex, { patientId: await createPatient(ts.db.knex), providerId: w.providerB, scheduledAt: now });
+      await asDesk((trx) => trx('appointments').update({ status: 'no_show' }).where('appointment_id', started));
+      const arriving = await insertAppointment(ts.db.knex, { patientId: await createPatient(ts.db.knex), providerId: w.providerA, scheduledAt: now });
+      await asDesk((trx) => trx('appointments').update({ status: 'checked_in' }).where('appointment_id', arriving));
+    });
   });
 
   it('refuses a booking outside working hours or across the lunch break (appointments_within_working_hours) unless a reason is given, which is audited', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asStaff } from '../../server/db/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { buildWorld, type World } from '../support/api-world.js';
-import { clinicToday, createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+import { clinicDate, createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 
 let ts: TestServer;
 let w: World;
@@ -27,7 +27,7 @@ beforeAll(async () => {
      SELECT ?, d, s::time, e::time FROM generate_series(1, 7) d, (VALUES ('08:00', '12:00'), ('13:00', '17:30')) v(s, e)`,
     [doctor],
   );
-  const { today } = await clinicToday(k);
+  const today = await clinicDate(k);
   const { rows } = await k.raw(`SELECT (?::date + g)::text AS d FROM generate_series(1, 6) g ORDER BY g`, [today]);
   days = rows.map((r: { d: string }) => r.d);
   // A fixed-seed generator: a failure replays the same way.

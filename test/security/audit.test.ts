@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
-import { clinicToday, createMedication, createPatient, createProvider } from '../support/clinic.js';
+import { onClinicMorning, createMedication, createPatient, createProvider } from '../support/clinic.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import { FieldCrypto } from '../../server/crypto/index.js';
 import { readVisitNotes, saveVisitNotes } from '../../server/db/repository/visit-notes.js';
@@ -104,34 +104,35 @@ describe('writes by staff', () => {
     const patientId = await createPatient(db.knex);
     const medicationId = await createMedication(db.knex);
     // Booked by the desk a few minutes from now: a check-in is allowed only on the appointment's day.
-    const { soon } = await clinicToday(db.knex);
-    const appointmentId = await asStaff(db.appKnex, as(desk), async (trx) => {
-      const { rows } = await trx.raw(
-        'INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES (?, ?, ?, 30) RETURNING appointment_id',
-        [patientId, providerId, soon],
+    await onClinicMorning(db.knex, async ({ soon }) => {
+      const appointmentId = await asStaff(db.appKnex, as(desk), async (trx) => {
+        const { rows } = await trx.raw(
+          'INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES (?, ?, ?, 30) RETURNING appointment_id',
+          [patientId, providerId, soon],
+        );
+        await trx.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [rows[0].appointment_id]);
+        return rows[0].appointment_id as number;
+      });
+      const before = await lastAuditId();
+      await asStaff(db.appKnex, as(clinician), async (trx) => {
+        const v = await trx.raw('INSERT INTO visits (appointment_id, patient_id) VALUES (?, ?) RETURNING visit_id', [appointmentId, patientId]);
+        const visitId = v.rows[0].visit_id;
+        await trx.raw("INSERT INTO diagnoses (visit_id, code, description) VALUES (?, 'E11.9', 'Type 2 diabetes')", [visitId]);
+        await trx.raw("INSERT INTO prescriptions (visit_id, medication_id, dosage, start_date) VALUES (?, ?, 'once daily', '2025-01-06')",
+          [visitId, medicationId]);
+        await trx.raw("UPDATE appointments SET status = 'completed' WHERE appointment_id = ?", [appointmentId]);
+      });
+      const rows = await auditSince(before);
+      const byTable = Object.fromEntries(rows.map((r) => [`${r.action} ${r.table_name}`, r]));
+      expect(rows.map((r) => `${r.action} ${r.table_name}`).sort()).toEqual(
+        ['insert charges', 'insert diagnoses', 'insert prescriptions', 'insert visits', 'update appointments'].sort(),
       );
-      await trx.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [rows[0].appointment_id]);
-      return rows[0].appointment_id as number;
+      for (const r of rows) {
+        expect(r.patient_id).toBe(patientId);
+        expect([r.actor_role, r.actor_user_id]).toEqual(['clinician', clinician.userId]);
+      }
+      expect(byTable['update appointments']!.changed_columns).toEqual(['status', 'updated_at']);
     });
-    const before = await lastAuditId();
-    await asStaff(db.appKnex, as(clinician), async (trx) => {
-      const v = await trx.raw('INSERT INTO visits (appointment_id, patient_id) VALUES (?, ?) RETURNING visit_id', [appointmentId, patientId]);
-      const visitId = v.rows[0].visit_id;
-      await trx.raw("INSERT INTO diagnoses (visit_id, code, description) VALUES (?, 'E11.9', 'Type 2 diabetes')", [visitId]);
-      await trx.raw("INSERT INTO prescriptions (visit_id, medication_id, dosage, start_date) VALUES (?, ?, 'once daily', '2025-01-06')",
-        [visitId, medicationId]);
-      await trx.raw("UPDATE appointments SET status = 'completed' WHERE appointment_id = ?", [appointmentId]);
-    });
-    const rows = await auditSince(before);
-    const byTable = Object.fromEntries(rows.map((r) => [`${r.action} ${r.table_name}`, r]));
-    expect(rows.map((r) => `${r.action} ${r.table_name}`).sort()).toEqual(
-      ['insert charges', 'insert diagnoses', 'insert prescriptions', 'insert visits', 'update appointments'].sort(),
-    );
-    for (const r of rows) {
-      expect(r.patient_id).toBe(patientId);
-      expect([r.actor_role, r.actor_user_id]).toEqual(['clinician', clinician.userId]);
-    }
-    expect(byTable['update appointments']!.changed_columns).toEqual(['status', 'updated_at']);
   });
 
   it('a rolled-back write leaves no audit row', async () => {

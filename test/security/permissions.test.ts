@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { asService, asStaff, type Transaction } from '../../server/db/index.js';
 import { MATRIX, MATRIX_ROLES, PRIVILEGES, type Grant, type MatrixRole, type Privilege, type RoleGrants } from './permission-matrix.js';
 import { createStaff } from '../support/staff.js';
-import { clinicToday } from '../support/clinic.js';
+import { onClinicMorning } from '../support/clinic.js';
 import { as, buildWorld, sqlState, type World } from './world.js';
 
 let db: TestDatabase;
@@ -222,33 +222,34 @@ describe('everyday work, end to end with real rows', () => {
 
   it('front desk registers a patient, sees masked contact only, books, checks in, but cannot complete', async () => {
     // A few minutes from now: a check-in is allowed only on the appointment's clinic day.
-    const { soon } = await clinicToday(db.knex);
-    const out = await asStaff(db.appKnex, as(world.frontDesk), async (trx) => {
-      const [p] = await trx('patients')
-        .insert({ name: 'Frida Front', dob: '1990-05-06', email: 'frida@example.org', phone: '+1 555 777 1234' })
-        .returning('patient_id');
-      const card = (await trx.raw('SELECT name, birth_year, email_masked, phone_last4 FROM patient_summary WHERE patient_id = ?', [p.patient_id])).rows[0];
-      const email = await sqlState(() => trx.transaction((sp) => sp.raw('SELECT email FROM patients WHERE patient_id = ?', [p.patient_id])));
-      const [a] = await trx('appointments')
-        .insert({ patient_id: p.patient_id, provider_id: world.providerA, scheduled_at: soon, duration_min: 20, outside_hours_reason: 'the test runs at any hour of the week' })
-        .returning(['appointment_id', 'status']);
-      const setStatus = await sqlState(() =>
-        trx.transaction((sp) => sp.raw(`INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min, status)
-          VALUES (?, ?, now() + interval '40 days', 20, 'completed')`, [p.patient_id, world.providerA])),
-      );
-      await trx('appointments').update({ status: 'checked_in' }).where('appointment_id', a.appointment_id);
-      const complete = await sqlState(() =>
-        trx.transaction((sp) => sp('appointments').update({ status: 'completed' }).where('appointment_id', a.appointment_id)),
-      );
-      const visits = await sqlState(() => trx.transaction((sp) => sp.raw('SELECT visit_id FROM visits LIMIT 1')));
-      return { card, email, status: a.status, setStatus, complete, visits };
+    await onClinicMorning(db.knex, async ({ soon }) => {
+      const out = await asStaff(db.appKnex, as(world.frontDesk), async (trx) => {
+        const [p] = await trx('patients')
+          .insert({ name: 'Frida Front', dob: '1990-05-06', email: 'frida@example.org', phone: '+1 555 777 1234' })
+          .returning('patient_id');
+        const card = (await trx.raw('SELECT name, birth_year, email_masked, phone_last4 FROM patient_summary WHERE patient_id = ?', [p.patient_id])).rows[0];
+        const email = await sqlState(() => trx.transaction((sp) => sp.raw('SELECT email FROM patients WHERE patient_id = ?', [p.patient_id])));
+        const [a] = await trx('appointments')
+          .insert({ patient_id: p.patient_id, provider_id: world.providerA, scheduled_at: soon, duration_min: 20, outside_hours_reason: 'the test runs at any hour of the week' })
+          .returning(['appointment_id', 'status']);
+        const setStatus = await sqlState(() =>
+          trx.transaction((sp) => sp.raw(`INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min, status)
+            VALUES (?, ?, now() + interval '40 days', 20, 'completed')`, [p.patient_id, world.providerA])),
+        );
+        await trx('appointments').update({ status: 'checked_in' }).where('appointment_id', a.appointment_id);
+        const complete = await sqlState(() =>
+          trx.transaction((sp) => sp('appointments').update({ status: 'completed' }).where('appointment_id', a.appointment_id)),
+        );
+        const visits = await sqlState(() => trx.transaction((sp) => sp.raw('SELECT visit_id FROM visits LIMIT 1')));
+        return { card, email, status: a.status, setStatus, complete, visits };
+      });
+      expect(out.card).toEqual({ name: 'Frida Front', birth_year: 1990, email_masked: 'f***@example.org', phone_last4: '***-1234' });
+      expect(out.email).toBe('42501');
+      expect(out.status).toBe('scheduled');
+      expect(out.setStatus).toBe('42501');
+      expect(out.complete).toBe('42501'); // the policy's WITH CHECK: completing is the clinician's
+      expect(out.visits).toBe('42501');
     });
-    expect(out.card).toEqual({ name: 'Frida Front', birth_year: 1990, email_masked: 'f***@example.org', phone_last4: '***-1234' });
-    expect(out.email).toBe('42501');
-    expect(out.status).toBe('scheduled');
-    expect(out.setStatus).toBe('42501');
-    expect(out.complete).toBe('42501'); // the policy's WITH CHECK: completing is the clinician's
-    expect(out.visits).toBe('42501');
   });
 
   it('a clinician completes their own visit with diagnosis and prescription, and a charge opens for billing', async () => {

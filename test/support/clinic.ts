@@ -3,6 +3,7 @@
  * superuser, plus a helper that captures the PostgreSQL error a statement raises.
  */
 import type { Knex } from 'knex';
+import { morningZone } from './morning-zone.js';
 
 let seq = 0;
 const unique = () => `${process.pid}-${Date.now().toString(36)}-${++seq}`;
@@ -59,23 +60,40 @@ export async function pgError(p: Promise<unknown>): Promise<{ code?: string; con
   throw new Error('expected the database to refuse this, but it was accepted');
 }
 
+/** The clinic's today, without waiting: for tests that book on the days after it. */
+export async function clinicDate(admin: Knex): Promise<string> {
+  const { rows } = await admin.raw(`SELECT clinic_day(clock_timestamp())::text AS today`);
+  return (rows[0] as { today: string }).today;
+}
+
+export interface ClinicMorning {
+  /** The clinic-local day it is now. */
+  today: string;
+  /** The current minute as an instant (a booking the administrator records may start at it). */
+  now: string;
+  /** Three minutes later (staff may book only in the future). */
+  soon: string;
+}
+
 /**
- * Today's clinic-local day and the current minute as an instant on it, for tests that must
- * check in (allowed only on the appointment's own clinic day). Within 5 minutes of the clinic's
- * midnight (5 minutes) it first waits for the new day, so the day cannot change between booking
- * and check-in. Book on it through the admin connection (staff may not book in the past).
+ * Runs `work` with the clinic moved to the fixed-offset zone where it is now mid-morning, then
+ * moves it back. A check-in is allowed only on the appointment's own clinic day and a no-show
+ * only after its start, so a test that books today and then checks in would otherwise depend on
+ * the hour the suite runs at: close to the clinic's midnight the day changes under it. Inside,
+ * the clinic's day has more than 13 hours left, at any hour of the UTC day.
  */
-export async function clinicToday(admin: Knex): Promise<{ today: string; now: string; soon: string }> {
-  for (;;) {
-    const { rows } = await admin.raw(
+export async function onClinicMorning<T>(admin: Knex, work: (day: ClinicMorning) => Promise<T>): Promise<T> {
+  const { rows } = await admin.raw('SELECT time_zone FROM clinic_settings');
+  const previous = (rows[0] as { time_zone: string }).time_zone;
+  await admin.raw('UPDATE clinic_settings SET time_zone = ?', [morningZone()]);
+  try {
+    const { rows: day } = await admin.raw(
       `SELECT clinic_day(clock_timestamp())::text AS today,
               to_char(date_trunc('minute', clock_timestamp()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS now,
-              to_char((date_trunc('minute', clock_timestamp()) + interval '3 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS soon,
-              extract(epoch FROM upper(clinic_day_range(clinic_day(clock_timestamp()))) - clock_timestamp())::float8 AS left_s`,
+              to_char((date_trunc('minute', clock_timestamp()) + interval '3 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS soon`,
     );
-    const r = rows[0] as { today: string; now: string; soon: string; left_s: number };
-    // Room for `soon` (a staff booking later today) to stay on the same clinic day.
-    if (r.left_s > 300) return { today: r.today, now: r.now, soon: r.soon };
-    await new Promise((resolve) => setTimeout(resolve, (r.left_s + 1) * 1000));
+    return await work(day[0] as ClinicMorning);
+  } finally {
+    await admin.raw('UPDATE clinic_settings SET time_zone = ?', [previous]);
   }
 }
