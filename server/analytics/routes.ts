@@ -5,6 +5,7 @@
  * (completed + no_show), null when that is 0; outcomes = each status counted apart.
  */
 import { z } from 'zod';
+import { listOf } from '../http/schemas.js';
 import { route, type AnyRoute } from '../http/route.js';
 import type { Transaction } from '../db/index.js';
 import { providerMonthlyOutcomes, providerMonthlyVolume, providerNoShowRates, type MonthFilter } from '../db/repository/analytics.js';
@@ -29,7 +30,7 @@ const monthlyReport = (spec: {
     description: spec.description,
     roles: ['manager'],
     query: monthRangeQuery,
-    response: { description: 'By provider, then month.', schema: z.object({ items: z.array(spec.schema) }) },
+    response: { description: 'By provider, then month.', schema: listOf(spec.schema) },
     handler: async ({ query: q, db }) => {
       const filter: MonthFilter = { from: q.from, to: q.to, providerIds: q.providerId, specialty: q.specialty };
       return { items: await db((trx) => spec.read(trx, filter), { readOnly: true }) };

@@ -3,7 +3,7 @@
  * report takes, and one row schema per report. No row carries a patient.
  */
 import { z } from 'zod';
-import { INT4_MAX, month, providerMonth, providerRef } from '../http/schemas.js';
+import { INT4_MAX, month, providerMonth, providerRef, text } from '../http/schemas.js';
 
 const providerIdList = z
   .string()
@@ -16,7 +16,7 @@ export const monthRangeQuery = z
     from: month.optional().meta({ description: 'First month, YYYY-MM (clinic-local).' }),
     to: month.optional().meta({ description: 'Last month, YYYY-MM (clinic-local).' }),
     providerId: providerIdList.optional().meta({ description: 'Only these providers: ids separated by commas (up to 100).' }),
-    specialty: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional().meta({ description: 'Only providers of this specialty.' }),
+    specialty: text(100).optional().meta({ description: 'Only providers of this specialty.' }),
   })
   .refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'from must not be after to', path: ['from'] });
 

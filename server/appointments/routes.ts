@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute, type StaffDb } from '../http/route.js';
 import { AppError, forbidden, notFound } from '../http/errors.js';
-import { idParams } from '../http/schemas.js';
+import { idParams, listOf } from '../http/schemas.js';
 import { isPgError, SqlState } from '../db/errors.js';
 import {
   bookAppointment,
@@ -78,7 +78,7 @@ export const appointmentRoutes: AnyRoute[] = [
     description: 'One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
     query: upcomingQuery,
-    response: { description: 'Upcoming appointments the caller may see.', schema: z.object({ items: z.array(upcomingSchema) }) },
+    response: { description: 'Upcoming appointments the caller may see.', schema: listOf(upcomingSchema) },
     handler: async ({ query, user, db }) => {
       // A clinician's view is their own provider's list (the database limits it to their patients anyway).
       const providerId = user.role === 'clinician' ? (user.providerId ?? undefined) : query.providerId;

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
-import { idParams } from '../http/schemas.js';
+import { idParams, listOf, text } from '../http/schemas.js';
 import { AppError, notFound } from '../http/errors.js';
 import { deactivateStaffAccount, findPatientsForCompliance, listAudit, listStaffAccounts } from '../db/repository/compliance.js';
 import { auditEntrySchema, auditQuery, compliancePatientSchema, staffSchema } from './schemas.js';
@@ -36,7 +36,7 @@ export const auditRoutes: AnyRoute[] = [
     summary: 'Staff accounts, with role, provider link and status',
     description: 'Creating accounts stays a command-line task (npm run user -- create), since it sets a password.',
     roles: ['compliance'],
-    response: { description: 'Every account, by username.', schema: z.object({ items: z.array(staffSchema) }) },
+    response: { description: 'Every account, by username.', schema: listOf(staffSchema) },
     handler: async ({ db }) => ({ items: await db((trx) => listStaffAccounts(trx), { readOnly: true }) }),
   }),
   route({
@@ -64,9 +64,9 @@ export const auditRoutes: AnyRoute[] = [
     description: 'One audit row per request names the caller and every patient found.',
     roles: ['compliance'],
     query: z.strictObject({
-      q: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').meta({ description: 'A patient id, or the start of the name or of a word in it.' }),
+      q: text(100).meta({ description: 'A patient id, or the start of the name or of a word in it.' }),
     }),
-    response: { description: 'Up to 20 matches, by name.', schema: z.object({ items: z.array(compliancePatientSchema) }) },
+    response: { description: 'Up to 20 matches, by name.', schema: listOf(compliancePatientSchema) },
     handler: async ({ query, db }) => ({ items: await db((trx) => findPatientsForCompliance(trx, query.q, 20), { readOnly: true }) }),
   }),
 ];

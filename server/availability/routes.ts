@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { idParams, idString, localDate, providerMonth } from '../http/schemas.js';
+import { idParams, idString, listOf, localDate, providerMonth } from '../http/schemas.js';
 import { providerExists } from '../db/repository/providers.js';
 import {
   addTimeOff,
@@ -56,7 +56,7 @@ export const availabilityRoutes: AnyRoute[] = [
       .refine((q) => q.to >= q.from, { message: 'to must not be before from', path: ['to'] }),
     response: {
       description: 'One row per provider and month that had overbooks.',
-      schema: z.object({ items: z.array(z.object({ ...providerMonth, overbooks: z.number().int() })) }),
+      schema: listOf(z.object({ ...providerMonth, overbooks: z.number().int() })),
     },
     handler: async ({ query, db }) => ({ items: await db((trx) => monthlyOverbooks(trx, query.from, query.to), { readOnly: true }) }),
   }),
@@ -72,7 +72,7 @@ export const availabilityRoutes: AnyRoute[] = [
       '`limit=1` is "first available". An unknown provider answers 404.',
     roles: READERS,
     query: slotsQuery,
-    response: { description: 'Slots, soonest first.', schema: z.object({ items: z.array(slotSchema) }) },
+    response: { description: 'Slots, soonest first.', schema: listOf(slotSchema) },
     errors: { 404: 'not_found: no such provider.' },
     handler: async ({ query, db }) =>
       db(async (trx) => {
@@ -128,7 +128,7 @@ export const availabilityRoutes: AnyRoute[] = [
     roles: READERS,
     params: idParams,
     query: timeOffQuery,
-    response: { description: 'Periods overlapping the days asked for (all when none).', schema: z.object({ items: z.array(timeOffSchema) }) },
+    response: { description: 'Periods overlapping the days asked for (all when none).', schema: listOf(timeOffSchema) },
     errors: { 404: 'not_found: no such provider.' },
     handler: async ({ params, query, db }) =>
       db(async (trx) => {

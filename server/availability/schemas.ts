@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { appointmentStatus } from '../appointments/schemas.js';
-import { idString, instant, instantOut, localDate } from '../http/schemas.js';
+import { idString, instant, instantOut, localDate, text } from '../http/schemas.js';
 import { TIME_OFF_CATEGORIES } from '../../shared/clinic.js';
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a clinic-local time HH:MM (00:00 to 24:00)');
@@ -44,7 +44,7 @@ export const timeOffBody = z
     start: instant,
     end: instant,
     category: z.enum(TIME_OFF_CATEGORIES),
-    note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional(),
+    note: text(500).optional(),
   })
   .refine((b) => Date.parse(b.end) > Date.parse(b.start), { message: 'end must be after start', path: ['end'] })
   .meta({ id: 'TimeOffRequest' });
@@ -76,7 +76,7 @@ export const slotsQuery = z
       .transform((v) => [v].flat())
       .optional()
       .meta({ description: 'One or more providers (repeat the parameter).' }),
-    specialty: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional(),
+    specialty: text(100).optional(),
     limit: z
       .string()
       .regex(/^[0-9]{1,4}$/, 'must be a whole number from 1 to 1000')

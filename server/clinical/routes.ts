@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { idParams, instantOut } from '../http/schemas.js';
+import { idParams, instantOut, listOf } from '../http/schemas.js';
 import { getPatientAsAudited, patientAppointmentHistory } from '../db/repository/patients.js';
 import { patientPrescriptions, patientVisits } from '../db/repository/clinical.js';
 import { readVisitNotes } from '../db/repository/visit-notes.js';
@@ -35,7 +35,7 @@ export const clinicalRoutes: AnyRoute[] = [
     tag: 'Patients',
     summary: 'Your break-the-glass grants still in force',
     roles: ['clinician'],
-    response: { description: 'Soonest to end first.', schema: z.object({ items: z.array(grantSchema) }) },
+    response: { description: 'Soonest to end first.', schema: listOf(grantSchema) },
     handler: async ({ db }) => ({ items: await db((trx) => activeGrants(trx), { readOnly: true }) }),
   }),
   route({

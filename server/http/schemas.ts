@@ -105,3 +105,6 @@ export const instantOut = z.string().meta({ format: 'date-time' });
 
 /** A calendar day as the API writes one: YYYY-MM-DD. */
 export const dateOut = z.string().meta({ format: 'date' });
+
+/** The one shape of a list response: `{ items: [...] }`. */
+export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { idParams } from '../http/schemas.js';
+import { idParams, listOf } from '../http/schemas.js';
 import { getPatientAsAudited, patientAppointmentHistory, patientVisible, registerPatient, searchPatientsAs } from '../db/repository/patients.js';
 import { patientPrescriptions } from '../db/repository/clinical.js';
 import { recordRead } from '../db/repository/access-log.js';
@@ -79,7 +79,7 @@ export const patientRoutes: AnyRoute[] = [
     query: historyQuery,
     response: {
       description: 'Appointments, newest first.',
-      schema: z.object({ items: z.array(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })) }),
+      schema: listOf(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })),
     },
     errors: { 404: 'not_found' },
     handler: async ({ params, query, user, db }) => {
@@ -101,7 +101,7 @@ export const patientRoutes: AnyRoute[] = [
     roles: ['clinician'],
     params: idParams,
     query: prescriptionsQuery,
-    response: { description: 'Prescriptions in force today.', schema: z.object({ items: z.array(prescriptionSchema) }) },
+    response: { description: 'Prescriptions in force today.', schema: listOf(prescriptionSchema) },
     errors: { 404: 'not_found' },
     handler: async ({ params, query, user, db }) => {
       const items = await db(async (trx) => {

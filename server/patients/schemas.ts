@@ -55,7 +55,7 @@ export const patientSchema = z.union([clinicalPatientSchema, scheduledPatientSch
 
 export const searchQuery = z
   .strictObject({
-    q: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional().meta({ description: 'Start of the name or of any word in it.' }),
+    q: text(100).optional().meta({ description: 'Start of the name or of any word in it.' }),
     dob: localDate.optional().meta({ description: 'Exact date of birth, YYYY-MM-DD (with or without q).' }),
     ...paging,
   })

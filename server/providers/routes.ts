@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { forbidden, notFound } from '../http/errors.js';
-import { dayQuery, idParams } from '../http/schemas.js';
+import { dayQuery, idParams, listOf } from '../http/schemas.js';
 import { STAFF_ROLES } from '../db/index.js';
 import { listProviders, providerExists } from '../db/repository/providers.js';
 import { providerDayScheduleAudited } from '../db/repository/schedule.js';
@@ -19,7 +19,7 @@ export const providerRoutes: AnyRoute[] = [
     tag: 'Providers',
     summary: 'List providers',
     roles: STAFF_ROLES,
-    response: { description: 'All providers, by name.', schema: z.object({ items: z.array(providerSchema) }) },
+    response: { description: 'All providers, by name.', schema: listOf(providerSchema) },
     handler: async ({ db }) => ({ items: await db((trx) => listProviders(trx)) }),
   }),
   route({

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
 import { notFound } from '../http/errors.js';
-import { idParams } from '../http/schemas.js';
+import { idParams, listOf } from '../http/schemas.js';
 import { patientVisible } from '../db/repository/patients.js';
 import { providerExists } from '../db/repository/providers.js';
 import { addToWaitlist, listWaitlistAudited, removeFromWaitlist } from '../db/repository/waitlist.js';
@@ -39,7 +39,7 @@ export const waitlistRoutes: AnyRoute[] = [
     description: 'One audit row per request names the caller and every patient returned.',
     roles: ['front_desk'],
     query: waitlistQuery,
-    response: { description: 'Entries (at most 500).', schema: z.object({ items: z.array(entrySchema) }) },
+    response: { description: 'Entries (at most 500).', schema: listOf(entrySchema) },
     handler: async ({ query: q, db }) => ({ items: await db((trx) => listWaitlistAudited(trx, q), { readOnly: true }) }),
   }),
   route({

@@ -1,6 +1,6 @@
 /** Waitlist request and response schemas: an entry, the request that adds one, and the list's filters. */
 import { z } from 'zod';
-import { id, idString, instant, instantOut, patientRef } from '../http/schemas.js';
+import { id, idString, instant, instantOut, patientRef, text } from '../http/schemas.js';
 import { durationMin } from '../appointments/schemas.js';
 
 export const entrySchema = z
@@ -21,11 +21,11 @@ export const waitlistBody = z
   .strictObject({
     patientId: id,
     providerId: id.optional(),
-    specialty: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters').optional(),
+    specialty: text(100).optional(),
     earliest: instant,
     latest: instant,
     durationMin,
-    note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional(),
+    note: text(500).optional(),
   })
   .refine((b) => (b.providerId === undefined) !== (b.specialty === undefined), { message: 'give either providerId or specialty', path: ['providerId'] })
   .refine((b) => Date.parse(b.latest) >= Date.parse(b.earliest) + b.durationMin * 60_000, {
