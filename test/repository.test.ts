@@ -155,35 +155,38 @@ describe('reads', () => {
     const med = await createMedication(db.knex, { name: 'Metformin', strength: '500 mg' });
     const appointmentId = await insertAppointment(db.knex, { patientId, providerId, scheduledAt: '2026-01-10T15:00:00Z', status: 'scheduled' });
     await tx((t) => checkInAppointment(t, appointmentId));
-    const { rows } = await db.knex.raw(
-      `SELECT clinic_day(now()) AS today, clinic_day(now()) - 1 AS yesterday, clinic_day(now()) + 1 AS tomorrow`,
-    );
-    const { today, yesterday, tomorrow } = rows[0];
-    await tx((t) =>
-      completeVisit(t, {
-        appointmentId,
-        prescriptions: [
-          { medicationId: med, dosage: 'open-ended', startDate: '2026-01-10' },
-          { medicationId: med, dosage: 'ends today', startDate: '2026-01-10', endDate: today },
-          { medicationId: med, dosage: 'ended yesterday', startDate: '2026-01-10', endDate: yesterday },
-          { medicationId: med, dosage: 'starts tomorrow', startDate: tomorrow },
-        ],
-      }),
-    );
-    const active = await asDoctor((t) => patientPrescriptions(t, patientId, true));
-    expect(active.map((a) => a.dosage).sort()).toEqual(['ends today', 'open-ended']);
-    expect(active[0]).toMatchObject({ medicationName: 'Metformin', strength: '500 mg' });
-    expect((await asDoctor((t) => patientPrescriptions(t, patientId, false))).length).toBe(4);
-    // Another patient of the same doctor, with a prescription in force: listed for them, never for the first.
-    const other = await createPatient(db.knex);
-    const otherVisit = await insertAppointment(db.knex, { patientId: other, providerId, scheduledAt: '2026-01-11T15:00:00Z', status: 'scheduled' });
-    await tx((t) => checkInAppointment(t, otherVisit));
-    await tx((t) => completeVisit(t, { appointmentId: otherVisit, prescriptions: [{ medicationId: med, dosage: 'the other patient', startDate: '2026-01-11' }] }));
-    expect((await asDoctor((t) => patientPrescriptions(t, other, true))).map((a) => a.dosage)).toEqual(['the other patient']);
-    expect((await asDoctor((t) => patientPrescriptions(t, patientId, true))).map((a) => a.dosage).sort()).toEqual(['ends today', 'open-ended']);
-    // A patient the doctor does not treat: nothing, not even an error that says the patient exists.
-    const stranger = await createPatient(db.knex);
-    expect(await asDoctor((t) => patientPrescriptions(t, stranger, true))).toEqual([]);
+    // "Today" must not change between writing the prescriptions and reading those in force.
+    await onClinicMorning(db.knex, async () => {
+      const { rows } = await db.knex.raw(
+        `SELECT clinic_day(now()) AS today, clinic_day(now()) - 1 AS yesterday, clinic_day(now()) + 1 AS tomorrow`,
+      );
+      const { today, yesterday, tomorrow } = rows[0];
+      await tx((t) =>
+        completeVisit(t, {
+          appointmentId,
+          prescriptions: [
+            { medicationId: med, dosage: 'open-ended', startDate: '2026-01-10' },
+            { medicationId: med, dosage: 'ends today', startDate: '2026-01-10', endDate: today },
+            { medicationId: med, dosage: 'ended yesterday', startDate: '2026-01-10', endDate: yesterday },
+            { medicationId: med, dosage: 'starts tomorrow', startDate: tomorrow },
+          ],
+        }),
+      );
+      const active = await asDoctor((t) => patientPrescriptions(t, patientId, true));
+      expect(active.map((a) => a.dosage).sort()).toEqual(['ends today', 'open-ended']);
+      expect(active[0]).toMatchObject({ medicationName: 'Metformin', strength: '500 mg' });
+      expect((await asDoctor((t) => patientPrescriptions(t, patientId, false))).length).toBe(4);
+      // Another patient of the same doctor, with a prescription in force: listed for them, never for the first.
+      const other = await createPatient(db.knex);
+      const otherVisit = await insertAppointment(db.knex, { patientId: other, providerId, scheduledAt: '2026-01-11T15:00:00Z', status: 'scheduled' });
+      await tx((t) => checkInAppointment(t, otherVisit));
+      await tx((t) => completeVisit(t, { appointmentId: otherVisit, prescriptions: [{ medicationId: med, dosage: 'the other patient', startDate: '2026-01-11' }] }));
+      expect((await asDoctor((t) => patientPrescriptions(t, other, true))).map((a) => a.dosage)).toEqual(['the other patient']);
+      expect((await asDoctor((t) => patientPrescriptions(t, patientId, true))).map((a) => a.dosage).sort()).toEqual(['ends today', 'open-ended']);
+      // A patient the doctor does not treat: nothing, not even an error that says the patient exists.
+      const stranger = await createPatient(db.knex);
+      expect(await asDoctor((t) => patientPrescriptions(t, stranger, true))).toEqual([]);
+    });
   });
 });
 

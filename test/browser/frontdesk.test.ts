@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
-import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+import { createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
-import { morningZone } from '../support/morning-zone.js';
 
 let app: BrowserApp;
 let browser: Browser;
@@ -169,13 +168,7 @@ describe('the day grid', () => {
 
 describe('live between desks', () => {
   it('shows a booking, a move, a check-in and a cancel made at one desk at the other within a second', async () => {
-    const zone = morningZone();
-    await app.db.knex.raw('UPDATE clinic_settings SET time_zone = ?', [zone]);
-    try {
-      await twoDesks(zone);
-    } finally {
-      await app.db.knex.raw("UPDATE clinic_settings SET time_zone = 'America/New_York'");
-    }
+    await onClinicMorning(app.db.knex, ({ timeZone }) => twoDesks(timeZone));
   });
 
   async function twoDesks(zone: string): Promise<void> {

@@ -3,6 +3,7 @@
  * superuser, plus a helper that captures the PostgreSQL error a statement raises.
  */
 import type { Knex } from 'knex';
+import { onTestFinished } from 'vitest';
 import { morningZone } from './morning-zone.js';
 
 let seq = 0;
@@ -67,6 +68,8 @@ export async function clinicDate(admin: Knex): Promise<string> {
 }
 
 export interface ClinicMorning {
+  /** The fixed-offset zone the clinic is in for the work. */
+  timeZone: string;
   /** The clinic-local day it is now. */
   today: string;
   /** The current minute as an instant (a booking the administrator records may start at it). */
@@ -75,25 +78,41 @@ export interface ClinicMorning {
   soon: string;
 }
 
+async function setClinicZone(admin: Knex, zone: string): Promise<void> {
+  // clinic_settings has FORCE row-level security: a login that is not a superuser would
+  // update nothing, silently.
+  const { rowCount } = await admin.raw('UPDATE clinic_settings SET time_zone = ?', [zone]);
+  if (rowCount !== 1) throw new Error(`moving the clinic to ${zone} updated ${rowCount} rows`);
+}
+
 /**
  * Runs `work` with the clinic moved to the fixed-offset zone where it is now mid-morning, then
  * moves it back. A check-in is allowed only on the appointment's own clinic day and a no-show
  * only after its start, so a test that books today and then checks in would otherwise depend on
  * the hour the suite runs at: close to the clinic's midnight the day changes under it. Inside,
- * the clinic's day has more than 13 hours left, at any hour of the UTC day.
+ * the clinic's day has more than 12 hours left, at any hour of the UTC day. The zone is chosen
+ * by the database's clock, and put back when the test ends even if `work` never settles.
  */
 export async function onClinicMorning<T>(admin: Knex, work: (day: ClinicMorning) => Promise<T>): Promise<T> {
-  const { rows } = await admin.raw('SELECT time_zone FROM clinic_settings');
-  const previous = (rows[0] as { time_zone: string }).time_zone;
-  await admin.raw('UPDATE clinic_settings SET time_zone = ?', [morningZone()]);
+  const { rows } = await admin.raw('SELECT time_zone, clock_timestamp() AS at FROM clinic_settings');
+  const { time_zone: previous, at } = rows[0] as { time_zone: string; at: Date };
+  const timeZone = morningZone(at);
+  const restore = () => setClinicZone(admin, previous);
+  onTestFinished(restore);
+  await setClinicZone(admin, timeZone);
+  let result: T;
   try {
     const { rows: day } = await admin.raw(
       `SELECT clinic_day(clock_timestamp())::text AS today,
               to_char(date_trunc('minute', clock_timestamp()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS now,
               to_char((date_trunc('minute', clock_timestamp()) + interval '3 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS soon`,
     );
-    return await work(day[0] as ClinicMorning);
-  } finally {
-    await admin.raw('UPDATE clinic_settings SET time_zone = ?', [previous]);
+    result = await work({ timeZone, ...(day[0] as Omit<ClinicMorning, 'timeZone'>) });
+  } catch (err) {
+    // The work's own error is the one to report, even if putting the zone back fails too.
+    await restore().catch(() => undefined);
+    throw err;
   }
+  await restore();
+  return result;
 }
