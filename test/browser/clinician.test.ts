@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
-import { createMedication, createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+import { createMedication, createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
 let app: BrowserApp;
@@ -22,16 +22,11 @@ afterAll(async () => {
   await app?.close();
 });
 
-const ZONE = 'America/New_York';
-const clinicDay = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(t));
+const clinicDay = (t: number, zone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(t));
 const longDay = (day: string) => new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(`${day}T12:00:00Z`));
 
-/** An instant later today in clinic time (or earlier today just before midnight), on the minute. */
-function laterToday(minutes: number): string {
-  const now = Date.now();
-  const later = Math.ceil(now / 60_000) * 60_000 + minutes * 60_000;
-  return new Date(clinicDay(later) === clinicDay(now) ? later : Math.floor(now / 60_000) * 60_000 - minutes * 60_000).toISOString();
-}
+/** An instant later today, on the minute (the test runs in the clinic's morning: the day has room). */
+const laterToday = (minutes: number) => new Date(Math.ceil(Date.now() / 60_000) * 60_000 + minutes * 60_000).toISOString();
 
 async function expectNoSeriousAxe(page: Page, where: string) {
   const v = await axeSerious(page);
@@ -39,6 +34,11 @@ async function expectNoSeriousAxe(page: Page, where: string) {
 }
 
 it('announces an arrival, completes the visit through the form, and shows it in the patient panel', async () => {
+  // The clinic's today, at any hour the suite runs: the clinic moves to where it is now mid-morning.
+  await onClinicMorning(app.db.knex, ({ timeZone }) => arrivalToPanel(timeZone));
+});
+
+async function arrivalToPanel(zone: string): Promise<void> {
   const k = app.db.knex;
   const providerId = await createProvider(k, { name: 'Dr Clara Chen' });
   const patientId = await createPatient(k, { name: 'Alice Arrival', email: 'alice.arrival@example.org' });
@@ -54,7 +54,7 @@ it('announces an arrival, completes the visit through the form, and shows it in 
   const page = await cctx.newPage();
   await signIn(page, app.url, clinician);
   await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
-  const today = clinicDay(Date.now());
+  const today = clinicDay(Date.now(), zone);
   await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
   const row = page.getByRole('row').filter({ hasText: 'Alice Arrival' });
   await expect.poll(() => row.textContent()).toContain('Scheduled');
@@ -136,7 +136,8 @@ it('announces an arrival, completes the visit through the form, and shows it in 
   await page.getByRole('button', { name: 'Previous day' }).click();
   await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
   // Any date through the picker: a booking on a fixed future day, in clinic time; then back to today.
-  await insertAppointment(k, { patientId: other, providerId, scheduledAt: '2027-04-06T10:30:00-04:00' });
+  const { rows: future1030 } = await k.raw(`SELECT ('2027-04-06 10:30'::timestamp AT TIME ZONE clinic_time_zone()) AS at`);
+  await insertAppointment(k, { patientId: other, providerId, scheduledAt: (future1030[0].at as Date).toISOString() });
   await page.getByLabel('Date', { exact: true }).fill('2027-04-06');
   await page.getByRole('heading', { name: `My day · ${longDay('2027-04-06')}` }).waitFor();
   const future = page.getByRole('row').filter({ hasText: 'Bruno Later' });
@@ -166,4 +167,4 @@ it('announces an arrival, completes the visit through the form, and shows it in 
   await banner.getByRole('button', { name: 'Open chart of Gina Glass' }).click();
   await page.getByRole('dialog', { name: 'Patient chart: Gina Glass' }).getByText('Date of birth').waitFor();
   await cctx.close();
-});
+}
