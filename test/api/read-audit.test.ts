@@ -26,10 +26,10 @@ interface ReadRow {
   patient_ids: number[];
 }
 
-/** The read rows one request leaves, as the superuser sees them. */
-async function readsOf(client: ApiClient, path: string): Promise<{ status: number; body: unknown; reads: ReadRow[] }> {
+/** The read rows one request (a GET, or a POST of `body`) leaves, as the superuser sees them. */
+async function readsOf(client: ApiClient, path: string, body?: object): Promise<{ status: number; body: unknown; reads: ReadRow[] }> {
   const { rows } = await ts.db.knex.raw('SELECT coalesce(max(audit_id), 0) AS id FROM audit_log');
-  const res = await client.get(path);
+  const res = body === undefined ? await client.get(path) : await client.post(path, body);
   const reads = (await ts.db.knex.raw(
     `SELECT actor_user_id, actor_role, table_name, patient_id, patient_ids FROM audit_log
      WHERE audit_id > ? AND action = 'read' ORDER BY audit_id`,
@@ -125,6 +125,20 @@ describe('audited API reads', () => {
     const r = await readsOf(w.as.clinician, `/api/patients/${w.patientA}/panel`);
     expect(r.status).toBe(200);
     expect(r.reads).toContainEqual({ ...by(w.users.clinician), table_name: 'patients', patient_id: w.patientA, patient_ids: [w.patientA] });
+  });
+
+  it('POST /api/waitlist and GET /api/break-glass: the patient each answer names is recorded as read', async () => {
+    const k = ts.db.knex;
+    const waiting = await createPatient(k, { name: 'Wanda Waitlisted' });
+    const added = await readsOf(w.as.front_desk, '/api/waitlist', { patientId: waiting, providerId: w.providerB, earliest: at('13:00'), latest: at('15:00'), durationMin: 30 });
+    expect(added.status).toBe(201);
+    expect(added.reads).toEqual([{ ...by(w.users.front_desk), table_name: 'patients', patient_id: waiting, patient_ids: [waiting] }]);
+
+    const stranger = await createPatient(k, { name: 'Gus Glassbroken' });
+    expect((await w.as.clinician.post(`/api/patients/${stranger}/break-glass`, { reason: 'Collapsed in the waiting room', minutes: 30 })).status).toBe(201);
+    const grants = await readsOf(w.as.clinician, '/api/break-glass');
+    expect(grants.status).toBe(200);
+    expect(grants.reads).toEqual([{ ...by(w.users.clinician), table_name: 'patients', patient_id: stranger, patient_ids: [stranger] }]);
   });
 
   it('a schedule or a search whose audit row cannot be written shows nobody', async () => {

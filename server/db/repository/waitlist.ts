@@ -69,17 +69,17 @@ export async function addToWaitlist(trx: Transaction, e: NewWaitlistEntry): Prom
       note: e.note ?? null,
     })
     .returning('waitlist_id')) as { waitlist_id: number }[];
-  return (await listWaitlist(trx, { waitlistId: row!.waitlist_id }))[0]!;
+  // The answer names the patient: read back like any list, with its audit row.
+  return (await listWaitlistAudited(trx, { waitlistId: row!.waitlist_id }))[0]!;
 }
 
-/** Entries, longest-waiting first, optionally for one provider (named or by its specialty), specialty or patient. */
 type WaitlistFilter = { waitlistId?: number; providerId?: number; specialty?: string; patientId?: number; limit?: number };
 
-async function listWaitlist(trx: Transaction, f: WaitlistFilter): Promise<WaitlistEntry[]> {
-  return ((await waitlistQuery(trx, f)) as Row[]).map(toEntry);
-}
-
-/** The waitlist as a person reads it: one durable audit row names every patient returned (access-log.ts). */
+/**
+ * Entries, longest-waiting first, optionally for one provider (named or by its specialty),
+ * specialty or patient, as a person reads them: one durable audit row names every patient
+ * returned (access-log.ts).
+ */
 export async function listWaitlistAudited(trx: Transaction, f: WaitlistFilter): Promise<WaitlistEntry[]> {
   const rows = await selectAudited<Row>(trx, 'patients', waitlistQuery(trx, f), { patientColumn: 'patient_id', orderBy: 'created_at, waitlist_id' });
   return rows.map(toEntry);
