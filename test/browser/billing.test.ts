@@ -67,7 +67,7 @@ it('shows the charges of completed visits, filters them, and exports exactly the
   await ctx.close();
 });
 
-it('forgets the older pages of the previous filter: no "Load older charges" for the old list while the new one loads', async () => {
+it('forgets the older pages of the previous filter: no "Load older charges" for the old list while the new one loads, nor under a contradictory date range', async () => {
   const k = app.db.knex;
   const providerId = await createProvider(k, { name: 'Dr Page Turner' });
   // More than a page (100) of charges: one submitted, the rest pending.
@@ -103,5 +103,15 @@ it('forgets the older pages of the previous filter: no "Load older charges" for 
     })
     .toEqual({ statuses: ['submitted'], pager: ['Pat Pager 0'] });
   expect(await older.count()).toBe(0);
+
+  // A contradictory date range: the error, and neither the previous list nor its next page.
+  await page.getByLabel('Status').selectOption('');
+  await older.waitFor();
+  await page.getByLabel('Service from').fill('2026-07-01');
+  await page.getByLabel('Service to').fill('2026-06-01');
+  await page.getByText('"Service from" must not be after "Service to".').waitFor();
+  expect(await older.count()).toBe(0);
+  expect(await page.getByRole('table', { name: CAPTION }).count()).toBe(0);
+  expect(await page.getByRole('button', { name: 'Download CSV of the charges shown' }).isDisabled()).toBe(true);
   await ctx.close();
 });

@@ -1,13 +1,14 @@
 /**
  * A list read a page at a time, newest first, through the API's keyset cursor (`nextBefore`):
- * usePages loads the first page whenever `key` changes (or on reload), unless `skip`, and
+ * usePages loads the first page whenever `key` changes (or on reload), unless `skip` (then it
+ * holds no list), and
  * `more` appends the next page. A page asked for under an earlier key is dropped when it lands.
- * LoadMore is the button that asks for the next page.
+ * LoadMore is the button that asks for the next page, with the reason the last ask failed.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../lib/api.js';
 
-export interface Page<T, C> {
+interface Page<T, C> {
   items: T[];
   nextBefore: C | null;
 }
@@ -29,15 +30,16 @@ export function usePages<T, C>(read: (before: C | undefined, signal?: AbortSigna
   readRef.current = read;
 
   useEffect(() => {
-    if (skip) return;
     generation.current++;
-    const ctl = new AbortController();
-    // A cursor belongs to the key it was read under: forget it with the old list.
+    // A cursor belongs to the key it was read under: forget it with the old list, also when the
+    // new key is not to be read (the old list does not answer it either).
     setItems(undefined);
     setNextBefore(null);
     setError(undefined);
     setMoreError(undefined);
     loading.current = false;
+    if (skip) return;
+    const ctl = new AbortController();
     readRef.current(undefined, ctl.signal).then(
       (r) => {
         if (ctl.signal.aborted) return;
@@ -69,14 +71,23 @@ export function usePages<T, C>(read: (before: C | undefined, signal?: AbortSigna
   return { items, setItems, nextBefore, error, moreError, more, reload: () => setNonce((n) => n + 1), generation };
 }
 
-export type Pages<T, C> = ReturnType<typeof usePages<T, C>>;
+type Pages<T, C> = ReturnType<typeof usePages<T, C>>;
 
-/** The button that appends the next page (`pages.moreError` says why it failed); none while the first page loads or when there is no next page. */
+/**
+ * The button that appends the next page, and why the last try failed; no button while the
+ * first page loads or when there is no next page.
+ */
 export function LoadMore<T, C>({ pages, label }: { pages: Pages<T, C>; label: string }) {
-  if (pages.items === undefined || pages.nextBefore === null) return null;
   return (
-    <button type="button" class="secondary" onClick={() => void pages.more()}>
-      {label}
-    </button>
+    <>
+      {pages.items !== undefined && pages.nextBefore !== null && (
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => void pages.more()}>
+            {label}
+          </button>
+        </div>
+      )}
+      {pages.moreError && <p class="error">{pages.moreError}</p>}
+    </>
   );
 }

@@ -70,12 +70,7 @@ export default function BillingScreen() {
             </table>
           </div>
         )}
-        {pages.items !== undefined && pages.nextBefore !== null && (
-          <div class="actions">
-            <LoadMore pages={pages} label="Load older charges" />
-          </div>
-        )}
-        {pages.moreError && <p class="error">{pages.moreError}</p>}
+        <LoadMore pages={pages} label="Load older charges" />
       </section>
     </div>
   );

@@ -163,8 +163,7 @@ export function AuditLog() {
           </table>
         </div>
       )}
-      <div class="actions">{pages.nextBefore !== null && entries && <LoadMore pages={pages} label="Load older entries" />}</div>
-      {pages.moreError && <p class="error">{pages.moreError}</p>}
+      <LoadMore pages={pages} label="Load older entries" />
     </section>
   );
 }
