@@ -1,11 +1,11 @@
 /**
  * The vocabularies in shared/vocabulary.ts are the ones the database enforces: the
- * appointment statuses, charge statuses and audit actions and severities its CHECK
- * constraints allow, and the staff roles as group roles.
+ * appointment statuses, charge statuses, audit actions and severities and series cadences its
+ * CHECK constraints allow, and the staff roles as group roles.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { APPOINTMENT_STATUSES, AUDIT_ACTIONS, AUDIT_SEVERITIES, CHARGE_STATUSES, STAFF_ROLES } from '../shared/vocabulary.js';
+import { APPOINTMENT_STATUSES, AUDIT_ACTIONS, AUDIT_SEVERITIES, CHARGE_STATUSES, SERIES_EVERY, STAFF_ROLES } from '../shared/vocabulary.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -16,7 +16,7 @@ afterAll(async () => db?.drop());
 describe('the shared vocabulary', () => {
   const allowedBy = async (constraint: string) => {
     const { rows } = await db.knex.raw<{ rows: { def: string }[] }>('SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = ?', [constraint]);
-    return [...rows[0]!.def.matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]).sort();
+    return [...rows[0]!.def.matchAll(/'([^']+)'::text/g)].map((m) => m[1]).sort();
   };
 
   it.each([
@@ -24,6 +24,7 @@ describe('the shared vocabulary', () => {
     ['charge statuses', 'charges_status_check', CHARGE_STATUSES],
     ['audit actions', 'audit_log_action_check', AUDIT_ACTIONS],
     ['audit severities', 'audit_log_severity_check', AUDIT_SEVERITIES],
+    ['series cadences', 'appointment_series_every_check', SERIES_EVERY],
   ] as const)('lists exactly the %s the database accepts', async (_name, constraint, vocabulary) => {
     expect(await allowedBy(constraint)).toEqual([...vocabulary].sort());
   });

@@ -8,7 +8,7 @@
  * no RLS), like the raw INSERT rows of the later sections; the rates go to ctx.ceiling.
  */
 import pg from 'pg';
-import type { BenchContext, BenchRow, BenchSection } from '../context.js';
+import { throughput, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 
 const CONCURRENCY = [1, 4, 16] as const;
 const SECONDS = 5;
@@ -44,23 +44,14 @@ const section: BenchSection = {
     let slot = 0;
     try {
       for (const clients of CONCURRENCY) {
-        const deadline = Date.now() + SECONDS * 1000;
-        let done = 0;
-        const start = process.hrtime.bigint();
-        await Promise.all(
-          Array.from({ length: clients }, async () => {
-            while (Date.now() < deadline) {
-              const n = slot++;
-              await pool.query('INSERT INTO bench_ceiling (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)', [
-                1 + (n % Number(who[0].patients)),
-                1 + (n % Number(who[0].providers)),
-                new Date(EPOCH + n * SLOT_MS),
-              ]);
-              done++;
-            }
-          }),
-        );
-        const rate = done / (Number(process.hrtime.bigint() - start) / 1e9);
+        const rate = await throughput(clients, SECONDS, async () => {
+          const n = slot++;
+          await pool.query('INSERT INTO bench_ceiling (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)', [
+            1 + (n % Number(who[0].patients)),
+            1 + (n % Number(who[0].providers)),
+            new Date(EPOCH + n * SLOT_MS),
+          ]);
+        });
         ctx.ceiling.set(clients, rate);
         rows.push({
           metric: `bare INSERT/s, ${clients} client${clients > 1 ? 's' : ''}`,

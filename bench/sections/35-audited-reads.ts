@@ -2,7 +2,8 @@
  * Bench section: what auditing a read costs. In the same run, on
  * one pooled service-login connection, alternating:
  *  - a front-desk read of one patient by id with no audit (how GET /api/patients/:id read before),
- *  - the same read plus recordRead() (audit_read()): one durable audit row written by the autonomous writer
+ *  - the same read with its audit row in one statement, as the route makes it (getPatientAsAudited:
+ *    audit_read(), one durable audit row written by the autonomous writer
  *    over dblink (a second backend that commits on its own),
  *  - a clinician's patient_visits() (always audited: the same durable write inside);
  * the same audited read with the writer told to wait for the WAL flush of read rows too
@@ -15,8 +16,7 @@ import type { Knex } from 'knex';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
-import { getPatientAs } from '../../server/db/repository/patients.js';
-import { recordRead } from '../../server/db/repository/access-log.js';
+import { getPatientAs, getPatientAsAudited } from '../../server/db/repository/patients.js';
 
 const ITERATIONS = 400;
 const RECONNECTS = 20;
@@ -57,8 +57,8 @@ const section: BenchSection = {
 
       const readPatient = (id: number, audited: boolean) =>
         asStaff(app, desk, async (trx) => {
-          const p = await getPatientAs(trx, 'front_desk', id);
-          if (audited && p) await recordRead(trx, 'patients', [p.patientId]);
+          // As GET /api/patients/:id: the read and its audit row in one statement.
+          await (audited ? getPatientAsAudited : getPatientAs)(trx, 'front_desk', id);
         });
       const visitsAudited = () => asStaff(app, doctor, (trx) => trx.raw('SELECT * FROM patient_visits(?)', [clinicalPatient]));
       // Warm up: the pooled connection, its writer connection, caches.

@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import pg from 'pg';
-import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { percentile, throughput, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
 import { mintSession } from '../../test/support/session-cookie.js';
@@ -86,19 +86,12 @@ async function bookingsPerSecond(url: string, providers: number[], patients: num
     return c;
   }));
   try {
-    const deadline = Date.now() + WRITE_SECONDS * 1000;
-    let done = 0;
-    const start = process.hrtime.bigint();
-    await Promise.all(clients.map(async (c, w) => {
-      // One provider and patient per writer, slots 30 minutes apart: never an overlap.
-      for (let i = 0; Date.now() < deadline; i++) {
-        await c.query('INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)', [
-          patients[w]!, providers[w]!, new Date(epoch + i * 30 * 60_000),
-        ]);
-        done++;
-      }
-    }));
-    return done / (ms(start) / 1000);
+    // One provider and patient per writer, slots 30 minutes apart: never an overlap.
+    return await throughput(clients.length, WRITE_SECONDS, async (w, i) => {
+      await clients[w]!.query('INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, 30)', [
+        patients[w]!, providers[w]!, new Date(epoch + i * 30 * 60_000),
+      ]);
+    });
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }

@@ -23,7 +23,7 @@ import { upcomingAppointments } from '../db/repository/schedule.js';
 import { completeVisitWithNote } from '../db/repository/clinical.js';
 import type { Transaction, TransactionWork } from '../db/index.js';
 import { BOOKING_ROLES } from '../../shared/vocabulary.js';
-import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody, upcomingQuery, upcomingSchema } from './schemas.js';
+import { appointmentSchema, bookingBody, completeBody, createdSchema, rescheduleBody, upcomingParams, upcomingSchema } from './schemas.js';
 
 /**
  * Run a booking or a move; turn the provider-overlap refusal into a 409 that names the
@@ -77,7 +77,7 @@ export const appointmentRoutes: AnyRoute[] = [
     summary: 'Scheduled and checked-in appointments from now on, soonest first',
     description: 'One audit row per request names the caller and every patient returned.',
     roles: ['front_desk', 'clinician'],
-    query: upcomingQuery,
+    query: upcomingParams,
     response: { description: 'Upcoming appointments the caller may see.', schema: listOf(upcomingSchema) },
     handler: async ({ query, user, db }) => {
       // A clinician's view is their own provider's list (the database limits it to their patients anyway).

@@ -4,9 +4,8 @@
  * database still decides (exclusion constraints, the status state machine).
  */
 import { z } from 'zod';
-import { id, idString, instant, instantOut, localDate, patientRef, providerRef, text } from '../http/schemas.js';
-import { APPOINTMENT_STATUSES } from '../../shared/vocabulary.js';
-import { SERIES_EVERY } from '../../shared/vocabulary.js';
+import { dateOut, id, idString, instant, instantOut, localDate, patientRef, providerRef, text } from '../http/schemas.js';
+import { APPOINTMENT_STATUSES, SERIES_EVERY } from '../../shared/vocabulary.js';
 import { limitParam } from '../../shared/paging.js';
 
 export const appointmentStatus = z.enum(APPOINTMENT_STATUSES);
@@ -24,6 +23,9 @@ export const appointmentSchema = z
     updatedAt: instantOut,
   })
   .meta({ id: 'Appointment' });
+
+/** An appointment in a patient's history, with its provider named. */
+export const appointmentHistorySchema = appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() });
 
 export const outsideHoursReason = z
   .string()
@@ -76,7 +78,7 @@ export const rescheduleBody = z
   })
   .meta({ id: 'RescheduleRequest' });
 
-export const upcomingQuery = z.strictObject({
+export const upcomingParams = z.strictObject({
   providerId: idString.optional(),
   limit: limitParam(500, 50),
 });
@@ -87,7 +89,7 @@ export const upcomingSchema = z
     scheduledAt: instantOut,
     durationMin: z.number().int(),
     status: z.enum(['scheduled', 'checked_in']),
-    clinicDate: z.string(),
+    clinicDate: dateOut,
     ...providerRef,
     ...patientRef,
   })

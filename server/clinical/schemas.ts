@@ -3,7 +3,7 @@
  * diagnoses and prescriptions) and break-the-glass requests and grants.
  */
 import { z } from 'zod';
-import { appointmentSchema } from '../appointments/schemas.js';
+import { appointmentHistorySchema } from '../appointments/schemas.js';
 import { instantOut, providerRef } from '../http/schemas.js';
 import { clinicalPatientSchema, prescriptionSchema, visitPrescriptionSchema } from '../patients/schemas.js';
 
@@ -22,7 +22,7 @@ const visitSchema = z
 export const panelSchema = z
   .object({
     patient: clinicalPatientSchema,
-    appointments: z.array(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })),
+    appointments: z.array(appointmentHistorySchema),
     visits: z.array(visitSchema),
     activePrescriptions: z.array(prescriptionSchema),
   })

@@ -16,7 +16,7 @@
 import pg from 'pg';
 
 /** The tables erase_patient() rewrites or deletes from: the identity, the data key and the waitlist (whose note can name the patient). */
-export const ERASURE_TOUCHED_TABLES = ['patients', 'patient_keys', 'waitlist_entries'] as const;
+const ERASURE_TOUCHED_TABLES = ['patients', 'patient_keys', 'waitlist_entries'] as const;
 
 /**
  * The VACUUM after an erasure (the server's, and a restore's after re-applying erasures).

@@ -13,7 +13,7 @@ import { patientPrescriptions } from '../db/repository/clinical.js';
 import { recordRead } from '../db/repository/access-log.js';
 import { erasePatientIn, LegalHoldError } from '../db/repository/erasure.js';
 import { erasureHoldReason } from '../db/repository/compliance.js';
-import { appointmentSchema, createdSchema } from '../appointments/schemas.js';
+import { appointmentHistorySchema, createdSchema } from '../appointments/schemas.js';
 import { eraseBody, historyQuery, patientSchema, prescriptionSchema, prescriptionsQuery, registerBody, searchQuery } from './schemas.js';
 
 export const patientRoutes: AnyRoute[] = [
@@ -79,7 +79,7 @@ export const patientRoutes: AnyRoute[] = [
     query: historyQuery,
     response: {
       description: 'Appointments, newest first.',
-      schema: listOf(appointmentSchema.extend({ providerName: z.string(), providerSpecialty: z.string() })),
+      schema: listOf(appointmentHistorySchema),
     },
     errors: { 404: 'not_found' },
     handler: async ({ params, query, user, db }) => {

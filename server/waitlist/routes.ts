@@ -10,7 +10,7 @@ import { idParams, listOf } from '../http/schemas.js';
 import { patientVisible } from '../db/repository/patients.js';
 import { providerExists } from '../db/repository/providers.js';
 import { addToWaitlist, listWaitlistAudited, removeFromWaitlist } from '../db/repository/waitlist.js';
-import { entrySchema, waitlistBody, waitlistQuery } from './schemas.js';
+import { entrySchema, waitlistBody, waitlistParams } from './schemas.js';
 
 export const waitlistRoutes: AnyRoute[] = [
   route({
@@ -38,7 +38,7 @@ export const waitlistRoutes: AnyRoute[] = [
     summary: 'The waitlist, longest-waiting first',
     description: 'One audit row per request names the caller and every patient returned.',
     roles: ['front_desk'],
-    query: waitlistQuery,
+    query: waitlistParams,
     response: { description: 'Entries (at most 500).', schema: listOf(entrySchema) },
     handler: async ({ query: q, db }) => ({ items: await db((trx) => listWaitlistAudited(trx, q), { readOnly: true }) }),
   }),

@@ -35,7 +35,7 @@ export const waitlistBody = z
   .refine((b) => Date.parse(b.latest) > Date.now(), { message: 'must be in the future', path: ['latest'] })
   .meta({ id: 'WaitlistRequest' });
 
-export const waitlistQuery = z.strictObject({
+export const waitlistParams = z.strictObject({
   providerId: idString.optional().meta({ description: 'Entries for this provider, named or through its specialty.' }),
   specialty: z.string().trim().min(1).max(100).optional(),
   patientId: idString.optional(),
