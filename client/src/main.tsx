@@ -52,12 +52,13 @@ function Shell({ session }: { session: Session }) {
   const clock = session.clock.value!;
   const clinic = session.clinic.value!;
   const { announce, regions } = useAnnouncer();
-  const live = useMemo(() => new LiveConnection(() => session.api.me()), [session]);
+  // The session check after a disconnect is the page's own doing, not the person's.
+  const live = useMemo(() => new LiveConnection(() => session.api.me({ background: true })), [session]);
   const idle = useMemo(
     () =>
       new IdleGuard(
         clinic.idleSignOutSeconds * 1000,
-        () => void session.api.me().catch(() => undefined),
+        () => session.api.me({ activity: true }),
         () => void session.signOut('You were signed out after a period of inactivity.'),
       ),
     [session, clinic],

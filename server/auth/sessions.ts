@@ -11,7 +11,9 @@
  * statement makes the transaction run as that staff member. The idle deadline is written
  * only when it would move by at least a minute (or a tenth of the idle timeout, if less),
  * so the idle timeout is exact to within that; a deactivated account or a changed role ends
- * the session at the very next request.
+ * the session at the very next request. The page's keep-alive (ACTIVITY_HEADER, sent while
+ * a person works without making requests) writes the deadline exactly, so the page's own
+ * countdown to its "Stay signed in" warning never ends after the server's.
  *
  * The realtime layer authenticates handshakes itself (server/realtime/auth.ts) and never
  * moves the idle deadline.
@@ -25,14 +27,9 @@ import { ACCOUNT_KEY, markPassive, PgSessionStore, type AccountRow } from './ses
 import { sessionAccount as accountNow } from '../db/repository/staff-sessions.js';
 import { digestSecret, storedSessionId } from './keyed-digest.js';
 import type { SessionUser } from './session-user.js';
+import { ACTIVITY_HEADER, BACKGROUND_HEADER } from '../../shared/session-headers.js';
 
 export const SESSION_COOKIE = 'clinicpulse.sid';
-/**
- * Sent by the dashboard on requests it makes on its own (a refetch after a push, the
- * session check after a disconnect): they are served but do not extend the session,
- * because only a person's activity may. Sockets never extend it at all.
- */
-export const BACKGROUND_HEADER = 'x-clinicpulse-background';
 
 export interface SessionOptions {
   /** The service's pool (clinicpulse_app); the store and look-ups SET ROLE clinicpulse_auth. */
@@ -144,7 +141,9 @@ export function createSessions(opts: SessionOptions): Sessions {
     const sid = value === undefined ? undefined : unsignCookie(value, secrets);
     if (sid === undefined || value === undefined) return undefined;
     const touch = req.get(BACKGROUND_HEADER) !== '1';
-    return { value, storedSid: storedSessionId(idSecret, sid), entry: { touch, idleMs: opts.idleMs, slackMs, absoluteMs: opts.absoluteMs } };
+    // The page's keep-alive (a person is working) writes the deadline exactly.
+    const slack = req.get(ACTIVITY_HEADER) === '1' ? 0 : slackMs;
+    return { value, storedSid: storedSessionId(idSecret, sid), entry: { touch, idleMs: opts.idleMs, slackMs: slack, absoluteMs: opts.absoluteMs } };
   };
 
   const accepted = (req: Request, res: Response, value: string, touch: boolean, account: SessionAccount): SessionUser => {

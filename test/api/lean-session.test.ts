@@ -82,6 +82,23 @@ describe('the idle deadline', () => {
     expect((await c.get('/api/me')).status).toBe(200);
   });
 
+  it("is written exactly by the page's keep-alive, so the server never signs out before the page warns", async () => {
+    const user = await ts.createUser('front_desk');
+    const c = await ts.login(user);
+    // 40 s after the last write a plain request would not move it (within the slack)...
+    await advanceSessionClock(ts.db.knex, { userId: user.userId }, 40_000);
+    const before = await sessionRow(user.userId);
+    expect((await c.get('/api/me')).status).toBe(200);
+    expect(await sessionRow(user.userId)).toEqual(before);
+    // ...but the keep-alive the page sends for a person's activity does.
+    expect((await c.get('/api/me', { headers: { 'x-clinicpulse-activity': '1' } })).status).toBe(200);
+    const after = await sessionRow(user.userId);
+    expect(after!.expires_at.getTime()).toBeGreaterThanOrEqual(before!.expires_at.getTime() + 39_000);
+    // The whole idle time minus a second after that keep-alive, the session is still there.
+    await advanceSessionClock(ts.db.knex, { userId: user.userId }, IDLE - 1_000);
+    expect((await c.get('/api/me', { headers: { 'x-clinicpulse-background': '1' } })).status).toBe(200);
+  });
+
   it('is not moved by background requests, and the browser cookie is renewed only by a person', async () => {
     const user = await ts.createUser('manager');
     const c = await ts.login(user);

@@ -26,6 +26,7 @@ import type {
   AuditEntry,
   StatusHistory,
 } from '../../../shared/api-types.js';
+import { ACTIVITY_HEADER, BACKGROUND_HEADER } from '../../../shared/session-headers.js';
 
 export class ApiError extends Error {
   constructor(
@@ -76,13 +77,20 @@ export interface CallOptions {
    * unattended live screen still signs out when idle.
    */
   background?: boolean;
+  /**
+   * The idle guard's keep-alive for a person's activity: the server writes the idle
+   * deadline exactly (X-ClinicPulse-Activity), so it never ends before the page warns.
+   */
+  activity?: boolean;
 }
 
 export function createApi(hooks: ApiHooks) {
-  async function once<T>(method: string, path: string, body: unknown, signal?: AbortSignal, background = false): Promise<T> {
+  async function once<T>(method: string, path: string, body: unknown, opts: CallOptions): Promise<T> {
+    const { signal } = opts;
     let res: Response;
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-    if (background) headers['x-clinicpulse-background'] = '1';
+    if (opts.background) headers[BACKGROUND_HEADER] = '1';
+    else if (opts.activity) headers[ACTIVITY_HEADER] = '1';
     try {
       res = await fetch(path, {
         method,
@@ -109,7 +117,7 @@ export function createApi(hooks: ApiHooks) {
     const retry = (opts.retry ?? true) && method === 'GET';
     for (let attempt = 0; ; attempt++) {
       try {
-        const out = await once<T>(method, path, body, opts.signal, opts.background);
+        const out = await once<T>(method, path, body, opts);
         if (attempt > 0) hooks.onTrouble(false);
         return out;
       } catch (err) {

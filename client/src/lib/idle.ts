@@ -2,8 +2,13 @@
  * Automatic logoff (HIPAA): after the clinic's idle time with no input from the person
  * the page signs out; one minute before, it warns with a "Stay signed in" button. Live
  * updates arriving on screen are not activity; keys, clicks, touches and scrolling are.
- * Activity also keeps the server's rolling session alive (a throttled GET /api/me), since
- * working within the page does not always make a request.
+ *
+ * The page and the server count down together. Working within the page does not always make
+ * a request, so while there has been input since the last keep-alive the guard sends one
+ * (GET /api/me marked as activity, which the server writes exactly) at least every
+ * `min(60 s, idle / 4)`; it sends one when it starts and when the person chooses to stay.
+ * Every input is therefore followed by a keep-alive no later than that, well before the
+ * page's own deadline, and the server's deadline never comes before the page's warning.
  */
 import { signal, type Signal } from '@preact/signals';
 
@@ -12,44 +17,55 @@ const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart', 'mousemove'] 
 export class IdleGuard {
   /** Seconds left before sign-out while the warning shows; undefined otherwise. */
   readonly warning: Signal<number | undefined> = signal(undefined);
+  /** The last input from the person. */
   private last = Date.now();
+  /** When the last keep-alive was sent. */
   private lastPing = Date.now();
+  private readonly pingEveryMs: number;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly onActivity = (e: Event) => {
     // While the warning shows, only the button (or a key/click) counts: a stray mouse move does not.
     if (this.warning.value !== undefined && e.type === 'mousemove') return;
     this.last = Date.now();
-    if (Date.now() - this.lastPing > 60_000) {
-      this.lastPing = Date.now();
-      this.keepAlive();
-    }
   };
 
   constructor(
     private readonly idleMs: number,
-    private readonly keepAlive: () => void,
+    private readonly keepAlive: () => Promise<unknown>,
     private readonly signOut: () => void,
-    warnMs = 60_000,
+    private readonly warnMs = 60_000,
   ) {
+    this.pingEveryMs = Math.min(60_000, Math.floor(idleMs / 4));
     for (const e of ACTIVITY) window.addEventListener(e, this.onActivity, { passive: true, capture: true });
-    this.timer = setInterval(() => {
-      const left = this.idleMs - (Date.now() - this.last);
-      if (left <= 0) {
-        this.stop();
-        this.signOut();
-      } else if (left <= warnMs) {
-        this.warning.value = Math.ceil(left / 1000);
-      } else if (this.warning.value !== undefined) {
-        this.warning.value = undefined;
-      }
-    }, 1000);
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.ping();
+  }
+
+  private ping(): void {
+    this.lastPing = Date.now();
+    // A failed keep-alive needs no handling here: a 401 signs out through the API client,
+    // and a network error is followed by the next one.
+    this.keepAlive().catch(() => undefined);
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    if (this.last > this.lastPing && now - this.lastPing >= this.pingEveryMs) this.ping();
+    const left = this.idleMs - (now - this.last);
+    if (left <= 0) {
+      this.stop();
+      this.signOut();
+    } else if (left <= this.warnMs) {
+      this.warning.value = Math.ceil(left / 1000);
+    } else if (this.warning.value !== undefined) {
+      this.warning.value = undefined;
+    }
   }
 
   stay(): void {
     this.last = Date.now();
-    this.lastPing = Date.now();
     this.warning.value = undefined;
-    this.keepAlive();
+    this.ping();
   }
 
   stop(): void {
