@@ -82,6 +82,49 @@ describe('moving an appointment', () => {
   });
 });
 
+describe('moving by keyboard from a block reached by Tab or click', () => {
+  it("moves the block within its own provider's column, whichever cell the arrow keys last visited", async () => {
+    const lee = await createPatient(app.db.knex, { name: 'Lee Second', dob: '1992-02-02' });
+    await insertAppointment(app.db.knex, { patientId: lee, providerId: ben, scheduledAt: `${DAY}T11:00:00-04:00`, durationMin: 30 });
+    const page = await openDesk();
+    // Focus reaches Ben's block without the arrow keys (the grid's active cell is still Ada's column).
+    await page.getByRole('button', { name: /^11:00–11:30 Lee Second/ }).focus();
+    await page.keyboard.press('m');
+    await page.keyboard.press('ArrowDown');
+    await page.getByTestId('announcer').filter({ hasText: 'Lee Second: 11:15–11:45, Dr Ben Carson.' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /^11:15–11:45 Lee Second/ }).waitFor();
+    const { rows } = await app.db.knex.raw(
+      `SELECT provider_id, to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at FROM appointments WHERE patient_id = ?`,
+      [lee],
+    );
+    expect(rows).toEqual([{ provider_id: ben, at: '11:15' }]);
+  });
+});
+
+describe('an Undo that cannot be done', () => {
+  it('says so on screen when the old time was taken meanwhile, and the appointment stays where it was moved', async () => {
+    const uri = await createPatient(app.db.knex, { name: 'Uri Revert', dob: '1981-01-01' });
+    await insertAppointment(app.db.knex, { patientId: uri, providerId: ada, scheduledAt: `${DAY}T09:00:00-04:00`, durationMin: 30 });
+    const page = await openDesk();
+    await page.getByRole('button', { name: /^09:00–09:30 Uri Revert/ }).focus();
+    await page.keyboard.press('m');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /^09:30–10:00 Uri Revert/ }).waitFor();
+    // Another desk books the freed 09:00 before this one presses Undo.
+    const tess = await createPatient(app.db.knex, { name: 'Tess Taken', dob: '1979-09-09' });
+    await insertAppointment(app.db.knex, { patientId: tess, providerId: ada, scheduledAt: `${DAY}T09:00:00-04:00`, durationMin: 30 });
+    await page.getByRole('button', { name: /^09:00–09:30 Tess Taken/ }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Moved Uri Revert to 09:30–10:00.' }).getByRole('button', { name: 'Undo', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: /^The move could not be undone: / }).waitFor();
+    await page.getByRole('button', { name: /^09:30–10:00 Uri Revert/ }).waitFor();
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await page.getByRole('alert').filter({ hasText: /could not be undone/ }).count()).toBe(0);
+  });
+});
+
 describe('resizing with the mouse', () => {
   /** Press on the bottom edge of a block and drag it down by `dy` pixels (24 px a slot). */
   async function dragBottomEdge(page: Page, name: RegExp, dy: number, beforeRelease?: () => Promise<void>): Promise<void> {

@@ -2,8 +2,8 @@
  * The front desk's workstation in a real Chromium against the real server and database,
  * found by accessible names only. Screenshots of each state go to docs/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
@@ -244,12 +244,27 @@ describe('live between desks', () => {
 });
 
 describe('failures', () => {
+  // A test that fails while the server is stopped must not take the next ones with it.
+  afterEach(() => app.start());
+
+  /** The clinic's wall-clock minute at `t`, as the page writes it. */
+  const clinicMinute = (t: number) =>
+    new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).format(t);
+
   it('comes back live after a server restart without signing in, showing what changed meanwhile', async () => {
     const page = await openDesk();
     await expect.poll(() => live(page).count()).toBe(1);
+    // Let a clinic minute pass while the page is live and idle, so "as of" must be the moment
+    // the connection was lost, not the moment the page last connected.
+    const opened = clinicMinute(Date.now());
+    await expect.poll(() => clinicMinute(Date.now()), { timeout: 65_000, interval: 250 }).not.toBe(opened);
+    const lostFrom = clinicMinute(Date.now());
     await app.stop();
     await page.getByRole('status', { name: /Connection: (Reconnecting…|Offline — showing data as of \d\d:\d\d)/ }).waitFor();
-    await page.getByRole('status', { name: /Connection: Offline — showing data as of \d\d:\d\d/ }).waitFor({ timeout: 15_000 });
+    const lostBy = clinicMinute(Date.now());
+    const offline = page.getByRole('status', { name: /Connection: Offline — showing data as of \d\d:\d\d/ });
+    await offline.waitFor({ timeout: 15_000 });
+    expect([lostFrom, lostBy]).toContain((await offline.textContent())!.match(/as of (\d\d:\d\d)/)![1]);
     await screenshot(page, 'frontdesk-offline');
     await scan(page, 'offline');
     const p = await createPatient(app.db.knex, { name: 'Dana Downtime', dob: '1960-06-06' });
@@ -257,6 +272,24 @@ describe('failures', () => {
     await app.start();
     await live(page).waitFor({ timeout: 20_000 });
     await block(page, /^15:00–15:30 Dana Downtime/).waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
+  }, 150_000);
+
+  it('keeps trying to come back live when the session check after a restart fails', async () => {
+    const page = await openDesk();
+    await live(page).waitFor();
+    // While the server is down, the page's session check gets an error it does not retry itself.
+    let checks = 0;
+    const failing = (route: Route) => {
+      checks++;
+      return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something failed on our side.' } }) });
+    };
+    await page.route('**/api/me', failing);
+    await app.stop();
+    await expect.poll(() => checks, { timeout: 15_000 }).toBeGreaterThan(0);
+    await app.start();
+    await page.unroute('**/api/me', failing);
+    await live(page).waitFor({ timeout: 20_000 });
     expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
   });
 
@@ -276,6 +309,21 @@ describe('failures', () => {
     await page.unroute('**/api/clinic/day**');
     await alert.getByRole('button', { name: 'Retry' }).click();
     await page.getByRole('grid').waitFor();
+  });
+
+  it('moving to a day that fails to load shows that failure, not the previous day\'s grid', async () => {
+    const page = await openDesk();
+    await page.route('**/api/clinic/day?date=2027-04-07', (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something failed on our side (error id 43).' } }) }),
+    );
+    await page.getByRole('button', { name: 'Next day' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'The schedule for Wednesday, April 7, 2027 could not be loaded.' });
+    await alert.waitFor();
+    expect(await page.getByRole('grid').count()).toBe(0);
+    await page.unroute('**/api/clinic/day?date=2027-04-07');
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await page.getByRole('grid').waitFor();
+    await page.getByRole('heading', { name: 'Wednesday, April 7, 2027' }).waitFor();
   });
 
   it('signs in again after the session really ends and returns to the same day', async () => {

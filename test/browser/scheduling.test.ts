@@ -236,6 +236,32 @@ describe('the waitlist, live', () => {
   });
 });
 
+describe('the form and the day shown', () => {
+  it('keeps what was typed while the desk looks at other days, and a booking on another day opens that day with the appointment', async () => {
+    await createPatient(app.db.knex, { name: 'Gina Later', dob: '1988-08-08' });
+    const page = await openDesk();
+    await cell(page, ADA, '13:00').click();
+    const form = bookingForm(page);
+    await choosePatient(form, 'Gina', /Gina Later/);
+    // Looking at the next day does not throw the form away.
+    await page.getByRole('button', { name: 'Next day' }).click();
+    await page.getByRole('heading', { name: 'Wednesday, April 7, 2027' }).waitFor();
+    await form.getByText('Patient: Gina Later, born 1988-08-08').waitFor();
+    expect(await form.getByLabel('Start time').inputValue()).toBe('13:00');
+    // Booked for the day after: the desk is taken to that day, with the new appointment open.
+    await form.getByLabel('Date', { exact: true }).fill('2027-04-08');
+    await form.getByRole('button', { name: 'Book', exact: true }).click();
+    await page.getByRole('heading', { name: 'Thursday, April 8, 2027' }).waitFor();
+    await page.getByRole('region', { name: 'Gina Later' }).waitFor();
+    await page.getByRole('button', { name: /^13:00–13:30 Gina Later, born 1988-08-08/ }).waitFor();
+    expect(await page.getByText(/is no longer on/).count()).toBe(0);
+    const { rows } = await app.db.knex.raw(
+      `SELECT to_char(a.scheduled_at AT TIME ZONE 'America/New_York', 'YYYY-MM-DD HH24:MI') AS at FROM appointments a JOIN patients p USING (patient_id) WHERE p.name = 'Gina Later'`,
+    );
+    expect(rows).toEqual([{ at: '2027-04-08 13:00' }]);
+  });
+});
+
 describe('accessibility', () => {
   it('axe finds no serious or critical violation in any new state', () => {
     expect(axeFindings.length).toBeGreaterThanOrEqual(6);

@@ -51,7 +51,9 @@ export async function startBrowserApp(opts: { sessionIdleMs?: number } = {}): Pr
   let port = 0;
   let running: { server: http.Server; realtime: Realtime; close(): void } | undefined;
 
+  /** Idempotent: a test that failed while the server was stopped leaves it running for the next. */
   const start = async () => {
+    if (running) return;
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -11,7 +11,7 @@ export function connectionText(live: LiveConnection, clock: ClinicClock): string
     case 'reconnecting':
       return 'Reconnecting…';
     case 'offline':
-      return `Offline — showing data as of ${clock.time(live.syncedAt.value)}`;
+      return `Offline — showing data as of ${clock.timeLabelled(live.syncedAt.value)}`;
   }
 }
 

@@ -101,6 +101,8 @@ export class LiveConnection {
   }
 
   private lost(): void {
+    // The screen was up to date until this moment: "Offline — showing data as of" says so.
+    if (this.state.value === 'live') this.syncedAt.value = Date.now();
     if (this.state.value === 'live' || this.state.value === 'connecting') this.state.value = 'reconnecting';
     this.offlineTimer ??= setTimeout(() => {
       if (!this.socket.connected) this.state.value = 'offline';
@@ -114,7 +116,10 @@ export class LiveConnection {
     this.retryTimer = setTimeout(() => {
       void this.checkSession().then(
         () => !this.closed && !this.socket.connected && this.socket.connect(),
-        () => undefined, // a 401 already showed sign-in; anything else: the next disconnect retries
+        // A 401 already showed sign-in (and closed this connection); anything else (the server
+        // still down after the API client's own retries): try again, with back-off. Nothing
+        // else would: the socket is idle and no further disconnect will come.
+        () => this.resume(),
       );
     }, delay);
   }

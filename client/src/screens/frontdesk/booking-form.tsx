@@ -64,7 +64,8 @@ export function BookingForm(props: {
   /** The rows of the day the grid shows (to notice a slot taken meanwhile). */
   rows: DayRow[];
   shownDate: string;
-  onBooked(appointmentId: number, text: string): void;
+  /** The new appointment and its clinic date (the form's date may differ from the grid's). */
+  onBooked(appointmentId: number, date: string): void;
   onClose(): void;
   onMark(mark: SlotMark | undefined): void;
 }) {
@@ -135,7 +136,7 @@ export function BookingForm(props: {
       const how = [offer.overbook ? 'as an overbook (audited)' : '', offer.outside ? 'outside working hours (audited)' : ''].filter(Boolean).join(' and ');
       const text = `Booked ${patient.name} with ${provider?.name ?? 'the provider'} at ${start}${how ? ` ${how}` : ''}.`;
       announce(text);
-      props.onBooked(res.id, text);
+      props.onBooked(res.id, date);
     } catch (err) {
       setBusy(false);
       const allowed = mayBook(me.role);

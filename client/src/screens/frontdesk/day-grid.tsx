@@ -245,7 +245,9 @@ export function DayGrid(p: DayGridProps) {
       const row = p.rows.find((x) => String(x.appointmentId) === target.dataset.id);
       if (row && row.status === 'scheduled') {
         e.preventDefault();
-        const m = { row, c: activeRef.current.c, minutes: p.clock.wall(row.scheduledAt).minutes, durationMin: row.durationMin };
+        // The block's own column: focus may have reached it by Tab or click, not by the arrow keys.
+        const own = p.providers.findIndex((pr) => pr.providerId === row.providerId);
+        const m = { row, c: own >= 0 ? own : activeRef.current.c, minutes: p.clock.wall(row.scheduledAt).minutes, durationMin: row.durationMin };
         setMoving(m);
         p.announce?.(`Moving ${row.patientName}. Arrow keys move it, Shift with up or down changes its length, Enter saves, Escape cancels.`);
       }

@@ -53,6 +53,8 @@ export default function FrontDeskScreen() {
   const [mark, setMark] = useState<SlotMark>();
   const [undo, setUndo] = useState<MoveDone>();
   const [moveError, setMoveError] = useState<string>();
+  /** An appointment being opened on a day still loading (after a booking or a pick elsewhere). */
+  const [opening, setOpening] = useState<number>();
   const [scrollTo, setScrollTo] = useState<{ minutes: number; nonce: number }>();
 
   useEffect(() => {
@@ -68,7 +70,10 @@ export default function FrontDeskScreen() {
   }, [undo]);
 
   const day = useClinicDay(date);
-  const allProviders = day.load.data?.providers ?? [];
+  // What was loaded for another day is not this day's: while the new day loads (or fails)
+  // the grid says so instead of showing the previous day's providers.
+  const loaded = day.load.data?.date === date ? day.load.data : undefined;
+  const allProviders = loaded?.providers ?? [];
   const specialties = useMemo(() => [...new Set(allProviders.map((p) => p.specialty))].sort(), [allProviders]);
   const providers = useMemo(() => {
     const chosen = new Set(prefs.chosen ?? []);
@@ -79,6 +84,12 @@ export default function FrontDeskScreen() {
   const rows = useMemo(() => dayRows(rowsMap, prefs.showCancelled), [rowsMap, prefs.showCancelled]);
   const liveRows = useMemo(() => dayRows(rowsMap, false), [rowsMap]);
   const openRow = openId !== undefined ? rowsMap.get(openId) : undefined;
+  useEffect(() => {
+    if (opening === undefined) return;
+    if (openRow) return setOpening(undefined);
+    const t = setTimeout(() => setOpening(undefined), 5000);
+    return () => clearTimeout(t);
+  }, [opening, openRow]);
 
   // First paint of a day: scroll to now (today) or to the earliest working hour, once per day
   // shown. A layout effect, so the grid is in place before the first key can reach it (a
@@ -86,19 +97,26 @@ export default function FrontDeskScreen() {
   // under keys already pressed).
   const scrolledFor = useRef<string | undefined>(undefined);
   useLayoutEffect(() => {
-    if (day.load.status !== 'ready' || scrolledFor.current === date) return;
+    if (day.load.status !== 'ready' || !loaded || scrolledFor.current === date) return;
     scrolledFor.current = date;
     const starts = allProviders.flatMap((p) => (p.workingHours[0] ? [Number(p.workingHours[0].start.slice(0, 2)) * 60] : []));
     const minutes = date === today ? clock.wall(clock.now()).minutes : Math.min(8 * 60, ...starts);
     setScrollTo({ minutes, nonce: Date.now() });
-  }, [day.load.status, date]);
+  }, [day.load.status, loaded, date]);
 
+  /** Show another day. An open booking form stays as typed (its own date is its own). */
   const go = (d: string) => {
     setDate(d);
-    setDraft(undefined);
     setOpenId(undefined);
     setMark(undefined);
     announce(`Showing ${clock.longDate(d)}.`);
+  };
+  /** Open an appointment of day `d`, going to that day first if another is shown. */
+  const openOn = (id: number, d: string) => {
+    if (d !== date) go(d);
+    setDraft(undefined);
+    setOpenId(id);
+    setOpening(id);
   };
   const jumpToNow = () => {
     if (date !== today) go(today);
@@ -138,14 +156,17 @@ export default function FrontDeskScreen() {
         if (m) setScrollTo({ minutes: Math.max(0, m.minutes - 60), nonce: Date.now() });
       }}
       onClose={() => (setDraft(undefined), setMark(undefined))}
-      onBooked={(id) => {
-        setDraft(undefined);
+      onBooked={(id, d) => {
         setMark(undefined);
-        setOpenId(id);
+        openOn(id, d);
       }}
     />
   ) : openRow ? (
     <AppointmentPanel row={openRow} providers={allProviders} onClose={() => setOpenId(undefined)} onMoved={setUndo} />
+  ) : openId !== undefined && opening === openId ? (
+    <section class="side-form">
+      <Loading label="Opening the appointment…" />
+    </section>
   ) : openId !== undefined ? (
     <section class="side-form">
       <p>This appointment is no longer on {clock.longDate(date)}.</p>
@@ -222,9 +243,15 @@ export default function FrontDeskScreen() {
             onClick={() => {
               const u = undo;
               setUndo(undefined);
+              setMoveError(undefined);
               u.undo().then(
                 () => announce('Move undone.'),
-                (err: unknown) => announce(`Could not undo: ${err instanceof Error ? err.message : 'error'}`, 'assertive'),
+                (err: unknown) => {
+                  // Someone may have taken the old time meanwhile: say so where it can be read.
+                  const message = `The move could not be undone: ${describeError(err)}`;
+                  setMoveError(message);
+                  announce(message, 'assertive');
+                },
               );
             }}
           >
@@ -242,9 +269,9 @@ export default function FrontDeskScreen() {
       )}
       <div class={side ? 'desk with-side' : 'desk'}>
         <div class="grid-area">
-          {day.load.status === 'error' && !day.load.data ? (
+          {day.load.status === 'error' && !loaded ? (
             <ErrorView error={day.load.error} retry={day.load.reload} what={`The schedule for ${clock.longDate(date)} could not be loaded.`} />
-          ) : !day.load.data ? (
+          ) : !loaded ? (
             <Loading label="Loading the day…" />
           ) : providers.length === 0 ? (
             <Empty>No providers{prefs.specialty ? ` in ${prefs.specialty}` : ''}.</Empty>
@@ -255,9 +282,11 @@ export default function FrontDeskScreen() {
               showCancelled={prefs.showCancelled}
               onPick={(d, providerId, minutes, appointmentId) => {
                 setPrefs({ ...prefs, view: 'day' });
-                go(d);
-                if (appointmentId !== undefined) setOpenId(appointmentId);
-                else if (minutes !== undefined) setDraft({ providerId, date: d, minutes, durationMin: 30 });
+                if (appointmentId !== undefined) openOn(appointmentId, d);
+                else {
+                  go(d);
+                  if (minutes !== undefined) setDraft({ providerId, date: d, minutes, durationMin: 30 });
+                }
               }}
             />
           ) : (
@@ -290,15 +319,11 @@ export default function FrontDeskScreen() {
         </div>
         <aside class="side" aria-label="Details">
           {side}
-          {date === today ? <WaitingRoom day={day} onOpen={openAppointment} /> : <TodayWaitingRoom today={today} onOpen={(r) => (go(today), setOpenId(r.appointmentId))} />}
+          {date === today ? <WaitingRoom day={day} onOpen={openAppointment} /> : <TodayWaitingRoom today={today} onOpen={(r) => openOn(r.appointmentId, today)} />}
           <WaitlistPanel
             providers={allProviders}
             date={date}
-            onBooked={(id, d) => {
-              if (d !== date) go(d);
-              setDraft(undefined);
-              setOpenId(id);
-            }}
+            onBooked={openOn}
           />
         </aside>
       </div>

@@ -12,7 +12,8 @@ import type { DayProvider } from '../../../../shared/api-types.js';
 import type { ScheduleChanged } from '../../../../shared/events.js';
 
 export interface ClinicDayState {
-  load: Resource<{ providers: DayProvider[] }>;
+  /** The day's providers, with the date they were loaded for (a reload keeps the last until it answers). */
+  load: Resource<{ date: string; providers: DayProvider[] }>;
   watch: ClinicDayWatch;
   /** Appointment ids changed by someone else in the last 1.5 s. */
   flash: Signal<ReadonlySet<number>>;
@@ -32,7 +33,7 @@ export function useClinicDay(date: string, opts: { announce?: boolean } = {}): C
   const { api, live, clock, announce } = useApp();
   const flash = useMemo(() => signal<ReadonlySet<number>>(new Set()), []);
   const handle = useMemo(
-    () => live.acquireDay(date, (patientId) => api.patient(patientId, { retry: false }).then((p) => ('dob' in p ? p.dob : undefined))),
+    () => live.acquireDay(date, (patientId) => api.patient(patientId, { retry: false, background: true }).then((p) => ('dob' in p ? p.dob : undefined))),
     [live, date, api],
   );
   useEffect(() => () => handle.release(), [handle]);
@@ -57,7 +58,7 @@ export function useClinicDay(date: string, opts: { announce?: boolean } = {}): C
       // For `npm run bench` (client section): data in hand → grid painted.
       performance.mark('clinicpulse:day-data');
       watch.seed(day.appointments);
-      return { providers: day.providers };
+      return { date, providers: day.providers };
     },
     [date, watch],
   );
