@@ -21,13 +21,10 @@ import type { ProviderSpec } from './providers.js';
 import { Random, Weighted, mix32 } from './random.js';
 import { APPOINTMENT_STATUSES } from '../../shared/vocabulary.js';
 
-/** Statuses by index (SCHEDULED … NO_SHOW below index into it). */
+/** Statuses by index: the plan stores each appointment's status as its index in the vocabulary. */
 export const STATUS = APPOINTMENT_STATUSES;
-export const SCHEDULED = 0;
-export const CHECKED_IN = 1;
-export const COMPLETED = 2;
-export const CANCELLED = 3;
-export const NO_SHOW = 4;
+const at = (status: (typeof STATUS)[number]): number => STATUS.indexOf(status);
+export const [SCHEDULED, CHECKED_IN, COMPLETED, CANCELLED, NO_SHOW] = [at('scheduled'), at('checked_in'), at('completed'), at('cancelled'), at('no_show')];
 
 export interface PatientSpec {
   first: string;
