@@ -1,28 +1,22 @@
-/**
- * The page's aria-live regions: live changes and arrivals are announced politely, failures
- * assertively. A repeated message is still announced (the region is cleared first).
- */
-import { useCallback, useRef, useState } from 'preact/hooks';
+/** The page's aria-live regions (what they say: lib/announcer.ts). Only the regions re-render on a message. */
+import { useEffect, useMemo } from 'preact/hooks';
+import { Announcer } from '../lib/announcer.js';
 
-export function useAnnouncer() {
-  const [polite, setPolite] = useState('');
-  const [assertive, setAssertive] = useState('');
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const announce = useCallback((message: string, politeness: 'polite' | 'assertive' = 'polite') => {
-    const set = politeness === 'polite' ? setPolite : setAssertive;
-    set('');
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => set(message), 50);
-  }, []);
-  const regions = (
+function Regions({ announcer }: { announcer: Announcer }) {
+  return (
     <div class="visually-hidden">
       <div aria-live="polite" aria-atomic="true" data-testid="announcer">
-        {polite}
+        {announcer.polite.value}
       </div>
       <div aria-live="assertive" aria-atomic="true">
-        {assertive}
+        {announcer.assertive.value}
       </div>
     </div>
   );
-  return { announce, regions };
+}
+
+export function useAnnouncer() {
+  const announcer = useMemo(() => new Announcer(), []);
+  useEffect(() => () => announcer.stop(), [announcer]);
+  return { announce: announcer.announce, regions: <Regions announcer={announcer} /> };
 }

@@ -1,0 +1,26 @@
+/** The screen-reader announcer (client/src/lib/announcer.ts): each region says its own last message. */
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { Announcer } from '../../client/src/lib/announcer.js';
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+it('announces a failure even when a live change is announced right after it', async () => {
+  const a = new Announcer();
+  a.announce('The move could not be undone: that time is taken.', 'assertive');
+  await vi.advanceTimersByTimeAsync(10);
+  a.announce('Tess Taken, 09:00: booked.');
+  await vi.advanceTimersByTimeAsync(100);
+  expect(a.assertive.value).toBe('The move could not be undone: that time is taken.');
+  expect(a.polite.value).toBe('Tess Taken, 09:00: booked.');
+});
+
+it('says a repeated message again (cleared, then filled)', async () => {
+  const a = new Announcer();
+  a.announce('Showing Tuesday, April 6, 2027.');
+  await vi.advanceTimersByTimeAsync(100);
+  a.announce('Showing Tuesday, April 6, 2027.');
+  expect(a.polite.value).toBe('');
+  await vi.advanceTimersByTimeAsync(100);
+  expect(a.polite.value).toBe('Showing Tuesday, April 6, 2027.');
+});
