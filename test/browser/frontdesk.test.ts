@@ -326,6 +326,41 @@ describe('failures', () => {
     await page.getByRole('heading', { name: 'Wednesday, April 7, 2027' }).waitFor();
   });
 
+  it("offers Retry when the live watch of the day is refused, and comes back live", async () => {
+    const ctx = await newDesk(browser);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    // Between page and server, the server's first answer to clinic:watch becomes a refusal
+    // (socket.io frames: '42<id>["clinic:watch",…]' asks, '43<id>[…]' answers).
+    let refused = 0;
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      const asked = new Set<string>();
+      ws.onMessage((m) => {
+        const ask = typeof m === 'string' ? /^42(\d+)\["clinic:watch"/.exec(m) : null;
+        if (ask) asked.add(ask[1]!);
+        server.send(m);
+      });
+      server.onMessage((m) => {
+        const answer = typeof m === 'string' ? /^43(\d+)\[/.exec(m) : null;
+        if (answer && asked.has(answer[1]!) && refused === 0) {
+          refused++;
+          return ws.send(`43${answer[1]}[{"ok":false,"error":{"code":"unavailable","message":"The day could not be loaded; retry."}}]`);
+        }
+        ws.send(m);
+      });
+    });
+    await signIn(page, app.url, desk, `/?date=${DAY}`);
+    const paused = page.getByRole('alert').filter({ hasText: 'Live updates are paused. The day could not be loaded; retry.' });
+    await paused.waitFor();
+    await paused.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => paused.count()).toBe(0);
+    // Live again: a booking made elsewhere appears.
+    const p = await createPatient(app.db.knex, { name: 'Rita Retry', dob: '1966-06-16' });
+    await insertAppointment(app.db.knex, { patientId: p, providerId: ben, scheduledAt: `${DAY}T16:00:00-04:00`, durationMin: 30 });
+    await block(page, /^16:00–16:30 Rita Retry/).waitFor({ timeout: 5_000 });
+  });
+
   it('signs in again after the session really ends and returns to the same day', async () => {
     const page = await openDesk({ path: '/?date=2027-04-07' });
     await app.db.knex.raw('DELETE FROM http_sessions');

@@ -166,13 +166,21 @@ export class ClinicDayWatch {
     if (this.live.socket.connected) this.live.socket.emit('clinic:unwatch', { date: this.date });
   }
 
+  /** Ask again after a refusal (the screen's Retry); a no-op while disconnected (the next connect re-watches). */
+  retry(): void {
+    if (this.live.socket.connected) void this.watch();
+  }
+
   private async watch(): Promise<void> {
     const req = { date: this.date, ...(this.cursor !== undefined ? { since: this.cursor } : {}) };
     let ack: ClinicWatchAck;
     try {
       ack = (await this.live.socket.timeout(15_000).emitWithAck('clinic:watch', req)) as ClinicWatchAck;
     } catch {
-      return; // disconnected meanwhile: the next connect re-watches
+      // Disconnected meanwhile: the next connect re-watches. Still connected: the server did
+      // not answer, and nothing else would ask again, so say so (with Retry).
+      if (!this.stopped && this.live.socket.connected) this.error.value = 'The server did not answer in time.';
+      return;
     }
     if (this.stopped) return;
     if (!ack.ok) {

@@ -291,7 +291,7 @@ export default function FrontDeskScreen() {
             />
           ) : (
             <>
-              {day.watch.error.value && <ErrorView error={new Error(day.watch.error.value)} what="Live updates are paused." />}
+              {day.watch.error.value && <ErrorView error={new Error(day.watch.error.value)} what="Live updates are paused." retry={() => day.watch.retry()} />}
               {rows.length === 0 && <p class="hint no-appts">No appointments on this day yet. Choose a free time to book.</p>}
               <DayGrid
                 date={date}
