@@ -272,6 +272,10 @@ describe('many providers', () => {
     await grid.getByRole('columnheader', { name: /Dr Zed 296/ }).waitFor();
     expect(await grid.getByRole('columnheader', { name: /Dr Ada Lovelace/ }).count()).toBe(0);
     expect((await rowHeader.boundingBox())!.x).toBe(x0);
+    // Tabbing in after the mouse scrolled the active column away lands on a drawn cell, not past the grid.
+    await page.getByRole('button', { name: 'Week of one provider' }).focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement?.closest('[role=grid]') ? document.activeElement.getAttribute('aria-label') : null))).toMatch(/^Dr Zed \d{3}, \d\d:\d\d, free/);
     await screenshot(page, 'frontdesk-300-providers');
   });
 });

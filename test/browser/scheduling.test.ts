@@ -167,6 +167,10 @@ describe('the exceptions the rules allow, only where they refused', () => {
     // In the grid, the overbook says so in words (not by its border alone); the booking under it does not.
     await page.getByRole('button', { name: /^10:00–10:30 Uma Urgent.*, overbook$/ }).waitFor();
     expect(await page.getByRole('button', { name: /^10:00–10:30 Omar Other.*Scheduled$/ }).count()).toBe(1);
+    // Both blocks of the slot are reachable by keyboard: Tab goes from the first to the overbook on it.
+    await page.getByRole('button', { name: /^10:00–10:30 Omar Other/ }).focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^10:00–10:30 Uma Urgent/);
     expect(await appointmentAt(ben, '10:00')).toEqual([
       { patient: 'Omar Other', overbook_reason: null, outside_hours_reason: null },
       { patient: 'Uma Urgent', overbook_reason: 'Urgent: chest pain follow-up', outside_hours_reason: null },

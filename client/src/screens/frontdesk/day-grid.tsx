@@ -281,6 +281,9 @@ export function DayGrid(p: DayGridProps) {
 
   const totalW = TIME_W + n * COL_W;
   const colLeft = (c: number) => TIME_W + c * COL_W;
+  // The grid's one tab stop is the active cell; if the mouse scrolled its column out of the
+  // drawn ones, it is the same row's first drawn column, so Tab still lands in the grid.
+  const tabC = cols.includes(active.c) ? active.c : (cols[0] ?? active.c);
 
   return (
     <div class="grid-scroll" ref={scroller} onScroll={(e) => setView({ left: e.currentTarget.scrollLeft, width: e.currentTarget.clientWidth })}>
@@ -320,7 +323,7 @@ export function DayGrid(p: DayGridProps) {
 
   /** Everything a row's rendering depends on, as a string: unchanged rows are not re-rendered. */
   function rowSig(r: number): string {
-    let sig = `${first}|${last}|${COL_W}|${providersVersion.current.n}|${active.r === r ? active.c : -1}|`;
+    let sig = `${first}|${last}|${COL_W}|${providersVersion.current.n}|${active.r === r ? tabC : -1}|`;
     if (moving && Math.floor(moving.minutes / slotMin) === r) sig += `m${moving.c}:${moving.minutes}:${moving.durationMin}|`;
     if (p.mark && Math.floor(p.mark.minutes / slotMin) === r) sig += `k${p.mark.providerId}:${p.mark.text}|`;
     for (const c of cols) {
@@ -350,7 +353,7 @@ export function DayGrid(p: DayGridProps) {
                 const key = `${pr.providerId}:${r}`;
                 const here = starts.get(key) ?? [];
                 const taken = busy.has(key);
-                const isActive = active.r === r && active.c === c;
+                const isTabStop = active.r === r && tabC === c;
                 const marked = p.mark && p.mark.providerId === pr.providerId && Math.floor(p.mark.minutes / slotMin) === r ? p.mark : undefined;
                 const cellLabel = `${pr.name}, ${label}, ${taken ? 'booked' : 'free'}${working ? '' : ', outside working hours'}${away ? ', time off' : ''}`;
                 return (
@@ -362,8 +365,9 @@ export function DayGrid(p: DayGridProps) {
                     data-cell={`${r}:${c}`}
                     class={`cell${working ? '' : ' off'}${away ? ' away' : ''}${taken ? ' taken' : ''}${marked ? ' marked' : ''}`}
                     style={{ left: `${colLeft(c)}px`, width: `${COL_W}px` }}
-                    tabIndex={isActive && here.length === 0 ? 0 : -1}
-                    onFocus={() => !programmatic.current && (activeRef.current.r !== r || activeRef.current.c !== c) && setActive({ r, c })}
+                    tabIndex={isTabStop && here.length === 0 ? 0 : -1}
+                    // focusin: focus reaching a block inside (Tab, click) makes its cell the active one too.
+                    onFocusIn={() => !programmatic.current && (activeRef.current.r !== r || activeRef.current.c !== c) && setActive({ r, c })}
                     onClick={(e) => {
                       if (e.target !== e.currentTarget) return;
                       setActive({ r, c });
@@ -392,7 +396,8 @@ export function DayGrid(p: DayGridProps) {
                         of={here.length}
                         {...p}
                         onOpen={(x) => latest.current.onOpen(x)}
-                        tabbable={isActive && i === 0}
+                        // Every block of the slot (an overbook sits on another): Tab goes from one to the next.
+                        tabbable={isTabStop}
                         dragRef={dragged}
                         resize={resize}
                       />
