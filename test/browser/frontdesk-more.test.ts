@@ -213,12 +213,34 @@ describe('the week view', () => {
     await week.waitFor();
     expect(await week.getByRole('columnheader').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Tue, Apr 6')]));
     await week.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).waitFor();
+    // It opens on the working day (Ada starts at 08:00), not at midnight.
+    const shown = await week.evaluate((g) => g.parentElement!.getBoundingClientRect());
+    const eight = (await week.getByRole('rowheader', { name: '08:00' }).boundingBox())!;
+    expect(eight.y).toBeGreaterThanOrEqual(shown.top);
+    expect(eight.y + eight.height).toBeLessThanOrEqual(shown.bottom);
     await screenshot(page, 'frontdesk-week');
     expect(await axeSerious(page)).toEqual([]);
     await week.getByRole('gridcell', { name: /^Thu, Apr 8, 10:00, free/ }).click();
     await page.getByRole('grid', { name: /Thursday, April 8, 2027/ }).waitFor();
     expect(await page.getByLabel('Start time').inputValue()).toBe('10:00');
     expect(await page.getByRole('combobox', { name: /^Provider/ }).inputValue()).toBe(String(ada));
+  });
+});
+
+describe('the week view this week', () => {
+  it("draws the now-line across today's column only", async () => {
+    const page = await openDesk('/');
+    await page.getByRole('button', { name: 'Week of one provider' }).click();
+    await page.getByLabel('Provider for the week').selectOption({ label: 'Dr Ada Lovelace — Family medicine' });
+    const week = page.getByRole('grid', { name: /^Week of .*, Dr Ada Lovelace/ });
+    await week.waitFor();
+    const todayHead = await page.evaluate(() =>
+      new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', month: 'short', day: 'numeric' }).format(new Date()),
+    );
+    const head = (await week.getByRole('columnheader', { name: new RegExp(`^${todayHead}`) }).boundingBox())!;
+    const line = (await page.getByTestId('now-line').boundingBox())!;
+    expect(Math.abs(line.x - head.x)).toBeLessThanOrEqual(1);
+    expect(Math.abs(line.width - head.width)).toBeLessThanOrEqual(1);
   });
 });
 

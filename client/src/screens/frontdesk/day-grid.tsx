@@ -21,6 +21,16 @@ export const TIME_W = 64;
 export const ROW_H = 24;
 export const HEAD_H = 60;
 
+/**
+ * Where a grid opens: now, if it shows the clinic's today; otherwise the earliest working
+ * hour of its columns (08:00 at the latest, so a day without hours opens on the morning).
+ */
+export function openingMinutes(columns: DayProvider[], showsToday: boolean, clock: ClinicClock): number {
+  if (showsToday) return clock.wall(clock.now()).minutes;
+  const starts = columns.flatMap((c) => (c.workingHours[0] ? [Number(c.workingHours[0].start.slice(0, 2)) * 60] : []));
+  return Math.min(8 * 60, ...starts);
+}
+
 export interface SlotMark {
   providerId: number;
   minutes: number;
@@ -40,6 +50,11 @@ export interface DayGridProps {
   mark?: SlotMark;
   /** Scroll to this clinic minute when it changes (jump to now, first load). */
   scrollTo?: { minutes: number; nonce: number };
+  /**
+   * Where the now-line goes: every column when `date` is the clinic's today (the default),
+   * or only column `index` (the week view, whose columns are days), or nowhere.
+   */
+  now?: { index: number } | 'none';
   onFreeCell(providerId: number, minutes: number): void;
   onOpen(row: DayRow): void;
   /** Move (and/or resize) a block: by keyboard (M, arrows, Shift+arrows, Enter) or by dragging it to a cell. */
@@ -272,7 +287,7 @@ export function DayGrid(p: DayGridProps) {
     }
   };
 
-  const isToday = p.date === p.clock.today();
+  const nowCol = p.now === 'none' ? undefined : p.now ? p.now.index : p.date === p.clock.today() ? 'all' : undefined;
   const [nowMin, setNowMin] = useState(() => p.clock.wall(p.clock.now()).minutes);
   useEffect(() => {
     const t = setInterval(() => setNowMin(p.clock.wall(p.clock.now()).minutes), 30_000);
@@ -316,7 +331,18 @@ export function DayGrid(p: DayGridProps) {
         {Array.from({ length: slots }, (_, r) => (
           <RowMemo key={r} sig={rowSig(r)} render={() => renderRow(r)} />
         ))}
-        {isToday && <div class="now-line" aria-hidden="true" style={{ top: `${HEAD_H + (nowMin / slotMin) * ROW_H}px`, width: `${totalW}px` }} />}
+        {nowCol !== undefined && (
+          <div
+            class="now-line"
+            data-testid="now-line"
+            aria-hidden="true"
+            style={{
+              top: `${HEAD_H + (nowMin / slotMin) * ROW_H}px`,
+              left: nowCol === 'all' ? 0 : `${colLeft(nowCol)}px`,
+              width: nowCol === 'all' ? `${totalW}px` : `${COL_W}px`,
+            }}
+          />
+        )}
       </div>
     </div>
   );

@@ -13,7 +13,7 @@ import { addDays, hhmm } from '../../lib/clock.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import type { DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
-import { DayGrid, type SlotMark } from './day-grid.js';
+import { DayGrid, openingMinutes, type SlotMark } from './day-grid.js';
 import { BookingForm, type BookingDraft } from './booking-form.js';
 import { AppointmentPanel, type MoveDone } from './appointment-panel.js';
 import { WaitingRoom } from './waiting-room.js';
@@ -99,9 +99,7 @@ export default function FrontDeskScreen() {
   useLayoutEffect(() => {
     if (day.load.status !== 'ready' || !loaded || scrolledFor.current === date) return;
     scrolledFor.current = date;
-    const starts = allProviders.flatMap((p) => (p.workingHours[0] ? [Number(p.workingHours[0].start.slice(0, 2)) * 60] : []));
-    const minutes = date === today ? clock.wall(clock.now()).minutes : Math.min(8 * 60, ...starts);
-    setScrollTo({ minutes, nonce: Date.now() });
+    setScrollTo({ minutes: openingMinutes(allProviders, date === today, clock), nonce: Date.now() });
   }, [day.load.status, loaded, date]);
 
   /** Show another day. An open booking form stays as typed (its own date is its own). */

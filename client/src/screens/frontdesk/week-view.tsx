@@ -9,7 +9,7 @@ import { ErrorView, Loading } from '../../components/states.js';
 import { addDays, isoWeekday } from '../../lib/clock.js';
 import type { DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
-import { DayGrid } from './day-grid.js';
+import { DayGrid, openingMinutes } from './day-grid.js';
 import { dayRows, useClinicDay } from './use-clinic-day.js';
 import { ProviderOptions } from './fields.js';
 
@@ -37,6 +37,10 @@ export function WeekView(props: { date: string; providers: DayProvider[]; showCa
   );
   const flash = new Set(days.flatMap((d) => [...d.flash.value]));
   const provider = props.providers.find((p) => p.providerId === providerId);
+  const todayAt = dates.indexOf(clock.today());
+  // Opened, or on another week or provider: to now in this week, else the provider's earliest hour.
+  const firstMinutes = openingMinutes(columns, todayAt >= 0, clock);
+  const scrollTo = useMemo(() => ({ minutes: firstMinutes, nonce: Date.now() }), [monday, providerId, loading]);
 
   return (
     <div class="week">
@@ -52,7 +56,9 @@ export function WeekView(props: { date: string; providers: DayProvider[]; showCa
         <Loading label="Loading the week…" />
       ) : (
         <DayGrid
-          date={dates.includes(clock.today()) ? clock.today() : monday}
+          date={monday}
+          now={todayAt >= 0 ? { index: todayAt } : 'none'}
+          scrollTo={scrollTo}
           label={`Week of ${clock.longDate(monday)}, ${provider?.name ?? ''}, clinic time`}
           providers={columns}
           rows={rows}
