@@ -165,6 +165,14 @@ describe('the day grid', () => {
     await page.getByLabel('Date', { exact: true }).fill(DAY);
     await block(page, '09:00–09:30 Maria Garcia, born 1970-01-02, 30 min, Scheduled').waitFor();
     await screenshot(page, 'frontdesk-utc-browser');
+    // The zone named is that of the day shown, not of today: pick a day on the other side of
+    // daylight saving time from now (EDT in April, EST in January).
+    const zoneNow = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')!.value;
+    const other = zoneNow === 'EST' ? { date: DAY, zone: 'EDT' } : { date: '2027-01-12', zone: 'EST' };
+    await page.getByLabel('Date', { exact: true }).fill(other.date);
+    await page.getByText(`Times are clinic time (${other.zone})`).waitFor();
+    await cell(page, ADA, '07:00').click();
+    expect(await page.getByLabel(`Start time (${other.zone})`).count()).toBe(1);
   });
 });
 
@@ -330,14 +338,16 @@ describe('failures', () => {
     const ctx = await newDesk(browser);
     contexts.push(ctx);
     const page = await ctx.newPage();
-    // Between page and server, the server's first answer to clinic:watch becomes a refusal
-    // (socket.io frames: '42<id>["clinic:watch",…]' asks, '43<id>[…]' answers).
+    // Between page and server, the server's first answer to the watch of the day shown becomes a
+    // refusal (socket.io frames: '42<id>["clinic:watch",{"date":…}]' asks, '43<id>[…]' answers;
+    // the waiting room watches today, which is left alone).
     let refused = 0;
+    const askForDay = new RegExp(`^42(\\d+)\\["clinic:watch",\\{"date":"${DAY}"`);
     await page.routeWebSocket(/\/socket\.io\//, (ws) => {
       const server = ws.connectToServer();
       const asked = new Set<string>();
       ws.onMessage((m) => {
-        const ask = typeof m === 'string' ? /^42(\d+)\["clinic:watch"/.exec(m) : null;
+        const ask = typeof m === 'string' ? askForDay.exec(m) : null;
         if (ask) asked.add(ask[1]!);
         server.send(m);
       });

@@ -14,7 +14,7 @@ export class ClinicClock {
   private readonly skew: number;
   private readonly parts: Intl.DateTimeFormat;
   private readonly dayLabel: Intl.DateTimeFormat;
-  readonly zoneLabel: string;
+  private readonly zoneName: Intl.DateTimeFormat;
   /** True when the browser's zone is not the clinic's (then times are labelled with the zone). */
   readonly browserDiffers: boolean;
 
@@ -26,8 +26,7 @@ export class ClinicClock {
       timeZone: this.timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
     });
     this.dayLabel = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
-    const short = new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, timeZoneName: 'short' }).formatToParts(new Date());
-    this.zoneLabel = short.find((p) => p.type === 'timeZoneName')?.value ?? this.timeZone;
+    this.zoneName = new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, timeZoneName: 'short' });
     this.browserDiffers = Intl.DateTimeFormat().resolvedOptions().timeZone !== this.timeZone;
   }
 
@@ -69,9 +68,25 @@ export class ClinicClock {
     return `${w.hh}:${w.mm}`;
   }
 
-  /** 'HH:MM' plus the zone when the browser's differs (for prose and announcements). */
+  /** The zone's short name at an instant ('EST' in January, 'EDT' in July for New York). */
+  zoneAt(t: number | string): string {
+    const at = new Date(typeof t === 'string' ? Date.parse(t) : t);
+    return this.zoneName.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? this.timeZone;
+  }
+
+  /** The zone's short name now (it changes at the DST switch while a page stays open). */
+  get zoneLabel(): string {
+    return this.zoneAt(this.now());
+  }
+
+  /** The zone's short name on a clinic date (at noon): the label for times entered for that day. */
+  zoneOn(date: string): string {
+    return this.zoneAt(this.instant(date, 12 * 60));
+  }
+
+  /** 'HH:MM' plus the zone at that instant when the browser's differs (for prose and announcements). */
   timeLabelled(t: number | string): string {
-    return this.browserDiffers ? `${this.time(t)} ${this.zoneLabel}` : this.time(t);
+    return this.browserDiffers ? `${this.time(t)} ${this.zoneAt(t)}` : this.time(t);
   }
 
   /** 'Tuesday, April 6, 2027' for a clinic date. */

@@ -175,7 +175,7 @@ export default function ClinicianScreen() {
           <button type="button" class="secondary" disabled={date === today} onClick={() => setDate(today)}>
             Today
           </button>
-          <span class="stamp">Times in clinic time ({clock.zoneLabel}).</span>
+          <span class="stamp">Times in clinic time ({clock.zoneOn(date)}).</span>
         </div>
         {day.status === 'error' && <ErrorView error={day.error} retry={day.reload} what="Your day could not be loaded." />}
         {day.status === 'loading' && !day.data && <Loading />}

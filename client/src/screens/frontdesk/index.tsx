@@ -220,7 +220,7 @@ export default function FrontDeskScreen() {
             Week of one provider
           </button>
         </div>
-        {clock.browserDiffers && <span class="zone-note">Times are clinic time ({clock.zoneLabel})</span>}
+        {clock.browserDiffers && <span class="zone-note">Times are clinic time ({clock.zoneOn(date)})</span>}
       </div>
       {choosing && (
         <ChooseProviders
