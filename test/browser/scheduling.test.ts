@@ -124,6 +124,36 @@ describe('first available', () => {
   });
 });
 
+describe('first available, asked and then changed', () => {
+  it('drops an answer that arrives after the length was changed (its slots were for the old length)', async () => {
+    const page = await openDesk();
+    await cell(page, ADA, '12:00').click();
+    const form = bookingForm(page);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    await page.route('**/api/slots?**', async (route) => {
+      asked++;
+      await held;
+      await route.continue().catch(() => undefined); // the page may have given up on it
+    });
+    await form.getByRole('button', { name: `First available with ${ADA}` }).click();
+    await expect.poll(() => asked).toBe(1);
+    await form.getByLabel('Duration').selectOption({ label: '60 min' });
+    release();
+    // The 30-minute answer must not be listed under the 60-minute form.
+    await page.waitForTimeout(1000);
+    expect(await form.getByRole('list', { name: `Free times with ${ADA}` }).count()).toBe(0);
+    await page.unroute('**/api/slots?**');
+    // Asked again, the list is for 60 minutes.
+    await form.getByRole('button', { name: `First available with ${ADA}` }).click();
+    const first = await form.getByRole('list', { name: `Free times with ${ADA}` }).getByRole('button').first().textContent();
+    const [, from, to] = /^Tue, Apr 6 (\d\d:\d\d)–(\d\d:\d\d), /.exec(first!)!;
+    const min = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+    expect(min(to!) - min(from!)).toBe(60);
+  });
+});
+
 describe('the exceptions the rules allow, only where they refused', () => {
   it('offers booking outside working hours with a required reason, stored with the appointment', async () => {
     const page = await openDesk();

@@ -4,7 +4,7 @@
  * form's date (today at the earliest) over two weeks. Times are clinic time; choosing one
  * fills the form (provider, date, start). Every slot listed is one the booking would accept.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading } from '../../components/states.js';
 import { addDays } from '../../lib/clock.js';
@@ -34,8 +34,14 @@ export function FirstAvailable(props: { providerId: number; date: string; durati
   const provider = props.providers.find((p) => p.providerId === props.providerId);
   const names = useMemo(() => new Map(props.providers.map((p) => [p.providerId, p.name])), [props.providers]);
 
-  // What was found is for the provider, date and duration it was asked for.
-  useEffect(() => setState({ status: 'idle' }), [props.providerId, props.date, props.durationMin]);
+  // What was found is for the provider, date and duration it was asked for: a change drops
+  // it, and the answer to a question still in flight (it would list slots of the old length).
+  const inFlight = useRef<AbortController>(undefined);
+  useEffect(() => {
+    inFlight.current?.abort();
+    setState({ status: 'idle' });
+  }, [props.providerId, props.date, props.durationMin]);
+  useEffect(() => () => inFlight.current?.abort(), []);
 
   const find = (by: Search['by']) => {
     if (!provider) return;
@@ -43,20 +49,26 @@ export function FirstAvailable(props: { providerId: number; date: string; durati
     const from = props.date > today ? props.date : today;
     const search: Search = { by, from, to: addDays(from, SEARCH_DAYS - 1), label: by === 'provider' ? `with ${provider.name}` : `in ${provider.specialty}` };
     setState({ status: 'loading', search });
+    inFlight.current?.abort();
+    const ctl = (inFlight.current = new AbortController());
     sched
-      .slots({
-        from: search.from,
-        to: search.to,
-        durationMin: props.durationMin,
-        ...(by === 'provider' ? { providerId: provider.providerId } : { specialty: provider.specialty }),
-        limit: SHOWN,
-      })
+      .slots(
+        {
+          from: search.from,
+          to: search.to,
+          durationMin: props.durationMin,
+          ...(by === 'provider' ? { providerId: provider.providerId } : { specialty: provider.specialty }),
+          limit: SHOWN,
+        },
+        { signal: ctl.signal },
+      )
       .then(
         (items) => {
+          if (ctl.signal.aborted) return;
           setState({ status: 'ready', search, items });
           announce(items.length ? `${items.length} free time${items.length === 1 ? '' : 's'} ${search.label}; the first is ${slotText(items[0]!)}.` : `No free time ${search.label}.`);
         },
-        (error: unknown) => setState({ status: 'error', search, error }),
+        (error: unknown) => !ctl.signal.aborted && setState({ status: 'error', search, error }),
       );
   };
 
