@@ -183,6 +183,30 @@ describe('resizing with the mouse', () => {
   });
 });
 
+describe('cancelled appointments shown', () => {
+  it('leave the slot they freed free to click, focus and book', async () => {
+    const carla = await createPatient(app.db.knex, { name: 'Carla Gone', dob: '1970-10-10' });
+    await insertAppointment(app.db.knex, { patientId: carla, providerId: ben, scheduledAt: `${DAY}T12:00:00-04:00`, durationMin: 60, status: 'cancelled' });
+    const page = await openDesk();
+    await page.getByLabel('Show cancelled').check();
+    await page.getByRole('button', { name: /^12:00–13:00 Carla Gone, .*Cancelled/ }).waitFor();
+    // By mouse: the freed 12:15 (under the cancelled hour) opens a booking there.
+    await page.getByRole('gridcell', { name: /^Dr Ben Carson, 12:15, free/ }).click();
+    const form = page.getByRole('form', { name: 'New appointment' });
+    expect(await form.getByLabel('Start time').inputValue()).toBe('12:15');
+    await form.getByRole('button', { name: 'Close', exact: true }).click();
+    // By keyboard: the slot itself is the grid's stop, Enter books it, Tab reaches the cancelled one.
+    const slot = page.getByRole('gridcell', { name: /^Dr Ben Carson, 12:00, free/ });
+    await slot.focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^12:00–13:00 Carla Gone/);
+    await slot.focus();
+    await page.keyboard.press('Enter');
+    expect(await form.getByLabel('Start time').inputValue()).toBe('12:00');
+    expect(await form.getByLabel('Provider').inputValue()).toBe(String(ben));
+  });
+});
+
 describe('choosing providers', () => {
   it('shows only the chosen providers, and remembers the choice in this browser', async () => {
     const page = await openDesk();

@@ -378,6 +378,10 @@ export function DayGrid(p: DayGridProps) {
                 const away = h.away.find(([s, e]) => minutes < e && minutes + slotMin > s);
                 const key = `${pr.providerId}:${r}`;
                 const here = starts.get(key) ?? [];
+                // Cancelled ones (shown behind the toggle) keep to a band at the right, so the
+                // slot they freed can still be clicked, focused and booked.
+                const current = here.filter((pl) => pl.row.status !== 'cancelled');
+                const gone = here.filter((pl) => pl.row.status === 'cancelled');
                 const taken = busy.has(key);
                 const isTabStop = active.r === r && tabC === c;
                 const marked = p.mark && p.mark.providerId === pr.providerId && Math.floor(p.mark.minutes / slotMin) === r ? p.mark : undefined;
@@ -387,11 +391,11 @@ export function DayGrid(p: DayGridProps) {
                     key={pr.providerId}
                     role="gridcell"
                     aria-colindex={c + 2}
-                    aria-label={here.length ? undefined : cellLabel}
+                    aria-label={current.length ? undefined : cellLabel}
                     data-cell={`${r}:${c}`}
                     class={`cell${working ? '' : ' off'}${away ? ' away' : ''}${taken ? ' taken' : ''}${marked ? ' marked' : ''}`}
                     style={{ left: `${colLeft(c)}px`, width: `${COL_W}px` }}
-                    tabIndex={isTabStop && here.length === 0 ? 0 : -1}
+                    tabIndex={isTabStop && current.length === 0 ? 0 : -1}
                     // focusin: focus reaching a block inside (Tab, click) makes its cell the active one too.
                     onFocusIn={() => !programmatic.current && (activeRef.current.r !== r || activeRef.current.c !== c) && setActive({ r, c })}
                     onClick={(e) => {
@@ -414,12 +418,11 @@ export function DayGrid(p: DayGridProps) {
                       }
                     }}
                   >
-                    {here.map((pl, i) => (
+                    {[...current, ...gone].map((pl) => (
                       <Block
                         key={pl.row.appointmentId}
                         placed={pl}
-                        index={i}
-                        of={here.length}
+                        place={pl.row.status === 'cancelled' ? { band: 'aside', index: gone.indexOf(pl), of: gone.length } : { band: gone.length ? 'main' : 'all', index: current.indexOf(pl), of: current.length }}
                         {...p}
                         onOpen={(x) => latest.current.onOpen(x)}
                         // Every block of the slot (an overbook sits on another): Tab goes from one to the next.
@@ -468,8 +471,20 @@ class RowMemo extends Component<{ sig: string; render: () => ComponentChildren }
   }
 }
 
+/**
+ * Where a block sits across its cell, as [left %, width %]: the whole cell, or, when the slot
+ * also shows cancelled appointments, the current ones on the left and the cancelled ones in a
+ * narrow band at the right. Blocks of one band share it side by side (an overbook).
+ */
+const BANDS = { all: [0, 100], main: [0, 65], aside: [65, 35] } as const;
+interface BlockPlace {
+  band: keyof typeof BANDS;
+  index: number;
+  of: number;
+}
+
 function Block(
-  props: DayGridProps & { placed: Placed; index: number; of: number; tabbable: boolean; dragRef: { current: DayRow | undefined }; resize: { current: Resizer } },
+  props: DayGridProps & { placed: Placed; place: BlockPlace; tabbable: boolean; dragRef: { current: DayRow | undefined }; resize: { current: Resizer } },
 ) {
   const { row, minutes } = props.placed;
   const slotMin = props.clock.slotMinutes;
@@ -482,7 +497,8 @@ function Block(
   const st = STATUS[row.status];
   const top = ((minutes % slotMin) / slotMin) * ROW_H;
   const height = Math.max(ROW_H - 2, (row.durationMin / slotMin) * ROW_H - 2);
-  const width = 100 / props.of;
+  const [from, span] = BANDS[props.place.band];
+  const width = span / props.place.of;
   return (
     <button
       type="button"
@@ -495,7 +511,7 @@ function Block(
       }}
       aria-keyshortcuts={row.status === 'scheduled' && props.onMove ? 'M' : undefined}
       class={`block ${row.status}${row.overbookReason ? ' overbook' : ''}${props.flash.has(row.appointmentId) ? ' flash' : ''}${props.selectedId === row.appointmentId ? ' selected' : ''}`}
-      style={{ top: `${top}px`, height: `${height}px`, left: `${props.index * width}%`, width: `calc(${width}% - 4px)` }}
+      style={{ top: `${top}px`, height: `${height}px`, left: `${from + props.place.index * width}%`, width: `calc(${width}% - 4px)` }}
       tabIndex={props.tabbable ? 0 : -1}
       onClick={() => {
         if (swallowClick.current) {
