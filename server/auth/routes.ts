@@ -127,7 +127,7 @@ export const authRoutes = [
     roles: 'staff',
     response: { description: 'The signed-in staff member.', schema: userSchema },
     handler: async ({ req, res, services }: { req: Request; res: Response; services: AuthServices }) => {
-      const user = await services.sessions.currentUser(req, res);
+      const user = await services.sessions.currentUser(req, res, { keepAlive: true });
       if (!user) throw new AppError(401, 'unauthenticated', 'Sign in first.');
       return user;
     },

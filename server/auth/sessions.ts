@@ -60,8 +60,11 @@ export interface Sessions {
    * valid session. The caller commits or rolls back the transaction.
    */
   begin: (req: Request, res: Response) => Promise<{ trx: Transaction; user: SessionUser } | undefined>;
-  /** The signed-in user, checked in a short transaction of its own (for /api/me). */
-  currentUser(req: Request, res: Response): Promise<SessionUser | undefined>;
+  /**
+   * The signed-in user, checked in a short transaction of its own (GET /api/me, lean routes).
+   * `keepAlive` (GET /api/me only) honours the page's activity header.
+   */
+  currentUser(req: Request, res: Response, opts?: { keepAlive?: boolean }): Promise<SessionUser | undefined>;
   /** The account as it is now, or undefined if it is gone or inactive. */
   lookupUser(userId: number): Promise<SessionUser | undefined>;
   close(): void;
@@ -136,13 +139,14 @@ export function createSessions(opts: SessionOptions): Sessions {
   } as const;
 
   /** The cookie's session as the stored id and entry options, or undefined without a validly signed cookie. */
-  const fromCookie = (req: Request): { value: string; storedSid: string; entry: SessionEntryOptions } | undefined => {
+  const fromCookie = (req: Request, keepAlive = false): { value: string; storedSid: string; entry: SessionEntryOptions } | undefined => {
     const value = readCookie(req.headers.cookie, SESSION_COOKIE);
     const sid = value === undefined ? undefined : unsignCookie(value, secrets);
     if (sid === undefined || value === undefined) return undefined;
     const touch = req.get(BACKGROUND_HEADER) !== '1';
-    // The page's keep-alive (a person is working) writes the deadline exactly.
-    const slack = req.get(ACTIVITY_HEADER) === '1' ? 0 : slackMs;
+    // The page's keep-alive (GET /api/me for a person's activity) writes the deadline exactly;
+    // on any other request the header is ignored, so it cannot buy a write per request.
+    const slack = keepAlive && req.get(ACTIVITY_HEADER) === '1' ? 0 : slackMs;
     return { value, storedSid: storedSessionId(idSecret, sid), entry: { touch, idleMs: opts.idleMs, slackMs: slack, absoluteMs: opts.absoluteMs } };
   };
 
@@ -164,8 +168,8 @@ export function createSessions(opts: SessionOptions): Sessions {
   };
 
   // One round trip: nothing else runs in this transaction.
-  const currentUser: Sessions['currentUser'] = async (req, res) => {
-    const c = fromCookie(req);
+  const currentUser: Sessions['currentUser'] = async (req, res, how = {}) => {
+    const c = fromCookie(req, how.keepAlive);
     if (!c) return undefined;
     const account = await sessionAccount(opts.knex, c.storedSid, c.entry);
     return account && accepted(req, res, c.value, c.entry.touch, account);

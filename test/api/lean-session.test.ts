@@ -90,7 +90,10 @@ describe('the idle deadline', () => {
     const before = await sessionRow(user.userId);
     expect((await c.get('/api/me')).status).toBe(200);
     expect(await sessionRow(user.userId)).toEqual(before);
-    // ...but the keep-alive the page sends for a person's activity does.
+    // ...nor does the activity header on any other request...
+    expect((await c.get('/api/providers', { headers: { 'x-clinicpulse-activity': '1' } })).status).toBe(200);
+    expect(await sessionRow(user.userId)).toEqual(before);
+    // ...but the keep-alive the page sends for a person's activity (GET /api/me) does.
     expect((await c.get('/api/me', { headers: { 'x-clinicpulse-activity': '1' } })).status).toBe(200);
     const after = await sessionRow(user.userId);
     expect(after!.expires_at.getTime()).toBeGreaterThanOrEqual(before!.expires_at.getTime() + 39_000);

@@ -8,7 +8,10 @@
  * (GET /api/me marked as activity, which the server writes exactly) at least every
  * `min(60 s, idle / 4)`; it sends one when it starts and when the person chooses to stay.
  * Every input is therefore followed by a keep-alive no later than that, well before the
- * page's own deadline, and the server's deadline never comes before the page's warning.
+ * page's own deadline, so the server's deadline is at or after the page's by the time the
+ * page could warn. A keep-alive that fails is sent again 5 s later until one succeeds.
+ * (The other way round, a page that vanishes leaves its session at most
+ * `idle + min(60 s, idle/4)` after the last input.)
  */
 import { signal, type Signal } from '@preact/signals';
 
@@ -21,6 +24,8 @@ export class IdleGuard {
   private last = Date.now();
   /** When the last keep-alive was sent. */
   private lastPing = Date.now();
+  /** When the last keep-alive failed, until one succeeds. */
+  private failedAt: number | undefined;
   private readonly pingEveryMs: number;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly onActivity = (e: Event) => {
@@ -42,15 +47,20 @@ export class IdleGuard {
   }
 
   private ping(): void {
-    this.lastPing = Date.now();
-    // A failed keep-alive needs no handling here: a 401 signs out through the API client,
-    // and a network error is followed by the next one.
-    this.keepAlive().catch(() => undefined);
+    const sent = (this.lastPing = Date.now());
+    this.failedAt = undefined;
+    // A 401 signs out through the API client (and stops this guard); any other failure is
+    // retried from tick(), or the server's deadline would stay where the last success left it.
+    this.keepAlive().catch(() => {
+      if (this.lastPing === sent) this.failedAt = Date.now();
+    });
   }
 
   private tick(): void {
     const now = Date.now();
-    if (this.last > this.lastPing && now - this.lastPing >= this.pingEveryMs) this.ping();
+    const due = this.last > this.lastPing && now - this.lastPing >= this.pingEveryMs;
+    const retry = this.failedAt !== undefined && now - this.failedAt >= 5000;
+    if (due || retry) this.ping();
     const left = this.idleMs - (now - this.last);
     if (left <= 0) {
       this.stop();
