@@ -9,6 +9,17 @@ import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { BreakGlassGrant } from '../../../../shared/api-types.js';
 
+/**
+ * Whole minutes left, rounded up, and never more than the grant's own length: the page's
+ * estimate of the server's clock lags it by the latency of the request that measured it
+ * (a second or more on a loaded machine), which alone made a fresh 30-minute grant read 31.
+ */
+function minutesLeft(g: BreakGlassGrant, at: number): number {
+  const end = Date.parse(g.expiresAt);
+  const length = Math.ceil((end - Date.parse(g.grantedAt)) / 60_000);
+  return Math.max(0, Math.min(length, Math.ceil((end - at) / 60_000)));
+}
+
 export function BreakGlassBanners({ grants, now, onOpen }: { grants: BreakGlassGrant[]; now: number; onOpen: (g: BreakGlassGrant) => void }) {
   const { clock } = useApp();
   // `now` ticks once a minute and re-renders this; the minutes left are counted from the
@@ -21,7 +32,7 @@ export function BreakGlassBanners({ grants, now, onOpen }: { grants: BreakGlassG
       {live.map((g) => (
         <p key={g.grantId}>
           <strong>Emergency access</strong> to {g.patientName ?? `patient #${g.patientId}`} until {clock.timeLabelled(g.expiresAt)} (
-          {Math.max(0, Math.ceil((Date.parse(g.expiresAt) - at) / 60_000))} min left). Every open is recorded for compliance.{' '}
+          {minutesLeft(g, at)} min left). Every open is recorded for compliance.{' '}
           <button type="button" class="secondary" onClick={() => onOpen(g)}>
             Open chart of {g.patientName ?? `patient #${g.patientId}`}
           </button>
