@@ -87,7 +87,7 @@ describe('moving by keyboard from a block reached by Tab or click', () => {
     const lee = await createPatient(app.db.knex, { name: 'Lee Second', dob: '1992-02-02' });
     await insertAppointment(app.db.knex, { patientId: lee, providerId: ben, scheduledAt: `${DAY}T11:00:00-04:00`, durationMin: 30 });
     const page = await openDesk();
-    // Focus reaches Ben's block without the arrow keys (the grid's active cell is still Ada's column).
+    // Focus reaches Ben's block without the arrow keys (the arrows last visited Ada's column).
     await page.getByRole('button', { name: /^11:00–11:30 Lee Second/ }).focus();
     await page.keyboard.press('m');
     await page.keyboard.press('ArrowDown');
@@ -195,12 +195,14 @@ describe('cancelled appointments shown', () => {
     const form = page.getByRole('form', { name: 'New appointment' });
     expect(await form.getByLabel('Start time').inputValue()).toBe('12:15');
     await form.getByRole('button', { name: 'Close', exact: true }).click();
-    // By keyboard: the slot itself is the grid's stop, Enter books it, Tab reaches the cancelled one.
-    const slot = page.getByRole('gridcell', { name: /^Dr Ben Carson, 12:00, free/ });
-    await slot.focus();
+    // By keyboard: the arrows land on the slot itself (named free), Tab reaches the cancelled
+    // one beside it, and Enter on the slot books it.
+    await page.getByRole('gridcell', { name: /^Dr Ben Carson, 11:45, free/ }).focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/^Dr Ben Carson, 12:00, free/);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^12:00–13:00 Carla Gone/);
-    await slot.focus();
+    await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
     expect(await form.getByLabel('Start time').inputValue()).toBe('12:00');
     expect(await form.getByLabel('Provider').inputValue()).toBe(String(ben));
@@ -244,6 +246,14 @@ describe('the week view', () => {
     expect(eight.y + eight.height).toBeLessThanOrEqual(shown.bottom);
     await screenshot(page, 'frontdesk-week');
     expect(await axeSerious(page)).toEqual([]);
+    // Moving the day keeps the week view and the provider chosen for it (not the first one).
+    const forWeek = page.getByLabel('Provider for the week');
+    await forWeek.selectOption(String(ben));
+    await page.getByRole('button', { name: 'Next day' }).click();
+    await page.getByRole('heading', { name: 'Wednesday, April 7, 2027' }).waitFor();
+    await page.getByRole('grid', { name: /^Week of Monday, April 5, 2027, Dr Ben Carson/ }).waitFor();
+    expect(await forWeek.inputValue()).toBe(String(ben));
+    await forWeek.selectOption({ label: 'Dr Ada Lovelace — Family medicine' });
     await week.getByRole('gridcell', { name: /^Thu, Apr 8, 10:00, free/ }).click();
     await page.getByRole('grid', { name: /Thursday, April 8, 2027/ }).waitFor();
     expect(await page.getByLabel('Start time').inputValue()).toBe('10:00');

@@ -50,6 +50,8 @@ async function openDesk(opts: { timezoneId?: string; path?: string; width?: numb
 const live = (page: Page) => page.getByRole('status', { name: 'Connection: Live' });
 const cell = (page: Page, provider: string, time: string) => page.getByRole('gridcell', { name: new RegExp(`^${provider}, ${time}, free`) });
 const block = (page: Page, text: string | RegExp) => page.getByRole('button', { name: text });
+/** A 500 as the API sends it, for page.route to answer with. */
+const serverError = (message: string) => ({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message } }) });
 
 async function scan(page: Page, state: string): Promise<void> {
   axeFindings.push({ state, violations: await axeSerious(page) });
@@ -290,7 +292,7 @@ describe('failures', () => {
     let checks = 0;
     const failing = (route: Route) => {
       checks++;
-      return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something failed on our side.' } }) });
+      return route.fulfill(serverError('Something failed on our side.'));
     };
     await page.route('**/api/me', failing);
     await app.stop();
@@ -306,7 +308,7 @@ describe('failures', () => {
     contexts.push(ctx);
     const page = await ctx.newPage();
     await page.route('**/api/clinic/day**', (route) =>
-      route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something failed on our side (error id 42).' } }) }),
+      route.fulfill(serverError('Something failed on our side (error id 42).')),
     );
     await signIn(page, app.url, desk, `/?date=${DAY}`);
     const alert = page.getByRole('alert').filter({ hasText: 'The schedule for Tuesday, April 6, 2027 could not be loaded.' });
@@ -322,7 +324,7 @@ describe('failures', () => {
   it('moving to a day that fails to load shows that failure, not the previous day\'s grid', async () => {
     const page = await openDesk();
     await page.route('**/api/clinic/day?date=2027-04-07', (route) =>
-      route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something failed on our side (error id 43).' } }) }),
+      route.fulfill(serverError('Something failed on our side (error id 43).')),
     );
     await page.getByRole('button', { name: 'Next day' }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'The schedule for Wednesday, April 7, 2027 could not be loaded.' });

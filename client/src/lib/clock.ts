@@ -84,6 +84,16 @@ export class ClinicClock {
     return this.zoneAt(this.instant(date, 12 * 60));
   }
 
+  /** ' (EDT)' after a label of times on clinic date `date` when the browser's zone differs; '' otherwise. */
+  zoneNoteOn(date: string): string {
+    return this.browserDiffers ? ` (${this.zoneOn(date)})` : '';
+  }
+
+  /** ' (EDT)' after a time at instant `t` when the browser's zone differs; '' otherwise. */
+  zoneNoteAt(t: number | string): string {
+    return this.browserDiffers ? ` (${this.zoneAt(t)})` : '';
+  }
+
   /** 'HH:MM' plus the zone at that instant when the browser's differs (for prose and announcements). */
   timeLabelled(t: number | string): string {
     return this.browserDiffers ? `${this.time(t)} ${this.zoneAt(t)}` : this.time(t);

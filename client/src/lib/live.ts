@@ -8,6 +8,7 @@
  */
 import { signal, type Signal } from '@preact/signals';
 import { io, type Socket } from 'socket.io-client';
+import { ApiError } from './api.js';
 import type {
   ClientToServerEvents,
   ClinicDayAppointment,
@@ -102,7 +103,7 @@ export class LiveConnection {
 
   private lost(): void {
     // The screen was up to date until this moment: "Offline — showing data as of" says so.
-    if (this.state.value === 'live') this.syncedAt.value = Date.now();
+    this.touch();
     if (this.state.value === 'live' || this.state.value === 'connecting') this.state.value = 'reconnecting';
     this.offlineTimer ??= setTimeout(() => {
       if (!this.socket.connected) this.state.value = 'offline';
@@ -116,10 +117,10 @@ export class LiveConnection {
     this.retryTimer = setTimeout(() => {
       void this.checkSession().then(
         () => !this.closed && !this.socket.connected && this.socket.connect(),
-        // A 401 already showed sign-in (and closed this connection); anything else (the server
-        // still down after the API client's own retries): try again, with back-off. Nothing
-        // else would: the socket is idle and no further disconnect will come.
-        () => this.resume(),
+        // A 401 already showed sign-in (the page closes this connection); anything else (the
+        // server still down after the API client's own retries): try again, with back-off.
+        // Nothing else would: the socket is idle and no further disconnect will come.
+        (err: unknown) => !(err instanceof ApiError && err.status === 401) && this.resume(),
       );
     }, delay);
   }

@@ -65,7 +65,7 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
         <dt>When</dt>
         <dd>
           {clock.longDate(start.date)}, {hhmm(start.minutes)}–{hhmm(start.minutes + row.durationMin)} ({row.durationMin} min)
-          {clock.browserDiffers ? ` ${clock.zoneAt(row.scheduledAt)}` : ''}
+          {clock.zoneNoteAt(row.scheduledAt)}
         </dd>
         <dt>Provider</dt>
         <dd>{provider ? `${provider.name} — ${provider.specialty}` : `#${row.providerId}`}</dd>

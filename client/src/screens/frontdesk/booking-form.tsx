@@ -190,7 +190,7 @@ export function BookingForm(props: {
       </label>
       <DateTimeFields
         dateLabel="Date"
-        timeLabel={`Start time${clock.browserDiffers ? ` (${clock.zoneOn(date)})` : ''}`}
+        timeLabel={`Start time${clock.zoneNoteOn(date)}`}
         date={date}
         time={start}
         onDate={setDate}

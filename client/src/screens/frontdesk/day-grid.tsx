@@ -209,7 +209,8 @@ export function DayGrid(p: DayGridProps) {
     if (!focusPending.current) return;
     focusPending.current = false;
     const cell = scroller.current?.querySelector<HTMLElement>(`[data-cell="${active.r}:${active.c}"]`);
-    const target = cell?.querySelector<HTMLElement>('.block') ?? cell;
+    // A cell holding only cancelled appointments is a free slot: the cell itself takes focus.
+    const target = cell?.querySelector<HTMLElement>('.block:not(.cancelled)') ?? cell;
     // Our own focus call must not move the active cell back (keys may already be ahead of it).
     programmatic.current = true;
     target?.focus();
@@ -296,9 +297,9 @@ export function DayGrid(p: DayGridProps) {
 
   const totalW = TIME_W + n * COL_W;
   const colLeft = (c: number) => TIME_W + c * COL_W;
-  // The grid's one tab stop is the active cell; if the mouse scrolled its column out of the
-  // drawn ones, it is the same row's first drawn column, so Tab still lands in the grid.
-  const tabC = cols.includes(active.c) ? active.c : (cols[0] ?? active.c);
+  // The grid's tab stop is the active cell; if the mouse scrolled its column out of the drawn
+  // ones, it is the same row's first fully visible column, so Tab still lands in the grid.
+  const tabC = cols.includes(active.c) ? active.c : Math.min(n - 1, Math.ceil(view.left / COL_W));
 
   return (
     <div class="grid-scroll" ref={scroller} onScroll={(e) => setView({ left: e.currentTarget.scrollLeft, width: e.currentTarget.clientWidth })}>
@@ -425,7 +426,7 @@ export function DayGrid(p: DayGridProps) {
                         place={pl.row.status === 'cancelled' ? { band: 'aside', index: gone.indexOf(pl), of: gone.length } : { band: gone.length ? 'main' : 'all', index: current.indexOf(pl), of: current.length }}
                         {...p}
                         onOpen={(x) => latest.current.onOpen(x)}
-                        // Every block of the slot (an overbook sits on another): Tab goes from one to the next.
+                        // Every block of the slot (an overbook on another, a cancelled one beside): Tab goes from one to the next.
                         tabbable={isTabStop}
                         dragRef={dragged}
                         resize={resize}

@@ -106,7 +106,7 @@ export function FirstAvailable(props: { providerId: number; date: string; durati
           ))}
         </ul>
       )}
-      {state.status === 'ready' && state.items.length > 0 && <p class="hint">Times are clinic time{clock.browserDiffers ? ` (${clock.zoneAt(state.items[0]!.start)})` : ''}. Choosing one fills the form.</p>}
+      {state.status === 'ready' && state.items.length > 0 && <p class="hint">Times are clinic time{clock.zoneNoteAt(state.items[0]!.start)}. Choosing one fills the form.</p>}
     </fieldset>
   );
 }

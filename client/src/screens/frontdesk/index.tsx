@@ -72,8 +72,11 @@ export default function FrontDeskScreen() {
   const day = useClinicDay(date);
   // What was loaded for another day is not this day's: while the new day loads (or fails)
   // the grid says so instead of showing the previous day's providers.
+  // (The week view keeps the last list meanwhile: its providers do not change by the day, and
+  // tearing it down would lose the provider chosen for the week.)
   const loaded = day.load.data?.date === date ? day.load.data : undefined;
-  const allProviders = loaded?.providers ?? [];
+  const shown = loaded ?? (prefs.view === 'week' ? day.load.data : undefined);
+  const allProviders = shown?.providers ?? [];
   const specialties = useMemo(() => [...new Set(allProviders.map((p) => p.specialty))].sort(), [allProviders]);
   const providers = useMemo(() => {
     const chosen = new Set(prefs.chosen ?? []);
@@ -87,9 +90,11 @@ export default function FrontDeskScreen() {
   useEffect(() => {
     if (opening === undefined) return;
     if (openRow) return setOpening(undefined);
+    // Give the day's live watch 5 s once the day is loaded, however long the load took.
+    if (!loaded) return;
     const t = setTimeout(() => setOpening(undefined), 5000);
     return () => clearTimeout(t);
-  }, [opening, openRow]);
+  }, [opening, openRow, loaded]);
 
   // First paint of a day: scroll to now (today) or to the earliest working hour, once per day
   // shown. A layout effect, so the grid is in place before the first key can reach it (a
@@ -103,15 +108,18 @@ export default function FrontDeskScreen() {
   }, [day.load.status, loaded, date]);
 
   /** Show another day. An open booking form stays as typed (its own date is its own). */
-  const go = (d: string) => {
+  const go = (d: string, opts: { quiet?: boolean } = {}) => {
     setDate(d);
     setOpenId(undefined);
     setMark(undefined);
-    announce(`Showing ${clock.longDate(d)}.`);
+    if (!opts.quiet) announce(`Showing ${clock.longDate(d)}.`);
   };
-  /** Open an appointment of day `d`, going to that day first if another is shown. */
+  /**
+   * Open an appointment of day `d`, going to that day first if another is shown (quietly:
+   * what led here, e.g. "Booked …", was just announced and must not be talked over).
+   */
   const openOn = (id: number, d: string) => {
-    if (d !== date) go(d);
+    if (d !== date) go(d, { quiet: true });
     setDraft(undefined);
     setOpenId(id);
     setOpening(id);
@@ -267,9 +275,9 @@ export default function FrontDeskScreen() {
       )}
       <div class={side ? 'desk with-side' : 'desk'}>
         <div class="grid-area">
-          {day.load.status === 'error' && !loaded ? (
+          {day.load.status === 'error' && !shown ? (
             <ErrorView error={day.load.error} retry={day.load.reload} what={`The schedule for ${clock.longDate(date)} could not be loaded.`} />
-          ) : !loaded ? (
+          ) : !shown ? (
             <Loading label="Loading the day…" />
           ) : providers.length === 0 ? (
             <Empty>No providers{prefs.specialty ? ` in ${prefs.specialty}` : ''}.</Empty>

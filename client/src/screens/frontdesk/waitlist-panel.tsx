@@ -300,7 +300,7 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
         {fieldError('note')}
       </label>
       <p class="hint">
-        Times are clinic time{clock.browserDiffers ? ` (${clock.zoneOn(fromDate)})` : ''}; the window is {fromTime} on {shortDate(fromDate)} to {untilTime} on {shortDate(untilDate)}
+        Times are clinic time{clock.zoneNoteOn(fromDate)}; the window is {fromTime} on {shortDate(fromDate)} to {untilTime} on {shortDate(untilDate)}
         {untilDate === fromDate ? '' : ` (${Math.round((Date.parse(untilDate) - Date.parse(fromDate)) / 86_400_000) + 1} days)`}.
       </p>
       <FormError message={errors.form} />
