@@ -96,15 +96,7 @@ export async function anytimeProviders(knex: Knex, n: number): Promise<number[]>
 }
 
 /** A deterministic PRNG so two runs sample the same providers and days. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from '../test/support/random.js';
 
 /**
  * Operations per second: `clients` concurrent loops each calling `op(client, i)` until

@@ -10,23 +10,13 @@ import { createPatient, createProvider } from './support/clinic.js';
 import { providerMonthlyVolume, providerNoShowRates } from '../server/db/repository/index.js';
 import { referenceMonthlyVolume, referenceNoShowRates } from './support/analytics-reference.js';
 import { APPOINTMENT_STATUSES } from '../shared/vocabulary.js';
+import { seededRandom } from './support/random.js';
 
 let db: TestDatabase;
 let providers: number[];
 let patients: number[];
 
-// A small deterministic PRNG (mulberry32) so a failure can be replayed.
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(20261125);
+const random = seededRandom(20261125);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
 // Instants within 8 hours of a UTC month boundary: in New York these fall on either side

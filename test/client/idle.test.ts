@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdleGuard } from '../../client/src/lib/idle.js';
+import { seededRandom } from '../support/random.js';
 
 const IDLE = 15 * 60_000;
 const WARN = 60_000;
@@ -43,17 +44,6 @@ function start(idleMs = IDLE) {
 
 const input = (type = 'keydown') => window.dispatchEvent(new Event(type));
 
-/** A seeded generator (mulberry32), so a failing input pattern can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('the idle guard', () => {
   it('tells the server at once that the person is here when it starts', () => {
@@ -72,7 +62,7 @@ describe('the idle guard', () => {
   });
 
   it('never lets the server end the session while the page believes it alive, whatever the input', async () => {
-    const random = seeded(20261207);
+    const random = seededRandom(20261207);
     for (let run = 0; run < 9; run++) {
       const { server, signedOut } = start();
       // Input in some seconds of the first half hour (rarely, often, very often), then silence.
