@@ -43,8 +43,23 @@ async function openDesk(path = `/?date=${DAY}`): Promise<Page> {
   await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
   return page;
 }
-const kimAt = async () =>
-  (await app.db.knex.raw(`SELECT provider_id, to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at, duration_min FROM appointments WHERE patient_id = ?`, [kim])).rows[0];
+/** Where a patient's appointment is now, in clinic time. */
+const placeOf = async (patientId: number) =>
+  (await app.db.knex.raw(`SELECT provider_id, to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at, duration_min FROM appointments WHERE patient_id = ?`, [patientId])).rows[0];
+const kimAt = () => placeOf(kim);
+/** A new patient with one appointment on DAY at `hhmm` (EDT); their id. */
+async function bookedAt(name: string, dob: string, providerId: number, hhmm: string, more: { durationMin?: number; status?: string } = {}): Promise<number> {
+  const patientId = await createPatient(app.db.knex, { name, dob });
+  await insertAppointment(app.db.knex, { patientId, providerId, scheduledAt: `${DAY}T${hhmm}:00-04:00`, durationMin: more.durationMin ?? 30, status: more.status });
+  return patientId;
+}
+/** Focus a block, press M, then `keys`, then Enter: a keyboard move. */
+async function moveByKeyboard(page: Page, block: RegExp, keys: string[]): Promise<void> {
+  await page.getByRole('button', { name: block }).focus();
+  await page.keyboard.press('m');
+  for (const k of keys) await page.keyboard.press(k);
+  await page.keyboard.press('Enter');
+}
 
 describe('moving an appointment', () => {
   it('moves and resizes by keyboard (M, arrows, Shift+arrows, Enter), Escape cancels, and Undo puts it back', async () => {
@@ -84,8 +99,7 @@ describe('moving an appointment', () => {
 
 describe('moving by keyboard from a block reached by Tab or click', () => {
   it("moves the block within its own provider's column, whichever cell the arrow keys last visited", async () => {
-    const lee = await createPatient(app.db.knex, { name: 'Lee Second', dob: '1992-02-02' });
-    await insertAppointment(app.db.knex, { patientId: lee, providerId: ben, scheduledAt: `${DAY}T11:00:00-04:00`, durationMin: 30 });
+    const lee = await bookedAt('Lee Second', '1992-02-02', ben, '11:00');
     const page = await openDesk();
     // Focus reaches Ben's block without the arrow keys (the arrows last visited Ada's column).
     await page.getByRole('button', { name: /^11:00–11:30 Lee Second/ }).focus();
@@ -94,28 +108,18 @@ describe('moving by keyboard from a block reached by Tab or click', () => {
     await page.getByTestId('announcer').filter({ hasText: 'Lee Second: 11:15–11:45, Dr Ben Carson.' }).waitFor();
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: /^11:15–11:45 Lee Second/ }).waitFor();
-    const { rows } = await app.db.knex.raw(
-      `SELECT provider_id, to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at FROM appointments WHERE patient_id = ?`,
-      [lee],
-    );
-    expect(rows).toEqual([{ provider_id: ben, at: '11:15' }]);
+    expect(await placeOf(lee)).toEqual({ provider_id: ben, at: '11:15', duration_min: 30 });
   });
 });
 
 describe('an Undo that cannot be done', () => {
   it('says so on screen when the old time was taken meanwhile, and the appointment stays where it was moved', async () => {
-    const uri = await createPatient(app.db.knex, { name: 'Uri Revert', dob: '1981-01-01' });
-    await insertAppointment(app.db.knex, { patientId: uri, providerId: ada, scheduledAt: `${DAY}T09:00:00-04:00`, durationMin: 30 });
+    await bookedAt('Uri Revert', '1981-01-01', ada, '09:00');
     const page = await openDesk();
-    await page.getByRole('button', { name: /^09:00–09:30 Uri Revert/ }).focus();
-    await page.keyboard.press('m');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Enter');
+    await moveByKeyboard(page, /^09:00–09:30 Uri Revert/, ['ArrowDown', 'ArrowDown']);
     await page.getByRole('button', { name: /^09:30–10:00 Uri Revert/ }).waitFor();
     // Another desk books the freed 09:00 before this one presses Undo.
-    const tess = await createPatient(app.db.knex, { name: 'Tess Taken', dob: '1979-09-09' });
-    await insertAppointment(app.db.knex, { patientId: tess, providerId: ada, scheduledAt: `${DAY}T09:00:00-04:00`, durationMin: 30 });
+    await bookedAt('Tess Taken', '1979-09-09', ada, '09:00');
     await page.getByRole('button', { name: /^09:00–09:30 Tess Taken/ }).waitFor();
     await page.getByRole('status').filter({ hasText: 'Moved Uri Revert to 09:30–10:00.' }).getByRole('button', { name: 'Undo', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: /^The move could not be undone: / }).waitFor();
@@ -166,8 +170,7 @@ describe('resizing with the mouse', () => {
     expect(await page.getByRole('region', { name: /Kim Move/ }).count()).toBe(0);
 
     // Into someone else's appointment: refused, shown at the slot, the block stays as it was.
-    const olga = await createPatient(app.db.knex, { name: 'Olga Other', dob: '1977-07-07' });
-    await insertAppointment(app.db.knex, { patientId: olga, providerId: ada, scheduledAt: `${DAY}T15:00:00-04:00`, durationMin: 30 });
+    await bookedAt('Olga Other', '1977-07-07', ada, '15:00');
     await page.getByRole('button', { name: /^15:00–15:30 Olga Other/ }).waitFor();
     await dragBottomEdge(page, /^14:00–14:30 Kim Move/, 4 * 24);
     await page.getByRole('alert').filter({ hasText: /^Kim Move was not moved: / }).waitFor();
@@ -185,8 +188,7 @@ describe('resizing with the mouse', () => {
 
 describe('cancelled appointments shown', () => {
   it('leave the slot they freed free to click, focus and book', async () => {
-    const carla = await createPatient(app.db.knex, { name: 'Carla Gone', dob: '1970-10-10' });
-    await insertAppointment(app.db.knex, { patientId: carla, providerId: ben, scheduledAt: `${DAY}T12:00:00-04:00`, durationMin: 60, status: 'cancelled' });
+    await bookedAt('Carla Gone', '1970-10-10', ben, '12:00', { durationMin: 60, status: 'cancelled' });
     const page = await openDesk();
     await page.getByLabel('Show cancelled').check();
     await page.getByRole('button', { name: /^12:00–13:00 Carla Gone, .*Cancelled/ }).waitFor();
