@@ -12,8 +12,8 @@
  * only when it would move by at least a minute (or a tenth of the idle timeout, if less),
  * so the idle timeout is exact to within that; a deactivated account or a changed role ends
  * the session at the very next request. The page's keep-alive (ACTIVITY_HEADER, sent while
- * a person works without making requests) writes the deadline exactly, so the page's own
- * countdown to its "Stay signed in" warning never ends after the server's.
+ * a person works without making requests; GET /api/me only) writes the deadline exactly, so
+ * while the page counts down to its "Stay signed in" warning the server's deadline has not passed.
  *
  * The realtime layer authenticates handshakes itself (server/realtime/auth.ts) and never
  * moves the idle deadline.

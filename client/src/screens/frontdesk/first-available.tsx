@@ -38,10 +38,9 @@ export function FirstAvailable(props: { providerId: number; date: string; durati
   // it, and the answer to a question still in flight (it would list slots of the old length).
   const inFlight = useRef<AbortController>(undefined);
   useEffect(() => {
-    inFlight.current?.abort();
     setState({ status: 'idle' });
+    return () => inFlight.current?.abort(); // on the next change, and when the form closes
   }, [props.providerId, props.date, props.durationMin]);
-  useEffect(() => () => inFlight.current?.abort(), []);
 
   const find = (by: Search['by']) => {
     if (!provider) return;

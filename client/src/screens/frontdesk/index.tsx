@@ -102,10 +102,10 @@ export default function FrontDeskScreen() {
   // under keys already pressed).
   const scrolledFor = useRef<string | undefined>(undefined);
   useLayoutEffect(() => {
-    if (day.load.status !== 'ready' || !loaded || scrolledFor.current === date) return;
+    if (!loaded || scrolledFor.current === date) return;
     scrolledFor.current = date;
     setScrollTo({ minutes: openingMinutes(allProviders, date === today, clock), nonce: Date.now() });
-  }, [day.load.status, loaded, date]);
+  }, [loaded, date]);
 
   /** Show another day. An open booking form stays as typed (its own date is its own). */
   const go = (d: string, opts: { quiet?: boolean } = {}) => {
