@@ -36,6 +36,7 @@ import { allowedOrigins, previousMasterKeys, servesTls, type Config } from './co
 import { FieldCrypto } from './crypto/index.js';
 import type { Maintenance } from './db/maintenance.js';
 import { auditRoutes } from './audit/routes.js';
+import { staffRoutes } from './staff/routes.js';
 import { clinicRoutes } from './clinic/routes.js';
 import { billingRoutes } from './billing/routes.js';
 import { clinicalRoutes } from './clinical/routes.js';
@@ -98,6 +99,7 @@ export const apiRoutes: AnyRoute[] = [
   ...medicationRoutes,
   ...analyticsRoutes,
   ...auditRoutes,
+  ...staffRoutes,
   ...clinicRoutes,
   ...clinicalRoutes,
   ...billingRoutes,

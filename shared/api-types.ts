@@ -14,7 +14,8 @@ import type { entrySchema, waitlistBody } from '../server/waitlist/schemas.js';
 import type { grantSchema, panelSchema } from '../server/clinical/schemas.js';
 import type { icd10Schema, medicationSchema } from '../server/medications/schemas.js';
 import type { outcomeSchema, rateSchema, volumeSchema } from '../server/analytics/schemas.js';
-import type { auditEntrySchema, compliancePatientSchema, staffSchema } from '../server/audit/schemas.js';
+import type { auditEntrySchema, compliancePatientSchema } from '../server/audit/schemas.js';
+import type { staffSchema } from '../server/staff/schemas.js';
 import type { chargeSchema } from '../server/billing/schemas.js';
 
 // The clinic, its day grid and an appointment's status history.

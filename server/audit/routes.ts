@@ -2,15 +2,14 @@
  * The audit log for compliance: newest first, keyset-paged (`before` = the last
  * auditId seen), filterable by patient, actor, action, table, severity and time.
  * Entries hold ids and column names only, never values; each is returned with the
- * actor's username and the patient's name. Also the staff accounts (list, deactivate)
- * and the patient finder compliance uses before an erasure.
+ * actor's username and the patient's name. Also the patient finder compliance uses
+ * before an erasure. Staff accounts are ../staff/.
  */
 import { z } from 'zod';
 import { route, type AnyRoute } from '../http/route.js';
-import { idParams, listOf, text } from '../http/schemas.js';
-import { AppError, notFound } from '../http/errors.js';
-import { deactivateStaffAccount, findPatientsForCompliance, listAudit, listStaffAccounts } from '../db/repository/compliance.js';
-import { auditEntrySchema, auditQuery, compliancePatientSchema, staffSchema } from './schemas.js';
+import { listOf, text } from '../http/schemas.js';
+import { findPatientsForCompliance, listAudit } from '../db/repository/compliance.js';
+import { auditEntrySchema, auditQuery, compliancePatientSchema } from './schemas.js';
 
 export const auditRoutes: AnyRoute[] = [
   route({
@@ -27,33 +26,6 @@ export const auditRoutes: AnyRoute[] = [
     handler: async ({ query, db }) => {
       const items = await db((trx) => listAudit(trx, query), { readOnly: true });
       return { items, nextBefore: items.length === query.limit ? items[items.length - 1]!.auditId : null };
-    },
-  }),
-  route({
-    method: 'get',
-    path: '/api/staff',
-    tag: 'Compliance',
-    summary: 'Staff accounts, with role, provider link and status',
-    description: 'Creating accounts stays a command-line task (npm run user -- create), since it sets a password.',
-    roles: ['compliance'],
-    response: { description: 'Every account, by username.', schema: listOf(staffSchema) },
-    handler: async ({ db }) => ({ items: await db((trx) => listStaffAccounts(trx), { readOnly: true }) }),
-  }),
-  route({
-    method: 'post',
-    path: '/api/staff/:id/deactivate',
-    tag: 'Compliance',
-    summary: 'Deactivate a staff account (its sessions end at once)',
-    description: 'The account can no longer sign in and every session it holds is deleted in the same transaction. Compliance cannot deactivate its own account.',
-    roles: ['compliance'],
-    params: idParams,
-    response: { description: 'Deactivated (or already inactive).', schema: z.object({ userId: z.number().int(), outcome: z.enum(['deactivated', 'already_inactive']) }) },
-    errors: { 404: 'not_found', 409: 'own_account' },
-    handler: async ({ params, user, db }) => {
-      if (params.id === user.id) throw new AppError(409, 'own_account', 'You cannot deactivate your own account; ask another compliance officer or use npm run user.');
-      const outcome = await db((trx) => deactivateStaffAccount(trx, params.id));
-      if (outcome === 'not_found') throw notFound('No such account.');
-      return { userId: params.id, outcome: outcome === 'already' ? 'already_inactive' : 'deactivated' };
     },
   }),
   route({

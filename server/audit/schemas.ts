@@ -1,7 +1,7 @@
 /**
- * Compliance request and response schemas: the audit log's filters and entries, staff
- * accounts, and the patient finder used before an erasure. Entries hold ids and column
- * names only, never values.
+ * Compliance request and response schemas: the audit log's filters and entries, and the
+ * patient finder used before an erasure. Entries hold ids and column names only, never
+ * values.
  */
 import { z } from 'zod';
 import { dateOut, idString, instant, instantOut } from '../http/schemas.js';
@@ -46,19 +46,6 @@ export const auditEntrySchema = z
     subjectPatientId: z.number().int().nullable().meta({ description: 'The patient patientName names: patientId, else the only patient a read returned, else (with a patientId filter) the filtered patient found in a read\'s list.' }),
   })
   .meta({ id: 'AuditEntry' });
-
-export const staffSchema = z
-  .object({
-    userId: z.number().int(),
-    username: z.string(),
-    role: z.string(),
-    providerId: z.number().int().nullable(),
-    providerName: z.string().nullable(),
-    active: z.boolean(),
-    createdAt: instantOut,
-    deactivatedAt: instantOut.nullable(),
-  })
-  .meta({ id: 'StaffAccount' });
 
 export const compliancePatientSchema = z
   .object({

@@ -37,7 +37,7 @@ export const timeOffSchema = z
     note: z.string().nullable(),
     createdAt: instantOut,
   })
-  .meta({ id: 'TimeOff' });
+  .meta({ id: 'TimeOff', description: 'A period [start, end) the provider is away: free slots skip it, and a booking inside it needs an outsideHoursReason.' });
 
 export const timeOffBody = z
   .strictObject({

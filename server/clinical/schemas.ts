@@ -39,7 +39,7 @@ export const grantSchema = z
   .object({
     grantId: z.number().int(),
     patientId: z.number().int(),
-    patientName: z.string().nullable(),
+    patientName: z.string().nullable().meta({ description: 'Null only if the patient\'s record is not visible to you (the grant is read through a left join under row-level security).' }),
     grantedAt: instantOut,
     expiresAt: instantOut,
   })

@@ -10,7 +10,7 @@
  * picks the relation for the role.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StaffRole } from '../../server/db/index.js';
+import { STAFF_ROLES, type StaffRole } from '../../shared/vocabulary.js';
 import { startTestServer, TEST_MASTER_KEY, TEST_METRICS_TOKEN, type ApiClient, type ApiResponse, type TestServer } from '../support/server.js';
 import { FieldCrypto } from '../../server/crypto/index.js';
 import { noteContext } from '../../server/db/repository/visit-notes.js';
@@ -405,6 +405,9 @@ describe('documentation and operations', () => {
     expect(booking.properties.durationMin).toMatchObject({ minimum: 5, maximum: 480 });
     expect(doc.body.paths['/api/appointments'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/BookingRequest' });
     expect(doc.body.paths['/api/providers/{id}/schedule'].get['x-roles']).toEqual(['front_desk', 'clinician']);
+    // A role is one word of the vocabulary, for the signed-in user and in compliance's account list alike.
+    expect(doc.body.components.schemas.StaffAccount.properties.role).toEqual(doc.body.components.schemas.StaffUser.properties.role);
+    expect(doc.body.components.schemas.StaffAccount.properties.role.enum).toEqual([...STAFF_ROLES]);
     const page = await w.as.anonymous.get('/api/docs');
     expect(page.status).toBe(200);
     expect(page.text).toContain('swagger-ui');

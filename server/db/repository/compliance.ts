@@ -1,5 +1,6 @@
 /**
  * Compliance's read of the audit log: paged newest first, filterable.
+ * Staff accounts are in ./staff-accounts.ts.
  * Erasure and legal holds are in ./erasure.ts.
  */
 import type { AuditAction, AuditSeverity } from '../../../shared/vocabulary.js';
@@ -96,57 +97,6 @@ export async function listAudit(trx: Transaction, f: AuditFilter): Promise<Audit
     .orderBy('l.audit_id', 'desc');
   const rows: (Omit<AuditEntry, 'auditId' | 'at' | 'txid'> & { auditId: string | number; at: Date; txid: string | number })[] = await selected(q);
   return rows.map((r) => ({ ...r, auditId: Number(r.auditId), at: iso(r.at), txid: Number(r.txid) }));
-}
-
-export interface StaffAccount {
-  userId: number;
-  username: string;
-  role: string;
-  providerId: number | null;
-  providerName: string | null;
-  active: boolean;
-  createdAt: string;
-  deactivatedAt: string | null;
-}
-
-/** Every staff account (compliance sees all of them: policy "compliance sees all accounts"). */
-export async function listStaffAccounts(trx: Transaction): Promise<StaffAccount[]> {
-  const rows: {
-    user_id: number;
-    username: string;
-    role: string;
-    provider_id: number | null;
-    provider_name: string | null;
-    active: boolean;
-    created_at: Date;
-    deactivated_at: Date | null;
-  }[] = await selected(trx('staff_users as s')
-    .leftJoin('providers as p', 'p.provider_id', 's.provider_id')
-    .select('s.user_id', 's.username', 's.role', 's.provider_id', 'p.name as provider_name', 's.active', 's.created_at', 's.deactivated_at')
-    .orderBy([{ column: 's.username' }]));
-  return rows.map((r) => ({
-    userId: r.user_id,
-    username: r.username,
-    role: r.role,
-    providerId: r.provider_id,
-    providerName: r.provider_name,
-    active: r.active,
-    createdAt: iso(r.created_at),
-    deactivatedAt: r.deactivated_at === null ? null : iso(r.deactivated_at),
-  }));
-}
-
-/**
- * Deactivate an account: the same UPDATE `npm run user -- deactivate` runs, here as the
- * compliance officer (column grant + policy). The trigger staff_users_end_sessions deletes
- * the account's sessions in the same transaction, so they end at once.
- * 'not_found' when no such account, 'already' when it was inactive.
- */
-export async function deactivateStaffAccount(trx: Transaction, userId: number): Promise<'deactivated' | 'already' | 'not_found'> {
-  const updated = await trx('staff_users').update({ active: false, deactivated_at: trx.fn.now() }).where({ user_id: userId, active: true });
-  if (updated > 0) return 'deactivated';
-  const exists = await firstRow(trx('staff_users').select('user_id').where('user_id', userId));
-  return exists ? 'already' : 'not_found';
 }
 
 export interface CompliancePatient {

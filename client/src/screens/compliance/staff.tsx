@@ -9,8 +9,6 @@ import type { StaffAccount } from '../../../../shared/api-types.js';
 import { STAFF_ROLE_LABELS } from '../../../../shared/vocabulary.js';
 import { ColumnHeads } from '../../components/column-heads.js';
 
-const ROLE: Record<string, string> = STAFF_ROLE_LABELS;
-
 export function StaffAccounts() {
   const { api, me, clock, announce } = useApp();
   const sapi = useMemo(() => screensApi(api), [api]);
@@ -56,7 +54,7 @@ export function StaffAccounts() {
               {list.data.map((a) => (
                 <tr key={a.userId}>
                   <td>{a.username}</td>
-                  <td>{ROLE[a.role] ?? a.role}</td>
+                  <td>{STAFF_ROLE_LABELS[a.role]}</td>
                   <td>{a.providerName ?? '—'}</td>
                   <td>{a.active ? 'Active' : `Deactivated ${a.deactivatedAt ? `${clock.wall(a.deactivatedAt).date} ${clock.time(a.deactivatedAt)}` : ''}`}</td>
                   <td>
@@ -76,7 +74,7 @@ export function StaffAccounts() {
       {target && (
         <Confirm
           title={`Deactivate ${target.username}?`}
-          message={`${target.username} (${ROLE[target.role] ?? target.role}) is signed out everywhere at once and can no longer sign in. Reactivating takes an administrator.`}
+          message={`${target.username} (${STAFF_ROLE_LABELS[target.role]}) is signed out everywhere at once and can no longer sign in. Reactivating takes an administrator.`}
           confirmLabel={`Deactivate ${target.username}`}
           onConfirm={() => void deactivate(target)}
           onClose={() => setTarget(undefined)}
