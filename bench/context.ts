@@ -95,6 +95,17 @@ export async function anytimeProviders(knex: Knex, n: number): Promise<number[]>
   return ids.map((r: { provider_id: number }) => r.provider_id);
 }
 
+/**
+ * `epoch`, or the day after the last appointment at or after it if there is one: a dataset kept
+ * with BENCH_DATA_DIR holds an earlier run's far-future bookings, which a section that writes at
+ * fixed instants would collide with (23P01) on its second run.
+ */
+export async function pastEarlierRuns(knex: Knex, epoch: number): Promise<number> {
+  const { rows } = await knex.raw<{ rows: { at: Date | null }[] }>('SELECT max(scheduled_at) AS at FROM appointments WHERE scheduled_at >= ?', [new Date(epoch)]);
+  const at = rows[0]?.at;
+  return at ? Math.max(epoch, at.getTime() + 86_400_000) : epoch;
+}
+
 /** A deterministic PRNG so two runs sample the same providers and days. */
 export { seededRandom as rng } from '../test/support/random.js';
 

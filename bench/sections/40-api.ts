@@ -12,7 +12,7 @@
  * The server is the real app (createApp) on 127.0.0.1, on the service login.
  */
 import pg from 'pg';
-import { anytimeProviders, ofCeiling, percentile, throughput, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
+import { anytimeProviders, ofCeiling, pastEarlierRuns, percentile, throughput, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 
@@ -21,8 +21,9 @@ const SECONDS = 5;
 const SCHEDULE_ITERATIONS = 500;
 const SEARCH_ITERATIONS = 200;
 // Far-future slots no other section uses; every slot is unique, so every booking succeeds.
+// The raw INSERTs start five years after the API's (both later on a kept dataset's second run).
 const API_EPOCH = Date.UTC(2080, 0, 1);
-const RAW_EPOCH = Date.UTC(2085, 0, 1);
+const RAW_OFFSET_MS = Date.UTC(2085, 0, 1) - API_EPOCH;
 const SLOT_MS = 30 * 60_000;
 const PASSWORD = 'bench-password-for-the-api';
 
@@ -62,6 +63,7 @@ const section: BenchSection = {
       // --- Bookings through the API vs raw INSERT -------------------------------
       // At arbitrary far-future instants: providers without working hours (see anytimeProviders).
       const bookable = await anytimeProviders(ctx.knex, 16);
+      const apiEpoch = await pastEarlierRuns(ctx.knex, API_EPOCH);
       let apiSlot = 0;
       let rawSlot = 0;
       let failures = 0;
@@ -74,7 +76,7 @@ const section: BenchSection = {
             body: JSON.stringify({
               patientId: patients[n % patients.length],
               providerId: bookable[n % bookable.length],
-              scheduledAt: new Date(API_EPOCH + n * SLOT_MS).toISOString(),
+              scheduledAt: new Date(apiEpoch + n * SLOT_MS).toISOString(),
               durationMin: 30,
             }),
           });
@@ -86,7 +88,7 @@ const section: BenchSection = {
           await raw.query('INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min) VALUES ($1, $2, $3, $4)', [
             patients[n % patients.length],
             bookable[n % bookable.length],
-            new Date(RAW_EPOCH + n * SLOT_MS),
+            new Date(apiEpoch + RAW_OFFSET_MS + n * SLOT_MS),
             30,
           ]);
         });
