@@ -59,6 +59,7 @@ import * as staticAppointmentAudit from './20261206001901_static_appointment_aud
 import * as auditReadsCommitAsync from './20261206002000_audit_reads_commit_async.js';
 import * as outboxEventsByAppointment from './20261206002001_outbox_events_by_appointment.js';
 import * as complianceReadsAudited from './20261207000100_compliance_reads_audited.js';
+import * as appointmentHistory from './20261207000200_appointment_history.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -116,4 +117,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206002000_audit_reads_commit_async': auditReadsCommitAsync,
   '20261206002001_outbox_events_by_appointment': outboxEventsByAppointment,
   '20261207000100_compliance_reads_audited': complianceReadsAudited,
+  '20261207000200_appointment_history': appointmentHistory,
 };

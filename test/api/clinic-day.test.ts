@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { asService } from '../../server/db/index.js';
 import { createStaff, type StaffFixture } from '../support/staff.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import { TEST_PASSWORD, testPasswordHash, type ApiClient } from '../support/server.js';
@@ -196,6 +197,28 @@ describe('GET /api/appointments/:id/history', () => {
     ]);
     expect((await api.get('/api/appointments/2147483000/history')).status).toBe(404);
     expect((await (await login(doctor)).get(`/api/appointments/${id}/history`)).status).toBe(403);
+  });
+
+  it('keeps an appointment\'s history after the live-update log has pruned its events', async () => {
+    const api = await login(desk);
+    const patientId = await createPatient(db.knex);
+    const booked = await api.post('/api/appointments', { patientId, providerId: p2, scheduledAt: '2027-06-02T14:00:00Z', durationMin: 30 });
+    const id = booked.body.id as number;
+    expect((await api.patch(`/api/appointments/${id}`, { durationMin: 45 })).status).toBe(200);
+    expect((await api.post(`/api/appointments/${id}/cancel`)).status).toBe(200);
+    const before = (await api.get(`/api/appointments/${id}/history`)).body.items;
+    expect(before.map((i: { kind: string }) => i.kind)).toEqual(['booked', 'rescheduled', 'cancelled']);
+    // Booked weeks ago: the outbox (kept 7 days for live catch-up) prunes these events.
+    await db.knex.raw(
+      `UPDATE appointment_event_batches SET committed_at = now() - interval '8 days'
+       WHERE txid IN (SELECT txid FROM appointment_events WHERE appointment_id = ?)`,
+      [id],
+    );
+    const pruned = await asService(db.appKnex, 'clinicpulse_realtime', (trx) => trx.raw("SELECT prune_appointment_events(interval '7 days') AS n"));
+    expect(pruned.rows[0].n).toBe(3);
+    const after = await api.get(`/api/appointments/${id}/history`);
+    expect(after.status).toBe(200);
+    expect(after.body.items).toEqual(before);
   });
 });
 

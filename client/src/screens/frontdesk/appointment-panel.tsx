@@ -220,7 +220,7 @@ function History({ row }: { row: DayRow }) {
       ) : !history.data ? (
         <Loading label="Loading history…" />
       ) : history.data.length === 0 ? (
-        <p class="hint">No changes recorded in the last days (history is kept as long as the live-update log).</p>
+        <p class="hint">No changes recorded.</p>
       ) : (
         <ol class="feed">
           {history.data.map((h, i) => (
