@@ -79,6 +79,9 @@ export const MATRIX: Record<string, RelationEntry> = {
     why: 'Outbox rows (ids only); read by the realtime service alone.',
     clinicpulse_realtime: { SELECT: ['txid', 'ordinal', 'appointment_id', 'kind', 'provider_id', 'day', 'prev_provider_id', 'prev_day', 'days', 'occurred_at'] },
   },
+  appointment_history: {
+    why: 'Changes the outbox pruned (ids and kinds, no PII), kept by prune_appointment_events() with the owner\'s rights; no role touches it: the front desk reads it through appointment_status_history().',
+  },
   appointment_events_retention: {
     why: 'Outbox pruning watermark; realtime service only.',
     clinicpulse_realtime: { SELECT: ['singleton', 'pruned_through'] },
