@@ -26,6 +26,17 @@ export function isStaffRole(value: unknown): value is StaffRole {
   return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
 }
 
+/**
+ * The NOLOGIN roles the service becomes for work that is no staff member's: sign-in, sessions
+ * and the login throttle (clinicpulse_auth); reading the outbox for live push
+ * (clinicpulse_realtime). The service login (clinicpulse_app) is a member of these and of
+ * STAFF_ROLES, and of nothing else.
+ */
+export const AUTH_ROLE = 'clinicpulse_auth';
+export const REALTIME_ROLE = 'clinicpulse_realtime';
+export const SERVICE_ROLES = [AUTH_ROLE, REALTIME_ROLE] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+
 /** How screens name each role. */
 export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {
   front_desk: 'Front desk',

@@ -7,7 +7,7 @@
  */
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
 import type { Knex } from 'knex';
-import { asService } from '../db/index.js';
+import { asService, AUTH_ROLE } from '../db/index.js';
 import { keyedDigest } from './keyed-digest.js';
 import { throttleHit, throttleReset, throttleUndo } from '../db/repository/staff-sessions.js';
 
@@ -33,15 +33,15 @@ export class LoginThrottleStore implements Store {
   }
 
   async increment(key: string): Promise<IncrementResponse> {
-    const row = await asService(this.knex, 'clinicpulse_auth', (trx) => throttleHit(trx, this.digest(key), this.windowMs));
+    const row = await asService(this.knex, AUTH_ROLE, (trx) => throttleHit(trx, this.digest(key), this.windowMs));
     return { totalHits: row.failures, resetTime: new Date(row.window_ends_at) };
   }
 
   async decrement(key: string): Promise<void> {
-    await asService(this.knex, 'clinicpulse_auth', (trx) => throttleUndo(trx, this.digest(key)));
+    await asService(this.knex, AUTH_ROLE, (trx) => throttleUndo(trx, this.digest(key)));
   }
 
   async resetKey(key: string): Promise<void> {
-    await asService(this.knex, 'clinicpulse_auth', (trx) => throttleReset(trx, this.digest(key)));
+    await asService(this.knex, AUTH_ROLE, (trx) => throttleReset(trx, this.digest(key)));
   }
 }

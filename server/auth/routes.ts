@@ -13,7 +13,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { Knex } from 'knex';
-import { asService, isStaffRole } from '../db/index.js';
+import { asService, AUTH_ROLE, isStaffRole } from '../db/index.js';
 import { AppError, sendError } from '../http/errors.js';
 import { publicRoute } from '../http/route.js';
 import { loginFailed, loginLookup, loginSucceeded } from '../db/repository/staff-sessions.js';
@@ -83,13 +83,13 @@ export const authRoutes = [
     handler: async ({ req, body, services }) => {
       const { username, password } = body;
       const { knex, lockoutFailures } = services;
-      const row = await asService(knex, 'clinicpulse_auth', (trx) => loginLookup(trx, username.trim().toLowerCase()));
+      const row = await asService(knex, AUTH_ROLE, (trx) => loginLookup(trx, username.trim().toLowerCase()));
       const usable = row && row.active && isStaffRole(row.role);
       // Same scrypt work whether or not the account exists.
       const ok = await verifyPassword(password, usable ? row.password_hash : DUMMY_HASH);
       if (!usable) throw invalidCredentials();
       // Counted per account (audited); a locked account is refused even with the right password.
-      const allowed = await asService(knex, 'clinicpulse_auth', async (trx) => {
+      const allowed = await asService(knex, AUTH_ROLE, async (trx) => {
         if (ok) return loginSucceeded(trx, row.user_id);
         await loginFailed(trx, row.user_id, lockoutFailures);
         return false;

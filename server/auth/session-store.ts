@@ -14,7 +14,7 @@
  */
 import session from 'express-session';
 import type { Knex } from 'knex';
-import { asService } from '../db/index.js';
+import { asService, AUTH_ROLE } from '../db/index.js';
 import { storedSessionId } from './keyed-digest.js';
 import {
   deleteSession,
@@ -25,7 +25,6 @@ import {
   type SessionAccountRow,
 } from '../db/repository/staff-sessions.js';
 
-const AUTH_ROLE = 'clinicpulse_auth';
 
 /** Where get() puts the freshly read account on the loaded session (never persisted). */
 export const ACCOUNT_KEY = '_account';

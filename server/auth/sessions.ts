@@ -22,7 +22,7 @@ import session from 'express-session';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
-import { asService, beginAsSession, isStaffRole, sessionAccount, type SessionAccount, type SessionEntryOptions, type Transaction } from '../db/index.js';
+import { asService, AUTH_ROLE, beginAsSession, isStaffRole, sessionAccount, type SessionAccount, type SessionEntryOptions, type Transaction } from '../db/index.js';
 import { ACCOUNT_KEY, markPassive, PgSessionStore, type AccountRow } from './session-store.js';
 import { sessionAccount as accountNow } from '../db/repository/staff-sessions.js';
 import { digestSecret, storedSessionId } from './keyed-digest.js';
@@ -84,7 +84,7 @@ export function createSessions(opts: SessionOptions): Sessions {
     row && row.active && isStaffRole(row.role) ? { id: row.user_id, username: row.username, role: row.role, providerId: row.provider_id } : undefined;
 
   const lookupUser = async (userId: number): Promise<SessionUser | undefined> => {
-    return toUser(await asService(opts.knex, 'clinicpulse_auth', (trx) => accountNow(trx, userId)));
+    return toUser(await asService(opts.knex, AUTH_ROLE, (trx) => accountNow(trx, userId)));
   };
 
   const expressSession = session({

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { appointmentStatus } from '../appointments/schemas.js';
 import { idString, instant, instantOut, localDate, text } from '../http/schemas.js';
 import { TIME_OFF_CATEGORIES } from '../../shared/clinic.js';
+import { limitParam } from '../../shared/paging.js';
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/, 'must be a clinic-local time HH:MM (00:00 to 24:00)');
 
@@ -77,13 +78,7 @@ export const slotsQuery = z
       .optional()
       .meta({ description: 'One or more providers (repeat the parameter).' }),
     specialty: text(100).optional(),
-    limit: z
-      .string()
-      .regex(/^[0-9]{1,4}$/, 'must be a whole number from 1 to 1000')
-      .transform(Number)
-      .pipe(z.number().min(1, 'must be at least 1').max(1000, 'must be at most 1000'))
-      .default(100)
-      .meta({ description: 'At most this many slots (default 100); 1 is "first available".' }),
+    limit: limitParam(1000, 100).meta({ description: 'At most this many slots (default 100); 1 is "first available".' }),
   })
   .refine((q) => (q.providerId === undefined) !== (q.specialty === undefined), {
     message: 'give either providerId (one or more) or specialty',

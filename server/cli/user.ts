@@ -11,10 +11,11 @@ import { createInterface } from 'node:readline';
 import { loadConfig, ConfigError } from '../config.js';
 import { AccountError, createAccount, deactivateAccount, listAccounts, unlockAccount } from '../auth/accounts.js';
 import { withAdminDatabase } from './admin-database.js';
+import { STAFF_ROLES } from '../../shared/vocabulary.js';
 import { runCli } from './exit.js';
 
 const USAGE = `usage:
-  npm run user -- create --username U --role front_desk|clinician|billing|manager|compliance [--provider-id N]
+  npm run user -- create --username U --role ${STAFF_ROLES.join('|')} [--provider-id N]
       (password from STAFF_PASSWORD, or typed on standard input)
   npm run user -- deactivate --username U
   npm run user -- unlock --username U      (lift a lock-out after repeated failed sign-ins)

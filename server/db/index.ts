@@ -12,8 +12,8 @@ import type { Knex } from 'knex';
 import { isRetryable } from './errors.js';
 import type pg from 'pg';
 import { BEGIN_LEAD, connectionPool, type BeginLead } from './knex.js';
-import { isStaffRole, type StaffRole } from '../../shared/vocabulary.js';
-export { STAFF_ROLES, isStaffRole, type StaffRole } from '../../shared/vocabulary.js';
+import { AUTH_ROLE, isStaffRole, type StaffRole } from '../../shared/vocabulary.js';
+export { AUTH_ROLE, REALTIME_ROLE, STAFF_ROLES, isStaffRole, type StaffRole } from '../../shared/vocabulary.js';
 
 /** Who is acting. The database re-derives everything else (provider, active flag) from staff_users. */
 export interface StaffIdentity {
@@ -128,7 +128,7 @@ function sessionCall(fn: 'staff_session_enter' | 'staff_session_resume', storedS
  * COMMIT — with the same checks and idle-deadline rule as beginAsSession.
  */
 export async function sessionAccount(knex: Knex, storedSid: string, opts: SessionEntryOptions): Promise<SessionAccount | undefined> {
-  const sql = `BEGIN; SET LOCAL ROLE clinicpulse_auth; ${sessionCall('staff_session_resume', storedSid, opts)}; COMMIT`;
+  const sql = `BEGIN; SET LOCAL ROLE ${AUTH_ROLE}; ${sessionCall('staff_session_resume', storedSid, opts)}; COMMIT`;
   const pool = connectionPool(knex);
   const conn = await pool.acquireConnection();
   try {
@@ -157,7 +157,7 @@ export async function beginAsSession(
   storedSid: string,
   opts: SessionEntryOptions,
 ): Promise<{ trx: Transaction; account: SessionAccount } | undefined> {
-  const lead: BeginLead = { sql: `SET LOCAL ROLE clinicpulse_auth; ${sessionCall('staff_session_enter', storedSid, opts)}` };
+  const lead: BeginLead = { sql: `SET LOCAL ROLE ${AUTH_ROLE}; ${sessionCall('staff_session_enter', storedSid, opts)}` };
   // One simple-protocol round trip for BEGIN and both statements (knex.ts, BeginLead).
   const trx = await knex.transaction({ [BEGIN_LEAD]: lead } as Knex.TransactionConfig);
   try {

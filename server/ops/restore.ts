@@ -14,6 +14,7 @@ import { createKnex } from '../db/knex.js';
 import { migrateLatest } from '../db/migrate.js';
 import { ERASURE_VACUUM_SQL } from '../db/maintenance.js';
 import { BackupError, runTool, splitPassword } from './backup.js';
+import { SERVICE_ROLES, STAFF_ROLES } from '../../shared/vocabulary.js';
 import {
   fingerprintTables,
   manifestPathFor,
@@ -95,12 +96,13 @@ export async function gatherLedger(backupFile: string, liveUrls: string[], say: 
 }
 
 /** The roles and memberships migrations make (cluster-wide, so pg_dump does not carry them). */
+const GROUP_ROLES = [...STAFF_ROLES, ...SERVICE_ROLES];
 const ROLES_SQL = `
 DO $roles$
 DECLARE r text;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'clinicpulse_owner') THEN CREATE ROLE clinicpulse_owner NOLOGIN; END IF;
-  FOREACH r IN ARRAY ARRAY['front_desk','clinician','billing','manager','compliance','clinicpulse_auth','clinicpulse_realtime'] LOOP
+  FOREACH r IN ARRAY ARRAY[${GROUP_ROLES.map((r) => `'${r}'`).join(',')}] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN EXECUTE format('CREATE ROLE %I NOLOGIN NOINHERIT', r); END IF;
   END LOOP;
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'clinicpulse_app') THEN CREATE ROLE clinicpulse_app LOGIN NOINHERIT; END IF;
@@ -113,7 +115,7 @@ BEGIN
   END IF;
 END
 $roles$;
-GRANT front_desk, clinician, billing, manager, compliance, clinicpulse_auth, clinicpulse_realtime TO clinicpulse_app;
+GRANT ${GROUP_ROLES.join(', ')} TO clinicpulse_app;
 GRANT clinicpulse_owner TO CURRENT_USER;
 `;
 

@@ -5,9 +5,8 @@
  * compliance room as ids and names of things only.
  */
 import type { Knex } from 'knex';
-import { asService } from '../db/index.js';
+import { asService, REALTIME_ROLE } from '../db/index.js';
 import { liveAuditEntries } from '../db/repository/compliance.js';
-import { REALTIME_ROLE } from '../db/repository/outbox.js';
 import { ROLE_ROOMS } from './shape.js';
 import type { RoomSender } from './room-sender.js';
 import type { RealtimeLogger } from './types.js';

@@ -14,11 +14,10 @@
 import type { IncomingMessage } from 'node:http';
 import { readCookie, unsignCookie } from '../auth/sessions.js';
 import type { Knex } from 'knex';
-import { asService, isStaffRole, type StaffRole } from '../db/index.js';
+import { asService, AUTH_ROLE, isStaffRole, type StaffRole } from '../db/index.js';
 import { storedSessionId } from '../auth/keyed-digest.js';
 import { socketSessions, type SocketSessionRow } from '../db/repository/staff-sessions.js';
 
-const AUTH_ROLE = 'clinicpulse_auth';
 
 export interface SocketIdentity {
   userId: number;

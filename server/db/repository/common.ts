@@ -40,6 +40,16 @@ export async function rowCount(q: Queryable, sql: string, bindings: readonly Kne
   return result.rowCount ?? 0;
 }
 
+/**
+ * A row limit as a repository bounds it for callers other than the API's routes (whose zod
+ * `limitParam` already did): `fallback` when absent, else a whole number from 1 to `max`.
+ */
+export function boundedLimit(limit: number | undefined, fallback: number, max: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isFinite(limit)) return 1;
+  return Math.min(Math.max(Math.trunc(limit), 1), max);
+}
+
 export { APPOINTMENT_STATUSES, type AppointmentStatus } from '../../../shared/vocabulary.js';
 
 /** An instant from the database as ISO-8601 with an explicit offset ('Z'). */

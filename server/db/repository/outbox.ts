@@ -4,10 +4,8 @@
  * rows that live payloads are shaped from, the current head, and pruning.
  */
 import type { Knex } from 'knex';
-import { asService } from '../index.js';
+import { asService, REALTIME_ROLE } from '../index.js';
 import type { AppointmentEventKind, ScheduleAppointment, WaitlistOffer } from '../../../shared/events.js';
-
-export const REALTIME_ROLE = 'clinicpulse_realtime';
 
 export interface OutboxEvent {
   eventId: number;

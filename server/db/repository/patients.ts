@@ -13,7 +13,7 @@
 import type { Knex } from 'knex';
 import type { StaffRole, Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { clinicDateOf, firstRow, instant, iso, type Queryable, selected } from './common.js';
+import { boundedLimit, clinicDateOf, firstRow, instant, iso, type Queryable, selected } from './common.js';
 import { selectAudited } from './access-log.js';
 
 export interface HistoryEntry extends Appointment {
@@ -28,12 +28,6 @@ export interface HistoryOptions {
   before?: string | Date;
 }
 
-function clampLimit(limit: number | undefined, fallback: number): number {
-  if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1) return 1;
-  return Math.min(limit, 1000);
-}
-
 /** The query behind {@link patientAppointmentHistory}, unexecuted (EXPLAIN in tests and docs). */
 export function patientHistoryQuery(db: Queryable, patientId: number, opts: HistoryOptions = {}): Knex.QueryBuilder {
   const q = db('appointments as a')
@@ -43,7 +37,7 @@ export function patientHistoryQuery(db: Queryable, patientId: number, opts: Hist
     .where('a.patient_id', patientId)
     .orderBy('a.scheduled_at', 'desc')
     .orderBy('a.appointment_id', 'desc')
-    .limit(clampLimit(opts.limit, 100));
+    .limit(boundedLimit(opts.limit, 100, 1000));
   if (opts.before !== undefined) q.where('a.scheduled_at', '<', instant(opts.before, 'before'));
   return q;
 }

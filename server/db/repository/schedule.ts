@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
 import { appointmentColumns, toAppointment, type Appointment, type AppointmentRow } from './appointments.js';
-import { type AppointmentStatus, assertDay, clinicDateOf, iso, type Queryable, selected } from './common.js';
+import { type AppointmentStatus, assertDay, boundedLimit, clinicDateOf, iso, type Queryable, selected } from './common.js';
 import { selectAudited } from './access-log.js';
 
 export interface ScheduleEntry extends Appointment {
@@ -115,7 +115,7 @@ export interface UpcomingOptions {
 
 /** The query behind {@link upcomingAppointments}: the view upcoming_appointments, soonest first. */
 export function upcomingQuery(db: Queryable, opts: UpcomingOptions = {}): Knex.QueryBuilder {
-  const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 500);
+  const limit = boundedLimit(opts.limit, 50, 500);
   const q = db('upcoming_appointments')
     .select('*')
     .orderBy('scheduled_at', 'asc')
