@@ -3,6 +3,7 @@
  * server all the time (Socket.IO's HTTP long-polling: a GET held open, a POST per
  * message, the handshake itself); none of that may move the session's idle deadline,
  * or an unattended screen would stay signed in for the whole absolute lifetime.
+ * Time passes through the session clock (test/support/session-clock.ts), not sleeps.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -10,8 +11,9 @@ import { createStaff, type StaffFixture } from '../support/staff.js';
 import { createProvider } from '../support/clinic.js';
 import { TEST_PASSWORD, testPasswordHash } from '../support/server.js';
 import { connected, disconnected, openSocket, startApiRealtimeRig } from '../support/realtime-server.js';
+import { advanceSessionClock } from '../support/session-clock.js';
 
-const IDLE_MS = 3000;
+const IDLE_MS = 15 * 60_000;
 let db: TestDatabase;
 let rig: Awaited<ReturnType<typeof startApiRealtimeRig>>;
 let desk: StaffFixture;
@@ -39,17 +41,23 @@ it('a socket on HTTP long-polling that keeps talking does not keep its session a
   await connected(client);
   expect(client.socket.io.engine.transport.name).toBe('polling');
   // Chatter over polling: every emit is an HTTP POST, every answer ends a held GET.
-  const chatter = setInterval(() => client.socket.emit('schedule:unwatch', { providerId, date: '2030-03-04' }), 300);
+  const chatter = setInterval(() => client.socket.emit('schedule:unwatch', { providerId, date: '2030-03-04' }), 100);
   try {
-    // The session idles out on schedule, and the server closes the socket (re-checked every 2 s).
-    expect(await disconnected(client, IDLE_MS + 6000)).toBe('io server disconnect');
+    // Two minutes pass: a person's request now would move the deadline (it is written at most once a minute).
+    await advanceSessionClock(db.knex, { userId: desk.userId }, 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await expiresAt()).toBe(signedInUntil - 120_000);
+    // The rest of the idle time passes with the chatter going on: the session idles out on
+    // schedule, and the server closes the socket (sessions are re-checked every 2 s).
+    await advanceSessionClock(db.knex, { userId: desk.userId }, IDLE_MS - 120_000 + 1000);
+    expect(await disconnected(client, 6000)).toBe('io server disconnect');
   } finally {
     clearInterval(chatter);
     client.close();
   }
   // The polling traffic never moved the deadline set at sign-in (the row may be gone already).
   const after = await expiresAt();
-  if (after !== undefined) expect(after).toBe(signedInUntil);
+  if (after !== undefined) expect(after).toBe(signedInUntil - IDLE_MS - 1000);
   expect((await api.get('/api/me')).status).toBe(401);
 }, 30_000);
 
@@ -59,8 +67,9 @@ it('an API request the dashboard makes on its own (marked X-ClinicPulse-Backgrou
   const expiresAt = async () =>
     ((await db.knex.raw('SELECT expires_at FROM http_sessions WHERE user_id = ? ORDER BY expires_at DESC LIMIT 1', [desk.userId])).rows[0]
       ?.expires_at as Date).getTime();
+  // Two minutes pass: a person's request would now move the deadline.
+  await advanceSessionClock(db.knex, { userId: desk.userId }, 120_000);
   const signedInUntil = await expiresAt();
-  await new Promise((r) => setTimeout(r, 800));
   // A refetch triggered by a push (the manager's charts on analytics:changed).
   expect((await api.get('/api/providers', { headers: { 'x-clinicpulse-background': '1' } })).status).toBe(200);
   expect(await expiresAt()).toBe(signedInUntil);
