@@ -27,12 +27,6 @@ export default tseslint.config(
     rules: { '@typescript-eslint/unbound-method': 'off' },
   },
   {
-    // The front-desk screens are being reworked on another branch; their three redundant
-    // assertions are removed after that merge rather than edited twice.
-    files: ['client/src/screens/frontdesk/**'],
-    rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' },
-  },
-  {
     // Plain JavaScript (build scripts, this file) is outside the TypeScript project.
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -99,7 +99,7 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
           aria-expanded={open && results.length > 0}
           aria-controls={listId}
           aria-autocomplete="list"
-          aria-activedescendant={open && results[active] ? `${idPrefix}-${results[active]!.patientId}` : undefined}
+          aria-activedescendant={open && results[active] ? `${idPrefix}-${results[active].patientId}` : undefined}
           autocomplete="off"
           value={text}
           onInput={(e) => setText(e.currentTarget.value)}
@@ -113,7 +113,7 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
               setActive((a) => Math.max(0, a - 1));
             } else if (e.key === 'Enter' && open && results[active]) {
               e.preventDefault();
-              choose(results[active]!);
+              choose(results[active]);
             } else if (e.key === 'Escape' && open) {
               e.preventDefault();
               e.stopPropagation();
@@ -177,6 +177,9 @@ function RegisterPatient({ initialName, initialDob, onDone }: { initialName: str
       {label}
       <input
         name={name}
+        // preact types <input> as a union keyed by `type`, and tsc needs one member of it; the lint
+        // rule judges the assertion unnecessary, but without it `npm run typecheck` fails.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
         type={type as 'text'}
         autocomplete="off"
         value={values[name]}
