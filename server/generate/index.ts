@@ -9,7 +9,7 @@ import { buildPlan, type Plan } from './plan.js';
 import { buildProviders, type ProviderSpec } from './providers.js';
 import { Random, mix32, seedToInt } from './random.js';
 import { loadPlan, type LoadResult } from './load.js';
-import { rows } from '../db/repository/common.js';
+import { clinicSettings } from '../db/repository/clinic-day.js';
 
 export type { LoadResult, RowCounts } from './load.js';
 
@@ -32,11 +32,6 @@ export interface GenerateOptions {
 export interface GenerateResult extends LoadResult {
   /** Wall time of planning plus loading, in milliseconds. */
   ms: number;
-}
-
-async function clinicTimeZone(knex: Knex): Promise<string> {
-  const found = await rows<{ time_zone: string }>(knex, 'SELECT time_zone FROM clinic_settings LIMIT 1');
-  return found[0]?.time_zone ?? 'America/New_York';
 }
 
 function seededFaker(seed: number): Faker {
@@ -75,7 +70,7 @@ function openEveryDay(providers: ProviderSpec[]): ProviderSpec[] {
 export async function generateVolume(knex: Knex, opts: GenerateOptions): Promise<GenerateResult> {
   if (!Number.isInteger(opts.appointments) || opts.appointments < 1) throw new RangeError('appointments must be a positive integer');
   const seed = seedToInt(opts.seed);
-  const timeZone = await clinicTimeZone(knex);
+  const { timeZone } = await clinicSettings(knex);
   const providerCount = Math.max(1, Math.ceil(opts.appointments / APPOINTMENTS_PER_PROVIDER));
   // At least three patients per provider, so concurrent appointments can always find a free patient.
   const patientCount = Math.max(Math.ceil(opts.appointments / APPOINTMENTS_PER_PATIENT), providerCount * 3);
@@ -102,7 +97,7 @@ export const DEMO_SEED = 20261125;
  * ahead, anchored on `now` in the clinic's time zone.
  */
 export async function loadDemo(knex: Knex, opts: { now?: Date; log?: (line: string) => void } = {}): Promise<GenerateResult> {
-  const timeZone = await clinicTimeZone(knex);
+  const { timeZone } = await clinicSettings(knex);
   return run(
     knex,
     () =>

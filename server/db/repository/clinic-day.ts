@@ -9,7 +9,7 @@
  */
 import type { Transaction } from '../index.js';
 import type { Appointment } from './appointments.js';
-import { assertDay } from './common.js';
+import { assertDay, type Queryable } from './common.js';
 
 export interface ClinicSettings {
   timeZone: string;
@@ -17,8 +17,8 @@ export interface ClinicSettings {
   today: string;
 }
 
-export async function clinicSettings(trx: Transaction): Promise<ClinicSettings> {
-  const { rows } = await trx.raw<{ rows: { time_zone: string; today: string }[] }>(
+export async function clinicSettings(db: Queryable): Promise<ClinicSettings> {
+  const { rows } = await db.raw<{ rows: { time_zone: string; today: string }[] }>(
     'SELECT clinic_time_zone() AS time_zone, clinic_day(now())::text AS today',
   );
   return { timeZone: rows[0]!.time_zone, today: rows[0]!.today };
