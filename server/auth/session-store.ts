@@ -25,7 +25,6 @@ import {
   type SessionAccountRow,
 } from '../db/repository/staff-sessions.js';
 
-
 /** Where get() puts the freshly read account on the loaded session (never persisted). */
 export const ACCOUNT_KEY = '_account';
 /** Where get() puts the row's current expiry (epoch ms), so touch() can skip a needless write. */
