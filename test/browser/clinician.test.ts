@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
 import { createMedication, createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -135,13 +135,48 @@ async function arrivalToPanel(zone: string): Promise<void> {
   await panel.getByRole('button', { name: 'Close' }).click();
   await expect.poll(() => row.textContent()).toContain('Completed');
 
-  // Any day: next and previous, in clinic time.
-  await page.getByRole('button', { name: 'Next day' }).click();
+  // Any day: next and previous, in clinic time. While the next day loads, and when its load
+  // fails, today's patients are not shown under its heading (nor offered to complete).
   const tomorrow = new Date(Date.parse(`${today}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const tomorrowsSchedule = new RegExp(`/api/providers/${providerId}/schedule\\?date=${tomorrow}$`);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route(tomorrowsSchedule, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByRole('button', { name: 'Next day' }).click();
   await page.getByRole('heading', { name: `My day · ${longDay(tomorrow)}` }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Loading' }).waitFor();
+  expect(await row.count()).toBe(0);
+  release();
   await page.getByText('No appointments on this day.').waitFor();
+  await page.unroute(tomorrowsSchedule);
   await page.getByRole('button', { name: 'Previous day' }).click();
   await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
+  await row.waitFor();
+  await page.route(tomorrowsSchedule, (route) =>
+    route.fulfill(serverError('The schedule could not be read.')),
+  );
+  await page.getByRole('button', { name: 'Next day' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Your day could not be loaded. The schedule could not be read.' }).waitFor();
+  expect(await row.count()).toBe(0);
+  await page.unroute(tomorrowsSchedule);
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await page.getByText('No appointments on this day.').waitFor();
+  // Today's schedule failing: the waiting list says it is unknown, not that nobody is waiting.
+  const todaysSchedule = new RegExp(`/api/providers/${providerId}/schedule\\?date=${today}$`);
+  await page.route(todaysSchedule, (route) =>
+    route.fulfill(serverError('The schedule could not be read.')),
+  );
+  await page.getByRole('button', { name: 'Previous day' }).click();
+  await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
+  const arrivals = page.getByRole('region', { name: 'Arrivals' });
+  await arrivals.getByText('The waiting list is unavailable until your day loads.').waitFor();
+  expect(await arrivals.getByText('Nobody is waiting.').count()).toBe(0);
+  await page.unroute(todaysSchedule);
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await row.waitFor();
   // Any date through the picker: a booking on a fixed future day, in clinic time; then back to today.
   const { rows: future1030 } = await k.raw(`SELECT ('2027-04-06 10:30'::timestamp AT TIME ZONE clinic_time_zone()) AS at`);
   await insertAppointment(k, { patientId: other, providerId, scheduledAt: (future1030[0].at as Date).toISOString() });

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, screenshot, serverError, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -51,8 +51,6 @@ const live = (page: Page) => page.getByRole('status', { name: 'Connection: Live'
 const cell = (page: Page, provider: string, time: string) => page.getByRole('gridcell', { name: new RegExp(`^${provider}, ${time}, free`) });
 const block = (page: Page, text: string | RegExp) => page.getByRole('button', { name: text });
 /** A 500 as the API sends it, for page.route to answer with. */
-const serverError = (message: string) => ({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message } }) });
-
 async function scan(page: Page, state: string): Promise<void> {
   axeFindings.push({ state, violations: await axeSerious(page) });
 }

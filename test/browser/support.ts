@@ -143,6 +143,9 @@ export async function signIn(page: Page, baseUrl: string, user: StaffFixture, pa
 const require = createRequire(import.meta.url);
 let axeSource: string | undefined;
 
+/** A route.fulfill() answer: the API's error body with a 500 (a read is not retried, unlike 502-504). */
+export const serverError = (message: string) => ({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message } }) });
+
 export interface AxeViolation {
   id: string;
   impact: string | null;

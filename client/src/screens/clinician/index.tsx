@@ -75,10 +75,14 @@ export default function ClinicianScreen() {
     (signal) => {
       const background = pushed.current;
       pushed.current = false;
-      return providerId === null ? Promise.resolve([]) : sapi.schedule(providerId, date, { signal, background });
+      const rows = providerId === null ? Promise.resolve([]) : sapi.schedule(providerId, date, { signal, background });
+      return rows.then((items) => ({ date, items }));
     },
     [providerId, date, version],
   );
+  // The rows of the day on screen: while another day loads, or after its load failed, the last
+  // day's rows are not shown under this day's heading (a live reload of this day keeps them).
+  const shown = day.data?.date === date ? day.data.items : undefined;
 
   // Live: any change to the shown day reloads it (one small GET).
   useEffect(() => {
@@ -111,7 +115,7 @@ export default function ClinicianScreen() {
   }, [live, clock, announce, desktop, sound]);
 
   if (providerId === null) return <Empty>Your account is not linked to a provider.</Empty>;
-  const rows = day.data ?? [];
+  const rows = shown ?? [];
   const waiting = rows
     .filter((a) => a.status === 'checked_in')
     .sort((a, b) => (a.checkedInAt ?? a.scheduledAt).localeCompare(b.checkedInAt ?? b.scheduledAt));
@@ -146,7 +150,9 @@ export default function ClinicianScreen() {
         </div>
         <h3 id="waiting-h">Waiting now, longest first</h3>
         {date !== today && <p class="hint">The waiting list is today's; you are looking at {clock.longDate(date)}.</p>}
-        {date === today && waiting.length === 0 && <Empty>Nobody is waiting.</Empty>}
+        {date === today && !shown && day.status === 'error' && <p class="hint">The waiting list is unavailable until your day loads.</p>}
+        {date === today && !shown && day.status === 'loading' && <Loading label="Loading the waiting list…" />}
+        {date === today && shown && waiting.length === 0 && <Empty>Nobody is waiting.</Empty>}
         {date === today && waiting.length > 0 && (
           <ol aria-labelledby="waiting-h">
             {waiting.map((a) => (
@@ -178,8 +184,8 @@ export default function ClinicianScreen() {
           <span class="stamp">Times in clinic time ({clock.zoneOn(date)}).</span>
         </div>
         {day.status === 'error' && <ErrorView error={day.error} retry={day.reload} what="Your day could not be loaded." />}
-        {day.status === 'loading' && !day.data && <Loading />}
-        {day.data && (
+        {day.status === 'loading' && !shown && <Loading />}
+        {shown && (
           <div class="table-wrap">
             <table>
               <caption class="visually-hidden">Appointments on {clock.longDate(date)}</caption>
