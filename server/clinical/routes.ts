@@ -34,7 +34,7 @@ export const clinicalRoutes: AnyRoute[] = [
     path: '/api/break-glass',
     tag: 'Patients',
     summary: 'Your break-the-glass grants still in force',
-    description: 'Each read leaves one audit row naming the grants\' patients.',
+    description: 'A read that returns grants leaves one audit row naming their patients.',
     roles: ['clinician'],
     response: { description: 'Soonest to end first.', schema: listOf(grantSchema) },
     handler: async ({ db }) => ({ items: await db((trx) => activeGrants(trx), { readOnly: true }) }),

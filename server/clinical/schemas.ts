@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { appointmentHistorySchema } from '../appointments/schemas.js';
-import { instantOut, providerRef } from '../http/schemas.js';
+import { instantOut, patientRef, providerRef } from '../http/schemas.js';
 import { clinicalPatientSchema, prescriptionSchema, visitPrescriptionSchema } from '../patients/schemas.js';
 
 const visitSchema = z
@@ -38,8 +38,7 @@ export const breakGlassBody = z
 export const grantSchema = z
   .object({
     grantId: z.number().int(),
-    patientId: z.number().int(),
-    patientName: z.string().nullable().meta({ description: 'Null only if the patient\'s record is not visible to you (the grant is read through a left join under row-level security).' }),
+    ...patientRef,
     grantedAt: instantOut,
     expiresAt: instantOut,
   })

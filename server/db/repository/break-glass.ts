@@ -15,7 +15,7 @@ export async function breakGlass(trx: Transaction, patientId: number, reason: st
 export interface ActiveGrant {
   grantId: number;
   patientId: number;
-  patientName: string | null;
+  patientName: string;
   grantedAt: string;
   expiresAt: string;
 }
@@ -23,11 +23,12 @@ export interface ActiveGrant {
 /** The caller's grants still in force, soonest to end first; one durable audit row names their patients (access-log.ts). */
 export async function activeGrants(trx: Transaction): Promise<ActiveGrant[]> {
   const query = trx('break_glass_grants as g')
-    .leftJoin('patients as p', 'p.patient_id', 'g.patient_id')
+    // A grant in force is what lets the clinician see its patient (policy "clinicians see their patients").
+    .join('patients as p', 'p.patient_id', 'g.patient_id')
     .select('g.grant_id', 'g.patient_id', 'p.name', 'g.granted_at', 'g.expires_at')
     .where('g.user_id', trx.raw('(SELECT current_staff_user_id())'))
     .where('g.expires_at', '>', trx.raw('now()'));
-  const rows = await selectAudited<{ grant_id: number; patient_id: number; name: string | null; granted_at: Date; expires_at: Date }>(
+  const rows = await selectAudited<{ grant_id: number; patient_id: number; name: string; granted_at: Date; expires_at: Date }>(
     trx, 'patients', query, { patientColumn: 'patient_id', orderBy: 'expires_at, grant_id' },
   );
   return rows.map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, patientName: r.name, grantedAt: iso(r.granted_at), expiresAt: iso(r.expires_at) }));

@@ -31,10 +31,10 @@ export function BreakGlassBanners({ grants, now, onOpen }: { grants: BreakGlassG
     <section class="banner" aria-label="Emergency access in force">
       {live.map((g) => (
         <p key={g.grantId}>
-          <strong>Emergency access</strong> to {g.patientName ?? `patient #${g.patientId}`} until {clock.timeLabelled(g.expiresAt)} (
+          <strong>Emergency access</strong> to {g.patientName} until {clock.timeLabelled(g.expiresAt)} (
           {minutesLeft(g, at)} min left). Every open is recorded for compliance.{' '}
           <button type="button" class="secondary" onClick={() => onOpen(g)}>
-            Open chart of {g.patientName ?? `patient #${g.patientId}`}
+            Open chart of {g.patientName}
           </button>
         </p>
       ))}

@@ -122,7 +122,7 @@ export default function ClinicianScreen() {
 
   return (
     <div class="wide-stack">
-      <BreakGlassBanners grants={grants.data ?? []} now={now} onOpen={(g) => setPanelFor({ patientId: g.patientId, name: g.patientName ?? `patient #${g.patientId}` })} />
+      <BreakGlassBanners grants={grants.data ?? []} now={now} onOpen={(g) => setPanelFor({ patientId: g.patientId, name: g.patientName })} />
       <section class="card" aria-labelledby="arrivals-h">
         <h2 id="arrivals-h">Arrivals</h2>
         <div class="notice-live" role="status" aria-live="polite" aria-label="Arrival notifications">
