@@ -70,7 +70,7 @@ CREATE TABLE appointment_history (
 );
 CREATE INDEX appointment_history_appointment_idx ON appointment_history (appointment_id, event_id);
 GRANT SELECT ON appointment_history TO clinicpulse_backup;
-COMMENT ON TABLE appointment_history IS 'Appointment changes older than the outbox retention: prune_appointment_events() moves each pruned event here (all kinds but patient_updated) in the statement that deletes it. Ids and kinds only (no PII); kept for the life of the appointment. Read through appointment_status_history().';
+COMMENT ON TABLE appointment_history IS 'Appointment changes older than the outbox retention: prune_appointment_events() moves each pruned change of an appointment here (patient_updated events are not kept) in the statement that deletes it. Ids and kinds only (no PII); kept indefinitely. Read through appointment_status_history().';
 COMMENT ON COLUMN appointment_history.event_id IS 'The event''s id in the outbox (appointment_event_feed.event_id), so archived and live changes order together.';
 COMMENT ON COLUMN appointment_history.appointment_id IS 'The appointment that changed.';
 COMMENT ON COLUMN appointment_history.kind IS 'booked, rescheduled, checked_in, cancelled, no_show or completed.';
@@ -103,7 +103,10 @@ BEGIN
      RETURNING d.first_event_id + e.ordinal - 1 AS event_id, e.appointment_id, e.kind, e.occurred_at, e.txid),
   kept AS (
     INSERT INTO appointment_history (event_id, appointment_id, kind, occurred_at, txid)
-    SELECT event_id, appointment_id, kind, occurred_at, txid FROM e WHERE kind <> 'patient_updated')
+    -- The kinds the table accepts, named (not "all but patient_updated"): a kind added to the
+    -- outbox later is left out here instead of failing every prune on the CHECK.
+    SELECT event_id, appointment_id, kind, occurred_at, txid FROM e
+     WHERE kind IN ('booked', 'rescheduled', 'checked_in', 'cancelled', 'no_show', 'completed'))
   SELECT (SELECT max(last_event_id) FROM d), (SELECT count(*) FROM e) INTO through, n;
   IF through IS NULL THEN
     RETURN 0;

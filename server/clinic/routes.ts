@@ -54,7 +54,7 @@ export const clinicRoutes: AnyRoute[] = [
     path: '/api/appointments/:id/history',
     tag: 'Appointments',
     summary: "An appointment's status history: what changed, when, and by whom",
-    description: 'From the outbox and the audit log, as far back as the outbox retention (OUTBOX_RETENTION_DAYS).',
+    description: 'From the outbox, the archive of what its pruning removed (appointment_history) and the audit log: complete for changes made since the archive was introduced.',
     roles: ['front_desk'],
     params: idParams,
     response: { description: 'Changes, oldest first.', schema: statusHistorySchema },

@@ -156,7 +156,7 @@ export interface StatusChange {
   byRole: string | null;
 }
 
-/** An appointment's changes, oldest first (appointment_status_history: outbox + audit log). */
+/** An appointment's changes, oldest first (appointment_status_history: outbox + its archive, appointment_history + audit log). */
 export async function appointmentStatusHistory(trx: Transaction, appointmentId: number): Promise<StatusChange[]> {
   const { rows } = await trx.raw<{ rows: { kind: string; occurred_at: Date; actor_username: string | null; actor_role: string | null }[] }>(
     'SELECT kind, occurred_at, actor_username, actor_role FROM appointment_status_history(?)',
