@@ -43,9 +43,12 @@ it('a socket on HTTP long-polling that keeps talking does not keep its session a
   // Chatter over polling: every emit is an HTTP POST, every answer ends a held GET.
   const chatter = setInterval(() => client.socket.emit('schedule:unwatch', { providerId, date: '2030-03-04' }), 100);
   try {
-    // Two minutes pass: a person's request now would move the deadline (it is written at most once a minute).
+    // Two minutes pass: a person's request now would move the deadline (it is written at most
+    // once a minute). Moving the clock between the chatter's requests is safe: the shift is one
+    // UPDATE, and a request that raced it would only read the deadline before or after.
     await advanceSessionClock(db.knex, { userId: desk.userId }, 120_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Longer than the server's session re-check (every 2 s), so that it runs under the chatter too.
+    await new Promise((r) => setTimeout(r, 2500));
     expect(await expiresAt()).toBe(signedInUntil - 120_000);
     // The rest of the idle time passes with the chatter going on: the session idles out on
     // schedule, and the server closes the socket (sessions are re-checked every 2 s).
