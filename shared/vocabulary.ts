@@ -35,7 +35,6 @@ export function isStaffRole(value: unknown): value is StaffRole {
 export const AUTH_ROLE = 'clinicpulse_auth';
 export const REALTIME_ROLE = 'clinicpulse_realtime';
 export const SERVICE_ROLES = [AUTH_ROLE, REALTIME_ROLE] as const;
-export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 /** How screens name each role. */
 export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {

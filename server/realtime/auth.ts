@@ -18,7 +18,6 @@ import { asService, AUTH_ROLE, isStaffRole, type StaffRole } from '../db/index.j
 import { storedSessionId } from '../auth/keyed-digest.js';
 import { socketSessions, type SocketSessionRow } from '../db/repository/staff-sessions.js';
 
-
 export interface SocketIdentity {
   userId: number;
   role: StaffRole;
@@ -32,8 +31,6 @@ export type Authenticate = (req: IncomingMessage) => Promise<SocketIdentity | un
 
 /** Default name of the API's session cookie (server/auth/sessions.ts). */
 export const DEFAULT_SESSION_COOKIE = 'clinicpulse.sid';
-
-
 
 function identityOf(r: SocketSessionRow): SocketIdentity | undefined {
   if (!r.active || r.user_id === null || !r.role || !isStaffRole(r.role)) return undefined;
