@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 
 let app: BrowserApp;
@@ -177,3 +177,27 @@ async function axeOk(page: Page) {
   const v = await axeSerious(page);
   expect(v, JSON.stringify(v.map((x) => [x.id, x.help, x.nodes.slice(0, 2)]))).toEqual([]);
 }
+
+it("shows the error, not the last filters' numbers, when the analytics for new filters fail; Retry loads them", async () => {
+  const k = app.db.knex;
+  const skin = await createProvider(k, { name: 'Dr Dee Skin', specialty: 'Dermatology' });
+  const patient = await createPatient(k, { name: 'Patient Skin' });
+  await insertAppointment(k, { patientId: patient, providerId: skin, scheduledAt: on(shift(thisMonth, -2), 9), status: 'completed' });
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, await app.createUser('manager'));
+  const rate = page.getByRole('table', { name: 'No-show rate by month, all selected providers' });
+  const volume = page.getByRole('table', { name: 'Appointments by outcome and month, all selected providers' });
+  await rate.waitFor();
+  const failing = /\/api\/analytics\/outcomes\?.*specialty=Dermatology/;
+  await page.route(failing, (route) => route.fulfill(serverError('The counters could not be read.')));
+  await page.getByLabel('Specialty').selectOption('Dermatology');
+  await page.getByRole('alert').filter({ hasText: 'The analytics could not be loaded. The counters could not be read.' }).waitFor();
+  // Every specialty's numbers must not stand under "Dermatology".
+  expect(await rate.count()).toBe(0);
+  expect(await volume.count()).toBe(0);
+  await page.unroute(failing);
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await expect.poll(() => tableRows(page, 'Appointments by outcome and month, all selected providers')).toEqual([[shift(thisMonth, -2), '1', '0', '0', '0']]);
+  await ctx.close();
+});

@@ -137,17 +137,22 @@ export default function ManagerScreen() {
   const shownProviders = (providers.data ?? []).filter((p) => specialty === '' || p.specialty === specialty);
   const validRange = from !== '' && to !== '' && from <= to;
 
+  // The filters the numbers on screen are for: while new filters load, or after their load
+  // failed, the last filters' numbers are not shown under them (a live reload keeps them).
+  const filterKey = [from, to, specialty, picked.join(',')].join('|');
   const data = useResource(
     async (signal) => {
-      if (!validRange) return [] as OutcomeRow[];
+      const key = filterKey;
+      if (!validRange) return { key, rows: [] as OutcomeRow[] };
       const background = pushed.current;
       pushed.current = false;
       const rows = await sapi.outcomes({ from, to, providerIds: picked, specialty: specialty || undefined }, { signal, background });
       setStamp(clock.now());
-      return rows;
+      return { key, rows };
     },
-    [from, to, specialty, picked.join(','), version],
+    [filterKey, version],
   );
+  const current = data.data?.key === filterKey ? data.data.rows : undefined;
 
   useEffect(() => {
     const onChanged = () => {
@@ -159,7 +164,7 @@ export default function ManagerScreen() {
     return () => void live.socket.off('analytics:changed', onChanged);
   }, [live]);
 
-  const rows = data.data ?? [];
+  const rows = current ?? [];
   const months = validRange ? monthsBetween(from, to) : [];
   const [zi, zj] = zoomWindow(months, zoom);
   const zoomed = months.length > 0 && (zi > 0 || zj < months.length - 1);
@@ -346,17 +351,21 @@ export default function ManagerScreen() {
         </p>
       </section>
       {data.status === 'error' && <ErrorView error={data.error} retry={data.reload} what="The analytics could not be loaded." />}
-      {!data.data && data.status === 'loading' && <Loading />}
-      <section class="card" aria-labelledby="rate-h">
-        <h2 id="rate-h">No-show rate</h2>
-        <ChartCanvas config={rateConfig} label={`No-show rate by month, ${view === 'clinic' ? 'clinic-wide' : 'one line per provider'}; the numbers are in the table below`} />
-        <DataTable model={rateTable} file={`no-show-rate_${from}_${to}.csv`} />
-      </section>
-      <section class="card" aria-labelledby="volume-h">
-        <h2 id="volume-h">Volume by outcome</h2>
-        <ChartCanvas config={volumeConfig} label="Appointments by month, stacked by outcome; the numbers are in the table below" />
-        <DataTable model={volumeTable} file={`volume_${from}_${to}.csv`} />
-      </section>
+      {!current && data.status === 'loading' && <Loading />}
+      {current && (
+        <>
+          <section class="card" aria-labelledby="rate-h">
+            <h2 id="rate-h">No-show rate</h2>
+            <ChartCanvas config={rateConfig} label={`No-show rate by month, ${view === 'clinic' ? 'clinic-wide' : 'one line per provider'}; the numbers are in the table below`} />
+            <DataTable model={rateTable} file={`no-show-rate_${from}_${to}.csv`} />
+          </section>
+          <section class="card" aria-labelledby="volume-h">
+            <h2 id="volume-h">Volume by outcome</h2>
+            <ChartCanvas config={volumeConfig} label="Appointments by month, stacked by outcome; the numbers are in the table below" />
+            <DataTable model={volumeTable} file={`volume_${from}_${to}.csv`} />
+          </section>
+        </>
+      )}
     </div>
   );
 }
