@@ -38,6 +38,48 @@ it('announces an arrival, completes the visit through the form, and shows it in 
   await onClinicMorning(app.db.knex, ({ timeZone }) => arrivalToPanel(timeZone));
 });
 
+it('offers Retry when the live watch of her day is refused, and comes back live', async () => {
+  await onClinicMorning(app.db.knex, () => refusedWatch());
+});
+
+async function refusedWatch(): Promise<void> {
+  const k = app.db.knex;
+  const providerId = await createProvider(k, { name: 'Dr Rhea Retry' });
+  const clinician = await app.createUser('clinician', { providerId });
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  // Between page and server, the server's first answer to the watch of her day becomes a refusal
+  // (socket.io frames: '42<id>["schedule:watch",…]' asks, '43<id>[…]' answers).
+  let refused = 0;
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const server = ws.connectToServer();
+    const asked = new Set<string>();
+    ws.onMessage((m) => {
+      const ask = typeof m === 'string' ? /^42(\d+)\["schedule:watch",/.exec(m) : null;
+      if (ask) asked.add(ask[1]!);
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      const answer = typeof m === 'string' ? /^43(\d+)\[/.exec(m) : null;
+      if (answer && asked.has(answer[1]!) && refused === 0) {
+        refused++;
+        return ws.send(`43${answer[1]}[{"ok":false,"error":{"code":"unavailable","message":"The day could not be loaded; retry."}}]`);
+      }
+      ws.send(m);
+    });
+  });
+  await signIn(page, app.url, clinician);
+  const paused = page.getByRole('alert').filter({ hasText: 'Live updates are paused. The day could not be loaded; retry.' });
+  await paused.waitFor();
+  await paused.getByRole('button', { name: 'Retry' }).click();
+  await expect.poll(() => paused.count()).toBe(0);
+  // Live again: a booking made elsewhere appears on her day.
+  const patientId = await createPatient(k, { name: 'Rita Retry' });
+  await insertAppointment(k, { patientId, providerId, scheduledAt: laterToday(45) });
+  await page.getByRole('row').filter({ hasText: 'Rita Retry' }).waitFor({ timeout: 5_000 });
+  await ctx.close();
+}
+
 async function arrivalToPanel(zone: string): Promise<void> {
   const k = app.db.knex;
   const providerId = await createProvider(k, { name: 'Dr Clara Chen' });

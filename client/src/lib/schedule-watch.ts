@@ -19,6 +19,9 @@ export class ScheduleWatch {
   readonly rows = new Map<number, ScheduleAppointment>();
   cursor: number | undefined;
   state: WatchState = 'loading';
+  /** Why live updates of this day stopped while connected (a refusal, or no answer); undefined while they flow. */
+  error: string | undefined;
+  private stopped = false;
   private readonly onEvent = (e: ScheduleChanged) => this.apply(e);
   private readonly onConnect = () => void this.watch();
   private readonly onDisconnect = () => this.set('offline');
@@ -41,14 +44,22 @@ export class ScheduleWatch {
   }
 
   stop(): void {
+    this.stopped = true;
     this.socket.off('schedule:changed', this.onEvent);
     this.socket.off('connect', this.onConnect);
     this.socket.off('disconnect', this.onDisconnect);
     if (this.socket.connected) this.socket.emit('schedule:unwatch', { providerId: this.providerId, date: this.date });
   }
 
-  private set(state: WatchState): void {
+  /** Ask again after a refusal or an unanswered watch (the screen's Retry); a no-op while disconnected (the next connect re-watches). */
+  retry(): void {
+    if (this.socket.connected) void this.watch();
+  }
+
+  private set(state: WatchState, error?: string): void {
+    if (this.stopped) return;
     this.state = state;
+    this.error = error;
     this.changed(this);
   }
 
@@ -58,9 +69,11 @@ export class ScheduleWatch {
     try {
       ack = (await this.socket.timeout(15_000).emitWithAck('schedule:watch', req)) as ScheduleWatchAck;
     } catch {
-      return this.set('offline');
+      // Disconnected meanwhile: the next connect re-watches. Still connected: the server did not
+      // answer, and nothing else would ask again, so say so (the screen offers Retry).
+      return this.set('offline', this.socket.connected ? 'The server did not answer in time.' : undefined);
     }
-    if (!ack.ok) return this.set('refused');
+    if (!ack.ok) return this.set('refused', ack.error.message);
     if (ack.snapshot) {
       this.rows.clear();
       for (const a of ack.appointments) this.rows.set(a.appointmentId, a);

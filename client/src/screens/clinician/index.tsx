@@ -84,17 +84,26 @@ export default function ClinicianScreen() {
   // day's rows are not shown under this day's heading (a live reload of this day keeps them).
   const shown = day.data?.date === date ? day.data.items : undefined;
 
-  // Live: any change to the shown day reloads it (one small GET).
+  // Live: any change to the shown day reloads it (one small GET). A refused or unanswered
+  // watch says so, with Retry, instead of leaving the day still under a "Live" badge.
+  const watch = useRef<ScheduleWatch | undefined>(undefined);
+  const [watchError, setWatchError] = useState<string>();
   useEffect(() => {
     if (providerId === null) return;
     const w = new ScheduleWatch(live.socket, providerId, date, (_w, e) => {
+      setWatchError(_w.error);
+      if (_w.error) return;
       live.touch();
       if (e || _w.state === 'snapshot' || _w.state === 'resumed') {
         pushed.current = true;
         setVersion((v) => v + 1);
       }
     });
-    return () => w.stop();
+    watch.current = w;
+    return () => {
+      w.stop();
+      setWatchError(undefined);
+    };
   }, [live, providerId, date]);
 
   useEffect(() => {
@@ -183,6 +192,7 @@ export default function ClinicianScreen() {
           </button>
           <span class="stamp">Times in clinic time ({clock.zoneOn(date)}).</span>
         </div>
+        {watchError && <ErrorView error={new Error(watchError)} what="Live updates are paused." retry={() => watch.current?.retry()} />}
         {day.status === 'error' && <ErrorView error={day.error} retry={day.reload} what="Your day could not be loaded." />}
         {day.status === 'loading' && !shown && <Loading />}
         {shown && (
