@@ -144,6 +144,14 @@ async function arrivalToPanel(zone: string): Promise<void> {
   await dialog.getByLabel('End date').fill(yesterday);
   await dialog.getByText('Hint: this ends before it starts').waitFor();
   await dialog.getByLabel('Visit note (stored encrypted)').fill('Feels better; continue metformin.');
+  // Escape by mistake: the draft is not thrown away without asking.
+  await page.keyboard.press('Escape');
+  const discard = page.getByRole('dialog', { name: 'Discard this visit?' });
+  await discard.waitFor();
+  await discard.getByRole('button', { name: 'Keep it' }).click();
+  await expect.poll(() => discard.count()).toBe(0);
+  expect(await dialog.getByLabel('Visit note (stored encrypted)').inputValue()).toBe('Feels better; continue metformin.');
+  await dialog.getByRole('list', { name: 'Diagnoses added' }).filter({ hasText: 'E11.9' }).waitFor();
   await expectNoSeriousAxe(page, 'complete-visit form');
   await screenshot(page, 'clinician-complete-visit');
   await dialog.getByRole('button', { name: 'Complete visit', exact: true }).click();

@@ -6,7 +6,7 @@
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
-import { Dialog } from '../../components/dialog.js';
+import { Confirm, Dialog } from '../../components/dialog.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/api-types.js';
@@ -79,6 +79,10 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
   const [errors, setErrors] = useState<Record<string, string>>({});
   const nextKey = useRef(1);
   const today = clock.today();
+  // Closing a started draft (Escape, ×, Cancel) asks first: nothing of it has been saved.
+  const [confirmingDiscard, setConfirmingDiscard] = useState(false);
+  const started = diagnoses.length > 0 || rx.length > 0 || notes.trim() !== '';
+  const close = () => (started ? setConfirmingDiscard(true) : onClose());
 
   const update = (key: number, patch: Partial<RxDraft>) => setRx((list) => list.map((r) => (r.key === key ? { ...r, ...patch } : r)));
 
@@ -108,7 +112,7 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
   };
 
   return (
-    <Dialog title={`Complete visit: ${appointment.patientName}`} onClose={onClose} wide>
+    <Dialog title={`Complete visit: ${appointment.patientName}`} onClose={close} wide>
       <form onSubmit={submit} noValidate>
         <p class="hint">
           Booked {clock.longDate(appointment.clinicDate)} at {clock.time(appointment.scheduledAt)}. Everything below is saved together, or nothing is.
@@ -192,11 +196,20 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
           <button type="submit" disabled={busy}>
             {busy ? 'Saving…' : 'Complete visit'}
           </button>
-          <button type="button" class="secondary" onClick={onClose}>
+          <button type="button" class="secondary" onClick={close}>
             Cancel
           </button>
         </div>
       </form>
+      {confirmingDiscard && (
+        <Confirm
+          title="Discard this visit?"
+          message="The diagnoses, prescriptions and note entered here have not been saved and will be lost."
+          confirmLabel="Discard"
+          onConfirm={onClose}
+          onClose={() => setConfirmingDiscard(false)}
+        />
+      )}
     </Dialog>
   );
 }
