@@ -179,3 +179,31 @@ it('filters the history by actor, action, table, severity and time, pages backwa
   await cctx.close();
   await ctx.close();
 });
+
+it('shows every entry of a burst larger than a page live, with no gap', async () => {
+  const k = app.db.knex;
+  // A first page's worth of patient inserts before the page opens.
+  await k.raw(`INSERT INTO patients (name, dob) SELECT 'Early Patient ' || g, DATE '1960-01-01' + g FROM generate_series(1, 60) g`);
+  const officer = await app.createUser('compliance');
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, officer);
+  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
+  const rows = auditTable(page).locator('tbody tr');
+  const ids = async () => (await auditTable(page).locator('tbody tr td:nth-child(1)').allTextContents()).map(Number);
+  await page.getByLabel('Action').selectOption('insert');
+  const actions = () => auditTable(page).locator('tbody tr td:nth-child(4)').allTextContents();
+  await expect.poll(async () => [...new Set(await actions())]).toEqual(['insert']);
+  expect(await rows.count()).toBe(50);
+  const before = await ids();
+  // 120 patients in one statement: 120 audit rows at once, more than the 50 a live pull reads.
+  await k.raw(`INSERT INTO patients (name, dob) SELECT 'Burst Patient ' || g, DATE '1970-01-01' + g FROM generate_series(1, 120) g`);
+  const { rows: logged } = await k.raw(
+    `SELECT audit_id FROM audit_log WHERE action = 'insert' AND audit_id > ? ORDER BY audit_id DESC`,
+    [before[0]!],
+  );
+  expect(logged).toHaveLength(120);
+  await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(170);
+  expect(await ids()).toEqual([...logged.map((r: { audit_id: string | number }) => Number(r.audit_id)), ...before]);
+  await ctx.close();
+});

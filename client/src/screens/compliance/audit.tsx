@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
 import { screensApi, type AuditFilter } from '../../lib/screens-api.js';
-import type { CompliancePatient } from '../../../../shared/api-types.js';
+import type { AuditEntry, CompliancePatient } from '../../../../shared/api-types.js';
 import { AUDIT_ACTIONS, AUDIT_SEVERITIES } from '../../../../shared/vocabulary.js';
 import { PatientFinder, describePatient } from './patient-finder.js';
 import { FilterSelect } from '../../components/options.js';
@@ -15,6 +15,8 @@ import { ColumnHeads } from '../../components/column-heads.js';
 import { LoadMore, usePages } from '../../components/pages.js';
 
 const PAGE = 50;
+/** A live pull reads at most this many pages; a larger burst reloads the list from the newest. */
+const MAX_LIVE_PAGES = 20;
 
 export function AuditLog() {
   const { api, live, clock } = useApp();
@@ -54,6 +56,8 @@ export function AuditLog() {
   const pages = usePages((before: number | undefined, signal) => sapi.audit({ ...filter, before, limit: PAGE }, { signal }), JSON.stringify(filter));
   // `generation` says which filters the list holds: a live pull asked under earlier filters must not land in it.
   const { items: entries, setItems: setEntries, error, generation } = pages;
+  const reloadRef = useRef(pages.reload);
+  reloadRef.current = pages.reload;
   const filterRef = useRef(filter);
   filterRef.current = filter;
   const entriesRef = useRef(entries);
@@ -71,16 +75,32 @@ export function AuditLog() {
           again = false;
           if (!entriesRef.current) break;
           const asked = generation.current;
+          const since = entriesRef.current[0]?.auditId ?? 0;
+          // Everything newer than the top row: page backwards while a whole page is newer (a burst
+          // of more than one page must not leave a gap), at most MAX_LIVE_PAGES pages.
           // Asked by the page, not the person: a stream of audit entries must not keep the session alive.
-          const r = await sapi.audit({ ...filterRef.current, limit: PAGE }, { background: true });
+          const got: AuditEntry[] = [];
+          let before: number | undefined;
+          let reached = false;
+          for (let n = 0; n < MAX_LIVE_PAGES && !reached; n++) {
+            const r = await sapi.audit({ ...filterRef.current, limit: PAGE, before }, { background: true });
+            got.push(...r.items.filter((e) => e.auditId > since));
+            reached = r.nextBefore === null || r.items.length === 0 || r.items[r.items.length - 1]!.auditId <= since;
+            before = r.nextBefore ?? undefined;
+          }
           // The filters changed meanwhile (their own load brings what matches them), or that load is still running.
           const current = entriesRef.current;
           if (asked !== generation.current || !current) break;
+          if (!reached) {
+            // More than MAX_LIVE_PAGES pages arrived at once: start again from the newest, without a gap.
+            reloadRef.current();
+            break;
+          }
           const top = current[0]?.auditId ?? 0;
-          const newer = r.items.filter((e) => e.auditId > top);
+          const newer = got.filter((e) => e.auditId > top);
           if (newer.length > 0) {
             // Against the list as it is when this lands, so nothing is added twice.
-            setEntries((list) => list && [...r.items.filter((e) => e.auditId > (list[0]?.auditId ?? 0)), ...list]);
+            setEntries((list) => list && [...got.filter((e) => e.auditId > (list[0]?.auditId ?? 0)), ...list]);
             setFresh(new Set(newer.map((e) => e.auditId)));
           }
         } while (again);
