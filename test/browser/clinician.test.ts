@@ -38,7 +38,7 @@ it('announces an arrival, completes the visit through the form, and shows it in 
   await onClinicMorning(app.db.knex, ({ timeZone }) => arrivalToPanel(timeZone));
 });
 
-it('offers Retry when the live watch of her day is refused, and comes back live', async () => {
+it('offers Retry when her emergency access grants fail to load, and when the live watch of her day is refused, and comes back live', async () => {
   await onClinicMorning(app.db.knex, () => refusedWatch());
 });
 
@@ -68,7 +68,15 @@ async function refusedWatch(): Promise<void> {
       ws.send(m);
     });
   });
+  // Her emergency access grants failing to load say so (a banner must not silently vanish).
+  const grantsList = /\/api\/break-glass$/;
+  await page.route(grantsList, (route) => route.fulfill(serverError('The grants could not be read.')));
   await signIn(page, app.url, clinician);
+  const grantsFailed = page.getByRole('alert').filter({ hasText: 'Your emergency access grants could not be loaded. The grants could not be read.' });
+  await grantsFailed.waitFor();
+  await page.unroute(grantsList);
+  await grantsFailed.getByRole('button', { name: 'Retry' }).click();
+  await expect.poll(() => grantsFailed.count()).toBe(0);
   const paused = page.getByRole('alert').filter({ hasText: 'Live updates are paused. The day could not be loaded; retry.' });
   await paused.waitFor();
   await paused.getByRole('button', { name: 'Retry' }).click();

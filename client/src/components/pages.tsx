@@ -87,7 +87,7 @@ export function LoadMore<T, C>({ pages, label }: { pages: Pages<T, C>; label: st
           </button>
         </div>
       )}
-      {pages.moreError && <p class="error">{pages.moreError}</p>}
+      {pages.moreError && <p class="error" role="alert">{pages.moreError}</p>}
     </>
   );
 }

@@ -48,7 +48,7 @@ export default function BillingScreen() {
             Download CSV of the charges shown
           </button>
         </div>
-        {badRange && <p class="error">"Service from" must not be after "Service to".</p>}
+        {badRange && <p class="error" role="alert">"Service from" must not be after "Service to".</p>}
         <p class="hint">A charge opens when a visit is completed. Billing sees the identity a claim needs and nothing clinical.</p>
         {error !== undefined && <ErrorView error={error} retry={pages.reload} what="The charges could not be loaded." />}
         {rows === undefined && error === undefined && !badRange && <Loading />}

@@ -26,7 +26,7 @@ function Picker<T>({ label, search, describe, onPick }: { label: string; search:
       <p id={`${id}-count`} class="hint" aria-live="polite">
         {results === undefined ? '' : results.length === 0 ? 'No match.' : `${results.length} match${results.length === 1 ? '' : 'es'}.`}
       </p>
-      {error && <p class="error">{error}</p>}
+      {error && <p class="error" role="alert">{error}</p>}
       {results && results.length > 0 && (
         <ul class="results" aria-label={`${label}: results`}>
           {results.map((r) => (

@@ -131,6 +131,7 @@ export default function ClinicianScreen() {
 
   return (
     <div class="wide-stack">
+      {grants.status === 'error' && <ErrorView error={grants.error} retry={grants.reload} what="Your emergency access grants could not be loaded." />}
       <BreakGlassBanners grants={grants.data ?? []} now={now} onOpen={(g) => setPanelFor({ patientId: g.patientId, name: g.patientName })} />
       <section class="card" aria-labelledby="arrivals-h">
         <h2 id="arrivals-h">Arrivals</h2>

@@ -59,7 +59,7 @@ function Visit({ visit }: { visit: PanelVisit }) {
           Show note
         </button>
       )}
-      {note.error && <p class="error">{note.error}</p>}
+      {note.error && <p class="error" role="alert">{note.error}</p>}
     </article>
   );
 }

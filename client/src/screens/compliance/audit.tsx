@@ -131,6 +131,7 @@ export function AuditLog() {
             ))}
           </select>
         </label>
+        {staff.status === 'error' && <ErrorView error={staff.error} retry={staff.reload} what="The staff list for the Actor filter could not be loaded." />}
         <FilterSelect label="Action" any="Any action" values={AUDIT_ACTIONS} value={action} onChange={setAction} />
         <label>
           Table

@@ -16,7 +16,7 @@ export function PatientFinder({ label, action, onPick }: { label: string; action
         {label}
         <input type="search" value={q} autocomplete="off" onInput={(e) => setQ(e.currentTarget.value)} />
       </label>
-      {error && <p class="error">{error}</p>}
+      {error && <p class="error" role="alert">{error}</p>}
       {results && (
         <p class="hint" aria-live="polite">
           {results.length === 0 ? 'No patient matches.' : `${results.length} match${results.length === 1 ? '' : 'es'}.`}

@@ -293,7 +293,8 @@ export default function ManagerScreen() {
             </label>
           </fieldset>
         </div>
-        {!validRange && <p class="error">The first month must not be after the last.</p>}
+        {!validRange && <p class="error" role="alert">The first month must not be after the last.</p>}
+        {providers.status === 'error' && <ErrorView error={providers.error} retry={providers.reload} what="The providers to filter by could not be loaded." />}
         <details>
           <summary>Providers ({picked.length === 0 ? `all ${shownProviders.length}` : `${picked.length} selected`})</summary>
           <fieldset>
