@@ -109,8 +109,8 @@ export default function ClinicianScreen() {
   useEffect(() => {
     const onArrived = (a: AppointmentArrived) => {
       const text = `${a.patientName} has checked in for ${clock.timeLabelled(a.scheduledAt)} (arrived ${clock.timeLabelled(clock.now())}).`;
+      // The notice is a polite live region itself: announcing it too would say it twice.
       setNotice(text);
-      announce(text);
       pushed.current = true;
       setVersion((v) => v + 1);
       setNow(clock.now());
@@ -121,7 +121,7 @@ export default function ClinicianScreen() {
     };
     live.socket.on('appointment:arrived', onArrived);
     return () => void live.socket.off('appointment:arrived', onArrived);
-  }, [live, clock, announce, desktop, sound]);
+  }, [live, clock, desktop, sound]);
 
   if (providerId === null) return <Empty>Your account is not linked to a provider.</Empty>;
   const rows = shown ?? [];
