@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, refuseFirstWatch, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
 import { createMedication, createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -48,26 +48,8 @@ async function refusedWatch(): Promise<void> {
   const clinician = await app.createUser('clinician', { providerId });
   const ctx = await newDesk(browser);
   const page = await ctx.newPage();
-  // Between page and server, the server's first answer to the watch of her day becomes a refusal
-  // (socket.io frames: '42<id>["schedule:watch",…]' asks, '43<id>[…]' answers).
-  let refused = 0;
-  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
-    const server = ws.connectToServer();
-    const asked = new Set<string>();
-    ws.onMessage((m) => {
-      const ask = typeof m === 'string' ? /^42(\d+)\["schedule:watch",/.exec(m) : null;
-      if (ask) asked.add(ask[1]!);
-      server.send(m);
-    });
-    server.onMessage((m) => {
-      const answer = typeof m === 'string' ? /^43(\d+)\[/.exec(m) : null;
-      if (answer && asked.has(answer[1]!) && refused === 0) {
-        refused++;
-        return ws.send(`43${answer[1]}[{"ok":false,"error":{"code":"unavailable","message":"The day could not be loaded; retry."}}]`);
-      }
-      ws.send(m);
-    });
-  });
+  // The server's first answer to the watch of her day becomes a refusal.
+  await refuseFirstWatch(page, /^42(\d+)\["schedule:watch",/, 'The day could not be loaded; retry.');
   // Her emergency access grants failing to load say so (a banner must not silently vanish).
   const grantsList = /\/api\/break-glass$/;
   await page.route(grantsList, (route) => route.fulfill(serverError('The grants could not be read.')));

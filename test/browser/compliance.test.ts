@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
+import type { StaffFixture } from '../support/staff.js';
 
 let app: BrowserApp;
 let browser: Browser;
@@ -28,6 +29,17 @@ async function axeOk(page: Page, where: string) {
 }
 
 const auditTable = (page: Page) => page.getByRole('table', { name: 'Audit entries, newest first (new ones appear at the top)' });
+
+/** A compliance officer's page, signed in and live, with the audit table's rows and a column's texts. */
+async function openAuditLog(officer: StaffFixture) {
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, officer);
+  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
+  const rows = auditTable(page).locator('tbody tr');
+  const column = (n: number) => auditTable(page).locator(`tbody tr td:nth-child(${n})`).allTextContents();
+  return { ctx, page, rows, column };
+}
 const firstRow = (page: Page) => auditTable(page).locator('tbody tr').first();
 
 it('shows the audit history, receives entries live, filters by patient, erases, refuses a legal hold and deactivates an account', async () => {
@@ -126,14 +138,7 @@ it('filters the history by actor, action, table, severity and time, pages backwa
   const target = await createPatient(k, { name: 'Gus Glass' });
   const providerId = await createProvider(k, { name: 'Dr Fay Filter' });
   const clinician = await app.createUser('clinician', { providerId });
-  const officer = await app.createUser('compliance');
-
-  const ctx = await newDesk(browser);
-  const page = await ctx.newPage();
-  await signIn(page, app.url, officer);
-  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
-  const rows = auditTable(page).locator('tbody tr');
-  const column = (n: number) => auditTable(page).locator(`tbody tr td:nth-child(${n})`).allTextContents();
+  const { ctx, page, rows, column } = await openAuditLog(await app.createUser('compliance'));
 
   // Action and table: one page of inserts into patients, then older ones, all still matching.
   await page.getByLabel('Action').selectOption('insert');
@@ -184,16 +189,10 @@ it('shows every entry of a burst larger than a page live, with no gap', async ()
   const k = app.db.knex;
   // A first page's worth of patient inserts before the page opens.
   await k.raw(`INSERT INTO patients (name, dob) SELECT 'Early Patient ' || g, DATE '1960-01-01' + g FROM generate_series(1, 60) g`);
-  const officer = await app.createUser('compliance');
-  const ctx = await newDesk(browser);
-  const page = await ctx.newPage();
-  await signIn(page, app.url, officer);
-  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
-  const rows = auditTable(page).locator('tbody tr');
-  const ids = async () => (await auditTable(page).locator('tbody tr td:nth-child(1)').allTextContents()).map(Number);
+  const { ctx, page, rows, column } = await openAuditLog(await app.createUser('compliance'));
+  const ids = async () => (await column(1)).map(Number);
   await page.getByLabel('Action').selectOption('insert');
-  const actions = () => auditTable(page).locator('tbody tr td:nth-child(4)').allTextContents();
-  await expect.poll(async () => [...new Set(await actions())]).toEqual(['insert']);
+  await expect.poll(async () => [...new Set(await column(4))]).toEqual(['insert']);
   expect(await rows.count()).toBe(50);
   const before = await ids();
   // 120 patients in one statement: 120 audit rows at once, more than the 50 a live pull reads.

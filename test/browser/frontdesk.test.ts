@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, serverError, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, refuseFirstWatch, screenshot, serverError, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -338,28 +338,9 @@ describe('failures', () => {
     const ctx = await newDesk(browser);
     contexts.push(ctx);
     const page = await ctx.newPage();
-    // Between page and server, the server's first answer to the watch of the day shown becomes a
-    // refusal (socket.io frames: '42<id>["clinic:watch",{"date":…}]' asks, '43<id>[…]' answers;
-    // the waiting room watches today, which is left alone).
-    let refused = 0;
-    const askForDay = new RegExp(`^42(\\d+)\\["clinic:watch",\\{"date":"${DAY}"`);
-    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
-      const server = ws.connectToServer();
-      const asked = new Set<string>();
-      ws.onMessage((m) => {
-        const ask = typeof m === 'string' ? askForDay.exec(m) : null;
-        if (ask) asked.add(ask[1]!);
-        server.send(m);
-      });
-      server.onMessage((m) => {
-        const answer = typeof m === 'string' ? /^43(\d+)\[/.exec(m) : null;
-        if (answer && asked.has(answer[1]!) && refused === 0) {
-          refused++;
-          return ws.send(`43${answer[1]}[{"ok":false,"error":{"code":"unavailable","message":"The day could not be loaded; retry."}}]`);
-        }
-        ws.send(m);
-      });
-    });
+    // The server's first answer to the watch of the day shown becomes a refusal (the waiting
+    // room watches today, which is left alone).
+    await refuseFirstWatch(page, new RegExp(`^42(\\d+)\\["clinic:watch",\\{"date":"${DAY}"`), 'The day could not be loaded; retry.');
     await signIn(page, app.url, desk, `/?date=${DAY}`);
     const paused = page.getByRole('alert').filter({ hasText: 'Live updates are paused. The day could not be loaded; retry.' });
     await paused.waitFor();

@@ -146,6 +146,32 @@ let axeSource: string | undefined;
 /** A route.fulfill() answer: the API's error body with a 500 (a read is not retried, unlike 502-504). */
 export const serverError = (message: string) => ({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message } }) });
 
+/**
+ * Between page and server, rewrite the server's first answer to a watch the page asks for into a
+ * refusal with `message` (socket.io frames: '42<id>["<event>",…]' asks, '43<id>[…]' answers).
+ * `ask` matches the asking frame from its start, e.g. /^42(\d+)\["schedule:watch",/ (group 1: the id).
+ */
+export async function refuseFirstWatch(page: Page, ask: RegExp, message: string): Promise<void> {
+  let refused = 0;
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const server = ws.connectToServer();
+    const asked = new Set<string>();
+    ws.onMessage((m) => {
+      const hit = typeof m === 'string' ? ask.exec(m) : null;
+      if (hit) asked.add(hit[1]!);
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      const answer = typeof m === 'string' ? /^43(\d+)\[/.exec(m) : null;
+      if (answer && asked.has(answer[1]!) && refused === 0) {
+        refused++;
+        return ws.send(`43${answer[1]}[${JSON.stringify({ ok: false, error: { code: 'unavailable', message } })}]`);
+      }
+      ws.send(m);
+    });
+  });
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;
