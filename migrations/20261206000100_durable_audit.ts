@@ -26,7 +26,7 @@
  *   (a search, a schedule); see migration 20261206000110.
  */
 import type { Knex } from 'knex';
-import { asOwner } from './support.js';
+import { asOwner, runSql } from './support.js';
 
 export const AUDIT_WRITER_ROLE = 'clinicpulse_audit_writer';
 export const AUDIT_LINK_SERVER = 'clinicpulse_audit_link';
@@ -40,7 +40,7 @@ const ACTING_GRANT = `g.expires_at > now() AND g.granted_at < now()`;
 
 export async function up(knex: Knex): Promise<void> {
   // Cluster- and extension-level groundwork needs the migrating (superuser) role.
-  await knex.raw(`
+  await runSql(knex, `
     DO $$ BEGIN
       -- Writes autonomous audit rows and nothing else; owns nothing, inherits nothing.
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${AUDIT_WRITER_ROLE}') THEN
@@ -59,7 +59,7 @@ export async function up(knex: Knex): Promise<void> {
     GRANT USAGE ON FOREIGN DATA WRAPPER dblink_fdw TO clinicpulse_owner;
     GRANT USAGE ON SCHEMA public TO ${AUDIT_WRITER_ROLE};
   `);
-  await knex.raw(`GRANT CONNECT ON DATABASE ${await currentDatabase(knex)} TO ${AUDIT_WRITER_ROLE}`);
+  await runSql(knex, `GRANT CONNECT ON DATABASE ${await currentDatabase(knex)} TO ${AUDIT_WRITER_ROLE}`);
   await asOwner(
     knex,
     `
@@ -278,10 +278,10 @@ ALTER TABLE audit_log DROP COLUMN IF EXISTS patient_ids;
 DROP SERVER IF EXISTS ${AUDIT_LINK_SERVER} CASCADE;
 `,
   );
-  await knex.raw(`
+  await runSql(knex, `
     DROP EXTENSION IF EXISTS dblink;
     DROP SCHEMA IF EXISTS clinicpulse_link;
     REVOKE USAGE ON SCHEMA public FROM ${AUDIT_WRITER_ROLE};
   `);
-  await knex.raw(`REVOKE CONNECT ON DATABASE ${await currentDatabase(knex)} FROM ${AUDIT_WRITER_ROLE}`);
+  await runSql(knex, `REVOKE CONNECT ON DATABASE ${await currentDatabase(knex)} FROM ${AUDIT_WRITER_ROLE}`);
 }

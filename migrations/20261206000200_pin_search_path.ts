@@ -15,6 +15,7 @@
  * test/security/catalog-lint.test.ts refuses any function created later without this.
  */
 import type { Knex } from 'knex';
+import { runSql } from './support.js';
 
 /** The one search_path every security-definer function carries. */
 export const DEFINER_SEARCH_PATH = 'pg_catalog, public, pg_temp';
@@ -28,7 +29,7 @@ const OURS = `
 export async function up(knex: Knex): Promise<void> {
   // Run as the migrating superuser: ALTER FUNCTION needs ownership or superuser, and the
   // functions' owner (clinicpulse_owner) stays as it is.
-  await knex.raw(`
+  await runSql(knex, `
 DO $do$
 DECLARE f record;
 BEGIN
@@ -52,7 +53,7 @@ $do$;
 
 export async function down(knex: Knex): Promise<void> {
   // Every function had 'public, pg_catalog' or 'pg_catalog' before: put that back.
-  await knex.raw(`
+  await runSql(knex, `
 DO $do$
 DECLARE f record;
 BEGIN

@@ -14,6 +14,7 @@
  * through them (RETURNING needs SELECT on it).
  */
 import type { Knex } from 'knex';
+import { runSql } from './support.js';
 
 /** Roles the service can become; clinicpulse_backup keeps its table-level SELECT (pg_dump). */
 const ROLES = ['front_desk', 'clinician', 'billing', 'manager', 'compliance', 'clinicpulse_auth', 'clinicpulse_realtime'];
@@ -61,13 +62,13 @@ $do$;
 
 export async function up(knex: Knex): Promise<void> {
   // As the migrating superuser: it may grant and revoke on the owner's objects.
-  await knex.raw(tableSelectToColumnGrantsSql());
+  await runSql(knex, tableSelectToColumnGrantsSql());
 }
 
 export async function down(knex: Knex): Promise<void> {
   // Back to table-level SELECT wherever a role reads every column (and for the withheld ones).
   const withheldPairs = Object.entries(WITHHELD).flatMap(([rel, byRole]) => Object.keys(byRole).map((role) => `('${rel}', '${role}')`));
-  await knex.raw(`
+  await runSql(knex, `
 DO $do$
 DECLARE g record;
 BEGIN

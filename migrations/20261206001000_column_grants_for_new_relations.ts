@@ -9,6 +9,7 @@
  * The permission matrix (test/security/permission-matrix.ts) lists the result column by column.
  */
 import type { Knex } from 'knex';
+import { runSql } from './support.js';
 
 /** Roles the service can become; clinicpulse_backup keeps its table-level SELECT (pg_dump). */
 const ROLES = ['front_desk', 'clinician', 'billing', 'manager', 'compliance', 'clinicpulse_auth', 'clinicpulse_realtime'];
@@ -39,15 +40,15 @@ $do$;
 
 export async function up(knex: Knex): Promise<void> {
   // As the migrating superuser: it may grant and revoke on the owner's objects.
-  await knex.raw(tableSelectToColumnGrantsSql);
-  await knex.raw(`
+  await runSql(knex, tableSelectToColumnGrantsSql);
+  await runSql(knex, `
 GRANT SELECT (outside_hours_reason, overbook_reason, overbook_lane, series_id, checked_in_at) ON appointments TO front_desk, clinician;
 GRANT SELECT (overbook_limit) ON providers TO front_desk, clinician, manager;
 `);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`
+  await runSql(knex, `
 REVOKE SELECT (outside_hours_reason, overbook_reason, overbook_lane, series_id, checked_in_at) ON appointments FROM front_desk, clinician;
 REVOKE SELECT (overbook_limit) ON providers FROM front_desk, clinician, manager;
 `);

@@ -63,6 +63,20 @@ describe('migrations', () => {
     expect(crossImports).toEqual([]);
   });
 
+  it('send their statements as written (runSql/asOwner, no `?` placeholder rewriting); knex.raw only reads a value', () => {
+    const dir = fileURLToPath(new URL('../migrations/', import.meta.url));
+    const rewritten = readdirSync(dir)
+      .filter((f) => /^\d{14}_.*\.ts$/.test(f))
+      .flatMap((f) =>
+        readFileSync(path.join(dir, f), 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${f}:${i + 1}` }))
+          .filter(({ line }) => /\bknex\.raw\(/.test(line) && !/^\s*const \{ rows \} = await knex\.raw/.test(line) && !/^\s*(\*|\/\/)/.test(line))
+          .map(({ at }) => at),
+      );
+    expect(rewritten).toEqual([]);
+  });
+
   it('have unique timestamp prefixes, but for the four 20261125000004_* already applied (renaming would break their history)', () => {
     const names = Object.keys(migrations);
     const prefixes = names.map((n) => n.slice(0, 14));
