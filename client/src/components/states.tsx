@@ -34,28 +34,45 @@ export function ErrorView({ error, retry, what }: { error: unknown; retry?: () =
   );
 }
 
-export type Resource<T> =
-  | { status: 'loading'; data?: T; reload: () => void }
-  | { status: 'ready'; data: T; reload: () => void }
-  | { status: 'error'; error: unknown; data?: T; reload: () => void };
+export type Resource<T> = (
+  | { status: 'loading'; data?: T }
+  | { status: 'ready'; data: T }
+  | { status: 'error'; error: unknown; data?: T }
+) & {
+  /**
+   * The data if it was loaded for the current `key` (see useResource), else undefined: while
+   * another key loads, or after its load failed, the last key's data is not this key's.
+   */
+  current?: T;
+  reload: () => void;
+};
 
-/** Load `fn` when `deps` change; abort the previous load. Keeps the last data while reloading. */
-export function useResource<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Resource<T> {
-  const [state, setState] = useState<{ status: 'loading' | 'ready' | 'error'; data?: T; error?: unknown }>({ status: 'loading' });
+/**
+ * Load `fn` when `deps` change; abort the previous load. Keeps the last data while reloading
+ * (`data`); `key` names what the data is for (a day, a set of filters), so that `current` is
+ * only ever data loaded for the key shown, while a reload of the same key (a live update)
+ * keeps it on screen. Without a key, `current` is `data`.
+ */
+export function useResource<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[], key?: string): Resource<T> {
+  const [state, setState] = useState<{ status: 'loading' | 'ready' | 'error'; data?: T; error?: unknown; key?: string }>({ status: 'loading' });
   const [nonce, setNonce] = useState(0);
   const fnRef = useRef(fn);
   fnRef.current = fn;
+  const keyRef = useRef(key);
+  keyRef.current = key;
   useEffect(() => {
     const ctl = new AbortController();
-    setState((s) => ({ status: 'loading', data: s.data }));
+    const loadingFor = keyRef.current;
+    setState((s) => ({ status: 'loading', data: s.data, key: s.key }));
     fnRef.current(ctl.signal).then(
-      (data) => !ctl.signal.aborted && setState({ status: 'ready', data }),
-      (error) => !ctl.signal.aborted && setState((s) => ({ status: 'error', error, data: s.data })),
+      (data) => !ctl.signal.aborted && setState({ status: 'ready', data, key: loadingFor }),
+      (error) => !ctl.signal.aborted && setState((s) => ({ status: 'error', error, data: s.data, key: s.key })),
     );
     return () => ctl.abort();
   }, [...deps, nonce]);
   const reload = () => setNonce((n) => n + 1);
-  return { ...state, reload } as Resource<T>;
+  const current = state.key === key ? state.data : undefined;
+  return { ...state, current, reload } as Resource<T>;
 }
 
 /** A form's refusal, announced as it appears; nothing while there is none. */

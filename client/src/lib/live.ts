@@ -17,6 +17,9 @@ import type {
   ServerToClientEvents,
 } from '../../../shared/events.js';
 
+/** What a watch left unanswered while connected says (with Retry): nothing else would ask again. */
+export const WATCH_UNANSWERED = 'The server did not answer in time.';
+
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -180,7 +183,7 @@ export class ClinicDayWatch {
     } catch {
       // Disconnected meanwhile: the next connect re-watches. Still connected: the server did
       // not answer, and nothing else would ask again, so say so (with Retry).
-      if (!this.stopped && this.live.socket.connected) this.error.value = 'The server did not answer in time.';
+      if (!this.stopped && this.live.socket.connected) this.error.value = WATCH_UNANSWERED;
       return;
     }
     if (this.stopped) return;

@@ -8,7 +8,7 @@ import type {
   ScheduleChanged,
   ScheduleWatchAck,
 } from '../../../shared/events.js';
-import type { LiveSocket } from './live.js';
+import { WATCH_UNANSWERED, type LiveSocket } from './live.js';
 
 export type { LiveSocket };
 
@@ -71,7 +71,7 @@ export class ScheduleWatch {
     } catch {
       // Disconnected meanwhile: the next connect re-watches. Still connected: the server did not
       // answer, and nothing else would ask again, so say so (the screen offers Retry).
-      return this.set('offline', this.socket.connected ? 'The server did not answer in time.' : undefined);
+      return this.set('offline', this.socket.connected ? WATCH_UNANSWERED : undefined);
     }
     if (!ack.ok) return this.set('refused', ack.error.message);
     if (ack.snapshot) {

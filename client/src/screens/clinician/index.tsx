@@ -75,14 +75,14 @@ export default function ClinicianScreen() {
     (signal) => {
       const background = pushed.current;
       pushed.current = false;
-      const rows = providerId === null ? Promise.resolve([]) : sapi.schedule(providerId, date, { signal, background });
-      return rows.then((items) => ({ date, items }));
+      return providerId === null ? Promise.resolve([]) : sapi.schedule(providerId, date, { signal, background });
     },
     [providerId, date, version],
+    // The rows on screen are this day's: while another day loads, or after its load failed, the
+    // last day's rows are not shown under this day's heading (a live reload of this day keeps them).
+    date,
   );
-  // The rows of the day on screen: while another day loads, or after its load failed, the last
-  // day's rows are not shown under this day's heading (a live reload of this day keeps them).
-  const shown = day.data?.date === date ? day.data.items : undefined;
+  const shown = day.current;
 
   // Live: any change to the shown day reloads it (one small GET). A refused or unanswered
   // watch says so, with Retry, instead of leaving the day still under a "Live" badge.

@@ -74,7 +74,7 @@ export default function FrontDeskScreen() {
   // the grid says so instead of showing the previous day's providers.
   // (The week view keeps the last list meanwhile: its providers do not change by the day, and
   // tearing it down would lose the provider chosen for the week.)
-  const loaded = day.load.data?.date === date ? day.load.data : undefined;
+  const loaded = day.load.current;
   const shown = loaded ?? (prefs.view === 'week' ? day.load.data : undefined);
   const allProviders = shown?.providers ?? [];
   const specialties = useMemo(() => [...new Set(allProviders.map((p) => p.specialty))].sort(), [allProviders]);

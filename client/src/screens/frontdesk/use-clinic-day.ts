@@ -12,7 +12,7 @@ import type { DayProvider } from '../../../../shared/api-types.js';
 import type { ScheduleChanged } from '../../../../shared/events.js';
 
 export interface ClinicDayState {
-  /** The day's providers, with the date they were loaded for (a reload keeps the last until it answers). */
+  /** The day's providers, with the date they were loaded for; `load.current` only when that is `date` (a reload keeps the last in `load.data`). */
   load: Resource<{ date: string; providers: DayProvider[] }>;
   watch: ClinicDayWatch;
   /** Appointment ids changed by someone else in the last 1.5 s. */
@@ -61,6 +61,7 @@ export function useClinicDay(date: string, opts: { announce?: boolean } = {}): C
       return { date, providers: day.providers };
     },
     [date, watch],
+    date,
   );
   return { load, watch, flash };
 }

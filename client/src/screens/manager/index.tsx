@@ -137,22 +137,22 @@ export default function ManagerScreen() {
   const shownProviders = (providers.data ?? []).filter((p) => specialty === '' || p.specialty === specialty);
   const validRange = from !== '' && to !== '' && from <= to;
 
-  // The filters the numbers on screen are for: while new filters load, or after their load
-  // failed, the last filters' numbers are not shown under them (a live reload keeps them).
+  // The numbers on screen are for the filters shown: while new filters load, or after their
+  // load failed, the last filters' numbers are not shown under them (a live reload keeps them).
   const filterKey = [from, to, specialty, picked.join(',')].join('|');
   const data = useResource(
     async (signal) => {
-      const key = filterKey;
-      if (!validRange) return { key, rows: [] as OutcomeRow[] };
+      if (!validRange) return [] as OutcomeRow[];
       const background = pushed.current;
       pushed.current = false;
       const rows = await sapi.outcomes({ from, to, providerIds: picked, specialty: specialty || undefined }, { signal, background });
       setStamp(clock.now());
-      return { key, rows };
+      return rows;
     },
     [filterKey, version],
+    filterKey,
   );
-  const current = data.data?.key === filterKey ? data.data.rows : undefined;
+  const current = data.current;
 
   useEffect(() => {
     const onChanged = () => {
