@@ -132,7 +132,8 @@ describe('the day grid', () => {
     const find = page.getByLabel('Find patient (name or date of birth)');
     await find.focus();
     await page.keyboard.type('Zoe Keyboard');
-    await page.getByText('No patient matches').waitFor();
+    // The answer to the whole name, not to a prefix still being typed (a later answer re-renders the finder).
+    await page.getByText('No patient matches “Zoe Keyboard”.').waitFor();
     await page.keyboard.press('Tab'); // → Register new patient
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('name');
