@@ -4,7 +4,8 @@
  * completed through the form (ICD-10 search, a prescription, a note) and the patient panel
  * then shows it; a prescription that ends before it starts is refused with the field named
  * and nothing saved; the day moves by previous/next and the date picker; break-the-glass opens a patient outside
- * her care with a reason and a time limit shown in a banner; axe finds nothing serious.
+ * her care with a reason and a time limit shown in a banner; axe finds nothing serious. In a
+ * browser outside the clinic's zone, her times carry the clinic's zone.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -41,6 +42,38 @@ it('announces an arrival, completes the visit through the form, and shows it in 
 it('offers Retry when her emergency access grants fail to load, and when the live watch of her day is refused, and comes back live', async () => {
   await onClinicMorning(app.db.knex, () => refusedWatch());
 });
+
+it("labels her times with the clinic's zone when her browser is in another", async () => {
+  await onClinicMorning(app.db.knex, ({ timeZone, soon }) => zoneLabels(timeZone, soon));
+});
+
+async function zoneLabels(timeZone: string, soon: string): Promise<void> {
+  const k = app.db.knex;
+  const providerId = await createProvider(k, { name: 'Dr Zoe Zone' });
+  const patientId = await createPatient(k, { name: 'Zack Zone' });
+  const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: soon });
+  await k.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [apptId]);
+  const { rows } = await k.raw('SELECT checked_in_at FROM appointments WHERE appointment_id = ?', [apptId]);
+  const clinician = await app.createUser('clinician', { providerId });
+  // Her browser is not in the clinic's zone (the morning zone is a fixed offset, never UTC itself).
+  const ctx = await newDesk(browser, { timezoneId: timeZone === 'UTC' ? 'Asia/Tokyo' : 'UTC' });
+  const page = await ctx.newPage();
+  await signIn(page, app.url, clinician);
+  const at = (t: string | Date) => {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).formatToParts(new Date(t));
+    const part = (type: string) => parts.find((p) => p.type === type)!.value;
+    return `${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
+  };
+  const waiting = page.getByRole('list', { name: 'Waiting now, longest first' });
+  await expect.poll(() => waiting.textContent()).toContain(`Zack Zone — booked ${at(soon)}, arrived ${at(rows[0].checked_in_at)}`);
+  await page.getByRole('button', { name: 'Complete visit: Zack Zone' }).click();
+  await page.getByRole('dialog', { name: 'Complete visit: Zack Zone' }).getByText(`at ${at(soon)}. Everything below`).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Zack Zone', exact: true }).click();
+  const history = page.getByRole('dialog', { name: 'Patient chart: Zack Zone' }).getByRole('table', { name: 'Appointment history, newest first' });
+  await expect.poll(() => history.locator('tbody tr').first().textContent()).toContain(at(soon));
+  await ctx.close();
+}
 
 async function refusedWatch(): Promise<void> {
   const k = app.db.knex;

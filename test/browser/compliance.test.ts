@@ -5,7 +5,8 @@
  * confirmation naming them, a patient under legal hold is refused with the hold shown,
  * an account is deactivated (its session ends), and axe finds nothing serious. The history
  * also filters by actor, action, table, severity and time and pages backwards; a live entry
- * is fetched as the page's own request, which does not keep the session alive.
+ * is fetched as the page's own request, which does not keep the session alive. In a browser
+ * outside the clinic's zone, each entry's time carries the clinic's zone.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -31,8 +32,8 @@ async function axeOk(page: Page, where: string) {
 const auditTable = (page: Page) => page.getByRole('table', { name: 'Audit entries, newest first (new ones appear at the top)' });
 
 /** A compliance officer's page, signed in and live, with the audit table's rows and a column's texts. */
-async function openAuditLog(officer: StaffFixture) {
-  const ctx = await newDesk(browser);
+async function openAuditLog(officer: StaffFixture, opts: { timezoneId?: string } = {}) {
+  const ctx = await newDesk(browser, opts);
   const page = await ctx.newPage();
   await signIn(page, app.url, officer);
   await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
@@ -204,5 +205,15 @@ it('shows every entry of a burst larger than a page live, with no gap', async ()
   expect(logged).toHaveLength(120);
   await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(170);
   expect(await ids()).toEqual([...logged.map((r: { audit_id: string | number }) => Number(r.audit_id)), ...before]);
+  await ctx.close();
+});
+
+it("labels each entry's clinic time with the clinic's zone when the browser is elsewhere", async () => {
+  const k = app.db.knex;
+  await createPatient(k, { name: 'Zed Zone' });
+  const { ctx, column } = await openAuditLog(await app.createUser('compliance'), { timezoneId: 'UTC' });
+  await expect.poll(async () => (await column(2)).length).toBeGreaterThan(0);
+  // The clinic is in New York: its zone's short name, EST or EDT by the date of each entry.
+  for (const when of await column(2)) expect(when).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T$/);
   await ctx.close();
 });

@@ -178,6 +178,16 @@ async function axeOk(page: Page) {
   expect(v, JSON.stringify(v.map((x) => [x.id, x.help, x.nodes.slice(0, 2)]))).toEqual([]);
 }
 
+it("says the data's clinic time with the clinic's zone when the browser is elsewhere", async () => {
+  const ctx = await newDesk(browser, { timezoneId: 'UTC' });
+  const page = await ctx.newPage();
+  await signIn(page, app.url, await app.createUser('manager'));
+  const freshness = page.getByRole('status', { name: 'Data freshness' });
+  await freshness.filter({ hasText: 'Data as of' }).waitFor();
+  expect(await freshness.textContent()).toMatch(/^Data as of \d\d:\d\d:\d\d clinic time \(E[SD]T\);/);
+  await ctx.close();
+});
+
 it("shows the error, not the last filters' numbers, when the analytics for new filters fail; Retry loads them", async () => {
   const k = app.db.knex;
   const skin = await createProvider(k, { name: 'Dr Dee Skin', specialty: 'Dermatology' });

@@ -107,7 +107,7 @@ export function BreakGlassForm({ onGranted }: { onGranted: () => void }) {
                 </option>
               ))}
             </select>
-            <span id="bg-until" class="hint">Ends at {clock.time(clock.now() + minutes * 60_000)} if granted now.</span>
+            <span id="bg-until" class="hint">Ends at {clock.timeLabelled(clock.now() + minutes * 60_000)} if granted now.</span>
           </label>
         </div>
         <label>

@@ -115,7 +115,7 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
     <Dialog title={`Complete visit: ${appointment.patientName}`} onClose={close} wide>
       <form onSubmit={submit} noValidate>
         <p class="hint">
-          Booked {clock.longDate(appointment.clinicDate)} at {clock.time(appointment.scheduledAt)}. Everything below is saved together, or nothing is.
+          Booked {clock.longDate(appointment.clinicDate)} at {clock.timeLabelled(appointment.scheduledAt)}. Everything below is saved together, or nothing is.
         </p>
         {refusal && (
           <p class="banner" role="alert">

@@ -167,8 +167,8 @@ export default function ClinicianScreen() {
           <ol aria-labelledby="waiting-h">
             {waiting.map((a) => (
               <li key={a.appointmentId}>
-                <strong>{a.patientName}</strong> — booked {clock.time(a.scheduledAt)}
-                {a.checkedInAt ? `, arrived ${clock.time(a.checkedInAt)}, waiting ${minutesBetween(a.checkedInAt, now)} min` : ', arrival time not recorded'}
+                <strong>{a.patientName}</strong> — booked {clock.timeLabelled(a.scheduledAt)}
+                {a.checkedInAt ? `, arrived ${clock.timeLabelled(a.checkedInAt)}, waiting ${minutesBetween(a.checkedInAt, now)} min` : ', arrival time not recorded'}
               </li>
             ))}
           </ol>

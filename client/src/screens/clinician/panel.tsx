@@ -23,7 +23,7 @@ function Visit({ visit }: { visit: PanelVisit }) {
   return (
     <article class="visit" aria-label={`Visit on ${clock.longDate(when.date)}`}>
       <h4>
-        {clock.longDate(when.date)} · {clock.time(visit.startedAt)} · {visit.providerName}
+        {clock.longDate(when.date)} · {clock.timeLabelled(visit.startedAt)} · {visit.providerName}
       </h4>
       <p>
         <strong>Diagnoses:</strong>{' '}
@@ -121,7 +121,7 @@ export function PatientPanel({ patientId, name, onClose }: { patientId: number; 
                 {p.appointments.map((a) => (
                   <tr key={a.appointmentId}>
                     <td>{a.clinicDate}</td>
-                    <td>{clock.time(a.scheduledAt)}</td>
+                    <td>{clock.timeLabelled(a.scheduledAt)}</td>
                     <td>{a.providerName}</td>
                     <td>{STATUS_LABEL[a.status]}</td>
                   </tr>

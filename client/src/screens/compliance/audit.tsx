@@ -170,7 +170,7 @@ export function AuditLog() {
                 <tr key={e.auditId} class={fresh.has(e.auditId) ? 'flash' : undefined}>
                   <td>{e.auditId}</td>
                   <td>
-                    {clock.wall(e.at).date} {clock.time(e.at)}
+                    {clock.wall(e.at).date} {clock.timeLabelled(e.at)}
                   </td>
                   <td>{e.actorUsername ? `${e.actorUsername} · ${e.actorRole}` : e.actorRole === 'system' || e.actorUserId === null ? `database (${e.actorRole})` : `#${e.actorUserId} · ${e.actorRole}`}</td>
                   <td>{e.action}</td>

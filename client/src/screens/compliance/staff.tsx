@@ -56,7 +56,7 @@ export function StaffAccounts() {
                   <td>{a.username}</td>
                   <td>{STAFF_ROLE_LABELS[a.role]}</td>
                   <td>{a.providerName ?? '—'}</td>
-                  <td>{a.active ? 'Active' : `Deactivated ${a.deactivatedAt ? `${clock.wall(a.deactivatedAt).date} ${clock.time(a.deactivatedAt)}` : ''}`}</td>
+                  <td>{a.active ? 'Active' : `Deactivated ${a.deactivatedAt ? `${clock.wall(a.deactivatedAt).date} ${clock.timeLabelled(a.deactivatedAt)}` : ''}`}</td>
                   <td>
                     {a.active && a.userId !== me.id && (
                       <button type="button" class="danger" onClick={() => setTarget(a)}>

@@ -315,7 +315,7 @@ export default function ManagerScreen() {
           </fieldset>
         </details>
         <p class="stamp" role="status" aria-label="Data freshness">
-          {data.status === 'loading' ? 'Updating…' : stamp ? `Data as of ${clock.time(stamp)}:${String(new Date(stamp).getSeconds()).padStart(2, '0')} clinic time; redraws live when appointments change.` : ''}
+          {data.status === 'loading' ? 'Updating…' : stamp ? `Data as of ${clock.time(stamp)}:${String(new Date(stamp).getSeconds()).padStart(2, '0')} clinic time${clock.zoneNoteAt(stamp)}; redraws live when appointments change.` : ''}
         </p>
         {months.length > 0 && (
           <fieldset class="toolbar" aria-describedby="zoom-state">
