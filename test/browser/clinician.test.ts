@@ -75,6 +75,46 @@ async function zoneLabels(timeZone: string, soon: string): Promise<void> {
   await ctx.close();
 }
 
+it("keeps a refused prescription's error on that prescription when another one is removed", async () => {
+  await onClinicMorning(app.db.knex, ({ soon }) => rxErrorsFollowTheirPrescription(soon));
+});
+
+async function rxErrorsFollowTheirPrescription(soon: string): Promise<void> {
+  const k = app.db.knex;
+  const providerId = await createProvider(k, { name: 'Dr Rex Rx' });
+  const patientId = await createPatient(k, { name: 'Rita Rx' });
+  const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: soon });
+  await k.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [apptId]);
+  await createMedication(k, { name: 'Amoxicillin', form: 'capsule', strength: '500 mg' });
+  await createMedication(k, { name: 'Ibuprofen', form: 'tablet', strength: '400 mg' });
+  const clinician = await app.createUser('clinician', { providerId });
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, clinician);
+  await page.getByRole('button', { name: 'Complete visit: Rita Rx' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Complete visit: Rita Rx' });
+  for (const [q, name] of [['amox', 'Amoxicillin capsule 500 mg'], ['ibup', 'Ibuprofen tablet 400 mg']] as const) {
+    await dialog.getByLabel('Search the formulary').fill(q);
+    await dialog.getByRole('button', { name: `Add ${name}` }).click();
+    await dialog.getByRole('group', { name }).getByLabel('Dosage').fill('as directed');
+  }
+  // The first prescription ends before it starts: refused, its End date marked.
+  const amox = dialog.getByRole('group', { name: 'Amoxicillin capsule 500 mg' });
+  const ibup = dialog.getByRole('group', { name: 'Ibuprofen tablet 400 mg' });
+  const start = await amox.getByLabel('Start date').inputValue();
+  await amox.getByLabel('End date').fill(new Date(Date.parse(`${start}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
+  await dialog.getByRole('button', { name: 'Complete visit', exact: true }).click();
+  await dialog.getByRole('alert').filter({ hasText: 'End date of Amoxicillin capsule 500 mg' }).waitFor();
+  expect(await amox.getByLabel('End date').getAttribute('aria-invalid')).toBe('true');
+  expect(await ibup.getByLabel('End date').getAttribute('aria-invalid')).toBeNull();
+  // Removing it takes its error with it: the other prescription is not marked in its place.
+  await amox.getByRole('button', { name: 'Remove Amoxicillin capsule 500 mg' }).click();
+  await expect.poll(() => amox.count()).toBe(0);
+  expect(await ibup.getByLabel('End date').getAttribute('aria-invalid')).toBeNull();
+  expect(await ibup.textContent()).not.toContain('End date:');
+  await ctx.close();
+}
+
 async function refusedWatch(): Promise<void> {
   const k = app.db.knex;
   const providerId = await createProvider(k, { name: 'Dr Rhea Retry' });

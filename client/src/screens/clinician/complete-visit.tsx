@@ -68,6 +68,21 @@ function fieldErrors(err: ApiError): Record<string, string> {
   return out;
 }
 
+/**
+ * The same errors with each prescription's position in the request ("prescriptions.0.endDate")
+ * replaced by its draft's key ("rx.7.endDate"): an error stays on its prescription when
+ * another one is removed above it.
+ */
+function byDraft(errors: Record<string, string>, sent: RxDraft[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [path, message] of Object.entries(errors)) {
+    const m = /^prescriptions\.(\d+)\.(.+)$/.exec(path);
+    const draft = m ? sent[Number(m[1])] : undefined;
+    out[m && draft ? `rx.${draft.key}.${m[2]}` : path] = message;
+  }
+  return out;
+}
+
 export function CompleteVisit({ appointment, onClose, onDone }: { appointment: ScheduleEntry; onClose: () => void; onDone: () => void }) {
   const { api, clock, announce } = useApp();
   const sapi = useMemo(() => screensApi(api), [api]);
@@ -100,7 +115,7 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
       onDone();
     } catch (err) {
       const fe = err instanceof ApiError ? fieldErrors(err) : {};
-      setErrors(fe);
+      setErrors(byDraft(fe, rx));
       const first = Object.entries(fe)[0];
       const where = first ? describeField(first[0], rx) : undefined;
       const text = `Nothing was saved. ${where ? `${where}: ${first![1]}` : describeError(err)}`;
@@ -154,8 +169,8 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
             describe={medLabel}
             onPick={(m) => setRx((list) => [...list, { key: nextKey.current++, medication: m, dosage: '', startDate: today, endDate: '' }])}
           />
-          {rx.map((r, i) => {
-            const err = (f: string) => errors[`prescriptions.${i}.${f}`];
+          {rx.map((r) => {
+            const err = (f: string) => errors[`rx.${r.key}.${f}`];
             const endBeforeStart = r.endDate !== '' && r.startDate !== '' && r.endDate < r.startDate;
             const id = `rx-${r.key}`;
             return (
