@@ -75,7 +75,7 @@ async function zoneLabels(timeZone: string, soon: string): Promise<void> {
   await ctx.close();
 }
 
-it("keeps a refused prescription's error on that prescription when another one is removed", async () => {
+it("keeps a refused prescription's error on that prescription when another one is removed, and keeps the keyboard focus in the form", async () => {
   await onClinicMorning(app.db.knex, ({ soon }) => rxErrorsFollowTheirPrescription(soon));
 });
 
@@ -93,9 +93,14 @@ async function rxErrorsFollowTheirPrescription(soon: string): Promise<void> {
   await signIn(page, app.url, clinician);
   await page.getByRole('button', { name: 'Complete visit: Rita Rx' }).click();
   const dialog = page.getByRole('dialog', { name: 'Complete visit: Rita Rx' });
+  const focusedLabel = () => page.evaluate(() => (document.activeElement?.closest('label')?.firstChild?.textContent ?? document.activeElement?.tagName ?? '').trim());
   for (const [q, name] of [['amox', 'Amoxicillin capsule 500 mg'], ['ibup', 'Ibuprofen tablet 400 mg']] as const) {
     await dialog.getByLabel('Search the formulary').fill(q);
-    await dialog.getByRole('button', { name: `Add ${name}` }).click();
+    // Chosen by keyboard: the result list goes away and the focus is back in the search box.
+    await dialog.getByRole('button', { name: `Add ${name}` }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.getByRole('group', { name }).waitFor();
+    expect(await focusedLabel()).toBe('Search the formulary');
     await dialog.getByRole('group', { name }).getByLabel('Dosage').fill('as directed');
   }
   // The first prescription ends before it starts: refused, its End date marked.
@@ -108,8 +113,11 @@ async function rxErrorsFollowTheirPrescription(soon: string): Promise<void> {
   expect(await amox.getByLabel('End date').getAttribute('aria-invalid')).toBe('true');
   expect(await ibup.getByLabel('End date').getAttribute('aria-invalid')).toBeNull();
   // Removing it takes its error with it: the other prescription is not marked in its place.
-  await amox.getByRole('button', { name: 'Remove Amoxicillin capsule 500 mg' }).click();
+  await amox.getByRole('button', { name: 'Remove Amoxicillin capsule 500 mg' }).focus();
+  await page.keyboard.press('Enter');
   await expect.poll(() => amox.count()).toBe(0);
+  // Its Remove button went with it: the focus is back in the formulary search, not lost to the page.
+  expect(await focusedLabel()).toBe('Search the formulary');
   expect(await ibup.getByLabel('End date').getAttribute('aria-invalid')).toBeNull();
   expect(await ibup.textContent()).not.toContain('End date:');
   await ctx.close();
@@ -239,6 +247,8 @@ async function arrivalToPanel(zone: string): Promise<void> {
   await panel.getByRole('cell', { name: '500 mg twice daily with food' }).waitFor();
   await panel.getByRole('button', { name: `Show note of the visit on ${longDay(today)}` }).click();
   await panel.getByText('Feels better; continue metformin.').waitFor();
+  // The Show note button made way for the note: the focus is on the note, not lost to the page.
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Feels better; continue metformin.');
   // Demographics, the prescription in force and the appointment history, completed.
   await panel.getByText('alice.arrival@example.org').waitFor();
   const active = panel.getByRole('table', { name: 'Active prescriptions' }).getByRole('row').filter({ hasText: 'Metformin tablet 500 mg' });

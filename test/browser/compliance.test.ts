@@ -6,7 +6,9 @@
  * an account is deactivated (its session ends), and axe finds nothing serious. The history
  * also filters by actor, action, table, severity and time and pages backwards; a live entry
  * is fetched as the page's own request, which does not keep the session alive. In a browser
- * outside the clinic's zone, each entry's time carries the clinic's zone.
+ * outside the clinic's zone, each entry's time carries the clinic's zone. When a control goes
+ * away with what it did (a search result chosen, an erasure, a deactivation), the keyboard focus
+ * moves to what replaced it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -42,6 +44,13 @@ async function openAuditLog(officer: StaffFixture, opts: { timezoneId?: string }
   return { ctx, page, rows, column };
 }
 const firstRow = (page: Page) => auditTable(page).locator('tbody tr').first();
+/** The text of the element that has the keyboard focus, or a field's label ('' when focus fell back to the page itself). */
+const focusedText = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return '';
+    return (el.matches('input, textarea, select') ? el.closest('label')?.firstChild?.textContent : el.textContent)?.trim() ?? '';
+  });
 
 it('shows the audit history, receives entries live, filters by patient, erases, refuses a legal hold and deactivates an account', async () => {
   const k = app.db.knex;
@@ -77,6 +86,8 @@ it('shows the audit history, receives entries live, filters by patient, erases, 
   await page.getByLabel('Filter by patient (name or id)').fill('alice');
   await page.getByRole('button', { name: `Show entries for Alice Audit (#${alice}, born 1980-05-17)` }).click();
   await page.getByText('Showing entries for patient').waitFor();
+  // The result chosen is gone with the finder: the focus is on what replaced it.
+  await expect.poll(() => focusedText(page)).toBe('Clear patient filter');
   await expect.poll(async () => {
     const patients = await auditTable(page).locator('tbody tr td:nth-child(7)').allTextContents();
     return patients.length > 0 && patients.every((p) => p === `Alice Audit (#${alice})`);
@@ -93,6 +104,7 @@ it('shows the audit history, receives entries live, filters by patient, erases, 
   // Erase Erin with a reason, after a confirmation that names her and says what cannot be undone.
   await page.getByLabel('Find the patient to erase (name or id)').fill('erin');
   await page.getByRole('button', { name: `Select Erin Erase (#${erin}, born 1975-02-03)` }).click();
+  await expect.poll(() => focusedText(page)).toBe('Reason for erasure');
   await page.getByRole('button', { name: 'Erase this patient…' }).click();
   await page.getByText('Give the basis for the erasure').waitFor();
   await page.getByLabel('Reason for erasure').fill('GDPR Art. 17 request, ticket 4711');
@@ -104,6 +116,8 @@ it('shows the audit history, receives entries live, filters by patient, erases, 
   await screenshot(page, 'compliance-erasure-confirm');
   await confirm.getByRole('button', { name: 'Erase Erin Erase permanently' }).click();
   await page.getByRole('status').filter({ hasText: `Erin Erase (#${erin}) was erased` }).waitFor();
+  // The form she was erased from is gone: the keyboard focus is on the outcome, not lost to the page.
+  await expect.poll(() => focusedText(page)).toContain(`Erin Erase (#${erin}) was erased`);
   expect((await k.raw('SELECT erased_at FROM patients WHERE patient_id = ?', [erin])).rows[0].erased_at).not.toBeNull();
 
   // Hank is under legal hold: refused, with the hold shown, and nothing erased.
@@ -114,6 +128,7 @@ it('shows the audit history, receives entries live, filters by patient, erases, 
   await page.getByRole('dialog', { name: 'Erase Hank Held?' }).getByRole('button', { name: 'Erase Hank Held permanently' }).click();
   const refusal = page.getByRole('alert').filter({ hasText: 'Refused: Hank Held is under legal hold (Litigation 2026-77)' });
   await refusal.waitFor();
+  await expect.poll(() => focusedText(page)).toContain('Refused: Hank Held is under legal hold');
   expect((await k.raw('SELECT erased_at FROM patients WHERE patient_id = ?', [hank])).rows[0].erased_at).toBeNull();
   await screenshot(page, 'compliance-legal-hold');
 
@@ -122,11 +137,16 @@ it('shows the audit history, receives entries live, filters by patient, erases, 
   await page.getByRole('dialog', { name: `Deactivate ${clinician.username}?` }).getByRole('button', { name: `Deactivate ${clinician.username}` }).click();
   await page.getByRole('status').filter({ hasText: `${clinician.username} was deactivated` }).waitFor();
   await page.getByRole('row').filter({ hasText: clinician.username }).filter({ hasText: 'Deactivated' }).waitFor();
+  // Its Deactivate button is gone: the focus is on the outcome.
+  await expect.poll(() => focusedText(page)).toContain(`${clinician.username} was deactivated`);
   expect(await cpage.evaluate(async () => (await fetch('/api/me')).status)).toBe(401);
   await page.getByText('New accounts are created on the command line').waitFor();
   await axeOk(page, 'staff accounts');
   await page.getByRole('heading', { name: 'Staff accounts' }).scrollIntoViewIfNeeded();
   await screenshot(page, 'compliance-staff');
+  // Clearing the patient filter brings its finder back, with the focus in it.
+  await page.getByRole('button', { name: 'Clear patient filter' }).click();
+  await expect.poll(() => focusedText(page)).toBe('Filter by patient (name or id)');
   await cctx.close();
   await ctx.close();
 });

@@ -19,6 +19,21 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="state empty">{children}</p>;
 }
 
+/**
+ * The outcome of an action whose control went away with it (a patient erased, an account
+ * deactivated): it takes the keyboard focus when it appears or changes, so a keyboard user
+ * carries on from here instead of from the top of the page.
+ */
+export function Outcome({ ok, text }: { ok: boolean; text: string }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => ref.current?.focus(), [text]);
+  return (
+    <p ref={ref} tabIndex={-1} class={ok ? 'ok' : 'banner'} role={ok ? 'status' : 'alert'}>
+      {text}
+    </p>
+  );
+}
+
 export function ErrorView({ error, retry, what }: { error: unknown; retry?: () => void; what?: string }) {
   return (
     <div class="state error" role="alert">

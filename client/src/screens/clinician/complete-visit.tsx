@@ -4,6 +4,7 @@
  * (an end before the start), but the server decides: a refusal names the field it is about
  * and says that nothing was saved (the completion is one transaction).
  */
+import type { RefObject } from 'preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Confirm, Dialog } from '../../components/dialog.js';
@@ -12,8 +13,24 @@ import { screensApi } from '../../lib/screens-api.js';
 import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/api-types.js';
 import { useTypeAhead } from '../../components/type-ahead.js';
 
-/** A search box whose results are buttons; searching waits for a pause in typing. */
-function Picker<T>({ label, search, describe, onPick }: { label: string; search: (q: string, signal: AbortSignal) => Promise<T[]>; describe: (t: T) => string; onPick: (t: T) => void }) {
+/**
+ * A search box whose results are buttons; searching waits for a pause in typing. Choosing a
+ * result empties the box and puts the focus back in it (the result's button is gone).
+ */
+function Picker<T>({
+  label,
+  search,
+  describe,
+  onPick,
+  input,
+}: {
+  label: string;
+  search: (q: string, signal: AbortSignal) => Promise<T[]>;
+  describe: (t: T) => string;
+  onPick: (t: T) => void;
+  /** The search box, for the form to put the focus back in after a removal. */
+  input: RefObject<HTMLInputElement | null>;
+}) {
   const [q, setQ] = useState('');
   const { results, error } = useTypeAhead(q, search);
   const id = `pick-${label.replace(/\W+/g, '-').toLowerCase()}`;
@@ -21,7 +38,7 @@ function Picker<T>({ label, search, describe, onPick }: { label: string; search:
     <div>
       <label>
         {label}
-        <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} aria-describedby={`${id}-count`} autocomplete="off" />
+        <input ref={input} type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} aria-describedby={`${id}-count`} autocomplete="off" />
       </label>
       <p id={`${id}-count`} class="hint" aria-live="polite">
         {results === undefined ? '' : results.length === 0 ? 'No match.' : `${results.length} match${results.length === 1 ? '' : 'es'}.`}
@@ -36,6 +53,7 @@ function Picker<T>({ label, search, describe, onPick }: { label: string; search:
                 onClick={() => {
                   onPick(r);
                   setQ('');
+                  input.current?.focus();
                 }}
               >
                 Add {describe(r)}
@@ -93,6 +111,9 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
   const [refusal, setRefusal] = useState<string>();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const nextKey = useRef(1);
+  // A removed diagnosis or prescription takes its Remove button with it: the focus goes back to its search box.
+  const icdSearch = useRef<HTMLInputElement>(null);
+  const rxSearch = useRef<HTMLInputElement>(null);
   const today = clock.today();
   // Closing a started draft (Escape, ×, Cancel) asks first: nothing of it has been saved.
   const [confirmingDiscard, setConfirmingDiscard] = useState(false);
@@ -141,6 +162,7 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
           <legend>Diagnoses (ICD-10-CM)</legend>
           <Picker<Icd10Code>
             label="Search ICD-10-CM (code or words)"
+            input={icdSearch}
             search={(q, signal) => sapi.icd10(q, { signal, retry: false })}
             describe={(c) => `${c.code} ${c.description}`}
             onPick={(c) => setDiagnoses((list) => (list.some((d) => d.code === c.code) ? list : [...list, c]))}
@@ -152,7 +174,7 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
               {diagnoses.map((d) => (
                 <li key={d.code}>
                   {d.code} {d.description}
-                  <button type="button" class="secondary" aria-label={`Remove ${d.code}`} onClick={() => setDiagnoses((list) => list.filter((x) => x.code !== d.code))}>
+                  <button type="button" class="secondary" aria-label={`Remove ${d.code}`} onClick={() => (setDiagnoses((list) => list.filter((x) => x.code !== d.code)), icdSearch.current?.focus())}>
                     ×
                   </button>
                 </li>
@@ -165,6 +187,7 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
           <legend>Prescriptions</legend>
           <Picker<Medication>
             label="Search the formulary"
+            input={rxSearch}
             search={(q, signal) => sapi.medications(q, { signal, retry: false })}
             describe={medLabel}
             onPick={(m) => setRx((list) => [...list, { key: nextKey.current++, medication: m, dosage: '', startDate: today, endDate: '' }])}
@@ -195,7 +218,7 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
                   </label>
                 </div>
                 {err('medicationId') && <p class="field-error">{err('medicationId')}</p>}
-                <button type="button" class="secondary" onClick={() => setRx((list) => list.filter((x) => x.key !== r.key))}>
+                <button type="button" class="secondary" onClick={() => (setRx((list) => list.filter((x) => x.key !== r.key)), rxSearch.current?.focus())}>
                   Remove {medLabel(r.medication)}
                 </button>
               </fieldset>

@@ -3,7 +3,7 @@
  * prescriptions come through the audited read functions, and each visit note is opened on
  * request (one audited read per open); the panel says so.
  */
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Dialog } from '../../components/dialog.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
@@ -19,6 +19,11 @@ function Visit({ visit }: { visit: PanelVisit }) {
   const { api, clock } = useApp();
   const sapi = useMemo(() => screensApi(api), [api]);
   const [note, setNote] = useState<{ text?: string; error?: string; busy?: boolean }>({});
+  // The note takes the place of its Show note button, and the focus with it.
+  const noteRef = useRef<HTMLQuoteElement>(null);
+  useEffect(() => {
+    if (note.text !== undefined) noteRef.current?.focus();
+  }, [note.text]);
   const when = clock.wall(visit.startedAt);
   return (
     <article class="visit" aria-label={`Visit on ${clock.longDate(when.date)}`}>
@@ -38,7 +43,7 @@ function Visit({ visit }: { visit: PanelVisit }) {
               .join('; ')}
       </p>
       {note.text !== undefined ? (
-        <blockquote class="note" aria-label="Visit note">
+        <blockquote ref={noteRef} tabIndex={-1} class="note" aria-label="Visit note">
           {note.text}
         </blockquote>
       ) : (

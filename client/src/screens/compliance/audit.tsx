@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
+import { useFocusAfterRender } from '../../components/focus.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
 import { screensApi, type AuditFilter } from '../../lib/screens-api.js';
 import type { AuditEntry, CompliancePatient } from '../../../../shared/api-types.js';
@@ -24,6 +25,10 @@ export function AuditLog() {
   const staff = useResource((signal) => sapi.staff({ signal }), []);
   const [actor, setActor] = useState('');
   const [patient, setPatient] = useState<CompliancePatient>();
+  // Choosing a patient replaces the finder with the choice, clearing it brings the finder back: the focus follows.
+  const clearPatient = useRef<HTMLButtonElement>(null);
+  const findPatient = useRef<HTMLInputElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   const [action, setAction] = useState('');
   const [table, setTable] = useState('');
   // What is typed in the table field (kept as typed: a live entry re-rendering the page must not
@@ -150,12 +155,17 @@ export function AuditLog() {
       {patient ? (
         <p>
           Showing entries for patient <strong>{describePatient(patient)}</strong>{' '}
-          <button type="button" class="secondary" onClick={() => setPatient(undefined)}>
+          <button ref={clearPatient} type="button" class="secondary" onClick={() => (setPatient(undefined), focusAfterRender(findPatient))}>
             Clear patient filter
           </button>
         </p>
       ) : (
-        <PatientFinder label="Filter by patient (name or id)" action={(p) => `Show entries for ${describePatient(p)}`} onPick={setPatient} />
+        <PatientFinder
+          label="Filter by patient (name or id)"
+          action={(p) => `Show entries for ${describePatient(p)}`}
+          onPick={(p) => (setPatient(p), focusAfterRender(clearPatient))}
+          input={findPatient}
+        />
       )}
       {error !== undefined && <ErrorView error={error} retry={pages.reload} what="The audit log could not be loaded." />}
       {entries === undefined && error === undefined && <Loading />}

@@ -3,9 +3,11 @@
  * cannot be undone, and see the outcome — erased, or refused because of a legal hold (the
  * hold's reason shown; the refusal is recorded either way).
  */
-import { useMemo, useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
+import { useFocusAfterRender } from '../../components/focus.js';
 import { Confirm } from '../../components/dialog.js';
+import { Outcome } from '../../components/states.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { CompliancePatient } from '../../../../shared/api-types.js';
@@ -15,6 +17,10 @@ export function Erasure() {
   const { api, announce } = useApp();
   const sapi = useMemo(() => screensApi(api), [api]);
   const [patient, setPatient] = useState<CompliancePatient>();
+  // Choosing the patient replaces the finder with the form, "Choose another patient" brings it back: the focus follows.
+  const reasonField = useRef<HTMLTextAreaElement>(null);
+  const findPatient = useRef<HTMLInputElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<string>();
   const [confirming, setConfirming] = useState(false);
@@ -51,13 +57,14 @@ export function Erasure() {
   return (
     <section class="card" aria-labelledby="erasure-h">
       <h2 id="erasure-h">Erasure (right to be forgotten)</h2>
-      {outcome && (
-        <p class={outcome.ok ? 'ok' : 'banner'} role={outcome.ok ? 'status' : 'alert'}>
-          {outcome.text}
-        </p>
-      )}
+      {outcome && <Outcome ok={outcome.ok} text={outcome.text} />}
       {!patient ? (
-        <PatientFinder label="Find the patient to erase (name or id)" action={(p) => `Select ${describePatient(p)}`} onPick={(p) => (setPatient(p), setOutcome(undefined))} />
+        <PatientFinder
+          label="Find the patient to erase (name or id)"
+          action={(p) => `Select ${describePatient(p)}`}
+          onPick={(p) => (setPatient(p), setOutcome(undefined), focusAfterRender(reasonField))}
+          input={findPatient}
+        />
       ) : (
         <form
           onSubmit={(e) => {
@@ -70,13 +77,13 @@ export function Erasure() {
         >
           <p>
             Selected: <strong>{describePatient(patient)}</strong>{' '}
-            <button type="button" class="secondary" onClick={() => setPatient(undefined)}>
+            <button type="button" class="secondary" onClick={() => (setPatient(undefined), focusAfterRender(findPatient))}>
               Choose another patient
             </button>
           </p>
           <label>
             Reason for erasure
-            <textarea value={reason} maxLength={1000} aria-invalid={reasonError ? 'true' : undefined} aria-describedby="reason-err" onInput={(e) => setReason(e.currentTarget.value)} />
+            <textarea ref={reasonField} value={reason} maxLength={1000} aria-invalid={reasonError ? 'true' : undefined} aria-describedby="reason-err" onInput={(e) => setReason(e.currentTarget.value)} />
           </label>
           <span id="reason-err" class="field-error">{reasonError ?? ''}</span>
           <p class="hint">Do not repeat the patient's identity in the reason; it is kept in the erasure ledger.</p>

@@ -1,11 +1,23 @@
 /** Find a patient by name or id (compliance's own finder, GET /api/compliance/patients). */
+import type { RefObject } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { CompliancePatient } from '../../../../shared/api-types.js';
 import { useTypeAhead } from '../../components/type-ahead.js';
 
-export function PatientFinder({ label, action, onPick }: { label: string; action: (p: CompliancePatient) => string; onPick: (p: CompliancePatient) => void }) {
+export function PatientFinder({
+  label,
+  action,
+  onPick,
+  input,
+}: {
+  label: string;
+  action: (p: CompliancePatient) => string;
+  onPick: (p: CompliancePatient) => void;
+  /** The search box, for the screen to put the focus back in when the finder returns. */
+  input?: RefObject<HTMLInputElement | null>;
+}) {
   const { api } = useApp();
   const sapi = useMemo(() => screensApi(api), [api]);
   const [q, setQ] = useState('');
@@ -14,7 +26,7 @@ export function PatientFinder({ label, action, onPick }: { label: string; action
     <div>
       <label>
         {label}
-        <input type="search" value={q} autocomplete="off" onInput={(e) => setQ(e.currentTarget.value)} />
+        <input ref={input} type="search" value={q} autocomplete="off" onInput={(e) => setQ(e.currentTarget.value)} />
       </label>
       {error && <p class="error" role="alert">{error}</p>}
       {results && (

@@ -2,7 +2,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Confirm } from '../../components/dialog.js';
-import { ErrorView, Loading, useResource } from '../../components/states.js';
+import { ErrorView, Loading, Outcome, useResource } from '../../components/states.js';
 import { describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { StaffAccount } from '../../../../shared/api-types.js';
@@ -38,11 +38,7 @@ export function StaffAccounts() {
         New accounts are created on the command line by an administrator (<code>npm run user -- create --username … --role …</code>), because creating
         one sets a password; this screen never handles passwords.
       </p>
-      {message && (
-        <p class={message.ok ? 'ok' : 'banner'} role={message.ok ? 'status' : 'alert'}>
-          {message.text}
-        </p>
-      )}
+      {message && <Outcome ok={message.ok} text={message.text} />}
       {list.status === 'error' && <ErrorView error={list.error} retry={list.reload} what="The accounts could not be loaded." />}
       {!list.data && list.status === 'loading' && <Loading />}
       {list.data && (
