@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
+import { useFocusAfterRender } from '../../components/focus.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import type { PatientSummary } from '../../../../shared/api-types.js';
 import { FormError } from '../../components/states.js';
@@ -35,6 +36,9 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
   const [registering, setRegistering] = useState(false);
   const [nonce, setNonce] = useState(0);
   const input = useRef<HTMLInputElement>(null);
+  // A patient chosen or registered replaces the finder ("Change patient" brings it back): the focus follows.
+  const change = useRef<HTMLButtonElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   useEffect(() => {
     const query = parseQuery(text);
@@ -71,6 +75,7 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
     onChange({ patientId: p.patientId, name: p.name, dob: p.dob ?? String(p.birthYear) });
     setOpen(false);
     setText('');
+    focusAfterRender(change);
   };
 
   if (value) {
@@ -79,14 +84,14 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
         <span>
           Patient: <strong>{value.name}</strong>, born {value.dob}
         </span>
-        <button type="button" class="secondary" onClick={() => (onChange(undefined), setTimeout(() => input.current?.focus()))}>
+        <button ref={change} type="button" class="secondary" onClick={() => (onChange(undefined), focusAfterRender(input))}>
           Change patient
         </button>
       </div>
     );
   }
   if (registering) {
-    return <RegisterPatient initialName={parseQuery(text).q ?? ''} initialDob={parseQuery(text).dob ?? ''} onDone={(p) => (setRegistering(false), p && onChange(p))} />;
+    return <RegisterPatient initialName={parseQuery(text).q ?? ''} initialDob={parseQuery(text).dob ?? ''} onDone={(p) => (setRegistering(false), p && (onChange(p), focusAfterRender(change)))} />;
   }
   const listId = `${idPrefix}-results`;
   return (
