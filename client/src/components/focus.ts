@@ -9,9 +9,12 @@ import { useCallback, useEffect, useRef } from 'preact/hooks';
 export function useFocusAfterRender(): (target: RefObject<HTMLElement | null>) => void {
   const pending = useRef<RefObject<HTMLElement | null>>(undefined);
   useEffect(() => {
-    const target = pending.current;
+    // Preact runs an earlier render's effects just before the next render, so this can run
+    // before the target is on the page: then it waits for the render that shows it.
+    const target = pending.current?.current;
+    if (!target) return;
     pending.current = undefined;
-    target?.current?.focus();
+    target.focus();
   });
   return useCallback((target) => {
     pending.current = target;
