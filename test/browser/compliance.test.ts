@@ -81,6 +81,8 @@ it('shows the audit history, receives entries live, filters by patient, erases, 
   expect(await cpage.evaluate(async (id) => (await fetch(`/api/patients/${id}/panel`)).status, alice)).toBe(200);
   await expect.poll(() => firstRow(page).textContent(), { timeout: 5000 }).toContain(`${clinician.username} · clinician`);
   expect(await firstRow(page).textContent()).toContain(`Alice Audit (#${alice})`);
+  // Said for a screen reader too, not only shown.
+  await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/New audit entr(y|ies) at the top/);
 
   // Filter the history by patient.
   await page.getByLabel('Filter by patient (name or id)').fill('alice');

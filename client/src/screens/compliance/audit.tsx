@@ -20,7 +20,7 @@ const PAGE = 50;
 const MAX_LIVE_PAGES = 20;
 
 export function AuditLog() {
-  const { api, live, clock } = useApp();
+  const { api, live, clock, announce } = useApp();
   const sapi = useMemo(() => screensApi(api), [api]);
   const staff = useResource((signal) => sapi.staff({ signal }), []);
   const [actor, setActor] = useState('');
@@ -107,6 +107,7 @@ export function AuditLog() {
             // Against the list as it is when this lands, so nothing is added twice.
             setEntries((list) => list && [...got.filter((e) => e.auditId > (list[0]?.auditId ?? 0)), ...list]);
             setFresh(new Set(newer.map((e) => e.auditId)));
+            announce(newer.length === 1 ? 'New audit entry at the top.' : `New audit entries at the top: ${newer.length}.`);
           }
         } while (again);
         live.touch();
@@ -119,7 +120,7 @@ export function AuditLog() {
     const on = () => void pull();
     live.socket.on('audit:appended', on);
     return () => void live.socket.off('audit:appended', on);
-  }, [live, sapi]);
+  }, [live, sapi, announce]);
 
   return (
     <section class="card" aria-labelledby="audit-h">
