@@ -263,6 +263,37 @@ describe('the week view', () => {
   });
 });
 
+describe('the week view, moving to another week', () => {
+  it("shows the new week loading, not the last week's hours and time off under the new dates", async () => {
+    const k = app.db.knex;
+    const wes = await createProvider(k, { name: 'Dr Wes Week' });
+    for (let d = 1; d <= 7; d++) await k.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [wes, d]);
+    await k.raw(`INSERT INTO provider_time_off (provider_id, period, category) VALUES (?, tstzrange('2027-04-08T10:00:00-04:00', '2027-04-08T12:00:00-04:00'), 'training')`, [wes]);
+    const page = await openDesk();
+    await page.getByRole('button', { name: 'Week of one provider' }).click();
+    await page.getByLabel('Provider for the week').selectOption({ label: 'Dr Wes Week — Family medicine' });
+    const thisWeek = page.getByRole('grid', { name: /^Week of Monday, April 5, 2027, Dr Wes Week/ });
+    await thisWeek.getByRole('columnheader', { name: /^Thu, Apr 8 .*time off 10:00–12:00/ }).waitFor();
+    // The next week's days answer only when released.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const nextWeek = /\/api\/clinic\/day\?date=2027-04-1[2-8]$/;
+    await page.route(nextWeek, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.getByLabel('Date', { exact: true }).fill('2027-04-13');
+    await page.getByRole('heading', { name: 'Tuesday, April 13, 2027' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Loading the week' }).waitFor();
+    expect(await page.getByRole('columnheader', { name: /time off/ }).count()).toBe(0);
+    release();
+    const next = page.getByRole('grid', { name: /^Week of Monday, April 12, 2027, Dr Wes Week/ });
+    await next.getByRole('columnheader', { name: /^Thu, Apr 15 / }).waitFor();
+    expect(await next.getByRole('columnheader', { name: /time off/ }).count()).toBe(0);
+    await page.unroute(nextWeek);
+  });
+});
+
 describe('the week view this week', () => {
   it("draws the now-line across today's column only", async () => {
     const page = await openDesk('/');
@@ -315,7 +346,10 @@ describe('working hours and time off', () => {
 
 describe('many providers', () => {
   it('draws only the columns on screen for 300 providers, with the time column fixed while scrolling sideways', async () => {
-    await app.db.knex.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Zed ' || lpad(i::text, 3, '0'), 'Internal medicine' FROM generate_series(1, 296) i`);
+    // Up to 300 providers, whatever the tests before this one added; the last by name is the last column.
+    const { rows } = await app.db.knex.raw('SELECT 300 - count(*)::int AS more FROM providers');
+    const last = `Dr Zed ${String(rows[0].more).padStart(3, '0')}`;
+    await app.db.knex.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Zed ' || lpad(i::text, 3, '0'), 'Internal medicine' FROM generate_series(1, ?) i`, [rows[0].more]);
     const page = await openDesk();
     const grid = page.getByRole('grid');
     expect(await grid.getAttribute('aria-colcount')).toBe('301');
@@ -327,7 +361,7 @@ describe('many providers', () => {
       const s = document.querySelector('[role=grid]')!.parentElement!;
       s.scrollLeft = s.scrollWidth;
     });
-    await grid.getByRole('columnheader', { name: /Dr Zed 296/ }).waitFor();
+    await grid.getByRole('columnheader', { name: new RegExp(last) }).waitFor();
     expect(await grid.getByRole('columnheader', { name: /Dr Ada Lovelace/ }).count()).toBe(0);
     expect((await rowHeader.boundingBox())!.x).toBe(x0);
     // Tabbing in after the mouse scrolled the active column away lands on a drawn cell, not past the grid.

@@ -23,11 +23,12 @@ export function WeekView(props: { date: string; providers: DayProvider[]; showCa
   // Seven days, always seven hooks.
   const days = dates.map((d) => useClinicDay(d, { announce: false }));
   const failed = days.map((d) => d.load).find((l) => l.status === 'error');
-  const loading = days.some((d) => !d.load.data);
+  // `current`, not `data`: moving to another week must not draw last week's hours and time off under the new dates.
+  const loading = days.some((d) => !d.load.current);
 
   // Each day is a column: a pseudo-provider whose id is the day's index.
   const columns: DayProvider[] = dates.map((d, i) => {
-    const pr = days[i]!.load.data?.providers.find((p) => p.providerId === providerId);
+    const pr = days[i]!.load.current?.providers.find((p) => p.providerId === providerId);
     return { providerId: i + 1, name: DAY_NAME.format(new Date(`${d}T12:00:00Z`)), specialty: pr?.name ?? '', workingHours: pr?.workingHours ?? [], timeOff: pr?.timeOff ?? [] };
   });
   const rowsByDay = days.map((d) => d.watch.rows.value);
