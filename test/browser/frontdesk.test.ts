@@ -255,6 +255,24 @@ describe('live between desks', () => {
   }
 });
 
+describe("today's waiting room while the desk looks at another day", () => {
+  it('lists and announces an arrival', async () => {
+    await onClinicMorning(app.db.knex, async ({ soon }) => {
+      const k = app.db.knex;
+      const providerId = await createProvider(k, { name: 'Dr Una Today' });
+      const patientId = await createPatient(k, { name: 'Wanda Waiting', dob: '1966-06-06' });
+      const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: soon });
+      const page = await openDesk({ path: `/?date=${DAY}` });
+      await expect.poll(() => live(page).count()).toBe(1);
+      const waiting = page.getByRole('region', { name: /^Waiting room/ });
+      await waiting.waitFor();
+      await k.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [apptId]);
+      await waiting.getByRole('button', { name: 'Wanda Waiting' }).waitFor();
+      await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/^Wanda Waiting, \d\d:\d\d.*: checked in\.$/);
+    });
+  });
+});
+
 describe('failures', () => {
   // A test that fails while the server is stopped must not take the next ones with it.
   afterEach(() => app.start());

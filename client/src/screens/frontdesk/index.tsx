@@ -338,7 +338,7 @@ export default function FrontDeskScreen() {
 }
 
 function TodayWaitingRoom({ today, onOpen }: { today: string; onOpen(r: DayRow): void }) {
-  const day = useClinicDay(today, { announce: false });
+  const day = useClinicDay(today, { announce: 'arrivals' });
   return <WaitingRoom day={day} onOpen={onOpen} />;
 }
 

@@ -29,7 +29,12 @@ const KIND_WORDS: Record<string, string> = {
   patient_updated: 'updated',
 };
 
-export function useClinicDay(date: string, opts: { announce?: boolean } = {}): ClinicDayState {
+/**
+ * `announce`: every change made elsewhere (the day on screen, the default), only arrivals
+ * (today's waiting room beside another day: it lists them, so it says them), or nothing (the
+ * week view's seven days).
+ */
+export function useClinicDay(date: string, opts: { announce?: 'all' | 'arrivals' | 'none' } = {}): ClinicDayState {
   const { api, live, clock, announce } = useApp();
   const flash = useMemo(() => signal<ReadonlySet<number>>(new Set()), []);
   const handle = useMemo(
@@ -47,7 +52,8 @@ export function useClinicDay(date: string, opts: { announce?: boolean } = {}): C
         next.delete(id);
         flash.value = next;
       }, 1500);
-      if (opts.announce !== false && after) announce(`${after.patientName}, ${clock.timeLabelled(after.scheduledAt)}: ${KIND_WORDS[e.kind] ?? e.kind}.`);
+      const say = opts.announce ?? 'all';
+      if (after && (say === 'all' || (say === 'arrivals' && e.kind === 'checked_in'))) announce(`${after.patientName}, ${clock.timeLabelled(after.scheduledAt)}: ${KIND_WORDS[e.kind] ?? e.kind}.`);
     };
     watch.listeners.add(listener);
     return () => void watch.listeners.delete(listener);

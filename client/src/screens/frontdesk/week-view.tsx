@@ -21,7 +21,7 @@ export function WeekView(props: { date: string; providers: DayProvider[]; showCa
   const monday = addDays(props.date, 1 - isoWeekday(props.date));
   const dates = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
   // Seven days, always seven hooks.
-  const days = dates.map((d) => useClinicDay(d, { announce: false }));
+  const days = dates.map((d) => useClinicDay(d, { announce: 'none' }));
   const failed = days.map((d) => d.load).find((l) => l.status === 'error');
   // `current`, not `data`: moving to another week must not draw last week's hours and time off under the new dates.
   const loading = days.some((d) => !d.load.current);
