@@ -81,6 +81,13 @@ describe('moving an appointment', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: /^14:30–15:15 Kim Move, born 1985-05-05, 45 min/ }).waitFor();
     expect(await kimAt()).toEqual({ provider_id: ben, at: '14:30', duration_min: 45 });
+    // The focus went with it, to its new place in the grid, not to the top of the page.
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        return el?.closest('[role=grid]') ? (el.getAttribute('aria-label') ?? el.textContent ?? '') : 'outside the grid';
+      });
+    await expect.poll(focused).toMatch(/^(Dr Ben Carson, 14:30|14:30–15:15 Kim Move)/);
 
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).waitFor();
@@ -229,6 +236,47 @@ describe('choosing providers', () => {
     await page.getByRole('button', { name: 'Choose providers (1)' }).click();
     await page.getByRole('dialog', { name: 'Choose providers' }).getByRole('button', { name: 'Show all providers' }).click();
     await page.getByRole('columnheader', { name: /Dr Ada Lovelace/ }).waitFor();
+  });
+});
+
+describe('the appointment panel', () => {
+  /** A provider of this describe's own, working every day (the other tests book Ada's and Ben's times). */
+  const ownProvider = async (name: string) => {
+    const id = await createProvider(app.db.knex, { name });
+    for (let d = 1; d <= 7; d++) await app.db.knex.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [id, d]);
+    return id;
+  };
+
+  it("opening another appointment while one is being rescheduled shows that one's own facts, not the first one's form", async () => {
+    const pat = await ownProvider('Dr Pat Panel');
+    await bookedAt('Pia Panel', '1977-07-07', pat, '11:00');
+    await bookedAt('Quin Panel', '1988-08-08', pat, '15:30', { durationMin: 45 });
+    const page = await openDesk();
+    await page.getByRole('button', { name: /^11:00–11:30 Pia Panel/ }).click();
+    await page.getByRole('region', { name: 'History' }).getByText(/^Booked · /).waitFor();
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await page.getByLabel('New start time').fill('12:00');
+    // Another block: its own panel. A form still holding Pia's provider, date and time would move Quin there on Save.
+    await page.getByRole('button', { name: /^15:30–16:15 Quin Panel/ }).click();
+    await page.getByRole('heading', { name: 'Quin Panel', level: 2 }).waitFor();
+    const form = page.getByRole('form', { name: 'Reschedule' });
+    if ((await form.count()) > 0) {
+      expect(await form.getByLabel('New start time').inputValue()).toBe('15:30');
+      expect(await form.getByLabel('New duration').inputValue()).toBe('45');
+    }
+    await page.getByRole('button', { name: 'Reschedule' }).or(form).first().waitFor();
+    // Focus moved to the new panel's heading, not left behind.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Quin Panel');
+  });
+
+  it('keeps the keyboard focus in the panel after a check-in or a cancel removes the button used', async () => {
+    await bookedAt('Rae Focus', '1966-06-16', await ownProvider('Dr Flo Focus'), '09:00');
+    const page = await openDesk();
+    await page.getByRole('button', { name: /^09:00–09:30 Rae Focus/ }).click();
+    await page.getByRole('button', { name: 'Cancel appointment' }).click();
+    await page.getByRole('dialog', { name: 'Cancel this appointment?' }).getByRole('button', { name: 'Yes, cancel appointment' }).click();
+    await page.getByRole('region', { name: 'History' }).getByText(/^Cancelled · /).waitFor();
+    await expect.poll(() => page.evaluate(() => (document.activeElement === document.body ? 'body' : document.activeElement?.textContent))).toBe('Rae Focus');
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
+import { useFocusAfterRender } from '../../components/focus.js';
 import { Confirm } from '../../components/dialog.js';
 import { ErrorView, Loading, useResource, FormError } from '../../components/states.js';
 import { ApiError, describeError } from '../../lib/api.js';
@@ -20,6 +21,7 @@ export interface MoveDone {
   undo: () => Promise<void>;
 }
 
+/** One appointment's panel; keyed by the appointment, so opening another never shows this one's form or history. */
 export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[]; onClose(): void; onMoved(m: MoveDone): void }) {
   const { api, clock, announce } = useApp();
   const { row } = props;
@@ -29,6 +31,9 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [row.appointmentId]);
+  // An action's button goes away with the status it changed, and the Reschedule form with its
+  // Save or Keep: the focus goes back to the panel's heading.
+  const focusAfterRender = useFocusAfterRender();
   useEffect(() => setError(undefined), [row.status]);
 
   const provider = props.providers.find((p) => p.providerId === row.providerId);
@@ -41,6 +46,7 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
     try {
       await api[what](row.appointmentId);
       announce(`${row.patientName}: ${done}.`);
+      focusAfterRender(heading);
     } catch (err) {
       setError(describeError(err));
       announce(describeError(err), 'assertive');
@@ -113,12 +119,12 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
       <FormError message={error} />
       <History row={row} />
       {editing && can.reschedule(row.status) && (
-        <RescheduleForm row={row} providers={props.providers} onDone={(m) => (setEditing(false), m && props.onMoved(m))} />
+        <RescheduleForm row={row} providers={props.providers} onDone={(m) => (setEditing(false), focusAfterRender(heading), m && props.onMoved(m))} />
       )}
       {confirm === 'cancel' && (
         <Confirm
           title="Cancel this appointment?"
-          message={`${row.patientName}, ${hhmm(start.minutes)} with ${provider?.name ?? 'the provider'}. A cancelled appointment cannot be restored; the slot becomes free.`}
+          message={`${row.patientName}, ${hhmm(start.minutes)}${clock.zoneNoteAt(row.scheduledAt)} with ${provider?.name ?? 'the provider'}. A cancelled appointment cannot be restored; the slot becomes free.`}
           confirmLabel="Yes, cancel appointment"
           onClose={() => setConfirm(undefined)}
           onConfirm={() => (setConfirm(undefined), void act('cancel', 'appointment cancelled'))}
@@ -127,7 +133,7 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
       {confirm === 'no_show' && (
         <Confirm
           title="Mark as a no-show?"
-          message={`${row.patientName} did not come to the ${hhmm(start.minutes)} appointment. This cannot be undone.`}
+          message={`${row.patientName} did not come to the ${hhmm(start.minutes)}${clock.zoneNoteAt(row.scheduledAt)} appointment. This cannot be undone.`}
           confirmLabel="Yes, mark no-show"
           onClose={() => setConfirm(undefined)}
           onConfirm={() => (setConfirm(undefined), void act('noShow', 'marked as no-show'))}
@@ -146,6 +152,9 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
   const [duration, setDuration] = useState(row.durationMin);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // Opened from its Reschedule button, which it replaces: the focus starts in it.
+  const first = useRef<HTMLSelectElement>(null);
+  useEffect(() => first.current?.focus(), []);
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(undefined);
@@ -167,7 +176,7 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
       <h3>Reschedule</h3>
       <label>
         New provider
-        <select value={String(providerId)} onChange={(e) => setProviderId(Number(e.currentTarget.value))}>
+        <select ref={first} value={String(providerId)} onChange={(e) => setProviderId(Number(e.currentTarget.value))}>
           {providers.map((p) => (
             <option key={p.providerId} value={String(p.providerId)}>
               {p.name}
@@ -181,7 +190,7 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
           <input type="date" value={date} onInput={(e) => setDate(e.currentTarget.value)} />
         </label>
         <label>
-          New start time
+          New start time{clock.zoneNoteOn(date)}
           <input type="time" step={clock.slotMinutes * 60} value={start} onInput={(e) => setStart(e.currentTarget.value)} />
         </label>
       </div>

@@ -237,6 +237,9 @@ export function DayGrid(p: DayGridProps) {
       p.announce?.('Move cancelled.');
     } else if (e.key === 'Enter') {
       setMoving(undefined);
+      // The block is drawn anew at its new place: the focus goes there too, not to the top of the page.
+      focusPending.current = true;
+      setActive({ r: Math.floor(m.minutes / step), c: m.c });
       const pr = p.providers[m.c];
       if (pr) p.onMove?.(m.row, { providerId: pr.providerId, minutes: m.minutes, durationMin: m.durationMin });
     } else if (e.key === 'ArrowUp' && e.shiftKey) next = { ...m, durationMin: Math.max(step, m.durationMin - step) };

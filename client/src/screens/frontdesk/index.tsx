@@ -168,7 +168,7 @@ export default function FrontDeskScreen() {
       }}
     />
   ) : openRow ? (
-    <AppointmentPanel row={openRow} providers={allProviders} onClose={() => setOpenId(undefined)} onMoved={setUndo} />
+    <AppointmentPanel key={openRow.appointmentId} row={openRow} providers={allProviders} onClose={() => setOpenId(undefined)} onMoved={setUndo} />
   ) : openId !== undefined && opening === openId ? (
     <section class="side-form">
       <Loading label="Opening the appointment…" />
