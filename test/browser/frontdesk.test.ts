@@ -159,6 +159,18 @@ describe('the day grid', () => {
     await block(page, /^10:00–10:30 Zoe Keyboard, born 1988-03-04/).waitFor();
   });
 
+  it('puts the focus back in the search box when registering is abandoned', async () => {
+    const page = await openDesk();
+    await page.getByRole('button', { name: 'New appointment' }).click();
+    await page.getByLabel('Find patient (name or date of birth)').fill('Nobody Yet');
+    await page.getByText('No patient matches “Nobody Yet”.').waitFor();
+    await page.getByRole('button', { name: 'Register new patient' }).click();
+    await page.getByRole('button', { name: 'Back to search' }).click();
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.closest('label')?.firstChild?.textContent?.trim() ?? document.activeElement?.tagName))
+      .toBe('Find patient (name or date of birth)');
+  });
+
   it('shows clinic times and the clinic\'s today in a browser set to UTC', async () => {
     const nyToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' }).format(new Date());
     const before = nyToday();

@@ -91,7 +91,7 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
     );
   }
   if (registering) {
-    return <RegisterPatient initialName={parseQuery(text).q ?? ''} initialDob={parseQuery(text).dob ?? ''} onDone={(p) => (setRegistering(false), p && (onChange(p), focusAfterRender(change)))} />;
+    return <RegisterPatient initialName={parseQuery(text).q ?? ''} initialDob={parseQuery(text).dob ?? ''} onDone={(p) => (setRegistering(false), p ? (onChange(p), focusAfterRender(change)) : focusAfterRender(input))} />;
   }
   const listId = `${idPrefix}-results`;
   return (
