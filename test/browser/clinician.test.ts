@@ -123,6 +123,29 @@ async function rxErrorsFollowTheirPrescription(soon: string): Promise<void> {
   await ctx.close();
 }
 
+it('tells a screen reader when her day changes elsewhere: a booking, a cancellation', async () => {
+  await onClinicMorning(app.db.knex, ({ soon }) => dayChangesSaid(soon));
+});
+
+async function dayChangesSaid(soon: string): Promise<void> {
+  const k = app.db.knex;
+  const providerId = await createProvider(k, { name: 'Dr Ned News' });
+  const patientId = await createPatient(k, { name: 'Nora News' });
+  const clinician = await app.createUser('clinician', { providerId });
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, clinician);
+  await expect.poll(() => page.getByRole('status', { name: 'Connection: Live' }).count(), { timeout: 10_000 }).toBe(1);
+  await page.getByText('No appointments on this day.').waitFor();
+  const announcer = page.getByTestId('announcer');
+  const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: soon });
+  await page.getByRole('row').filter({ hasText: 'Nora News' }).waitFor();
+  await expect.poll(() => announcer.textContent()).toMatch(/^Nora News, \d\d:\d\d.*: booked\.$/);
+  await k.raw("UPDATE appointments SET status = 'cancelled' WHERE appointment_id = ?", [apptId]);
+  await expect.poll(() => announcer.textContent()).toMatch(/^Nora News, \d\d:\d\d.*: cancelled\.$/);
+  await ctx.close();
+}
+
 async function refusedWatch(): Promise<void> {
   const k = app.db.knex;
   const providerId = await createProvider(k, { name: 'Dr Rhea Retry' });

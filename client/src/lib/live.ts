@@ -10,6 +10,7 @@ import { signal, type Signal } from '@preact/signals';
 import { io, type Socket } from 'socket.io-client';
 import { ApiError } from './api.js';
 import type {
+  AppointmentEventKind,
   ClientToServerEvents,
   ClinicDayAppointment,
   ClinicWatchAck,
@@ -19,6 +20,17 @@ import type {
 
 /** What a watch left unanswered while connected says (with Retry): nothing else would ask again. */
 export const WATCH_UNANSWERED = 'The server did not answer in time.';
+
+/** A live change in words, as screen readers are told it ("Maria Garcia, 10:00: moved."). */
+export const EVENT_WORDS: Record<AppointmentEventKind, string> = {
+  booked: 'booked',
+  rescheduled: 'moved',
+  checked_in: 'checked in',
+  cancelled: 'cancelled',
+  no_show: 'marked no-show',
+  completed: 'completed',
+  patient_updated: 'updated',
+};
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';

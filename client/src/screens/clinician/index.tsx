@@ -11,6 +11,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
 import { ScheduleWatch } from '../../lib/schedule-watch.js';
+import { EVENT_WORDS } from '../../lib/live.js';
 import { addDays } from '../../lib/clock.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { AppointmentArrived } from '../../../../shared/events.js';
@@ -94,6 +95,10 @@ export default function ClinicianScreen() {
       setWatchError(_w.error);
       if (_w.error) return;
       live.touch();
+      // Said as well as shown: her day changed elsewhere (an arrival has its own notice, and she completes visits herself).
+      if (e && e.kind !== 'checked_in' && e.kind !== 'completed') {
+        announce('removed' in e.appointment ? 'An appointment moved off this day.' : `${e.appointment.patientName}, ${clock.timeLabelled(e.appointment.scheduledAt)}: ${EVENT_WORDS[e.kind]}.`);
+      }
       if (e || _w.state === 'snapshot' || _w.state === 'resumed') {
         pushed.current = true;
         setVersion((v) => v + 1);
@@ -104,7 +109,7 @@ export default function ClinicianScreen() {
       w.stop();
       setWatchError(undefined);
     };
-  }, [live, providerId, date]);
+  }, [live, providerId, date, announce, clock]);
 
   useEffect(() => {
     const onArrived = (a: AppointmentArrived) => {

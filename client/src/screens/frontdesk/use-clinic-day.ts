@@ -7,7 +7,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import { signal, type Signal } from '@preact/signals';
 import { useApp } from '../../components/context.js';
 import { useResource, type Resource } from '../../components/states.js';
-import { ClinicDayWatch, type DayRow } from '../../lib/live.js';
+import { ClinicDayWatch, EVENT_WORDS, type DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
 import type { ScheduleChanged } from '../../../../shared/events.js';
 
@@ -19,15 +19,6 @@ export interface ClinicDayState {
   flash: Signal<ReadonlySet<number>>;
 }
 
-const KIND_WORDS: Record<string, string> = {
-  booked: 'booked',
-  rescheduled: 'moved',
-  checked_in: 'checked in',
-  cancelled: 'cancelled',
-  no_show: 'marked no-show',
-  completed: 'completed',
-  patient_updated: 'updated',
-};
 
 /**
  * `announce`: every change made elsewhere (the day on screen, the default), only arrivals
@@ -53,7 +44,7 @@ export function useClinicDay(date: string, opts: { announce?: 'all' | 'arrivals'
         flash.value = next;
       }, 1500);
       const say = opts.announce ?? 'all';
-      if (after && (say === 'all' || (say === 'arrivals' && e.kind === 'checked_in'))) announce(`${after.patientName}, ${clock.timeLabelled(after.scheduledAt)}: ${KIND_WORDS[e.kind] ?? e.kind}.`);
+      if (after && (say === 'all' || (say === 'arrivals' && e.kind === 'checked_in'))) announce(`${after.patientName}, ${clock.timeLabelled(after.scheduledAt)}: ${EVENT_WORDS[e.kind]}.`);
     };
     watch.listeners.add(listener);
     return () => void watch.listeners.delete(listener);
