@@ -17,7 +17,7 @@ export function ReasonField(props: { id: string; label: string; hint: string; va
         onInput={(e) => props.onInput(e.currentTarget.value)}
       />
       {error ? (
-        <span id={`${id}-error`} class="field-error">
+        <span id={`${id}-error`} class="field-error" role="alert">
           {error}
         </span>
       ) : (

@@ -96,7 +96,7 @@ export function BreakGlassForm({ onGranted }: { onGranted: () => void }) {
           <label>
             Patient number
             <input inputMode="numeric" value={patient} aria-invalid={errors.patient ? 'true' : undefined} aria-describedby="bg-patient-err" onInput={(e) => setPatient(e.currentTarget.value)} />
-            <span id="bg-patient-err" class="field-error">{errors.patient ?? ''}</span>
+            <span id="bg-patient-err" class="field-error" role="alert">{errors.patient ?? ''}</span>
           </label>
           <label>
             For how long
@@ -114,7 +114,7 @@ export function BreakGlassForm({ onGranted }: { onGranted: () => void }) {
           Reason for emergency access
           <textarea value={reason} maxLength={1000} aria-invalid={errors.reason ? 'true' : undefined} aria-describedby="bg-reason-err" onInput={(e) => setReason(e.currentTarget.value)} />
         </label>
-        <span id="bg-reason-err" class="field-error">{errors.reason ?? ''}</span>
+        <span id="bg-reason-err" class="field-error" role="alert">{errors.reason ?? ''}</span>
         <div class="actions">
           <button type="submit" class="danger">
             Break the glass

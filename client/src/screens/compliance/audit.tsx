@@ -145,11 +145,11 @@ export function AuditLog() {
         </label>
         <FilterSelect label="Severity" any="Any severity" values={AUDIT_SEVERITIES} value={severity} onChange={setSeverity} />
         <label>
-          From (clinic time)
+          From (clinic time{clock.browserDiffers ? `, ${clock.zoneLabel}` : ''})
           <input type="datetime-local" value={fromLocal} onChange={(e) => setFromLocal(e.currentTarget.value)} />
         </label>
         <label>
-          To (clinic time)
+          To (clinic time{clock.browserDiffers ? `, ${clock.zoneLabel}` : ''})
           <input type="datetime-local" value={toLocal} onChange={(e) => setToLocal(e.currentTarget.value)} />
         </label>
       </div>

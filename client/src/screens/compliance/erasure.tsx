@@ -85,7 +85,7 @@ export function Erasure() {
             Reason for erasure
             <textarea ref={reasonField} value={reason} maxLength={1000} aria-invalid={reasonError ? 'true' : undefined} aria-describedby="reason-err" onInput={(e) => setReason(e.currentTarget.value)} />
           </label>
-          <span id="reason-err" class="field-error">{reasonError ?? ''}</span>
+          <span id="reason-err" class="field-error" role="alert">{reasonError ?? ''}</span>
           <p class="hint">Do not repeat the patient's identity in the reason; it is kept in the erasure ledger.</p>
           <div class="actions">
             <button type="submit" class="danger" disabled={busy}>

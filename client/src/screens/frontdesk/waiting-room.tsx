@@ -34,7 +34,7 @@ export function WaitingRoom({ day, onOpen }: { day: ClinicDayState; onOpen(row: 
                 <button type="button" class="link-dark" onClick={() => onOpen(r)}>
                   {r.patientName}
                 </button>{' '}
-                for {clock.time(r.scheduledAt)} · {providers.get(r.providerId)?.name ?? ''} · <strong>waiting {mins} min</strong>
+                for {clock.timeLabelled(r.scheduledAt)} · {providers.get(r.providerId)?.name ?? ''} · <strong>waiting {mins} min</strong>
               </li>
             );
           })}

@@ -149,7 +149,7 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
 function windowText(clock: ReturnType<typeof useApp>['clock'], earliest: string, latest: string): string {
   const a = clock.wall(earliest);
   const b = clock.wall(latest);
-  return `${shortDate(a.date)} ${a.hh}:${a.mm} to ${a.date === b.date ? '' : `${shortDate(b.date)} `}${b.hh}:${b.mm}`;
+  return `${shortDate(a.date)} ${clock.timeLabelled(earliest)} to ${a.date === b.date ? '' : `${shortDate(b.date)} `}${clock.timeLabelled(latest)}`;
 }
 
 /** A freed slot and the waiting patients who fit it, each bookable in one step. */
@@ -166,7 +166,7 @@ function OfferCard(props: {
   const [busy, setBusy] = useState<number>();
   const [error, setError] = useState<string>();
   const w = clock.wall(slot.start);
-  const label = `${props.providerName}, ${shortDate(w.date)} ${clock.time(slot.start)}–${clock.time(slot.end)}`;
+  const label = `${props.providerName}, ${shortDate(w.date)} ${clock.time(slot.start)}–${clock.time(slot.end)}${clock.zoneNoteAt(slot.start)}`;
   const candidates = props.offer.candidates.filter((c) => !gone.has(c.waitlistId));
 
   const book = async (c: WaitlistOffer['candidates'][number]) => {
@@ -177,7 +177,7 @@ function OfferCard(props: {
     const start = earliest && Date.parse(earliest) > Date.parse(slot.start) ? earliest : slot.start;
     try {
       const res = await api.book({ patientId: c.patientId, providerId: slot.providerId, scheduledAt: start, durationMin: c.durationMin, waitlistId: c.waitlistId });
-      announce(`Booked ${c.patientName} with ${props.providerName} on ${clock.longDate(clock.wall(start).date)} at ${clock.time(start)} from the waitlist.`);
+      announce(`Booked ${c.patientName} with ${props.providerName} on ${clock.longDate(clock.wall(start).date)} at ${clock.timeLabelled(start)} from the waitlist.`);
       props.onBooked(res.id, clock.wall(start).date);
     } catch (err) {
       setBusy(undefined);
@@ -264,7 +264,7 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
 
   const fieldError = (name: string) =>
     errors[name] ? (
-      <span id={`wl-${name}-error`} class="field-error">
+      <span id={`wl-${name}-error`} class="field-error" role="alert">
         {errors[name]}
       </span>
     ) : null;
