@@ -268,18 +268,22 @@ describe('live between desks', () => {
 });
 
 describe("today's waiting room while the desk looks at another day", () => {
-  it('lists and announces an arrival', async () => {
-    await onClinicMorning(app.db.knex, async ({ soon }) => {
+  it("lists and announces an arrival, its time in the clinic's zone", async () => {
+    await onClinicMorning(app.db.knex, async ({ soon, timeZone }) => {
       const k = app.db.knex;
       const providerId = await createProvider(k, { name: 'Dr Una Today' });
       const patientId = await createPatient(k, { name: 'Wanda Waiting', dob: '1966-06-06' });
       const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: soon });
-      const page = await openDesk({ path: `/?date=${DAY}` });
+      // A browser outside the clinic's zone (the morning zone is a fixed offset, never UTC itself).
+      const page = await openDesk({ path: `/?date=${DAY}`, timezoneId: timeZone === 'UTC' ? 'Asia/Tokyo' : 'UTC' });
       await expect.poll(() => live(page).count()).toBe(1);
       const waiting = page.getByRole('region', { name: /^Waiting room/ });
       await waiting.waitFor();
       await k.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [apptId]);
       await waiting.getByRole('button', { name: 'Wanda Waiting' }).waitFor();
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).formatToParts(new Date(soon));
+      const part = (type: string) => parts.find((p) => p.type === type)!.value;
+      expect(await waiting.getByRole('listitem').filter({ hasText: 'Wanda Waiting' }).textContent()).toContain(`for ${part('hour')}:${part('minute')} ${part('timeZoneName')} ·`);
       await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/^Wanda Waiting, \d\d:\d\d.*: checked in\.$/);
     });
   });
