@@ -92,6 +92,8 @@ describe('moving an appointment', () => {
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).waitFor();
     expect(await kimAt()).toEqual({ provider_id: ada, at: '14:00', duration_min: 30 });
+    // The Undo button went away: the focus is back in the grid, where the block came back to.
+    await expect.poll(focused).toMatch(/^(Dr Ada Lovelace, 14:00|14:00–14:30 Kim Move)/);
   });
 
   it('moves by dragging a block onto another provider\'s free time', async () => {
@@ -267,6 +269,16 @@ describe('the appointment panel', () => {
     await page.getByRole('button', { name: 'Reschedule' }).or(form).first().waitFor();
     // Focus moved to the new panel's heading, not left behind.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Quin Panel');
+  });
+
+  it('returns the focus to the block when its panel is closed', async () => {
+    await bookedAt('Sam Close', '1955-05-15', await ownProvider('Dr Cal Close'), '10:00');
+    const page = await openDesk();
+    await page.getByRole('button', { name: /^10:00–10:30 Sam Close/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Sam Close', level: 2 }).waitFor();
+    await page.getByRole('button', { name: 'Close appointment' }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? '')).toMatch(/^10:00–10:30 Sam Close/);
   });
 
   it('keeps the keyboard focus in the panel after a check-in or a cancel removes the button used', async () => {

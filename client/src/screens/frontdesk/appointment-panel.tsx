@@ -15,10 +15,13 @@ import type { DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
 import { can, STATUS } from './status.js';
 import { DurationField } from './fields.js';
+import type { GridPlace } from './day-grid.js';
 
 export interface MoveDone {
   text: string;
   undo: () => Promise<void>;
+  /** Where Undo puts it back (the grid's focus goes there). */
+  back: GridPlace;
 }
 
 /** One appointment's panel; keyed by the appointment, so opening another never shows this one's form or history. */
@@ -165,7 +168,7 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
       await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, toMinutes(start)), durationMin: duration, providerId });
       const text = `Moved ${row.patientName} to ${start}${date !== w.date ? ` on ${date}` : ''}.`;
       announce(text);
-      onDone({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined) });
+      onDone({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before });
     } catch (err) {
       setBusy(false);
       setError(err instanceof ApiError ? err.message : describeError(err));

@@ -60,6 +60,17 @@ export interface DayGridProps {
   /** Move (and/or resize) a block: by keyboard (M, arrows, Shift+arrows, Enter) or by dragging it to a cell. */
   onMove?(row: DayRow, to: { providerId: number; minutes: number; durationMin: number }): void;
   announce?(message: string): void;
+  /**
+   * A new `n` puts the focus back in the grid: on the active cell (a panel or form beside the grid
+   * closed), or on the cell of `at` (an Undo: the block comes back there).
+   */
+  refocus?: { n: number; at?: GridPlace };
+}
+
+/** A provider's column at an instant. */
+export interface GridPlace {
+  providerId: number;
+  scheduledAt: string;
 }
 
 interface Moving {
@@ -97,6 +108,13 @@ export function DayGrid(p: DayGridProps) {
     setActiveState(activeRef.current);
   };
   const focusPending = useRef(false);
+  const refocusSeen = useRef(p.refocus?.n);
+  const refocusAt = useRef<GridPlace>(undefined);
+  if (refocusSeen.current !== p.refocus?.n) {
+    refocusSeen.current = p.refocus?.n;
+    refocusAt.current = p.refocus?.at;
+    focusPending.current = true;
+  }
   const programmatic = useRef(false);
   const [moving, setMoving] = useState<Moving>();
   // Rows re-render only when what they show changes (see RowMemo), so their handlers read these.
@@ -208,9 +226,24 @@ export function DayGrid(p: DayGridProps) {
   useLayoutEffect(() => {
     if (!focusPending.current) return;
     focusPending.current = false;
-    const cell = scroller.current?.querySelector<HTMLElement>(`[data-cell="${active.r}:${active.c}"]`);
+    let { r, c } = active;
+    let block = true;
+    const at = refocusAt.current;
+    refocusAt.current = undefined;
+    const col = at ? p.providers.findIndex((pr) => pr.providerId === at.providerId) : -1;
+    if (at && col >= 0 && p.clock.wall(at.scheduledAt).date === p.date) {
+      // Where an undone move puts the block back: the cell, which the block comes back into (the block
+      // itself is still elsewhere, and would take the focus away with it).
+      r = Math.floor(p.clock.wall(at.scheduledAt).minutes / slotMin);
+      c = col;
+      block = false;
+      activeRef.current = { r, c };
+      setActiveState({ r, c });
+      ensureVisible(c);
+    }
+    const cell = scroller.current?.querySelector<HTMLElement>(`[data-cell="${r}:${c}"]`);
     // A cell holding only cancelled appointments is a free slot: the cell itself takes focus.
-    const target = cell?.querySelector<HTMLElement>('.block:not(.cancelled)') ?? cell;
+    const target = (block ? cell?.querySelector<HTMLElement>('.block:not(.cancelled)') : null) ?? cell;
     // Our own focus call must not move the active cell back (keys may already be ahead of it).
     programmatic.current = true;
     target?.focus();

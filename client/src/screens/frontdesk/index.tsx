@@ -13,7 +13,7 @@ import { addDays, hhmm } from '../../lib/clock.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import type { DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
-import { DayGrid, openingMinutes, type SlotMark } from './day-grid.js';
+import { DayGrid, openingMinutes, type GridPlace, type SlotMark } from './day-grid.js';
 import { BookingForm, type BookingDraft } from './booking-form.js';
 import { AppointmentPanel, type MoveDone } from './appointment-panel.js';
 import { WaitingRoom } from './waiting-room.js';
@@ -63,9 +63,16 @@ export default function FrontDeskScreen() {
     history.replaceState(null, '', u);
   }, [date]);
   useEffect(() => localStorage.setItem(PREFS_KEY, JSON.stringify(prefs)), [prefs]);
+  // What takes the keyboard focus back to the grid's active cell when the panel, form or Undo it was in goes away.
+  const [gridFocus, setGridFocus] = useState<{ n: number; at?: GridPlace }>({ n: 0 });
+  const backToGrid = (at?: GridPlace) => setGridFocus((f) => ({ n: f.n + 1, at }));
+  const undoButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (!undo) return;
-    const t = setTimeout(() => setUndo(undefined), 8000);
+    const t = setTimeout(() => {
+      if (document.activeElement === undoButton.current) backToGrid();
+      setUndo(undefined);
+    }, 8000);
     return () => clearTimeout(t);
   }, [undo]);
 
@@ -137,7 +144,7 @@ export default function FrontDeskScreen() {
       await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, to.minutes), durationMin: to.durationMin, providerId: to.providerId });
       const text = `Moved ${row.patientName} to ${hhmm(to.minutes)}–${hhmm(to.minutes + to.durationMin)}.`;
       announce(text);
-      setUndo({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined) });
+      setUndo({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before });
     } catch (err) {
       const message = describeError(err);
       setMoveError(`${row.patientName} was not moved: ${message}`);
@@ -161,14 +168,14 @@ export default function FrontDeskScreen() {
         // Bring the slot in conflict into view, an hour of context above it.
         if (m) setScrollTo({ minutes: Math.max(0, m.minutes - 60), nonce: Date.now() });
       }}
-      onClose={() => (setDraft(undefined), setMark(undefined))}
+      onClose={() => (setDraft(undefined), setMark(undefined), backToGrid())}
       onBooked={(id, d) => {
         setMark(undefined);
         openOn(id, d);
       }}
     />
   ) : openRow ? (
-    <AppointmentPanel key={openRow.appointmentId} row={openRow} providers={allProviders} onClose={() => setOpenId(undefined)} onMoved={setUndo} />
+    <AppointmentPanel key={openRow.appointmentId} row={openRow} providers={allProviders} onClose={() => (setOpenId(undefined), backToGrid())} onMoved={setUndo} />
   ) : openId !== undefined && opening === openId ? (
     <section class="side-form">
       <Loading label="Opening the appointment…" />
@@ -176,7 +183,7 @@ export default function FrontDeskScreen() {
   ) : openId !== undefined ? (
     <section class="side-form">
       <p>This appointment is no longer on {clock.longDate(date)}.</p>
-      <button type="button" class="secondary" onClick={() => setOpenId(undefined)}>
+      <button type="button" class="secondary" onClick={() => (setOpenId(undefined), backToGrid())}>
         Close
       </button>
     </section>
@@ -245,10 +252,12 @@ export default function FrontDeskScreen() {
         <div class="undo" role="status">
           {undo.text}{' '}
           <button
+            ref={undoButton}
             type="button"
             onClick={() => {
               const u = undo;
               setUndo(undefined);
+              backToGrid(u.back);
               setMoveError(undefined);
               u.undo().then(
                 () => announce('Move undone.'),
@@ -315,6 +324,7 @@ export default function FrontDeskScreen() {
                 onOpen={openAppointment}
                 onMove={(row, to) => void moveAppointment(row, to)}
                 announce={announce}
+                refocus={gridFocus}
               />
               <p class="hint">
                 Keyboard: arrow keys move between times and providers; Enter books a free time or opens an appointment; on an appointment, M moves it (arrows, Shift+Up/Down for
