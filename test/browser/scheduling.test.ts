@@ -257,16 +257,26 @@ describe('the waitlist, live', () => {
     await scan(b, 'waitlist offer taken elsewhere');
   });
 
-  it('takes a patient off the waitlist', async () => {
+  it('takes a patient off the waitlist, the keyboard focus following each control that goes away', async () => {
     const page = await openDesk();
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return 'the page';
+        return (el.matches('input, select') ? el.closest('label')?.firstChild?.textContent : el.textContent)?.trim() ?? '';
+      });
     await waitlist(page).getByRole('button', { name: 'Add to waitlist' }).click();
     const add = page.getByRole('form', { name: 'Add to waitlist' });
+    // The form replaces its button: the focus starts in it.
+    await expect.poll(focused).toBe('Find patient (name or date of birth)');
     await choosePatient(add, 'Fiona', /Fiona First/);
     await add.getByLabel('Wait for').selectOption({ label: 'Any provider in Cardiology' });
     await add.getByRole('button', { name: 'Add patient to waitlist' }).click();
+    await expect.poll(focused).toBe('Add to waitlist');
     const remove = waitlist(page).getByRole('button', { name: 'Remove Fiona First from the waitlist' });
     await remove.click();
     await waitlist(page).getByText('Nobody is on the waitlist.').waitFor();
+    await expect.poll(focused).toBe('Waitlist (0)');
     expect((await app.db.knex.raw('SELECT count(*)::int AS n FROM waitlist_entries')).rows[0].n).toBe(0);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
+import { useFocusAfterRender } from '../../components/focus.js';
 import { Empty, ErrorView, Loading, useResource, FormError } from '../../components/states.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { addDays, toMinutes } from '../../lib/clock.js';
@@ -73,11 +74,18 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
   const entries = list.data ?? [];
   const byId = new Map(entries.map((e) => [e.waitlistId, e]));
 
+  // The Add button, an entry's Remove and an offer's Dismiss each go away with what they did: the focus
+  // goes to what is left (the Add button again, or the panel's heading).
+  const heading = useRef<HTMLHeadingElement>(null);
+  const addButton = useRef<HTMLButtonElement>(null);
+  const focusAfterRender = useFocusAfterRender();
+
   const remove = async (e: WaitlistEntry) => {
     setRemoveError(undefined);
     try {
       await sched.removeFromWaitlist(e.waitlistId);
       announce(`${e.patientName} is off the waitlist.`);
+      focusAfterRender(heading);
       setNonce((n) => n + 1);
     } catch (err) {
       setRemoveError(`${e.patientName} was not removed: ${describeError(err)}`);
@@ -87,9 +95,11 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
   return (
     <section class="card waitlist" aria-labelledby="waitlist-title">
       <div class="panel-head">
-        <h2 id="waitlist-title">Waitlist ({entries.length})</h2>
+        <h2 id="waitlist-title" ref={heading} tabIndex={-1}>
+          Waitlist ({entries.length})
+        </h2>
         {!adding && (
-          <button type="button" class="secondary" onClick={() => setAdding(true)}>
+          <button ref={addButton} type="button" class="secondary" onClick={() => setAdding(true)}>
             Add to waitlist
           </button>
         )}
@@ -101,6 +111,7 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
           date={props.date}
           onClose={(added) => {
             setAdding(false);
+            focusAfterRender(addButton);
             if (added) setNonce((n) => n + 1);
           }}
         />
@@ -111,7 +122,7 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
           offer={o}
           providerName={names.get(o.slot.providerId) ?? 'Provider'}
           earliestOf={(id) => byId.get(id)?.earliest}
-          onDismiss={() => setOffers((list) => list.filter((x) => x !== o))}
+          onDismiss={() => (setOffers((list) => list.filter((x) => x !== o)), focusAfterRender(heading))}
           onBooked={(appointmentId, d) => {
             setOffers((list) => list.filter((x) => x !== o));
             props.onBooked(appointmentId, d);
@@ -270,8 +281,12 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
     ) : null;
   const described = (name: string) => (errors[name] ? { 'aria-invalid': true, 'aria-describedby': `wl-${name}-error` } : {});
 
+  // Opened from its Add button, which it replaces: the focus starts in its first field.
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => form.current?.querySelector<HTMLElement>('input, select')?.focus(), []);
+
   return (
-    <form class="side-form" aria-label="Add to waitlist" onSubmit={submit}>
+    <form ref={form} class="side-form" aria-label="Add to waitlist" onSubmit={submit}>
       <PatientFinder value={patient} onChange={setPatient} idPrefix="waitlist-patient" />
       <label>
         Wait for
