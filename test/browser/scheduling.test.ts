@@ -86,7 +86,7 @@ async function appointmentAt(providerId: number, hhmm: string): Promise<{ patien
 }
 
 describe('first available', () => {
-  it("lists the provider's next free times in clinic time, and choosing one fills the form", async () => {
+  it("lists the provider's next free times in clinic time, and choosing one fills the form and moves on to the patient", async () => {
     const page = await openDesk();
     await cell(page, ADA, '12:00').click();
     const form = bookingForm(page);
@@ -102,6 +102,10 @@ describe('first available', () => {
     await first.click();
     expect(await form.getByLabel('Start time').inputValue()).toBe('09:00');
     expect(await form.getByLabel('Date', { exact: true }).inputValue()).toBe(DAY);
+    // The list went away with the time chosen: the focus is on what comes next, finding the patient.
+    await expect
+      .poll(() => page.evaluate(() => (document.activeElement === document.body ? 'the page' : (document.activeElement?.closest('label')?.firstChild?.textContent?.trim() ?? ''))))
+      .toBe('Find patient (name or date of birth)');
     await choosePatient(form, 'Fiona', /Fiona First/);
     await form.getByRole('button', { name: 'Book', exact: true }).click();
     await page.getByRole('button', { name: /^09:00–09:30 Fiona First/ }).waitFor();

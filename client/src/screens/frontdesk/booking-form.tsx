@@ -93,6 +93,8 @@ export function BookingForm(props: {
     props.onMark(undefined);
   }, [props.draft]);
   useEffect(() => heading.current?.focus(), []);
+  const form = useRef<HTMLFormElement>(null);
+  const bookButton = useRef<HTMLButtonElement>(null);
   // Another time, provider or duration: the rules have not refused it (yet).
   useEffect(() => {
     setOffer({});
@@ -109,6 +111,9 @@ export function BookingForm(props: {
     props.onMark(undefined);
     const name = props.providers.find((p) => p.providerId === slot.providerId)?.name ?? 'the provider';
     announce(`Chosen: ${clock.longDate(w.date)} at ${w.hh}:${w.mm} with ${name}. Choose the patient and book.`);
+    // The list of free times goes away with the one chosen: the focus goes on to what is next,
+    // finding the patient, or Book when the patient is chosen already.
+    (patient ? bookButton.current : form.current?.querySelector<HTMLElement>('[role=combobox]'))?.focus();
   };
 
   const minutes = /^\d{2}:\d{2}$/.test(start) ? toMinutes(start) : undefined;
@@ -172,7 +177,7 @@ export function BookingForm(props: {
   };
 
   return (
-    <form class="side-form" onSubmit={submit} aria-labelledby="booking-title">
+    <form ref={form} class="side-form" onSubmit={submit} aria-labelledby="booking-title">
       <div class="panel-head">
         <h2 id="booking-title" tabIndex={-1} ref={heading}>
           New appointment
@@ -218,7 +223,7 @@ export function BookingForm(props: {
       ))}
       <FormError message={error} />
       <div class="actions">
-        <button type="submit" disabled={busy}>
+        <button ref={bookButton} type="submit" disabled={busy}>
           {busy ? 'Booking…' : offer.overbook ? 'Book as overbook' : offer.outside ? 'Book outside working hours' : 'Book'}
         </button>
         <button type="button" class="secondary" onClick={props.onClose}>
