@@ -281,6 +281,8 @@ async function arrivalToPanel(zone: string): Promise<void> {
   await expectNoSeriousAxe(page, 'patient panel');
   await screenshot(page, 'clinician-panel');
   await panel.getByRole('button', { name: 'Close' }).click();
+  // The chart opened by itself after the visit was saved (its Complete visit button is gone): closing it leaves the focus on her row.
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Alice Arrival');
   await expect.poll(() => row.textContent()).toContain('Completed');
 
   // Any day: next and previous, in clinic time. While the next day loads, and when its load

@@ -9,6 +9,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
+import { useFocusAfterRender } from '../../components/focus.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
 import { ScheduleWatch } from '../../lib/schedule-watch.js';
 import { EVENT_WORDS } from '../../lib/live.js';
@@ -84,6 +85,10 @@ export default function ClinicianScreen() {
     date,
   );
   const shown = day.current;
+
+  // The day table: a chart opened after a completed visit gives the focus back to its patient there.
+  const dayTable = useRef<HTMLTableElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   // Live: any change to the shown day reloads it (one small GET). A refused or unanswered
   // watch says so, with Retry, instead of leaving the day still under a "Live" badge.
@@ -203,7 +208,7 @@ export default function ClinicianScreen() {
         {day.status === 'loading' && !shown && <Loading />}
         {shown && (
           <div class="table-wrap">
-            <table>
+            <table ref={dayTable}>
               <caption class="visually-hidden">Appointments on {clock.longDate(date)}</caption>
               <ColumnHeads names={['Time', 'Patient', 'Length', 'Status', 'Arrived', 'Wait', 'Action']} />
               <tbody>
@@ -218,7 +223,7 @@ export default function ClinicianScreen() {
                     <tr key={a.appointmentId}>
                       <td>{clock.time(a.scheduledAt)}</td>
                       <td>
-                        <button type="button" class="link" onClick={() => setPanelFor({ patientId: a.patientId, name: a.patientName })}>
+                        <button type="button" class="link" data-patient={a.patientId} onClick={() => setPanelFor({ patientId: a.patientId, name: a.patientName })}>
                           {a.patientName}
                         </button>
                       </td>
@@ -244,7 +249,18 @@ export default function ClinicianScreen() {
         )}
       </section>
       <BreakGlassForm onGranted={() => (setGrantsVersion((v) => v + 1), setNow(clock.now()))} />
-      {panelFor && <PatientPanel patientId={panelFor.patientId} name={panelFor.name} onClose={() => setPanelFor(undefined)} />}
+      {panelFor && (
+        <PatientPanel
+          patientId={panelFor.patientId}
+          name={panelFor.name}
+          onClose={() => {
+            setPanelFor(undefined);
+            // Opened after a completed visit, its opener (Complete visit) is gone: the focus goes to the
+            // patient's row, once the dialog has closed (closing it puts the focus back on its opener).
+            focusAfterRender({ current: dayTable.current?.querySelector<HTMLElement>(`button[data-patient="${panelFor.patientId}"]`) ?? null });
+          }}
+        />
+      )}
       {completing && (
         <CompleteVisit
           appointment={completing}
