@@ -47,14 +47,22 @@ it("labels her times with the clinic's zone when her browser is in another", asy
   await onClinicMorning(app.db.knex, ({ timeZone, soon }) => zoneLabels(timeZone, soon));
 });
 
-async function zoneLabels(timeZone: string, soon: string): Promise<void> {
+/** A provider with her clinician account and a new patient; with `arrivedFor`, the patient booked then and checked in. */
+async function clinicianAndPatient(provider: string, patient: string, arrivedFor?: string) {
   const k = app.db.knex;
-  const providerId = await createProvider(k, { name: 'Dr Zoe Zone' });
-  const patientId = await createPatient(k, { name: 'Zack Zone' });
-  const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: soon });
-  await k.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [apptId]);
-  const { rows } = await k.raw('SELECT checked_in_at FROM appointments WHERE appointment_id = ?', [apptId]);
-  const clinician = await app.createUser('clinician', { providerId });
+  const providerId = await createProvider(k, { name: provider });
+  const patientId = await createPatient(k, { name: patient });
+  let checkedInAt: Date | undefined;
+  if (arrivedFor) {
+    const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: arrivedFor });
+    const { rows } = await k.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ? RETURNING checked_in_at", [apptId]);
+    checkedInAt = rows[0].checked_in_at;
+  }
+  return { providerId, patientId, checkedInAt, clinician: await app.createUser('clinician', { providerId }) };
+}
+
+async function zoneLabels(timeZone: string, soon: string): Promise<void> {
+  const { clinician, checkedInAt } = await clinicianAndPatient('Dr Zoe Zone', 'Zack Zone', soon);
   // Her browser is not in the clinic's zone (the morning zone is a fixed offset, never UTC itself).
   const ctx = await newDesk(browser, { timezoneId: timeZone === 'UTC' ? 'Asia/Tokyo' : 'UTC' });
   const page = await ctx.newPage();
@@ -65,7 +73,7 @@ async function zoneLabels(timeZone: string, soon: string): Promise<void> {
     return `${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
   };
   const waiting = page.getByRole('list', { name: 'Waiting now, longest first' });
-  await expect.poll(() => waiting.textContent()).toContain(`Zack Zone — booked ${at(soon)}, arrived ${at(rows[0].checked_in_at)}`);
+  await expect.poll(() => waiting.textContent()).toContain(`Zack Zone — booked ${at(soon)}, arrived ${at(checkedInAt!)}`);
   await page.getByRole('button', { name: 'Complete visit: Zack Zone' }).click();
   await page.getByRole('dialog', { name: 'Complete visit: Zack Zone' }).getByText(`at ${at(soon)}. Everything below`).waitFor();
   await page.keyboard.press('Escape');
@@ -81,13 +89,9 @@ it("keeps a refused prescription's error on that prescription when another one i
 
 async function rxErrorsFollowTheirPrescription(soon: string): Promise<void> {
   const k = app.db.knex;
-  const providerId = await createProvider(k, { name: 'Dr Rex Rx' });
-  const patientId = await createPatient(k, { name: 'Rita Rx' });
-  const apptId = await insertAppointment(k, { patientId, providerId, scheduledAt: soon });
-  await k.raw("UPDATE appointments SET status = 'checked_in' WHERE appointment_id = ?", [apptId]);
+  const { clinician } = await clinicianAndPatient('Dr Rex Rx', 'Rita Rx', soon);
   await createMedication(k, { name: 'Amoxicillin', form: 'capsule', strength: '500 mg' });
   await createMedication(k, { name: 'Ibuprofen', form: 'tablet', strength: '400 mg' });
-  const clinician = await app.createUser('clinician', { providerId });
   const ctx = await newDesk(browser);
   const page = await ctx.newPage();
   await signIn(page, app.url, clinician);
@@ -129,9 +133,7 @@ it('tells a screen reader when her day changes elsewhere: a booking, a cancellat
 
 async function dayChangesSaid(soon: string): Promise<void> {
   const k = app.db.knex;
-  const providerId = await createProvider(k, { name: 'Dr Ned News' });
-  const patientId = await createPatient(k, { name: 'Nora News' });
-  const clinician = await app.createUser('clinician', { providerId });
+  const { providerId, patientId, clinician } = await clinicianAndPatient('Dr Ned News', 'Nora News');
   const ctx = await newDesk(browser);
   const page = await ctx.newPage();
   await signIn(page, app.url, clinician);
