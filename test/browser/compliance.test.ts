@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -237,5 +237,55 @@ it("labels each entry's clinic time with the clinic's zone when the browser is e
   await expect.poll(async () => (await column(2)).length).toBeGreaterThan(0);
   // The clinic is in New York: its zone's short name, EST or EDT by the date of each entry.
   for (const when of await column(2)) expect(when).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T$/);
+  await ctx.close();
+});
+
+it('says a search is under way, announces a page of older entries, and keeps the focus when the last page arrives', async () => {
+  const k = app.db.knex;
+  const olive = await createPatient(k, { name: 'Olive Older', dob: '1961-06-07' });
+  // 60 changes to her record: with the insert, more entries naming her than one page (50) holds.
+  for (let i = 0; i < 60; i++) await k.raw('UPDATE patients SET name = ? WHERE patient_id = ?', ['Olive Older', olive]);
+  const { ctx, page, rows } = await openAuditLog(await app.createUser('compliance'));
+
+  // A search held on its way: the finder says it is searching, then how many it found.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const search = (u: URL) => u.pathname === '/api/compliance/patients';
+  await page.route(search, async (route) => (await held, route.continue()));
+  await page.getByLabel('Filter by patient (name or id)').fill('olive older');
+  await page.getByText('Searching…').waitFor();
+  release();
+  await page.getByText('1 match.').waitFor();
+  await page.unroute(search);
+  await page.getByRole('button', { name: `Show entries for Olive Older (#${olive}, born 1961-06-07)` }).click();
+  await page.getByText('Showing entries for patient').waitFor();
+  await expect.poll(() => rows.count()).toBe(50);
+
+  // The older page, held too: the button says it is loading and keeps the focus; what arrives is announced.
+  let releasePage!: () => void;
+  const heldPage = new Promise<void>((r) => (releasePage = r));
+  await page.route((u) => u.pathname === '/api/audit' && u.searchParams.has('before'), async (route) => (await heldPage, route.continue()));
+  const more = page.getByRole('button', { name: 'Load older entries' });
+  await more.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('status').filter({ hasText: 'Loading older entries…' }).waitFor();
+  expect(await focusedText(page)).toBe('Load older entries');
+  releasePage();
+  await expect.poll(() => page.getByTestId('announcer').textContent()).toMatch(/^\d+ older entries loaded\. That is all of them: no older entries\.$/);
+  const added = Number((await page.getByTestId('announcer').textContent())!.split(' ')[0]);
+  expect(added).toBeGreaterThan(0);
+  expect(await rows.count()).toBeGreaterThanOrEqual(50 + added);
+  // That was the last page: its button is gone, and the focus is on the note that says so, not lost to the page.
+  expect(await more.count()).toBe(0);
+  await expect.poll(() => focusedText(page)).toBe('No older entries.');
+
+  // A search that fails leaves no list from the earlier text under its error.
+  const finder = page.getByRole('searchbox', { name: 'Find the patient to erase (name or id)' });
+  await finder.fill('olive');
+  await page.getByRole('button', { name: `Select Olive Older (#${olive}, born 1961-06-07)` }).waitFor();
+  await page.route(search, (route) => route.fulfill(serverError('The search is unavailable.')));
+  await finder.fill('olive o');
+  await page.getByRole('alert').filter({ hasText: 'The search is unavailable.' }).waitFor();
+  expect(await page.getByRole('button', { name: `Select Olive Older (#${olive}, born 1961-06-07)` }).count()).toBe(0);
   await ctx.close();
 });

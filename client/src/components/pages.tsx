@@ -7,6 +7,8 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../lib/api.js';
+import { useApp } from './context.js';
+import { useFocusAfterRender } from './focus.js';
 
 interface Page<T, C> {
   items: T[];
@@ -51,18 +53,21 @@ export function usePages<T, C>(read: (before: C | undefined, signal?: AbortSigna
     return () => ctl.abort();
   }, [key, skip, nonce]);
 
-  const more = async () => {
-    if (nextBefore === null || items === undefined || loading.current) return;
+  /** Appends the next page: how many items it added and whether it was the last, or undefined when nothing was appended (none to ask for, already asking, failed, or the key changed). */
+  const more = async (): Promise<{ added: number; last: boolean } | undefined> => {
+    if (nextBefore === null || items === undefined || loading.current) return undefined;
     loading.current = true;
     setMoreError(undefined);
     const asked = generation.current;
     try {
       const r = await readRef.current(nextBefore);
-      if (asked !== generation.current) return;
+      if (asked !== generation.current) return undefined;
       setItems((list) => [...(list ?? []), ...r.items]);
       setNextBefore(r.nextBefore);
+      return { added: r.items.length, last: r.nextBefore === null };
     } catch (err) {
       if (asked === generation.current) setMoreError(describeError(err));
+      return undefined;
     } finally {
       if (asked === generation.current) loading.current = false;
     }
@@ -75,17 +80,48 @@ type Pages<T, C> = ReturnType<typeof usePages<T, C>>;
 
 /**
  * The button that appends the next page, and why the last try failed; no button while the
- * first page loads or when there is no next page.
+ * first page loads or when there is no next page. While a page loads the button says so (and
+ * stays focusable: a disabled button would drop the keyboard focus); what arrived is announced
+ * ("12 older entries loaded."). When that was the last page the button goes, and the focus
+ * moves to the note that says the list is complete.
  */
-export function LoadMore<T, C>({ pages, label }: { pages: Pages<T, C>; label: string }) {
+export function LoadMore<T, C>({ pages, label, noun }: { pages: Pages<T, C>; label: string; /** What the list holds, plural: "entries". */ noun: string }) {
+  const { announce } = useApp();
+  const [busy, setBusy] = useState(false);
+  /** The list (by its generation) whose last page a click here loaded: it gets the end note. */
+  const [endOf, setEndOf] = useState<number>();
+  const end = useRef<HTMLParagraphElement>(null);
+  const focusAfterRender = useFocusAfterRender();
+  const click = async () => {
+    if (busy) return;
+    setBusy(true);
+    const got = await pages.more();
+    setBusy(false);
+    if (!got) return;
+    announce(`${got.added} older ${noun} loaded.${got.last ? ` That is all of them: no older ${noun}.` : ''}`);
+    if (got.last) {
+      setEndOf(pages.generation.current);
+      focusAfterRender(end);
+    }
+  };
   return (
     <>
       {pages.items !== undefined && pages.nextBefore !== null && (
         <div class="actions">
-          <button type="button" class="secondary" onClick={() => void pages.more()}>
+          <button type="button" class="secondary" aria-disabled={busy} onClick={() => void click()}>
             {label}
           </button>
+          {busy && (
+            <span class="hint" role="status">
+              Loading older {noun}…
+            </span>
+          )}
         </div>
+      )}
+      {pages.items !== undefined && pages.nextBefore === null && endOf === pages.generation.current && (
+        <p ref={end} tabIndex={-1} class="hint">
+          No older {noun}.
+        </p>
       )}
       {pages.moreError && <p class="error" role="alert">{pages.moreError}</p>}
     </>

@@ -70,7 +70,7 @@ export default function BillingScreen() {
             </table>
           </div>
         )}
-        <LoadMore pages={pages} label="Load older charges" />
+        <LoadMore pages={pages} label="Load older charges" noun="charges" />
       </section>
     </div>
   );

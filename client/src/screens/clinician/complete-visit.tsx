@@ -11,7 +11,7 @@ import { Confirm, Dialog } from '../../components/dialog.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/api-types.js';
-import { useTypeAhead } from '../../components/type-ahead.js';
+import { TypeAheadStatus, useTypeAhead } from '../../components/type-ahead.js';
 
 /**
  * A search box whose results are buttons; searching waits for a pause in typing. Choosing a
@@ -32,7 +32,8 @@ function Picker<T>({
   input: RefObject<HTMLInputElement | null>;
 }) {
   const [q, setQ] = useState('');
-  const { results, error } = useTypeAhead(q, search);
+  const found = useTypeAhead(q, search);
+  const { results, error } = found;
   const id = `pick-${label.replace(/\W+/g, '-').toLowerCase()}`;
   return (
     <div>
@@ -40,12 +41,10 @@ function Picker<T>({
         {label}
         <input ref={input} type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} aria-describedby={`${id}-count`} autocomplete="off" />
       </label>
-      <p id={`${id}-count`} class="hint" aria-live="polite">
-        {results === undefined ? '' : results.length === 0 ? 'No match.' : `${results.length} match${results.length === 1 ? '' : 'es'}.`}
-      </p>
+      <TypeAheadStatus id={`${id}-count`} search={found} />
       {error && <p class="error" role="alert">{error}</p>}
       {results && results.length > 0 && (
-        <ul class="results" aria-label={`${label}: results`}>
+        <ul class="results" aria-label={`${label}: results`} aria-busy={found.searching}>
           {results.map((r) => (
             <li key={describe(r)}>
               <button

@@ -195,7 +195,7 @@ export function AuditLog() {
           </table>
         </div>
       )}
-      <LoadMore pages={pages} label="Load older entries" />
+      <LoadMore pages={pages} label="Load older entries" noun="entries" />
     </section>
   );
 }

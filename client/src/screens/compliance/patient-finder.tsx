@@ -4,7 +4,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { CompliancePatient } from '../../../../shared/api-types.js';
-import { useTypeAhead } from '../../components/type-ahead.js';
+import { TypeAheadStatus, useTypeAhead } from '../../components/type-ahead.js';
 
 export function PatientFinder({
   label,
@@ -21,7 +21,8 @@ export function PatientFinder({
   const { api } = useApp();
   const sapi = useMemo(() => screensApi(api), [api]);
   const [q, setQ] = useState('');
-  const { results, error } = useTypeAhead(q, (text, signal) => sapi.findPatients(text, { signal, retry: false }));
+  const search = useTypeAhead(q, (text, signal) => sapi.findPatients(text, { signal, retry: false }));
+  const { results, error } = search;
   return (
     <div>
       <label>
@@ -29,13 +30,9 @@ export function PatientFinder({
         <input ref={input} type="search" value={q} autocomplete="off" onInput={(e) => setQ(e.currentTarget.value)} />
       </label>
       {error && <p class="error" role="alert">{error}</p>}
-      {results && (
-        <p class="hint" aria-live="polite">
-          {results.length === 0 ? 'No patient matches.' : `${results.length} match${results.length === 1 ? '' : 'es'}.`}
-        </p>
-      )}
+      <TypeAheadStatus search={search} nothing="No patient matches." />
       {results && results.length > 0 && (
-        <ul class="results" aria-label={`${label}: results`}>
+        <ul class="results" aria-label={`${label}: results`} aria-busy={search.searching}>
           {results.map((p) => (
             <li key={p.patientId}>
               <button
