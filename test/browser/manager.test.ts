@@ -143,6 +143,9 @@ it('draws both charts with tables equal to the API, zooms from the keyboard, red
   await page.getByRole('button', { name: 'Show all months' }).focus();
   await page.keyboard.press('Space');
   await zoomState.filter({ hasText: `Showing all months, ${FROM} to ${TO}.` }).waitFor();
+  // The button has nothing left to do, and says so, but keeps the keyboard focus (a disabled one drops it to the page).
+  expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Show all months');
+  expect(await page.getByRole('button', { name: 'Show all months' }).getAttribute('aria-disabled')).toBe('true');
   await expect.poll(() => tableRows(page, perProvider)).toEqual([
     ['Dr Ada Heart', m2, '2', '1', '33.33'],
     ['Dr Ada Heart', m1, '0', '1', '100'],

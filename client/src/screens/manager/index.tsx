@@ -332,13 +332,15 @@ export default function ManagerScreen() {
                 <Options values={months} />
               </select>
             </label>
-            <button type="button" class="secondary" disabled={zi === zj} onClick={() => (zj - zi >= 2 ? zoomTo(zi + 1, zj - 1) : zoomTo(zj, zj))}>
+            {/* A zoom button that has nothing left to do says so (aria-disabled) and keeps the focus: the press that
+                shows all months would otherwise disable the very button it was made on, and drop the focus to the page. */}
+            <button type="button" class="secondary" aria-disabled={zi === zj} onClick={() => zi !== zj && (zj - zi >= 2 ? zoomTo(zi + 1, zj - 1) : zoomTo(zj, zj))}>
               Zoom in
             </button>
-            <button type="button" class="secondary" disabled={!zoomed} onClick={() => zoomTo(zi - 1, zj + 1)}>
+            <button type="button" class="secondary" aria-disabled={!zoomed} onClick={() => zoomed && zoomTo(zi - 1, zj + 1)}>
               Zoom out
             </button>
-            <button type="button" class="secondary" disabled={!zoomed} onClick={() => setZoom(undefined)}>
+            <button type="button" class="secondary" aria-disabled={!zoomed} onClick={() => zoomed && setZoom(undefined)}>
               Show all months
             </button>
             <span id="zoom-state" class="stamp" role="status" aria-label="Zoom">
