@@ -107,10 +107,14 @@ describe('the day grid', () => {
     const other = await createPatient(app.db.knex, { name: 'Omar Other' });
     await insertAppointment(app.db.knex, { patientId: other, providerId: ben, scheduledAt: `${DAY}T13:00:00-04:00`, durationMin: 30 });
     await page.getByText('This time was just taken').waitFor();
-    await page.getByRole('button', { name: 'Book', exact: true }).click();
+    // From the keyboard: Book pressed with Enter.
+    await page.getByRole('button', { name: 'Book', exact: true }).focus();
+    await page.keyboard.press('Enter');
     const alert = page.getByRole('alert').filter({ hasText: 'already has an appointment' });
     await alert.waitFor();
     expect(await alert.textContent()).toContain('13:00 to 13:30');
+    // The refused button keeps the keyboard focus (now offering the overbook): it was not dropped to the page while the booking was under way.
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Book as overbook');
     // At the slot in the grid, and the form kept as it was.
     await page.getByRole('note').filter({ hasText: 'Taken 13:00–13:30' }).waitFor();
     expect(await page.getByLabel('Start time').inputValue()).toBe('13:00');

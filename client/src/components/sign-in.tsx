@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Session } from '../lib/session.js';
 import { describeError } from '../lib/api.js';
+import { BusyButton } from './busy-button.js';
 
 export function SignIn({ session }: { session: Session }) {
   const [error, setError] = useState<string>();
@@ -39,9 +40,9 @@ export function SignIn({ session }: { session: Session }) {
           Password
           <input name="password" type="password" autocomplete="current-password" required />
         </label>
-        <button type="submit" disabled={busy}>
+        <BusyButton type="submit" busy={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
-        </button>
+        </BusyButton>
         <p class="error" role="alert">
           {error ?? ''}
         </p>

@@ -12,6 +12,7 @@ import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { Icd10Code, Medication, ScheduleEntry } from '../../../../shared/api-types.js';
 import { TypeAheadStatus, useTypeAhead } from '../../components/type-ahead.js';
+import { BusyButton } from '../../components/busy-button.js';
 
 /**
  * A search box whose results are buttons; searching waits for a pause in typing. Choosing a
@@ -230,9 +231,9 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
         </label>
         <span id="note-err" class="field-error">{errors.notes ?? ''}</span>
         <div class="actions">
-          <button type="submit" disabled={busy}>
+          <BusyButton type="submit" busy={busy}>
             {busy ? 'Saving…' : 'Complete visit'}
-          </button>
+          </BusyButton>
           <button type="button" class="secondary" onClick={close}>
             Cancel
           </button>

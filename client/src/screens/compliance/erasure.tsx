@@ -12,6 +12,7 @@ import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { CompliancePatient } from '../../../../shared/api-types.js';
 import { PatientFinder, describePatient } from './patient-finder.js';
+import { BusyButton } from '../../components/busy-button.js';
 
 export function Erasure() {
   const { api, announce } = useApp();
@@ -88,9 +89,9 @@ export function Erasure() {
           <span id="reason-err" class="field-error" role="alert">{reasonError ?? ''}</span>
           <p class="hint">Do not repeat the patient's identity in the reason; it is kept in the erasure ledger.</p>
           <div class="actions">
-            <button type="submit" class="danger" disabled={busy}>
+            <BusyButton type="submit" class="danger" busy={busy}>
               Erase this patient…
-            </button>
+            </BusyButton>
           </div>
         </form>
       )}

@@ -16,6 +16,7 @@ import type { DayProvider } from '../../../../shared/api-types.js';
 import { can, STATUS } from './status.js';
 import { DurationField } from './fields.js';
 import type { GridPlace } from './day-grid.js';
+import { BusyButton } from '../../components/busy-button.js';
 
 export interface MoveDone {
   text: string;
@@ -99,24 +100,24 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
       </dl>
       <div class="actions">
         {can.checkIn(row.status) && (
-          <button type="button" disabled={busy} onClick={() => void act('checkIn', 'checked in')}>
+          <BusyButton type="button" busy={busy} onClick={() => void act('checkIn', 'checked in')}>
             Check in
-          </button>
+          </BusyButton>
         )}
         {can.reschedule(row.status) && !editing && (
-          <button type="button" class="secondary" disabled={busy} onClick={() => setEditing(true)}>
+          <BusyButton type="button" class="secondary" busy={busy} onClick={() => setEditing(true)}>
             Reschedule
-          </button>
+          </BusyButton>
         )}
         {can.noShow(row.status) && (
-          <button type="button" class="secondary" disabled={busy} onClick={() => setConfirm('no_show')}>
+          <BusyButton type="button" class="secondary" busy={busy} onClick={() => setConfirm('no_show')}>
             No-show
-          </button>
+          </BusyButton>
         )}
         {can.cancel(row.status) && (
-          <button type="button" class="danger" disabled={busy} onClick={() => setConfirm('cancel')}>
+          <BusyButton type="button" class="danger" busy={busy} onClick={() => setConfirm('cancel')}>
             Cancel appointment
-          </button>
+          </BusyButton>
         )}
       </div>
       <FormError message={error} />
@@ -200,9 +201,9 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
       <DurationField label="New duration" value={duration} keep={row.durationMin} onChange={setDuration} />
       <FormError message={error} />
       <div class="actions">
-        <button type="submit" disabled={busy}>
+        <BusyButton type="submit" busy={busy}>
           Save new time
-        </button>
+        </BusyButton>
         <button type="button" class="secondary" onClick={() => onDone()}>
           Keep current time
         </button>

@@ -24,6 +24,7 @@ import type { SlotMark } from './day-grid.js';
 import { DateTimeFields, DurationField, ProviderOptions } from './fields.js';
 import { FormError } from '../../components/states.js';
 import { ReasonField } from '../../components/reason-field.js';
+import { BusyButton } from '../../components/busy-button.js';
 
 /**
  * The exceptions the desk rules allow once they refused, in the order the form asks for
@@ -223,9 +224,9 @@ export function BookingForm(props: {
       ))}
       <FormError message={error} />
       <div class="actions">
-        <button ref={bookButton} type="submit" disabled={busy}>
+        <BusyButton ref={bookButton} type="submit" busy={busy}>
           {busy ? 'Booking…' : offer.overbook ? 'Book as overbook' : offer.outside ? 'Book outside working hours' : 'Book'}
-        </button>
+        </BusyButton>
         <button type="button" class="secondary" onClick={props.onClose}>
           Close
         </button>

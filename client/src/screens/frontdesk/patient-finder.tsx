@@ -8,6 +8,7 @@ import { useFocusAfterRender } from '../../components/focus.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import type { PatientSummary } from '../../../../shared/api-types.js';
 import { FormError } from '../../components/states.js';
+import { BusyButton } from '../../components/busy-button.js';
 
 export interface ChosenPatient {
   patientId: number;
@@ -218,9 +219,9 @@ function RegisterPatient({ initialName, initialDob, onDone }: { initialName: str
       {field('phone', 'Phone (optional)', 'tel')}
       <FormError message={formError} />
       <div class="actions">
-        <button type="button" disabled={busy} onClick={() => void submit()}>
+        <BusyButton type="button" busy={busy} onClick={() => void submit()}>
           Register patient
-        </button>
+        </BusyButton>
         <button type="button" class="secondary" onClick={() => onDone()}>
           Back to search
         </button>
