@@ -2,13 +2,13 @@
  * Scheduling the way a clinic works, at the front desk, in a real Chromium against the real
  * server and database, by accessible names only: "first available" for a provider and for a
  * specialty, booking outside working hours with a reason, an audited overbook, and the live
- * waitlist (add, listed on a second desk without reload, a freed slot offered to both desks
- * and booked in one step; the second desk is told it was taken). Screenshots of the new
+ * waitlist (add, listed and announced on a second desk without reload, a freed slot offered to both desks
+ * and booked in one step; the second desk is told it was taken, and hears that she is off the list). Screenshots of the new
  * states go to docs/screenshots/scheduling-*.png; each new state is scanned with axe.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, recordAnnouncements, screenshot, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 import { asStaff } from '../../server/db/index.js';
@@ -223,6 +223,7 @@ describe('the waitlist, live', () => {
     const a = await openDesk();
     const b = await openDesk();
     await waitlist(b).getByText('Nobody is on the waitlist.').waitFor();
+    const [saidA, saidB] = await Promise.all([recordAnnouncements(a), recordAnnouncements(b)]);
 
     await waitlist(a).getByRole('button', { name: 'Add to waitlist' }).click();
     const add = a.getByRole('form', { name: 'Add to waitlist' });
@@ -239,6 +240,10 @@ describe('the waitlist, live', () => {
     expect(await waitlist(a).getByText('Tue, Apr 6 13:00 to 17:00', { exact: false }).count()).toBe(1);
     // The other desk's list follows live (waitlist:changed), no reload.
     await waitlist(b).getByRole('button', { name: 'Remove Wanda Waitlist from the waitlist' }).waitFor();
+    // Said on the other desk, as well as shown; the desk that added her said it once, in its own words.
+    await expect.poll(() => saidB.said()).toContain('Wanda Waitlist was added to the waitlist.');
+    expect(await saidA.said()).toContain('Added Wanda Waitlist to the waitlist.');
+    expect(await saidA.said()).not.toContain('Wanda Waitlist was added to the waitlist.');
     await screenshot(a, 'scheduling-waitlist');
 
     // Ben's 14:00 is cancelled elsewhere: both desks are offered the slot with Wanda as the candidate.
@@ -255,6 +260,8 @@ describe('the waitlist, live', () => {
     const left = await app.db.knex.raw('SELECT count(*)::int AS n FROM waitlist_entries');
     expect(left.rows[0].n).toBe(0);
     await waitlist(b).getByText('Nobody is on the waitlist.').waitFor();
+    await expect.poll(() => saidB.said()).toContain('Wanda Waitlist is off the waitlist.');
+    expect(await saidA.said()).not.toContain('Wanda Waitlist is off the waitlist.');
     await waitlist(b).getByRole('group', { name: offerName }).getByRole('button', { name: 'Book Wanda Waitlist' }).click();
     await waitlist(b).getByRole('alert').filter({ hasText: 'Wanda Waitlist was already booked or taken off the waitlist' }).waitFor();
     expect(await appointmentAt(ben, '14:00')).toHaveLength(1);

@@ -172,6 +172,23 @@ export async function refuseFirstWatch(page: Page, ask: RegExp, message: string)
   });
 }
 
+/**
+ * Keep every message the page's polite live region says from now on (each replaces the last on
+ * screen, so a check of its text alone can miss one said just before another); `said()` lists them.
+ */
+export async function recordAnnouncements(page: Page): Promise<{ said(): Promise<string[]> }> {
+  await page.evaluate(() => {
+    const region = document.querySelector('[data-testid="announcer"]')!;
+    const said: string[] = [];
+    (window as unknown as { __said: string[] }).__said = said;
+    new MutationObserver(() => {
+      const text = region.textContent?.trim();
+      if (text) said.push(text);
+    }).observe(region, { childList: true, characterData: true, subtree: true });
+  });
+  return { said: () => page.evaluate(() => [...(window as unknown as { __said: string[] }).__said]) };
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;

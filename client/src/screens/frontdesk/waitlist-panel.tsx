@@ -17,6 +17,7 @@ import type { WaitlistOffer, WaitlistWatchAck } from '../../../../shared/events.
 import { PatientFinder, type ChosenPatient } from './patient-finder.js';
 import { DateTimeFields, DurationField } from './fields.js';
 import { shortDate } from './first-available.js';
+import { BusyButton } from '../../components/busy-button.js';
 
 /** Offers kept on screen at once (newest first). */
 const MAX_OFFERS = 5;
@@ -34,6 +35,30 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
   namesRef.current = names;
   /** The last offer cursor applied: sent back on reconnect, so no offer is lost. */
   const cursorRef = useRef<number | undefined>(undefined);
+  /**
+   * Entries this page is removing or booking, and patients it is adding: it says so itself, so the
+   * re-read that shows the change says nothing more. Claimed before the request, since the push that
+   * makes the list re-read can arrive before the request's own answer.
+   */
+  const mine = useRef({ entries: new Set<number>(), patients: new Set<number>() });
+  /** Who the list on screen held (id → name): a re-read that differs says who was added or went, elsewhere. */
+  const shown = useRef<Map<number, string>>(undefined);
+  useEffect(() => {
+    if (!list.data) return;
+    const before = shown.current;
+    const now = new Map(list.data.map((e) => [e.waitlistId, e.patientName]));
+    shown.current = now;
+    if (!before) return;
+    const { entries, patients } = mine.current;
+    const added = list.data.filter((e) => !before.has(e.waitlistId));
+    const said = [
+      ...added.filter((e) => !patients.has(e.patientId)).map((e) => `${e.patientName} was added to the waitlist`),
+      ...[...before].filter(([id]) => !now.has(id) && !entries.has(id)).map(([, name]) => `${name} is off the waitlist`),
+    ];
+    // A claimed patient's entry has now been seen: a later add elsewhere of the same patient is said again.
+    for (const e of added) patients.delete(e.patientId);
+    if (said.length > 0) announce(`${said.join('; ')}.`);
+  }, [list.data, announce]);
 
   // waitlist:watch on every (re)connect, from the last offer cursor applied.
   useEffect(() => {
@@ -82,6 +107,7 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
 
   const remove = async (e: WaitlistEntry) => {
     setRemoveError(undefined);
+    mine.current.entries.add(e.waitlistId);
     try {
       await sched.removeFromWaitlist(e.waitlistId);
       announce(`${e.patientName} is off the waitlist.`);
@@ -109,6 +135,10 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
           sched={sched}
           providers={props.providers}
           date={props.date}
+          claim={(patientId) => {
+            mine.current.patients.add(patientId);
+            return () => mine.current.patients.delete(patientId);
+          }}
           onClose={(added) => {
             setAdding(false);
             focusAfterRender(addButton);
@@ -123,6 +153,7 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
           providerName={names.get(o.slot.providerId) ?? 'Provider'}
           earliestOf={(id) => byId.get(id)?.earliest}
           onDismiss={() => (setOffers((list) => list.filter((x) => x !== o)), focusAfterRender(heading))}
+          claim={(waitlistId) => mine.current.entries.add(waitlistId)}
           onBooked={(appointmentId, d) => {
             setOffers((list) => list.filter((x) => x !== o));
             props.onBooked(appointmentId, d);
@@ -169,6 +200,8 @@ function OfferCard(props: {
   providerName: string;
   earliestOf(waitlistId: number): string | undefined;
   onDismiss(): void;
+  /** Says which entry a booking is about to take off the waitlist. */
+  claim(waitlistId: number): void;
   onBooked(appointmentId: number, date: string): void;
 }) {
   const { api, clock, announce } = useApp();
@@ -186,6 +219,7 @@ function OfferCard(props: {
     // The patient's window may start inside the freed slot, not at its start.
     const earliest = props.earliestOf(c.waitlistId);
     const start = earliest && Date.parse(earliest) > Date.parse(slot.start) ? earliest : slot.start;
+    props.claim(c.waitlistId);
     try {
       const res = await api.book({ patientId: c.patientId, providerId: slot.providerId, scheduledAt: start, durationMin: c.durationMin, waitlistId: c.waitlistId });
       announce(`Booked ${c.patientName} with ${props.providerName} on ${clock.longDate(clock.wall(start).date)} at ${clock.timeLabelled(start)} from the waitlist.`);
@@ -214,9 +248,9 @@ function OfferCard(props: {
           {candidates.map((c) => (
             <li key={c.waitlistId}>
               {c.patientName} · {c.durationMin} min · waiting since {shortDate(clock.wall(c.waitingSince).date)}{' '}
-              <button type="button" disabled={busy !== undefined} onClick={() => void book(c)}>
+              <BusyButton type="button" busy={busy !== undefined} onClick={() => void book(c)}>
                 {busy === c.waitlistId ? 'Booking…' : `Book ${c.patientName}`}
-              </button>
+              </BusyButton>
             </li>
           ))}
         </ul>
@@ -230,7 +264,11 @@ function OfferCard(props: {
 }
 
 /** Put a patient on the waitlist: a provider or a specialty, a window, a duration, a note. */
-function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; date: string; onClose(added: boolean): void }) {
+/**
+ * `claim(patientId)`: says which patient an add is about to put on the list (and returns how to
+ * take that back when the add fails). `onClose(added)`: whether one was added.
+ */
+function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; date: string; claim(patientId: number): () => void; onClose(added: boolean): void }) {
   const { clock, announce } = useApp();
   const today = clock.today();
   const first = props.date > today ? props.date : today;
@@ -260,11 +298,13 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
     };
     setErrors({});
     setBusy(true);
+    const unclaim = props.claim(patient.patientId);
     try {
       await props.sched.addToWaitlist(body);
       announce(`Added ${patient.name} to the waitlist.`);
       props.onClose(true);
     } catch (err) {
+      unclaim();
       setBusy(false);
       if (err instanceof ApiError && err.status === 400) {
         const f = err.fieldErrors();
@@ -320,9 +360,9 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
       </p>
       <FormError message={errors.form} />
       <div class="actions">
-        <button type="submit" disabled={busy}>
+        <BusyButton type="submit" busy={busy}>
           {busy ? 'Adding…' : 'Add patient to waitlist'}
-        </button>
+        </BusyButton>
         <button type="button" class="secondary" onClick={() => props.onClose(false)}>
           Cancel
         </button>
