@@ -24,3 +24,24 @@ it('says a repeated message again (cleared, then filled)', async () => {
   await vi.advanceTimersByTimeAsync(100);
   expect(a.polite.value).toBe('Showing Tuesday, April 6, 2027.');
 });
+
+it('says both of two messages that arrive together on one region, in order', async () => {
+  const a = new Announcer();
+  // Two live changes in one burst (a booking and an arrival pushed together): neither is lost.
+  a.announce('Tess Taken, 09:00: booked.');
+  await vi.advanceTimersByTimeAsync(10);
+  a.announce('Al Arrived, 09:30: checked in.');
+  await vi.advanceTimersByTimeAsync(100);
+  expect(a.polite.value).toBe('Tess Taken, 09:00: booked. Al Arrived, 09:30: checked in.');
+  // Once said, the next message stands alone.
+  a.announce('Showing Tuesday, April 6, 2027.');
+  await vi.advanceTimersByTimeAsync(100);
+  expect(a.polite.value).toBe('Showing Tuesday, April 6, 2027.');
+});
+
+it('says the first few of a long burst and how many more there were', async () => {
+  const a = new Announcer();
+  for (let i = 1; i <= 5; i++) a.announce(`Patient ${i}, 09:00: booked.`);
+  await vi.advanceTimersByTimeAsync(100);
+  expect(a.polite.value).toBe('Patient 1, 09:00: booked. Patient 2, 09:00: booked. Patient 3, 09:00: booked. And 2 more changes.');
+});
