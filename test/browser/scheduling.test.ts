@@ -326,3 +326,27 @@ describe('accessibility', () => {
     expect(axeFindings.filter((f) => f.violations.length > 0)).toEqual([]);
   });
 });
+
+describe('first available across a daylight-saving switch', () => {
+  it('labels each free time with its own zone when the browser is elsewhere', async () => {
+    const k = app.db.knex;
+    // Dr Dee works weekend afternoons only: Saturday 2027-03-13 is EST, Sunday 2027-03-14 EDT.
+    const dee = await createProvider(k, { name: 'Dr Dee Saving', specialty: 'Sleep medicine' });
+    for (const d of [6, 7]) await k.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '16:00', '17:00')`, [dee, d]);
+    const ctx = await newDesk(browser, { timezoneId: 'UTC' });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await signIn(page, app.url, desk, '/?date=2027-03-13');
+    await page.getByRole('grid').waitFor();
+    await page.getByRole('button', { name: 'New appointment' }).click();
+    const form = bookingForm(page);
+    await form.getByLabel('Provider').selectOption({ label: 'Dr Dee Saving — Sleep medicine' });
+    await form.getByRole('button', { name: 'First available with Dr Dee Saving' }).click();
+    const list = form.getByRole('list', { name: 'Free times with Dr Dee Saving' });
+    await list.waitFor();
+    const times = await list.getByRole('button').allTextContents();
+    expect(times.some((t) => t.startsWith('Sat, Mar 13 '))).toBe(true);
+    expect(times.some((t) => t.startsWith('Sun, Mar 14 '))).toBe(true);
+    for (const t of times) expect(t).toMatch(t.startsWith('Sat, Mar 13 ') ? /^Sat, Mar 13 1\d:\d\d–1\d:\d\d \(EST\), Dr Dee Saving$/ : /^Sun, Mar 14 1\d:\d\d–1\d:\d\d \(EDT\), Dr Dee Saving$/);
+  });
+});

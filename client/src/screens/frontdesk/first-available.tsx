@@ -71,7 +71,8 @@ export function FirstAvailable(props: { providerId: number; date: string; durati
       );
   };
 
-  const slotText = (s: FreeSlot) => `${shortDate(clock.wall(s.start).date)} ${clock.time(s.start)}–${clock.time(s.end)}, ${names.get(s.providerId) ?? 'provider'}`;
+  // Each time carries its own zone when the browser's differs: two weeks can cross a daylight-saving switch.
+  const slotText = (s: FreeSlot) => `${shortDate(clock.wall(s.start).date)} ${clock.time(s.start)}–${clock.time(s.end)}${clock.zoneNoteAt(s.start)}, ${names.get(s.providerId) ?? 'provider'}`;
 
   return (
     <fieldset class="first-available">
@@ -105,7 +106,7 @@ export function FirstAvailable(props: { providerId: number; date: string; durati
           ))}
         </ul>
       )}
-      {state.status === 'ready' && state.items.length > 0 && <p class="hint">Times are clinic time{clock.zoneNoteAt(state.items[0]!.start)}. Choosing one fills the form.</p>}
+      {state.status === 'ready' && state.items.length > 0 && <p class="hint">Times are clinic time. Choosing one fills the form.</p>}
     </fieldset>
   );
 }
