@@ -348,5 +348,8 @@ describe('first available across a daylight-saving switch', () => {
     expect(times.some((t) => t.startsWith('Sat, Mar 13 '))).toBe(true);
     expect(times.some((t) => t.startsWith('Sun, Mar 14 '))).toBe(true);
     for (const t of times) expect(t).toMatch(t.startsWith('Sat, Mar 13 ') ? /^Sat, Mar 13 1\d:\d\d–1\d:\d\d \(EST\), Dr Dee Saving$/ : /^Sun, Mar 14 1\d:\d\d–1\d:\d\d \(EDT\), Dr Dee Saving$/);
+    // The waitlist's two-week window from that Saturday ends on the other side of the switch too.
+    await waitlist(page).getByRole('button', { name: 'Add to waitlist' }).click();
+    await waitlist(page).getByText('Times are clinic time; the window is 08:00 (EST) on Sat, Mar 13 to 18:00 (EDT) on Fri, Mar 26 (14 days).').waitFor();
   });
 });

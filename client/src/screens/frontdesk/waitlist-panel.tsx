@@ -355,7 +355,9 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
         {fieldError('note')}
       </label>
       <p class="hint">
-        Times are clinic time{clock.zoneNoteOn(fromDate)}; the window is {fromTime} on {shortDate(fromDate)} to {untilTime} on {shortDate(untilDate)}
+        Times are clinic time; the window is {fromTime}
+        {clock.zoneNoteOn(fromDate)} on {shortDate(fromDate)} to {untilTime}
+        {clock.zoneNoteOn(untilDate)} on {shortDate(untilDate)}
         {untilDate === fromDate ? '' : ` (${Math.round((Date.parse(untilDate) - Date.parse(fromDate)) / 86_400_000) + 1} days)`}.
       </p>
       <FormError message={errors.form} />
