@@ -39,9 +39,22 @@ it('says both of two messages that arrive together on one region, in order', asy
   expect(a.polite.value).toBe('Showing Tuesday, April 6, 2027.');
 });
 
-it('says the first few of a long burst and how many more there were', async () => {
+it('says the latest few of a long burst and how many came before them', async () => {
   const a = new Announcer();
-  for (let i = 1; i <= 5; i++) a.announce(`Patient ${i}, 09:00: booked.`);
+  for (let i = 1; i <= 7; i++) a.announce(`Patient ${i}, 09:00: booked.`);
   await vi.advanceTimersByTimeAsync(100);
-  expect(a.polite.value).toBe('Patient 1, 09:00: booked. Patient 2, 09:00: booked. Patient 3, 09:00: booked. And 2 more changes.');
+  expect(a.polite.value).toBe(
+    '2 earlier messages not read. Patient 3, 09:00: booked. Patient 4, 09:00: booked. Patient 5, 09:00: booked. Patient 6, 09:00: booked. Patient 7, 09:00: booked.',
+  );
+});
+
+it('says only the latest of messages of one kind (a keyboard move previewed step by step), beside the others', async () => {
+  const a = new Announcer();
+  a.announce('Moving Kim Move. Arrow keys move it.');
+  a.announce('Kim Move: 14:15–14:45, Dr Ada Lovelace.', 'polite', 'move-preview');
+  a.announce('Kim Move: 14:30–15:00, Dr Ada Lovelace.', 'polite', 'move-preview');
+  a.announce('Kim Move: 14:30–15:00, Dr Ben Carson.', 'polite', 'move-preview');
+  a.announce('Kim Move: 14:30–15:15, Dr Ben Carson.', 'polite', 'move-preview');
+  await vi.advanceTimersByTimeAsync(100);
+  expect(a.polite.value).toBe('Moving Kim Move. Arrow keys move it. Kim Move: 14:30–15:15, Dr Ben Carson.');
 });

@@ -16,8 +16,8 @@ export interface AppContextValue {
   me: Me;
   clock: ClinicClock;
   live: LiveConnection;
-  /** Say something to screen readers (polite; 'assertive' for errors). */
-  announce(message: string, politeness?: 'polite' | 'assertive'): void;
+  /** Say something to screen readers (polite; 'assertive' for errors); `kind`: a newer message of the same kind replaces it if it is not said yet (lib/announcer.ts). */
+  announce(message: string, politeness?: 'polite' | 'assertive', kind?: string): void;
 }
 
 export const AppContext = createContext<AppContextValue | undefined>(undefined);

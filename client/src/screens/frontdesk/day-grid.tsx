@@ -59,7 +59,7 @@ export interface DayGridProps {
   onOpen(row: DayRow): void;
   /** Move (and/or resize) a block: by keyboard (M, arrows, Shift+arrows, Enter) or by dragging it to a cell. */
   onMove?(row: DayRow, to: { providerId: number; minutes: number; durationMin: number }): void;
-  announce?(message: string): void;
+  announce?(message: string, politeness?: 'polite' | 'assertive', kind?: string): void;
   /**
    * A new `n` puts the focus back in the grid: on the active cell (a panel or form beside the grid
    * closed), or on the cell of `at` (an Undo: the block comes back there).
@@ -260,7 +260,8 @@ export function DayGrid(p: DayGridProps) {
 
   const say = (m: Moving) => {
     const pr = p.providers[m.c];
-    p.announce?.(`${m.row.patientName}: ${hhmm(m.minutes)}–${hhmm(m.minutes + m.durationMin)}, ${pr?.name ?? ''}.`);
+    // Each key press supersedes the last preview: only where the block is now is said.
+    p.announce?.(`${m.row.patientName}: ${hhmm(m.minutes)}–${hhmm(m.minutes + m.durationMin)}, ${pr?.name ?? ''}.`, 'polite', 'move-preview');
   };
   const moveKeys = (e: KeyboardEvent, m: Moving) => {
     const step = slotMin;

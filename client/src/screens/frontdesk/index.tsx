@@ -119,7 +119,7 @@ export default function FrontDeskScreen() {
     setDate(d);
     setOpenId(undefined);
     setMark(undefined);
-    if (!opts.quiet) announce(`Showing ${clock.longDate(d)}.`);
+    if (!opts.quiet) announce(`Showing ${clock.longDate(d)}.`, 'polite', 'day-shown');
   };
   /**
    * Open an appointment of day `d`, going to that day first if another is shown (quietly:
