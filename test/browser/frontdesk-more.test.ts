@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -475,5 +475,45 @@ describe('layouts', () => {
     await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).click();
     expect(await inside('Check in')).toBe(true);
     expect(await pageFits()).toBe(true);
+  });
+});
+
+describe('finding a patient while a search is under way', () => {
+  it("chooses from the answer to what is typed, never from an earlier text's list still on screen", async () => {
+    const k = app.db.knex;
+    await createPatient(k, { name: 'Mira Alvarez', dob: '1971-01-01' });
+    await createPatient(k, { name: 'Mira Zamora', dob: '1972-02-02' });
+    const page = await openDesk();
+    await page.getByRole('button', { name: 'New appointment' }).first().click();
+    const form = page.getByRole('form', { name: 'New appointment' });
+    const finder = form.getByRole('combobox', { name: 'Find patient (name or date of birth)' });
+    const options = form.getByRole('listbox', { name: 'Matching patients' }).getByRole('option');
+    await finder.fill('Mira');
+    await options.filter({ hasText: 'Mira Zamora — born 1972-02-02' }).waitFor();
+    // The search for the longer text is held on its way; Enter pressed at once must not choose the first Mira of the old list.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route((u) => u.pathname === '/api/patients' && (u.searchParams.get('q') ?? '').includes('Zamora'), async (route) => (await held, route.continue()));
+    await finder.press('End');
+    await page.keyboard.type(' Zamora');
+    await page.keyboard.press('Enter');
+    await page.getByText('Searching…').waitFor();
+    expect(await page.getByText('Patient: Mira Alvarez').count()).toBe(0);
+    release();
+    await expect.poll(() => options.allTextContents()).toEqual(['Mira Zamora — born 1972-02-02']);
+    await page.keyboard.press('Enter');
+    await page.getByText('Patient: Mira Zamora, born 1972-02-02').waitFor();
+
+    // A search that fails: its error, and no earlier list for Enter to choose from.
+    await page.getByRole('button', { name: 'Change patient' }).click();
+    await finder.fill('Mira');
+    await options.filter({ hasText: 'Mira Alvarez — born 1971-01-01' }).waitFor();
+    await page.route((u) => u.pathname === '/api/patients' && (u.searchParams.get('q') ?? '').includes('Alv'), (route) => route.fulfill(serverError('The search is unavailable.')));
+    await finder.press('End');
+    await page.keyboard.type(' Alv');
+    await page.getByRole('alert').filter({ hasText: 'The search is unavailable.' }).waitFor();
+    await page.keyboard.press('Enter');
+    expect(await page.getByText(/^Patient: Mira/).count()).toBe(0);
+    expect(await options.count()).toBe(0);
   });
 });

@@ -30,6 +30,8 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
   const { api, announce } = useApp();
   const [text, setText] = useState('');
   const [results, setResults] = useState<PatientSummary[]>([]);
+  /** The text `results` answer: while another text is being searched, they are not the answer to what is typed. */
+  const [resultsFor, setResultsFor] = useState<string>();
   const [state, setState] = useState<'idle' | 'loading' | 'done' | 'error'>('idle');
   const [error, setError] = useState<unknown>();
   const [active, setActive] = useState(0);
@@ -45,6 +47,7 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
     const query = parseQuery(text);
     if (!query.q && !query.dob) {
       setResults([]);
+      setResultsFor(undefined);
       setState('idle');
       return;
     }
@@ -53,7 +56,9 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
     const t = setTimeout(() => {
       api.searchPatients({ ...query, limit: 8 }, { signal: ctl.signal, retry: false }).then(
         (items) => {
+          if (ctl.signal.aborted) return;
           setResults(items);
+          setResultsFor(text);
           setActive(0);
           setState('done');
           setOpen(true);
@@ -61,6 +66,10 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
         },
         (err) => {
           if (ctl.signal.aborted) return;
+          // An earlier text's list does not stay under the error: Enter would choose from it.
+          setResults([]);
+          setResultsFor(undefined);
+          setOpen(false);
           setError(err);
           setState('error');
         },
@@ -95,6 +104,11 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
     return <RegisterPatient initialName={parseQuery(text).q ?? ''} initialDob={parseQuery(text).dob ?? ''} onDone={(p) => (setRegistering(false), p ? (onChange(p), focusAfterRender(change)) : focusAfterRender(input))} />;
   }
   const listId = `${idPrefix}-results`;
+  // Arrow keys and Enter act on the answer to the text as typed, never on an earlier text's list
+  // still on screen while the new search runs ("Maria", then " Garcia" and Enter at once chose
+  // the first Maria of the old list).
+  const fresh = state === 'done' && resultsFor === text;
+  const options = fresh ? results : [];
   return (
     <div class="finder">
       <label>
@@ -102,24 +116,26 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
         <input
           ref={input}
           role="combobox"
-          aria-expanded={open && results.length > 0}
+          aria-expanded={open && options.length > 0}
           aria-controls={listId}
           aria-autocomplete="list"
-          aria-activedescendant={open && results[active] ? `${idPrefix}-${results[active].patientId}` : undefined}
+          aria-activedescendant={open && options[active] ? `${idPrefix}-${options[active].patientId}` : undefined}
           autocomplete="off"
           value={text}
           onInput={(e) => setText(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') {
               e.preventDefault();
+              if (options.length === 0) return;
               setOpen(true);
-              setActive((a) => Math.min(results.length - 1, a + 1));
+              setActive((a) => Math.min(options.length - 1, a + 1));
             } else if (e.key === 'ArrowUp') {
               e.preventDefault();
               setActive((a) => Math.max(0, a - 1));
-            } else if (e.key === 'Enter' && open && results[active]) {
+            } else if (e.key === 'Enter' && (state === 'loading' || (open && options[active]))) {
+              // While searching, Enter waits for the answer (it neither chooses nor submits the form).
               e.preventDefault();
-              choose(results[active]);
+              if (options[active]) choose(options[active]);
             } else if (e.key === 'Escape' && open) {
               e.preventDefault();
               e.stopPropagation();
@@ -137,7 +153,7 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
           </button>
         </p>
       )}
-      <ul id={listId} role="listbox" aria-label="Matching patients" class="results" hidden={!open || results.length === 0}>
+      <ul id={listId} role="listbox" aria-label="Matching patients" class="results" aria-busy={!fresh} hidden={!open || results.length === 0}>
         {results.map((p, i) => (
           <li key={p.patientId} id={`${idPrefix}-${p.patientId}`} role="option" aria-selected={i === active} class={i === active ? 'active' : ''} onMouseDown={(e) => (e.preventDefault(), choose(p))}>
             {p.name} — born {p.dob ?? p.birthYear}
