@@ -337,8 +337,12 @@ async function arrivalToPanel(zone: string): Promise<void> {
   const future = page.getByRole('row').filter({ hasText: 'Bruno Later' });
   await expect.poll(() => future.textContent()).toMatch(/^10:30.*Bruno Later.*Scheduled/);
   expect(await page.getByRole('table', { name: `Appointments on ${longDay('2027-04-06')}` }).locator('tbody tr').count()).toBe(1);
-  await page.getByRole('button', { name: 'Today' }).click();
+  await page.getByRole('button', { name: 'Today' }).focus();
+  await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: `My day · ${longDay(today)}` }).waitFor();
+  // Today has nothing left to do, and says so, but keeps the keyboard focus (a disabled button drops it to the page).
+  expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Today');
+  expect(await page.getByRole('button', { name: 'Today' }).getAttribute('aria-disabled')).toBe('true');
 
   // Break the glass for a patient outside her care: reason, time limit, a banner while in force.
   const otherProvider = await createProvider(k, { name: 'Dr Otto Other' });
@@ -351,10 +355,23 @@ async function arrivalToPanel(zone: string): Promise<void> {
   await page.getByText('Give the reason in at least 10 characters.').waitFor();
   await page.getByLabel('Reason for emergency access').fill('Collapsed in the waiting room, own doctor away');
   await page.getByLabel('For how long').selectOption('30');
+  // Pressed twice while the grant is on its way: one grant, one high-severity audit row, not two.
+  let releaseGrant!: () => void;
+  const grantHeld = new Promise<void>((r) => (releaseGrant = r));
+  const grantUrl = (u: URL) => u.pathname === `/api/patients/${gina}/break-glass`;
+  const posts: string[] = [];
+  page.on('request', (r) => grantUrl(new URL(r.url())) && posts.push(r.method()));
+  await page.route(grantUrl, async (route) => (await grantHeld, route.continue()));
   await page.getByRole('button', { name: 'Break the glass' }).click();
+  await page.getByRole('button', { name: 'Granting…' }).waitFor();
+  // The button kept the focus while busy: a second press reaches it, and does nothing.
+  await page.keyboard.press('Enter');
+  releaseGrant();
   const banner = page.getByRole('region', { name: 'Emergency access in force' });
   await banner.filter({ hasText: 'Emergency access to Gina Glass until' }).waitFor();
   expect(await banner.textContent()).toMatch(/\((29|30) min left\)/);
+  expect(posts).toEqual(['POST']);
+  expect((await k.raw('SELECT count(*)::int AS n FROM break_glass_grants WHERE patient_id = ?', [gina])).rows[0].n).toBe(1);
   await expectNoSeriousAxe(page, 'break the glass');
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'clinician-break-glass');

@@ -8,6 +8,7 @@ import { useApp } from '../../components/context.js';
 import { ApiError, describeError } from '../../lib/api.js';
 import { screensApi } from '../../lib/screens-api.js';
 import type { BreakGlassGrant } from '../../../../shared/api-types.js';
+import { BusyButton } from '../../components/busy-button.js';
 
 /**
  * Whole minutes left, rounded up, and never more than the grant's own length: the page's
@@ -50,6 +51,8 @@ export function BreakGlassForm({ onGranted }: { onGranted: () => void }) {
   const [minutes, setMinutes] = useState(60);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  /** A grant under way: a second press would grant (and audit) the access twice. */
+  const [busy, setBusy] = useState(false);
   const [, tick] = useState(0);
   useEffect(() => {
     const t = setInterval(() => tick((n) => n + 1), 30_000);
@@ -57,11 +60,13 @@ export function BreakGlassForm({ onGranted }: { onGranted: () => void }) {
   }, []);
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     const fe: Record<string, string> = {};
     if (!/^[1-9][0-9]{0,9}$/.test(patient.trim())) fe.patient = 'Give the patient number.';
     if (reason.trim().length < 10) fe.reason = 'Give the reason in at least 10 characters.';
     setErrors(fe);
     if (Object.keys(fe).length) return;
+    setBusy(true);
     try {
       const r = await sapi.breakGlass(Number(patient.trim()), reason.trim(), minutes);
       const text = `Emergency access granted until ${clock.timeLabelled(r.expiresAt)}.`;
@@ -78,6 +83,8 @@ export function BreakGlassForm({ onGranted }: { onGranted: () => void }) {
       const text = `Not granted: ${describeError(err)}`;
       setMessage({ ok: false, text });
       announce(text, 'assertive');
+    } finally {
+      setBusy(false);
     }
   };
   return (
@@ -116,9 +123,9 @@ export function BreakGlassForm({ onGranted }: { onGranted: () => void }) {
         </label>
         <span id="bg-reason-err" class="field-error" role="alert">{errors.reason ?? ''}</span>
         <div class="actions">
-          <button type="submit" class="danger">
-            Break the glass
-          </button>
+          <BusyButton type="submit" class="danger" busy={busy}>
+            {busy ? 'Granting…' : 'Break the glass'}
+          </BusyButton>
         </div>
       </form>
     </details>

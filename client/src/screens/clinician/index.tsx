@@ -198,7 +198,8 @@ export default function ClinicianScreen() {
           <button type="button" class="secondary" onClick={() => setDate((d) => addDays(d, 1))}>
             Next day
           </button>
-          <button type="button" class="secondary" disabled={date === today} onClick={() => setDate(today)}>
+          {/* aria-disabled, not disabled: pressing it makes it have nothing left to do, and a disabled button drops the focus. */}
+          <button type="button" class="secondary" aria-disabled={date === today} onClick={() => date !== today && setDate(today)}>
             Today
           </button>
           <span class="stamp">Times in clinic time ({clock.zoneOn(date)}).</span>

@@ -12,6 +12,7 @@ import { screensApi } from '../../lib/screens-api.js';
 import type { PanelVisit } from '../../../../shared/api-types.js';
 import { APPOINTMENT_STATUS_LABELS } from '../../../../shared/vocabulary.js';
 import { ColumnHeads } from '../../components/column-heads.js';
+import { BusyButton } from '../../components/busy-button.js';
 
 const STATUS_LABEL: Record<string, string> = APPOINTMENT_STATUS_LABELS;
 
@@ -47,10 +48,10 @@ function Visit({ visit }: { visit: PanelVisit }) {
           {note.text}
         </blockquote>
       ) : (
-        <button
+        <BusyButton
           type="button"
           class="secondary"
-          disabled={note.busy}
+          busy={note.busy === true}
           aria-label={`Show note of the visit on ${clock.longDate(when.date)}`}
           onClick={async () => {
             setNote({ busy: true });
@@ -61,8 +62,8 @@ function Visit({ visit }: { visit: PanelVisit }) {
             }
           }}
         >
-          Show note
-        </button>
+          {note.busy ? 'Opening the note…' : 'Show note'}
+        </BusyButton>
       )}
       {note.error && <p class="error" role="alert">{note.error}</p>}
     </article>
