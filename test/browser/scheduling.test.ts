@@ -253,19 +253,26 @@ describe('the waitlist, live', () => {
     await screenshot(a, 'scheduling-waitlist-offer');
     await scan(a, 'waitlist offer');
 
-    // Desk A books it in one step; the entry is gone everywhere, and desk B is told so.
+    // Desk B's re-read of the list is slow (held): its offer still shows Wanda when desk A books her in one step.
+    let releaseB!: () => void;
+    const heldB = new Promise<void>((r) => (releaseB = r));
+    await b.route((u) => u.pathname === '/api/waitlist', async (route) => (await heldB, route.continue()));
     await waitlist(a).getByRole('group', { name: offerName }).getByRole('button', { name: 'Book Wanda Waitlist' }).click();
     await a.getByRole('button', { name: /^14:00–14:30 Wanda Waitlist/ }).waitFor();
     expect(await appointmentAt(ben, '14:00')).toEqual([{ patient: 'Wanda Waitlist', overbook_reason: null, outside_hours_reason: null }]);
     const left = await app.db.knex.raw('SELECT count(*)::int AS n FROM waitlist_entries');
     expect(left.rows[0].n).toBe(0);
-    await waitlist(b).getByText('Nobody is on the waitlist.').waitFor();
-    await expect.poll(() => saidB.said()).toContain('Wanda Waitlist is off the waitlist.');
-    expect(await saidA.said()).not.toContain('Wanda Waitlist is off the waitlist.');
+    // Desk B presses Book before its list caught up: told she was taken, and the focus goes on to Dismiss with her button gone.
     await waitlist(b).getByRole('group', { name: offerName }).getByRole('button', { name: 'Book Wanda Waitlist' }).click();
     await waitlist(b).getByRole('alert').filter({ hasText: 'Wanda Waitlist was already booked or taken off the waitlist' }).waitFor();
     expect(await appointmentAt(ben, '14:00')).toHaveLength(1);
+    await expect.poll(() => b.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Dismiss this offer');
     await scan(b, 'waitlist offer taken elsewhere');
+    // Its list catches up: she is off it, and desk B hears so (desk A booked her, and said that in its own words).
+    releaseB();
+    await waitlist(b).getByText('Nobody is on the waitlist.').waitFor();
+    await expect.poll(() => saidB.said()).toContain('Wanda Waitlist is off the waitlist.');
+    expect(await saidA.said()).not.toContain('Wanda Waitlist is off the waitlist.');
   });
 
   it('takes a patient off the waitlist, the keyboard focus following each control that goes away', async () => {
@@ -284,10 +291,18 @@ describe('the waitlist, live', () => {
     await add.getByLabel('Wait for').selectOption({ label: 'Any provider in Cardiology' });
     await add.getByRole('button', { name: 'Add patient to waitlist' }).click();
     await expect.poll(focused).toBe('Add to waitlist');
+    // A Cardiology slot frees up: she is offered it.
+    const freed = await insertAppointment(app.db.knex, { patientId: await createPatient(app.db.knex, { name: 'Fred Frees' }), providerId: cleo, scheduledAt: at('15:00'), durationMin: 30 });
+    await asStaff(app.db.appKnex, { userId: desk.userId, role: 'front_desk' }, (trx) => trx('appointments').update({ status: 'cancelled' }).where('appointment_id', freed));
+    const offer = waitlist(page).getByRole('group', { name: `Freed slot: ${CLEO}, Tue, Apr 6 15:00–15:30` });
+    await offer.getByRole('button', { name: 'Book Fiona First' }).waitFor();
     const remove = waitlist(page).getByRole('button', { name: 'Remove Fiona First from the waitlist' });
     await remove.click();
     await waitlist(page).getByText('Nobody is on the waitlist.').waitFor();
     await expect.poll(focused).toBe('Waitlist (0)');
+    // Off the waitlist, off the offer too: nobody left to book into the freed slot.
+    await offer.getByText('Nobody on the waitlist fits it any more.').waitFor();
+    expect(await offer.getByRole('button', { name: 'Book Fiona First' }).count()).toBe(0);
     expect((await app.db.knex.raw('SELECT count(*)::int AS n FROM waitlist_entries')).rows[0].n).toBe(0);
   });
 });

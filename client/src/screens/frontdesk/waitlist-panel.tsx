@@ -152,8 +152,12 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
           offer={o}
           providerName={names.get(o.slot.providerId) ?? 'Provider'}
           earliestOf={(id) => byId.get(id)?.earliest}
+          waiting={(id) => !list.data || byId.has(id)}
           onDismiss={() => (setOffers((list) => list.filter((x) => x !== o)), focusAfterRender(heading))}
-          claim={(waitlistId) => mine.current.entries.add(waitlistId)}
+          claim={(waitlistId) => {
+            mine.current.entries.add(waitlistId);
+            return () => mine.current.entries.delete(waitlistId);
+          }}
           onBooked={(appointmentId, d) => {
             setOffers((list) => list.filter((x) => x !== o));
             props.onBooked(appointmentId, d);
@@ -199,9 +203,11 @@ function OfferCard(props: {
   offer: WaitlistOffer;
   providerName: string;
   earliestOf(waitlistId: number): string | undefined;
+  /** Whether the entry is still on the waitlist as last read (a candidate booked or removed since is not offered). */
+  waiting(waitlistId: number): boolean;
   onDismiss(): void;
-  /** Says which entry a booking is about to take off the waitlist. */
-  claim(waitlistId: number): void;
+  /** Says which entry a booking is about to take off the waitlist (and returns how to take that back when it fails). */
+  claim(waitlistId: number): () => void;
   onBooked(appointmentId: number, date: string): void;
 }) {
   const { api, clock, announce } = useApp();
@@ -211,7 +217,11 @@ function OfferCard(props: {
   const [error, setError] = useState<string>();
   const w = clock.wall(slot.start);
   const label = `${props.providerName}, ${shortDate(w.date)} ${clock.time(slot.start)}–${clock.time(slot.end)}${clock.zoneNoteAt(slot.start)}`;
-  const candidates = props.offer.candidates.filter((c) => !gone.has(c.waitlistId));
+  const candidates = props.offer.candidates.filter((c) => !gone.has(c.waitlistId) && props.waiting(c.waitlistId));
+  // A refused Book goes away with its candidate: the focus goes to the next candidate's Book, or to Dismiss.
+  const firstBook = useRef<HTMLButtonElement>(null);
+  const dismiss = useRef<HTMLButtonElement>(null);
+  const focusAfterRender = useFocusAfterRender();
 
   const book = async (c: WaitlistOffer['candidates'][number]) => {
     setError(undefined);
@@ -219,12 +229,13 @@ function OfferCard(props: {
     // The patient's window may start inside the freed slot, not at its start.
     const earliest = props.earliestOf(c.waitlistId);
     const start = earliest && Date.parse(earliest) > Date.parse(slot.start) ? earliest : slot.start;
-    props.claim(c.waitlistId);
+    const unclaim = props.claim(c.waitlistId);
     try {
       const res = await api.book({ patientId: c.patientId, providerId: slot.providerId, scheduledAt: start, durationMin: c.durationMin, waitlistId: c.waitlistId });
       announce(`Booked ${c.patientName} with ${props.providerName} on ${clock.longDate(clock.wall(start).date)} at ${clock.timeLabelled(start)} from the waitlist.`);
       props.onBooked(res.id, clock.wall(start).date);
     } catch (err) {
+      unclaim();
       setBusy(undefined);
       const message =
         err instanceof ApiError && err.code === 'waitlist_entry_gone'
@@ -232,7 +243,10 @@ function OfferCard(props: {
           : `${c.patientName} was not booked: ${describeError(err)}`;
       setError(message);
       announce(message, 'assertive');
-      if (err instanceof ApiError && err.status === 409) setGone((g) => new Set(g).add(c.waitlistId));
+      if (err instanceof ApiError && err.status === 409) {
+        setGone((g) => new Set(g).add(c.waitlistId));
+        focusAfterRender(candidates.length > 1 ? firstBook : dismiss);
+      }
     }
   };
 
@@ -245,10 +259,10 @@ function OfferCard(props: {
         <p class="hint">Nobody on the waitlist fits it any more.</p>
       ) : (
         <ul class="feed">
-          {candidates.map((c) => (
+          {candidates.map((c, i) => (
             <li key={c.waitlistId}>
               {c.patientName} · {c.durationMin} min · waiting since {shortDate(clock.wall(c.waitingSince).date)}{' '}
-              <BusyButton type="button" busy={busy !== undefined} onClick={() => void book(c)}>
+              <BusyButton ref={i === 0 ? firstBook : undefined} type="button" busy={busy !== undefined} onClick={() => void book(c)}>
                 {busy === c.waitlistId ? 'Booking…' : `Book ${c.patientName}`}
               </BusyButton>
             </li>
@@ -256,7 +270,7 @@ function OfferCard(props: {
         </ul>
       )}
       <FormError message={error} />
-      <button type="button" class="secondary" onClick={props.onDismiss}>
+      <button ref={dismiss} type="button" class="secondary" onClick={props.onDismiss}>
         Dismiss this offer
       </button>
     </div>
