@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, recordAnnouncements, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -286,6 +286,27 @@ describe('the appointment panel', () => {
     await page.getByRole('dialog', { name: 'Cancel this appointment?' }).getByRole('button', { name: 'Yes, cancel appointment' }).click();
     await page.getByRole('region', { name: 'History' }).getByText(/^Cancelled · /).waitFor();
     await expect.poll(() => page.evaluate(() => (document.activeElement === document.body ? 'body' : document.activeElement?.textContent))).toBe('Rae Focus');
+  });
+
+  it("says the desk's own change once, in its own words, and another desk's change as it comes", async () => {
+    const uma = await ownProvider('Dr Uma Once');
+    await bookedAt('Una Once', '1971-11-11', uma, '09:00');
+    const ted = await bookedAt('Ted Twice', '1972-12-12', uma, '10:00');
+    const page = await openDesk();
+    const said = await recordAnnouncements(page);
+    await page.getByRole('button', { name: /^09:00–09:30 Una Once/ }).click();
+    await page.getByRole('button', { name: 'Cancel appointment' }).click();
+    await page.getByRole('dialog', { name: 'Cancel this appointment?' }).getByRole('button', { name: 'Yes, cancel appointment' }).click();
+    await page.getByRole('region', { name: 'History' }).getByText(/^Cancelled · /).waitFor();
+    // The same change made at another desk: said in the grid's words.
+    const other = await openDesk();
+    const tedAppointment = (await app.db.knex.raw('SELECT appointment_id FROM appointments WHERE patient_id = ?', [ted])).rows[0].appointment_id;
+    expect(await other.evaluate(async (id) => (await fetch(`/api/appointments/${id}/cancel`, { method: 'POST' })).status, tedAppointment)).toBe(200);
+    await expect.poll(() => said.said()).toContain('Ted Twice, 10:00: cancelled.');
+    const all = (await said.said()).join(' ');
+    expect(all).toContain('Una Once: appointment cancelled.');
+    // Its own cancel came back as a push too: not said a second time.
+    expect(all).not.toContain('Una Once, 09:00: cancelled.');
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * One clinic day for the front desk: providers with working hours and every appointment,
  * loaded in one request (GET /api/clinic/day) and then kept live by one clinic:watch.
- * Live changes made elsewhere are flashed for 1.5 s and announced for screen readers.
+ * Live changes made elsewhere are flashed for 1.5 s and announced for screen readers; this page's
+ * own (api.own) are not: it says them itself.
  */
 import { useEffect, useMemo } from 'preact/hooks';
 import { signal, type Signal } from '@preact/signals';
@@ -36,6 +37,8 @@ export function useClinicDay(date: string, opts: { announce?: 'all' | 'arrivals'
   const watch = handle.watch;
   useEffect(() => {
     const listener = (e: ScheduleChanged, _before: DayRow | undefined, after: DayRow | undefined) => {
+      // This page's own change: it said so in its own words, and the person made it; no flash either.
+      if (api.own.has(e.appointment)) return;
       const id = e.appointment.appointmentId;
       flash.value = new Set([...flash.value, id]);
       setTimeout(() => {
@@ -48,7 +51,7 @@ export function useClinicDay(date: string, opts: { announce?: 'all' | 'arrivals'
     };
     watch.listeners.add(listener);
     return () => void watch.listeners.delete(listener);
-  }, [watch, flash, announce, clock, opts.announce]);
+  }, [watch, flash, announce, clock, opts.announce, api]);
   const load = useResource(
     async (signal) => {
       const day = await api.clinicDay(date, { signal });
