@@ -288,6 +288,32 @@ describe('the appointment panel', () => {
     await expect.poll(() => page.evaluate(() => (document.activeElement === document.body ? 'body' : document.activeElement?.textContent))).toBe('Rae Focus');
   });
 
+  it('follows an appointment rescheduled to another day from its panel, the panel and the focus going with it', async () => {
+    await bookedAt('Vic Away', '1969-09-19', await ownProvider('Dr Wes Away'), '11:00');
+    const page = await openDesk();
+    await page.getByRole('button', { name: /^11:00–11:30 Vic Away/ }).click();
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await page.getByLabel('New date').fill('2027-04-07');
+    await page.getByRole('button', { name: 'Save new time' }).click();
+    // The screen is on the new day, with her panel open there, not a note that she is "no longer on" the old one.
+    await page.getByRole('heading', { name: 'Wednesday, April 7, 2027', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Vic Away', level: 2 }).waitFor();
+    await page.getByRole('button', { name: /^11:00–11:30 Vic Away/ }).waitFor();
+    expect(await page.getByText('This appointment is no longer on').count()).toBe(0);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Vic Away');
+
+    // Moved to another day at another desk while her panel has the focus here: the note that replaces it takes the focus.
+    const other = await openDesk('/?date=2027-04-07');
+    const id = (await app.db.knex.raw(`SELECT appointment_id FROM appointments a JOIN patients p USING (patient_id) WHERE p.name = 'Vic Away'`)).rows[0].appointment_id;
+    const status = await other.evaluate(
+      async (id) => (await fetch(`/api/appointments/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduledAt: '2027-04-08T11:00:00-04:00' }) })).status,
+      id,
+    );
+    expect(status).toBe(200);
+    await page.getByText('This appointment is no longer on Wednesday, April 7, 2027.').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('This appointment is no longer on Wednesday, April 7, 2027.');
+  });
+
   it("says the desk's own change once, in its own words, and another desk's change as it comes", async () => {
     const uma = await ownProvider('Dr Uma Once');
     await bookedAt('Una Once', '1971-11-11', uma, '09:00');

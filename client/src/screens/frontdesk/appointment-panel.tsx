@@ -23,6 +23,8 @@ export interface MoveDone {
   undo: () => Promise<void>;
   /** Where Undo puts it back (the grid's focus goes there). */
   back: GridPlace;
+  /** The clinic date it was moved to, when the panel moved it to another day (the screen follows it there). */
+  movedTo?: string;
 }
 
 /** One appointment's panel; keyed by the appointment, so opening another never shows this one's form or history. */
@@ -169,7 +171,7 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
       await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, toMinutes(start)), durationMin: duration, providerId });
       const text = `Moved ${row.patientName} to ${start}${date !== w.date ? ` on ${date}` : ''}.`;
       announce(text);
-      onDone({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before });
+      onDone({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before, ...(date !== w.date ? { movedTo: date } : {}) });
     } catch (err) {
       setBusy(false);
       setError(err instanceof ApiError ? err.message : describeError(err));

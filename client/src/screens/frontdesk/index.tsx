@@ -175,18 +175,23 @@ export default function FrontDeskScreen() {
       }}
     />
   ) : openRow ? (
-    <AppointmentPanel key={openRow.appointmentId} row={openRow} providers={allProviders} onClose={() => (setOpenId(undefined), backToGrid())} onMoved={setUndo} />
+    <AppointmentPanel
+      key={openRow.appointmentId}
+      row={openRow}
+      providers={allProviders}
+      onClose={() => (setOpenId(undefined), backToGrid())}
+      onMoved={(m) => {
+        setUndo(m);
+        // Moved to another day: the screen goes with it (as after booking one there), its panel open there.
+        if (m.movedTo) openOn(openRow.appointmentId, m.movedTo);
+      }}
+    />
   ) : openId !== undefined && opening === openId ? (
     <section class="side-form">
       <Loading label="Opening the appointment…" />
     </section>
   ) : openId !== undefined ? (
-    <section class="side-form">
-      <p>This appointment is no longer on {clock.longDate(date)}.</p>
-      <button type="button" class="secondary" onClick={() => (setOpenId(undefined), backToGrid())}>
-        Close
-      </button>
-    </section>
+    <Gone date={clock.longDate(date)} onClose={() => (setOpenId(undefined), backToGrid())} />
   ) : null;
 
   return (
@@ -381,5 +386,27 @@ function ChooseProviders(props: { providers: DayProvider[]; chosen: number[]; on
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/**
+ * In place of an open appointment that left the day shown (moved or removed at another desk).
+ * It replaces the panel the person may have been using: if that took the focus with it, the focus
+ * comes here, on the sentence that says what happened.
+ */
+function Gone({ date, onClose }: { date: string; onClose(): void }) {
+  const note = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body) note.current?.focus();
+  }, []);
+  return (
+    <section class="side-form">
+      <p ref={note} tabIndex={-1}>
+        This appointment is no longer on {date}.
+      </p>
+      <button type="button" class="secondary" onClick={onClose}>
+        Close
+      </button>
+    </section>
   );
 }
