@@ -133,8 +133,11 @@ describe('an Undo that cannot be done', () => {
     await page.getByRole('status').filter({ hasText: 'Moved Uri Revert to 09:30–10:00.' }).getByRole('button', { name: 'Undo', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: /^The move could not be undone: / }).waitFor();
     await page.getByRole('button', { name: /^09:30–10:00 Uri Revert/ }).waitFor();
-    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await page.getByRole('button', { name: 'Dismiss' }).focus();
+    await page.keyboard.press('Enter');
     expect(await page.getByRole('alert').filter({ hasText: /could not be undone/ }).count()).toBe(0);
+    // The message went away with its button: the focus is back in the grid, not on the page.
+    await expect.poll(() => page.evaluate(() => Boolean(document.activeElement?.closest('[role=grid]')))).toBe(true);
   });
 });
 

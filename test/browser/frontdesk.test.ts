@@ -357,8 +357,11 @@ describe('failures', () => {
     await screenshot(page, 'frontdesk-error');
     await scan(page, 'error state');
     await page.unroute('**/api/clinic/day**');
-    await alert.getByRole('button', { name: 'Retry' }).click();
+    // Retry from the keyboard: the error goes away with its button, and the focus stays with what replaces it (the grid), not the page.
+    await alert.getByRole('button', { name: 'Retry' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('grid').waitFor();
+    await expect.poll(() => page.evaluate(() => Boolean(document.activeElement?.closest('[role=grid]')))).toBe(true);
   });
 
   it('moving to a day that fails to load shows that failure, not the previous day\'s grid', async () => {

@@ -20,3 +20,40 @@ export function useFocusAfterRender(): (target: RefObject<HTMLElement | null>) =
     pending.current = target;
   }, []);
 }
+
+const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Control `from`, pressed inside `container`, is about to be replaced by whatever the container
+ * shows next, and that may take a while (a Retry: first "Loading…", then the content or the
+ * error again). Until the container shows a control, each time the focus has fallen to the page
+ * it is put back in the container: on its status line while it loads, then on its first control
+ * (the grid's active cell, the new Retry). It stops as soon as the person is somewhere else, or
+ * after `ms`.
+ */
+export function keepFocusIn(container: HTMLElement, from: HTMLElement, ms = 30_000): void {
+  let status: HTMLElement | undefined;
+  const settle = (): boolean => {
+    if (!container.isConnected) return true;
+    const active = document.activeElement;
+    const lost = !active || active === document.body;
+    if (!lost && active !== from && active !== status) return true;
+    const control = [...container.querySelectorAll<HTMLElement>(FOCUSABLE)].find((el) => el !== from);
+    if (control) {
+      control.focus();
+      return true;
+    }
+    if (lost) {
+      status = container.querySelector<HTMLElement>('[role=status]') ?? undefined;
+      if (status) {
+        status.tabIndex = -1;
+        status.focus();
+      }
+    }
+    return false;
+  };
+  const observer = new MutationObserver(() => settle() && stop());
+  const timer = setTimeout(() => stop(), ms);
+  const stop = () => (observer.disconnect(), clearTimeout(timer));
+  observer.observe(container, { childList: true, subtree: true });
+}

@@ -6,6 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../lib/api.js';
+import { keepFocusIn } from './focus.js';
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -41,7 +42,15 @@ export function ErrorView({ error, retry, what }: { error: unknown; retry?: () =
         <strong>{what ?? 'This could not be loaded.'}</strong> {describeError(error)}
       </p>
       {retry && (
-        <button type="button" onClick={retry}>
+        <button
+          type="button"
+          onClick={(e) => {
+            // This view goes away with the press: the focus stays in what replaces it (components/focus.ts).
+            const box = e.currentTarget.closest('.state')?.parentElement;
+            if (box && document.activeElement === e.currentTarget) keepFocusIn(box, e.currentTarget);
+            retry();
+          }}
+        >
           Retry
         </button>
       )}

@@ -282,7 +282,8 @@ export default function FrontDeskScreen() {
       {moveError && (
         <p class="field-error" role="alert">
           {moveError}{' '}
-          <button type="button" class="secondary" onClick={() => (setMoveError(undefined), setMark(undefined))}>
+          {/* The message goes with its Dismiss: the focus goes back to the grid. */}
+          <button type="button" class="secondary" onClick={() => (setMoveError(undefined), setMark(undefined), backToGrid())}>
             Dismiss
           </button>
         </p>
