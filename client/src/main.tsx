@@ -5,7 +5,7 @@
  * screen gets them through AppContext (components/context.ts). No module-level state.
  */
 import { render, type ComponentType } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Session } from './lib/session.js';
 import { LiveConnection } from './lib/live.js';
 import { IdleGuard } from './lib/idle.js';
@@ -53,7 +53,16 @@ function Shell({ session }: { session: Session }) {
   const clinic = session.clinic.value!;
   const { announce, regions } = useAnnouncer();
   // The session check after a disconnect is the page's own doing, not the person's.
-  const live = useMemo(() => new LiveConnection(() => session.api.me({ background: true })), [session]);
+  const clockRef = useRef(clock);
+  clockRef.current = clock;
+  const live = useMemo(
+    () =>
+      new LiveConnection(
+        () => session.api.me({ background: true }),
+        () => clockRef.current.now(),
+      ),
+    [session],
+  );
   const idle = useMemo(
     () =>
       new IdleGuard(

@@ -325,6 +325,25 @@ describe('failures', () => {
     expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
   }, 150_000);
 
+  it("says 'data as of' by the clinic's clock when the browser's clock is off", async () => {
+    const ctx = await newDesk(browser);
+    contexts.push(ctx);
+    // This browser's clock runs 20 minutes fast; the page corrects it by the server's.
+    await ctx.addInitScript(() => {
+      const real = Date.now.bind(Date);
+      Date.now = () => real() + 20 * 60_000;
+    });
+    const page = await ctx.newPage();
+    await signIn(page, app.url, desk, `/?date=${DAY}`);
+    await live(page).waitFor();
+    const lostFrom = clinicMinute(Date.now());
+    await app.stop();
+    const offline = page.getByRole('status', { name: /Connection: Offline — showing data as of \d\d:\d\d/ });
+    await offline.waitFor({ timeout: 15_000 });
+    const lostBy = clinicMinute(Date.now());
+    expect([lostFrom, lostBy]).toContain((await offline.textContent())!.match(/as of (\d\d:\d\d)/)![1]);
+  });
+
   it('keeps trying to come back live when the session check after a restart fails', async () => {
     const page = await openDesk();
     await live(page).waitFor();

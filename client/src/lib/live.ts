@@ -41,16 +41,23 @@ const OFFLINE_AFTER_MS = 6000;
 export class LiveConnection {
   readonly socket: LiveSocket;
   readonly state: Signal<ConnectionState> = signal('connecting');
-  /** When the screen last knew it was up to date (ms since epoch). */
-  readonly syncedAt: Signal<number> = signal(Date.now());
+  /** When the screen last knew it was up to date (ms since epoch, by the server's clock: `now`). */
+  readonly syncedAt: Signal<number>;
   private readonly days = new Map<string, { watch: ClinicDayWatch; refs: number }>();
   private offlineTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private attempts = 0;
   private closed = false;
 
-  /** `checkSession` asks the API whether the session is still valid (it retries while the server is down; a 401 signs out). */
-  constructor(private readonly checkSession: () => Promise<unknown>) {
+  /**
+   * `checkSession` asks the API whether the session is still valid (it retries while the server is down; a 401 signs out).
+   * `now` is the clinic clock (ClinicClock.now: the browser's corrected by the server's), so "data as of" is not off by the browser's error.
+   */
+  constructor(
+    private readonly checkSession: () => Promise<unknown>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.syncedAt = signal(now());
     this.socket = io({ transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 4000 });
     this.socket.on('connect', () => {
       this.attempts = 0;
@@ -106,7 +113,7 @@ export class LiveConnection {
 
   /** Note that the screen is up to date now. */
   touch(): void {
-    if (this.state.value === 'live') this.syncedAt.value = Date.now();
+    if (this.state.value === 'live') this.syncedAt.value = this.now();
   }
 
   close(): void {
