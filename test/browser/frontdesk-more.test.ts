@@ -121,6 +121,26 @@ describe('moving by keyboard from a block reached by Tab or click', () => {
   });
 });
 
+describe('moving in a browser outside the clinic', () => {
+  it("labels the moved time and its Undo with the clinic's zone", async () => {
+    const xia = await createProvider(app.db.knex, { name: 'Dr Xia Zone' });
+    for (let d = 1; d <= 7; d++) await app.db.knex.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [xia, d]);
+    await bookedAt('Zed Zoned', '1970-10-10', xia, '09:00');
+    const ctx = await newDesk(browser, { timezoneId: 'UTC' });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await signIn(page, app.url, desk, `/?date=${DAY}`);
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    await page.getByRole('button', { name: /^09:00–09:30 Zed Zoned/ }).focus();
+    await page.keyboard.press('m');
+    await page.keyboard.press('ArrowDown');
+    await page.getByTestId('announcer').filter({ hasText: 'Zed Zoned: 09:15–09:45 (EDT), Dr Xia Zone.' }).waitFor();
+    await page.keyboard.press('Enter');
+    // Read by someone in UTC, a bare 09:15 would be their morning, not the clinic's.
+    await page.getByRole('status').filter({ hasText: 'Moved Zed Zoned to 09:15–09:45 (EDT).' }).getByRole('button', { name: 'Undo', exact: true }).waitFor();
+  });
+});
+
 describe('an Undo that cannot be done', () => {
   it('says so on screen when the old time was taken meanwhile, and the appointment stays where it was moved', async () => {
     await bookedAt('Uri Revert', '1981-01-01', ada, '09:00');

@@ -169,7 +169,7 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
     setBusy(true);
     try {
       await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, toMinutes(start)), durationMin: duration, providerId });
-      const text = `Moved ${row.patientName} to ${start}${date !== w.date ? ` on ${date}` : ''}.`;
+      const text = `Moved ${row.patientName} to ${start}${clock.zoneNoteOn(date)}${date !== w.date ? ` on ${clock.longDate(date)}` : ''}.`;
       announce(text);
       onDone({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before, ...(date !== w.date ? { movedTo: date } : {}) });
     } catch (err) {

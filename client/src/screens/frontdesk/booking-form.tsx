@@ -140,7 +140,7 @@ export function BookingForm(props: {
       const res = await api.book(body);
       props.onMark(undefined);
       const how = [offer.overbook ? 'as an overbook (audited)' : '', offer.outside ? 'outside working hours (audited)' : ''].filter(Boolean).join(' and ');
-      const text = `Booked ${patient.name} with ${provider?.name ?? 'the provider'} at ${start}${how ? ` ${how}` : ''}.`;
+      const text = `Booked ${patient.name} with ${provider?.name ?? 'the provider'} at ${start}${clock.zoneNoteOn(date)}${how ? ` ${how}` : ''}.`;
       announce(text);
       props.onBooked(res.id, date);
     } catch (err) {

@@ -261,7 +261,7 @@ export function DayGrid(p: DayGridProps) {
   const say = (m: Moving) => {
     const pr = p.providers[m.c];
     // Each key press supersedes the last preview: only where the block is now is said.
-    p.announce?.(`${m.row.patientName}: ${hhmm(m.minutes)}–${hhmm(m.minutes + m.durationMin)}, ${pr?.name ?? ''}.`, 'polite', 'move-preview');
+    p.announce?.(`${m.row.patientName}: ${hhmm(m.minutes)}–${hhmm(m.minutes + m.durationMin)}${p.clock.zoneNoteOn(p.date)}, ${pr?.name ?? ''}.`, 'polite', 'move-preview');
   };
   const moveKeys = (e: KeyboardEvent, m: Moving) => {
     const step = slotMin;

@@ -142,7 +142,7 @@ export default function FrontDeskScreen() {
     setMark(undefined);
     try {
       await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, to.minutes), durationMin: to.durationMin, providerId: to.providerId });
-      const text = `Moved ${row.patientName} to ${hhmm(to.minutes)}–${hhmm(to.minutes + to.durationMin)}.`;
+      const text = `Moved ${row.patientName} to ${hhmm(to.minutes)}–${hhmm(to.minutes + to.durationMin)}${clock.zoneNoteOn(date)}.`;
       announce(text);
       setUndo({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before });
     } catch (err) {

@@ -70,7 +70,7 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
       cursorRef.current = o.cursor;
       setOffers((list) => [o, ...list.filter((x) => x.cursor !== o.cursor)].slice(0, MAX_OFFERS));
       const w = clock.wall(o.slot.start);
-      announce(`Slot freed: ${namesRef.current.get(o.slot.providerId) ?? 'a provider'} ${shortDate(w.date)} at ${w.hh}:${w.mm}; ${o.candidates.length} waiting patient${o.candidates.length === 1 ? ' fits' : 's fit'}.`);
+      announce(`Slot freed: ${namesRef.current.get(o.slot.providerId) ?? 'a provider'} ${shortDate(w.date)} at ${clock.timeLabelled(o.slot.start)}; ${o.candidates.length} waiting patient${o.candidates.length === 1 ? ' fits' : 's fit'}.`);
     };
     const watch = () => {
       socket
