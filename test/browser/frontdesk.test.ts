@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, refuseFirstWatch, screenshot, serverError, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, recordAnnouncements, refuseFirstWatch, screenshot, serverError, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -104,9 +104,12 @@ describe('the day grid', () => {
     // Another desk takes 13:00 while this form is open: the form says so, and Book gets the 409.
     await cell(page, BEN, '13:00').click();
     await choosePatient(page, '1991-09-30', /Maria Garcia — born 1991-09-30/);
+    const said = await recordAnnouncements(page);
     const other = await createPatient(app.db.knex, { name: 'Omar Other' });
     await insertAppointment(app.db.knex, { patientId: other, providerId: ben, scheduledAt: `${DAY}T13:00:00-04:00`, durationMin: 30 });
     await page.getByText('This time was just taken').waitFor();
+    // Said, not only shown: the person booking may not be looking at that line.
+    await expect.poll(async () => (await said.said()).join(' ')).toContain('This time was just taken: 13:00 Omar Other. Pick another time.');
     // From the keyboard: Book pressed with Enter.
     await page.getByRole('button', { name: 'Book', exact: true }).focus();
     await page.keyboard.press('Enter');

@@ -121,6 +121,13 @@ export function BookingForm(props: {
   const takenMeanwhile =
     minutes !== undefined && date === props.shownDate ? overlapping(props.rows, (iso) => clock.wall(iso).minutes, providerId, minutes, duration) : undefined;
   const provider = props.providers.find((p) => p.providerId === providerId);
+  const takenText = takenMeanwhile && `This time was just taken: ${clock.timeLabelled(takenMeanwhile.scheduledAt)} ${takenMeanwhile.patientName}. Pick another time.`;
+  // Said when it appears (a line inserted with its text is not read out by every screen reader).
+  const takenId = conflict ? undefined : takenMeanwhile?.appointmentId;
+  useEffect(() => {
+    if (takenId !== undefined && takenText) announce(takenText);
+    // Once per appointment that takes the time, not again each time its text is rebuilt.
+  }, [takenId]);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -205,11 +212,7 @@ export function BookingForm(props: {
       />
       <DurationField value={duration} onChange={setDuration} />
       <FirstAvailable providerId={providerId} date={date} durationMin={duration} providers={props.providers} onPick={pick} />
-      {takenMeanwhile && !conflict && (
-        <p class="warn" role="status">
-          This time was just taken: {clock.time(takenMeanwhile.scheduledAt)} {takenMeanwhile.patientName}. Pick another time.
-        </p>
-      )}
+      {takenText && !conflict && <p class="warn">{takenText}</p>}
       <FormError id="booking-conflict" message={conflict} />
       {EXCEPTION_KINDS.filter((k) => offer[k]).map((k) => (
         <ReasonField
