@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, recordAnnouncements, screenshot, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, recordAnnouncements, screenshot, serverError, signIn, startBrowserApp, type AxeViolation, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 import { asStaff } from '../../server/db/index.js';
@@ -304,6 +304,32 @@ describe('the waitlist, live', () => {
     await offer.getByText('Nobody on the waitlist fits it any more.').waitFor();
     expect(await offer.getByRole('button', { name: 'Book Fiona First' }).count()).toBe(0);
     expect((await app.db.knex.raw('SELECT count(*)::int AS n FROM waitlist_entries')).rows[0].n).toBe(0);
+  });
+});
+
+describe('the waitlist, when its re-read fails', () => {
+  it('keeps the list as last read and says it could not be brought up to date; Retry brings it', async () => {
+    const page = await openDesk();
+    await expect.poll(() => waitlist(page).getByText('Loading the waitlist…').count()).toBe(0);
+    const gail = await createPatient(app.db.knex, { name: 'Gail Gone', dob: '1944-04-04' });
+    const failing = (u: URL) => u.pathname === '/api/waitlist';
+    await page.route(failing, (route) => (route.request().method() === 'GET' ? route.fulfill(serverError('The waitlist is unavailable.')) : route.continue()));
+    // Another desk puts Gail on the list: this desk's re-read fails.
+    const other = await openDesk();
+    const status = await other.evaluate(
+      async (body) => (await fetch('/api/waitlist', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status,
+      { patientId: gail, providerId: ben, earliest: at('08:00'), latest: at('17:00'), durationMin: 30 },
+    );
+    expect(status).toBe(201);
+    const stale = waitlist(page).getByRole('alert').filter({ hasText: 'The waitlist could not be brought up to date; below is the list as last read.' });
+    await stale.waitFor();
+    expect(await stale.textContent()).toContain('The waitlist is unavailable.');
+    await page.unroute(failing);
+    await stale.getByRole('button', { name: 'Retry' }).click();
+    await waitlist(page).getByRole('button', { name: 'Remove Gail Gone from the waitlist' }).waitFor();
+    expect(await stale.count()).toBe(0);
+    await waitlist(page).getByRole('button', { name: 'Remove Gail Gone from the waitlist' }).click();
+    await waitlist(page).getByText('Nobody is on the waitlist.').waitFor();
   });
 });
 

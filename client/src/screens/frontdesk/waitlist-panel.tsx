@@ -105,8 +105,12 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
   const addButton = useRef<HTMLButtonElement>(null);
   const focusAfterRender = useFocusAfterRender();
 
+  /** The entry whose removal is under way: a second press would be refused as "no such entry". */
+  const [removing, setRemoving] = useState<number>();
   const remove = async (e: WaitlistEntry) => {
+    if (removing !== undefined) return;
     setRemoveError(undefined);
+    setRemoving(e.waitlistId);
     mine.current.entries.add(e.waitlistId);
     try {
       await sched.removeFromWaitlist(e.waitlistId);
@@ -114,7 +118,10 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
       focusAfterRender(heading);
       setNonce((n) => n + 1);
     } catch (err) {
+      mine.current.entries.delete(e.waitlistId);
       setRemoveError(`${e.patientName} was not removed: ${describeError(err)}`);
+    } finally {
+      setRemoving(undefined);
     }
   };
 
@@ -165,6 +172,8 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
         />
       ))}
       <FormError message={removeError} />
+      {/* A re-read after a change elsewhere failed: the list below is as last read, and says so. */}
+      {list.status === 'error' && list.data && <ErrorView error={list.error} retry={list.reload} what="The waitlist could not be brought up to date; below is the list as last read." />}
       {list.status === 'error' && !list.data ? (
         <ErrorView error={list.error} retry={list.reload} what="The waitlist could not be loaded." />
       ) : !list.data ? (
@@ -181,9 +190,9 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
                 {windowText(clock, e.earliest, e.latest)} · waiting since {shortDate(clock.wall(e.waitingSince).date)}
                 {e.note ? ` · ${e.note}` : ''}
               </span>{' '}
-              <button type="button" class="link-dark" onClick={() => void remove(e)}>
+              <BusyButton type="button" class="link-dark" busy={removing === e.waitlistId} onClick={() => void remove(e)}>
                 Remove {e.patientName} from the waitlist
-              </button>
+              </BusyButton>
             </li>
           ))}
         </ul>
