@@ -125,6 +125,13 @@ it('draws both charts with tables equal to the API, zooms from the keyboard, red
   expect(await canvasInked(page, rateChart)).toBeGreaterThan(500);
 
   // A no-show recorded at a front-desk page elsewhere: the tables change, the filters stay.
+  // Every text the freshness line shows from now on (a screen reader reads each one out).
+  await page.evaluate(() => {
+    const line = document.querySelector('[aria-label="Data freshness"]')!;
+    const seen: string[] = [];
+    (window as unknown as { __fresh: string[] }).__fresh = seen;
+    new MutationObserver(() => seen.push(line.textContent ?? '')).observe(line, { childList: true, characterData: true, subtree: true });
+  });
   const dctx = await newDesk(browser);
   const desk = await dctx.newPage();
   await signIn(desk, app.url, await app.createUser('front_desk'));
@@ -133,6 +140,10 @@ it('draws both charts with tables equal to the API, zooms from the keyboard, red
   // Still zoomed to the last month: only its new no-show shows.
   await expect.poll(() => tableRows(page, perProvider), { timeout: 10_000 }).toEqual([['Dr Ada Heart', m1, '0', '1', '100']]);
   expect(await zoomState.textContent()).toBe(`Showing ${m1} to ${m1} of ${FROM} to ${TO}.`);
+  // The live redraw changed the line once, to its new time: no "Updating…" in between.
+  const fresh = await page.evaluate(() => (window as unknown as { __fresh: string[] }).__fresh);
+  expect(fresh.some((t) => t.startsWith('Data as of'))).toBe(true);
+  expect(fresh).not.toContain('Updating…');
   expect(await page.getByLabel('Specialty').inputValue()).toBe('Cardiology');
   expect(await page.getByRole('radio', { name: 'One line per provider' }).isChecked()).toBe(true);
 

@@ -315,7 +315,8 @@ export default function ManagerScreen() {
           </fieldset>
         </details>
         <p class="stamp" role="status" aria-label="Data freshness">
-          {data.status === 'loading' ? 'Updating…' : stamp ? `Data as of ${clock.time(stamp)}:${String(new Date(stamp).getSeconds()).padStart(2, '0')} clinic time${clock.zoneNoteAt(stamp)}; redraws live when appointments change.` : ''}
+          {/* "Updating…" only while new filters load: a live redraw keeps the stamp until its new one, so a screen reader hears one line per update, not two. */}
+          {data.status === 'loading' && current === undefined ? 'Updating…' : stamp ? `Data as of ${clock.time(stamp)}:${String(new Date(stamp).getSeconds()).padStart(2, '0')} clinic time${clock.zoneNoteAt(stamp)}; redraws live when appointments change.` : ''}
         </p>
         {months.length > 0 && (
           <fieldset class="toolbar" aria-describedby="zoom-state">
