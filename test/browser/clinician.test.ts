@@ -232,11 +232,17 @@ async function arrivalToPanel(zone: string): Promise<void> {
   await page.getByRole('button', { name: 'Complete visit: Alice Arrival' }).click();
   const dialog = page.getByRole('dialog', { name: 'Complete visit: Alice Arrival' });
   await dialog.getByLabel('Search ICD-10-CM (code or words)').fill('type 2 diab');
+  await dialog.getByRole('button', { name: 'Add E11.9 Type 2 diabetes mellitus without complications' }).waitFor();
+  // Enter in the search box goes to the results; it does not complete a half-written visit (which cannot be reopened).
+  await dialog.getByRole('searchbox', { name: 'Search ICD-10-CM (code or words)' }).press('Enter');
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? '')).toMatch(/^Add E11/);
+  expect(await dialog.count()).toBe(1);
   await dialog.getByRole('button', { name: 'Add E11.9 Type 2 diabetes mellitus without complications' }).click();
   await dialog.getByRole('list', { name: 'Diagnoses added' }).filter({ hasText: 'E11.9' }).waitFor();
   await dialog.getByLabel('Search the formulary').fill('metf');
   await dialog.getByRole('button', { name: 'Add Metformin tablet 500 mg' }).click();
   await dialog.getByLabel('Dosage').fill('500 mg twice daily with food');
+  await dialog.getByLabel('Dosage').press('Enter');
   const yesterday = new Date(Date.parse(`${today}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
   await dialog.getByLabel('Start date').fill(today);
   await dialog.getByLabel('End date').fill(yesterday);

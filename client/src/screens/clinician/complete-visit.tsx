@@ -16,7 +16,8 @@ import { BusyButton } from '../../components/busy-button.js';
 
 /**
  * A search box whose results are buttons; searching waits for a pause in typing. Choosing a
- * result empties the box and puts the focus back in it (the result's button is gone).
+ * result empties the box and puts the focus back in it (the result's button is gone). Enter in
+ * the box goes to the first result (Enter again adds it): it never submits the visit.
  */
 function Picker<T>({
   label,
@@ -36,16 +37,29 @@ function Picker<T>({
   const found = useTypeAhead(q, search);
   const { results, error } = found;
   const id = `pick-${label.replace(/\W+/g, '-').toLowerCase()}`;
+  const list = useRef<HTMLUListElement>(null);
   return (
     <div>
       <label>
         {label}
-        <input ref={input} type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} aria-describedby={`${id}-count`} autocomplete="off" />
+        <input
+          ref={input}
+          type="search"
+          value={q}
+          onInput={(e) => setQ(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key !== 'Enter') return;
+            e.preventDefault();
+            if (!found.searching) list.current?.querySelector<HTMLButtonElement>('button')?.focus();
+          }}
+          aria-describedby={`${id}-count`}
+          autocomplete="off"
+        />
       </label>
       <TypeAheadStatus id={`${id}-count`} search={found} />
       {error && <p class="error" role="alert">{error}</p>}
       {results && results.length > 0 && (
-        <ul class="results" aria-label={`${label}: results`} aria-busy={found.searching}>
+        <ul ref={list} class="results" aria-label={`${label}: results`} aria-busy={found.searching}>
           {results.map((r) => (
             <li key={describe(r)}>
               <button
@@ -149,7 +163,15 @@ export function CompleteVisit({ appointment, onClose, onDone }: { appointment: S
 
   return (
     <Dialog title={`Complete visit: ${appointment.patientName}`} onClose={close} wide>
-      <form onSubmit={submit} noValidate>
+      {/* Only its Complete visit button saves the visit: Enter in a field (a search, a dosage, a date) would save it
+          half-written, and a completed visit cannot be reopened. */}
+      <form
+        onSubmit={submit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && e.target instanceof HTMLInputElement) e.preventDefault();
+        }}
+        noValidate
+      >
         <p class="hint">
           Booked {clock.longDate(appointment.clinicDate)} at {clock.timeLabelled(appointment.scheduledAt)}. Everything below is saved together, or nothing is.
         </p>
