@@ -311,6 +311,29 @@ describe('the appointment panel', () => {
     await expect.poll(() => page.evaluate(() => (document.activeElement === document.body ? 'body' : document.activeElement?.textContent))).toBe('Rae Focus');
   });
 
+  it("saves only what the Reschedule form changed: another desk's move of the same appointment meanwhile is kept", async () => {
+    const lee = await ownProvider('Dr Lee Left');
+    const kip = await ownProvider('Dr Kip Kept');
+    const pid = await bookedAt('Mo Meanwhile', '1963-03-13', lee, '09:00');
+    const page = await openDesk();
+    await page.getByRole('button', { name: /^09:00–09:30 Mo Meanwhile/ }).click();
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    // Another desk gives her to Dr Kip Kept while this form is open.
+    const id = (await app.db.knex.raw('SELECT appointment_id FROM appointments WHERE patient_id = ?', [pid])).rows[0].appointment_id;
+    const other = await openDesk();
+    const status = await other.evaluate(
+      async ([id, providerId]) => (await fetch(`/api/appointments/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ providerId }) })).status,
+      [id, kip],
+    );
+    expect(status).toBe(200);
+    // The form follows what it was not told to change: the provider is now Dr Kip Kept there too.
+    await expect.poll(async () => Number(await page.getByLabel('New provider').inputValue())).toBe(kip);
+    await page.getByLabel('New start time').fill('10:30');
+    await page.getByRole('button', { name: 'Save new time' }).click();
+    await page.getByRole('button', { name: /^10:30–11:00 Mo Meanwhile/ }).waitFor();
+    expect(await placeOf(pid)).toEqual({ provider_id: kip, at: '10:30', duration_min: 30 });
+  });
+
   it('follows an appointment rescheduled to another day from its panel, the panel and the focus going with it', async () => {
     await bookedAt('Vic Away', '1969-09-19', await ownProvider('Dr Wes Away'), '11:00');
     const page = await openDesk();

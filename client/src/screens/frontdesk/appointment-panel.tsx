@@ -152,10 +152,18 @@ export function AppointmentPanel(props: { row: DayRow; providers: DayProvider[];
 function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: DayProvider[]; onDone(m?: MoveDone): void }) {
   const { api, clock, announce } = useApp();
   const w = clock.wall(row.scheduledAt);
-  const [providerId, setProviderId] = useState(row.providerId);
-  const [date, setDate] = useState(w.date);
-  const [start, setStart] = useState(hhmm(w.minutes));
-  const [duration, setDuration] = useState(row.durationMin);
+  // A field the person has not touched follows the appointment as it is now (another desk may
+  // move it while this form is open), and only what they changed is sent: saving a new time must
+  // not put back the provider or length another desk just changed.
+  const [edits, setEdits] = useState<{ providerId?: number; date?: string; start?: string; duration?: number }>({});
+  const providerId = edits.providerId ?? row.providerId;
+  const date = edits.date ?? w.date;
+  const start = edits.start ?? hhmm(w.minutes);
+  const duration = edits.duration ?? row.durationMin;
+  const setProviderId = (v: number) => setEdits((e) => ({ ...e, providerId: v }));
+  const setDate = (v: string) => setEdits((e) => ({ ...e, date: v }));
+  const setStart = (v: string) => setEdits((e) => ({ ...e, start: v }));
+  const setDuration = (v: number) => setEdits((e) => ({ ...e, duration: v }));
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   // Opened from its Reschedule button, which it replaces: the focus starts in it.
@@ -165,10 +173,16 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
     e.preventDefault();
     setError(undefined);
     if (!/^\d{2}:\d{2}$/.test(start)) return setError('Give the start time as HH:MM.');
+    // Nothing changed: nothing to send (as Keep current time).
+    if (Object.keys(edits).length === 0) return onDone();
     const before = { scheduledAt: row.scheduledAt, durationMin: row.durationMin, providerId: row.providerId };
     setBusy(true);
     try {
-      await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, toMinutes(start)), durationMin: duration, providerId });
+      await api.reschedule(row.appointmentId, {
+        ...(edits.date !== undefined || edits.start !== undefined ? { scheduledAt: clock.instant(date, toMinutes(start)) } : {}),
+        ...(edits.duration !== undefined ? { durationMin: duration } : {}),
+        ...(edits.providerId !== undefined ? { providerId } : {}),
+      });
       const text = `Moved ${row.patientName} to ${start}${clock.zoneNoteOn(date)}${date !== w.date ? ` on ${clock.longDate(date)}` : ''}.`;
       announce(text);
       onDone({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before, ...(date !== w.date ? { movedTo: date } : {}) });
