@@ -96,7 +96,11 @@ export default function ClinicianScreen() {
   const [watchError, setWatchError] = useState<string>();
   useEffect(() => {
     if (providerId === null) return;
+    /** The watch's state before this change: a watch that goes live only after a refusal or a disconnect has missed what changed meanwhile. */
+    let before = 'loading';
     const w = new ScheduleWatch(live.socket, providerId, date, (_w, e) => {
+      const was = before;
+      before = _w.state;
       setWatchError(_w.error);
       if (_w.error) return;
       live.touch();
@@ -104,7 +108,7 @@ export default function ClinicianScreen() {
       if (e && e.kind !== 'checked_in' && e.kind !== 'completed') {
         announce('removed' in e.appointment ? 'An appointment moved off this day.' : `${e.appointment.patientName}, ${clock.timeLabelled(e.appointment.scheduledAt)}: ${EVENT_WORDS[e.kind]}.`);
       }
-      if (e || _w.state === 'snapshot' || _w.state === 'resumed') {
+      if (e || _w.state === 'snapshot' || _w.state === 'resumed' || (_w.state === 'live' && was !== 'loading' && was !== 'live')) {
         pushed.current = true;
         setVersion((v) => v + 1);
       }
