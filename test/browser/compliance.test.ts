@@ -289,3 +289,21 @@ it('says a search is under way, announces a page of older entries, and keeps the
   expect(await page.getByRole('button', { name: `Select Olive Older (#${olive}, born 1961-06-07)` }).count()).toBe(0);
   await ctx.close();
 });
+
+it('catches up on the entries written while it was disconnected (a server restart), once it is live again', async () => {
+  const k = app.db.knex;
+  const { ctx, page } = await openAuditLog(await app.createUser('compliance'));
+  await auditTable(page).locator('tbody tr').first().waitFor();
+  await app.stop();
+  try {
+    await page.getByRole('status', { name: /Connection: (Reconnecting…|Offline)/ }).waitFor({ timeout: 15_000 });
+    // Written while no server pushed anything to anyone.
+    const quiet = await createPatient(k, { name: 'Quinn Quietly' });
+    await app.start();
+    await page.getByRole('status', { name: 'Connection: Live' }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => firstRow(page).textContent(), { timeout: 10_000 }).toContain(`Quinn Quietly (#${quiet})`);
+  } finally {
+    await app.start();
+  }
+  await ctx.close();
+});

@@ -119,7 +119,12 @@ export function AuditLog() {
     };
     const on = () => void pull();
     live.socket.on('audit:appended', on);
-    return () => void live.socket.off('audit:appended', on);
+    // Back after a disconnect (a restart, a network drop): what was appended meanwhile was pushed to nobody.
+    live.socket.on('connect', on);
+    return () => {
+      live.socket.off('audit:appended', on);
+      live.socket.off('connect', on);
+    };
   }, [live, sapi, announce]);
 
   return (

@@ -161,7 +161,17 @@ export default function ManagerScreen() {
       setVersion((v) => v + 1);
     };
     live.socket.on('analytics:changed', onChanged);
-    return () => void live.socket.off('analytics:changed', onChanged);
+    // Back after a disconnect: a change made meanwhile was pushed to nobody, so redraw (not on the first connect).
+    let wasConnected = live.socket.connected;
+    const onConnect = () => {
+      if (wasConnected) onChanged();
+      wasConnected = true;
+    };
+    live.socket.on('connect', onConnect);
+    return () => {
+      live.socket.off('analytics:changed', onChanged);
+      live.socket.off('connect', onConnect);
+    };
   }, [live]);
 
   const rows = current ?? [];
