@@ -307,3 +307,17 @@ it('catches up on the entries written while it was disconnected (a server restar
   }
   await ctx.close();
 });
+
+it('says an account was already deactivated when another officer did it first, instead of claiming it', async () => {
+  const k = app.db.knex;
+  const billing = await app.createUser('billing');
+  const { ctx, page } = await openAuditLog(await app.createUser('compliance'));
+  await page.getByRole('button', { name: `Deactivate ${billing.username}` }).waitFor();
+  // Another officer deactivates the account while this screen still lists it as active.
+  await k.raw('UPDATE staff_users SET active = false, deactivated_at = now() WHERE username = ?', [billing.username]);
+  await page.getByRole('button', { name: `Deactivate ${billing.username}` }).click();
+  await page.getByRole('dialog', { name: `Deactivate ${billing.username}?` }).getByRole('button', { name: `Deactivate ${billing.username}` }).click();
+  await page.getByRole('status').filter({ hasText: `${billing.username} was already deactivated` }).waitFor();
+  expect(await page.getByText(`${billing.username} was deactivated;`).count()).toBe(0);
+  await ctx.close();
+});

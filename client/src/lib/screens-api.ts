@@ -72,7 +72,7 @@ export function screensApi(api: Api) {
     erase: (patientId: number, reason: string) =>
       request<{ patientId: number; outcome: 'erased' | 'already_erased'; erasureId: number | null }>('POST', `/api/patients/${patientId}/erase`, { reason }),
     staff: (o?: CallOptions) => request<{ items: StaffAccount[] }>('GET', '/api/staff', undefined, o).then((r) => r.items),
-    deactivate: (userId: number) => request<{ userId: number; outcome: string }>('POST', `/api/staff/${userId}/deactivate`),
+    deactivate: (userId: number) => request<{ userId: number; outcome: 'deactivated' | 'already_inactive' }>('POST', `/api/staff/${userId}/deactivate`),
     charges: (f: ChargeFilter, o?: CallOptions) =>
       request<{ items: Charge[]; nextBefore: string | null }>('GET', `/api/billing/charges?${q({ ...f })}`, undefined, o),
   };

@@ -19,8 +19,12 @@ export function StaffAccounts() {
   const deactivate = async (a: StaffAccount) => {
     setTarget(undefined);
     try {
-      await sapi.deactivate(a.userId);
-      const text = `${a.username} was deactivated; their sessions have ended.`;
+      const { outcome } = await sapi.deactivate(a.userId);
+      // The list is not live: another officer may have done it first, and this screen must not claim it.
+      const text =
+        outcome === 'already_inactive'
+          ? `${a.username} was already deactivated (perhaps by another compliance officer); nothing was changed.`
+          : `${a.username} was deactivated; their sessions have ended.`;
       setMessage({ ok: true, text });
       announce(text);
       list.reload();
