@@ -78,9 +78,10 @@ export function Erasure() {
         >
           <p>
             Selected: <strong>{describePatient(patient)}</strong>{' '}
-            <button type="button" class="secondary" onClick={() => (setPatient(undefined), focusAfterRender(findPatient))}>
+            {/* Not while the erasure is under way: its answer clears the form, which would then be another patient's. */}
+            <BusyButton type="button" class="secondary" busy={busy} onClick={() => (setPatient(undefined), focusAfterRender(findPatient))}>
               Choose another patient
-            </button>
+            </BusyButton>
           </p>
           <label>
             Reason for erasure
