@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, recordAnnouncements, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, recordAnnouncements, refuseFirstWatch, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
 import { createPatient, createProvider, insertAppointment } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -410,6 +410,22 @@ describe('the week view', () => {
     await page.getByRole('grid', { name: /Thursday, April 8, 2027/ }).waitFor();
     expect(await page.getByLabel('Start time').inputValue()).toBe('10:00');
     expect(await page.getByRole('combobox', { name: /^Provider/ }).inputValue()).toBe(String(ada));
+  });
+});
+
+describe('the week view, a day whose live watch is refused', () => {
+  it('says live updates are paused for part of the week, with a Retry that brings that day back', async () => {
+    const ctx = await newDesk(browser);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await refuseFirstWatch(page, /^42(\d+)\["clinic:watch",\{"date":"2027-04-08"/, 'The day could not be loaded; retry.');
+    await signIn(page, app.url, desk, `/?date=${DAY}`);
+    await page.getByRole('grid').waitFor();
+    await page.getByRole('button', { name: 'Week of one provider' }).click();
+    const paused = page.getByRole('alert').filter({ hasText: 'Live updates are paused for part of this week. The day could not be loaded; retry.' });
+    await paused.waitFor();
+    await paused.getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => paused.count()).toBe(0);
   });
 });
 

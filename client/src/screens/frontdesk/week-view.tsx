@@ -23,6 +23,8 @@ export function WeekView(props: { date: string; providers: DayProvider[]; showCa
   // Seven days, always seven hooks.
   const days = dates.map((d) => useClinicDay(d, { announce: 'none' }));
   const failed = days.map((d) => d.load).find((l) => l.status === 'error');
+  // A day whose live watch was refused or not answered stays as first loaded: say so, as the day view does.
+  const paused = days.find((d) => d.watch.error.value);
   // `current`, not `data`: moving to another week must not draw last week's hours and time off under the new dates.
   const loading = days.some((d) => !d.load.current);
 
@@ -56,18 +58,21 @@ export function WeekView(props: { date: string; providers: DayProvider[]; showCa
       ) : loading || providerId === undefined ? (
         <Loading label="Loading the week…" />
       ) : (
-        <DayGrid
-          date={monday}
-          now={todayAt >= 0 ? { index: todayAt } : 'none'}
-          scrollTo={scrollTo}
-          label={`Week of ${clock.longDate(monday)}, ${provider?.name ?? ''}, clinic time`}
-          providers={columns}
-          rows={rows}
-          clock={clock}
-          flash={flash}
-          onFreeCell={(col, minutes) => props.onPick(dates[col - 1]!, providerId, minutes)}
-          onOpen={(r: DayRow) => props.onPick(dates[r.providerId - 1]!, providerId, undefined, r.appointmentId)}
-        />
+        <>
+          {paused && <ErrorView error={new Error(paused.watch.error.value)} what="Live updates are paused for part of this week." retry={() => paused.watch.retry()} />}
+          <DayGrid
+            date={monday}
+            now={todayAt >= 0 ? { index: todayAt } : 'none'}
+            scrollTo={scrollTo}
+            label={`Week of ${clock.longDate(monday)}, ${provider?.name ?? ''}, clinic time`}
+            providers={columns}
+            rows={rows}
+            clock={clock}
+            flash={flash}
+            onFreeCell={(col, minutes) => props.onPick(dates[col - 1]!, providerId, minutes)}
+            onOpen={(r: DayRow) => props.onPick(dates[r.providerId - 1]!, providerId, undefined, r.appointmentId)}
+          />
+        </>
       )}
     </div>
   );
