@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { axeSerious, launchChromium, newDesk, refuseFirstWatch, screenshot, serverError, signIn, startBrowserApp, type BrowserApp } from './support.js';
+import { axeSerious, launchChromium, newDesk, refuseFirstWatch, screenshot, serverError, signIn, startBrowserApp, TEST_PASSWORD, type BrowserApp } from './support.js';
 import { createMedication, createPatient, createProvider, insertAppointment, onClinicMorning } from '../support/clinic.js';
 import type { StaffFixture } from '../support/staff.js';
 
@@ -385,3 +385,23 @@ async function arrivalToPanel(zone: string): Promise<void> {
   await page.getByRole('dialog', { name: 'Patient chart: Gina Glass' }).getByText('Date of birth').waitFor();
   await cctx.close();
 }
+
+it('signs in again after her session really ends and returns to the day she was on', async () => {
+  const k = app.db.knex;
+  const providerId = await createProvider(k, { name: 'Dr Sia Session' });
+  const clinician = await app.createUser('clinician', { providerId });
+  const ctx = await newDesk(browser);
+  const page = await ctx.newPage();
+  await signIn(page, app.url, clinician);
+  await page.getByLabel('Date', { exact: true }).fill('2027-04-06');
+  await page.getByRole('heading', { name: `My day · ${longDay('2027-04-06')}` }).waitFor();
+  await k.raw('DELETE FROM http_sessions');
+  await page.getByRole('button', { name: 'Next day' }).click();
+  await page.getByText('Your session ended. Please sign in again.').waitFor();
+  await page.getByLabel('Username').fill(clinician.username);
+  await page.getByLabel('Password').fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: `My day · ${longDay('2027-04-07')}` }).waitFor();
+  expect(await page.getByLabel('Date', { exact: true }).inputValue()).toBe('2027-04-07');
+  await ctx.close();
+});

@@ -23,6 +23,7 @@ import { BreakGlassBanners, BreakGlassForm } from './break-glass.js';
 import '../screens.css';
 import { APPOINTMENT_STATUS_LABELS } from '../../../../shared/vocabulary.js';
 import { ColumnHeads } from '../../components/column-heads.js';
+import { useDateInUrl } from '../../lib/url-date.js';
 
 const STATUS_LABEL: Record<string, string> = APPOINTMENT_STATUS_LABELS;
 
@@ -54,7 +55,8 @@ export default function ClinicianScreen() {
   const sapi = useMemo(() => screensApi(api), [api]);
   const providerId = me.providerId;
   const today = clock.today();
-  const [date, setDate] = useState(today);
+  // In the address, as the front desk's: signing in again after the session ended comes back to this day.
+  const [date, setDate] = useDateInUrl(today);
   const [version, setVersion] = useState(0);
   const [now, setNow] = useState(clock.now());
   const [notice, setNotice] = useState('');

@@ -21,6 +21,7 @@ import { WeekView } from './week-view.js';
 import { WaitlistPanel } from './waitlist-panel.js';
 import { dayRows, useClinicDay } from './use-clinic-day.js';
 import { FilterSelect } from '../../components/options.js';
+import { useDateInUrl } from '../../lib/url-date.js';
 
 const PREFS_KEY = 'clinicpulse.frontdesk.prefs';
 interface Prefs {
@@ -38,15 +39,10 @@ function loadPrefs(): Prefs {
   }
 }
 
-function urlDate(): string | undefined {
-  const d = new URLSearchParams(location.search).get('date');
-  return d && /^\d{4}-\d{2}-\d{2}$/.test(d) ? d : undefined;
-}
-
 export default function FrontDeskScreen() {
   const { api, clock, announce } = useApp();
   const today = clock.today();
-  const [date, setDate] = useState(() => urlDate() ?? today);
+  const [date, setDate] = useDateInUrl(today);
   const [prefs, setPrefs] = useState(loadPrefs);
   const [draft, setDraft] = useState<BookingDraft>();
   const [openId, setOpenId] = useState<number>();
@@ -57,11 +53,6 @@ export default function FrontDeskScreen() {
   const [opening, setOpening] = useState<number>();
   const [scrollTo, setScrollTo] = useState<{ minutes: number; nonce: number }>();
 
-  useEffect(() => {
-    const u = new URL(location.href);
-    u.searchParams.set('date', date);
-    history.replaceState(null, '', u);
-  }, [date]);
   useEffect(() => localStorage.setItem(PREFS_KEY, JSON.stringify(prefs)), [prefs]);
   // What takes the keyboard focus back to the grid's active cell when the panel, form or Undo it was in goes away.
   const [gridFocus, setGridFocus] = useState<{ n: number; at?: GridPlace }>({ n: 0 });
