@@ -123,7 +123,7 @@ describe('moving by keyboard from a block reached by Tab or click', () => {
 
 describe('moving in a browser outside the clinic', () => {
   it("labels the moved time and its Undo with the clinic's zone", async () => {
-    const xia = await createProvider(app.db.knex, { name: 'Dr Xia Zone' });
+    const xia = await createProvider(app.db.knex, { name: 'Dr Xia Zone', specialty: 'Zone medicine' });
     for (let d = 1; d <= 7; d++) await app.db.knex.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [xia, d]);
     await bookedAt('Zed Zoned', '1970-10-10', xia, '09:00');
     const ctx = await newDesk(browser, { timezoneId: 'UTC' });
@@ -131,6 +131,7 @@ describe('moving in a browser outside the clinic', () => {
     const page = await ctx.newPage();
     await signIn(page, app.url, desk, `/?date=${DAY}`);
     await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+    await page.getByLabel('Specialty').selectOption('Zone medicine');
     await page.getByRole('button', { name: /^09:00–09:30 Zed Zoned/ }).focus();
     await page.keyboard.press('m');
     await page.keyboard.press('ArrowDown');
@@ -265,9 +266,13 @@ describe('choosing providers', () => {
 });
 
 describe('the appointment panel', () => {
-  /** A provider of this describe's own, working every day (the other tests book Ada's and Ben's times). */
-  const ownProvider = async (name: string) => {
-    const id = await createProvider(app.db.knex, { name });
+  /**
+   * A provider of this describe's own, working every day (the other tests book Ada's and Ben's
+   * times); with a specialty of its own, a test shows only its providers (the grid draws only the
+   * columns on screen, and earlier tests' providers can push a new one off it).
+   */
+  const ownProvider = async (name: string, specialty?: string) => {
+    const id = await createProvider(app.db.knex, { name, ...(specialty ? { specialty } : {}) });
     for (let d = 1; d <= 7; d++) await app.db.knex.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [id, d]);
     return id;
   };
@@ -312,10 +317,11 @@ describe('the appointment panel', () => {
   });
 
   it("saves only what the Reschedule form changed: another desk's move of the same appointment meanwhile is kept", async () => {
-    const lee = await ownProvider('Dr Lee Left');
-    const kip = await ownProvider('Dr Kip Kept');
+    const lee = await ownProvider('Dr Lee Left', 'Meanwhile medicine');
+    const kip = await ownProvider('Dr Kip Kept', 'Meanwhile medicine');
     const pid = await bookedAt('Mo Meanwhile', '1963-03-13', lee, '09:00');
     const page = await openDesk();
+    await page.getByLabel('Specialty').selectOption('Meanwhile medicine');
     await page.getByRole('button', { name: /^09:00–09:30 Mo Meanwhile/ }).click();
     await page.getByRole('button', { name: 'Reschedule' }).click();
     // Another desk gives her to Dr Kip Kept while this form is open.
@@ -335,8 +341,9 @@ describe('the appointment panel', () => {
   });
 
   it('follows an appointment rescheduled to another day from its panel, the panel and the focus going with it', async () => {
-    await bookedAt('Vic Away', '1969-09-19', await ownProvider('Dr Wes Away'), '11:00');
+    await bookedAt('Vic Away', '1969-09-19', await ownProvider('Dr Wes Away', 'Away medicine'), '11:00');
     const page = await openDesk();
+    await page.getByLabel('Specialty').selectOption('Away medicine');
     await page.getByRole('button', { name: /^11:00–11:30 Vic Away/ }).click();
     await page.getByRole('button', { name: 'Reschedule' }).click();
     await page.getByLabel('New date').fill('2027-04-07');
@@ -361,10 +368,11 @@ describe('the appointment panel', () => {
   });
 
   it("says the desk's own change once, in its own words, and another desk's change as it comes", async () => {
-    const uma = await ownProvider('Dr Uma Once');
+    const uma = await ownProvider('Dr Uma Once', 'Once medicine');
     await bookedAt('Una Once', '1971-11-11', uma, '09:00');
     const ted = await bookedAt('Ted Twice', '1972-12-12', uma, '10:00');
     const page = await openDesk();
+    await page.getByLabel('Specialty').selectOption('Once medicine');
     const said = await recordAnnouncements(page);
     await page.getByRole('button', { name: /^09:00–09:30 Una Once/ }).click();
     await page.getByRole('button', { name: 'Cancel appointment' }).click();
