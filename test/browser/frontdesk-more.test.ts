@@ -421,6 +421,20 @@ describe('the week view', () => {
   });
 });
 
+describe('the week view under a specialty filter', () => {
+  it('shows a provider the filter offers, not one it now hides', async () => {
+    const yan = await createProvider(app.db.knex, { name: 'Dr Yan Week', specialty: 'Week medicine' });
+    const page = await openDesk();
+    await page.getByRole('button', { name: 'Week of one provider' }).click();
+    await page.getByLabel('Provider for the week').selectOption({ label: 'Dr Ada Lovelace — Family medicine' });
+    await page.getByRole('grid', { name: /, Dr Ada Lovelace, clinic time$/ }).waitFor();
+    // The filter hides Ada: the week shown is that of the provider the list now offers.
+    await page.getByLabel('Specialty').selectOption('Week medicine');
+    await page.getByRole('grid', { name: /, Dr Yan Week, clinic time$/ }).waitFor();
+    expect(Number(await page.getByLabel('Provider for the week').inputValue())).toBe(yan);
+  });
+});
+
 describe('the week view, a day whose live watch is refused', () => {
   it('says live updates are paused for part of the week, with a Retry that brings that day back', async () => {
     const ctx = await newDesk(browser);

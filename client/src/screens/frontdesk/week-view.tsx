@@ -17,7 +17,10 @@ const DAY_NAME = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 's
 
 export function WeekView(props: { date: string; providers: DayProvider[]; showCancelled: boolean; onPick(date: string, providerId: number, minutes?: number, appointmentId?: number): void }) {
   const { clock } = useApp();
-  const [providerId, setProviderId] = useState(() => props.providers[0]?.providerId);
+  const [picked, setProviderId] = useState(() => props.providers[0]?.providerId);
+  // The providers offered follow the page's filters: a provider the filter now hides is not the
+  // week shown (the list would say one provider and the grid show, and book for, another).
+  const providerId = props.providers.some((p) => p.providerId === picked) ? picked : props.providers[0]?.providerId;
   const monday = addDays(props.date, 1 - isoWeekday(props.date));
   const dates = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
   // Seven days, always seven hooks.
