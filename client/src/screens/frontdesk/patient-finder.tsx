@@ -144,7 +144,10 @@ export function PatientFinder({ value, onChange, idPrefix = 'patient' }: { value
           }}
         />
       </label>
-      {state === 'loading' && <p class="hint" role="status">Searching…</p>}
+      {/* On the page before its first words, so "Searching…" is read out too. */}
+      <p class="hint" role="status">
+        {state === 'loading' ? 'Searching…' : ''}
+      </p>
       {state === 'error' && (
         <p class="field-error" role="alert">
           {describeError(error)}{' '}
