@@ -107,7 +107,7 @@ describe('the day grid', () => {
     const said = await recordAnnouncements(page);
     const other = await createPatient(app.db.knex, { name: 'Omar Other' });
     await insertAppointment(app.db.knex, { patientId: other, providerId: ben, scheduledAt: `${DAY}T13:00:00-04:00`, durationMin: 30 });
-    await page.getByText('This time was just taken').waitFor();
+    await page.getByRole('form', { name: 'New appointment' }).getByText('This time was just taken').waitFor();
     // Said, not only shown: the person booking may not be looking at that line.
     await expect.poll(async () => (await said.said()).join(' ')).toContain('This time was just taken: 13:00 Omar Other. Pick another time.');
     // From the keyboard: Book pressed with Enter.
