@@ -85,19 +85,51 @@ export interface CallOptions {
 }
 
 /**
- * Appointment changes this page is making. Its own change comes back as a live push like anyone
- * else's, sometimes before the request's own answer; the screen has already said it in its own
- * words ("Maria Garcia: checked in."), so a claimed push is neither announced nor flashed again.
- * A claim is made before the request, ends at once if the request fails, and lasts SETTLE_MS
- * after it succeeds (the push is then due).
+ * Changes this page is making (appointments, waitlist entries). Its own change comes back as a
+ * live push like anyone else's, sometimes before the request's own answer; the screen has already
+ * said it in its own words ("Maria Garcia: checked in."), so a claimed push is neither announced
+ * nor flashed again. A claim is made before the request, ends at once if the request fails, and
+ * lasts SETTLE_MS after it succeeds (the push is then due).
  */
 export class OwnChanges {
   static readonly SETTLE_MS = 5000;
   /** Key → until when (ms; Infinity while the request is under way). Each claim is its own object, so an older request's end does not end a newer claim of the same key. */
   private readonly claims = new Map<string, { until: number }>();
 
-  /** Claims `key` until the returned settle(ok) says how the request ended. */
-  claim(key: string): (ok: boolean) => void {
+  static appointment = (id: number) => `a:${id}`;
+  /** A booking, before it has an id: the patient and the instant. */
+  static booking = (patientId: number, scheduledAt: string) => `b:${patientId}@${Date.parse(scheduledAt)}`;
+  static waitlistEntry = (id: number) => `w:${id}`;
+  /** A patient being put on the waitlist, before the entry has an id. */
+  static waitlistPatient = (patientId: number) => `wp:${patientId}`;
+
+  /** Runs `write` with `keys` claimed as this page's own while it is under way, and SETTLE_MS after it succeeds. */
+  around<T>(keys: string[], write: () => Promise<T>): Promise<T> {
+    const settles = keys.map((k) => this.claim(k));
+    return write().then(
+      (r) => (settles.forEach((s) => s(true)), r),
+      (err: unknown) => {
+        settles.forEach((s) => s(false));
+        throw err;
+      },
+    );
+  }
+
+  /** Whether `key` is claimed now. */
+  has(key: string): boolean {
+    const claim = this.claims.get(key);
+    if (!claim) return false;
+    if (claim.until >= Date.now()) return true;
+    this.claims.delete(key);
+    return false;
+  }
+
+  /** Whether a live change to appointment `appointmentId` (booked for `patientId` at `scheduledAt`) is this page's own. */
+  hasAppointment(a: { appointmentId: number; patientId?: number; scheduledAt?: string }): boolean {
+    return this.has(OwnChanges.appointment(a.appointmentId)) || (a.patientId !== undefined && a.scheduledAt !== undefined && this.has(OwnChanges.booking(a.patientId, a.scheduledAt)));
+  }
+
+  private claim(key: string): (ok: boolean) => void {
     const claim = { until: Number.POSITIVE_INFINITY };
     this.claims.set(key, claim);
     return (ok) => {
@@ -105,24 +137,6 @@ export class OwnChanges {
       if (ok) claim.until = Date.now() + OwnChanges.SETTLE_MS;
       else this.claims.delete(key);
     };
-  }
-
-  /** Whether a live change to appointment `appointmentId` (booked for `patientId` at `scheduledAt`) is this page's own. */
-  has(a: { appointmentId: number; patientId?: number; scheduledAt?: string }): boolean {
-    return this.holds(`a:${a.appointmentId}`) || (a.patientId !== undefined && a.scheduledAt !== undefined && this.holds(OwnChanges.booking(a.patientId, a.scheduledAt)));
-  }
-
-  /** The key of a booking, before it has an id: the patient and the instant. */
-  static booking(patientId: number, scheduledAt: string): string {
-    return `b:${patientId}@${Date.parse(scheduledAt)}`;
-  }
-
-  private holds(key: string): boolean {
-    const claim = this.claims.get(key);
-    if (!claim) return false;
-    if (claim.until >= Date.now()) return true;
-    this.claims.delete(key);
-    return false;
   }
 }
 
@@ -176,17 +190,7 @@ export function createApi(hooks: ApiHooks) {
   }
 
   const own = new OwnChanges();
-  /** A write to an appointment, claimed as this page's own while it is under way (OwnChanges). */
-  const claimed = <T>(key: string, write: () => Promise<T>): Promise<T> => {
-    const settle = own.claim(key);
-    return write().then(
-      (r) => (settle(true), r),
-      (err: unknown) => {
-        settle(false);
-        throw err;
-      },
-    );
-  };
+  const appt = OwnChanges.appointment;
 
   const q = (params: Record<string, string | number | undefined>) => {
     const u = new URLSearchParams();
@@ -207,14 +211,17 @@ export function createApi(hooks: ApiHooks) {
       call<{ items: PatientSummary[] }>('GET', `/api/patients?${q({ q: s.q, dob: s.dob, limit: s.limit })}`, undefined, o).then((r) => r.items),
     patient: (id: number, o?: CallOptions) => call<PatientSummary>('GET', `/api/patients/${id}`, undefined, o),
     registerPatient: (body: RegisterPatientRequest) => call<{ id: number }>('POST', '/api/patients', body),
+    // A booking from the waitlist also takes its entry off the list.
     book: (body: BookingRequest) =>
-      claimed(OwnChanges.booking(body.patientId, body.scheduledAt), () => call<{ id: number; appointment: Appointment }>('POST', '/api/appointments', body)),
-    reschedule: (id: number, body: RescheduleRequest) => claimed(`a:${id}`, () => call<Appointment>('PATCH', `/api/appointments/${id}`, body)),
+      own.around([OwnChanges.booking(body.patientId, body.scheduledAt), ...(body.waitlistId !== undefined ? [OwnChanges.waitlistEntry(body.waitlistId)] : [])], () =>
+        call<{ id: number; appointment: Appointment }>('POST', '/api/appointments', body),
+      ),
+    reschedule: (id: number, body: RescheduleRequest) => own.around([appt(id)], () => call<Appointment>('PATCH', `/api/appointments/${id}`, body)),
     history: (id: number, o?: CallOptions) => call<StatusHistory>('GET', `/api/appointments/${id}/history`, undefined, o).then((r) => r.items),
-    checkIn: (id: number) => claimed(`a:${id}`, () => call<Appointment>('POST', `/api/appointments/${id}/check-in`)),
-    cancel: (id: number) => claimed(`a:${id}`, () => call<Appointment>('POST', `/api/appointments/${id}/cancel`)),
-    noShow: (id: number) => claimed(`a:${id}`, () => call<Appointment>('POST', `/api/appointments/${id}/no-show`)),
-    /** This page's own appointment changes under way or just made (their pushes are not announced again). */
+    checkIn: (id: number) => own.around([appt(id)], () => call<Appointment>('POST', `/api/appointments/${id}/check-in`)),
+    cancel: (id: number) => own.around([appt(id)], () => call<Appointment>('POST', `/api/appointments/${id}/cancel`)),
+    noShow: (id: number) => own.around([appt(id)], () => call<Appointment>('POST', `/api/appointments/${id}/no-show`)),
+    /** This page's own changes under way or just made (their pushes are not announced again; lib/scheduling-api.ts claims the waitlist's). */
     own,
     noShowRate: (from: string, to: string, o?: CallOptions) =>
       call<{ items: NoShowRow[] }>('GET', `/api/analytics/no-show-rate?${q({ from, to })}`, undefined, o).then((r) => r.items),

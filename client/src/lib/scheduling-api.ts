@@ -2,7 +2,7 @@
  * Typed calls for the front desk's scheduling helpers (free slots, the waitlist), on the one
  * API client's failure policy (api.request). Components never build URLs.
  */
-import type { Api, CallOptions } from './api.js';
+import { OwnChanges, type Api, type CallOptions } from './api.js';
 import type { FreeSlot, WaitlistEntry, WaitlistRequest } from '../../../shared/api-types.js';
 
 export interface SlotSearch {
@@ -16,7 +16,7 @@ export interface SlotSearch {
 }
 
 export function schedulingApi(api: Api) {
-  const { request, query: q } = api;
+  const { request, query: q, own } = api;
   return {
     slots: (s: SlotSearch, o?: CallOptions) =>
       request<{ items: FreeSlot[] }>(
@@ -26,8 +26,9 @@ export function schedulingApi(api: Api) {
         o,
       ).then((r) => r.items),
     waitlist: (o?: CallOptions) => request<{ items: WaitlistEntry[] }>('GET', '/api/waitlist', undefined, o).then((r) => r.items),
-    addToWaitlist: (body: WaitlistRequest) => request<{ id: number; entry: WaitlistEntry }>('POST', '/api/waitlist', body),
-    removeFromWaitlist: (id: number) => request<void>('DELETE', `/api/waitlist/${id}`),
+    // Claimed as this page's own (api.own): the waitlist does not announce its own changes twice.
+    addToWaitlist: (body: WaitlistRequest) => own.around([OwnChanges.waitlistPatient(body.patientId)], () => request<{ id: number; entry: WaitlistEntry }>('POST', '/api/waitlist', body)),
+    removeFromWaitlist: (id: number) => own.around([OwnChanges.waitlistEntry(id)], () => request<void>('DELETE', `/api/waitlist/${id}`)),
   };
 }
 

@@ -11,7 +11,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { useFocusAfterRender } from '../../components/focus.js';
 import { Empty, ErrorView, Loading, useResource } from '../../components/states.js';
-import { ScheduleWatch } from '../../lib/schedule-watch.js';
+import { ScheduleWatch, type WatchState } from '../../lib/schedule-watch.js';
 import { EVENT_WORDS } from '../../lib/live.js';
 import { addDays } from '../../lib/clock.js';
 import { screensApi } from '../../lib/screens-api.js';
@@ -99,7 +99,7 @@ export default function ClinicianScreen() {
   useEffect(() => {
     if (providerId === null) return;
     /** The watch's state before this change: a watch that goes live only after a refusal or a disconnect has missed what changed meanwhile. */
-    let before = 'loading';
+    let before: WatchState = 'loading';
     const w = new ScheduleWatch(live.socket, providerId, date, (_w, e) => {
       const was = before;
       before = _w.state;

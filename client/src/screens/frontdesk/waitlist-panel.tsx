@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp } from '../../components/context.js';
 import { useFocusAfterRender } from '../../components/focus.js';
 import { Empty, ErrorView, Loading, useResource, FormError } from '../../components/states.js';
-import { ApiError, describeError } from '../../lib/api.js';
+import { ApiError, OwnChanges, describeError } from '../../lib/api.js';
 import { addDays, toMinutes } from '../../lib/clock.js';
 import { schedulingApi, type SchedulingApi } from '../../lib/scheduling-api.js';
 import type { DayProvider, WaitlistEntry, WaitlistRequest } from '../../../../shared/api-types.js';
@@ -36,12 +36,11 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
   /** The last offer cursor applied: sent back on reconnect, so no offer is lost. */
   const cursorRef = useRef<number | undefined>(undefined);
   /**
-   * Entries this page is removing or booking, and patients it is adding: it says so itself, so the
-   * re-read that shows the change says nothing more. Claimed before the request, since the push that
-   * makes the list re-read can arrive before the request's own answer.
+   * Who the list on screen held (id → name): a re-read that differs says who was added or went,
+   * elsewhere. This page's own adds, removals and bookings are claimed by the API client
+   * (api.own, before the request: the push that makes the list re-read can beat the answer),
+   * and said by the page itself.
    */
-  const mine = useRef({ entries: new Set<number>(), patients: new Set<number>() });
-  /** Who the list on screen held (id → name): a re-read that differs says who was added or went, elsewhere. */
   const shown = useRef<Map<number, string>>(undefined);
   useEffect(() => {
     if (!list.data) return;
@@ -49,16 +48,14 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
     const now = new Map(list.data.map((e) => [e.waitlistId, e.patientName]));
     shown.current = now;
     if (!before) return;
-    const { entries, patients } = mine.current;
-    const added = list.data.filter((e) => !before.has(e.waitlistId));
     const said = [
-      ...added.filter((e) => !patients.has(e.patientId)).map((e) => `${e.patientName} was added to the waitlist`),
-      ...[...before].filter(([id]) => !now.has(id) && !entries.has(id)).map(([, name]) => `${name} is off the waitlist`),
+      ...list.data
+        .filter((e) => !before.has(e.waitlistId) && !api.own.has(OwnChanges.waitlistPatient(e.patientId)))
+        .map((e) => `${e.patientName} was added to the waitlist`),
+      ...[...before].filter(([id]) => !now.has(id) && !api.own.has(OwnChanges.waitlistEntry(id))).map(([, name]) => `${name} is off the waitlist`),
     ];
-    // A claimed patient's entry has now been seen: a later add elsewhere of the same patient is said again.
-    for (const e of added) patients.delete(e.patientId);
     if (said.length > 0) announce(`${said.join('; ')}.`);
-  }, [list.data, announce]);
+  }, [list.data, announce, api]);
 
   // waitlist:watch on every (re)connect, from the last offer cursor applied.
   useEffect(() => {
@@ -111,14 +108,12 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
     if (removing !== undefined) return;
     setRemoveError(undefined);
     setRemoving(e.waitlistId);
-    mine.current.entries.add(e.waitlistId);
     try {
       await sched.removeFromWaitlist(e.waitlistId);
       announce(`${e.patientName} is off the waitlist.`);
       focusAfterRender(heading);
       setNonce((n) => n + 1);
     } catch (err) {
-      mine.current.entries.delete(e.waitlistId);
       setRemoveError(`${e.patientName} was not removed: ${describeError(err)}`);
     } finally {
       setRemoving(undefined);
@@ -142,10 +137,6 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
           sched={sched}
           providers={props.providers}
           date={props.date}
-          claim={(patientId) => {
-            mine.current.patients.add(patientId);
-            return () => mine.current.patients.delete(patientId);
-          }}
           onClose={(added) => {
             setAdding(false);
             focusAfterRender(addButton);
@@ -161,10 +152,6 @@ export function WaitlistPanel(props: { providers: DayProvider[]; date: string; o
           earliestOf={(id) => byId.get(id)?.earliest}
           waiting={(id) => !list.data || byId.has(id)}
           onDismiss={() => (setOffers((list) => list.filter((x) => x !== o)), focusAfterRender(heading))}
-          claim={(waitlistId) => {
-            mine.current.entries.add(waitlistId);
-            return () => mine.current.entries.delete(waitlistId);
-          }}
           onBooked={(appointmentId, d) => {
             setOffers((list) => list.filter((x) => x !== o));
             props.onBooked(appointmentId, d);
@@ -215,8 +202,6 @@ function OfferCard(props: {
   /** Whether the entry is still on the waitlist as last read (a candidate booked or removed since is not offered). */
   waiting(waitlistId: number): boolean;
   onDismiss(): void;
-  /** Says which entry a booking is about to take off the waitlist (and returns how to take that back when it fails). */
-  claim(waitlistId: number): () => void;
   onBooked(appointmentId: number, date: string): void;
 }) {
   const { api, clock, announce } = useApp();
@@ -238,13 +223,11 @@ function OfferCard(props: {
     // The patient's window may start inside the freed slot, not at its start.
     const earliest = props.earliestOf(c.waitlistId);
     const start = earliest && Date.parse(earliest) > Date.parse(slot.start) ? earliest : slot.start;
-    const unclaim = props.claim(c.waitlistId);
     try {
       const res = await api.book({ patientId: c.patientId, providerId: slot.providerId, scheduledAt: start, durationMin: c.durationMin, waitlistId: c.waitlistId });
       announce(`Booked ${c.patientName} with ${props.providerName} on ${clock.longDate(clock.wall(start).date)} at ${clock.timeLabelled(start)} from the waitlist.`);
       props.onBooked(res.id, clock.wall(start).date);
     } catch (err) {
-      unclaim();
       setBusy(undefined);
       const message =
         err instanceof ApiError && err.code === 'waitlist_entry_gone'
@@ -287,11 +270,8 @@ function OfferCard(props: {
 }
 
 /** Put a patient on the waitlist: a provider or a specialty, a window, a duration, a note. */
-/**
- * `claim(patientId)`: says which patient an add is about to put on the list (and returns how to
- * take that back when the add fails). `onClose(added)`: whether one was added.
- */
-function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; date: string; claim(patientId: number): () => void; onClose(added: boolean): void }) {
+/** `onClose(added)`: whether one was added. */
+function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; date: string; onClose(added: boolean): void }) {
   const { clock, announce } = useApp();
   const today = clock.today();
   const first = props.date > today ? props.date : today;
@@ -321,13 +301,11 @@ function AddToWaitlist(props: { sched: SchedulingApi; providers: DayProvider[]; 
     };
     setErrors({});
     setBusy(true);
-    const unclaim = props.claim(patient.patientId);
     try {
       await props.sched.addToWaitlist(body);
       announce(`Added ${patient.name} to the waitlist.`);
       props.onClose(true);
     } catch (err) {
-      unclaim();
       setBusy(false);
       if (err instanceof ApiError && err.status === 400) {
         const f = err.fieldErrors();
