@@ -60,6 +60,7 @@ import * as auditReadsCommitAsync from './20261206002000_audit_reads_commit_asyn
 import * as outboxEventsByAppointment from './20261206002001_outbox_events_by_appointment.js';
 import * as complianceReadsAudited from './20261207000100_compliance_reads_audited.js';
 import * as appointmentHistory from './20261207000200_appointment_history.js';
+import * as cheaperIdentityChecks from './20261207000300_cheaper_identity_checks.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -118,4 +119,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261206002001_outbox_events_by_appointment': outboxEventsByAppointment,
   '20261207000100_compliance_reads_audited': complianceReadsAudited,
   '20261207000200_appointment_history': appointmentHistory,
+  '20261207000300_cheaper_identity_checks': cheaperIdentityChecks,
 };

@@ -2944,14 +2944,15 @@ COMMENT ON FUNCTION clinic_settings_rebuild_stats() IS 'After the clinic time zo
 CREATE FUNCTION clinic_time_zone()
  RETURNS text
  LANGUAGE plpgsql
- STABLE
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$ BEGIN RETURN (SELECT s.time_zone FROM public.clinic_settings s); END $function$;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO billing;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO clinician;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO compliance;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO front_desk;
 GRANT EXECUTE ON FUNCTION clinic_time_zone() TO manager;
-COMMENT ON FUNCTION clinic_time_zone() IS 'The clinic''s IANA time zone (clinic_settings.time_zone); every clinic day and month is in it.';
+COMMENT ON FUNCTION clinic_time_zone() IS 'The clinic''s IANA time zone (clinic_settings.time_zone); every clinic day and month is in it. Owner''s rights: the zone is configuration, so it answers without running the identity check of clinic_settings'' policy on every call.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION current_staff_provider_id()
@@ -2972,13 +2973,11 @@ COMMENT ON FUNCTION current_staff_provider_id() IS 'The provider the acting clin
 -- owner: clinicpulse_owner
 CREATE FUNCTION current_staff_user_id()
  RETURNS integer
- LANGUAGE plpgsql
+ LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-BEGIN
-  RETURN (SELECT s.user_id FROM staff_identity(app_user_id_setting(), current_user::text) s);
-END $function$;
+BEGIN ATOMIC
+ SELECT staff_identity_user_id(app_user_id_setting(), (CURRENT_USER)::text) AS staff_identity_user_id;
+END;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO billing;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO clinician;
 GRANT EXECUTE ON FUNCTION current_staff_user_id() TO compliance;
@@ -3772,6 +3771,22 @@ GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO compliance;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO front_desk;
 GRANT EXECUTE ON FUNCTION staff_identity(integer,text) TO manager;
 COMMENT ON FUNCTION staff_identity(integer,text) IS 'Whether (user, role) is an active account holding that role, plus its provider. Security definer because staff roles cannot read staff_users; it answers only that.';
+
+-- owner: clinicpulse_owner
+CREATE FUNCTION staff_identity_user_id(p_user_id integer, p_role text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$ BEGIN
+    RETURN (SELECT u.user_id FROM staff_users u WHERE u.user_id = p_user_id AND u.active AND u.role = p_role);
+  END $function$;
+GRANT EXECUTE ON FUNCTION staff_identity_user_id(integer,text) TO billing;
+GRANT EXECUTE ON FUNCTION staff_identity_user_id(integer,text) TO clinician;
+GRANT EXECUTE ON FUNCTION staff_identity_user_id(integer,text) TO compliance;
+GRANT EXECUTE ON FUNCTION staff_identity_user_id(integer,text) TO front_desk;
+GRANT EXECUTE ON FUNCTION staff_identity_user_id(integer,text) TO manager;
+COMMENT ON FUNCTION staff_identity_user_id(integer,text) IS 'p_user_id when it is an active account holding role p_role, else NULL: staff_identity() without the provider, as a scalar the planner can call from an inlined current_staff_user_id(). Security definer because staff roles cannot read staff_users; it answers only that.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION staff_login_failed(p_user_id integer, p_lock_after integer)

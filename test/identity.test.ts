@@ -51,6 +51,30 @@ describe('the acting identity', () => {
     expect(rows).toEqual([null, null]);
   });
 
+  it('is checked inside each policy without a function call of its own (the planner inlines it)', async () => {
+    // Every policy asks (SELECT current_staff_user_id()). As a PL/pgSQL function with a SET
+    // clause it cost 33 µs a call and ran once per table a query touched; inlined, the
+    // policy calls the one owner-rights lookup directly (bench section 20 times the two).
+    const plan = await asStaff(db.appKnex, { userId: desk.userId, role: 'front_desk' }, async (trx) =>
+      (await trx.raw('EXPLAIN (VERBOSE, COSTS OFF) SELECT appointment_id FROM appointments')).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n'),
+    );
+    expect(plan).toContain('staff_identity_user_id(app_user_id_setting(), (CURRENT_USER)::text)');
+    expect(plan).not.toContain('current_staff_user_id()');
+  });
+
+  it("gives the clinic's time zone to a staff role without an identity, and nothing of clinic_settings itself", async () => {
+    // The zone is configuration: clinic_time_zone() answers with the owner's rights, so it no
+    // longer runs the identity check on each of its (many) calls. The table stays closed.
+    const seen = await db.appKnex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL ROLE front_desk');
+      const zone = (await trx.raw('SELECT clinic_time_zone() AS z')).rows[0].z as string | null;
+      const settings = (await trx.raw('SELECT count(*)::int AS n FROM clinic_settings')).rows[0].n as number;
+      return { zone, settings };
+    });
+    const { rows } = await db.knex.raw('SELECT time_zone FROM clinic_settings');
+    expect(seen).toEqual({ zone: rows[0].time_zone, settings: 0 });
+  });
+
   it('leaves the pooled connection with no identity after the transaction', async () => {
     await asStaff(db.appKnex, { userId: desk.userId, role: 'front_desk' }, who);
     const after = await db.appKnex.raw("SELECT current_user AS role, current_setting('app.user_id', true) AS uid");
