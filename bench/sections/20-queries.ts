@@ -2,6 +2,9 @@
  * Core queries at volume, on the runner's generated dataset:
  *  - a provider's clinic-local day (p50/p95, random provider and day),
  *  - the analytics behind the charts (no-show rate and volume, p95),
+ *  - the schedule query and the no-show analytics under the identity checks of before
+ *    migration 20261207000300 (its down() and up() applied in turn, interleaved), so the
+ *    policies' cost is a ratio measured in this run;
  *  - booking transactions/s through the repository as a front-desk user (asStaff on
  *    the service login) under 1, 4 and 16 concurrent clients, next to a raw INSERT
  *    into the same table measured in the same run.
@@ -19,9 +22,13 @@ import {
   providerMonthlyVolume,
   providerNoShowRates,
 } from '../../server/db/repository/index.js';
+import * as cheaperIdentityChecks from '../../migrations/20261207000300_cheaper_identity_checks.js';
 
 const SCHEDULE_ITERATIONS = 1_000;
 const ANALYTICS_ITERATIONS = 300;
+/** Per half of the before/after comparison of the identity checks (two halves each). */
+const COMPARE_SCHEDULE = 250;
+const COMPARE_ANALYTICS = 60;
 const BOOKING_SECONDS = 5;
 const CONCURRENCY = [1, 4, 16] as const;
 // Far-future slots nobody else uses, so every booking measured is a successful insert.
@@ -127,6 +134,68 @@ const section: BenchSection = {
           value: round(percentile(everything, 95)),
           unit: 'ms',
           note: `${everything.length} calls without a range: ${everythingRows.toLocaleString('en-US')} rows (${providers.length} providers × ${months.length} months)`,
+        },
+      );
+
+      // --- The identity checks every policy runs: before and after, interleaved ----------
+      const timed = { before: { schedule: [] as number[], noShow: [] as number[] }, after: { schedule: [] as number[], noShow: [] as number[] } };
+      let applied = 'after' as 'before' | 'after';
+      const apply = async (variant: 'before' | 'after') => {
+        await ctx.knex.transaction((trx) => (variant === 'before' ? cheaperIdentityChecks.down(trx) : cheaperIdentityChecks.up(trx)));
+        applied = variant;
+      };
+      try {
+        // before, after, before, after: the machine's drift falls on both alike.
+        for (const variant of ['before', 'after', 'before', 'after'] as const) {
+          await apply(variant);
+          for (let i = 0; i < COMPARE_SCHEDULE; i++) {
+            const providerId = providers[Math.floor(random() * providers.length)]!;
+            const day = new Date(first + Math.floor(random() * days) * 86_400_000).toISOString().slice(0, 10);
+            await asStaff(app, desk, async (trx) => {
+              const t = process.hrtime.bigint();
+              await providerDaySchedule(trx, providerId, day);
+              timed[variant].schedule.push(ms(t));
+            });
+          }
+          for (let i = 0; i < COMPARE_ANALYTICS; i++) {
+            const filter = screenFilter(i);
+            await asStaff(app, manager, async (trx) => {
+              const t = process.hrtime.bigint();
+              await providerNoShowRates(trx, filter);
+              timed[variant].noShow.push(ms(t));
+            });
+          }
+        }
+      } finally {
+        // Whatever happened, the database is left with the migrated functions.
+        if (applied === 'before') await apply('after');
+      }
+      const at = (samples: number[], p: number) => round(percentile(samples, p));
+      const halves = 'in two halves interleaved with the next row';
+      rows.push(
+        {
+          metric: `schedule query p50, identity checks before 20261207000300 (${scale})`,
+          value: at(timed.before.schedule, 50),
+          unit: 'ms',
+          note: `p95 ${at(timed.before.schedule, 95)} ms; ${2 * COMPARE_SCHEDULE} random provider-days ${halves}; current_staff_user_id() in PL/pgSQL, clinic_time_zone() under the settings policy`,
+        },
+        {
+          metric: `schedule query p50, inlined identity check (${scale})`,
+          value: at(timed.after.schedule, 50),
+          unit: 'ms',
+          note: `p95 ${at(timed.after.schedule, 95)} ms (target ≤ 1 ms); ${(percentile(timed.after.schedule, 50) / percentile(timed.before.schedule, 50)).toFixed(2)}× before at p50`,
+        },
+        {
+          metric: `no-show rate p95, identity checks before 20261207000300 (${scale})`,
+          value: at(timed.before.noShow, 95),
+          unit: 'ms',
+          note: `p50 ${at(timed.before.noShow, 50)} ms; ${2 * COMPARE_ANALYTICS} calls ${halves}`,
+        },
+        {
+          metric: `no-show rate p95, inlined identity check (${scale})`,
+          value: at(timed.after.noShow, 95),
+          unit: 'ms',
+          note: `p50 ${at(timed.after.noShow, 50)} ms (target ≤ 3 ms at p95); ${(percentile(timed.after.noShow, 95) / percentile(timed.before.noShow, 95)).toFixed(2)}× before at p95`,
         },
       );
 

@@ -16,6 +16,9 @@ import pg from 'pg';
 import { ofCeiling, throughput, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import * as cheaperCommitPath from '../../migrations/20261206001900_cheaper_commit_path.js';
 import * as staticAppointmentAudit from '../../migrations/20261206001901_static_appointment_audit.js';
+// Replaces current_staff_user_id() again: undone first and redone last, so each variant is a
+// state the migrations really passed through, and the run ends on the migrated functions.
+import * as cheaperIdentityChecks from '../../migrations/20261207000300_cheaper_identity_checks.js';
 
 const BOOKINGS = 1000;
 const EPOCH = Date.UTC(2091, 0, 1);
@@ -46,11 +49,13 @@ async function compareCommitPath(ctx: BenchContext): Promise<BenchRow[]> {
   const apply = async (variant: 'before' | 'after') => {
     await ctx.knex.transaction(async (trx) => {
       if (variant === 'before') {
+        await cheaperIdentityChecks.down(trx);
         await staticAppointmentAudit.down(trx);
         await cheaperCommitPath.down(trx);
       } else {
         await cheaperCommitPath.up(trx);
         await staticAppointmentAudit.up(trx);
+        await cheaperIdentityChecks.up(trx);
       }
     });
     applied = variant;
