@@ -24,6 +24,8 @@ import { FilterSelect } from '../../components/options.js';
 import { useDateInUrl } from '../../lib/url-date.js';
 
 const PREFS_KEY = 'clinicpulse.frontdesk.prefs';
+/** The hidden grid's rows while another day loads: none of the old day's. */
+const NO_ROWS: DayRow[] = [];
 interface Prefs {
   specialty: string;
   showCancelled: boolean;
@@ -80,6 +82,12 @@ export default function FrontDeskScreen() {
     const chosen = new Set(prefs.chosen ?? []);
     return allProviders.filter((p) => (!prefs.specialty || p.specialty === prefs.specialty) && (chosen.size === 0 || chosen.has(p.providerId)));
   }, [allProviders, prefs.specialty, prefs.chosen]);
+  // The day grid stays mounted, hidden, while another day loads: the new day then updates its
+  // cells in place instead of building ~900 of them again (a remount took the paint of a day
+  // switch from ~15 to ~130 ms). Hidden, it shows nothing of the old day to anyone.
+  const keptProviders = useRef<DayProvider[]>([]);
+  if (shown) keptProviders.current = providers;
+  const gridProviders = shown ? providers : keptProviders.current;
   const [choosing, setChoosing] = useState(false);
   const rowsMap = day.watch.rows.value;
   const rows = useMemo(() => dayRows(rowsMap, prefs.showCancelled), [rowsMap, prefs.showCancelled]);
@@ -305,10 +313,14 @@ export default function FrontDeskScreen() {
             <>
               {day.watch.error.value && <ErrorView error={new Error(day.watch.error.value)} what="Live updates are paused." retry={() => day.watch.retry()} />}
               {rows.length === 0 && <p class="hint no-appts">No appointments on this day yet. Choose a free time to book.</p>}
+            </>
+          )}
+          {prefs.view !== 'week' && gridProviders.length > 0 && (
+            <div hidden={!shown || providers.length === 0}>
               <DayGrid
                 date={date}
-                providers={providers}
-                rows={rows}
+                providers={gridProviders}
+                rows={shown ? rows : NO_ROWS}
                 clock={clock}
                 flash={day.flash.value}
                 selectedId={openId}
@@ -327,7 +339,7 @@ export default function FrontDeskScreen() {
                 Keyboard: arrow keys move between times and providers; Enter books a free time or opens an appointment; on an appointment, M moves it (arrows, Shift+Up/Down for
                 its length, Enter saves, Escape cancels). With a mouse, drag an appointment to another time or provider, or its bottom edge to change its length.
               </p>
-            </>
+            </div>
           )}
         </div>
         <aside class="side" aria-label="Details">
