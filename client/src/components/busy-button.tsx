@@ -1,21 +1,30 @@
 /**
- * A button whose action is under way: it says so (aria-disabled, dimmed) and ignores presses
- * until the action ends, but keeps the keyboard focus. A `disabled` button would drop the focus
- * to the page the moment it was pressed, so after a refusal (a conflict, a wrong password) a
- * keyboard user would start again from the top. A press while busy is cancelled, which also
- * stops the form's submission when Enter is pressed in one of its fields.
+ * Buttons that keep the keyboard focus while they have nothing to do. A `disabled` button drops
+ * the focus to the page the moment it becomes disabled, so after a refusal (a conflict, a wrong
+ * password) or a press that leaves it with nothing left to do (Today on today, Zoom out at the
+ * widest), a keyboard user would start again from the top. Instead the button says so
+ * (aria-disabled, dimmed) and a press is cancelled, which also stops a form's submission when
+ * Enter is pressed in one of its fields.
  */
 import type { ButtonHTMLAttributes } from 'preact';
 
-export function BusyButton({ busy, onClick, ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { busy: boolean }) {
+type Props = ButtonHTMLAttributes<HTMLButtonElement>;
+
+/** A button that does nothing while `off` (and says so), keeping the focus. */
+export function FocusKeepingButton({ off, onClick, ...rest }: Props & { off: boolean }) {
   return (
     <button
       {...rest}
-      aria-disabled={busy}
+      aria-disabled={off}
       onClick={(e) => {
-        if (busy) e.preventDefault();
+        if (off) e.preventDefault();
         else onClick?.(e);
       }}
     />
   );
+}
+
+/** A button whose action is under way (`busy`): it ignores presses until the action ends. */
+export function BusyButton({ busy, ...rest }: Props & { busy: boolean }) {
+  return <FocusKeepingButton off={busy} {...rest} />;
 }

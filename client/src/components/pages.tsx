@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../lib/api.js';
 import { useApp } from './context.js';
 import { useFocusAfterRender } from './focus.js';
+import { BusyButton } from './busy-button.js';
 
 interface Page<T, C> {
   items: T[];
@@ -93,7 +94,6 @@ export function LoadMore<T, C>({ pages, label, noun }: { pages: Pages<T, C>; lab
   const end = useRef<HTMLParagraphElement>(null);
   const focusAfterRender = useFocusAfterRender();
   const click = async () => {
-    if (busy) return;
     setBusy(true);
     const got = await pages.more();
     setBusy(false);
@@ -108,9 +108,9 @@ export function LoadMore<T, C>({ pages, label, noun }: { pages: Pages<T, C>; lab
     <>
       {pages.items !== undefined && pages.nextBefore !== null && (
         <div class="actions">
-          <button type="button" class="secondary" aria-disabled={busy} onClick={() => void click()}>
+          <BusyButton type="button" class="secondary" busy={busy} onClick={() => void click()}>
             {label}
-          </button>
+          </BusyButton>
           {busy && (
             <span class="hint" role="status">
               Loading older {noun}…

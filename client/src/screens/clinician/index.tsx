@@ -23,6 +23,7 @@ import { BreakGlassBanners, BreakGlassForm } from './break-glass.js';
 import '../screens.css';
 import { APPOINTMENT_STATUS_LABELS } from '../../../../shared/vocabulary.js';
 import { ColumnHeads } from '../../components/column-heads.js';
+import { FocusKeepingButton } from '../../components/busy-button.js';
 import { useDateInUrl } from '../../lib/url-date.js';
 
 const STATUS_LABEL: Record<string, string> = APPOINTMENT_STATUS_LABELS;
@@ -204,10 +205,10 @@ export default function ClinicianScreen() {
           <button type="button" class="secondary" onClick={() => setDate((d) => addDays(d, 1))}>
             Next day
           </button>
-          {/* aria-disabled, not disabled: pressing it makes it have nothing left to do, and a disabled button drops the focus. */}
-          <button type="button" class="secondary" aria-disabled={date === today} onClick={() => date !== today && setDate(today)}>
+          {/* Pressing it leaves it with nothing to do: it keeps the focus. */}
+          <FocusKeepingButton type="button" class="secondary" off={date === today} onClick={() => setDate(today)}>
             Today
-          </button>
+          </FocusKeepingButton>
           <span class="stamp">Times in clinic time ({clock.zoneOn(date)}).</span>
         </div>
         {watchError && <ErrorView error={new Error(watchError)} what="Live updates are paused." retry={() => watch.current?.retry()} />}

@@ -84,7 +84,7 @@ export default function FrontDeskScreen() {
   }, [allProviders, prefs.specialty, prefs.chosen]);
   // The day grid stays mounted, hidden, while another day loads: the new day then updates its
   // cells in place instead of building ~900 of them again (a remount took the paint of a day
-  // switch from ~15 to ~130 ms). Hidden, it shows nothing of the old day to anyone.
+  // switch from ~15 ms to well over 100). Hidden, it shows nothing of the old day to anyone.
   const keptProviders = useRef<DayProvider[]>([]);
   if (shown) keptProviders.current = providers;
   const gridProviders = shown ? providers : keptProviders.current;
@@ -316,7 +316,7 @@ export default function FrontDeskScreen() {
             </>
           )}
           {prefs.view !== 'week' && gridProviders.length > 0 && (
-            <div hidden={!shown || providers.length === 0}>
+            <div hidden={!shown}>
               <DayGrid
                 date={date}
                 providers={gridProviders}

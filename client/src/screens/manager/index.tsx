@@ -19,6 +19,7 @@ import type { OutcomeRow } from '../../../../shared/api-types.js';
 import '../screens.css';
 import { FilterSelect, Options } from '../../components/options.js';
 import { ColumnHeads } from '../../components/column-heads.js';
+import { FocusKeepingButton } from '../../components/busy-button.js';
 
 Chart.register(...registerables);
 
@@ -343,17 +344,16 @@ export default function ManagerScreen() {
                 <Options values={months} />
               </select>
             </label>
-            {/* A zoom button that has nothing left to do says so (aria-disabled) and keeps the focus: the press that
-                shows all months would otherwise disable the very button it was made on, and drop the focus to the page. */}
-            <button type="button" class="secondary" aria-disabled={zi === zj} onClick={() => zi !== zj && (zj - zi >= 2 ? zoomTo(zi + 1, zj - 1) : zoomTo(zj, zj))}>
+            {/* The press that shows all months leaves its own button with nothing to do: it keeps the focus. */}
+            <FocusKeepingButton type="button" class="secondary" off={zi === zj} onClick={() => (zj - zi >= 2 ? zoomTo(zi + 1, zj - 1) : zoomTo(zj, zj))}>
               Zoom in
-            </button>
-            <button type="button" class="secondary" aria-disabled={!zoomed} onClick={() => zoomed && zoomTo(zi - 1, zj + 1)}>
+            </FocusKeepingButton>
+            <FocusKeepingButton type="button" class="secondary" off={!zoomed} onClick={() => zoomTo(zi - 1, zj + 1)}>
               Zoom out
-            </button>
-            <button type="button" class="secondary" aria-disabled={!zoomed} onClick={() => zoomed && setZoom(undefined)}>
+            </FocusKeepingButton>
+            <FocusKeepingButton type="button" class="secondary" off={!zoomed} onClick={() => setZoom(undefined)}>
               Show all months
-            </button>
+            </FocusKeepingButton>
             <span id="zoom-state" class="stamp" role="status" aria-label="Zoom">
               {zoomed ? `Showing ${shown[0]} to ${shown[shown.length - 1]} of ${from} to ${to}.` : `Showing all months, ${from} to ${to}.`}
             </span>
