@@ -61,6 +61,7 @@ import * as outboxEventsByAppointment from './20261206002001_outbox_events_by_ap
 import * as complianceReadsAudited from './20261207000100_compliance_reads_audited.js';
 import * as appointmentHistory from './20261207000200_appointment_history.js';
 import * as cheaperIdentityChecks from './20261207000300_cheaper_identity_checks.js';
+import * as threeLetterSearch from './20261207000400_three_letter_search.js';
 
 export const migrations: Record<string, Knex.Migration> = {
   '20261125000001_roles_and_extensions': rolesAndExtensions,
@@ -120,4 +121,5 @@ export const migrations: Record<string, Knex.Migration> = {
   '20261207000100_compliance_reads_audited': complianceReadsAudited,
   '20261207000200_appointment_history': appointmentHistory,
   '20261207000300_cheaper_identity_checks': cheaperIdentityChecks,
+  '20261207000400_three_letter_search': threeLetterSearch,
 };

@@ -936,6 +936,7 @@ CREATE TABLE patient_name_suffixes (
   name text NOT NULL,
   first1 text GENERATED ALWAYS AS ("left"(suffix, 1)) STORED,
   first2 text GENERATED ALWAYS AS ("left"(suffix, 2)) STORED,
+  first3 text GENERATED ALWAYS AS ("left"(suffix, 3)) STORED,
   CONSTRAINT patient_name_suffixes_patient_id_fkey FOREIGN KEY (patient_id) REFERENCES patients(patient_id) ON DELETE CASCADE,
   CONSTRAINT patient_name_suffixes_pkey PRIMARY KEY (suffix, patient_id) INCLUDE (name)
 );
@@ -943,6 +944,8 @@ CREATE INDEX patient_name_suffixes_first1_idx ON patient_name_suffixes USING btr
 COMMENT ON INDEX patient_name_suffixes_first1_idx IS 'One-letter searches: the suffixes starting with a character, in name order, so a page stops early.';
 CREATE INDEX patient_name_suffixes_first2_idx ON patient_name_suffixes USING btree (first2, name, patient_id);
 COMMENT ON INDEX patient_name_suffixes_first2_idx IS 'Two-letter searches: the suffixes starting with two characters, in name order, so a page stops early.';
+CREATE INDEX patient_name_suffixes_first3_idx ON patient_name_suffixes USING btree (first3, name, patient_id);
+COMMENT ON INDEX patient_name_suffixes_first3_idx IS 'Three-letter searches: the suffixes starting with three characters, in name order, so a page stops early.';
 CREATE INDEX patient_name_suffixes_patient_idx ON patient_name_suffixes USING btree (patient_id);
 COMMENT ON INDEX patient_name_suffixes_patient_idx IS 'Finds a patient''s suffixes when the name changes or the patient is deleted.';
 ALTER TABLE patient_name_suffixes ENABLE ROW LEVEL SECURITY;
@@ -956,6 +959,7 @@ COMMENT ON COLUMN patient_name_suffixes.patient_id IS 'The patient.';
 COMMENT ON COLUMN patient_name_suffixes.name IS 'The patient''s current name (a copy, for the search''s name order without reading patients).';
 COMMENT ON COLUMN patient_name_suffixes.first1 IS 'The suffix''s first character (generated): one-letter searches read it by equality, in name order.';
 COMMENT ON COLUMN patient_name_suffixes.first2 IS 'The suffix''s first two characters (generated): two-letter searches read it by equality, in name order.';
+COMMENT ON COLUMN patient_name_suffixes.first3 IS 'The suffix''s first three characters (generated): three-letter searches read it by equality, in name order.';
 
 -- owner: clinicpulse_owner
 CREATE TABLE patients (
@@ -3268,6 +3272,13 @@ BEGIN
         ORDER BY s.name, s.patient_id
         LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
       ) m;
+  ELSIF length(n) = 3 AND p_dob IS NULL THEN
+    RETURN QUERY
+      SELECT m.patient_id FROM (
+        SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first3 = n
+        ORDER BY s.name, s.patient_id
+        LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0)
+      ) m;
   ELSE
     -- [n, upto): every string that starts with n, in byte order (the code point after the
     -- last one; past the surrogates; none after U+10FFFF, so such a needle finds nothing).
@@ -3277,20 +3288,20 @@ BEGIN
     IF upto IS NULL THEN
       RETURN;
     END IF;
-    RETURN QUERY 
-    SELECT m.patient_id
-    FROM (
-      SELECT DISTINCT s.patient_id, s.name
-      FROM patient_name_suffixes s
-      WHERE s.suffix >= n AND s.suffix < upto AND starts_with(s.suffix, n)
-        AND (p_dob IS NULL OR EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = s.patient_id AND p.dob = p_dob))
-    ) m
-    ORDER BY m.name, m.patient_id
-    LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0);
+    RETURN QUERY
+      SELECT m.patient_id
+      FROM (
+        SELECT DISTINCT s.patient_id, s.name
+        FROM patient_name_suffixes s
+        WHERE s.suffix >= n AND s.suffix < upto AND starts_with(s.suffix, n)
+          AND (p_dob IS NULL OR EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = s.patient_id AND p.dob = p_dob))
+      ) m
+      ORDER BY m.name, m.patient_id
+      LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0);
   END IF;
 END $function$;
 GRANT EXECUTE ON FUNCTION patient_name_candidates(text,date,integer,integer) TO front_desk;
-COMMENT ON FUNCTION patient_name_candidates(text,date,integer,integer) IS 'Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; every character matches itself), optionally with date of birth p_dob; with p_limit/p_offset one page of them in name order. One or two characters: read in name order from patient_name_suffixes_first1_idx / _first2_idx and stopped at the page''s end (or, with p_dob, the patients born that day); three or more: one key range of the suffixes'' primary key (index-only). Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account.';
+COMMENT ON FUNCTION patient_name_candidates(text,date,integer,integer) IS 'Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; every character matches itself), optionally with date of birth p_dob; with p_limit/p_offset one page of them in name order. One to three characters: read in name order from patient_name_suffixes_first1_idx / _first2_idx / _first3_idx and stopped at the page''s end (or, with p_dob, the patients born that day; three characters with p_dob: the key range below); four or more: one key range of the suffixes'' primary key (index-only), sorted. Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account.';
 
 -- owner: clinicpulse_owner
 CREATE FUNCTION patient_name_suffixes_insert()

@@ -72,7 +72,7 @@ describe('GET /api/patients?q= for the front desk', () => {
   });
 });
 
-describe('one- and two-letter searches (index-backed, stopped at the page)', () => {
+describe('one- to three-letter searches (index-backed, stopped at the page)', () => {
   /** The same search as the LIKE it replaces, read as the front desk through the policy: the reference answer. */
   const reference = (q: string, limit: number, offset: number, dob?: string) =>
     asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
@@ -113,6 +113,18 @@ describe('one- and two-letter searches (index-backed, stopped at the page)', () 
     expect(byDob.length).toBe(10);
   });
 
+  it('answers three letters the same way page by page, and four letters and a date of birth off the key range', async () => {
+    for (const offset of [0, 10, 20, 30]) expect(names(await desk.get(`/api/patients?q=QUI&limit=10&offset=${offset}`))).toEqual(await reference('qui', 10, offset));
+    expect(names(await desk.get('/api/patients?q=qui&limit=100'))).toHaveLength(30);
+    expect(names(await desk.get('/api/patients?q=quil&limit=7&offset=3'))).toEqual(await reference('quil', 7, 3));
+    const byDob = await asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
+      const { rows } = await trx.raw('SELECT p.name FROM patient_name_candidates(?, ?, 100) c JOIN patient_summary p ON p.patient_id = c ORDER BY p.name, p.patient_id', ['qui', '1977-07-07']);
+      return rows.map((r: { name: string }) => r.name);
+    });
+    expect(byDob).toEqual(await reference('qui', 100, 0, '1977-07-07'));
+    expect(byDob.length).toBe(10);
+  });
+
   it('reads a short needle off an index in name order beneath the row-level policy, so the page ends the scan', async () => {
     const plan = await ts.db.knex.transaction(async (trx) => {
       // As the function's owner, so the table's row-level security applies as it does in the function.
@@ -123,10 +135,11 @@ describe('one- and two-letter searches (index-backed, stopped at the page)', () 
         (await trx.raw(`EXPLAIN SELECT DISTINCT s.name, s.patient_id FROM patient_name_suffixes s WHERE s.first${k} = ? ORDER BY s.name, s.patient_id LIMIT 26`, [q])).rows
           .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
           .join('\n');
-      return [await explain(1, 'q'), await explain(2, 'qu')];
+      return [await explain(1, 'q'), await explain(2, 'qu'), await explain(3, 'qui')];
     });
     expect(plan[0]).toContain('patient_name_suffixes_first1_idx');
     expect(plan[1]).toContain('patient_name_suffixes_first2_idx');
+    expect(plan[2]).toContain('patient_name_suffixes_first3_idx');
     for (const p of plan) expect(p).not.toContain('Sort');
   });
 });
