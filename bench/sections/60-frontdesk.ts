@@ -1,7 +1,9 @@
 /**
  * The front desk's workstation:
  *  - server: p50/p95 of GET /api/clinic/day (every provider's appointments of a clinic day
- *    with working hours, one request) over random days of the runner's dataset;
+ *    with working hours, one request) over random days of the runner's dataset, its hops, and
+ *    the day's appointments as JSON built per row by json_build_object (before) and as text
+ *    (now), interleaved;
  *  - client, in Debian's Chromium driven by playwright-core against the real service with
  *    the built dashboard: JS the front desk downloads (gzip -9 of each script it loads),
  *    navigation to a usable grid, time from a day's data arriving to the grid painted for
@@ -22,9 +24,33 @@ import { hashPassword } from '../../server/auth/passwords.js';
 import { migrateLatest } from '../../server/db/migrate.js';
 import { APP_LOGIN_ROLE, setAuditWriterPassword } from '../../server/db/connect.js';
 import { asStaff } from '../../server/db/index.js';
-import { clinicDayAuditedJson } from '../../server/db/repository/clinic-day.js';
+import { clinicDayAuditedJson, DAY_APPOINTMENT_JSON } from '../../server/db/repository/clinic-day.js';
 
 const DAY_ITERATIONS = 200;
+/** The day's appointments with the patient's name and date of birth, read as the day statement reads them (per provider). */
+const DAY_ROWS = `WITH b AS MATERIALIZED (SELECT clinic_day_range(?::date) AS r)
+                  SELECT a.appointment_id, a.patient_id, a.provider_id, a.scheduled_at, a.duration_min, a.status, a.created_at, a.updated_at,
+                         a.overbook_reason, pt.name AS patient_name, pt.dob AS patient_dob
+                    FROM b CROSS JOIN providers p
+                    CROSS JOIN LATERAL (
+                      SELECT a.* FROM appointments a
+                       WHERE a.provider_id = p.provider_id AND a.scheduled_at >= lower(b.r) AND a.scheduled_at < upper(b.r)
+                      OFFSET 0
+                    ) a
+                    JOIN patients pt ON pt.patient_id = a.patient_id`;
+/** The appointments' JSON as the day statement built it before 2026-12-08: json_build_object per row. */
+const JSON_BEFORE = `SELECT json_agg(json_build_object(
+    'appointmentId', x.appointment_id, 'patientId', x.patient_id, 'providerId', x.provider_id,
+    'scheduledAt', to_char(x.scheduled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'durationMin', x.duration_min, 'status', x.status, 'clinicDate', to_char(d.day, 'YYYY-MM-DD'),
+    'createdAt', to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'updatedAt', to_char(x.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'patientName', x.patient_name, 'patientDob', to_char(x.patient_dob, 'YYYY-MM-DD'), 'overbookReason', x.overbook_reason)
+    ORDER BY x.scheduled_at, x.appointment_id)::text
+  FROM (${DAY_ROWS}) x, (SELECT ?::date AS day) d`;
+/** The same, as the day statement builds it now. */
+const JSON_NOW = `SELECT '[' || string_agg(${DAY_APPOINTMENT_JSON}, ',' ORDER BY x.scheduled_at, x.appointment_id) || ']'
+  FROM (${DAY_ROWS}) x, (SELECT ?::date AS day) d`;
 const PASSWORD = 'bench-password-for-the-front-desk';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DAY30 = '2090-01-03';
@@ -90,6 +116,8 @@ const section: BenchSection = {
         const rtt: number[] = [];
         const statement: number[] = [];
         const auditOnly: number[] = [];
+        const jsonBefore: number[] = [];
+        const jsonNow: number[] = [];
         const bodyBytes: number[] = [];
         let appts = 0;
         const deskId: number = (await ctx.knex.raw(`SELECT user_id FROM staff_users WHERE username = 'bench-fd'`)).rows[0].user_id;
@@ -119,6 +147,12 @@ const section: BenchSection = {
               u = process.hrtime.bigint();
               await trx.raw("SELECT audit_read('appointments', ARRAY[(SELECT min(patient_id) FROM patients)])");
               auditOnly.push(ms(u));
+              // The day's appointments as JSON, built as before (json_build_object) and now (text), in turn.
+              for (const which of i % 2 === 0 ? (['before', 'now'] as const) : (['now', 'before'] as const)) {
+                u = process.hrtime.bigint();
+                await trx.raw(which === 'before' ? JSON_BEFORE : JSON_NOW, [day, day]);
+                (which === 'before' ? jsonBefore : jsonNow).push(ms(u));
+              }
             }, { readOnly: true });
           }
         } finally {
@@ -132,6 +166,8 @@ const section: BenchSection = {
           { metric: 'hop: SELECT 1 round trip as front desk p50 / p95', value: p(rtt, 50), unit: 'ms', note: `p95 ${p(rtt, 95)} ms; the database floor` },
           { metric: 'hop: the day statement (rows + audit row + JSON) p50 / p95', value: p(statement, 50), unit: 'ms', note: `p95 ${p(statement, 95)} ms; as front desk, RLS on, same days` },
           { metric: 'hop: audit_read alone (one patient) p50 / p95', value: p(auditOnly, 50), unit: 'ms', note: `p95 ${p(auditOnly, 95)} ms; the autonomous writer's part of the statement` },
+          { metric: 'hop: the day\'s rows as JSON, json_build_object per row (before) p50 / p95', value: p(jsonBefore, 50), unit: 'ms', note: `p95 ${p(jsonBefore, 95)} ms; the day's appointments read and aggregated as front desk, no audit row; interleaved with the row below` },
+          { metric: 'hop: the day\'s rows as JSON, written as text (now) p50 / p95', value: p(jsonNow, 50), unit: 'ms', note: `p95 ${p(jsonNow, 95)} ms; DAY_APPOINTMENT_JSON, same rows and bytes parsed alike; ${round(percentile(jsonNow, 95) / percentile(jsonBefore, 95))}× before at p95` },
         );
       } finally {
         await app.close();

@@ -154,6 +154,25 @@ describe('GET /api/clinic/day', () => {
     expect(empty.audit).toEqual([]);
   });
 
+  it('writes names and reasons exactly, whatever characters they hold, and an overbook with its reason', async () => {
+    const day = '2027-04-20';
+    const name = 'Zoë "Zed" O\'Brien \\ </script> 李 😀';
+    const reason = 'Urgent: "same day" \\ per Dr. Day — room 2';
+    const patient = await createPatient(db.knex, { name, dob: '1999-12-31' });
+    const other = await createPatient(db.knex, { name: 'Plain Patient' });
+    const booked = await insertAppointment(db.knex, { patientId: other, providerId: p2, scheduledAt: `${day}T14:00:00Z` });
+    const { rows } = await db.knex.raw(
+      `INSERT INTO appointments (patient_id, provider_id, scheduled_at, duration_min, overbook_reason, overbook_lane)
+       VALUES (?, ?, ?, 30, ?, 1) RETURNING appointment_id`,
+      [patient, p2, `${day}T14:00:00Z`, reason],
+    );
+    const res = await (await login(desk)).get(`/api/clinic/day?date=${day}`);
+    expect(res.status).toBe(200);
+    const byId = new Map(res.body.appointments.map((a: { appointmentId: number }) => [a.appointmentId, a]));
+    expect(byId.get(rows[0].appointment_id)).toMatchObject({ patientName: name, patientDob: '1999-12-31', overbookReason: reason, status: 'scheduled' });
+    expect(byId.get(booked)).toMatchObject({ patientName: 'Plain Patient', overbookReason: null });
+  });
+
   it('is for the front desk only, and refuses a date that is not one', async () => {
     expect((await (await login(doctor)).get(`/api/clinic/day?date=${DAY}`)).status).toBe(403);
     const bad = await (await login(desk)).get('/api/clinic/day?date=2027-02-30');
