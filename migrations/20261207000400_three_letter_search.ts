@@ -23,7 +23,11 @@
 import type { Knex } from 'knex';
 import { asOwner } from './support.js';
 
-/** The function as 20261206001800 left it (withThree = false) and as this migration makes it. */
+/**
+ * The function as 20261206001800 left it (withThree = false), byte for byte so that down()
+ * restores it exactly (hence the \x20 it had after one RETURN QUERY), and as this migration
+ * makes it.
+ */
 function candidatesFunction(withThree: boolean): string {
   const comment = withThree
     ? "Ids of patients whose name, or a word in it, starts with p_q (case-insensitive; every character matches itself), optionally with date of birth p_dob; with p_limit/p_offset one page of them in name order. One to three characters: read in name order from patient_name_suffixes_first1_idx / _first2_idx / _first3_idx and stopped at the page's end (or, with p_dob, the patients born that day; three characters with p_dob: the key range below); four or more: one key range of the suffixes' primary key (index-only), sorted. Owner rights only so the index can be used beneath the row-level policy: the caller reads the ids through the policy. Granted to front_desk alone, and empty unless app.user_id names an active front-desk account."
@@ -68,16 +72,16 @@ BEGIN
     IF upto IS NULL THEN
       RETURN;
     END IF;
-    RETURN QUERY
-      SELECT m.patient_id
-      FROM (
-        SELECT DISTINCT s.patient_id, s.name
-        FROM patient_name_suffixes s
-        WHERE s.suffix >= n AND s.suffix < upto AND starts_with(s.suffix, n)
-          AND (p_dob IS NULL OR EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = s.patient_id AND p.dob = p_dob))
-      ) m
-      ORDER BY m.name, m.patient_id
-      LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0);
+    RETURN QUERY\x20
+    SELECT m.patient_id
+    FROM (
+      SELECT DISTINCT s.patient_id, s.name
+      FROM patient_name_suffixes s
+      WHERE s.suffix >= n AND s.suffix < upto AND starts_with(s.suffix, n)
+        AND (p_dob IS NULL OR EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = s.patient_id AND p.dob = p_dob))
+    ) m
+    ORDER BY m.name, m.patient_id
+    LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0);
   END IF;
 END $$;
 COMMENT ON FUNCTION patient_name_candidates(text, date, integer, integer) IS '${comment.replace(/'/g, "''")}';

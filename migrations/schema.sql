@@ -3288,16 +3288,16 @@ BEGIN
     IF upto IS NULL THEN
       RETURN;
     END IF;
-    RETURN QUERY
-      SELECT m.patient_id
-      FROM (
-        SELECT DISTINCT s.patient_id, s.name
-        FROM patient_name_suffixes s
-        WHERE s.suffix >= n AND s.suffix < upto AND starts_with(s.suffix, n)
-          AND (p_dob IS NULL OR EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = s.patient_id AND p.dob = p_dob))
-      ) m
-      ORDER BY m.name, m.patient_id
-      LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0);
+    RETURN QUERY 
+    SELECT m.patient_id
+    FROM (
+      SELECT DISTINCT s.patient_id, s.name
+      FROM patient_name_suffixes s
+      WHERE s.suffix >= n AND s.suffix < upto AND starts_with(s.suffix, n)
+        AND (p_dob IS NULL OR EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = s.patient_id AND p.dob = p_dob))
+    ) m
+    ORDER BY m.name, m.patient_id
+    LIMIT p_limit OFFSET greatest(coalesce(p_offset, 0), 0);
   END IF;
 END $function$;
 GRANT EXECUTE ON FUNCTION patient_name_candidates(text,date,integer,integer) TO front_desk;

@@ -11,6 +11,7 @@
  *    The client numbers use a separate small database in the same server (30 + 270
  *    providers on far-future days), so they do not depend on the generated volume.
  */
+import assert from 'node:assert/strict';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mkdtempSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { hashPassword } from '../../server/auth/passwords.js';
 import { migrateLatest } from '../../server/db/migrate.js';
 import { APP_LOGIN_ROLE, setAuditWriterPassword } from '../../server/db/connect.js';
 import { asStaff } from '../../server/db/index.js';
-import { clinicDayAuditedJson, DAY_APPOINTMENT_JSON } from '../../server/db/repository/clinic-day.js';
+import { clinicDayAuditedJson, DAY_APPOINTMENTS_JSON_TEXT } from '../../server/db/repository/clinic-day.js';
 
 const DAY_ITERATIONS = 200;
 /** The day's appointments with the patient's name and date of birth, read as the day statement reads them (per provider). */
@@ -49,7 +50,7 @@ const JSON_BEFORE = `SELECT json_agg(json_build_object(
     ORDER BY x.scheduled_at, x.appointment_id)::text
   FROM (${DAY_ROWS}) x, (SELECT ?::date AS day) d`;
 /** The same, as the day statement builds it now. */
-const JSON_NOW = `SELECT '[' || string_agg(${DAY_APPOINTMENT_JSON}, ',' ORDER BY x.scheduled_at, x.appointment_id) || ']'
+const JSON_NOW = `SELECT '[' || ${DAY_APPOINTMENTS_JSON_TEXT} || ']'
   FROM (${DAY_ROWS}) x, (SELECT ?::date AS day) d`;
 const PASSWORD = 'bench-password-for-the-front-desk';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -148,11 +149,15 @@ const section: BenchSection = {
               await trx.raw("SELECT audit_read('appointments', ARRAY[(SELECT min(patient_id) FROM patients)])");
               auditOnly.push(ms(u));
               // The day's appointments as JSON, built as before (json_build_object) and now (text), in turn.
+              const built: Record<'before' | 'now', string> = { before: '', now: '' };
               for (const which of i % 2 === 0 ? (['before', 'now'] as const) : (['now', 'before'] as const)) {
                 u = process.hrtime.bigint();
-                await trx.raw(which === 'before' ? JSON_BEFORE : JSON_NOW, [day, day]);
+                const { rows: out } = await trx.raw(which === 'before' ? JSON_BEFORE : JSON_NOW, [day, day]);
                 (which === 'before' ? jsonBefore : jsonNow).push(ms(u));
+                built[which] = Object.values(out[0] as Record<string, string | null>)[0] ?? '[]';
               }
+              // Both builds must describe the same appointments (checked on the first days, where it costs nothing timed).
+              if (i < 5) assert.deepStrictEqual(JSON.parse(built.now), JSON.parse(built.before), `the day's JSON differs between the builds on ${day}`);
             }, { readOnly: true });
           }
         } finally {
@@ -167,7 +172,7 @@ const section: BenchSection = {
           { metric: 'hop: the day statement (rows + audit row + JSON) p50 / p95', value: p(statement, 50), unit: 'ms', note: `p95 ${p(statement, 95)} ms; as front desk, RLS on, same days` },
           { metric: 'hop: audit_read alone (one patient) p50 / p95', value: p(auditOnly, 50), unit: 'ms', note: `p95 ${p(auditOnly, 95)} ms; the autonomous writer's part of the statement` },
           { metric: 'hop: the day\'s rows as JSON, json_build_object per row (before) p50 / p95', value: p(jsonBefore, 50), unit: 'ms', note: `p95 ${p(jsonBefore, 95)} ms; the day's appointments read and aggregated as front desk, no audit row; interleaved with the row below` },
-          { metric: 'hop: the day\'s rows as JSON, written as text (now) p50 / p95', value: p(jsonNow, 50), unit: 'ms', note: `p95 ${p(jsonNow, 95)} ms; DAY_APPOINTMENT_JSON, same rows and bytes parsed alike; ${round(percentile(jsonNow, 95) / percentile(jsonBefore, 95))}× before at p95` },
+          { metric: 'hop: the day\'s rows as JSON, written as text (now) p50 / p95', value: p(jsonNow, 50), unit: 'ms', note: `p95 ${p(jsonNow, 95)} ms; DAY_APPOINTMENTS_JSON_TEXT, same rows, parsed alike; ${round(percentile(jsonNow, 95) / percentile(jsonBefore, 95))}× before at p95` },
         );
       } finally {
         await app.close();

@@ -88,6 +88,8 @@ describe('one- to three-letter searches (index-backed, stopped at the page)', ()
   beforeAll(async () => {
     // Enough names for several pages of one letter, some with two words starting with it.
     for (let i = 0; i < 30; i++) await createPatient(ts.db.knex, { name: `Q${String.fromCharCode(97 + (i % 26))}${i} Quill${i}`, dob: i % 3 ? '1966-06-06' : '1977-07-07' });
+    // Two words starting with the same three letters: listed once.
+    await createPatient(ts.db.knex, { name: 'Quinn Quillon', dob: '1955-05-05' });
   });
 
   it('answers one letter as the LIKE did: start of the name or of a later word, in name order, page by page', async () => {
@@ -115,7 +117,7 @@ describe('one- to three-letter searches (index-backed, stopped at the page)', ()
 
   it('answers three letters the same way page by page, and four letters and a date of birth off the key range', async () => {
     for (const offset of [0, 10, 20, 30]) expect(names(await desk.get(`/api/patients?q=QUI&limit=10&offset=${offset}`))).toEqual(await reference('qui', 10, offset));
-    expect(names(await desk.get('/api/patients?q=qui&limit=100'))).toHaveLength(30);
+    expect(names(await desk.get('/api/patients?q=qui&limit=100'))).toHaveLength(31);
     expect(names(await desk.get('/api/patients?q=quil&limit=7&offset=3'))).toEqual(await reference('quil', 7, 3));
     const byDob = await asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
       const { rows } = await trx.raw('SELECT p.name FROM patient_name_candidates(?, ?, 100) c JOIN patient_summary p ON p.patient_id = c ORDER BY p.name, p.patient_id', ['qui', '1977-07-07']);
@@ -123,6 +125,24 @@ describe('one- to three-letter searches (index-backed, stopped at the page)', ()
     });
     expect(byDob).toEqual(await reference('qui', 100, 0, '1977-07-07'));
     expect(byDob.length).toBe(10);
+  });
+
+  it('reads three letters, and only three, through their own index', async () => {
+    const scans = await asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
+      // A test table is small enough for a sequential scan; ask which index the function can use.
+      await trx.raw('SET LOCAL enable_seqscan = off');
+      await trx.raw('SET LOCAL enable_bitmapscan = off');
+      const first3 = async () => Number((await trx.raw(`SELECT pg_stat_get_xact_numscans('patient_name_suffixes_first3_idx'::regclass) AS n`)).rows[0].n);
+      const counts = [await first3()];
+      for (const q of ['qui', 'quil', 'qu']) {
+        await trx.raw('SELECT count(*) FROM patient_name_candidates(?, NULL, 10, 0)', [q]);
+        counts.push(await first3());
+      }
+      return counts;
+    });
+    // 'qui' scanned it; 'quil' (four letters: the key range) and 'qu' (first2) did not.
+    expect(scans[1]! - scans[0]!).toBeGreaterThan(0);
+    expect(scans[3]).toBe(scans[1]);
   });
 
   it('reads a short needle off an index in name order beneath the row-level policy, so the page ends the scan', async () => {

@@ -54,8 +54,11 @@ export interface ClinicDay {
   appointments: DayAppointment[];
 }
 
-/** An ISO-8601 instant in UTC with milliseconds, as `Date.toISOString()` writes it (a JSON string). */
-const utcInstant = (column: string) => `'"' || to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'`;
+/**
+ * An ISO-8601 instant in UTC with milliseconds, as `Date.toISOString()` writes it (a JSON string);
+ * null for what to_char cannot write ('infinity'), as json_build_object gave.
+ */
+const utcInstant = (column: string) => `coalesce('"' || to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`;
 
 /**
  * One appointment of the day as JSON text, from a row `x` of the day's appointments and `d.day`.
@@ -66,7 +69,7 @@ const utcInstant = (column: string) => `'"' || to_char(${column} AT TIME ZONE 'U
  * string that can hold anything (status, name, reason) goes through to_json(), which escapes it;
  * the one nullable column is written as null.
  */
-export const DAY_APPOINTMENT_JSON = [
+const DAY_APPOINTMENT_JSON = [
   `'{"appointmentId":' || x.appointment_id`,
   `',"patientId":' || x.patient_id`,
   `',"providerId":' || x.provider_id`,
@@ -83,6 +86,14 @@ export const DAY_APPOINTMENT_JSON = [
 ].join('\n || ');
 
 /**
+ * The day's appointments `x` (with `d.day`) as the text between a JSON array's brackets, in the
+ * grid's order (start, then id); '' for none. Every column but the coalesced one is NOT NULL;
+ * should one ever not be, its element would be NULL and string_agg would skip it without a
+ * word, so a NULL element is written as a JSON null, which no client takes for an appointment.
+ */
+export const DAY_APPOINTMENTS_JSON_TEXT = `coalesce(string_agg(coalesce(${DAY_APPOINTMENT_JSON}, 'null'), ',' ORDER BY x.scheduled_at, x.appointment_id), '')`;
+
+/**
  * Every provider and every appointment (cancelled ones too) starting on clinic-local day `day`,
  * as the JSON text of a {@link ClinicDay}, and the durable audit row of the read (one row naming
  * every patient on the day; none when the day has no appointment), in ONE statement:
@@ -91,7 +102,7 @@ export const DAY_APPOINTMENT_JSON = [
  *   anything: the JSON is built from the audit call's own one-row result, so no row leaves the
  *   database unrecorded, and nothing is returned if the audit fails;
  * - the body is built by PostgreSQL (the providers with json_agg, the appointments as text,
- *   {@link DAY_APPOINTMENT_JSON}) and passed through as text: Node neither parses a thousand
+ *   {@link DAY_APPOINTMENTS_JSON_TEXT}) and passed through as text: Node neither parses a thousand
  *   rows nor builds and re-serialises their objects (at 300 providers that was most of the
  *   request; docs/query-catalog.md, "The front desk's clinic day");
  * - the patients join goes through row-level security as the caller (front desk: every
@@ -151,10 +162,7 @@ export async function clinicDayAuditedJson(trx: Transaction, day: string): Promi
                   FROM providers p
                   LEFT JOIN wh ON wh.provider_id = p.provider_id
                   LEFT JOIN off ON off.provider_id = p.provider_id)
-            || ',"appointments":[' || coalesce((
-                SELECT string_agg(${DAY_APPOINTMENT_JSON}, ',' ORDER BY x.scheduled_at, x.appointment_id)
-                  FROM appts x), '')
-            || ']}' AS body
+            || ',"appointments":[' || (SELECT ${DAY_APPOINTMENTS_JSON_TEXT} FROM appts x) || ']}' AS body
        FROM d CROSS JOIN audit`,
     [day, day, day],
   );
