@@ -388,6 +388,28 @@ describe('the appointment panel', () => {
     // Its own cancel came back as a push too: not said a second time.
     expect(all).not.toContain('Una Once, 09:00: cancelled.');
   });
+
+  it('says what another desk does to an appointment this desk has just changed', async () => {
+    const vera = await ownProvider('Dr Vera Soon', 'Soon medicine');
+    const wes = await bookedAt('Wes Soon', '1973-03-13', vera, '09:00');
+    const page = await openDesk();
+    await page.getByLabel('Specialty').selectOption('Soon medicine');
+    const said = await recordAnnouncements(page);
+    await page.getByRole('button', { name: /^09:00–09:30 Wes Soon/ }).click();
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await page.getByLabel('New start time').fill('10:00');
+    const moved = page.waitForResponse((r) => r.url().includes('/api/appointments/') && r.request().method() === 'PATCH');
+    await page.getByRole('button', { name: 'Save new time' }).click();
+    expect((await moved).status()).toBe(200);
+    await page.getByRole('button', { name: /^10:00–10:30 Wes Soon/ }).waitFor();
+    // Seconds later, another desk cancels the same appointment: a different change, and said.
+    const other = await openDesk();
+    const id = (await app.db.knex.raw('SELECT appointment_id FROM appointments WHERE patient_id = ?', [wes])).rows[0].appointment_id;
+    expect(await other.evaluate(async (id) => (await fetch(`/api/appointments/${id}/cancel`, { method: 'POST' })).status, id)).toBe(200);
+    await expect.poll(() => said.said(), { timeout: 4000 }).toContain('Wes Soon, 10:00: cancelled.');
+    // The desk's own move, pushed back to it, was not said in the grid's words.
+    expect((await said.said()).join(' ')).not.toContain('Wes Soon, 10:00: moved.');
+  });
 });
 
 describe('the week view', () => {

@@ -27,6 +27,7 @@ import type {
   StatusHistory,
 } from '../../../shared/api-types.js';
 import { ACTIVITY_HEADER, BACKGROUND_HEADER } from '../../../shared/session-headers.js';
+import type { AppointmentEventKind } from '../../../shared/events.js';
 
 export class ApiError extends Error {
   constructor(
@@ -89,14 +90,18 @@ export interface CallOptions {
  * live push like anyone else's, sometimes before the request's own answer; the screen has already
  * said it in its own words ("Maria Garcia: checked in."), so a claimed push is neither announced
  * nor flashed again. A claim is made before the request, ends at once if the request fails, and
- * lasts SETTLE_MS after it succeeds (the push is then due).
+ * lasts SETTLE_MS after it succeeds (the push is then due). An appointment's claim names the
+ * change (a move, a check-in, …): another desk's different change to the same appointment in
+ * those seconds (cancelling what this desk just moved) is still said. The same change twice is
+ * all it can hide, and the status machine allows that only for two moves.
  */
 export class OwnChanges {
   static readonly SETTLE_MS = 5000;
   /** Key → until when (ms; Infinity while the request is under way). Each claim is its own object, so an older request's end does not end a newer claim of the same key. */
   private readonly claims = new Map<string, { until: number }>();
 
-  static appointment = (id: number) => `a:${id}`;
+  /** A change of `kind` to appointment `id` (a booking has no id yet: {@link OwnChanges.booking}). */
+  static appointment = (id: number, kind: Exclude<AppointmentEventKind, 'booked'>) => `a:${id}:${kind}`;
   /** A booking, before it has an id: the patient and the instant. */
   static booking = (patientId: number, scheduledAt: string) => `b:${patientId}@${Date.parse(scheduledAt)}`;
   static waitlistEntry = (id: number) => `w:${id}`;
@@ -124,9 +129,10 @@ export class OwnChanges {
     return false;
   }
 
-  /** Whether a live change to appointment `appointmentId` (booked for `patientId` at `scheduledAt`) is this page's own. */
-  hasAppointment(a: { appointmentId: number; patientId?: number; scheduledAt?: string }): boolean {
-    return this.has(OwnChanges.appointment(a.appointmentId)) || (a.patientId !== undefined && a.scheduledAt !== undefined && this.has(OwnChanges.booking(a.patientId, a.scheduledAt)));
+  /** Whether a live change of `kind` to appointment `appointmentId` (booked for `patientId` at `scheduledAt`) is this page's own. */
+  hasAppointment(a: { appointmentId: number; patientId?: number; scheduledAt?: string }, kind: AppointmentEventKind): boolean {
+    if (kind === 'booked') return a.patientId !== undefined && a.scheduledAt !== undefined && this.has(OwnChanges.booking(a.patientId, a.scheduledAt));
+    return this.has(OwnChanges.appointment(a.appointmentId, kind));
   }
 
   private claim(key: string): (ok: boolean) => void {
@@ -216,11 +222,11 @@ export function createApi(hooks: ApiHooks) {
       own.around([OwnChanges.booking(body.patientId, body.scheduledAt), ...(body.waitlistId !== undefined ? [OwnChanges.waitlistEntry(body.waitlistId)] : [])], () =>
         call<{ id: number; appointment: Appointment }>('POST', '/api/appointments', body),
       ),
-    reschedule: (id: number, body: RescheduleRequest) => own.around([appt(id)], () => call<Appointment>('PATCH', `/api/appointments/${id}`, body)),
+    reschedule: (id: number, body: RescheduleRequest) => own.around([appt(id, 'rescheduled')], () => call<Appointment>('PATCH', `/api/appointments/${id}`, body)),
     history: (id: number, o?: CallOptions) => call<StatusHistory>('GET', `/api/appointments/${id}/history`, undefined, o).then((r) => r.items),
-    checkIn: (id: number) => own.around([appt(id)], () => call<Appointment>('POST', `/api/appointments/${id}/check-in`)),
-    cancel: (id: number) => own.around([appt(id)], () => call<Appointment>('POST', `/api/appointments/${id}/cancel`)),
-    noShow: (id: number) => own.around([appt(id)], () => call<Appointment>('POST', `/api/appointments/${id}/no-show`)),
+    checkIn: (id: number) => own.around([appt(id, 'checked_in')], () => call<Appointment>('POST', `/api/appointments/${id}/check-in`)),
+    cancel: (id: number) => own.around([appt(id, 'cancelled')], () => call<Appointment>('POST', `/api/appointments/${id}/cancel`)),
+    noShow: (id: number) => own.around([appt(id, 'no_show')], () => call<Appointment>('POST', `/api/appointments/${id}/no-show`)),
     /** This page's own changes under way or just made (their pushes are not announced again; lib/scheduling-api.ts claims the waitlist's). */
     own,
     noShowRate: (from: string, to: string, o?: CallOptions) =>

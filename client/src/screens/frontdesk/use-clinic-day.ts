@@ -38,7 +38,7 @@ export function useClinicDay(date: string, opts: { announce?: 'all' | 'arrivals'
   useEffect(() => {
     const listener = (e: ScheduleChanged, _before: DayRow | undefined, after: DayRow | undefined) => {
       // This page's own change: it said so in its own words, and the person made it; no flash either.
-      if (api.own.hasAppointment(e.appointment)) return;
+      if (api.own.hasAppointment(e.appointment, e.kind)) return;
       const id = e.appointment.appointmentId;
       flash.value = new Set([...flash.value, id]);
       setTimeout(() => {
