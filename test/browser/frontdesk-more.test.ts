@@ -53,6 +53,16 @@ async function bookedAt(name: string, dob: string, providerId: number, hhmm: str
   await insertAppointment(app.db.knex, { patientId, providerId, scheduledAt: `${DAY}T${hhmm}:00-04:00`, durationMin: more.durationMin ?? 30, status: more.status });
   return patientId;
 }
+/**
+ * A provider of one test's own, working every day (the other tests book Ada's and Ben's
+ * times); with a specialty of its own, a test shows only its providers (the grid draws only the
+ * columns on screen, and earlier tests' providers can push a new one off it).
+ */
+async function ownProvider(name: string, specialty?: string): Promise<number> {
+  const id = await createProvider(app.db.knex, { name, ...(specialty ? { specialty } : {}) });
+  for (let d = 1; d <= 7; d++) await app.db.knex.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [id, d]);
+  return id;
+}
 /** Focus a block, press M, then `keys`, then Enter: a keyboard move. */
 async function moveByKeyboard(page: Page, block: RegExp, keys: string[]): Promise<void> {
   await page.getByRole('button', { name: block }).focus();
@@ -94,6 +104,31 @@ describe('moving an appointment', () => {
     expect(await kimAt()).toEqual({ provider_id: ada, at: '14:00', duration_min: 30 });
     // The Undo button went away: the focus is back in the grid, where the block came back to.
     await expect.poll(focused).toMatch(/^(Dr Ada Lovelace, 14:00|14:00–14:30 Kim Move)/);
+  });
+
+  it('drops a keyboard move when another desk changes that appointment meanwhile, says so, and keeps the focus on it', async () => {
+    const xia = await ownProvider('Dr Xia Race', 'Race medicine');
+    const yan = await bookedAt('Yan Race', '1974-04-14', xia, '09:00');
+    const page = await openDesk();
+    await page.getByLabel('Specialty').selectOption('Race medicine');
+    await page.getByRole('button', { name: /^09:00–09:30 Yan Race/ }).focus();
+    await page.keyboard.press('m');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    // While the desk is choosing, another desk moves the same appointment to 11:00.
+    const other = await openDesk();
+    const id = (await app.db.knex.raw('SELECT appointment_id FROM appointments WHERE patient_id = ?', [yan])).rows[0].appointment_id;
+    const moved = await other.evaluate(
+      async (id) => (await fetch(`/api/appointments/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduledAt: '2027-04-06T11:00:00-04:00' }) })).status,
+      id,
+    );
+    expect(moved).toBe(200);
+    await page.getByRole('alert').filter({ hasText: /^Yan Race was not moved: another desk changed this appointment while you were moving it/ }).waitFor();
+    // The focus is on the block where it is now, not lost to the page; Enter no longer saves a move.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? '')).toMatch(/^11:00–11:30 Yan Race/);
+    await page.keyboard.press('Escape');
+    const { rows } = await app.db.knex.raw(`SELECT to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at FROM appointments WHERE patient_id = ?`, [yan]);
+    expect(rows[0].at).toBe('11:00');
   });
 
   it('moves by dragging a block onto another provider\'s free time', async () => {
@@ -266,16 +301,6 @@ describe('choosing providers', () => {
 });
 
 describe('the appointment panel', () => {
-  /**
-   * A provider of this describe's own, working every day (the other tests book Ada's and Ben's
-   * times); with a specialty of its own, a test shows only its providers (the grid draws only the
-   * columns on screen, and earlier tests' providers can push a new one off it).
-   */
-  const ownProvider = async (name: string, specialty?: string) => {
-    const id = await createProvider(app.db.knex, { name, ...(specialty ? { specialty } : {}) });
-    for (let d = 1; d <= 7; d++) await app.db.knex.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [id, d]);
-    return id;
-  };
 
   it("opening another appointment while one is being rescheduled shows that one's own facts, not the first one's form", async () => {
     const pat = await ownProvider('Dr Pat Panel');

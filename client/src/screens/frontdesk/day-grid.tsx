@@ -59,6 +59,8 @@ export interface DayGridProps {
   onOpen(row: DayRow): void;
   /** Move (and/or resize) a block: by keyboard (M, arrows, Shift+arrows, Enter) or by dragging it to a cell. */
   onMove?(row: DayRow, to: { providerId: number; minutes: number; durationMin: number }): void;
+  /** A move under way was dropped because the appointment changed meanwhile (another desk moved or cancelled it); `row` is as the move began. */
+  onMoveInterrupted?(row: DayRow): void;
   announce?(message: string, politeness?: 'polite' | 'assertive', kind?: string): void;
   /**
    * A new `n` puts the focus back in the grid: on the active cell (a panel or form beside the grid
@@ -324,6 +326,21 @@ export function DayGrid(p: DayGridProps) {
       k();
     }
   };
+
+  // A live change to the appointment being moved (another desk moved, resized or cancelled it):
+  // the move began from what is no longer so. Drop it, tell the screen, and put the focus where
+  // the block is now (or on the cell it left): the block the focus was on may be gone.
+  useEffect(() => {
+    if (!moving) return;
+    const now = p.rows.find((x) => x.appointmentId === moving.row.appointmentId);
+    if (now?.updatedAt === moving.row.updatedAt) return;
+    setMoving(undefined);
+    movingRef.current = undefined;
+    const c = now ? p.providers.findIndex((pr) => pr.providerId === now.providerId) : -1;
+    if (now && c >= 0 && p.clock.wall(now.scheduledAt).date === p.date) setActive({ r: Math.floor(p.clock.wall(now.scheduledAt).minutes / slotMin), c });
+    focusPending.current = true;
+    p.onMoveInterrupted?.(moving.row);
+  }, [p.rows, moving]);
 
   const nowCol = p.now === 'none' ? undefined : p.now ? p.now.index : p.date === p.clock.today() ? 'all' : undefined;
   const [nowMin, setNowMin] = useState(() => p.clock.wall(p.clock.now()).minutes);

@@ -135,10 +135,19 @@ export default function FrontDeskScreen() {
     setScrollTo({ minutes: clock.wall(clock.now()).minutes, nonce: Date.now() });
   };
   /** A block moved on the grid (keyboard or drag): same conflict handling as booking, then Undo. */
+  const moveInterrupted = (row: DayRow) => {
+    const text = `${row.patientName} was not moved: another desk changed this appointment while you were moving it. The grid shows it as it is now.`;
+    setMoveError(text);
+    announce(text, 'assertive');
+  };
   const moveAppointment = async (row: DayRow, to: { providerId: number; minutes: number; durationMin: number }) => {
     const before = { scheduledAt: row.scheduledAt, durationMin: row.durationMin, providerId: row.providerId };
     setMoveError(undefined);
     setMark(undefined);
+    // `row` is the appointment as it was when the gesture began (M, or the drag). If another desk
+    // changed it since (moved, cancelled), saving would overwrite that without anyone seeing it:
+    // the grid already shows the change, so say so and save nothing.
+    if (day.watch.rows.value.get(row.appointmentId)?.updatedAt !== row.updatedAt) return moveInterrupted(row);
     try {
       await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, to.minutes), durationMin: to.durationMin, providerId: to.providerId });
       const text = `Moved ${row.patientName} to ${hhmm(to.minutes)}–${hhmm(to.minutes + to.durationMin)}${clock.zoneNoteOn(date)}.`;
@@ -332,6 +341,7 @@ export default function FrontDeskScreen() {
                 }}
                 onOpen={openAppointment}
                 onMove={(row, to) => void moveAppointment(row, to)}
+                onMoveInterrupted={moveInterrupted}
                 announce={announce}
                 refocus={gridFocus}
               />
