@@ -131,6 +131,30 @@ describe('moving an appointment', () => {
     expect(rows[0].at).toBe('11:00');
   });
 
+  it("does not undo a move over what another desk changed since, and says so", async () => {
+    const zed = await ownProvider('Dr Zed Later', 'Later medicine');
+    const zoe = await bookedAt('Zoe Later', '1975-05-15', zed, '09:00');
+    const page = await openDesk();
+    await page.getByLabel('Specialty').selectOption('Later medicine');
+    await moveByKeyboard(page, /^09:00–09:30 Zoe Later/, ['ArrowDown', 'ArrowDown']);
+    await page.getByRole('button', { name: /^09:30–10:00 Zoe Later/ }).waitFor();
+    const undo = page.getByRole('button', { name: 'Undo', exact: true });
+    await undo.waitFor();
+    // Before the desk undoes its move, another desk moves the appointment to 11:00.
+    const other = await openDesk();
+    const id = (await app.db.knex.raw('SELECT appointment_id FROM appointments WHERE patient_id = ?', [zoe])).rows[0].appointment_id;
+    const moved = await other.evaluate(
+      async (id) => (await fetch(`/api/appointments/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduledAt: '2027-04-06T11:00:00-04:00' }) })).status,
+      id,
+    );
+    expect(moved).toBe(200);
+    await page.getByRole('button', { name: /^11:00–11:30 Zoe Later/ }).waitFor();
+    await undo.click();
+    await page.getByRole('alert').filter({ hasText: /^The move could not be undone: another desk changed this appointment since/ }).waitFor();
+    const { rows } = await app.db.knex.raw(`SELECT to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at FROM appointments WHERE patient_id = ?`, [zoe]);
+    expect(rows[0].at).toBe('11:00');
+  });
+
   it('moves by dragging a block onto another provider\'s free time', async () => {
     const page = await openDesk();
     await page.getByRole('button', { name: /^14:00–14:30 Kim Move/ }).dragTo(page.getByRole('gridcell', { name: /^Dr Ben Carson, 16:00, free/ }));

@@ -9,10 +9,10 @@ import { useApp } from '../../components/context.js';
 import { useFocusAfterRender } from '../../components/focus.js';
 import { Confirm } from '../../components/dialog.js';
 import { ErrorView, Loading, useResource, FormError } from '../../components/states.js';
-import { ApiError, describeError } from '../../lib/api.js';
+import { ApiError, describeError, type Api } from '../../lib/api.js';
 import { hhmm, toMinutes } from '../../lib/clock.js';
 import type { DayRow } from '../../lib/live.js';
-import type { DayProvider } from '../../../../shared/api-types.js';
+import type { Appointment, DayProvider } from '../../../../shared/api-types.js';
 import { can, STATUS } from './status.js';
 import { DurationField } from './fields.js';
 import type { GridPlace } from './day-grid.js';
@@ -25,6 +25,26 @@ export interface MoveDone {
   back: GridPlace;
   /** The clinic date it was moved to, when the panel moved it to another day (the screen follows it there). */
   movedTo?: string;
+  appointmentId: number;
+  /**
+   * The appointment's `updatedAt` before the move and after it. Any other value on screen means
+   * another desk changed it since, and Undo would put it back over that change: Undo refuses.
+   * (Before: this desk's own push has not arrived yet, so no later one has either.)
+   */
+  versions: readonly [string, string];
+}
+
+/** What a move of `row`, which the server answered with `after`, offers: Undo puts `row` back where it was. */
+export function moveDone(api: Api, row: DayRow, after: Appointment, text: string, movedTo?: string): MoveDone {
+  const back = { scheduledAt: row.scheduledAt, durationMin: row.durationMin, providerId: row.providerId };
+  return {
+    text,
+    undo: () => api.reschedule(row.appointmentId, back).then(() => undefined),
+    back,
+    ...(movedTo !== undefined ? { movedTo } : {}),
+    appointmentId: row.appointmentId,
+    versions: [row.updatedAt, after.updatedAt],
+  };
 }
 
 /** One appointment's panel; keyed by the appointment, so opening another never shows this one's form or history. */
@@ -175,17 +195,16 @@ function RescheduleForm({ row, providers, onDone }: { row: DayRow; providers: Da
     if (!/^\d{2}:\d{2}$/.test(start)) return setError('Give the start time as HH:MM.');
     // Nothing changed: nothing to send (as Keep current time).
     if (Object.keys(edits).length === 0) return onDone();
-    const before = { scheduledAt: row.scheduledAt, durationMin: row.durationMin, providerId: row.providerId };
     setBusy(true);
     try {
-      await api.reschedule(row.appointmentId, {
+      const after = await api.reschedule(row.appointmentId, {
         ...(edits.date !== undefined || edits.start !== undefined ? { scheduledAt: clock.instant(date, toMinutes(start)) } : {}),
         ...(edits.duration !== undefined ? { durationMin: duration } : {}),
         ...(edits.providerId !== undefined ? { providerId } : {}),
       });
       const text = `Moved ${row.patientName} to ${start}${clock.zoneNoteOn(date)}${date !== w.date ? ` on ${clock.longDate(date)}` : ''}.`;
       announce(text);
-      onDone({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before, ...(date !== w.date ? { movedTo: date } : {}) });
+      onDone(moveDone(api, row, after, text, date !== w.date ? date : undefined));
     } catch (err) {
       setBusy(false);
       setError(err instanceof ApiError ? err.message : describeError(err));

@@ -15,7 +15,7 @@ import type { DayRow } from '../../lib/live.js';
 import type { DayProvider } from '../../../../shared/api-types.js';
 import { DayGrid, openingMinutes, type GridPlace, type SlotMark } from './day-grid.js';
 import { BookingForm, type BookingDraft } from './booking-form.js';
-import { AppointmentPanel, type MoveDone } from './appointment-panel.js';
+import { AppointmentPanel, moveDone, type MoveDone } from './appointment-panel.js';
 import { WaitingRoom } from './waiting-room.js';
 import { WeekView } from './week-view.js';
 import { WaitlistPanel } from './waitlist-panel.js';
@@ -141,7 +141,6 @@ export default function FrontDeskScreen() {
     announce(text, 'assertive');
   };
   const moveAppointment = async (row: DayRow, to: { providerId: number; minutes: number; durationMin: number }) => {
-    const before = { scheduledAt: row.scheduledAt, durationMin: row.durationMin, providerId: row.providerId };
     setMoveError(undefined);
     setMark(undefined);
     // `row` is the appointment as it was when the gesture began (M, or the drag). If another desk
@@ -149,10 +148,10 @@ export default function FrontDeskScreen() {
     // the grid already shows the change, so say so and save nothing.
     if (day.watch.rows.value.get(row.appointmentId)?.updatedAt !== row.updatedAt) return moveInterrupted(row);
     try {
-      await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, to.minutes), durationMin: to.durationMin, providerId: to.providerId });
+      const after = await api.reschedule(row.appointmentId, { scheduledAt: clock.instant(date, to.minutes), durationMin: to.durationMin, providerId: to.providerId });
       const text = `Moved ${row.patientName} to ${hhmm(to.minutes)}–${hhmm(to.minutes + to.durationMin)}${clock.zoneNoteOn(date)}.`;
       announce(text);
-      setUndo({ text, undo: () => api.reschedule(row.appointmentId, before).then(() => undefined), back: before });
+      setUndo(moveDone(api, row, after, text));
     } catch (err) {
       const message = describeError(err);
       setMoveError(`${row.patientName} was not moved: ${message}`);
@@ -272,6 +271,13 @@ export default function FrontDeskScreen() {
               setUndo(undefined);
               backToGrid(u.back);
               setMoveError(undefined);
+              const now = day.watch.rows.value.get(u.appointmentId);
+              if (now && !u.versions.includes(now.updatedAt)) {
+                const message = 'The move could not be undone: another desk changed this appointment since. The grid shows it as it is now.';
+                setMoveError(message);
+                announce(message, 'assertive');
+                return;
+              }
               u.undo().then(
                 () => announce('Move undone.'),
                 (err: unknown) => {
