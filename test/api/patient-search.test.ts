@@ -85,6 +85,13 @@ describe('one- to three-letter searches (index-backed, stopped at the page)', ()
       return rows.map((r: { name: string }) => r.name);
     });
 
+  /** The names patient_name_candidates gives as the front desk for `q` born on `dob`, read through the policy. */
+  const candidateNames = (q: string, dob: string) =>
+    asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
+      const { rows } = await trx.raw('SELECT p.name FROM patient_name_candidates(?, ?, 100) c JOIN patient_summary p ON p.patient_id = c ORDER BY p.name, p.patient_id', [q, dob]);
+      return rows.map((r: { name: string }) => r.name);
+    });
+
   beforeAll(async () => {
     // Enough names for several pages of one letter, some with two words starting with it.
     for (let i = 0; i < 30; i++) await createPatient(ts.db.knex, { name: `Q${String.fromCharCode(97 + (i % 26))}${i} Quill${i}`, dob: i % 3 ? '1966-06-06' : '1977-07-07' });
@@ -107,10 +114,7 @@ describe('one- to three-letter searches (index-backed, stopped at the page)', ()
   it('answers two letters the same way, and narrows by date of birth', async () => {
     expect(names(await desk.get('/api/patients?q=qa&limit=25'))).toEqual(await reference('qa', 25, 0));
     expect(names(await desk.get('/api/patients?q=QU&limit=5&offset=5'))).toEqual(await reference('qu', 5, 5));
-    const byDob = await asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
-      const { rows } = await trx.raw('SELECT p.name FROM patient_name_candidates(?, ?, 100) c JOIN patient_summary p ON p.patient_id = c ORDER BY p.name, p.patient_id', ['qu', '1977-07-07']);
-      return rows.map((r: { name: string }) => r.name);
-    });
+    const byDob = await candidateNames('qu', '1977-07-07');
     expect(byDob).toEqual(await reference('qu', 100, 0, '1977-07-07'));
     expect(byDob.length).toBe(10);
   });
@@ -119,10 +123,7 @@ describe('one- to three-letter searches (index-backed, stopped at the page)', ()
     for (const offset of [0, 10, 20, 30]) expect(names(await desk.get(`/api/patients?q=QUI&limit=10&offset=${offset}`))).toEqual(await reference('qui', 10, offset));
     expect(names(await desk.get('/api/patients?q=qui&limit=100'))).toHaveLength(31);
     expect(names(await desk.get('/api/patients?q=quil&limit=7&offset=3'))).toEqual(await reference('quil', 7, 3));
-    const byDob = await asStaff(ts.db.appKnex, { userId: deskId, role: 'front_desk' }, async (trx) => {
-      const { rows } = await trx.raw('SELECT p.name FROM patient_name_candidates(?, ?, 100) c JOIN patient_summary p ON p.patient_id = c ORDER BY p.name, p.patient_id', ['qui', '1977-07-07']);
-      return rows.map((r: { name: string }) => r.name);
-    });
+    const byDob = await candidateNames('qui', '1977-07-07');
     expect(byDob).toEqual(await reference('qui', 100, 0, '1977-07-07'));
     expect(byDob.length).toBe(10);
   });

@@ -63,6 +63,22 @@ async function ownProvider(name: string, specialty?: string): Promise<number> {
   for (let d = 1; d <= 7; d++) await app.db.knex.raw(`INSERT INTO provider_working_hours VALUES (?, ?, '08:00', '17:00')`, [id, d]);
   return id;
 }
+/** Another desk (a page of its own, signed in) moves `patientId`'s appointment to `hhmm` on DAY, through the API. */
+async function movedAtAnotherDesk(patientId: number, hhmm: string): Promise<void> {
+  const other = await openDesk();
+  const id = (await app.db.knex.raw('SELECT appointment_id FROM appointments WHERE patient_id = ?', [patientId])).rows[0].appointment_id;
+  const body = JSON.stringify({ scheduledAt: `${DAY}T${hhmm}:00-04:00` });
+  const status = await other.evaluate(
+    async ([id, body]) => (await fetch(`/api/appointments/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body })).status,
+    [id, body] as const,
+  );
+  expect(status).toBe(200);
+}
+/** Where `patientId`'s appointment starts now, clinic time ('HH:MM'). */
+async function startsAt(patientId: number): Promise<string> {
+  const { rows } = await app.db.knex.raw(`SELECT to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at FROM appointments WHERE patient_id = ?`, [patientId]);
+  return rows[0].at;
+}
 /** Focus a block, press M, then `keys`, then Enter: a keyboard move. */
 async function moveByKeyboard(page: Page, block: RegExp, keys: string[]): Promise<void> {
   await page.getByRole('button', { name: block }).focus();
@@ -116,19 +132,12 @@ describe('moving an appointment', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     // While the desk is choosing, another desk moves the same appointment to 11:00.
-    const other = await openDesk();
-    const id = (await app.db.knex.raw('SELECT appointment_id FROM appointments WHERE patient_id = ?', [yan])).rows[0].appointment_id;
-    const moved = await other.evaluate(
-      async (id) => (await fetch(`/api/appointments/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduledAt: '2027-04-06T11:00:00-04:00' }) })).status,
-      id,
-    );
-    expect(moved).toBe(200);
+    await movedAtAnotherDesk(yan, '11:00');
     await page.getByRole('alert').filter({ hasText: /^Yan Race was not moved: another desk changed this appointment while you were moving it/ }).waitFor();
     // The focus is on the block where it is now, not lost to the page; Enter no longer saves a move.
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? '')).toMatch(/^11:00–11:30 Yan Race/);
     await page.keyboard.press('Escape');
-    const { rows } = await app.db.knex.raw(`SELECT to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at FROM appointments WHERE patient_id = ?`, [yan]);
-    expect(rows[0].at).toBe('11:00');
+    expect(await startsAt(yan)).toBe('11:00');
   });
 
   it("does not undo a move over what another desk changed since, and says so", async () => {
@@ -141,18 +150,11 @@ describe('moving an appointment', () => {
     const undo = page.getByRole('button', { name: 'Undo', exact: true });
     await undo.waitFor();
     // Before the desk undoes its move, another desk moves the appointment to 11:00.
-    const other = await openDesk();
-    const id = (await app.db.knex.raw('SELECT appointment_id FROM appointments WHERE patient_id = ?', [zoe])).rows[0].appointment_id;
-    const moved = await other.evaluate(
-      async (id) => (await fetch(`/api/appointments/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduledAt: '2027-04-06T11:00:00-04:00' }) })).status,
-      id,
-    );
-    expect(moved).toBe(200);
+    await movedAtAnotherDesk(zoe, '11:00');
     await page.getByRole('button', { name: /^11:00–11:30 Zoe Later/ }).waitFor();
     await undo.click();
     await page.getByRole('alert').filter({ hasText: /^The move could not be undone: another desk changed this appointment since/ }).waitFor();
-    const { rows } = await app.db.knex.raw(`SELECT to_char(scheduled_at AT TIME ZONE 'America/New_York', 'HH24:MI') AS at FROM appointments WHERE patient_id = ?`, [zoe]);
-    expect(rows[0].at).toBe('11:00');
+    expect(await startsAt(zoe)).toBe('11:00');
   });
 
   it('moves by dragging a block onto another provider\'s free time', async () => {
