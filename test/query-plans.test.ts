@@ -13,11 +13,15 @@ import type { Knex } from 'knex';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { createStaff, type StaffFixture } from './support/staff.js';
 import { asStaff, type StaffRole, type Transaction } from '../server/db/index.js';
+import { createKnex } from '../server/db/knex.js';
 import {
   monthlyVolumeQuery,
   noShowRateQuery,
   patientHistoryQuery,
+  providerDaySchedule,
+  providerDayScheduleAudited,
   providerScheduleQuery,
+  selected,
   upcomingQuery,
 } from '../server/db/repository/index.js';
 
@@ -88,7 +92,7 @@ interface PlanNode {
 }
 
 /** The plan of the query `build` makes, EXPLAINed as `role` with an identity, as the service runs it. */
-async function plan(role: StaffRole, build: (trx: Transaction) => Knex.QueryBuilder): Promise<PlanNode[]> {
+async function plan(role: StaffRole, build: (trx: Transaction) => Knex.QueryBuilder | Knex.Raw): Promise<PlanNode[]> {
   const { rows } = await asStaff(db.appKnex, { userId: staff[role].userId, role }, async (trx) => {
     const q = build(trx).toSQL();
     return trx.raw(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.bindings);
@@ -153,5 +157,65 @@ describe('query plans at 100,000+ appointments', () => {
 
   it('is planned as the role: a role the route refuses cannot even EXPLAIN the query', async () => {
     await expect(plan('manager', (trx) => providerScheduleQuery(trx, provider, '2026-03-10'))).rejects.toMatchObject({ code: '42501' });
+  });
+});
+
+describe("a provider's day as a prepared statement", () => {
+  // One connection, so every call below reuses the statement that connection prepared.
+  let one: Knex;
+  beforeAll(() => {
+    one = createKnex(db.appUrl, { poolMax: 1 });
+  });
+  afterAll(async () => {
+    await one.destroy();
+  });
+  const as = <T>(role: StaffRole, work: (trx: Transaction) => Promise<T>) => asStaff(one, { userId: staff[role].userId, role }, work);
+  const days = ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12', '2026-03-13', '2026-03-16', '2026-03-17', '2026-03-18'];
+  /** The day's rows as an ordinary (unnamed) statement, planned for its values. */
+  const unprepared = async (trx: Transaction, day: string) => {
+    const result: { rows: { appointment_id: number }[] } = await providerScheduleQuery(trx, provider, day);
+    return result.rows.map((r) => r.appointment_id);
+  };
+  const prepared = (trx: Transaction) =>
+    selected<{ statement: string; generic_plans: number; custom_plans: number }>(
+      trx.select('statement', 'generic_plans', 'custom_plans').from('pg_prepared_statements').where('name', 'like', 'cp\\_%'),
+    );
+
+  it('is planned once and then runs on its generic plan, with the same rows as an unprepared read', async () => {
+    for (const day of days) {
+      await as('front_desk', async (trx) => {
+        const plain = await unprepared(trx, day);
+        expect(plain.length).toBeGreaterThan(0);
+        expect((await providerDaySchedule(trx, provider, day)).map((r) => r.appointmentId)).toEqual(plain);
+        await providerDayScheduleAudited(trx, provider, day);
+      });
+    }
+    const statements = await as('front_desk', prepared);
+    expect(statements).toHaveLength(2); // the day, and the day with its audit row
+    // PostgreSQL plans a statement's first five runs for their values, then keeps the generic
+    // plan if it is no dearer: with the day's bounds as plain expressions it never is.
+    for (const s of statements) expect(s.generic_plans).toBeGreaterThanOrEqual(days.length - 5);
+  });
+
+  it("never runs one role's plan for another: each role still sees only what its policies allow", async () => {
+    const day = '2026-03-10';
+    const { rows } = await db.knex.raw('SELECT provider_id FROM providers WHERE provider_id <> ? ORDER BY provider_id LIMIT 1', [provider]);
+    const other = await createStaff(db.knex, 'clinician', { providerId: rows[0].provider_id });
+    const ids = (entries: { appointmentId: number }[]) => entries.map((e) => e.appointmentId);
+    const desk = ids(await as('front_desk', (trx) => providerDaySchedule(trx, provider, day)));
+    // A clinician of another provider sees only the appointments of patients in their care.
+    const theirs = ids(
+      await asStaff(one, { userId: other.userId, role: 'clinician' }, async (trx) => {
+        const read = await providerDaySchedule(trx, provider, day);
+        expect(ids(read)).toEqual(await unprepared(trx, day));
+        return read;
+      }),
+    );
+    expect(theirs.length).toBeLessThan(desk.length);
+    expect(desk).toEqual(expect.arrayContaining(theirs));
+    // The provider's own clinician sees the whole day; a manager may not read it at all.
+    expect(ids(await as('clinician', (trx) => providerDaySchedule(trx, provider, day)))).toEqual(desk);
+    await expect(as('manager', (trx) => providerDaySchedule(trx, provider, day))).rejects.toMatchObject({ code: '42501' });
+    expect(ids(await as('front_desk', (trx) => providerDaySchedule(trx, provider, day)))).toEqual(desk);
   });
 });

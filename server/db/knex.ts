@@ -2,10 +2,12 @@
  * Building knex instances. The pool never logs query parameters (they may hold
  * PII); timing and errors are observed in server/db/index.ts.
  *
- * The pg dialect is subclassed for one thing: a transaction may ask for statements to
+ * The pg dialect is subclassed for two things: a transaction may ask for statements to
  * travel in the same message as its BEGIN (`beginLead`), so a request's transaction,
- * its session check and its identity cost one round trip instead of two.
+ * its session check and its identity cost one round trip instead of two; and a query may
+ * ask to be a named, server-side prepared statement ({@link PREPARED}).
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
@@ -46,7 +48,9 @@ interface PgTransactionBase {
 }
 
 const require = createRequire(import.meta.url);
-const PgClient = require('knex/lib/dialects/postgres/index.js') as new (config: Knex.Config) => object;
+const PgClient = require('knex/lib/dialects/postgres/index.js') as new (config: Knex.Config) => {
+  _query(connection: pg.Client, obj: KnexQueryObject): Promise<unknown>;
+};
 const PgTransaction = require('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (...args: unknown[]) => PgTransactionBase;
 
 // knex keeps none of the transaction config but a few known fields; the lead is caught
@@ -76,7 +80,36 @@ class LeadTransaction extends PgTransaction {
   }
 }
 
+/**
+ * Key in a query's `options()` that makes it a named prepared statement on its connection,
+ * named after its SQL text: the connection parses it once and PostgreSQL's plan cache may
+ * then run it on a generic plan without planning it again (docs/query-catalog.md, "Prepared
+ * statements"). Only for statements whose text takes a bounded number of shapes (no IN list
+ * of a caller's length): every text stays prepared for the connection's lifetime. The plan
+ * cache re-plans a statement under row-level security whenever the role running it differs
+ * from the one it was planned for, so a cached plan never carries one role's policies to another.
+ */
+export const PREPARED = 'clinicpulsePrepared';
+
+interface KnexQueryObject {
+  sql: string;
+  bindings?: readonly unknown[];
+  options?: Record<string, unknown>;
+}
+
+/** A statement's name from its text (the same text always gets the same name, as pg insists), in lower case so that SQL can name it too (EXECUTE, DEALLOCATE). */
+const statementName = (sql: string) => `cp_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+
 class ClinicPulsePgClient extends PgClient {
+  override _query(connection: pg.Client, obj: KnexQueryObject): Promise<unknown> {
+    const options = obj.options;
+    if (options?.[PREPARED] === true) {
+      const { [PREPARED]: _prepared, ...rest } = options;
+      return super._query(connection, { ...obj, options: { ...rest, name: statementName(obj.sql) } });
+    }
+    return super._query(connection, obj);
+  }
+
   transaction(container: unknown, config: unknown, outerTx: unknown): unknown {
     return new LeadTransaction(this, container, config, outerTx);
   }

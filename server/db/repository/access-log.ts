@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Transaction } from '../index.js';
+import { PREPARED } from '../knex.js';
 
 /** What was read: a patient's own row, or appointments naming them. */
 export type ReadTable = 'patients' | 'appointments';
@@ -23,6 +24,8 @@ export interface AuditedSelectOptions {
   orderBy: string;
   /** Only the first `shown` rows (in that order) are shown to the caller, and only they are recorded (a page read one row long to see whether there is a next). */
   shown?: number;
+  /** Run it as a named prepared statement (common.ts, preparedRows), for a hot read of a bounded shape. */
+  prepared?: boolean;
 }
 
 const COLUMN_LIST = /^[a-z_][a-z0-9_]*( (asc|desc))?(, [a-z_][a-z0-9_]*( (asc|desc))?)*$/;
@@ -34,16 +37,17 @@ const COLUMN_LIST = /^[a-z_][a-z0-9_]*( (asc|desc))?(, [a-z_][a-z0-9_]*( (asc|de
  * statement returns any row: the rows are joined to the audit call's own result, so none
  * can leave the database before it has been written (and none is returned if it fails).
  */
-export async function selectAudited<R>(trx: Transaction, table: ReadTable, query: Knex.QueryBuilder, opts: AuditedSelectOptions): Promise<R[]> {
+export async function selectAudited<R>(trx: Transaction, table: ReadTable, query: Knex.QueryBuilder | Knex.Raw, opts: AuditedSelectOptions): Promise<R[]> {
   // Column names come from the repository's own code, never from input; checked all the same.
   if (!/^[a-z_][a-z0-9_]*$/.test(opts.patientColumn) || !COLUMN_LIST.test(opts.orderBy)) throw new Error('selectAudited: invalid column list');
   if (opts.shown !== undefined && !(Number.isSafeInteger(opts.shown) && opts.shown >= 0)) throw new Error('selectAudited: invalid shown count');
   const page = opts.shown === undefined ? '' : ` ORDER BY ${opts.orderBy} LIMIT ${opts.shown}`;
-  const { rows } = (await trx.raw(
+  const statement = trx.raw(
     `WITH s AS MATERIALIZED ?,
           a AS (SELECT audit_read(?, ARRAY(SELECT ${opts.patientColumn} FROM s${page})::integer[]) AS audit_id)
      SELECT s.* FROM s CROSS JOIN a ORDER BY ${opts.orderBy}`,
     [query, table],
-  )) as { rows: R[] };
+  );
+  const { rows } = (await (opts.prepared ? statement.options({ [PREPARED]: true }) : statement)) as { rows: R[] };
   return rows;
 }

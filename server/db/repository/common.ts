@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { invalidInput } from '../../domain/errors.js';
+import { PREPARED } from '../knex.js';
 
 /** Anything that can build a query: a transaction (the normal case) or, for plan inspection, a knex. */
 export type Queryable = Knex | Knex.Transaction;
@@ -26,6 +27,17 @@ export async function rows<T>(q: Queryable, sql: string, bindings: readonly Knex
 export async function selected<T>(query: Knex.QueryBuilder): Promise<T[]> {
   const result: unknown = await query;
   return result as T[];
+}
+
+/**
+ * The rows of a raw statement run as a named prepared statement (knex.ts, PREPARED), for the
+ * hot reads whose planning costs more than running them. The statement's text must take a
+ * bounded number of shapes; its plan is generic only if the planner's estimate does not hang
+ * on the values (docs/query-catalog.md, "Prepared statements").
+ */
+export async function preparedRows<T>(statement: Knex.Raw): Promise<T[]> {
+  const result: unknown = await statement.options({ [PREPARED]: true });
+  return (result as { rows: T[] }).rows;
 }
 
 /** The first row of a query builder (knex's `.first()`), typed by the caller as {@link selected}. */
