@@ -97,6 +97,9 @@ interface KnexQueryObject {
   options?: Record<string, unknown>;
 }
 
+/** SQLSTATE of "cached plan must not change result type". */
+const FEATURE_NOT_SUPPORTED = '0A000';
+
 /** A statement's name from its text (the same text always gets the same name, as pg insists), in lower case so that SQL can name it too (EXECUTE, DEALLOCATE). */
 const statementName = (sql: string) => `cp_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
 
@@ -105,7 +108,15 @@ class ClinicPulsePgClient extends PgClient {
     const options = obj.options;
     if (options?.[PREPARED] === true) {
       const { [PREPARED]: _prepared, ...rest } = options;
-      return super._query(connection, { ...obj, options: { ...rest, name: statementName(obj.sql) } });
+      return super._query(connection, { ...obj, options: { ...rest, name: statementName(obj.sql) } }).catch((err: unknown) => {
+        // A migration changed what the statement returns (a column's type): PostgreSQL refuses
+        // this connection's statement from now on ("cached plan must not change result type").
+        // The pool replaces a connection marked disposed, so one call fails instead of every call.
+        if ((err as { code?: unknown }).code === FEATURE_NOT_SUPPORTED) {
+          (connection as pg.Client & { __knex__disposed?: string }).__knex__disposed = 'a prepared statement no longer matches the schema';
+        }
+        throw err;
+      });
     }
     return super._query(connection, obj);
   }
