@@ -7,7 +7,7 @@
  * `<@`), so appointments(provider_id, scheduled_at) serves it as an index range scan.
  *
  * A provider's day is read on every screen refresh and live update, and planning it (with
- * both tables' policies) took longer than running it, so it is a prepared statement whose
+ * both tables' policies) took about as long as running it, so it is a prepared statement whose
  * generic plan is reused. The bounds are sub-selects on purpose: as plain expressions the
  * planner evaluates clinic_day_range() while planning each call's own plan, estimates a
  * third of the rows the generic plan assumes, and so never switches to the generic plan.
@@ -39,8 +39,8 @@ const SCHEDULE_COLUMNS = [
   'a.checked_in_at',
 ].join(', ');
 
-// Written once as text rather than built per call: a builder costs ~0.1 ms to compile, as
-// much as running the prepared statement's generic plan takes on a quiet machine.
+// Written once as text rather than built per call: compiling a builder cost ~0.12 ms a call,
+// a quarter of the prepared statement's whole round trip (0.42 ms p50 at 1M, one connection).
 const scheduleSql = (includeCancelled: boolean) => `SELECT ${SCHEDULE_COLUMNS}
   FROM appointments a JOIN patients pt ON pt.patient_id = a.patient_id
   WHERE a.provider_id = ?
