@@ -216,6 +216,8 @@ describe("a provider's day as a prepared statement", () => {
     // The provider's own clinician sees the whole day; a manager may not read it at all.
     expect(ids(await as('clinician', (trx) => providerDaySchedule(trx, provider, day)))).toEqual(desk);
     await expect(as('manager', (trx) => providerDaySchedule(trx, provider, day))).rejects.toMatchObject({ code: '42501' });
+    // Same role and plan, an identity that is no staff member: nothing.
+    expect(await asStaff(one, { userId: 2_000_000_000, role: 'front_desk' }, (trx) => providerDaySchedule(trx, provider, day))).toEqual([]);
     expect(ids(await as('front_desk', (trx) => providerDaySchedule(trx, provider, day)))).toEqual(desk);
   });
 });

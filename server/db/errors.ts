@@ -6,6 +6,7 @@
  */
 import { DBError } from 'objection';
 import { DomainError, type DomainErrorKind } from '../domain/errors.js';
+import { isStalePreparedStatement } from './knex.js';
 
 export const SqlState = {
   checkViolation: '23514',
@@ -49,10 +50,13 @@ export function driverError(err: unknown): unknown {
   return err instanceof DBError ? err.nativeError : err;
 }
 
-/** Serialization failures and deadlocks: the whole transaction may be retried. */
+/**
+ * Serialization failures, deadlocks, and a prepared statement its connection could no longer
+ * run (that connection is retired: knex.ts): the whole transaction may be retried.
+ */
 export function isRetryable(err: unknown): boolean {
   const e = driverError(err);
-  return isPgError(e) && (e.code === SqlState.serializationFailure || e.code === SqlState.deadlockDetected);
+  return isPgError(e) && (e.code === SqlState.serializationFailure || e.code === SqlState.deadlockDetected || isStalePreparedStatement(e));
 }
 
 const constraintMessages: Record<string, [DomainErrorKind, string, string]> = {

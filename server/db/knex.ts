@@ -97,8 +97,21 @@ interface KnexQueryObject {
   options?: Record<string, unknown>;
 }
 
-/** SQLSTATE of "cached plan must not change result type". */
-const FEATURE_NOT_SUPPORTED = '0A000';
+/**
+ * SQLSTATEs of a named statement that can no longer run on its connection: "cached plan must
+ * not change result type" (a migration changed what it returns) and "prepared statement does
+ * not exist" (something deallocated it, e.g. a transaction-mode pooler in between).
+ */
+const STALE_STATEMENT_STATES = new Set(['0A000', '26000']);
+const staleStatementErrors = new WeakSet<object>();
+
+/**
+ * Did this error come from a prepared statement its connection can no longer run? Its
+ * connection has been retired, so the whole transaction may be retried (server/db/errors.ts).
+ */
+export function isStalePreparedStatement(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && staleStatementErrors.has(err);
+}
 
 /** A statement's name from its text (the same text always gets the same name, as pg insists), in lower case so that SQL can name it too (EXECUTE, DEALLOCATE). */
 const statementName = (sql: string) => `cp_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
@@ -109,11 +122,12 @@ class ClinicPulsePgClient extends PgClient {
     if (options?.[PREPARED] === true) {
       const { [PREPARED]: _prepared, ...rest } = options;
       return super._query(connection, { ...obj, options: { ...rest, name: statementName(obj.sql) } }).catch((err: unknown) => {
-        // A migration changed what the statement returns (a column's type): PostgreSQL refuses
-        // this connection's statement from now on ("cached plan must not change result type").
-        // The pool replaces a connection marked disposed, so one call fails instead of every call.
-        if ((err as { code?: unknown }).code === FEATURE_NOT_SUPPORTED) {
-          (connection as pg.Client & { __knex__disposed?: string }).__knex__disposed = 'a prepared statement no longer matches the schema';
+        // The connection would refuse this statement from now on. The pool replaces a
+        // connection marked disposed, and the transaction is retried on the new one.
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === 'string' && STALE_STATEMENT_STATES.has(code) && typeof err === 'object' && err !== null) {
+          staleStatementErrors.add(err);
+          (connection as pg.Client & { __knex__disposed?: string }).__knex__disposed = 'a prepared statement no longer runs on this connection';
         }
         throw err;
       });

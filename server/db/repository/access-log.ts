@@ -41,6 +41,8 @@ export async function selectAudited<R>(trx: Transaction, table: ReadTable, query
   // Column names come from the repository's own code, never from input; checked all the same.
   if (!/^[a-z_][a-z0-9_]*$/.test(opts.patientColumn) || !COLUMN_LIST.test(opts.orderBy)) throw new Error('selectAudited: invalid column list');
   if (opts.shown !== undefined && !(Number.isSafeInteger(opts.shown) && opts.shown >= 0)) throw new Error('selectAudited: invalid shown count');
+  // A page size is part of the text: prepared, every size would stay prepared on every connection.
+  if (opts.prepared && opts.shown !== undefined) throw new Error('selectAudited: a prepared read takes no page size');
   const page = opts.shown === undefined ? '' : ` ORDER BY ${opts.orderBy} LIMIT ${opts.shown}`;
   const statement = trx.raw(
     `WITH s AS MATERIALIZED ?,
