@@ -11,12 +11,11 @@
  *    top (a session-read transaction and a second asStaff transaction), serialising a
  *    schedule response, and writing one access-log line.
  */
-import http from 'node:http';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
-import { BENCH_SESSION_ABSOLUTE_MS, BENCH_SESSION_IDLE_MS, startBenchApp } from '../app.js';
+import { BENCH_SESSION_ABSOLUTE_MS, BENCH_SESSION_IDLE_MS, leanClient, startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { asService, asStaff, beginAsSession } from '../../server/db/index.js';
 import { providerDaySchedule, providerDayScheduleAudited } from '../../server/db/repository/schedule.js';
@@ -59,17 +58,8 @@ const section: BenchSection = {
       // As in production: info level, so a 2xx request's line (debug) is not written.
       logger: pino({ level: 'info' }, new Writable({ write: (_c, _e, cb) => cb() })),
     });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const get = (path: string, cookie?: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = http.get(`${origin}${path}`, { agent, headers: cookie ? { cookie } : {} }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on('error', reject);
-      });
+    const client = leanClient(origin);
+    const get = client.get;
     const raw = new pg.Client({ connectionString: ctx.appUrl });
     await raw.connect();
     try {
@@ -250,7 +240,7 @@ const section: BenchSection = {
       );
       return rows;
     } finally {
-      agent.destroy();
+      client.close();
       await raw.end();
       await close();
     }

@@ -11,9 +11,8 @@
  * stopped at the page) are timed interleaved, as the table's owner, under its row-level
  * security, as the candidate function reads it.
  */
-import http from 'node:http';
 import { percentile, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
-import { startBenchApp } from '../app.js';
+import { leanClient, startBenchApp } from '../app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { asStaff } from '../../server/db/index.js';
 import { searchPatientsAs } from '../../server/db/repository/patients.js';
@@ -49,17 +48,8 @@ const section: BenchSection = {
     const patients = count[0].n as number;
 
     const { origin, appKnex, close } = await startBenchApp(ctx.appUrl, { name: 'bench-search', poolMax: 4, sessionSecret: 'bench-session-secret-search-0123456789' });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const get = (path: string, cookie: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = http.get(`${origin}${path}`, { agent, headers: { cookie } }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on('error', reject);
-      });
+    const client = leanClient(origin);
+    const get = client.get;
     try {
       await ctx.knex.raw(
         `INSERT INTO staff_users (username, role, provider_id, password_hash) VALUES ('bench-search-desk', 'front_desk', NULL, ?)
@@ -154,7 +144,7 @@ const section: BenchSection = {
         ...shortRows,
       ];
     } finally {
-      agent.destroy();
+      client.close();
       await close();
     }
   },
