@@ -75,32 +75,22 @@ export interface LeanResponse {
 }
 
 /**
- * A keep-alive node:http client with one connection per `maxSockets`, for a section's timed
- * requests (the request-path and search sections). `body` is sent as JSON, with the Origin
- * header the CSRF check wants. (Whether it is cheaper than fetch could not be shown: bookings at
+ * A keep-alive node:http client for a section's timed GETs (the request-path and search
+ * sections), on one connection. (Whether it is cheaper than fetch could not be shown: bookings at
  * one client measured 1.2–1.7× faster with it in one side-by-side run and 0.9× in the next,
  * so section 40 keeps fetch, the client of every earlier run.)
  */
-export function leanClient(origin: string, maxSockets = 1) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
-  const url = new URL(origin);
-  const request = (method: string, path: string, opts: { cookie?: string; body?: unknown } = {}) =>
+export function leanClient(origin: string) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (path: string, cookie?: string) =>
     new Promise<LeanResponse>((resolve, reject) => {
-      const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-      const headers: http.OutgoingHttpHeaders = opts.cookie ? { cookie: opts.cookie } : {};
-      if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), origin });
-      const req = http.request({ host: url.hostname, port: url.port, path, method, agent, headers }, (res) => {
+      const req = http.get(`${origin}${path}`, { agent, headers: cookie ? { cookie } : {} }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       });
       req.on('error', reject);
-      req.end(payload);
     });
-  return {
-    get: (path: string, cookie?: string) => request('GET', path, { cookie }),
-    post: (path: string, body: unknown, cookie?: string) => request('POST', path, { body, cookie }),
-    close: () => agent.destroy(),
-  };
+  return { get, close: () => agent.destroy() };
 }
