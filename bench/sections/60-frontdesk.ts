@@ -22,8 +22,7 @@ import { createKnex } from '../../server/db/knex.js';
 import { startBenchApp } from '../app.js';
 import { attachRealtime } from '../../server/realtime/attach.js';
 import { hashPassword } from '../../server/auth/passwords.js';
-import { migrateLatest } from '../../server/db/migrate.js';
-import { APP_LOGIN_ROLE, setAuditWriterPassword } from '../../server/db/connect.js';
+import { scratchDatabase } from '../scratch-db.js';
 import { asStaff } from '../../server/db/index.js';
 import { clinicDayAuditedJson, DAY_APPOINTMENTS_JSON_TEXT } from '../../server/db/repository/clinic-day.js';
 
@@ -182,21 +181,11 @@ const section: BenchSection = {
     // --- The dashboard in Chromium, on a small database of its own --------------------------
     // BENCH_FRONTDESK_CLIENT=0 (development) times only the server part above.
     if (process.env.BENCH_FRONTDESK_CLIENT === '0') return rows;
-    const dbName = 'bench_frontdesk';
-    await ctx.knex.raw(`DROP DATABASE IF EXISTS ${dbName}`);
-    await ctx.knex.raw(`CREATE DATABASE ${dbName}`);
-    const adminUrl = new URL(ctx.adminUrl);
-    adminUrl.pathname = `/${dbName}`;
-    const appUrl = new URL(ctx.appUrl);
-    appUrl.pathname = `/${dbName}`;
-    const admin = createKnex(adminUrl.toString(), { poolMax: 2, applicationName: 'bench-frontdesk-setup' });
+    const scratch = await scratchDatabase(ctx, 'bench_frontdesk');
+    const { admin, appUrl } = scratch;
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage'] });
     let app: Awaited<ReturnType<typeof serve>> | undefined;
     try {
-      await migrateLatest(admin);
-      await admin.raw(`GRANT CONNECT ON DATABASE ${dbName} TO ${APP_LOGIN_ROLE}`).catch(() => undefined);
-      // Audited reads (the clinic day) go through the audit writer's user mapping of this database.
-      await setAuditWriterPassword(adminUrl.toString(), ctx.auditWriterPassword, { setRole: false });
       await account(admin);
       await admin.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Thirty ' || i, 'Bench 30' FROM generate_series(1, 30) i`);
       await admin.raw(`INSERT INTO providers (name, specialty) SELECT 'Dr Many ' || i, 'Bench 270' FROM generate_series(1, 270) i`);
@@ -217,7 +206,7 @@ const section: BenchSection = {
          FROM (SELECT provider_id, row_number() OVER (ORDER BY provider_id) AS rn FROM providers) p, generate_series(0, 11) s`,
         [DAY300],
       );
-      app = await serve(appUrl.toString(), clientDir);
+      app = await serve(appUrl, clientDir);
       const origin = app.origin;
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York' });
       const page = await context.newPage();
@@ -310,8 +299,7 @@ const section: BenchSection = {
     } finally {
       await browser.close();
       await app?.close();
-      await admin.destroy();
-      await ctx.knex.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+      await scratch.drop();
     }
     return rows;
   },

@@ -15,8 +15,7 @@
 import type { Knex } from 'knex';
 import { percentile, rng, type BenchContext, type BenchRow, type BenchSection } from '../context.js';
 import { createKnex } from '../../server/db/knex.js';
-import { migrateLatest } from '../../server/db/migrate.js';
-import { APP_LOGIN_ROLE, setAuditWriterPassword } from '../../server/db/connect.js';
+import { scratchDatabase } from '../scratch-db.js';
 import { asStaff, type StaffIdentity } from '../../server/db/index.js';
 import { generateVolume } from '../../server/generate/index.js';
 import { providerDaySchedule, providerNoShowRates, searchPatientsAs } from '../../server/db/repository/index.js';
@@ -117,23 +116,15 @@ const section: BenchSection = {
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const small = Math.floor(ctx.appointments / 10);
     if (small < 1_000) return [{ metric: 'growth', value: 0, unit: '', note: `skipped: ${ctx.appointments} appointments is too few for a tenth` }];
-    await ctx.knex.raw(`DROP DATABASE IF EXISTS ${DB_NAME}`);
-    await ctx.knex.raw(`CREATE DATABASE ${DB_NAME}`);
-    const adminUrl = new URL(ctx.adminUrl);
-    adminUrl.pathname = `/${DB_NAME}`;
-    const appUrl = new URL(ctx.appUrl);
-    appUrl.pathname = `/${DB_NAME}`;
-    const admin = createKnex(adminUrl.toString(), { poolMax: 4, applicationName: 'bench-growth-setup' });
+    // Four connections: the generator's COPY lanes.
+    const scratch = await scratchDatabase(ctx, DB_NAME, 4);
+    const { admin } = scratch;
     const sets: Dataset[] = [];
     try {
-      await migrateLatest(admin);
-      await admin.raw(`GRANT CONNECT ON DATABASE ${DB_NAME} TO ${APP_LOGIN_ROLE}`).catch(() => undefined);
-      // Audited reads go through the audit writer's user mapping of this database.
-      await setAuditWriterPassword(adminUrl.toString(), ctx.auditWriterPassword, { setRole: false });
       const t = process.hrtime.bigint();
       await generateVolume(admin, { appointments: small, seed: ctx.generator?.seed ?? 1, lanes: ctx.generator?.lanes ?? 2 });
       const generatedMs = ms(t);
-      sets.push(await dataset('small', admin, appUrl.toString()), await dataset('large', ctx.knex, ctx.appUrl));
+      sets.push(await dataset('small', admin, scratch.appUrl), await dataset('large', ctx.knex, ctx.appUrl));
       const [tenth, all] = sets as [Dataset, Dataset];
 
       const times = new Map<string, number[]>();
@@ -171,8 +162,7 @@ const section: BenchSection = {
       return rows;
     } finally {
       for (const d of sets) await d.app.destroy();
-      await admin.destroy();
-      await ctx.knex.raw(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`).catch(() => undefined);
+      await scratch.drop();
     }
   },
 };
