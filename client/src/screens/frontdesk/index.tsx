@@ -134,12 +134,13 @@ export default function FrontDeskScreen() {
     if (date !== today) go(today);
     setScrollTo({ minutes: clock.wall(clock.now()).minutes, nonce: Date.now() });
   };
-  /** A block moved on the grid (keyboard or drag): same conflict handling as booking, then Undo. */
+  /** A move the grid dropped, or this screen refused, because another desk changed the appointment meanwhile. */
   const moveInterrupted = (row: DayRow) => {
     const text = `${row.patientName} was not moved: another desk changed this appointment while you were moving it. The grid shows it as it is now.`;
     setMoveError(text);
     announce(text, 'assertive');
   };
+  /** A block moved on the grid (keyboard or drag): same conflict handling as booking, then Undo. */
   const moveAppointment = async (row: DayRow, to: { providerId: number; minutes: number; durationMin: number }) => {
     setMoveError(undefined);
     setMark(undefined);
