@@ -31,6 +31,7 @@ export interface ScheduleOptions {
   includeCancelled?: boolean;
 }
 
+/** The columns of a {@link ScheduleEntry}, over appointments `a` joined to patients `pt`. */
 const SCHEDULE_COLUMNS = [
   ...appointmentColumns('a'),
   `${clinicDateOf('a.scheduled_at')} AS clinic_date`,
@@ -99,12 +100,11 @@ function toScheduleEntry(r: ScheduleRow): ScheduleEntry {
  */
 export async function scheduleRowsByIds(trx: Transaction, appointmentIds: readonly number[]): Promise<ScheduleEntry[]> {
   if (appointmentIds.length === 0) return [];
-  const rows: ScheduleRow[] = await trx('appointments as a')
-    .join('patients as pt', 'pt.patient_id', 'a.patient_id')
-    .select(appointmentColumns('a'))
-    .select(trx.raw(`${clinicDateOf('a.scheduled_at')} AS clinic_date`), 'pt.name as patient_name', 'a.overbook_reason', 'a.checked_in_at')
-    .whereRaw('a.appointment_id = ANY (?::integer[])', [[...appointmentIds]]);
-  return rows.map(toScheduleEntry);
+  const result: { rows: ScheduleRow[] } = await trx.raw(
+    `SELECT ${SCHEDULE_COLUMNS} FROM appointments a JOIN patients pt ON pt.patient_id = a.patient_id WHERE a.appointment_id = ANY (?::integer[])`,
+    [[...appointmentIds]],
+  );
+  return result.rows.map(toScheduleEntry);
 }
 
 export interface UpcomingAppointment {
